@@ -1,0 +1,81 @@
+"""Every workflow of the project: `nox -l` lists them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck", "drift"]
+
+ROOT = Path(__file__).parent
+UPSTREAM = ROOT.parent / "shared" / "upstream"
+
+
+def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
+    args = [f"--group={group}" for group in groups]
+    if project:
+        args = ["-e", ".", *args]
+    session.install(*args)
+
+
+@nox.session(name="import-references")
+def import_references(session: nox.Session) -> None:
+    """Import upstream definitions into references/ and schemas/.
+
+    `nox -s import-references` reads ../shared/upstream; pass a directory,
+    a references.json bundle or a deployment's root URL to read elsewhere:
+    `nox -s import-references -- https://tc.example.com`.
+    """
+    _install(session, "codegen", project=False)
+    sources = session.posargs or [
+        str(UPSTREAM / "taskcluster-v106" / "references.json"),
+        str(UPSTREAM / "legacy-2014"),
+    ]
+    session.run("python", "-m", "codegen", "import", *sources)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate src/taskcluster_sdk from references/ and schemas/."""
+    _install(session, "codegen")
+    session.run("python", "-m", "codegen", "generate", *session.posargs)
+
+
+@nox.session
+def drift(session: nox.Session) -> None:
+    """Fail if the checked-in generated modules differ from a fresh generation."""
+    _install(session, "codegen")
+    session.run("python", "-m", "codegen", "generate")
+    session.run("git", "diff", "--exit-code", "--stat", "--", "src", external=True)
+    untracked = session.run(
+        "git", "ls-files", "--others", "--exclude-standard", "--", "src",
+        external=True, silent=True,
+    )
+    if untracked and untracked.strip():
+        session.error(f"generation created files that are not checked in:\n{untracked}")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (needs RabbitMQ at 127.0.0.1:5672 for the listener tests)."""
+    _install(session, "test", "codegen")
+    session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over everything."""
+    _install(session, "lint", project=False)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", "codegen", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """pyright in strict mode over src/ (generated code included) and tests/typing/."""
+    _install(session, "typecheck", "test")
+    session.run("pyright")
+    session.run("python", "tests/typing/check_expected_errors.py")
