@@ -1,0 +1,96 @@
+"""The whole generation: load -> models -> render -> format -> swap into place.
+
+Everything is produced in a staging directory next to the output and moved
+into place only when every step succeeded, so a failure never leaves a
+half-written package behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from codegen.errors import GeneratorError
+from codegen.load import load_current, load_legacy
+from codegen.model import Platform
+from codegen.models import generate_models
+from codegen.render import Export, render_platform
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+# The top-level names of the hand-written runtime, exported lazily next to
+# the generated clients.
+RUNTIME_EXPORTS: tuple[Export, ...] = ()
+
+# What generation owns inside the package directory; everything else there
+# (the runtime modules) is hand-written and never touched.
+GENERATED = ("__init__.py", "services", "events", "models", "legacy")
+
+
+def generate(root: Path, output: Path) -> int:
+    """Generate the package into `output` from `root`'s references/ and schemas/."""
+    current = load_current(root)
+    legacy = load_legacy(root) if (root / "references" / "legacy-2014").is_dir() else None
+
+    output.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".generate-", dir=output.parent))
+    try:
+        written = _render_into(stage, current, "taskcluster_sdk", RUNTIME_EXPORTS)
+        if legacy is not None:
+            written += _render_into(stage / "legacy", legacy, "taskcluster_sdk.legacy", ())
+        _format(stage)
+        _swap(stage, output)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return written
+
+
+def _render_into(directory: Path, platform: Platform, package: str, exports: tuple[Export, ...]) -> int:
+    index = generate_models(platform, directory / "models", f"{package}.models")
+    files = render_platform(platform, index, package, exports)
+    for relative, text in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return sum(1 for path in directory.rglob("*.py"))
+
+
+def _format(directory: Path) -> None:
+    """ruff-format the staged modules, so the templates needn't fuss over layout."""
+    config = PROJECT / "pyproject.toml"
+    for command in (
+        ["check", "--fix-only", "--select", "I,F401", "--quiet"],
+        ["format", "--quiet"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--config", str(config), str(directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise GeneratorError(f"ruff {command[0]} failed on the generated code:\n{result.stderr}")
+
+
+def _swap(stage: Path, output: Path) -> None:
+    """Replace the generated entries of `output` with the staged ones."""
+    retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=output.parent))
+    moved: list[str] = []
+    try:
+        for name in GENERATED:
+            if (output / name).exists():
+                (output / name).rename(retired / name)
+                moved.append(name)
+            if (stage / name).exists():
+                (stage / name).rename(output / name)
+    except OSError as error:
+        # Put the previous generation back rather than leave a mix.
+        for name in GENERATED:
+            if name in moved and not (output / name).exists():
+                (retired / name).rename(output / name)
+        raise GeneratorError(f"could not move the generated package into {output}: {error}") from error
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,230 @@
+"""The generated package covers every reference entry, explicitly and lazily.
+
+The references are read here straight from the checked-in JSON (not through
+the generator's loader), so these tests are an independent check of what the
+generator produced.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCES = ROOT / "references"
+PACKAGE = ROOT / "src" / "taskcluster_sdk"
+
+
+def _class_name(service: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in service.split("-"))
+
+
+def _current_references(kind: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(path.read_text())
+        for path in sorted(REFERENCES.glob(f"*/v1/{kind}.json"))
+        if path.parts[-3] != "legacy-2014"
+    ]
+
+
+def _legacy_references() -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted((REFERENCES / "legacy-2014").glob("*.json")):
+        document = json.loads(path.read_text())
+        found.append((document["name"], document["reference"]))
+    return found
+
+
+def _api_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    cases = [
+        ("taskcluster_sdk", _class_name(ref["serviceName"]), entry)
+        for ref in _current_references("api")
+        for entry in ref["entries"]
+    ]
+    cases += [
+        ("taskcluster_sdk.legacy", name, entry)
+        for name, ref in _legacy_references()
+        if "baseUrl" in ref
+        for entry in ref["entries"]
+    ]
+    return cases
+
+
+def _exchange_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    cases = [
+        ("taskcluster_sdk", _class_name(ref["serviceName"]) + "Events", entry)
+        for ref in _current_references("exchanges")
+        for entry in ref["entries"]
+    ]
+    cases += [
+        ("taskcluster_sdk.legacy", name, entry)
+        for name, ref in _legacy_references()
+        if "exchangePrefix" in ref
+        for entry in ref["entries"]
+    ]
+    return cases
+
+
+def test_reference_counts() -> None:
+    # 11 current services with 194 entries, and the three 2014 APIs.
+    assert len(_current_references("api")) == 11
+    assert len(_current_references("exchanges")) == 6
+    assert sum(1 for case in _api_cases() if case[0] == "taskcluster_sdk") == 194
+    assert {name for name, _ in _legacy_references()} == {
+        "Auth", "Queue", "QueueEvents", "Scheduler", "SchedulerEvents",
+    }
+
+
+@pytest.mark.parametrize(
+    ("package", "class_name", "entry"),
+    _api_cases(),
+    ids=lambda value: value["name"] if isinstance(value, dict) else str(value),
+)
+def test_every_api_entry_has_sync_and_async_methods(
+    package: str, class_name: str, entry: dict[str, Any]
+) -> None:
+    module = importlib.import_module(package)
+    for cls in (getattr(module, class_name), getattr(module, "Async" + class_name)):
+        method = cls.__dict__[entry["name"]]  # defined on the class itself, not inherited
+        function = inspect.unwrap(method)
+        assert inspect.iscoroutinefunction(function) == cls.__name__.startswith("Async")
+        parameters = inspect.signature(function).parameters
+        positional = [
+            name for name, p in parameters.items()
+            if p.kind is p.POSITIONAL_OR_KEYWORD and name not in ("self", "payload")
+        ]
+        assert positional == list(entry["args"]), f"{cls.__name__}.{entry['name']}"
+        for query in entry.get("query", []):
+            assert parameters[query].kind is inspect.Parameter.KEYWORD_ONLY
+            assert parameters[query].default is None
+        assert ("payload" in parameters) == ("input" in entry)
+        deprecated = entry.get("stability") == "deprecated"
+        assert hasattr(method, "__deprecated__") == deprecated
+
+
+@pytest.mark.parametrize(
+    ("package", "class_name", "entry"),
+    _exchange_cases(),
+    ids=lambda value: value["name"] if isinstance(value, dict) else str(value),
+)
+def test_every_exchange_has_a_binding_builder(
+    package: str, class_name: str, entry: dict[str, Any]
+) -> None:
+    cls = getattr(importlib.import_module(package), class_name)
+    parameters = inspect.signature(cls.__dict__[entry["name"]]).parameters
+    keywords = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    fields = [field["name"] for field in entry["routingKey"] if "constant" not in field]
+    assert keywords == fields
+    binding = getattr(cls(), entry["name"])()
+    assert binding.exchange.endswith("/" + entry["exchange"])
+
+
+FORBIDDEN_CALLS = {"setattr", "getattr", "exec", "eval", "__import__", "make_dataclass", "new_class", "create_model", "type"}
+
+
+def _forbidden_calls(tree: ast.AST) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            # type(x) with one argument is an inspection, not a class factory.
+            if name == "type" and len(node.args) == 1:
+                continue
+            if name in FORBIDDEN_CALLS:
+                found.append(f"{name}() at line {node.lineno}")
+    return found
+
+
+GENERATED_DIRS = ("services", "events", "legacy/services", "legacy/events")
+
+
+def test_generated_code_uses_no_reflection() -> None:
+    modules = [path for d in GENERATED_DIRS for path in sorted((PACKAGE / d).glob("*.py"))]
+    modules += [PACKAGE / "__init__.py", PACKAGE / "legacy" / "__init__.py"]
+    assert len(modules) > 20
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = {"globals"}  # the lazy exports cache what they imported
+        problems = [p for p in _forbidden_calls(tree) if p.split("(")[0] not in allowed]
+        assert not problems, f"{path.relative_to(ROOT)}: {problems}"
+
+
+def test_api_methods_are_plain_defs_in_the_class_body() -> None:
+    for package, class_name, entry in _api_cases():
+        module_dir = PACKAGE / ("legacy/services" if package.endswith("legacy") else "services")
+        for path in module_dir.glob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+            if class_name in classes:
+                sync = {n.name for n in classes[class_name].body if isinstance(n, ast.FunctionDef)}
+                asyn = {n.name for n in classes["Async" + class_name].body if isinstance(n, ast.AsyncFunctionDef)}
+                assert entry["name"] in sync and entry["name"] in asyn
+                break
+        else:
+            pytest.fail(f"no module defines {class_name}")
+
+
+def test_runtime_modules_use_no_class_factories() -> None:
+    for path in sorted(PACKAGE.glob("_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        problems = [p for p in _forbidden_calls(tree) if p.split("(")[0] in {"exec", "eval", "make_dataclass", "new_class", "create_model", "type", "setattr"}]
+        assert not problems, f"{path.name}: {problems}"
+
+
+def _fresh_modules(code: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_import_is_lazy() -> None:
+    modules = _fresh_modules("import taskcluster_sdk")
+    assert not {m for m in modules if m.startswith(("taskcluster_sdk.services", "taskcluster_sdk.models"))}
+    assert "httpx" not in modules and "pydantic" not in modules
+
+    modules = _fresh_modules("from taskcluster_sdk import Queue")
+    assert "taskcluster_sdk.services.queue" in modules
+    assert "taskcluster_sdk.services.auth" not in modules
+    # Models load on first use of a method, not with the client class.
+    assert not {m for m in modules if m.startswith("taskcluster_sdk.models")}
+    assert "pydantic" not in modules
+
+    modules = _fresh_modules("from taskcluster_sdk.models.queue import Task")
+    assert not {m for m in modules if m.startswith("taskcluster_sdk.models.auth")}
+
+
+def test_unknown_top_level_name_is_an_attribute_error() -> None:
+    import taskcluster_sdk
+
+    with pytest.raises(AttributeError, match="Quuee"):
+        taskcluster_sdk.Quuee  # noqa: B018
+
+
+def test_generated_modules_carry_the_header() -> None:
+    for d in (*GENERATED_DIRS, "models"):
+        for path in (PACKAGE / d).rglob("*.py"):
+            head = path.read_text(encoding="utf-8").splitlines()[:2]
+            assert head[0].startswith("# Generated by taskcluster-sdk codegen"), path
+            assert "nox -s generate" in head[1], path
+
+
+def test_method_docstrings_carry_scopes_and_stability() -> None:
+    from taskcluster_sdk import Queue
+
+    doc = inspect.getdoc(Queue.createTask) or ""
+    assert doc.startswith("Create New Task")
+    assert "queue:create-task:" in doc
+    assert re.search(r"Stability: stable", doc)
+    assert "Stability: deprecated" in (inspect.getdoc(Queue.claimTask) or "")
