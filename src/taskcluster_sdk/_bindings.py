@@ -1,0 +1,266 @@
+"""Typed Pulse exchange bindings: exchange descriptions, routing-key patterns and parsing.
+
+Generated `events/<svc>.py` modules describe every exchange with an `Exchange`
+and hand user filters to `EventsBase._binding`, which turns them into a
+`Binding`: what a listener needs to bind a queue and to parse what arrives.
+
+Generated modules import this one at import time, so it imports nothing heavy
+(no pydantic, no aio-pika): model classes only appear in annotations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from typing_extensions import Self
+
+__all__ = [
+    "Binding",
+    "EventsBase",
+    "Exchange",
+    "RoutingKey",
+    "RoutingKeyField",
+    "binding_pattern",
+    "routing_key_matches",
+    "split_routing_key",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingKeyField:
+    """One dot-separated entry of an exchange's routing key.
+
+    `constant` is set for fields that always hold the same word (`primary`).
+    A `multiple_words` field may span several words; an exchange has at most
+    one. `max_size` is the longest value the reference allows, when it says.
+    """
+
+    name: str
+    constant: str | None
+    required: bool
+    multiple_words: bool
+    max_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """A Pulse topic exchange of a service, without the service's exchange prefix."""
+
+    name: str  # the binding method name, e.g. taskCompleted
+    exchange: str  # the exchange name after the prefix, e.g. task-completed
+    routing_key: tuple[RoutingKeyField, ...]
+
+    def __post_init__(self) -> None:
+        multi = [field.name for field in self.routing_key if field.multiple_words]
+        if len(multi) > 1:
+            raise ValueError(
+                f"exchange {self.exchange!r} has more than one multi-word routing key field: "
+                f"{', '.join(multi)}"
+            )
+
+
+class RoutingKey(Protocol):
+    """What a routing-key class offers: parsing a routing key into its named fields."""
+
+    @classmethod
+    def parse(cls, routing_key: str) -> Self: ...
+
+
+M = TypeVar("M", bound="BaseModel", covariant=True)
+K = TypeVar("K", bound=RoutingKey, covariant=True)
+_Model = TypeVar("_Model", bound="BaseModel")
+_Key = TypeVar("_Key", bound=RoutingKey)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding(Generic[M, K]):
+    """What to bind a queue to, and how to read the messages it then receives.
+
+    `exchange` is the full exchange name (`exchange/taskcluster-queue/v1/task-completed`),
+    `routing_key_pattern` the AMQP topic pattern, `message_model` the pydantic
+    model of the payloads and `routing_key_model` the class that parses routing keys.
+    """
+
+    exchange: str
+    routing_key_pattern: str
+    routing_key_reference: tuple[RoutingKeyField, ...]
+    message_model: type[M]
+    routing_key_model: type[K]
+
+
+class EventsBase:
+    """Base of the generated `<Service>Events` classes.
+
+    `exchange_prefix` replaces the service's default prefix
+    (`exchange/taskcluster-queue/v1/`, or `queue/v1/` on the 2014 platform),
+    for deployments that publish under another name.
+    """
+
+    _default_prefix: ClassVar[str] = ""
+
+    def __init__(self, exchange_prefix: str | None = None) -> None:
+        self.exchange_prefix = self._default_prefix if exchange_prefix is None else exchange_prefix
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(exchange_prefix={self.exchange_prefix!r})"
+
+    def _binding(
+        self,
+        exchange: Exchange,
+        pattern: str | None,
+        values: Sequence[str | int | None],
+        message_model: type[_Model],
+        routing_key_model: type[_Key],
+    ) -> Binding[_Model, _Key]:
+        _check_value_count(exchange, values)
+        if pattern is None:
+            routing_key_pattern = binding_pattern(exchange, values)
+        else:
+            given = [
+                field.name
+                for field, value in zip(_variable_fields(exchange), values, strict=True)
+                if value is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"{exchange.name}: give either a routing-key pattern or field values, "
+                    f"not both (got pattern {pattern!r} and {', '.join(given)})"
+                )
+            routing_key_pattern = _checked_raw_pattern(exchange, pattern)
+        return Binding(
+            exchange=self.exchange_prefix + exchange.exchange,
+            routing_key_pattern=routing_key_pattern,
+            routing_key_reference=exchange.routing_key,
+            message_model=message_model,
+            routing_key_model=routing_key_model,
+        )
+
+
+def _variable_fields(exchange: Exchange) -> tuple[RoutingKeyField, ...]:
+    return tuple(field for field in exchange.routing_key if field.constant is None)
+
+
+def _check_value_count(exchange: Exchange, values: Sequence[str | int | None]) -> None:
+    variable = _variable_fields(exchange)
+    if len(values) != len(variable):
+        raise ValueError(
+            f"{exchange.name}: expected {len(variable)} routing-key values "
+            f"({', '.join(field.name for field in variable)}), got {len(values)}"
+        )
+
+
+def _checked_raw_pattern(exchange: Exchange, pattern: str) -> str:
+    if not isinstance(pattern, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"{exchange.name}: the routing-key pattern must be a string, got {type(pattern).__name__}"
+        )
+    if not pattern or any(word == "" for word in pattern.split(".")):
+        raise ValueError(f"{exchange.name}: routing-key pattern {pattern!r} has an empty word")
+    return pattern
+
+
+def binding_pattern(exchange: Exchange, values: Sequence[str | int | None]) -> str:
+    """Build the topic pattern for `values`, one per non-constant field in reference order.
+
+    Constants are always their constant; a missing single-word field matches
+    any word (`*`) and a missing multi-word field any number of words (`#`).
+    """
+    _check_value_count(exchange, values)
+    given = iter(values)
+    words: list[str] = []
+    for field in exchange.routing_key:
+        if field.constant is not None:
+            words.append(field.constant)
+            continue
+        words.append(_pattern_word(exchange, field, next(given)))
+    return ".".join(words)
+
+
+def _pattern_word(exchange: Exchange, field: RoutingKeyField, value: str | int | None) -> str:
+    if value is None:
+        return "#" if field.multiple_words else "*"
+    # bool is an int subclass; True as a runId is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"{exchange.name}: routing-key field {field.name} must be a str or int, "
+            f"got {type(value).__name__}"
+        )
+    word = str(value)
+    if word == "":
+        raise ValueError(f"{exchange.name}: routing-key field {field.name} must not be empty")
+    if field.multiple_words:
+        if any(part == "" for part in word.split(".")):
+            raise ValueError(
+                f"{exchange.name}: routing-key field {field.name} value {word!r} has an empty word"
+            )
+        return word
+    if "." in word:
+        raise ValueError(
+            f"{exchange.name}: routing-key field {field.name} is a single word "
+            f"and must not contain '.', got {word!r}"
+        )
+    if field.max_size is not None and len(word) > field.max_size:
+        raise ValueError(
+            f"{exchange.name}: routing-key field {field.name} is at most {field.max_size} "
+            f"characters long, got {word!r} ({len(word)} characters)"
+        )
+    return word
+
+
+def split_routing_key(routing_key: str, reference: Sequence[RoutingKeyField]) -> tuple[str, ...]:
+    """Split a routing key into one value per field of `reference`, constants included.
+
+    Single-word fields are taken from the left until the multi-word field,
+    then from the right; the words left in between, joined by `.`, are the
+    multi-word field. Raises ValueError when the key does not fit.
+    """
+    words = routing_key.split(".")
+    multi = [index for index, field in enumerate(reference) if field.multiple_words]
+    if not multi:
+        if len(words) != len(reference):
+            raise ValueError(
+                f"routing key {routing_key!r} has {len(words)} words, "
+                f"expected {len(reference)} ({_field_names(reference)})"
+            )
+        return tuple(words)
+    split_at = multi[0]
+    after = len(reference) - split_at - 1
+    # The multi-word field holds at least one word (`_` when unset).
+    if len(words) < len(reference):
+        raise ValueError(
+            f"routing key {routing_key!r} has {len(words)} words, expected at least "
+            f"{len(reference)} ({_field_names(reference)})"
+        )
+    head = words[:split_at]
+    tail = words[len(words) - after :] if after else []
+    middle = ".".join(words[split_at : len(words) - after])
+    return (*head, middle, *tail)
+
+
+def _field_names(reference: Sequence[RoutingKeyField]) -> str:
+    return ".".join(field.name for field in reference)
+
+
+def routing_key_matches(pattern: str, routing_key: str) -> bool:
+    """Whether an AMQP topic `pattern` matches `routing_key`.
+
+    `*` matches exactly one word, `#` zero or more words, as RabbitMQ does.
+    """
+    pattern_words = pattern.split(".")
+    key_words = routing_key.split(".")
+    # reachable[j]: the pattern consumed so far can match the first j words.
+    reachable = [True] + [False] * len(key_words)
+    for word in pattern_words:
+        if word == "#":
+            for j in range(1, len(reachable)):
+                reachable[j] = reachable[j] or reachable[j - 1]
+        else:
+            reachable = [False] + [
+                reachable[j] and (word == "*" or word == key_words[j])
+                for j in range(len(key_words))
+            ]
+    return reachable[-1]
