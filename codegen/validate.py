@@ -34,6 +34,8 @@ EXCHANGES_META_SCHEMA = "/schemas/common/exchanges-reference-v0.json#"
 _LEGACY_ID = re.compile(
     r"^https?://schemas\.taskcluster\.net/([a-z][a-z0-9-]*)/(v[0-9]+)/([A-Za-z0-9_.-]+\.json)#?$"
 )
+_LEGACY_BASE_URL = re.compile(r"^https?://([a-z][a-z0-9-]*)\.[A-Za-z0-9.:-]+/(v[0-9]+)/?$")
+_LEGACY_PREFIX = re.compile(r"^([a-z][a-z0-9-]*)/(v[0-9]+)/$")
 _ROUTE_ARG = re.compile(r"<([^<>]+)>")
 _HTTP_METHODS = frozenset({"get", "post", "put", "head", "delete", "patch", "options"})
 # Keywords whose values are data, not subschemas: a "$ref" key in there is not a reference.
@@ -77,6 +79,18 @@ def normalise_legacy_id(raw: str) -> str | None:
         return None
     service, version, name = match.groups()
     return f"/schemas/{service}/{version}/{name}#"
+
+
+def legacy_base_url_parts(base_url: str) -> tuple[str, str] | None:
+    """(service, api version) of a 2014 baseUrl: `https://queue.taskcluster.net/v1` -> (queue, v1)."""
+    match = _LEGACY_BASE_URL.match(base_url)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def legacy_prefix_parts(prefix: str) -> tuple[str, str] | None:
+    """(service, api version) of a 2014 exchangePrefix: `queue/v1/` -> (queue, v1)."""
+    match = _LEGACY_PREFIX.match(prefix)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def schema_path(schema_id: str) -> str:
@@ -430,6 +444,14 @@ def _check_legacy_reference(document: Document, name: str, schemas: Mapping[str,
         shape.get(reference, key, str, *where)
     base_url = shape.optional(reference, "baseUrl", str, *where)
     prefix = shape.optional(reference, "exchangePrefix", str, *where)
+    if base_url is not None and legacy_base_url_parts(base_url) is None:
+        raise shape.fail(
+            f"baseUrl {base_url!r} is not https://<service>.<domain>/<version>", *where, "baseUrl"
+        )
+    if prefix is not None and legacy_prefix_parts(prefix) is None:
+        raise shape.fail(
+            f"exchangePrefix {prefix!r} is not <service>/<version>/", *where, "exchangePrefix"
+        )
     if (base_url is None) == (prefix is None):
         raise shape.fail(
             "needs exactly one of 'baseUrl' (API) or 'exchangePrefix' (exchanges)", *where
