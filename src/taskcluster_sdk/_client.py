@@ -1,0 +1,288 @@
+"""`SyncClient` and `AsyncClient`: the base classes of every generated client.
+
+Importing this module is cheap (no httpx, pydantic or aiohttp): the request
+machinery in `_transport` is imported when the first client is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
+from ._endpoint import Endpoint, ServiceInfo
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import aiohttp
+    import httpx
+    import pydantic
+    from typing_extensions import Self
+
+    from ._credentials import CredentialsLike
+    from ._transport import AsyncEngine, SyncEngine
+
+    M = TypeVar("M", bound=pydantic.BaseModel)
+
+__all__ = ["RAW_RESPONSE_ATTRIBUTE", "AsyncClient", "SyncClient", "http_response"]
+
+# Parsed models carry the httpx.Response they came from under this key of
+# their `__dict__`: invisible to pydantic (not a field, not dumped, ignored
+# by `==`), and one dict store per call.
+RAW_RESPONSE_ATTRIBUTE = "_taskcluster_http_response"
+
+
+def http_response(result: object) -> httpx.Response:
+    """The `httpx.Response` an API method's return value was parsed from.
+
+    For headers, status (e.g. 303 from artifact methods) or timing:
+    `taskcluster_sdk.http_response(queue.task(task_id)).headers`.
+    Raises `ValueError` for objects that did not come from an API call.
+    """
+    try:
+        return vars(result)[RAW_RESPONSE_ATTRIBUTE]
+    except (TypeError, KeyError):
+        raise ValueError(
+            f"{type(result).__name__} object was not returned by a taskcluster_sdk API call"
+        ) from None
+
+
+class _ClientBase:
+    _service: ClassVar[ServiceInfo]
+    _config: ClientConfig
+
+    def _configure(
+        self,
+        *,
+        root_url: str | None,
+        base_url: str | None,
+        credentials: CredentialsLike | None,
+        authorized_scopes: Sequence[str] | None,
+        max_retries: int,
+        timeout: float,
+        deadline: float | None,
+        from_env: bool,
+    ) -> ClientConfig:
+        service = getattr(type(self), "_service", None)
+        if not isinstance(service, ServiceInfo):
+            raise TypeError(f"{type(self).__name__} is not a service client (no _service)")
+        return resolve_config(
+            service,
+            root_url=root_url,
+            base_url=base_url,
+            credentials=credentials,
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            use_environment=from_env or (root_url is None and base_url is None),
+        )
+
+    @property
+    def root_url(self) -> str | None:
+        """The deployment's root URL (`None` for 2014 clients on a `base_url`)."""
+        return self._config.root_url
+
+    def __repr__(self) -> str:
+        config = self._config
+        client_id = config.credentials.client_id if config.credentials else None
+        return f"{type(self).__name__}(url={config.api_prefix!r}, client_id={client_id!r})"
+
+
+class SyncClient(_ClientBase):
+    """Base of the generated synchronous clients (`Queue`, `Auth`, ...).
+
+    With no `root_url` (and, for 2014 clients, no `base_url`) the
+    configuration comes from the environment: `TASKCLUSTER_ROOT_URL`,
+    `TASKCLUSTER_CLIENT_ID`, `TASKCLUSTER_ACCESS_TOKEN`,
+    `TASKCLUSTER_CERTIFICATE`, or `TASKCLUSTER_PROXY_URL` inside a task
+    with taskcluster-proxy (then requests go to the proxy unsigned). A 2014
+    client defaults to its reference's `baseUrl`. Explicit keywords win.
+
+    `timeout` is per attempt (seconds); `deadline` bounds a whole call with
+    its retries; `max_retries` retries follow 5xx and transport failures
+    (never 4xx). `http_client` is an `httpx.Client` you own (proxies, mTLS,
+    transports): it is used as is and never closed by this client.
+    """
+
+    def __init__(
+        self,
+        *,
+        root_url: str | None = None,
+        base_url: str | None = None,
+        credentials: CredentialsLike | None = None,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: httpx.Client | None = None,
+        _from_env: bool = False,
+    ) -> None:
+        self._config = self._configure(
+            root_url=root_url,
+            base_url=base_url,
+            credentials=credentials,
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            from_env=_from_env,
+        )
+        from ._transport import SyncEngine  # noqa: PLC0415  # httpx loads with the first client
+
+        self._engine: SyncEngine = SyncEngine(self._config, http_client)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> Self:
+        """A client configured from the `TASKCLUSTER_*` environment variables."""
+        return cls(
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            http_client=http_client,
+            _from_env=True,
+        )
+
+    def _call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M],
+    ) -> M:
+        return self._engine.call(endpoint, args, query, payload, input_model, output_model)
+
+    def _call_no_output(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+    ) -> None:
+        self._engine.request(endpoint, args, query, payload, input_model)
+
+    def close(self) -> None:
+        """Release pooled connections (an injected `http_client` stays open)."""
+        self._engine.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """Base of the generated asynchronous clients (`AsyncQueue`, ...).
+
+    Configuration as for `SyncClient`. By default requests go through an
+    aiohttp session made on first use (it stays fast with many requests in
+    flight); `http_client` may instead be an `httpx.AsyncClient` or an
+    `aiohttp.ClientSession` you own, never closed by this client. Use one
+    client per event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        root_url: str | None = None,
+        base_url: str | None = None,
+        credentials: CredentialsLike | None = None,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
+        _from_env: bool = False,
+    ) -> None:
+        self._config = self._configure(
+            root_url=root_url,
+            base_url=base_url,
+            credentials=credentials,
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            from_env=_from_env,
+        )
+        from ._transport import AsyncEngine  # noqa: PLC0415  # httpx loads with the first client
+
+        self._engine: AsyncEngine = AsyncEngine(self._config, http_client)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
+    ) -> Self:
+        """A client configured from the `TASKCLUSTER_*` environment variables."""
+        return cls(
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            http_client=http_client,
+            _from_env=True,
+        )
+
+    async def _call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M],
+    ) -> M:
+        return await self._engine.call(endpoint, args, query, payload, input_model, output_model)
+
+    async def _call_no_output(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+    ) -> None:
+        await self._engine.request(endpoint, args, query, payload, input_model)
+
+    async def aclose(self) -> None:
+        """Release pooled connections (an injected `http_client` stays open)."""
+        await self._engine.aclose()
+
+    async def close(self) -> None:
+        """Same as `aclose()`."""
+        await self._engine.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

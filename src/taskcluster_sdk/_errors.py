@@ -1,0 +1,226 @@
+"""The exception hierarchy, and the mapping from HTTP answers to it.
+
+Every exception pickles (for multiprocessing and task queues): each class
+rebuilds itself from the keyword arguments it was created with.
+Messages never include credentials or request headers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectionError",
+    "InsufficientScopesError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PayloadValidationError",
+    "PermissionDeniedError",
+    "ServerError",
+    "TaskclusterError",
+    "TimeoutError",
+    "api_error_from_response",
+]
+
+_EXCERPT_CHARS = 200
+
+
+class TaskclusterError(Exception):
+    """Base class of every error raised by taskcluster_sdk."""
+
+
+class APIError(TaskclusterError):
+    """The service answered with an error status.
+
+    `code` is Taskcluster's error code (`InsufficientScopes`,
+    `InputValidationError`, `ResourceNotFound`, ...) or `None` when the body
+    was not Taskcluster's JSON error shape; `body` is the parsed JSON body
+    (or `None`); `request_id` is the server's `x-for-request-id` header.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        code: str | None = None,
+        body: Any = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.body = body
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        super().__init__(status_code, message)
+
+    def __str__(self) -> str:
+        where = f" for {self.method} {self.url}" if self.method and self.url else ""
+        code = f" {self.code}" if self.code else ""
+        request = f" (request id {self.request_id})" if self.request_id else ""
+        return f"HTTP {self.status_code}{code}{where}: {self.message}{request}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.status_code, self.message), self._keywords()))
+
+    def _keywords(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "body": self.body,
+            "request_id": self.request_id,
+            "method": self.method,
+            "url": self.url,
+        }
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the request was rejected, e.g. `InputValidationError`."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the credentials were not accepted (`AuthenticationFailed`)."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: authenticated, but not allowed."""
+
+
+class InsufficientScopesError(PermissionDeniedError):
+    """HTTP 403 with code `InsufficientScopes`: the client lacks a scope."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404 (`ResourceNotFound`)."""
+
+
+class ConflictError(APIError):
+    """HTTP 409 (`RequestConflict`): e.g. a task id reused with another definition."""
+
+
+class ServerError(APIError):
+    """HTTP 5xx after the retries were used up."""
+
+
+class InvalidResponseError(TaskclusterError):
+    """A success status whose body could not be parsed into the output model."""
+
+    def __init__(self, status_code: int, message: str, excerpt: str = "") -> None:
+        self.status_code = status_code
+        self.message = message
+        self.excerpt = excerpt
+        super().__init__(status_code, message, excerpt)
+
+    def __str__(self) -> str:
+        tail = f"; body starts: {self.excerpt!r}" if self.excerpt else ""
+        return f"HTTP {self.status_code}: {self.message}{tail}"
+
+
+# Transport failures subclass the builtins too, so code that already catches
+# `ConnectionError` / `TimeoutError` (or `OSError`) keeps working.
+class ConnectionError(TaskclusterError, builtins.ConnectionError):
+    """The connection failed or broke (after retries)."""
+
+
+class TimeoutError(TaskclusterError, builtins.TimeoutError):
+    """An attempt took longer than `timeout`, or the total `deadline` passed."""
+
+
+class PayloadValidationError(TaskclusterError, ValueError):
+    """A request payload does not match its schema; nothing was sent.
+
+    `errors` lists `(field path, problem)` pairs, the path dotted from the
+    payload root (`metadata.owner`, `dependencies.0`).
+    """
+
+    def __init__(self, model_name: str, errors: Sequence[tuple[str, str]]) -> None:
+        self.model_name = model_name
+        self.errors = tuple(errors)
+        super().__init__(model_name, self.errors)
+
+    def __str__(self) -> str:
+        lines = "; ".join(f"{path or '<root>'}: {problem}" for path, problem in self.errors)
+        return f"payload does not match {self.model_name}: {lines}"
+
+
+def _rebuild(cls: type[APIError], args: tuple[Any, ...], keywords: dict[str, Any]) -> APIError:
+    return cls(*args, **keywords)
+
+
+def _class_for(status_code: int, code: str | None) -> type[APIError]:
+    if status_code >= 500:
+        return ServerError
+    if status_code == 403:
+        return InsufficientScopesError if code == "InsufficientScopes" else PermissionDeniedError
+    return _BY_STATUS.get(status_code, APIError)
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    404: NotFoundError,
+    409: ConflictError,
+}
+
+
+def api_error_from_response(
+    status_code: int,
+    content: bytes,
+    headers: Mapping[str, str],
+    method: str,
+    url: str,
+) -> APIError:
+    """Build the `APIError` subclass for an error answer.
+
+    Taskcluster answers `{"code", "message", "requestInfo"}`; anything else
+    (an HTML page from a proxy, an empty body) still gives the status and a
+    short excerpt of the body as the message.
+    """
+    body: Any = None
+    code: str | None = None
+    message = ""
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        fields = cast("dict[str, Any]", body)
+        raw_code = fields.get("code")
+        raw_message = fields.get("message")
+        code = raw_code if isinstance(raw_code, str) else None
+        message = raw_message if isinstance(raw_message, str) else ""
+    if not message:
+        message = _excerpt(content) or "(empty body)"
+    cls = _class_for(status_code, code)
+    return cls(
+        status_code,
+        message,
+        code=code,
+        body=body,
+        request_id=headers.get("x-for-request-id"),
+        method=method,
+        url=url,
+    )
+
+
+def _excerpt(content: bytes) -> str:
+    text = content[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    if len(text) > _EXCERPT_CHARS:
+        text = text[:_EXCERPT_CHARS] + "..."
+    return text
+
+
+def excerpt(content: bytes) -> str:
+    """A short one-line excerpt of a body, for error messages."""
+    return _excerpt(content)

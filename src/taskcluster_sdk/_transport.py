@@ -1,0 +1,508 @@
+"""The request path of every API call: prepare, sign, send with retries, parse.
+
+Everything but the sending and sleeping is shared by the sync and async
+engines. This module imports httpx and pydantic, so `_client` imports it only
+when the first client is created (importing a service module stays cheap).
+
+Why Hawk is signed here rather than through `taskcluster_sdk.auth.HawkAuth`
+(an `httpx.Auth`): `httpx.Auth` runs as a generator per request and needs the
+request URL parsed back into host/port/path; signing from the precomputed
+`ClientConfig` is a few string operations, and the async engine does not use
+httpx to send at all (see `AsyncEngine`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+import pydantic
+
+from . import _hawk
+from ._client import RAW_RESPONSE_ATTRIBUTE
+from ._config import ClientConfig
+from ._endpoint import Endpoint
+from ._errors import (
+    ConnectionError as TransportConnectionError,
+)
+from ._errors import (
+    InvalidResponseError,
+    PayloadValidationError,
+    api_error_from_response,
+    excerpt,
+)
+from ._errors import (
+    TimeoutError as TransportTimeoutError,
+)
+from ._retry import RetryState
+from ._urls import build_path, encode_query
+from ._utils import stringify_date
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = [
+    "AsyncEngine",
+    "PreparedRequest",
+    "SyncEngine",
+    "parse_output",
+    "prepare",
+]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+_JSON = "application/json"
+
+
+class PreparedRequest:
+    """One API call, ready to be signed and sent (possibly several times)."""
+
+    __slots__ = ("body", "content_hash", "method", "resource", "url")
+
+    def __init__(
+        self, method: str, url: str, resource: str, body: bytes | None, content_hash: str
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.resource = resource
+        self.body = body
+        self.content_hash = content_hash
+
+
+def _strict_validation() -> Any:
+    # The one place that reaches for _model (another module's job): request
+    # payloads validate strictly inside its `strict_validation()`. Until that
+    # module exists, payloads validate in pydantic's default mode.
+    try:
+        module = importlib.import_module("._model", __package__)
+    except ModuleNotFoundError:
+        return contextlib.nullcontext()
+    return module.strict_validation()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return stringify_date(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    raise TypeError(f"payload value of type {type(value).__name__} is not JSON serialisable")
+
+
+def _payload_body(
+    endpoint: Endpoint, payload: Any, input_model: type[pydantic.BaseModel] | None
+) -> bytes:
+    if input_model is None:
+        return json.dumps(payload, separators=(",", ":"), default=_json_default).encode()
+    if isinstance(payload, input_model):
+        model = payload
+    elif isinstance(payload, Mapping):
+        try:
+            with _strict_validation():
+                model = input_model.model_validate(payload)
+        except pydantic.ValidationError as exc:
+            problems = [
+                (".".join(str(part) for part in error["loc"]), error["msg"])
+                for error in exc.errors()
+            ]
+            raise PayloadValidationError(input_model.__name__, problems) from exc
+    else:
+        raise TypeError(
+            f"{endpoint.name} payload must be {input_model.__name__} or a mapping, "
+            f"not {type(payload).__name__}"
+        )
+    return model.model_dump_json(exclude_unset=True, by_alias=True).encode()
+
+
+def prepare(
+    config: ClientConfig,
+    endpoint: Endpoint,
+    args: Sequence[str | int],
+    query: Mapping[str, Any] | None,
+    payload: Any,
+    input_model: type[pydantic.BaseModel] | None,
+) -> PreparedRequest:
+    """Build URL and body (validating the payload before anything is sent)."""
+    path_and_query = build_path(endpoint, args) + encode_query(query)
+    if payload is None:
+        body, content_hash = None, _hawk.EMPTY_PAYLOAD_HASH
+    else:
+        body = _payload_body(endpoint, payload, input_model)
+        content_hash = _hawk.payload_hash(_JSON, body) if config.credentials is not None else ""
+    return PreparedRequest(
+        endpoint.method,
+        config.api_prefix + path_and_query,
+        config.path_prefix + path_and_query,
+        body,
+        content_hash,
+    )
+
+
+def request_headers(config: ClientConfig, request: PreparedRequest) -> dict[str, str]:
+    """Headers of one attempt; a fresh Hawk signature (ts, nonce) every time."""
+    headers: dict[str, str] = {}
+    if request.body is not None:
+        headers["Content-Type"] = _JSON
+    credentials = config.credentials
+    if credentials is not None:
+        headers["Authorization"] = _hawk.header(
+            credentials.client_id,
+            credentials.access_token.encode(),
+            request.method,
+            request.resource,
+            config.host,
+            config.port,
+            request.content_hash,
+            config.hawk_ext,
+        )
+    return headers
+
+
+def check_response(request: PreparedRequest, response: httpx.Response) -> httpx.Response:
+    """Return a success (2xx, or 3xx such as getArtifact's 303); raise `APIError` otherwise."""
+    if response.status_code < 400:
+        return response
+    raise api_error_from_response(
+        response.status_code, response.content, response.headers, request.method, request.url
+    )
+
+
+def parse_output(response: httpx.Response, output_model: type[M]) -> M:
+    """Parse the body into `output_model` (leniently) and attach the response.
+
+    A 303 that carries a JSON body (artifact methods) parses like a 200.
+    """
+    if response.status_code == 204:
+        return None  # type: ignore[return-value]  # documented: 204 gives None
+    try:
+        result = output_model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '<root>'}: {error['msg']}"
+            for error in exc.errors()[:5]
+        )
+        raise InvalidResponseError(
+            response.status_code,
+            f"response does not match {output_model.__name__}: {problems}",
+            excerpt(response.content),
+        ) from exc
+    vars(result)[RAW_RESPONSE_ATTRIBUTE] = response
+    return result
+
+
+def _retryable_status(status_code: int) -> bool:
+    return status_code >= 500
+
+
+class SyncEngine:
+    """Sends prepared requests over an `httpx.Client`, with retries."""
+
+    def __init__(self, config: ClientConfig, http_client: httpx.Client | None) -> None:
+        self._config = config
+        self._owns_client = http_client is None
+        self._http = http_client if http_client is not None else _new_sync_client(config)
+        # Injectable for tests (fake clock and sleep).
+        self._sleep: Callable[[float], None] = time.sleep
+        self._clock: Callable[[], float] = time.monotonic
+        self._rand: Callable[[], float] = random.random
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M],
+    ) -> M:
+        return parse_output(self.request(endpoint, args, query, payload, input_model), output_model)
+
+    def request(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+    ) -> httpx.Response:
+        """Send the call (retrying as documented in `_retry`); the checked response."""
+        config = self._config
+        request = prepare(config, endpoint, args, query, payload, input_model)
+        retry = self._retry_state() if config.deadline is not None else None
+        while True:
+            headers = request_headers(config, request)
+            timeout = _attempt_timeout(config, retry)
+            try:
+                response = self._send(request, headers, timeout)
+            except (TransportConnectionError, TransportTimeoutError) as failure:
+                error: Exception = failure
+                reason = str(failure)
+            else:
+                if not _retryable_status(response.status_code):
+                    return check_response(request, response)
+                error = api_error_from_response(
+                    response.status_code,
+                    response.content,
+                    response.headers,
+                    request.method,
+                    request.url,
+                )
+                reason = f"HTTP {response.status_code}"
+            retry = retry if retry is not None else self._retry_state()
+            delay = retry.next_delay(request.method, request.url, reason)
+            if delay is None:
+                raise error
+            self._sleep(delay)
+
+    def _retry_state(self) -> RetryState:
+        return RetryState(self._config.max_retries, self._config.deadline, self._clock, self._rand)
+
+    def _send(
+        self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
+    ) -> httpx.Response:
+        http = self._http
+        try:
+            built = http.build_request(
+                request.method,
+                request.url,
+                content=request.body,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            return http.send(built, follow_redirects=False)
+        except httpx.TimeoutException as exc:
+            raise TransportTimeoutError(
+                f"{request.method} {request.url} timed out ({type(exc).__name__})"
+            ) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise TransportConnectionError(
+                f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+def _attempt_timeout(config: ClientConfig, retry: RetryState | None) -> float | None:
+    """Per-attempt timeout, shortened so the last attempt ends by the deadline."""
+    if retry is None:
+        return None
+    remaining = retry.remaining()
+    if remaining is None or remaining >= config.timeout:
+        return None
+    return max(remaining, 0.001)
+
+
+def _new_sync_client(config: ClientConfig) -> httpx.Client:
+    return httpx.Client(timeout=config.timeout, follow_redirects=False)
+
+
+class _DetachedResponse(httpx.Response):
+    """An httpx.Response built from an aiohttp answer.
+
+    Building the `httpx.Request` costs as much as the rest of the conversion,
+    so it is made only if someone asks for `response.request` / `.url`.
+    """
+
+    def __init__(
+        self, status_code: int, headers: Any, content: bytes, method: str, url: str
+    ) -> None:
+        super().__init__(status_code, headers=headers, content=content)
+        self._lazy_method = method
+        self._lazy_url = url
+
+    @property
+    def request(self) -> httpx.Request:
+        if self._request is None:
+            self._request = httpx.Request(self._lazy_method, self._lazy_url)
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
+
+
+class _AiohttpSender:
+    """Default async transport: aiohttp, whose pool keeps up under concurrency.
+
+    Measured on loopback with 50 requests in flight: httpx.AsyncClient ~400
+    req/s, httpx + httpx-aiohttp transport ~3.7k, the official aiohttp-based
+    client ~4.2k, aiohttp alone ~10.5k. The session is made on first use,
+    inside the running event loop.
+    """
+
+    def __init__(self, timeout: float, session: aiohttp.ClientSession | None) -> None:
+        self._timeout = timeout
+        self._session = session
+        self._owns_session = session is None
+        self._default_timeout: Any = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp  # noqa: PLC0415  # loaded with the first async request
+
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout), auto_decompress=True
+            )
+        return self._session
+
+    async def send(
+        self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
+    ) -> httpx.Response:
+        import aiohttp  # noqa: PLC0415  # cached module lookup after the first call
+        from yarl import URL  # noqa: PLC0415
+
+        session = self._get_session()
+        try:
+            async with session.request(
+                request.method,
+                # encoded=True: send the path exactly as signed (yarl would
+                # otherwise unquote %21 and friends).
+                URL(request.url, encoded=True),
+                data=request.body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=timeout)
+                if timeout is not None
+                else aiohttp.helpers.sentinel,
+            ) as answer:
+                content = await answer.read()
+                return _DetachedResponse(
+                    answer.status, answer.raw_headers, content, request.method, request.url
+                )
+        except asyncio.TimeoutError as exc:
+            raise TransportTimeoutError(f"{request.method} {request.url} timed out") from exc
+        except aiohttp.ClientError as exc:
+            raise TransportConnectionError(
+                f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def aclose(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class _HttpxAsyncSender:
+    """Async transport over a user's `httpx.AsyncClient` (its settings apply)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(
+        self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
+    ) -> httpx.Response:
+        client = self._client
+        try:
+            built = client.build_request(
+                request.method,
+                request.url,
+                content=request.body,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            return await client.send(built, follow_redirects=False)
+        except httpx.TimeoutException as exc:
+            raise TransportTimeoutError(
+                f"{request.method} {request.url} timed out ({type(exc).__name__})"
+            ) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise TransportConnectionError(
+                f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def aclose(self) -> None:
+        """The user's client is theirs to close."""
+
+
+class AsyncEngine:
+    """Sends prepared requests asynchronously, with retries.
+
+    `http_client` may be an `httpx.AsyncClient` or an `aiohttp.ClientSession`
+    (both stay open when the engine closes); by default an aiohttp session
+    owned by the engine.
+    """
+
+    def __init__(self, config: ClientConfig, http_client: Any) -> None:
+        self._config = config
+        if http_client is None:
+            self._sender: _AiohttpSender | _HttpxAsyncSender = _AiohttpSender(config.timeout, None)
+        elif isinstance(http_client, httpx.AsyncClient):
+            self._sender = _HttpxAsyncSender(http_client)
+        elif type(http_client).__module__.startswith("aiohttp"):
+            session: aiohttp.ClientSession = http_client
+            self._sender = _AiohttpSender(config.timeout, session)
+        else:
+            raise TypeError(
+                "http_client must be an httpx.AsyncClient or an aiohttp.ClientSession, "
+                f"not {type(http_client).__name__}"
+            )
+        self._sleep: Callable[[float], Any] = asyncio.sleep
+        self._clock: Callable[[], float] = time.monotonic
+        self._rand: Callable[[], float] = random.random
+
+    async def aclose(self) -> None:
+        await self._sender.aclose()
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M],
+    ) -> M:
+        response = await self.request(endpoint, args, query, payload, input_model)
+        return parse_output(response, output_model)
+
+    async def request(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+    ) -> httpx.Response:
+        """Send the call (retrying as documented in `_retry`); the checked response."""
+        config = self._config
+        request = prepare(config, endpoint, args, query, payload, input_model)
+        retry = self._retry_state() if config.deadline is not None else None
+        sender = self._sender
+        while True:
+            headers = request_headers(config, request)
+            timeout = _attempt_timeout(config, retry)
+            try:
+                response = await sender.send(request, headers, timeout)
+            except (TransportConnectionError, TransportTimeoutError) as failure:
+                error: Exception = failure
+                reason = str(failure)
+            else:
+                if not _retryable_status(response.status_code):
+                    return check_response(request, response)
+                error = api_error_from_response(
+                    response.status_code,
+                    response.content,
+                    response.headers,
+                    request.method,
+                    request.url,
+                )
+                reason = f"HTTP {response.status_code}"
+            retry = retry if retry is not None else self._retry_state()
+            delay = retry.next_delay(request.method, request.url, reason)
+            if delay is None:
+                raise error
+            await self._sleep(delay)
+
+    def _retry_state(self) -> RetryState:
+        return RetryState(self._config.max_retries, self._config.deadline, self._clock, self._rand)
