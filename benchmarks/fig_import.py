@@ -1,0 +1,172 @@
+"""Figure 3: import cost, measured on whole fresh processes.
+
+Rows: `from taskcluster_sdk import Queue` against `import taskcluster`; and
+importing everything (every client of ours and every model module) against
+`import taskcluster` (which loads all its services), in time and peak RSS.
+The floor is a bare interpreter (`python -c pass`): the part of every number
+that no library can remove.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from benchmarks.config import RunConfig
+from benchmarks.measure import Outcome, RoundFn, SideUnavailableError, run_rounds
+from benchmarks.report import FigureResult, Target
+
+# Peak RSS in kB. `ru_maxrss` would be wrong here: Linux keeps it across
+# fork+exec, so a child reports at least the harness's own size. `VmHWM` is
+# per address space and starts afresh at exec.
+PRINT_RSS = """
+def _peak_rss_kb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(_peak_rss_kb())
+"""
+OURS_QUEUE = "from taskcluster_sdk import Queue"
+OFFICIAL = "import taskcluster"
+BARE = "pass"
+# Every public name of the package (clients, events, runtime API), then every
+# module under services/, events/ and models/ (the 2014 platform is left out:
+# the official client has no counterpart).
+OURS_ALL = """
+import importlib, pkgutil
+import taskcluster_sdk
+for name in getattr(taskcluster_sdk, "__all__", ()):
+    getattr(taskcluster_sdk, name)
+for package_name in ("taskcluster_sdk.services", "taskcluster_sdk.events", "taskcluster_sdk.models"):
+    package = importlib.import_module(package_name)
+    for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+        importlib.import_module(info.name)
+"""
+
+
+def child_env() -> dict[str, str]:
+    """The parent's environment, plus the directory our package is imported from."""
+    env = dict(os.environ)
+    spec = importlib.util.find_spec("taskcluster_sdk")
+    if spec is not None and spec.origin is not None:
+        source_dir = str(Path(spec.origin).parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (source_dir, env.get("PYTHONPATH"))))
+    return env
+
+
+def run_python(code: str, env: dict[str, str]) -> tuple[float, str]:
+    """Wall time of a fresh interpreter running `code`, and its stdout."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{last[0]} (python -c {code.strip()[:40]!r} exited {done.returncode})")
+    return elapsed, done.stdout
+
+
+def _require(code: str, env: dict[str, str], reason: str) -> None:
+    """Fail the side as unavailable when `code` cannot run at all."""
+    try:
+        run_python(code, env)
+    except RuntimeError as error:
+        raise SideUnavailableError(f"{reason}: {error}") from error
+
+
+def _timed(code: str, env: dict[str, str], rss_kb: list[float] | None = None) -> RoundFn:
+    def one_round() -> float:
+        elapsed, output = run_python(code, env)
+        if rss_kb is not None:
+            rss_kb.append(float(output.split()[-1]))
+        return elapsed
+
+    return one_round
+
+
+def _side(
+    probe: str, code: str, env: dict[str, str], reason: str, rss_kb: list[float] | None = None
+) -> Callable[[ExitStack], RoundFn]:
+    def setup(stack: ExitStack) -> RoundFn:
+        _require(probe, env, reason)  # also the warm-up run that writes .pyc files
+        return _timed(code, env, rss_kb)
+
+    return setup
+
+
+def _rss_outcomes(times: dict[str, Outcome], rss_kb: dict[str, list[float]]) -> dict[str, Outcome]:
+    """RSS in MB for the sides whose timed runs succeeded; the time outcome otherwise."""
+    return {
+        side: Outcome.ok([kb / 1024 for kb in rss_kb[side]]) if outcome.status == "ok" else outcome
+        for side, outcome in times.items()
+    }
+
+
+def run(config: RunConfig) -> list[FigureResult]:
+    env = child_env()
+    ours_missing = "no taskcluster_sdk.Queue"
+    official_missing = "official client not installed"
+    queue_times = run_rounds(
+        {
+            "ours": _side(OURS_QUEUE, OURS_QUEUE, env, ours_missing),
+            "official": _side(OFFICIAL, OFFICIAL, env, official_missing),
+            "floor": _side(BARE, BARE, env, "the interpreter does not start"),
+        },
+        config.import_runs,
+    )
+    rss_kb: dict[str, list[float]] = {"ours": [], "official": [], "floor": []}
+    all_times = run_rounds(
+        {
+            "ours": _side(OURS_QUEUE, OURS_ALL + PRINT_RSS, env, ours_missing, rss_kb["ours"]),
+            "official": _side(
+                OFFICIAL, f"{OFFICIAL}\n{PRINT_RSS}", env, official_missing, rss_kb["official"]
+            ),
+            "floor": _side(BARE, PRINT_RSS, env, "the interpreter does not start", rss_kb["floor"]),
+        },
+        config.import_runs,
+    )
+    runs = f"{config.import_runs} fresh processes per side; floor = bare `python -c pass`"
+    return [
+        FigureResult(
+            key="import",
+            title="import Queue (process)",
+            unit="s",
+            higher_is_better=False,
+            outcomes=queue_times,
+            targets=(Target("official", at_least=1.0),),
+            floor_ratio=False,
+            notes=(runs,),
+        ),
+        FigureResult(
+            key="import-all-time",
+            title="import all services+models",
+            unit="s",
+            higher_is_better=False,
+            outcomes=all_times,
+            floor_ratio=False,
+            notes=(
+                "ours: every exported name and every services/events/models module; official: `import taskcluster`",
+            ),
+        ),
+        FigureResult(
+            key="import-all-rss",
+            title="peak RSS, all imported",
+            unit="MB",
+            higher_is_better=False,
+            outcomes=_rss_outcomes(all_times, rss_kb),
+            floor_ratio=False,
+        ),
+    ]

@@ -1,0 +1,270 @@
+"""Smoke test of the benchmark harness (`python -m benchmarks --quick`).
+
+Benchmarks are not tests: nothing here looks at how fast anything is. It
+checks that the harness still runs end to end with tiny sizes, that its
+pieces (loopback server, floor Hawk signer, fixtures) are right, and that
+every side that can run here did run: the floor always, the official client
+when it is installed, and this project as soon as its clients exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+
+from benchmarks.fixtures import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    TASK_ID,
+    routing_key,
+    slug,
+    task_completed_message,
+    task_definition,
+)
+from benchmarks.hawk import hawk_header
+from benchmarks.loopback import LoopbackServer
+
+# mohawk ships no type information.
+mohawk: Any = importlib.import_module("mohawk")
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE = ROOT.parent / "shared" / "upstream" / "taskcluster-v106" / "references.json"
+
+
+def _importable(module: str, name: str | None = None) -> bool:
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError:
+        return False
+    return name is None or hasattr(loaded, name)
+
+
+def _run_harness(tmp_path: Path, *figures: str) -> dict[str, Any]:
+    output = tmp_path / "results.json"
+    args = [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)]
+    for figure in figures:
+        args += ["--figure", figure]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT / "src"), env.get("PYTHONPATH"))))
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "this project" in done.stdout and "official client" in done.stdout
+    assert "ours/official" in done.stdout and "ours/floor" in done.stdout
+    return json.loads(output.read_text())
+
+
+def _figure(results: dict[str, Any], key: str) -> dict[str, Any]:
+    found = [figure for figure in results["figures"] if figure["key"] == key]
+    assert len(found) == 1, [figure["key"] for figure in results["figures"]]
+    return found[0]
+
+
+def _assert_side(figure: dict[str, Any], side: str, should_run: bool) -> None:
+    outcome = figure["sides"][side]
+    if should_run:
+        assert outcome["status"] == "ok", f"{figure['key']}/{side}: {outcome}"
+    else:
+        assert outcome["status"] == "unavailable", f"{figure['key']}/{side}: {outcome}"
+        assert outcome["reason"]
+
+
+def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None:
+    assert results["schema"] == "taskcluster-sdk-bench/1"
+    assert isinstance(results["machine"]["cores"], int)
+    assert results["machine"]["python"].count(".") == 2
+    assert results["date"].endswith("+00:00")
+    assert results["config"]["quick"] is True
+    for figure in results["figures"]:
+        assert set(figure["ratios"]) == {"official", "floor"}
+        for side, outcome in figure["sides"].items():
+            assert side in {"ours", "official", "floor"}
+            assert outcome["status"] in {"ok", "unavailable", "failed"}
+            if outcome["status"] == "ok":
+                assert outcome["min"] <= outcome["median"] <= outcome["max"]
+                assert len(outcome["rounds"]) == rounds[figure["key"]]
+                assert all(value > 0 for value in outcome["rounds"])
+        for target in figure["targets"]:
+            assert target["verdict"] in {"PASS", "MISS", "n/a"}
+
+
+@pytest.fixture(scope="module")
+def http_and_import_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_harness(tmp_path_factory.mktemp("bench"), "sync", "async", "import")
+
+
+def test_harness_writes_well_formed_results(http_and_import_results: dict[str, Any]) -> None:
+    results = http_and_import_results
+    config = results["config"]
+    rounds = {
+        "sync": config["rounds"],
+        "async": config["rounds"],
+        "import": config["import_runs"],
+        "import-all-time": config["import_runs"],
+        "import-all-rss": config["import_runs"],
+    }
+    _assert_well_formed(results, rounds)
+    assert [figure["key"] for figure in results["figures"]] == list(rounds)
+
+
+@pytest.mark.parametrize("key", ["sync", "async", "import", "import-all-time", "import-all-rss"])
+def test_every_side_that_can_run_did(http_and_import_results: dict[str, Any], key: str) -> None:
+    figure = _figure(http_and_import_results, key)
+    our_class = "AsyncQueue" if key == "async" else "Queue"
+    _assert_side(figure, "floor", should_run=True)
+    _assert_side(figure, "official", should_run=_importable("taskcluster"))
+    _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk", our_class))
+
+
+def test_ratios_exist_exactly_when_both_sides_ran(http_and_import_results: dict[str, Any]) -> None:
+    for key in ("sync", "async"):
+        figure = _figure(http_and_import_results, key)
+        sides = figure["sides"]
+        for other in ("official", "floor"):
+            both = sides["ours"]["status"] == "ok" and sides[other]["status"] == "ok"
+            assert (figure["ratios"][other] is not None) == both
+
+
+@pytest.mark.rabbitmq
+def test_listener_figure_runs_against_rabbitmq(tmp_path: Path) -> None:
+    results = _run_harness(tmp_path, "listener")
+    _assert_well_formed(results, {"listener": results["config"]["rounds"]})
+    figure = _figure(results, "listener")
+    _assert_side(figure, "floor", should_run=True)
+    _assert_side(figure, "official", should_run=False)
+    _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk._listener"))
+
+
+def test_generation_figure_runs_when_the_generator_can(tmp_path: Path) -> None:
+    results = _run_harness(tmp_path, "generate")
+    _assert_well_formed(results, {"generate": results["config"]["generate_rounds"]})
+    figure = _figure(results, "generate")
+    can_generate = (ROOT / "references" / "manifest.json").is_file() and (
+        importlib.util.find_spec("codegen.pipeline") is not None
+    )
+    _assert_side(figure, "ours", should_run=can_generate)
+    assert set(figure["sides"]) == {"ours"}
+
+
+def _validate(schema_id: str, instance: object) -> None:
+    """A validator for one upstream schema, with every other upstream schema resolvable."""
+    bundle = json.loads(BUNDLE.read_text())
+    schemas = {
+        entry["content"]["$id"].rstrip("#"): entry["content"]
+        for entry in bundle
+        if entry["filename"].startswith("schemas/") and "$id" in entry["content"]
+    }
+    registry = Registry[Any]().with_resources(
+        (uri, DRAFT7.create_resource(schema)) for uri, schema in schemas.items()
+    )
+    validator = jsonschema.Draft7Validator(schemas[schema_id], registry=registry)
+    validator.validate(instance)  # pyright: ignore[reportUnknownMemberType]
+
+
+def test_task_definition_matches_the_upstream_schema() -> None:
+    _validate("/schemas/queue/v1/task.json", task_definition())
+
+
+def test_task_completed_message_matches_the_upstream_schema() -> None:
+    _validate("/schemas/queue/v1/task-completed-message.json", task_completed_message(slug(), 0))
+
+
+def test_routing_key_has_the_queue_layout() -> None:
+    task_id = slug()
+    fields = routing_key(task_id, 2).split(".")
+    assert fields[:3] == ["primary", task_id, "2"]
+    assert len(fields) == 10 and fields[-1] == "_"
+
+
+def _credentials(client_id: str) -> dict[str, str]:
+    return {"id": client_id, "key": ACCESS_TOKEN, "algorithm": "sha256"}
+
+
+def test_floor_hawk_header_is_accepted_by_an_independent_verifier() -> None:
+    header = hawk_header(
+        CLIENT_ID, ACCESS_TOKEN.encode(), "GET", "/api/queue/v1/task/x", "127.0.0.1", 8080
+    )
+    receiver = mohawk.Receiver(
+        _credentials,
+        header,
+        "http://127.0.0.1:8080/api/queue/v1/task/x",
+        "GET",
+        accept_untrusted_content=True,
+    )
+    assert receiver.resource.credentials["id"] == CLIENT_ID
+
+
+def test_floor_hawk_header_with_a_wrong_key_is_rejected() -> None:
+    header = hawk_header(CLIENT_ID, b"wrong", "GET", "/api/queue/v1/task/x", "127.0.0.1", 8080)
+    with pytest.raises(mohawk.exc.MacMismatch):
+        mohawk.Receiver(
+            _credentials,
+            header,
+            "http://127.0.0.1:8080/api/queue/v1/task/x",
+            "GET",
+            accept_untrusted_content=True,
+        )
+
+
+def _exchange(sock: socket.socket, request: bytes, replies: int) -> list[tuple[bytes, bytes]]:
+    """Send `request` and read `replies` HTTP responses as (status line, body)."""
+    sock.sendall(request)
+    buffer = b""
+    answers: list[tuple[bytes, bytes]] = []
+    while len(answers) < replies:
+        chunk = sock.recv(65536)
+        assert chunk, "server closed the connection early"
+        buffer += chunk
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                break
+            head = buffer[:end]
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(buffer) < end + 4 + length:
+                break
+            answers.append((head.split(b"\r\n")[0], buffer[end + 4 : end + 4 + length]))
+            buffer = buffer[end + 4 + length :]
+    return answers
+
+
+def _get(path: str, authorization: str | None = 'Hawk id="x"') -> bytes:
+    auth = f"Authorization: {authorization}\r\n" if authorization else ""
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
+
+
+def test_loopback_server_serves_the_task_over_keep_alive_and_pipelining() -> None:
+    with LoopbackServer() as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        path = f"/api/queue/v1/task/{TASK_ID}"
+        first = _exchange(sock, _get(path), 1)
+        pipelined = _exchange(sock, _get(path) * 3, 3)
+    for status, body in first + pipelined:
+        assert status == b"HTTP/1.1 200 OK"
+        assert json.loads(body) == task_definition()
+
+
+def test_loopback_server_refuses_unsigned_requests_and_other_routes() -> None:
+    with LoopbackServer() as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        unsigned = _exchange(sock, _get(f"/api/queue/v1/task/{TASK_ID}", None), 1)
+        other = _exchange(sock, _get("/api/queue/v1/status/x"), 1)
+    assert unsigned[0][0] == b"HTTP/1.1 401 Unauthorized"
+    assert json.loads(unsigned[0][1])["code"] == "AuthenticationFailed"
+    assert other[0][0] == b"HTTP/1.1 404 Not Found"
+
+
+def test_loopback_server_process_is_gone_after_the_block() -> None:
+    with LoopbackServer() as server:
+        port = server.port
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
