@@ -66,6 +66,17 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the official client and the raw floor; writes benchmarks/results.json.
+
+    Needs RabbitMQ at 127.0.0.1:5672 for the listener figure. Pass options
+    through: `nox -s bench -- --figure sync --rounds 3` (`--quick` for tiny sizes).
+    """
+    _install(session, "bench", "codegen")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff over everything."""
     _install(session, "lint", project=False)
