@@ -116,6 +116,9 @@ def _read_trees(root: Path, *, legacy: bool) -> dict[str, Document]:
             if not legacy and relative.startswith(f"{tree}/{LEGACY}/"):
                 continue
             documents[relative] = Document(parse_json(_read_bytes(file), str(file)), str(file))
+    if not any(path.startswith("references/") for path in documents):
+        what = "no 2014 references" if legacy else "no references"
+        raise GeneratorError(f"{what} to load", file=root / "references")
     return documents
 
 

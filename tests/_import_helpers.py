@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,7 +75,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @contextmanager
-def serve_bundle(entries: list[dict[str, Any]]) -> Iterator[str]:
+def serve_bundle(entries: list[dict[str, Any]]) -> Generator[str]:
     """A loopback deployment serving the bundle's files; yields its root URL."""
     files = {"/" + entry["filename"]: json.dumps(entry["content"]).encode() for entry in entries}
     requested: list[str] = []
