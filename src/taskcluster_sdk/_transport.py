@@ -210,6 +210,8 @@ class SyncEngine:
         self._config = config
         self._owns_client = http_client is None
         self._http = http_client if http_client is not None else _new_sync_client(config)
+        # `timeout` applies per attempt, to injected clients too.
+        self._timeout = httpx.Timeout(config.timeout)
         # Injectable for tests (fake clock and sleep).
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
@@ -280,7 +282,7 @@ class SyncEngine:
                 request.url,
                 content=request.body,
                 headers=headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=timeout if timeout is not None else self._timeout,
             )
             return http.send(built, follow_redirects=False)
         except httpx.TimeoutException as exc:
@@ -345,15 +347,15 @@ class _AiohttpSender:
         self._timeout = timeout
         self._session = session
         self._owns_session = session is None
-        self._default_timeout: Any = None
+        self._default_timeout: Any = None  # aiohttp.ClientTimeout, made with the session
 
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            import aiohttp  # noqa: PLC0415  # loaded with the first async request
+        import aiohttp  # noqa: PLC0415  # loaded with the first async request
 
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self._timeout), auto_decompress=True
-            )
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        if self._default_timeout is None:
+            self._default_timeout = aiohttp.ClientTimeout(total=self._timeout)
         return self._session
 
     async def send(
@@ -374,7 +376,7 @@ class _AiohttpSender:
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=timeout)
                 if timeout is not None
-                else aiohttp.helpers.sentinel,
+                else self._default_timeout,
             ) as answer:
                 content = await answer.read()
                 return _DetachedResponse(
@@ -396,8 +398,9 @@ class _AiohttpSender:
 class _HttpxAsyncSender:
     """Async transport over a user's `httpx.AsyncClient` (its settings apply)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, timeout: float) -> None:
         self._client = client
+        self._timeout = httpx.Timeout(timeout)
 
     async def send(
         self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
@@ -409,7 +412,7 @@ class _HttpxAsyncSender:
                 request.url,
                 content=request.body,
                 headers=headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=timeout if timeout is not None else self._timeout,
             )
             return await client.send(built, follow_redirects=False)
         except httpx.TimeoutException as exc:
@@ -438,7 +441,7 @@ class AsyncEngine:
         if http_client is None:
             self._sender: _AiohttpSender | _HttpxAsyncSender = _AiohttpSender(config.timeout, None)
         elif isinstance(http_client, httpx.AsyncClient):
-            self._sender = _HttpxAsyncSender(http_client)
+            self._sender = _HttpxAsyncSender(http_client, config.timeout)
         elif type(http_client).__module__.startswith("aiohttp"):
             session: aiohttp.ClientSession = http_client
             self._sender = _AiohttpSender(config.timeout, session)
