@@ -32,6 +32,7 @@ from urllib.parse import urljoin
 from codegen.errors import GeneratorError, json_path
 from codegen.validate import (
     API_META_SCHEMA,
+    DATA_KEYWORDS,
     EXCHANGES_META_SCHEMA,
     LEGACY,
     Document,
@@ -286,7 +287,7 @@ def _collect_refs(node: Any, into: list[object]) -> None:
         for key, value in cast(dict[str, Any], node).items():
             if key == "$ref":
                 into.append(value)
-            elif key not in ("enum", "const", "default", "examples"):
+            elif key not in DATA_KEYWORDS:
                 _collect_refs(value, into)
     elif isinstance(node, list):
         for value in cast(list[Any], node):

@@ -27,6 +27,7 @@ from codegen.model import (
     Service,
 )
 from codegen.validate import (
+    DATA_KEYWORDS,
     LEGACY,
     Document,
     current_schema_id,
@@ -369,7 +370,7 @@ def _rewrite_refs(node: Any, base: str, own_directory: str) -> None:
                 if target is not None:
                     relative = posixpath.relpath(schema_path(target), own_directory)
                     mapping[key] = f"{relative}#{fragment}"
-            else:
+            elif key not in DATA_KEYWORDS:
                 _rewrite_refs(value, base, own_directory)
     elif isinstance(node, list):
         for value in cast(list[Any], node):

@@ -36,10 +36,11 @@ _LEGACY_ID = re.compile(
 )
 _LEGACY_BASE_URL = re.compile(r"^https?://([a-z][a-z0-9-]*)\.[A-Za-z0-9.:-]+/(v[0-9]+)/?$")
 _LEGACY_PREFIX = re.compile(r"^([a-z][a-z0-9-]*)/(v[0-9]+)/$")
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _ROUTE_ARG = re.compile(r"<([^<>]+)>")
 _HTTP_METHODS = frozenset({"get", "post", "put", "head", "delete", "patch", "options"})
 # Keywords whose values are data, not subschemas: a "$ref" key in there is not a reference.
-_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
+DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
 # Meta-schemas of the JSON-schema drafts: schemas may $ref them, jsonschema knows them.
 _DRAFTS = frozenset(
     f"{scheme}://json-schema.org/draft-{draft}/schema"
@@ -332,7 +333,7 @@ def _refs(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[str, tuple[
         for key, value in cast(dict[str, Any], node).items():
             if key == "$ref" and isinstance(value, str):
                 yield value, (*where, key)
-            elif key not in _DATA_KEYWORDS:
+            elif key not in DATA_KEYWORDS:
                 yield from _refs(value, (*where, key))
     elif isinstance(node, list):
         for index, value in enumerate(cast(list[Any], node)):
@@ -437,6 +438,8 @@ def _check_legacy_reference(document: Document, name: str, schemas: Mapping[str,
     top = _object(document, "$")
     if top.get("name") != name:
         raise shape.fail(f"name {top.get('name')!r} does not match the file name {name!r}", "name")
+    if not _CLASS_NAME.match(name):
+        raise shape.fail(f"name {name!r} is not a PascalCase class name", "name")
     shape.get(top, "referenceUrl", str)
     reference = cast(dict[str, Any], shape.get(top, "reference", dict))
     where = ("reference",)

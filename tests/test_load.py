@@ -217,6 +217,7 @@ def test_legacy_refs_are_relative_and_resolve() -> None:
             assert on_disk.resolve() == Path("/x", target.removeprefix("/schemas/")[:-1])
 
 
+@pytest.mark.filterwarnings("ignore:Default formatters will change:FutureWarning")
 def test_rewritten_legacy_schemas_work_with_datamodel_code_generator(tmp_path: Path) -> None:
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
@@ -324,6 +325,15 @@ def test_invalid_json_names_the_file(tmp_path: Path) -> None:
     assert str(raised.value).startswith(f"{broken}: invalid JSON")
 
 
+def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
+    root = copy_checked_in(tmp_path)
+    unreadable = root / "schemas" / "queue" / "v1" / "folder.json"
+    unreadable.mkdir()
+    with pytest.raises(GeneratorError) as raised:
+        load_current(root)
+    assert str(raised.value).startswith(f"{unreadable}: cannot read")
+
+
 def test_loading_validates_current_references(tmp_path: Path) -> None:
     root = copy_checked_in(tmp_path)
     api = root / "references" / "secrets" / "v1" / "api.json"
@@ -349,6 +359,18 @@ def test_legacy_reference_name_must_match_its_file(tmp_path: Path) -> None:
     with pytest.raises(GeneratorError) as raised:
         load_legacy(root)
     assert str(raised.value).startswith(f"{reference} at $.name: ")
+
+
+def test_legacy_reference_names_must_be_class_names(tmp_path: Path) -> None:
+    root = copy_checked_in(tmp_path)
+    reference = root / "references" / "legacy-2014" / "Auth.json"
+    renamed = reference.with_name("auth-api.json")
+    _edit(reference, lambda content: content.update(name="auth-api"))
+    reference.rename(renamed)
+    with pytest.raises(GeneratorError) as raised:
+        load_legacy(root)
+    assert str(raised.value).startswith(f"{renamed} at $.name: ")
+    assert "PascalCase" in str(raised.value)
 
 
 def test_missing_inputs_are_reported(tmp_path: Path) -> None:
