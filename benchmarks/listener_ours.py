@@ -1,21 +1,44 @@
-"""Our side of the listener figure, kept apart because it follows the listener's API."""
+"""Our side of the listener figure: `taskcluster_sdk.pulse.PulseListener`.
+
+Kept apart from the figure because it follows the listener's API: a named
+(durable) queue, one `QueueEvents().taskCompleted()` binding, `async for`
+over typed messages (each acked when the loop asks for the next one).
+"""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+import time
+from typing import Any
 
-from aio_pika.abc import AbstractRobustConnection
-
+from benchmarks.broker import full_queue_name
 from benchmarks.clients import ours_module
-from benchmarks.measure import AsyncRoundFn, SideUnavailableError
+from benchmarks.config import AMQP_URL
+from benchmarks.fixtures import TASK_GROUP_ID
 
 
-async def our_listener_round(
-    stack: AsyncExitStack, connection: AbstractRobustConnection, count: int, prefetch: int
-) -> AsyncRoundFn:
-    """A round that drains `count` published messages through our listener."""
-    ours_module("taskcluster_sdk._listener")
-    del stack, connection, count, prefetch
-    raise SideUnavailableError(
-        "the listener benchmark is not wired to taskcluster_sdk._listener yet"
-    )
+class OurListener:
+    """Drains a filled queue through our listener; the classes are looked up once."""
+
+    def __init__(self) -> None:
+        self._listener_class: Any = ours_module("taskcluster_sdk.pulse").PulseListener
+        self._events: Any = ours_module("taskcluster_sdk.events.queue").QueueEvents()
+
+    async def drain(self, queue_name: str, count: int, prefetch: int) -> float:
+        """Messages per second, from connecting until `count` messages were handled."""
+        started = time.perf_counter()
+        listener = self._listener_class(AMQP_URL, queue_name=queue_name, prefetch=prefetch)
+        if listener.queue_name != full_queue_name(queue_name):
+            raise AssertionError(f"listener uses queue {listener.queue_name!r}")
+        await listener.bind(self._events.taskCompleted())
+        handled = 0
+        async with listener:
+            async for message in listener:
+                # Touch both typed halves so a lazily parsed message pays here too.
+                if message.routing.taskGroupId != TASK_GROUP_ID:
+                    raise AssertionError(f"routing key parsed as {message.routing!r}")
+                if message.payload.status.taskGroupId != TASK_GROUP_ID:
+                    raise AssertionError("payload parsed wrong")
+                handled += 1
+                if handled == count:
+                    break
+        return count / (time.perf_counter() - started)
