@@ -19,6 +19,7 @@ wrong hashes, refusing `dataInline`. Every API call is logged in `calls`.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -140,6 +141,8 @@ class Knobs:
     wrong_sha256: str | None = None
     # Storage ignores Range and always answers 200 with the whole body.
     ignore_range: bool = False
+    # Storage GETs answer `Content-Encoding: gzip` (whole body, Range ignored).
+    gzip_downloads: bool = False
     # Seconds a putUrl stays valid.
     put_url_lifetime: float = 3600.0
 
@@ -385,6 +388,9 @@ class Handler(BaseHTTPRequestHandler):
         if status != 200:
             self._plain(status, "storage failure")
             return
+        if fake.knobs.gzip_downloads:
+            self._gzip_get(blob, drop)
+            return
         start = 0
         requested = self.headers.get("Range")
         if requested and not fake.knobs.ignore_range:
@@ -409,6 +415,19 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(chunk)
                 sent += len(chunk)
+
+    def _gzip_get(self, blob: Blob, drop: int | None) -> None:
+        body = gzip.compress(blob.path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", blob.content_type)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if drop is not None:
+            self.wfile.write(body[:drop])
+            self._drop()
+            return
+        self.wfile.write(body)
 
 
 # -- queue ----------------------------------------------------------------------

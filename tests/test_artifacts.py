@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -488,6 +489,32 @@ def test_dropped_download_restarts_when_range_is_ignored(
             dest=NonSeekableSink(),
             object_client_factory=objects,
         )
+
+
+def test_gzip_encoded_download_is_decoded_verified_and_restarted(
+    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
+) -> None:
+    task_id = fake.add_task()
+    data = os.urandom(400_000)
+    upload_artifact(
+        queue,
+        task_id=task_id,
+        run_id=0,
+        name="public/z.bin",
+        source=data,
+        object_client_factory=objects,
+    )
+    fake.storage_requests.clear()
+    fake.knobs.gzip_downloads = True
+    fake.knobs.get_drops = [150_000]
+    assert (
+        download_artifact(
+            queue, task_id=task_id, name="public/z.bin", object_client_factory=objects
+        )
+        == data
+    )
+    # Ranges would count encoded bytes: the retry starts over instead.
+    assert [headers.get("Range") for _, _, headers in fake.storage_requests] == [None, None]
 
 
 class NonSeekableSink(io.RawIOBase):

@@ -108,12 +108,19 @@ def resolve_expires(expires: datetime | timedelta, *, now: datetime | None = Non
     return format_timestamp(expires)
 
 
+def normalize_timestamp(text: str) -> str:
+    """A timestamp from a response (maybe re-serialised by pydantic) in wire format.
+
+    The object service requires the `expires` of `createUpload` to equal the
+    one `createArtifact` answered, so it is passed on in one canonical form.
+    """
+    return format_timestamp(parse_timestamp(text))
+
+
 def task_expires(task: object) -> str:
     """The `expires` of a task definition, the default expiry of its artifacts."""
     value = _field(as_mapping(task, "queue.task"), "expires", "task definition")
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    return str(value)
+    return normalize_timestamp(str(value))
 
 
 def guess_content_type(*names: str | None) -> str:
@@ -259,7 +266,7 @@ def parse_upload_grant(response: object) -> ObjectUploadGrant:
         object_name=_str_field(data, "name", what),
         project_id=_str_field(data, "projectId", what),
         upload_id=_str_field(data, "uploadId", what),
-        expires=_str_field(data, "expires", what),
+        expires=normalize_timestamp(_str_field(data, "expires", what)),
         credentials=parse_credentials(data, what),
     )
 

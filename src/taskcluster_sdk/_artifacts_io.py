@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
@@ -70,7 +71,7 @@ class UploadSource:
             return None
         self.rewind()
         data = self._read_exactly(self.size)
-        self._check_exhausted()
+        self.check_exhausted()
         if not self.restartable:
             # The object service may still choose `putUrl`; keep the few bytes
             # read so the body can be sent again.
@@ -101,7 +102,8 @@ class UploadSource:
             remaining -= len(chunk)
         return b"".join(parts)
 
-    def _check_exhausted(self) -> None:
+    def check_exhausted(self) -> None:
+        """Fail if the source holds more than the declared size."""
         if self._stream.read(1):
             raise UploadError(f"{self.description} has more than the declared {self.size} bytes")
 
@@ -123,7 +125,7 @@ class BodyReader:
         source = self._source
         remaining = source.size - self.hasher.size
         if remaining == 0:
-            source._check_exhausted()  # pyright: ignore[reportPrivateUsage]
+            source.check_exhausted()
             return b""
         chunk = source.read_chunk(min(remaining, CHUNK_SIZE))
         if not chunk:
@@ -210,21 +212,21 @@ def _seekable(stream: BinaryIO) -> bool:
 # -- download sinks ------------------------------------------------------------
 
 
-class DownloadSink:
+class DownloadSink(ABC):
     """Where downloaded bytes go; `restart` forgets them, `discard` cleans up after failure."""
 
     written: int = 0
     # Whether `write` does blocking I/O (the async driver runs it in a thread).
     blocking: bool = True
 
-    def write(self, chunk: bytes) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, chunk: bytes) -> None: ...
 
-    def restart(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def restart(self) -> None: ...
 
-    def discard(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def discard(self) -> None: ...
 
 
 class BytesSink(DownloadSink):
