@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from codegen.errors import GeneratorError
+from codegen.importer import import_sources
+from codegen.pipeline import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         if args.command == "import":
-            from codegen.importer import import_sources
-
             written = import_sources(args.sources, args.root)
             print(f"imported {written} files into {args.root / 'references'} and {args.root / 'schemas'}")
         else:
-            from codegen.pipeline import generate
-
             output = args.output or args.root / "src" / "taskcluster_sdk"
             written = generate(args.root, output)
             print(f"generated {written} files into {output}")
