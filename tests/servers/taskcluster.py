@@ -118,6 +118,22 @@ def resolve_key(client_id: str, ext: dict[str, Any] | None) -> str:
     )
 
 
+def mohawk_bewit_url(url: str) -> str:
+    """`url` with its bewit re-encoded the way mohawk's `check_bewit` decodes it.
+
+    Hawk (the JS library Taskcluster uses, and DESIGN.md's vector) sends the
+    bewit as URL-safe base64 without padding; mohawk decodes it with the
+    standard alphabet and needs padding. Only the base64 spelling changes:
+    mohawk still checks the MAC, the expiry and the resource.
+    """
+    prefix, found, rest = url.partition("bewit=")
+    if not found:
+        return url
+    value, amp, tail = rest.partition("&")
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    return f"{prefix}bewit={base64.b64encode(raw).decode()}{amp}{tail}"
+
+
 def _parse_ext(header: str) -> dict[str, Any] | None:
     parsed = mohawk.util.parse_authorization_header(header)
     ext = parsed.get("ext")
@@ -216,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
             def lookup(client_id: str) -> dict[str, str]:
                 return {"id": client_id, "key": resolve_key(client_id, None), "algorithm": "sha256"}
 
-            check_bewit(url, lookup)
+            check_bewit(mohawk_bewit_url(url), lookup)
             return
         header = self.headers.get("Authorization")
         if header is None:
