@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -376,3 +377,12 @@ def test_legacy_client_uses_base_url(server: TaskclusterServer) -> None:
     with LegacyQueue(base_url=f"{server.root_url}/api/queue/v1", credentials=TESTER) as legacy:
         assert legacy.task("abc").taskId == "abc"
     assert server.state.seen[-1].client_id == "tester"
+
+
+def test_deadline_shortens_the_attempt_timeout(server: TaskclusterServer) -> None:
+    queue, _ = make_queue(server, timeout=60, deadline=0.3)
+    queue._engine._clock = time.monotonic  # the attempt really waits here
+    server.state.faults = [Fault(delay=1.0, status=200)]
+    with pytest.raises(TimeoutError):
+        queue.task("abc")
+    assert server.state.hits == 1  # no time left for a retry

@@ -14,8 +14,6 @@ httpx to send at all (see `AsyncEngine`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import json
 import random
 import time
@@ -42,6 +40,7 @@ from ._errors import (
 from ._errors import (
     TimeoutError as TransportTimeoutError,
 )
+from ._model import strict_validation
 from ._retry import RetryState
 from ._urls import build_path, encode_query
 from ._utils import stringify_date
@@ -77,17 +76,6 @@ class PreparedRequest:
         self.content_hash = content_hash
 
 
-def _strict_validation() -> Any:
-    # The one place that reaches for _model (another module's job): request
-    # payloads validate strictly inside its `strict_validation()`. Until that
-    # module exists, payloads validate in pydantic's default mode.
-    try:
-        module = importlib.import_module("._model", __package__)
-    except ModuleNotFoundError:
-        return contextlib.nullcontext()
-    return module.strict_validation()
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return stringify_date(value)
@@ -107,7 +95,7 @@ def _payload_body(
         model = payload
     elif isinstance(payload, Mapping):
         try:
-            with _strict_validation():
+            with strict_validation():
                 model = input_model.model_validate(payload)
         except pydantic.ValidationError as exc:
             problems = [
