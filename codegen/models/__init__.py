@@ -1,0 +1,69 @@
+"""Pydantic models for every schema of a platform, via datamodel-code-generator.
+
+`generate_models(platform, package_dir, package)` is the whole step; the
+modules of this package are its parts, in order:
+
+1. `plan`: one module per schema, `<svc>/<snake_name>.py`, root class named
+   from the file name (`list-lastFires-response.json` -> module
+   `list_last_fires_response`, class `ListLastFiresResponse`);
+2. `stage`: the schema documents in a temporary directory laid out like the
+   output package, `$ref`s rewritten to that layout;
+3. `generator`: one datamodel-code-generator run over that directory;
+4. `naming` + `rename`: better names for numbered classes (`Owner8` ->
+   `RepoOwner`) and for the array item classes the package exports;
+5. `exports`: root classes for non-object schemas (datamodel-code-generator
+   makes those type aliases; the alias stays as `<Name>Value`), what each
+   service package exports, the `ModelIndex`;
+6. `rewrite`: our header, `closed=True` instead of `extra="forbid"`, open
+   enums, typed object defaults;
+7. `package`: write modules and service `__init__`s, ruff them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from codegen.model import Platform
+from codegen.models.exports import build_exports
+from codegen.models.generator import read_modules, run_generator
+from codegen.models.index import ModelIndex, ModelRef
+from codegen.models.naming import choose_names
+from codegen.models.package import tidy, write_package
+from codegen.models.plan import plan_modules
+from codegen.models.rename import apply_renames
+from codegen.models.rewrite import postprocess
+from codegen.models.stage import stage_schemas
+
+__all__ = ["ModelIndex", "ModelRef", "generate_models"]
+
+
+def generate_models(platform: Platform, package_dir: Path, package: str) -> ModelIndex:
+    """Write the model packages of `platform` into `package_dir` and index them.
+
+    `package` is the dotted name of `package_dir` (`taskcluster_sdk.models`).
+    Everything is generated in a temporary directory first; `package_dir` is
+    replaced only when generation succeeded.
+    """
+    plans = plan_modules(platform)
+    with tempfile.TemporaryDirectory(prefix="tc-models-") as temp:
+        work = Path(temp)
+        stage_schemas(plans, work / "schemas")
+        metadata = run_generator(work / "schemas", work / "out")
+        modules = read_modules(work / "out")
+        renames = choose_names(plans, metadata, modules)
+        modules = apply_renames(modules, renames)
+        for model in metadata:
+            model["class_name"] = renames.get(model["module"], {}).get(
+                model["class_name"], model["class_name"]
+            )
+        exports, index = build_exports(plans, metadata, modules, renames, package)
+        modules = {key: postprocess(module) for key, module in modules.items()}
+        write_package(work / "package", modules, exports)
+        tidy(work / "package")
+        if package_dir.exists():
+            shutil.rmtree(package_dir)
+        package_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(work / "package", package_dir)
+    return index

@@ -1,0 +1,41 @@
+"""What the renderer learns about the generated models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from codegen.errors import GeneratorError
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where the root class of a schema is importable from."""
+
+    module: str  # the service's model package, e.g. taskcluster_sdk.models.queue
+    name: str  # public class name, e.g. TaskClaimResponse
+
+
+@dataclass(frozen=True)
+class ModelIndex:
+    """What the renderer needs to know about the generated models."""
+
+    refs: Mapping[str, ModelRef]
+    items: Mapping[str, Mapping[str, str]] = field(default_factory=dict[str, Mapping[str, str]])
+
+    def ref(self, schema_id: str) -> ModelRef:
+        """The root class of a schema, by normalised id (`/schemas/queue/v1/task.json#`)."""
+        try:
+            return self.refs[schema_id]
+        except KeyError:
+            raise GeneratorError(f"no model was generated for schema {schema_id}") from None
+
+    def array_items(self, schema_id: str) -> dict[str, str]:
+        """Top-level array properties of a schema: property name -> item type.
+
+        Each type is a builtin expression (`str`, `dict[str, Any]`: the
+        renderer imports `Any`) or a class exported by the schema's service
+        model package (`ListTaskGroupResponse` -> `{"tasks": "TaskDefinitionAndStatus"}`).
+        """
+        self.ref(schema_id)
+        return dict(self.items.get(schema_id, {}))

@@ -1,0 +1,69 @@
+"""Writing the model package: modules, service `__init__`s, ruff."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from codegen.errors import GeneratorError
+from codegen.models.generator import GeneratedModule
+from codegen.models.rewrite import HEADER
+
+PROJECT = Path(__file__).resolve().parent.parent.parent
+
+
+def write_package(
+    directory: Path,
+    modules: Mapping[str, GeneratedModule],
+    exports: Mapping[str, list[tuple[str, str]]],
+) -> None:
+    directory.mkdir(parents=True)
+    (directory / "__init__.py").write_text(
+        HEADER + '"""Pydantic models of every schema, one package per service."""\n',
+        encoding="utf-8",
+    )
+    packages = sorted({key.split(".")[0] for key in modules})
+    for service in packages:
+        (directory / service).mkdir()
+    for key, module in sorted(modules.items()):
+        service, name = key.split(".")
+        (directory / service / f"{name}.py").write_text(module.text, encoding="utf-8")
+    for service in packages:
+        (directory / service / "__init__.py").write_text(
+            _service_init(service, sorted(set(exports.get(service, [])))), encoding="utf-8"
+        )
+
+
+def _service_init(service: str, exported: list[tuple[str, str]]) -> str:
+    lines = [
+        HEADER,
+        f'"""Models of the {service} schemas: the root class of each, and list items."""',
+        "",
+    ]
+    for module, name in exported:
+        lines.append(f"from .{module} import {name} as {name}")
+    lines += ["", "__all__ = ["]
+    lines += [f'    "{name}",' for name in sorted(name for _, name in exported)]
+    lines += ["]", ""]
+    return "\n".join(lines)
+
+
+def tidy(directory: Path) -> None:
+    """Drop imports the templates left unused and format with ruff (fast, deterministic)."""
+    config = PROJECT / "pyproject.toml"
+    for command in (
+        ["check", "--fix-only", "--select", "I,F401", "--quiet"],
+        ["format", "--quiet"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--config", str(config), str(directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise GeneratorError(
+                f"ruff {command[0]} failed on the generated models:\n{result.stderr}"
+            )
