@@ -6,12 +6,14 @@ One `ThreadingHTTPServer` on 127.0.0.1 answers:
   `artifact`, `latestArtifact`;
 * `/api/object/v1/...`: `createUpload`, `finishUpload`, `startDownload`,
   checking that callers sign with the temporary credentials the queue
-  handed out;
+  handed out for that object;
 * `/storage/<key>?token=...`: a PUT/GET blob store behind signed, expiring
   tokens, with `Range` support, writing blobs to disk so a large body never
   sits in memory.
 
-Knobs on `FakeTaskcluster` make it misbehave: failing or dropped PUTs,
+Signed requests are verified with mohawk (an independent Hawk implementation)
+against `CLIENTS` and the temporary credentials issued. Knobs on
+`FakeTaskcluster` make it misbehave: failing or dropped PUTs,
 GETs that drop the connection mid-body, already-expired download URLs,
 wrong hashes, refusing `dataInline`. Every API call is logged in `calls`.
 """
@@ -38,8 +40,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import httpx
+import mohawk
+from mohawk.exc import HawkFail
 
 CHUNK = 1024 * 1024
+# Permanent clients the fake knows: clientId -> accessToken.
+CLIENTS = {"tester": "no-secret"}
 PROJECT_ID = "test-project"
 TASK_EXPIRES = "2031-01-01T00:00:00.000Z"
 
@@ -163,6 +169,10 @@ class FakeTaskcluster:
         self.blobs: dict[str, Blob] = {}
         self.tokens: dict[str, Token] = {}
         self.temporary_clients: dict[str, str] = {}
+        # Hawk keys: the permanent test client and every temporary client handed out.
+        self.access_tokens: dict[str, str] = dict(CLIENTS)
+        # Off for hand-made stand-in clients, which do not sign.
+        self.verify_hawk = True
 
     @property
     def root_url(self) -> str:
@@ -248,7 +258,9 @@ class Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/storage/"):
                 self._storage(method, segments[2], parse_qs(url.query))
                 return
-            body = self._read_json()
+            raw = self._read_body()
+            client_id = self._authenticate(method, raw)
+            body = json.loads(raw) if raw else None
             if url.path.startswith(_QUEUE + "/"):
                 with self.fake.lock:
                     self.fake.calls.append(f"queue.{method} /{'/'.join(segments[4:])}")
@@ -256,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             elif url.path.startswith(_OBJECT + "/"):
                 with self.fake.lock:
                     self.fake.calls.append(f"object.{method} /{'/'.join(segments[4:])}")
-                    answer = object_api(self.fake, method, segments[4:], body, self._client_id())
+                    answer = object_api(self.fake, method, segments[4:], body, client_id)
             else:
                 raise ApiError(404, "ResourceNotFound", f"no route {url.path}")
         except ApiError as error:
@@ -269,15 +281,38 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, answer)
 
-    def _client_id(self) -> str | None:
-        match = _HAWK_ID.search(self.headers.get("Authorization", ""))
-        return match.group(1) if match else None
-
-    def _read_json(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not length:
+    def _authenticate(self, method: str, body: bytes) -> str | None:
+        """The Hawk client id, its MAC (and payload hash) checked with mohawk."""
+        header = self.headers.get("Authorization")
+        if header is None:
             return None
-        return json.loads(self.rfile.read(length))
+        match = _HAWK_ID.search(header)
+        client_id = match.group(1) if match else None
+        if not self.fake.verify_hawk:
+            return client_id
+        keys = self.fake.access_tokens
+
+        def credentials_map(client_id: str) -> dict[str, str]:
+            if client_id not in keys:
+                raise ApiError(401, "AuthenticationFailed", f"unknown client {client_id!r}")
+            return {"id": client_id, "key": keys[client_id], "algorithm": "sha256"}
+
+        try:
+            mohawk.Receiver(
+                credentials_map,
+                header,
+                f"http://{self.headers['Host']}{self.path}",
+                method,
+                content=body,
+                content_type=self.headers.get("Content-Type", ""),
+            )
+        except HawkFail as error:
+            raise ApiError(401, "AuthenticationFailed", f"Hawk: {error}") from None
+        return client_id
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
 
     def _json(self, status: int, value: Any) -> None:
         data = json.dumps(value).encode()
@@ -476,7 +511,6 @@ def create_artifact(
         object_name = f"t/{task_id}/{run_id}/{name}"
         upload_id = slugid()
         client_id = f"temp/{secrets.token_hex(4)}"
-        fake.temporary_clients[client_id] = object_name
         fake.objects[object_name] = StoredObject(
             object_name, PROJECT_ID, upload_id, request["expires"], request["contentType"]
         )
@@ -492,7 +526,7 @@ def create_artifact(
             "projectId": PROJECT_ID,
             "uploadId": upload_id,
             "expires": request["expires"],
-            "credentials": _credentials(client_id),
+            "credentials": _credentials(fake, client_id, object_name),
         }
     if kind == "reference":
         _require(request, "url", "contentType")
@@ -508,11 +542,15 @@ def create_artifact(
     return {"storageType": kind}
 
 
-def _credentials(client_id: str) -> dict[str, str]:
+def _credentials(fake: FakeTaskcluster, client_id: str, object_name: str) -> dict[str, str]:
+    """Temporary credentials for one object (the fake trusts them by client id and key)."""
+    access_token = secrets.token_urlsafe(16)
+    fake.temporary_clients[client_id] = object_name
+    fake.access_tokens[client_id] = access_token
     certificate = {"version": 1, "scopes": ["object:*"], "start": 0, "expiry": 0, "seed": "x"}
     return {
         "clientId": client_id,
-        "accessToken": secrets.token_urlsafe(16),
+        "accessToken": access_token,
         "certificate": json.dumps(certificate),
     }
 
@@ -538,11 +576,10 @@ def artifact_content(
     kind = artifact["storageType"]
     if kind == "object":
         client_id = f"temp/{secrets.token_hex(4)}"
-        fake.temporary_clients[client_id] = artifact["object"]
         return {
             "storageType": "object",
             "name": artifact["object"],
-            "credentials": _credentials(client_id),
+            "credentials": _credentials(fake, client_id, artifact["object"]),
         }
     if kind == "s3":
         url, _ = fake.storage_url(artifact["blob"], "GET", 3600)

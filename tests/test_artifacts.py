@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from artifact_fakes import FakeTaskcluster, StandInError, StandInObject, StandInQueue, running
+from artifact_fakes import CLIENTS, FakeTaskcluster, StandInObject, StandInQueue, running
 
+from taskcluster_sdk import Queue
 from taskcluster_sdk.artifacts import (
     ArtifactUnavailableError,
     HashMismatchError,
@@ -24,6 +25,9 @@ from taskcluster_sdk.artifacts import (
     download_artifact,
     upload_artifact,
 )
+from taskcluster_sdk.errors import NotFoundError
+
+TESTER = {"clientId": "tester", "accessToken": CLIENTS["tester"]}
 
 
 @pytest.fixture
@@ -33,28 +37,9 @@ def fake(tmp_path: Path) -> Iterator[FakeTaskcluster]:
 
 
 @pytest.fixture
-def queue(fake: FakeTaskcluster) -> Iterator[StandInQueue]:
-    queue = StandInQueue(fake.root_url)
-    yield queue
-    queue.close()
-
-
-class ObjectClients:
-    """Builds stand-in object clients from the queue's temporary credentials, keeping them."""
-
-    def __init__(self, root_url: str) -> None:
-        self.root_url = root_url
-        self.made: list[StandInObject] = []
-
-    def __call__(self, credentials: ObjectCredentials) -> StandInObject:
-        client = StandInObject(self.root_url, credentials.client_id)
-        self.made.append(client)
-        return client
-
-
-@pytest.fixture
-def objects(fake: FakeTaskcluster) -> ObjectClients:
-    return ObjectClients(fake.root_url)
+def queue(fake: FakeTaskcluster) -> Iterator[Queue]:
+    with Queue(root_url=fake.root_url, credentials=TESTER) as queue:
+        yield queue
 
 
 def pattern(size: int, seed: int = 0) -> bytes:
@@ -63,9 +48,7 @@ def pattern(size: int, seed: int = 0) -> bytes:
     return (block * (size // len(block) + 1))[:size]
 
 
-def test_small_body_goes_inline(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_small_body_goes_inline(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     data = b'{"ok": true}'
     seen: list[tuple[int, int | None]] = []
@@ -76,7 +59,6 @@ def test_small_body_goes_inline(
         name="public/result.json",
         source=data,
         progress=lambda done, total: seen.append((done, total)),
-        object_client_factory=objects,
     )
     assert result.upload_method == "dataInline"
     assert result.content_type == "application/json"
@@ -93,16 +75,13 @@ def test_small_body_goes_inline(
         f"object.POST /finish-upload/t/{task_id}/0/public/result.json",
         f"queue.PUT /task/{task_id}/runs/0/artifacts/public/result.json",
     ]
-    assert [client.closed for client in objects.made] == [True]
     assert fake.object_content(task_id, 0, "public/result.json") == data
-    downloaded = download_artifact(
-        queue, task_id=task_id, name="public/result.json", object_client_factory=objects
-    )
+    downloaded = download_artifact(queue, task_id=task_id, name="public/result.json")
     assert downloaded == data
 
 
 def test_file_upload_streams_through_put_url(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: Queue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(3 * 1024 * 1024 + 17)
@@ -118,7 +97,6 @@ def test_file_upload_streams_through_put_url(
         source=source,
         expires=expires,
         progress=lambda done, total: seen.append((done, total)),
-        object_client_factory=objects,
     )
     assert result.upload_method == "putUrl"
     assert result.content_type == "application/gzip"
@@ -143,7 +121,6 @@ def test_file_upload_streams_through_put_url(
         name="public/build.tar.gz",
         dest=target,
         progress=lambda done, total: progress.append((done, total)),
-        object_client_factory=objects,
     )
     assert path == target
     assert target.read_bytes() == data
@@ -157,15 +134,12 @@ def test_file_upload_streams_through_put_url(
         task_id=task_id,
         name="public/build.tar.gz",
         dest=stream,
-        object_client_factory=objects,
     )
     assert count == len(data)
     assert stream.getvalue() == b"header:" + data
 
 
-def test_seekable_stream_uploads_from_its_position(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_seekable_stream_uploads_from_its_position(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     stream = io.BytesIO(b"skip me|" + pattern(20_000))
     stream.seek(8)
@@ -176,7 +150,6 @@ def test_seekable_stream_uploads_from_its_position(
         run_id=0,
         name="public/data.bin",
         source=stream,
-        object_client_factory=objects,
     )
     assert result.size == 20_000
     assert result.content_type == "application/octet-stream"
@@ -184,9 +157,7 @@ def test_seekable_stream_uploads_from_its_position(
     assert [method for method, _, _ in fake.storage_requests] == ["PUT", "PUT"]
 
 
-def test_refused_inline_falls_back_to_put_url(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_refused_inline_falls_back_to_put_url(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     fake.knobs.accept_inline = False
     pipe = NonSeekable(b"tiny")
@@ -197,14 +168,13 @@ def test_refused_inline_falls_back_to_put_url(
         name="public/tiny.txt",
         source=pipe,
         size=4,
-        object_client_factory=objects,
     )
     assert result.upload_method == "putUrl"
     assert fake.object_content(task_id, 0, "public/tiny.txt") == b"tiny"
 
 
 def test_failed_put_is_retried_from_the_start(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: Queue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(2 * 1024 * 1024 + 5)
@@ -220,7 +190,6 @@ def test_failed_put_is_retried_from_the_start(
         name="public/blob.bin",
         source=source,
         progress=lambda done, total: seen.append(done),
-        object_client_factory=objects,
     )
     assert result.sha512 == hashlib.sha512(data).hexdigest()
     assert [method for method, _, _ in fake.storage_requests] == ["PUT"] * 3
@@ -230,9 +199,7 @@ def test_failed_put_is_retried_from_the_start(
     assert seen[-1] == len(data)
 
 
-def test_expired_put_url_is_renewed_before_retrying(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_expired_put_url_is_renewed_before_retrying(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     fake.knobs.accept_inline = False
     fake.knobs.put_url_lifetime = -1
@@ -247,7 +214,6 @@ def test_expired_put_url_is_renewed_before_retrying(
             name="public/a.bin",
             source=data,
             max_retries=2,
-            object_client_factory=objects,
         )
     uploads = fake.api_calls("object.PUT /upload/")
     assert len(uploads) == 3  # the first createUpload and two renewals
@@ -258,7 +224,6 @@ def test_expired_put_url_is_renewed_before_retrying(
         run_id=1,
         name="public/a.bin",
         source=data,
-        object_client_factory=objects,
     )
     assert result.size == len(data)
 
@@ -282,7 +247,7 @@ class NonSeekable(io.RawIOBase):
 
 
 def test_failed_non_seekable_stream_is_a_clear_error_and_no_artifact(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
+    fake: FakeTaskcluster, queue: Queue
 ) -> None:
     task_id = fake.add_task()
     data = pattern(100_000)
@@ -295,19 +260,14 @@ def test_failed_non_seekable_stream_is_a_clear_error_and_no_artifact(
             name="public/stream.bin",
             source=io.BufferedReader(NonSeekable(data)),
             size=len(data),
-            object_client_factory=objects,
         )
     assert not fake.api_calls("object.POST /finish-upload")
     assert not [call for call in fake.calls if call.startswith("queue.PUT")]
-    with pytest.raises(StandInError) as missing:
+    with pytest.raises(NotFoundError):
         download_artifact(queue, task_id=task_id, name="public/stream.bin")
-    assert missing.value.status == 404
-    assert [client.closed for client in objects.made] == [True]
 
 
-def test_non_seekable_stream_uploads_with_a_size(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_non_seekable_stream_uploads_with_a_size(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     data = pattern(100_000)
     with pytest.raises(ValueError, match="size is required"):
@@ -317,7 +277,6 @@ def test_non_seekable_stream_uploads_with_a_size(
             run_id=0,
             name="public/s.bin",
             source=io.BufferedReader(NonSeekable(data)),
-            object_client_factory=objects,
         )
     with pytest.raises(UploadError, match="ended after 100000 of 100001 bytes"):
         upload_artifact(
@@ -327,7 +286,6 @@ def test_non_seekable_stream_uploads_with_a_size(
             name="public/s.bin",
             source=io.BufferedReader(NonSeekable(data)),
             size=len(data) + 1,
-            object_client_factory=objects,
         )
     result = upload_artifact(
         queue,
@@ -336,15 +294,12 @@ def test_non_seekable_stream_uploads_with_a_size(
         name="public/s.bin",
         source=io.BufferedReader(NonSeekable(data)),
         size=len(data),
-        object_client_factory=objects,
     )
     assert result.size == len(data)
     assert fake.object_content(task_id, 1, "public/s.bin") == data
 
 
-def test_put_retries_run_out(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_put_retries_run_out(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     fake.knobs.accept_inline = False
     fake.knobs.put_statuses = [500, 502, 503]
@@ -356,16 +311,13 @@ def test_put_retries_run_out(
             name="public/x.bin",
             source=b"x" * 10,
             max_retries=2,
-            object_client_factory=objects,
         )
     assert "token=" not in str(failure.value)  # signatures stay out of messages
     assert not fake.api_calls("object.POST /finish-upload")
     assert len(fake.storage_requests) == 3
 
 
-def test_expired_download_url_is_requested_again(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_expired_download_url_is_requested_again(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     data = pattern(200_000)
     upload_artifact(
@@ -374,20 +326,14 @@ def test_expired_download_url_is_requested_again(
         run_id=0,
         name="public/d.bin",
         source=data,
-        object_client_factory=objects,
     )
     fake.knobs.expired_download_urls = 1
-    assert (
-        download_artifact(
-            queue, task_id=task_id, name="public/d.bin", object_client_factory=objects
-        )
-        == data
-    )
+    assert download_artifact(queue, task_id=task_id, name="public/d.bin") == data
     assert len(fake.api_calls("object.PUT /start-download/")) == 2
 
 
 def test_hash_mismatch_fails_and_leaves_no_file(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: Queue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(300_000)
@@ -397,15 +343,12 @@ def test_hash_mismatch_fails_and_leaves_no_file(
         run_id=0,
         name="public/h.bin",
         source=data,
-        object_client_factory=objects,
     )
     fake.knobs.wrong_sha256 = "0" * 64
     target = tmp_path / "downloads" / "h.bin"
     target.parent.mkdir()
     with pytest.raises(HashMismatchError, match="sha256") as failure:
-        download_artifact(
-            queue, task_id=task_id, name="public/h.bin", dest=target, object_client_factory=objects
-        )
+        download_artifact(queue, task_id=task_id, name="public/h.bin", dest=target)
     assert failure.value.expected == "0" * 64
     assert failure.value.actual == hashlib.sha256(data).hexdigest()
     assert list(target.parent.iterdir()) == []
@@ -417,15 +360,12 @@ def test_hash_mismatch_fails_and_leaves_no_file(
             task_id=task_id,
             name="public/h.bin",
             dest=existing,
-            object_client_factory=objects,
         )
     assert existing.read_bytes() == b"previous content"
     assert list(target.parent.iterdir()) == [existing]
 
 
-def test_dropped_download_resumes_with_range(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_dropped_download_resumes_with_range(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     data = pattern(5 * 1024 * 1024)
     upload_artifact(
@@ -434,14 +374,11 @@ def test_dropped_download_resumes_with_range(
         run_id=0,
         name="public/r.bin",
         source=data,
-        object_client_factory=objects,
     )
     fake.storage_requests.clear()
     fake.knobs.get_drops = [1024 * 1024 + 100, 2 * 1024 * 1024]
     sink = NonSeekableSink()
-    count = download_artifact(
-        queue, task_id=task_id, name="public/r.bin", dest=sink, object_client_factory=objects
-    )
+    count = download_artifact(queue, task_id=task_id, name="public/r.bin", dest=sink)
     assert count == len(data)
     assert sink.data == data
     ranges = [headers.get("Range") for _, _, headers in fake.storage_requests]
@@ -453,7 +390,7 @@ def test_dropped_download_resumes_with_range(
 
 
 def test_dropped_download_restarts_when_range_is_ignored(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: Queue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(3 * 1024 * 1024)
@@ -463,7 +400,6 @@ def test_dropped_download_restarts_when_range_is_ignored(
         run_id=0,
         name="public/r.bin",
         source=data,
-        object_client_factory=objects,
     )
     fake.knobs.ignore_range = True
     fake.knobs.get_drops = [1024 * 1024 + 100]
@@ -474,7 +410,6 @@ def test_dropped_download_restarts_when_range_is_ignored(
         name="public/r.bin",
         dest=tmp_path / "r.bin",
         progress=lambda done, total: seen.append(done),
-        object_client_factory=objects,
     )
     assert target.read_bytes() == data
     assert seen[-1] == len(data)
@@ -487,12 +422,11 @@ def test_dropped_download_restarts_when_range_is_ignored(
             task_id=task_id,
             name="public/r.bin",
             dest=NonSeekableSink(),
-            object_client_factory=objects,
         )
 
 
 def test_gzip_encoded_download_is_decoded_verified_and_restarted(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
+    fake: FakeTaskcluster, queue: Queue
 ) -> None:
     task_id = fake.add_task()
     data = os.urandom(400_000)
@@ -502,17 +436,11 @@ def test_gzip_encoded_download_is_decoded_verified_and_restarted(
         run_id=0,
         name="public/z.bin",
         source=data,
-        object_client_factory=objects,
     )
     fake.storage_requests.clear()
     fake.knobs.gzip_downloads = True
     fake.knobs.get_drops = [150_000]
-    assert (
-        download_artifact(
-            queue, task_id=task_id, name="public/z.bin", object_client_factory=objects
-        )
-        == data
-    )
+    assert download_artifact(queue, task_id=task_id, name="public/z.bin") == data
     # Ranges would count encoded bytes: the retry starts over instead.
     assert [headers.get("Range") for _, _, headers in fake.storage_requests] == [None, None]
 
@@ -532,9 +460,7 @@ class NonSeekableSink(io.RawIOBase):
         return len(data)
 
 
-def test_storage_errors_are_not_retried_for_4xx(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_storage_errors_are_not_retried_for_4xx(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     upload_artifact(
         queue,
@@ -542,27 +468,17 @@ def test_storage_errors_are_not_retried_for_4xx(
         run_id=0,
         name="public/e.bin",
         source=b"e" * 9000,
-        object_client_factory=objects,
     )
     fake.storage_requests.clear()
     fake.knobs.get_statuses = [404]
     with pytest.raises(Exception, match="HTTP 404"):
-        download_artifact(
-            queue, task_id=task_id, name="public/e.bin", object_client_factory=objects
-        )
+        download_artifact(queue, task_id=task_id, name="public/e.bin")
     assert len(fake.storage_requests) == 1
     fake.knobs.get_statuses = [500, 500]
-    assert (
-        download_artifact(
-            queue, task_id=task_id, name="public/e.bin", object_client_factory=objects
-        )
-        == b"e" * 9000
-    )
+    assert download_artifact(queue, task_id=task_id, name="public/e.bin") == b"e" * 9000
 
 
-def test_reference_link_error_and_s3_artifacts(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_reference_link_error_and_s3_artifacts(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     upload_artifact(
         queue,
@@ -570,17 +486,11 @@ def test_reference_link_error_and_s3_artifacts(
         run_id=0,
         name="public/real.txt",
         source=b"real",
-        object_client_factory=objects,
     )
     create_link_artifact(
         queue, task_id=task_id, run_id=0, name="public/alias.txt", target="public/real.txt"
     )
-    assert (
-        download_artifact(
-            queue, task_id=task_id, run_id=0, name="public/alias.txt", object_client_factory=objects
-        )
-        == b"real"
-    )
+    assert download_artifact(queue, task_id=task_id, run_id=0, name="public/alias.txt") == b"real"
 
     fake.add_s3_artifact(task_id, 0, "public/legacy.log", b"from s3")
     assert download_artifact(queue, task_id=task_id, name="public/legacy.log") == b"from s3"
@@ -616,9 +526,7 @@ def test_reference_link_error_and_s3_artifacts(
     assert unavailable.value.message == "build produced no zip"
 
 
-def test_latest_run_is_the_default(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients
-) -> None:
+def test_latest_run_is_the_default(fake: FakeTaskcluster, queue: Queue) -> None:
     task_id = fake.add_task()
     for run_id in (0, 1):
         upload_artifact(
@@ -627,27 +535,14 @@ def test_latest_run_is_the_default(
             run_id=run_id,
             name="public/run.txt",
             source=f"run {run_id}".encode(),
-            object_client_factory=objects,
         )
-    assert (
-        download_artifact(
-            queue, task_id=task_id, name="public/run.txt", object_client_factory=objects
-        )
-        == b"run 1"
-    )
-    assert (
-        download_artifact(
-            queue, task_id=task_id, run_id=0, name="public/run.txt", object_client_factory=objects
-        )
-        == b"run 0"
-    )
+    assert download_artifact(queue, task_id=task_id, name="public/run.txt") == b"run 1"
+    assert download_artifact(queue, task_id=task_id, run_id=0, name="public/run.txt") == b"run 0"
 
 
-def test_bad_input_gets_clear_errors(
-    fake: FakeTaskcluster, queue: StandInQueue, objects: ObjectClients, tmp_path: Path
-) -> None:
+def test_bad_input_gets_clear_errors(fake: FakeTaskcluster, queue: Queue, tmp_path: Path) -> None:
     task_id = fake.add_task()
-    common = {"task_id": task_id, "run_id": 0, "name": "public/x", "object_client_factory": objects}
+    common = {"task_id": task_id, "run_id": 0, "name": "public/x"}
     with pytest.raises(TypeError, match=r"pass a pathlib\.Path"):
         upload_artifact(queue, source="some text", **common)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="binary stream"):
@@ -670,3 +565,34 @@ def test_bad_input_gets_clear_errors(
     with pytest.raises(FileNotFoundError):
         upload_artifact(queue, source=tmp_path / "absent.bin", **common)
     assert fake.calls == []  # nothing was sent for any of them
+
+
+def test_any_client_with_the_api_methods_works(fake: FakeTaskcluster) -> None:
+    """Stand-ins with the generated signatures, and a custom object client factory."""
+    fake.verify_hawk = False  # the stand-ins do not sign
+    made: list[StandInObject] = []
+
+    def objects(credentials: ObjectCredentials) -> StandInObject:
+        made.append(StandInObject(fake.root_url, credentials.client_id))
+        return made[-1]
+
+    task_id = fake.add_task()
+    queue = StandInQueue(fake.root_url)
+    try:
+        for name, data in (("public/s.txt", b"small"), ("public/b.bin", pattern(100_000))):
+            upload_artifact(
+                queue,
+                task_id=task_id,
+                run_id=0,
+                name=name,
+                source=data,
+                object_client_factory=objects,
+            )
+            assert (
+                download_artifact(queue, task_id=task_id, name=name, object_client_factory=objects)
+                == data
+            )
+    finally:
+        queue.close()
+    assert len(made) == 4
+    assert all(client.closed for client in made)

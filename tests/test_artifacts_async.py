@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from artifact_fakes import (
+    CLIENTS,
     AsyncStandInObject,
     AsyncStandInQueue,
     FakeTaskcluster,
     running,
 )
 
+from taskcluster_sdk import AsyncQueue
 from taskcluster_sdk.artifacts import (
     ArtifactUnavailableError,
     DownloadError,
@@ -29,6 +31,8 @@ from taskcluster_sdk.artifacts import (
     upload_artifact_async,
 )
 
+TESTER = {"clientId": "tester", "accessToken": CLIENTS["tester"]}
+
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Iterator[FakeTaskcluster]:
@@ -37,26 +41,9 @@ def fake(tmp_path: Path) -> Iterator[FakeTaskcluster]:
 
 
 @pytest.fixture
-async def queue(fake: FakeTaskcluster) -> AsyncIterator[AsyncStandInQueue]:
-    queue = AsyncStandInQueue(fake.root_url)
-    yield queue
-    await queue.close()
-
-
-class ObjectClients:
-    def __init__(self, root_url: str) -> None:
-        self.root_url = root_url
-        self.made: list[AsyncStandInObject] = []
-
-    def __call__(self, credentials: ObjectCredentials) -> AsyncStandInObject:
-        client = AsyncStandInObject(self.root_url, credentials.client_id)
-        self.made.append(client)
-        return client
-
-
-@pytest.fixture
-def objects(fake: FakeTaskcluster) -> ObjectClients:
-    return ObjectClients(fake.root_url)
+async def queue(fake: FakeTaskcluster) -> AsyncIterator[AsyncQueue]:
+    async with AsyncQueue(root_url=fake.root_url, credentials=TESTER) as queue:
+        yield queue
 
 
 def pattern(size: int) -> bytes:
@@ -81,7 +68,7 @@ class NonSeekable(io.RawIOBase):
 
 
 async def test_inline_and_put_url_uploads_round_trip(
-    fake: FakeTaskcluster, queue: AsyncStandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: AsyncQueue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     small = await upload_artifact_async(
@@ -90,7 +77,6 @@ async def test_inline_and_put_url_uploads_round_trip(
         run_id=0,
         name="public/small.txt",
         source=b"hello",
-        object_client_factory=objects,
     )
     assert small.upload_method == "dataInline"
     assert small.content_type == "text/plain"
@@ -106,18 +92,13 @@ async def test_inline_and_put_url_uploads_round_trip(
         name="public/file.bin",
         source=source,
         progress=lambda done, total: seen.append((done, total)),
-        object_client_factory=objects,
     )
     assert big.upload_method == "putUrl"
     assert seen[-1] == (len(data), len(data))
     assert fake.object_content(task_id, 0, "public/file.bin") == data
-    assert all(client.closed for client in objects.made)
 
     assert (
-        await download_artifact_async(
-            queue, task_id=task_id, name="public/small.txt", object_client_factory=objects
-        )
-        == b"hello"
+        await download_artifact_async(queue, task_id=task_id, name="public/small.txt") == b"hello"
     )
     target = await download_artifact_async(
         queue,
@@ -125,18 +106,17 @@ async def test_inline_and_put_url_uploads_round_trip(
         run_id=0,
         name="public/file.bin",
         dest=tmp_path / "copy.bin",
-        object_client_factory=objects,
     )
     assert target.read_bytes() == data
     stream = io.BytesIO()
     count = await download_artifact_async(
-        queue, task_id=task_id, name="public/file.bin", dest=stream, object_client_factory=objects
+        queue, task_id=task_id, name="public/file.bin", dest=stream
     )
     assert (count, stream.getvalue()) == (len(data), data)
 
 
 async def test_failed_put_is_retried_and_non_seekable_failure_is_clear(
-    fake: FakeTaskcluster, queue: AsyncStandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: AsyncQueue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(1_500_000)
@@ -150,7 +130,6 @@ async def test_failed_put_is_retried_and_non_seekable_failure_is_clear(
         run_id=0,
         name="public/retry.bin",
         source=source,
-        object_client_factory=objects,
     )
     assert result.sha256 == hashlib.sha256(data).hexdigest()
     assert len(fake.storage_requests) == 3
@@ -165,7 +144,6 @@ async def test_failed_put_is_retried_and_non_seekable_failure_is_clear(
             name="public/pipe.bin",
             source=io.BufferedReader(NonSeekable(data)),
             size=len(data),
-            object_client_factory=objects,
         )
     finishes = fake.api_calls("object.POST /finish-upload")
     assert finishes == [f"object.POST /finish-upload/t/{task_id}/0/public/retry.bin"]
@@ -174,7 +152,7 @@ async def test_failed_put_is_retried_and_non_seekable_failure_is_clear(
 
 
 async def test_expired_url_hash_mismatch_and_dropped_connection(
-    fake: FakeTaskcluster, queue: AsyncStandInQueue, objects: ObjectClients, tmp_path: Path
+    fake: FakeTaskcluster, queue: AsyncQueue, tmp_path: Path
 ) -> None:
     task_id = fake.add_task()
     data = pattern(3 * 1024 * 1024)
@@ -184,16 +162,10 @@ async def test_expired_url_hash_mismatch_and_dropped_connection(
         run_id=0,
         name="public/d.bin",
         source=data,
-        object_client_factory=objects,
     )
 
     fake.knobs.expired_download_urls = 1
-    assert (
-        await download_artifact_async(
-            queue, task_id=task_id, name="public/d.bin", object_client_factory=objects
-        )
-        == data
-    )
+    assert await download_artifact_async(queue, task_id=task_id, name="public/d.bin") == data
     assert len(fake.api_calls("object.PUT /start-download/")) == 2
 
     fake.storage_requests.clear()
@@ -203,7 +175,6 @@ async def test_expired_url_hash_mismatch_and_dropped_connection(
         task_id=task_id,
         name="public/d.bin",
         dest=tmp_path / "d.bin",
-        object_client_factory=objects,
     )
     assert target.read_bytes() == data
     ranges = [headers.get("Range") for _, _, headers in fake.storage_requests]
@@ -216,7 +187,6 @@ async def test_expired_url_hash_mismatch_and_dropped_connection(
             task_id=task_id,
             name="public/d.bin",
             dest=tmp_path / "bad.bin",
-            object_client_factory=objects,
         )
     assert not (tmp_path / "bad.bin").exists()
     assert not list(tmp_path.glob(".bad.bin.*"))
@@ -230,14 +200,11 @@ async def test_expired_url_hash_mismatch_and_dropped_connection(
             name="public/d.bin",
             dest=tmp_path / "never.bin",
             max_retries=2,
-            object_client_factory=objects,
         )
     assert not list(tmp_path.glob("*never.bin*"))
 
 
-async def test_each_artifact_kind(
-    fake: FakeTaskcluster, queue: AsyncStandInQueue, objects: ObjectClients
-) -> None:
+async def test_each_artifact_kind(fake: FakeTaskcluster, queue: AsyncQueue) -> None:
     task_id = fake.add_task()
     await upload_artifact_async(
         queue,
@@ -245,17 +212,11 @@ async def test_each_artifact_kind(
         run_id=0,
         name="public/real.txt",
         source=b"real",
-        object_client_factory=objects,
     )
     await create_link_artifact_async(
         queue, task_id=task_id, run_id=0, name="public/alias.txt", target="public/real.txt"
     )
-    assert (
-        await download_artifact_async(
-            queue, task_id=task_id, name="public/alias.txt", object_client_factory=objects
-        )
-        == b"real"
-    )
+    assert await download_artifact_async(queue, task_id=task_id, name="public/alias.txt") == b"real"
 
     fake.add_s3_artifact(task_id, 0, "public/s3.bin", b"s3 body")
     assert await download_artifact_async(queue, task_id=task_id, name="public/s3.bin") == b"s3 body"
@@ -288,3 +249,34 @@ async def test_each_artifact_kind(
         "too-large-file-on-worker",
         "4 TB is too much",
     )
+
+
+async def test_any_async_client_with_the_api_methods_works(fake: FakeTaskcluster) -> None:
+    """Async stand-ins with the generated signatures, and a custom object client factory."""
+    fake.verify_hawk = False  # the stand-ins do not sign
+    made: list[AsyncStandInObject] = []
+
+    def objects(credentials: ObjectCredentials) -> AsyncStandInObject:
+        made.append(AsyncStandInObject(fake.root_url, credentials.client_id))
+        return made[-1]
+
+    task_id = fake.add_task()
+    queue = AsyncStandInQueue(fake.root_url)
+    try:
+        data = pattern(70_000)
+        await upload_artifact_async(
+            queue,
+            task_id=task_id,
+            run_id=0,
+            name="public/b.bin",
+            source=data,
+            object_client_factory=objects,
+        )
+        downloaded = await download_artifact_async(
+            queue, task_id=task_id, name="public/b.bin", object_client_factory=objects
+        )
+        assert downloaded == data
+    finally:
+        await queue.close()
+    assert len(made) == 2
+    assert all(client.closed for client in made)
