@@ -40,6 +40,13 @@ from benchmarks.loopback import LoopbackServer
 mohawk: Any = importlib.import_module("mohawk")
 
 ROOT = Path(__file__).resolve().parent.parent
+IMPORT_FIGURES = (
+    "import",
+    "import-services-time",
+    "import-services-rss",
+    "import-services-models-time",
+    "import-services-models-rss",
+)
 BUNDLE = ROOT.parent / "shared" / "upstream" / "taskcluster-v106" / "references.json"
 
 
@@ -111,17 +118,13 @@ def test_harness_writes_well_formed_results(http_and_import_results: dict[str, A
         "sync": config["rounds"],
         "async": config["rounds"],
         "async-httpx-floor": config["rounds"],
-        "import": config["import_runs"],
-        "import-all-time": config["import_runs"],
-        "import-all-rss": config["import_runs"],
+        **{key: config["import_runs"] for key in IMPORT_FIGURES},
     }
     _assert_well_formed(results, rounds)
     assert [figure["key"] for figure in results["figures"]] == list(rounds)
 
 
-@pytest.mark.parametrize(
-    "key", ["sync", "async", "async-httpx-floor", "import", "import-all-time", "import-all-rss"]
-)
+@pytest.mark.parametrize("key", ["sync", "async", "async-httpx-floor", *IMPORT_FIGURES])
 def test_every_side_that_can_run_did(http_and_import_results: dict[str, Any], key: str) -> None:
     figure = _figure(http_and_import_results, key)
     our_class = "AsyncQueue" if key.startswith("async") else "Queue"
