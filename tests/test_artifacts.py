@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import pickle
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,10 +15,12 @@ from artifact_fakes import CLIENTS, FakeTaskcluster, StandInObject, StandInQueue
 
 from taskcluster_sdk import Queue
 from taskcluster_sdk.artifacts import (
+    ArtifactError,
     ArtifactUnavailableError,
     HashMismatchError,
     ObjectCredentials,
     ReferenceNotAllowedError,
+    StorageHTTPError,
     UploadError,
     create_error_artifact,
     create_link_artifact,
@@ -25,7 +28,7 @@ from taskcluster_sdk.artifacts import (
     download_artifact,
     upload_artifact,
 )
-from taskcluster_sdk.errors import NotFoundError
+from taskcluster_sdk.errors import NotFoundError, TaskclusterError
 
 TESTER = {"clientId": "tester", "accessToken": CLIENTS["tester"]}
 
@@ -596,3 +599,21 @@ def test_any_client_with_the_api_methods_works(fake: FakeTaskcluster) -> None:
         queue.close()
     assert len(made) == 4
     assert all(client.closed for client in made)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ArtifactUnavailableError("public/a", "file-missing-on-worker", "no file"),
+        HashMismatchError("public/a", "sha256", "00", "11"),
+        ReferenceNotAllowedError("public/a", "https://example.com/x?sig=secret"),
+        StorageHTTPError("GET", "https://storage.example/k?sig=secret", 503),
+        UploadError("could not upload"),
+    ],
+)
+def test_errors_pickle_and_keep_signatures_out_of_messages(error: ArtifactError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert "secret" not in str(error)
+    assert isinstance(error, TaskclusterError)

@@ -37,7 +37,7 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # Download hashes this SDK verifies; the object service may report others.
 VERIFIED_HASHES = ("sha256", "sha512")
 
-ProgressCallback: TypeAlias = Callable[[int, "int | None"], None]
+ProgressCallback: TypeAlias = Callable[[int, int | None], None]
 """Called with (bytes done, total bytes or None when unknown) as data moves.
 
 A retried transfer starts over, so `bytes done` can go back down.

@@ -7,6 +7,7 @@ not block the event loop; progress callbacks run on the loop.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
@@ -302,7 +303,7 @@ async def download_artifact_async(
     task_id: str,
     name: str,
     run_id: int | None = None,
-    dest: str | Path,
+    dest: str | os.PathLike[str],
     allow_reference: bool = False,
     progress: ProgressCallback | None = None,
     max_retries: int | None = None,

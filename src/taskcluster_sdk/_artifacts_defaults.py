@@ -28,10 +28,15 @@ def client_config(queue: object) -> ClientConfig | None:
 
 
 def retry_budget(queue: object, max_retries: int | None) -> RetryBudget:
+    """The queue's retry count for storage transfers.
+
+    The queue's `deadline` bounds API calls; a large transfer may rightly
+    take longer, so it does not apply here.
+    """
     config = client_config(queue)
     if max_retries is None:
         max_retries = DEFAULT_MAX_RETRIES if config is None else config.max_retries
-    return RetryBudget(max_retries, None if config is None else config.deadline)
+    return RetryBudget(max_retries)
 
 
 def storage_timeout(queue: object) -> httpx.Timeout:

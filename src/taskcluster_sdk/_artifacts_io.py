@@ -17,10 +17,10 @@ from typing import BinaryIO, TypeAlias
 from ._artifacts import CHUNK_SIZE, DATA_INLINE_MAX_SIZE, ContentHasher, ProgressCallback
 from ._artifacts_errors import DownloadError, UploadError
 
-UploadSourceInput: TypeAlias = "os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+UploadSourceInput: TypeAlias = os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 """A file path, an in-memory body, or a binary stream opened for reading."""
 
-DownloadDestination: TypeAlias = "str | os.PathLike[str] | BinaryIO | None"
+DownloadDestination: TypeAlias = str | os.PathLike[str] | BinaryIO | None
 """A file path, a binary stream opened for writing, or None for the body as bytes."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -285,7 +286,7 @@ def download_artifact(
     task_id: str,
     name: str,
     run_id: int | None = None,
-    dest: str | Path,
+    dest: str | os.PathLike[str],
     allow_reference: bool = False,
     progress: ProgressCallback | None = None,
     max_retries: int | None = None,
