@@ -149,6 +149,9 @@ class Knobs:
     ignore_range: bool = False
     # Storage GETs answer `Content-Encoding: gzip` (whole body, Range ignored).
     gzip_downloads: bool = False
+    # createUpload names only Content-Type in the putUrl headers (the client
+    # must still send Content-Length: storage refuses chunked bodies).
+    put_headers_without_length: bool = False
     # Seconds a putUrl stays valid.
     put_url_lifetime: float = 3600.0
 
@@ -658,7 +661,9 @@ def create_upload(fake: FakeTaskcluster, stored: StoredObject, body: Any) -> dic
         size=put["contentLength"],
         content_type=put["contentType"],
     )
-    headers = {"Content-Type": put["contentType"], "Content-Length": str(put["contentLength"])}
+    headers = {"Content-Type": put["contentType"]}
+    if not fake.knobs.put_headers_without_length:
+        headers["Content-Length"] = str(put["contentLength"])
     return {
         **answer,
         "uploadMethod": {"putUrl": {"url": url, "expires": expires, "headers": headers}},

@@ -567,6 +567,8 @@ def test_bad_input_gets_clear_errors(fake: FakeTaskcluster, queue: Queue, tmp_pa
         download_artifact(queue, task_id=task_id, name="public/x", dest=tmp_path)
     with pytest.raises(FileNotFoundError):
         upload_artifact(queue, source=tmp_path / "absent.bin", **common)
+    with pytest.raises(FileNotFoundError, match="directory of dest"):
+        download_artifact(queue, task_id=task_id, name="public/x", dest=tmp_path / "no" / "f")
     assert fake.calls == []  # nothing was sent for any of them
 
 
@@ -617,3 +619,24 @@ def test_errors_pickle_and_keep_signatures_out_of_messages(error: ArtifactError)
     assert str(copy) == str(error)
     assert "secret" not in str(error)
     assert isinstance(error, TaskclusterError)
+
+
+def test_content_length_is_sent_when_the_service_does_not_name_it(
+    fake: FakeTaskcluster, queue: Queue
+) -> None:
+    task_id = fake.add_task()
+    fake.knobs.put_headers_without_length = True
+    data = pattern(70_000)
+    result = upload_artifact(
+        queue,
+        task_id=task_id,
+        run_id=0,
+        name="public/page.html",
+        source=data,
+        content_type="text/html; charset=utf-8",
+    )
+    assert result.content_type == "text/html; charset=utf-8"
+    [(_, _, headers)] = fake.storage_requests
+    assert headers["Content-Length"] == "70000"
+    assert "Transfer-Encoding" not in headers
+    assert headers["Content-Type"] == "text/html; charset=utf-8"

@@ -262,6 +262,8 @@ class FileSink(DownloadSink):
         self.path = Path(destination)
         if self.path.is_dir():
             raise IsADirectoryError(f"dest {self.path} is a directory; name the file to write")
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"the directory of dest {self.path} does not exist")
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
         )
