@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -23,7 +22,13 @@ from benchmarks.clients import (
 from benchmarks.config import RunConfig
 from benchmarks.fixtures import ACCESS_TOKEN, CLIENT_ID, TASK_GROUP_ID, TASK_ID
 from benchmarks.hawk import hawk_header
-from benchmarks.measure import AsyncRoundFn, SideUnavailableError, run_rounds_async
+from benchmarks.measure import (
+    AsyncRoundFn,
+    Round,
+    SideUnavailableError,
+    Stopwatch,
+    run_rounds_async,
+)
 from benchmarks.report import FigureResult, Target
 
 TARGETS = (Target("official", at_least=1.0), Target("floor", at_least=0.9))
@@ -45,7 +50,7 @@ async def _timed(call: Callable[[], Awaitable[Any]], calls: int, concurrency: in
     if got != TASK_GROUP_ID:
         raise AssertionError(f"task() answered taskGroupId {got!r}, expected {TASK_GROUP_ID!r}")
 
-    async def one_round() -> float:
+    async def one_round() -> Round:
         remaining = calls
 
         async def worker() -> None:
@@ -54,9 +59,9 @@ async def _timed(call: Callable[[], Awaitable[Any]], calls: int, concurrency: in
                 remaining -= 1
                 await call()
 
-        started = time.perf_counter()
+        stopwatch = Stopwatch()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return calls / (time.perf_counter() - started)
+        return stopwatch.rate(calls)
 
     return one_round
 

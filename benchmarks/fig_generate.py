@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.config import ROOT, RunConfig
-from benchmarks.measure import RoundFn, SideUnavailableError, run_rounds
+from benchmarks.measure import Round, RoundFn, SideUnavailableError, run_rounds
 from benchmarks.report import FigureResult, Target
 
 TARGET = Target("absolute", at_most=30.0)
@@ -41,9 +41,9 @@ def _ours(stack: ExitStack) -> RoundFn:
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-generate-")))
     counter = iter(range(1_000_000))
 
-    def one_round() -> float:
+    def one_round() -> Round:
         # A fresh directory each round: a generator may skip files it finds unchanged.
-        return generate_once(workdir / f"round{next(counter)}" / "taskcluster_sdk")
+        return Round(generate_once(workdir / f"round{next(counter)}" / "taskcluster_sdk"))
 
     return one_round
 

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.config import RunConfig
-from benchmarks.measure import Outcome, RoundFn, SideUnavailableError, run_rounds
+from benchmarks.measure import Outcome, Round, RoundFn, SideUnavailableError, run_rounds
 from benchmarks.report import FigureResult, Target
 
 # Peak RSS in kB. `ru_maxrss` would be wrong here: Linux keeps it across
@@ -90,11 +90,11 @@ def _require(code: str, env: dict[str, str], reason: str) -> None:
 
 
 def _timed(code: str, env: dict[str, str], rss_kb: list[float] | None = None) -> RoundFn:
-    def one_round() -> float:
+    def one_round() -> Round:
         elapsed, output = run_python(code, env)
         if rss_kb is not None:
             rss_kb.append(float(output.split()[-1]))
-        return elapsed
+        return Round(elapsed)
 
     return one_round
 
@@ -112,7 +112,9 @@ def _side(
 def _rss_outcomes(times: dict[str, Outcome], rss_kb: dict[str, list[float]]) -> dict[str, Outcome]:
     """RSS in MB for the sides whose timed runs succeeded; the time outcome otherwise."""
     return {
-        side: Outcome.ok([kb / 1024 for kb in rss_kb[side]]) if outcome.status == "ok" else outcome
+        side: Outcome.ok([Round(kb / 1024) for kb in rss_kb[side]])
+        if outcome.status == "ok"
+        else outcome
         for side, outcome in times.items()
     }
 

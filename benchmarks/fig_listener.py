@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from contextlib import AsyncExitStack
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -26,15 +25,21 @@ from benchmarks.broker import (
 )
 from benchmarks.config import RunConfig
 from benchmarks.listener_ours import OurListener
-from benchmarks.measure import AsyncRoundFn, SideUnavailableError, run_rounds_async
+from benchmarks.measure import (
+    AsyncRoundFn,
+    Round,
+    SideUnavailableError,
+    Stopwatch,
+    run_rounds_async,
+)
 from benchmarks.report import FigureResult, Target
 
 TARGETS = (Target("floor", at_least=0.8),)
 
 
-async def raw_drain(name: str, count: int, prefetch: int) -> float:
+async def raw_drain(name: str, count: int, prefetch: int) -> Round:
     """The floor: connect, consume, `json.loads`, ack; messages per second."""
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     connection = await connect()
     try:
         async with AsyncExitStack() as stack:
@@ -54,9 +59,9 @@ async def raw_drain(name: str, count: int, prefetch: int) -> float:
 
             tag = await queue.consume(on_message)
             await done
-            elapsed = time.perf_counter() - started
+            result = stopwatch.rate(count)
             await queue.cancel(tag)
-            return count / elapsed
+            return result
     finally:
         await connection.close()
 
@@ -72,7 +77,7 @@ class ListenerFigure:
         stack.push_async_callback(connection.close)
         ours = OurListener() if side == "ours" else None
 
-        async def one_round() -> float:
+        async def one_round() -> Round:
             name = new_queue_name()
             await fill_queue(connection, name, self.count)
             try:

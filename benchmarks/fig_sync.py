@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -21,7 +20,7 @@ from benchmarks.clients import (
 from benchmarks.config import RunConfig
 from benchmarks.fixtures import ACCESS_TOKEN, CLIENT_ID, TASK_GROUP_ID, TASK_ID
 from benchmarks.hawk import hawk_header
-from benchmarks.measure import RoundFn, run_rounds
+from benchmarks.measure import Round, RoundFn, Stopwatch, run_rounds
 from benchmarks.report import FigureResult, Target
 
 TARGETS = (Target("official", at_least=2.0), Target("floor", at_least=0.9))
@@ -33,11 +32,11 @@ def _timed(call: Callable[[], Any], calls: int) -> RoundFn:
     if got != TASK_GROUP_ID:
         raise AssertionError(f"task() answered taskGroupId {got!r}, expected {TASK_GROUP_ID!r}")
 
-    def one_round() -> float:
-        started = time.perf_counter()
+    def one_round() -> Round:
+        stopwatch = Stopwatch()
         for _ in range(calls):
             call()
-        return calls / (time.perf_counter() - started)
+        return stopwatch.rate(calls)
 
     return one_round
 

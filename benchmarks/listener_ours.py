@@ -8,13 +8,13 @@ over typed messages (each acked when the loop asks for the next one).
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from benchmarks.broker import full_queue_name
 from benchmarks.clients import ours_module
 from benchmarks.config import AMQP_URL
 from benchmarks.fixtures import TASK_GROUP_ID, routing_key, slug, task_completed_message
+from benchmarks.measure import Round, Stopwatch
 
 
 class OurListener:
@@ -30,9 +30,9 @@ class OurListener:
         self._binding.message_model.model_validate_json(sample)
         self._binding.routing_key_model.parse(routing_key(slug(), 0))
 
-    async def drain(self, queue_name: str, count: int, prefetch: int) -> float:
+    async def drain(self, queue_name: str, count: int, prefetch: int) -> Round:
         """Messages per second, from connecting until `count` messages were handled."""
-        started = time.perf_counter()
+        stopwatch = Stopwatch()
         listener = self._listener_class(AMQP_URL, queue_name=queue_name, prefetch=prefetch)
         if listener.queue_name != full_queue_name(queue_name):
             raise AssertionError(f"listener uses queue {listener.queue_name!r}")
@@ -48,4 +48,4 @@ class OurListener:
                 handled += 1
                 if handled == count:
                     break
-        return count / (time.perf_counter() - started)
+        return stopwatch.rate(count)

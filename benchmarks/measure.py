@@ -8,6 +8,7 @@ interleaved (ours, official, floor, ours, ...) so that drift of the machine
 from __future__ import annotations
 
 import statistics
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, ExitStack
@@ -39,16 +40,46 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Round:
+    """One round's figure value, and this process's CPU time per operation.
+
+    CPU time is reported where a figure counts operations (calls, messages):
+    unlike wall-clock rates it barely moves when other processes share the
+    cores, so it tells a busy machine's noise from a real difference.
+    """
+
+    value: float
+    cpu_us_per_op: float | None = None
+
+
+class Stopwatch:
+    """Wall-clock and CPU time of one timed section, started on creation."""
+
+    def __init__(self) -> None:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+
+    def rate(self, operations: int) -> Round:
+        """Operations per second, with CPU microseconds per operation."""
+        wall = time.perf_counter() - self._wall
+        cpu = time.process_time() - self._cpu
+        return Round(operations / wall, cpu / operations * 1e6)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one side: measured, not available here, or failed."""
 
     status: Literal["ok", "unavailable", "failed"]
     summary: Summary | None = None
     reason: str = ""
+    cpu_us_per_op: Summary | None = None
 
     @classmethod
-    def ok(cls, values: list[float]) -> Outcome:
-        return cls("ok", Summary.of(values))
+    def ok(cls, rounds: list[Round]) -> Outcome:
+        cpu = [r.cpu_us_per_op for r in rounds if r.cpu_us_per_op is not None]
+        cpu_summary = Summary.of(cpu) if len(cpu) == len(rounds) else None
+        return cls("ok", Summary.of([r.value for r in rounds]), cpu_us_per_op=cpu_summary)
 
     @classmethod
     def unavailable(cls, reason: str) -> Outcome:
@@ -62,10 +93,10 @@ class Outcome:
         return cls("failed", reason=f"{type(error).__name__}: {error}{where}")
 
 
-RoundFn = Callable[[], float]
+RoundFn = Callable[[], Round]
 # A setup builds the client, registers its cleanup on the stack and returns one round.
 SetupFn = Callable[[ExitStack], RoundFn]
-AsyncRoundFn = Callable[[], Awaitable[float]]
+AsyncRoundFn = Callable[[], Awaitable[Round]]
 AsyncSetupFn = Callable[[AsyncExitStack], Awaitable[AsyncRoundFn]]
 
 
@@ -90,7 +121,7 @@ def _run_rounds(setups: Mapping[str, SetupFn], rounds: int, stack: ExitStack) ->
             outcomes[side] = Outcome.unavailable(str(missing))
         except Exception as error:
             outcomes[side] = Outcome.failed(error)
-    values: dict[str, list[float]] = {side: [] for side in runners}
+    values: dict[str, list[Round]] = {side: [] for side in runners}
     for _ in range(rounds):
         for side, runner in list(runners.items()):
             try:
@@ -121,7 +152,7 @@ async def _run_rounds_async(
             outcomes[side] = Outcome.unavailable(str(missing))
         except Exception as error:
             outcomes[side] = Outcome.failed(error)
-    values: dict[str, list[float]] = {side: [] for side in runners}
+    values: dict[str, list[Round]] = {side: [] for side in runners}
     for _ in range(rounds):
         for side, runner in list(runners.items()):
             try:

@@ -111,6 +111,16 @@ def _format_targets(figure: FigureResult) -> str:
     )
 
 
+def _cpu_note(figure: FigureResult) -> list[str]:
+    """Median CPU time per operation of each side, when the figure measured it."""
+    parts = [
+        f"{side} {outcome.cpu_us_per_op.median:,.0f} us"
+        for side, outcome in figure.outcomes.items()
+        if outcome.cpu_us_per_op is not None
+    ]
+    return [f"client CPU per op (median): {', '.join(parts)}"] if parts else []
+
+
 def machine() -> dict[str, Any]:
     """The facts a reader needs to compare runs."""
     return {
@@ -157,7 +167,11 @@ def render_table(figures: Sequence[FigureResult], info: Mapping[str, Any], date:
         lines.append(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             lines.append("-+-".join("-" * width for width in widths))
-    notes = [f"{figure.title}: {note}" for figure in figures for note in figure.notes]
+    notes = [
+        f"{figure.title.strip()}: {note}"
+        for figure in figures
+        for note in (*figure.notes, *_cpu_note(figure))
+    ]
     if notes:
         lines.append("")
         lines.extend(f"note: {note}" for note in notes)
@@ -174,6 +188,14 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
             "max": summary.maximum,
             "rounds": list(summary.rounds),
         }
+        if outcome.cpu_us_per_op is not None:
+            cpu = outcome.cpu_us_per_op
+            data["cpu_us_per_op"] = {
+                "median": cpu.median,
+                "min": cpu.minimum,
+                "max": cpu.maximum,
+                "rounds": list(cpu.rounds),
+            }
     else:
         data["reason"] = outcome.reason
     return data

@@ -63,8 +63,10 @@ def _run_harness(tmp_path: Path, *figures: str) -> dict[str, Any]:
     args = [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)]
     for figure in figures:
         args += ["--figure", figure]
+    # The harness must see the same packages as this test process, which
+    # decides below which sides should have run.
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT / "src"), env.get("PYTHONPATH"))))
+    env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "this project" in done.stdout and "official client" in done.stdout
@@ -102,6 +104,12 @@ def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None
                 assert outcome["min"] <= outcome["median"] <= outcome["max"]
                 assert len(outcome["rounds"]) == rounds[figure["key"]]
                 assert all(value > 0 for value in outcome["rounds"])
+                cpu = outcome.get("cpu_us_per_op")
+                if figure["unit"] in ("calls/s", "msg/s"):
+                    assert cpu is not None, f"{figure['key']}/{side} has no CPU time"
+                if cpu is not None:
+                    assert cpu["min"] <= cpu["median"] <= cpu["max"]
+                    assert len(cpu["rounds"]) == len(outcome["rounds"])
         for target in figure["targets"]:
             assert target["verdict"] in {"PASS", "MISS", "n/a"}
 
