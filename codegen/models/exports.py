@@ -11,6 +11,7 @@ from codegen.errors import GeneratorError
 from codegen.models.generator import GeneratedModule
 from codegen.models.index import ModelIndex, ModelRef
 from codegen.models.plan import Plan
+from codegen.models.rename import module_aliases
 
 
 def build_exports(
@@ -53,7 +54,20 @@ def build_exports(
             exports[plan.package].extend(
                 origin for _, origin in arrays.values() if origin is not None
             )
+    for service, names in exports.items():
+        _check_unique(service, names)
     return exports, ModelIndex(refs, items)
+
+
+def _check_unique(service: str, exported: list[tuple[str, str]]) -> None:
+    """One public name, one class: a package cannot export two classes under one name."""
+    owners: dict[str, str] = {}
+    for module, name in sorted(set(exported)):
+        if owners.setdefault(name, module) != module:
+            raise GeneratorError(
+                f"models of {service}: {owners[name]}.{name} and {module}.{name} would both be"
+                f" exported as {name}"
+            )
 
 
 def _add_root_class(module: GeneratedModule, public: str, alias: str) -> GeneratedModule:
@@ -96,29 +110,23 @@ def _array_items(
         elif item in own.aliases:
             continue  # a constrained string or similar: not a class to export
         elif (qualified := _QUALIFIED.match(item)) is not None:
-            found.update(_imported_item(prop, qualified, own, plan, modules, renames))
+            found.update(_imported_item(prop, qualified, key, modules, renames))
     return found
 
 
 def _imported_item(
     prop: str,
     qualified: re.Match[str],
-    own: GeneratedModule,
-    plan: Plan,
+    key: str,
     modules: Mapping[str, GeneratedModule],
     renames: Mapping[str, Mapping[str, str]],
 ) -> dict[str, tuple[str, tuple[str, str] | None]]:
-    """An item class that lives in another module of the same service."""
-    local, name = qualified.group("module"), qualified.group("name")
-    # `from . import task as task_1` binds task_1 to the sibling module task.
-    bound = re.search(
-        rf"^from \. import (?:.*\b(?P<plain>{local})\b|(?P<real>\w+) as {local})", own.text, re.M
-    )
-    if bound is None:
-        return {}
-    target = bound.group("real") or local
-    name = renames.get(f"{plan.package}.{target}", {}).get(name, name)
-    module = modules.get(f"{plan.package}.{target}")
+    """An item class that lives in another module of the same service package."""
+    target = module_aliases(key, modules[key].text).get(qualified.group("module"))
+    if target is None or target.split(".")[0] != key.split(".")[0]:
+        return {}  # another service's class: not exported by this package
+    name = renames.get(target, {}).get(qualified.group("name"), qualified.group("name"))
+    module = modules.get(target)
     if module is None or name not in module.classes:
         return {}
-    return {prop: (name, (target, name))}
+    return {prop: (name, (target.split(".")[1], name))}

@@ -78,19 +78,26 @@ def choose_names(
         plan = by_module.get(key)
         if plan is None:
             continue
-        for name, better in _name_reused_classes(module, described, key, plan, taken[key]).items():
-            renames[key].setdefault(name, better)
+        renames[key].update(
+            _name_reused_classes(module, described, key, plan, renames[key], taken[key])
+        )
     return {key: value for key, value in renames.items() if value}
 
 
 def _name_reused_classes(
-    module: GeneratedModule, described: set[tuple[str, str]], key: str, plan: Plan, taken: set[str]
+    module: GeneratedModule,
+    described: set[tuple[str, str]],
+    key: str,
+    plan: Plan,
+    decided: Mapping[str, str],
+    taken: set[str],
 ) -> dict[str, str]:
     """Names for numbered classes the metadata does not list.
 
     With `reuse_model`, a second copy of a subschema becomes
     `class Owner9(Owner): pass`; it is named after the class whose field
-    uses it (`RepoOwner`).
+    uses it (`RepoOwner`). `decided` are the module's renames so far:
+    names are built from the final names of the owner and base classes.
     """
     users: dict[str, list[str]] = defaultdict(list)
     tree = ast.parse(module.text)
@@ -102,17 +109,21 @@ def _name_reused_classes(
                         if isinstance(used, ast.Name):
                             users[used.id].append(node.name)
     found: dict[str, str] = {}
+
+    def final(name: str) -> str:
+        return decided.get(name) or found.get(name) or name
+
     for node in tree.body:
         if not isinstance(node, ast.ClassDef) or (key, node.name) in described:
             continue
         match = _NUMBERED.match(node.name)
-        bases = " ".join(ast.unparse(base) for base in node.bases)
-        if match is None or match.group("number") in bases:
+        bases = [final(ast.unparse(base)) for base in node.bases]
+        if match is None or match.group("number") in " ".join(bases):
             continue
         stem = match.group("base")
-        owners = users.get(node.name, [])
+        owners = [final(owner) for owner in users.get(node.name, [])]
         candidates = [owner + stem for owner in owners] + [plan.root_name + stem]
-        candidates += [owner + ast.unparse(base) for owner in owners for base in node.bases[:1]]
+        candidates += [owner + base for owner in owners for base in bases[:1]]
         for candidate in candidates:
             if candidate not in taken and _NUMBERED.match(candidate) is None:
                 taken.add(candidate)

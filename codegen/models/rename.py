@@ -25,7 +25,7 @@ def apply_renames(
         own = renames.get(key, {})
         imported = {
             alias: renames[target]
-            for alias, target in _module_aliases(key, module.text).items()
+            for alias, target in module_aliases(key, module.text).items()
             if target in renames
         }
         if not own and not imported:
@@ -40,7 +40,7 @@ def apply_renames(
     return renamed
 
 
-def _module_aliases(key: str, text: str) -> dict[str, str]:
+def module_aliases(key: str, text: str) -> dict[str, str]:
     """Local names bound to sibling model modules: `task_1` -> `queue.task`."""
     package = key.split(".")[0]
     aliases: dict[str, str] = {}

@@ -37,7 +37,7 @@ class Base(TaskclusterModel):
     sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
 
 
-class Repo1Owner(Owner):
+class HeadRepoOwner(Owner):
     pass
 
 
@@ -49,7 +49,7 @@ class HeadRepo(TaskclusterModel):
     clone_url: str
     full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
     name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Repo1Owner | WebhookPullRequestPayloadOwner
+    owner: HeadRepoOwner | WebhookPullRequestPayloadOwner
 
 
 class Head(TaskclusterModel):
@@ -76,17 +76,17 @@ class PullRequest(TaskclusterModel):
     user: User
 
 
-class RepositoryOwner(Owner):
+class WebhookPullRequestPayloadRepositoryOwner(Owner):
     pass
 
 
-class Owner12(RepoOwner):
+class WebhookPullRequestPayloadRepositoryRepoOwner(RepoOwner):
     pass
 
 
 class WebhookPullRequestPayloadRepository(TaskclusterModel):
     full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    owner: RepositoryOwner | Owner12
+    owner: WebhookPullRequestPayloadRepositoryOwner | WebhookPullRequestPayloadRepositoryRepoOwner
 
 
 class Sender(User):

@@ -3,6 +3,7 @@
 
 """Models of the hooks schemas: the root class of each, and list items."""
 
+from .bindings import Binding as Binding
 from .create_hook_request import CreateHookRequest as CreateHookRequest
 from .hook_definition import HookDefinition as HookDefinition
 from .hook_metadata import HookMetadata as HookMetadata
@@ -17,6 +18,7 @@ from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
 from .trigger_token_response import TriggerTokenResponse as TriggerTokenResponse
 
 __all__ = [
+    "Binding",
     "CreateHookRequest",
     "HookDefinition",
     "HookMetadata",

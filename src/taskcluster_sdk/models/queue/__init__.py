@@ -3,6 +3,7 @@
 
 """Models of the queue schemas: the root class of each, and list items."""
 
+from .actions import Action as Action
 from .artifact_content_response import ArtifactContentResponse as ArtifactContentResponse
 from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
 from .artifact_response import ArtifactResponse as ArtifactResponse
@@ -92,6 +93,7 @@ from .workertype_response import WorkertypeResponse as WorkertypeResponse
 from .workertype_response import WorkertypeResponseAction as WorkertypeResponseAction
 
 __all__ = [
+    "Action",
     "ArtifactContentResponse",
     "ArtifactCreatedMessage",
     "ArtifactResponse",

@@ -258,26 +258,26 @@ class ArmDeployment(TaskclusterModel, closed=True):
     ] = None
 
 
-class ArmDeployment1DebugSetting(DebugSetting):
+class AzureArmTemplatesArmDeploymentDebugSetting(DebugSetting):
     """
     Debug setting for deployment
     """
 
 
-class ArmDeployment1ExpressionEvaluationOptions(ExpressionEvaluationOptions):
+class AzureArmTemplatesArmDeploymentExpressionEvaluationOptions(ExpressionEvaluationOptions):
     """
     Options to control template expression evaluation
     """
 
 
-class ArmDeployment1OnErrorDeployment(OnErrorDeployment):
+class AzureArmTemplatesArmDeploymentOnErrorDeployment(OnErrorDeployment):
     """
     The deployment on error behavior. Rollback on failure.
 
     """
 
 
-class ParametersReference1Reference(Reference):
+class ArmDeploymentParametersReferenceReference(Reference):
     """
     KeyVault reference for secure parameter values
     """
@@ -285,7 +285,7 @@ class ParametersReference1Reference(Reference):
 
 class ArmDeploymentParametersReference(TaskclusterModel, closed=True):
     reference: Annotated[
-        ParametersReference1Reference,
+        ArmDeploymentParametersReferenceReference,
         Field(description="KeyVault reference for secure parameter values"),
     ]
 
@@ -303,11 +303,11 @@ class AzureArmTemplatesArmDeployment(TaskclusterModel, closed=True):
     """
 
     debugSetting: Annotated[
-        ArmDeployment1DebugSetting | None,
+        AzureArmTemplatesArmDeploymentDebugSetting | None,
         Field(description="Debug setting for deployment", title="Debug Settings"),
     ] = None
     expressionEvaluationOptions: Annotated[
-        ArmDeployment1ExpressionEvaluationOptions | None,
+        AzureArmTemplatesArmDeploymentExpressionEvaluationOptions | None,
         Field(
             description="Options to control template expression evaluation",
             title="Expression Evaluation Options",
@@ -320,7 +320,7 @@ class AzureArmTemplatesArmDeployment(TaskclusterModel, closed=True):
         ),
     ]
     onErrorDeployment: Annotated[
-        ArmDeployment1OnErrorDeployment | None,
+        AzureArmTemplatesArmDeploymentOnErrorDeployment | None,
         Field(
             description="The deployment on error behavior. Rollback on failure.\n",
             title="Error Handling",

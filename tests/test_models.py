@@ -1,0 +1,443 @@
+"""Model generation (codegen.models) and the model runtime (taskcluster_sdk._model).
+
+The behaviour tests use the checked-in generated package (what users get);
+the generator tests generate the current platform once into a temporary
+directory and compare it with a second run in another process.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from codegen.errors import GeneratorError
+from codegen.load import load_current, load_legacy
+from codegen.model import Platform, Schema
+from codegen.models import ModelIndex, ModelRef, generate_models
+from taskcluster_sdk._model import (
+    OpenEnum,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    strict_validation,
+)
+from taskcluster_sdk.models.hooks import TriggerHookResponse
+from taskcluster_sdk.models.queue import (
+    CreateTaskRequest,
+    ListTaskGroupResponse,
+    TaskDefinitionAndStatus,
+    TaskMetadata,
+    TaskStatusResponse,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK_ID = "fQQw2tdUQ9Oa7wx7kmDJ6A"
+
+
+def status(**changes: object) -> dict[str, object]:
+    value: dict[str, object] = {
+        "taskId": TASK_ID,
+        "provisionerId": "prov",
+        "workerType": "wt",
+        "taskQueueId": "prov/wt",
+        "schedulerId": "-",
+        "projectId": "none",
+        "taskGroupId": TASK_ID,
+        "deadline": "2030-01-02T03:04:05.678Z",
+        "expires": "2031-01-02T03:04:05.678Z",
+        "retriesLeft": 5,
+        "state": "pending",
+        "runs": [],
+    }
+    value.update(changes)
+    return value
+
+
+def task_request(**changes: object) -> dict[str, object]:
+    value: dict[str, object] = {
+        "taskQueueId": "prov/wt",
+        "created": "2030-01-01T00:00:00.000Z",
+        "deadline": "2030-01-02T00:00:00.000Z",
+        "payload": {"command": ["true"]},
+        "metadata": {
+            "name": "t",
+            "description": "d",
+            "owner": "not really an email",
+            "source": "https://example.com/not/validated as a uri",
+        },
+    }
+    value.update(changes)
+    return value
+
+
+# --- forward compatibility of responses and messages -------------------------
+
+
+def test_unknown_fields_are_kept_and_round_trip() -> None:
+    wire = {"status": status(newField={"a": 1}), "addedLater": True}
+    parsed = TaskStatusResponse.model_validate(wire)
+    assert parsed.model_extra == {"addedLater": True}
+    assert parsed.status.model_extra == {"newField": {"a": 1}}
+    assert json.loads(parsed.model_dump_json())["status"]["newField"] == {"a": 1}
+
+
+def test_unknown_enum_value_is_accepted_and_round_trips() -> None:
+    parsed = TaskStatusResponse.model_validate({"status": status(state="hibernating")})
+    state = parsed.status.state
+    assert isinstance(state, OpenEnum)
+    assert state.value == "hibernating"
+    assert state == "hibernating"
+    assert parsed.model_dump(mode="json")["status"]["state"] == "hibernating"
+    # known values are still the real members
+    known = TaskStatusResponse.model_validate({"status": status(state="completed")})
+    assert known.status.state is type(state)("completed")
+
+
+def test_unknown_values_do_not_leak_into_strict_validation() -> None:
+    TaskStatusResponse.model_validate({"status": status(state="hibernating")})
+    with strict_validation(), pytest.raises(pydantic.ValidationError) as raised:
+        TaskStatusResponse.model_validate({"status": status(state="hibernating")})
+    assert raised.value.errors()[0]["type"] == "enum"
+
+
+# --- strict validation of requests -------------------------------------------
+
+
+def test_request_accepts_unknown_field_outside_strict_validation() -> None:
+    parsed = CreateTaskRequest.model_validate(task_request(surprise=1))
+    assert parsed.model_extra == {"surprise": 1}
+
+
+def test_strict_validation_rejects_unknown_fields_where_schema_is_closed() -> None:
+    with strict_validation():
+        with pytest.raises(pydantic.ValidationError) as top:
+            CreateTaskRequest.model_validate(task_request(surprise=1))
+        metadata = {"name": "t", "description": "d", "owner": "o", "source": "https://s", "x": 1}
+        with pytest.raises(pydantic.ValidationError) as nested:
+            CreateTaskRequest.model_validate(task_request(metadata=metadata))
+        # `payload` and `extra` are open objects in the schema: anything goes
+        parsed = CreateTaskRequest.model_validate(task_request(extra={"free": "form"}))
+    assert [(e["type"], e["loc"]) for e in top.value.errors()] == [
+        ("extra_forbidden", ("surprise",))
+    ]
+    assert [(e["type"], e["loc"]) for e in nested.value.errors()] == [
+        ("extra_forbidden", ("metadata", "x"))
+    ]
+    assert parsed.extra.model_extra == {"free": "form"}
+
+
+def test_strict_validation_rejects_unknown_enum_values() -> None:
+    lax = CreateTaskRequest.model_validate(task_request(priority="urgent"))
+    assert lax.priority.value == "urgent"
+    with strict_validation(), pytest.raises(pydantic.ValidationError) as raised:
+        CreateTaskRequest.model_validate(task_request(priority="urgent"))
+    assert raised.value.errors()[0]["type"] == "enum"
+    assert raised.value.errors()[0]["loc"] == ("priority",)
+
+
+def test_strict_validation_ends_with_its_block() -> None:
+    with strict_validation():
+        pass
+    assert CreateTaskRequest.model_validate(task_request(surprise=1)).model_extra == {"surprise": 1}
+
+
+def test_patterns_and_lengths_are_always_enforced() -> None:
+    with pytest.raises(pydantic.ValidationError) as raised:
+        CreateTaskRequest.model_validate(task_request(taskGroupId="not a slugid"))
+    assert raised.value.errors()[0]["type"] == "string_pattern_mismatch"
+    with pytest.raises(pydantic.ValidationError):
+        CreateTaskRequest.model_validate(task_request(routes=["x" * 250]))
+
+
+def test_defaults_are_typed_models_and_members() -> None:
+    parsed = CreateTaskRequest.model_validate(task_request())
+    assert type(parsed.extra).__name__ == "Extra"
+    assert parsed.priority.value == "lowest"
+    # defaults are not sent unless asked for
+    assert "priority" not in parsed.model_dump(mode="json", exclude_unset=True)
+
+
+# --- field types ---------------------------------------------------------------
+
+
+def test_email_and_uri_fields_are_plain_strings() -> None:
+    metadata = TaskMetadata.model_validate(
+        {"name": "n", "description": "d", "owner": "nobody", "source": "https://[not a host"}
+    )
+    assert type(metadata.owner) is str
+    assert type(metadata.source) is str
+    assert metadata.owner == "nobody"
+    assert metadata.source == "https://[not a host"
+    schema = TaskMetadata.model_json_schema()["properties"]
+    assert "format" not in schema["owner"]
+    assert schema["source"].get("format") != "uri"
+
+
+def test_datetimes_serialise_as_utc_with_z() -> None:
+    two_hours_east = timezone(timedelta(hours=2))
+    request = CreateTaskRequest.model_validate(
+        task_request(deadline=datetime(2030, 1, 2, 5, 0, tzinfo=two_hours_east))
+    )
+    wire = json.loads(request.model_dump_json(exclude_unset=True))
+    assert wire["deadline"] == "2030-01-02T03:00:00.000Z"
+    assert wire["created"] == "2030-01-01T00:00:00.000Z"
+    with pytest.raises(pydantic.ValidationError):
+        CreateTaskRequest.model_validate(task_request(deadline=datetime(2030, 1, 2)))
+
+
+def test_non_object_schema_root_is_a_root_model() -> None:
+    assert issubclass(TriggerHookResponse, TaskclusterRootModel)
+    with_task = TriggerHookResponse.model_validate({"taskId": TASK_ID})
+    empty = TriggerHookResponse.model_validate({})
+    assert getattr(with_task.root, "taskId", None) == TASK_ID
+    assert empty.model_dump() == {}
+
+
+def test_list_items_parse_into_their_exported_class() -> None:
+    page = ListTaskGroupResponse.model_validate(
+        {
+            "taskGroupId": TASK_ID,
+            "schedulerId": "-",
+            "expires": "2031-01-01T00:00:00.000Z",
+            "tasks": [],
+        }
+    )
+    assert page.tasks == []
+    assert TaskDefinitionAndStatus.__name__ == "TaskDefinitionAndStatus"
+
+
+# --- the generator ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def current(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelIndex, Path]:
+    package_dir = tmp_path_factory.mktemp("current") / "models"
+    index = generate_models(load_current(ROOT), package_dir, "taskcluster_sdk.models")
+    return index, package_dir
+
+
+def test_root_classes_are_named_from_file_names(current: tuple[ModelIndex, Path]) -> None:
+    index, package_dir = current
+    expected = {
+        "/schemas/queue/v1/task.json#": ModelRef("taskcluster_sdk.models.queue", "Task"),
+        "/schemas/queue/v1/task-claim-response.json#": ModelRef(
+            "taskcluster_sdk.models.queue", "TaskClaimResponse"
+        ),
+        "/schemas/hooks/v1/list-lastFires-response.json#": ModelRef(
+            "taskcluster_sdk.models.hooks", "ListLastFiresResponse"
+        ),
+        "/schemas/purge-cache/v1/purge-cache-request.json#": ModelRef(
+            "taskcluster_sdk.models.purge_cache", "PurgeCacheRequest"
+        ),
+        "/schemas/hooks/v1/trigger-hook-response.json#": ModelRef(
+            "taskcluster_sdk.models.hooks", "TriggerHookResponse"
+        ),
+    }
+    for schema_id, ref in expected.items():
+        assert index.ref(schema_id) == ref
+    assert (package_dir / "hooks" / "list_last_fires_response.py").is_file()
+    assert (package_dir / "purge_cache" / "purge_cache_request.py").is_file()
+
+
+def test_every_api_schema_has_a_root_class(current: tuple[ModelIndex, Path]) -> None:
+    index, _ = current
+    platform = load_current(ROOT)
+    used = {s for svc in platform.services for m in svc.methods for s in (m.input, m.output) if s}
+    used |= {x.schema for svc in platform.exchange_services for x in svc.exchanges}
+    assert sorted(s for s in used if s not in index.refs) == []
+
+
+def test_unknown_schema_is_a_clear_error(current: tuple[ModelIndex, Path]) -> None:
+    index, _ = current
+    with pytest.raises(GeneratorError, match=re.escape("/schemas/queue/v1/nope.json#")):
+        index.ref("/schemas/queue/v1/nope.json#")
+
+
+def test_array_items_name_exported_classes(current: tuple[ModelIndex, Path]) -> None:
+    index, package_dir = current
+    assert index.array_items("/schemas/queue/v1/list-task-group-response.json#") == {
+        "tasks": "TaskDefinitionAndStatus"
+    }
+    assert index.array_items("/schemas/secrets/v1/secret-list.json#") == {"secrets": "str"}
+    assert index.array_items("/schemas/hooks/v1/list-lastFires-response.json#") == {
+        "lastFires": "ListLastFiresResponseLastFire"
+    }
+    for schema_id, ref in index.refs.items():
+        exported = _exports(package_dir / ref.module.rsplit(".", 1)[1])
+        assert ref.name in exported
+        for expression in index.array_items(schema_id).values():
+            if expression not in ("str", "int", "float", "bool", "dict[str, Any]", "Any"):
+                assert expression in exported, (schema_id, expression)
+
+
+def test_exported_names_are_meaningful(current: tuple[ModelIndex, Path]) -> None:
+    index, package_dir = current
+    from_file_names = {ref.name for ref in index.refs.values()}
+    for init in sorted(package_dir.glob("*/__init__.py")):
+        for name in _exports(init.parent):
+            assert not re.fullmatch(r"(Model|Var|Type)\d*", name), name
+            if name not in from_file_names:
+                assert not re.search(r"\d$", name), f"{init.parent.name}: {name}"
+
+
+def test_no_numbered_class_names_remain(current: tuple[ModelIndex, Path]) -> None:
+    _, package_dir = current
+    natural = re.compile(r".*(V\d|S3|Base64|Sha\d+|Md5|\dD)$")
+    numbered = [
+        f"{path.parent.name}.{path.stem}.{node.name}"
+        for path in sorted(package_dir.glob("*/*.py"))
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.ClassDef)
+        and re.search(r"\d$", node.name)
+        and not natural.match(node.name)
+    ]
+    assert numbered == []
+
+
+def test_generated_files_have_the_header(current: tuple[ModelIndex, Path]) -> None:
+    _, package_dir = current
+    for path in package_dir.rglob("*.py"):
+        assert path.read_text().startswith(
+            "# Generated by taskcluster-sdk codegen from references/ and schemas/ -- do not edit.\n"
+            "# Regenerate with: nox -s generate\n"
+        ), path
+
+
+def test_generation_is_deterministic(current: tuple[ModelIndex, Path], tmp_path: Path) -> None:
+    """A second run in another process (another hash seed) writes the same bytes."""
+    _, first = current
+    second = tmp_path / "models"
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from codegen.load import load_current; from codegen.models import generate_models;"
+        "generate_models(load_current(Path(sys.argv[1])), Path(sys.argv[2]), 'taskcluster_sdk.models')"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", script, str(ROOT), str(second)], check=True, env=env)
+    first_files = sorted(p.relative_to(first) for p in first.rglob("*.py"))
+    assert first_files == sorted(p.relative_to(second) for p in second.rglob("*.py"))
+    assert [f for f in first_files if (first / f).read_bytes() != (second / f).read_bytes()] == []
+
+
+def test_every_checked_in_model_builds() -> None:
+    """Import every generated module of both platforms and build every model.
+
+    With `defer_build` a broken model (an unsupported regex, a missing name)
+    would otherwise only fail on first use.
+    """
+    built = 0
+    for package_name in ("taskcluster_sdk.models", "taskcluster_sdk.legacy.models"):
+        package = importlib.import_module(package_name)
+        for info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            module = importlib.import_module(info.name)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, pydantic.BaseModel)
+                    and value.__module__ == module.__name__
+                ):
+                    assert issubclass(value, (TaskclusterModel, TaskclusterRootModel)), value
+                    value.model_rebuild(force=True)
+                    built += 1
+    assert built > 500
+
+
+def test_legacy_cross_service_reference() -> None:
+    from taskcluster_sdk.legacy.models.scheduler import TaskGraph
+
+    graph = TaskGraph.model_validate(
+        {
+            "tasks": [
+                {
+                    "taskId": TASK_ID,
+                    "task": {
+                        "provisionerId": "p",
+                        "workerType": "w",
+                        "created": "2014-01-01T00:00:00.000Z",
+                        "deadline": "2014-01-02T00:00:00.000Z",
+                        "payload": {},
+                        "metadata": {
+                            "name": "n",
+                            "description": "d",
+                            "owner": "o@example.com",
+                            "source": "http://example.com",
+                        },
+                        "surprise": 1,
+                    },
+                }
+            ],
+            "scopes": [],
+            "routes": [],
+            "metadata": {"name": "g", "description": "d", "owner": "o@example.com", "source": "s"},
+        },
+    )
+    task = graph.tasks[0].task
+    assert type(task).__module__ == "taskcluster_sdk.legacy.models.queue.create_task_request"
+    assert task.model_extra == {"surprise": 1}
+
+
+def test_legacy_platform_generates(tmp_path: Path) -> None:
+    index = generate_models(load_legacy(ROOT), tmp_path / "models", "taskcluster_sdk.legacy.models")
+    assert index.ref("/schemas/scheduler/v1/task-graph.json#") == ModelRef(
+        "taskcluster_sdk.legacy.models.scheduler", "TaskGraph"
+    )
+    text = (tmp_path / "models" / "scheduler" / "task_graph.py").read_text()
+    assert "from ..queue import create_task_request" in text
+
+
+# --- bad input ---------------------------------------------------------------------
+
+
+def _platform(*schemas: tuple[str, dict[str, object]]) -> Platform:
+    return Platform(
+        "current",
+        (),
+        (),
+        {
+            schema_id: Schema(schema_id, schema_id.split("/")[2], document, Path(schema_id[1:-1]))
+            for schema_id, document in schemas
+        },
+    )
+
+
+def test_ref_to_unknown_schema_names_file_and_path(tmp_path: Path) -> None:
+    platform = _platform(
+        (
+            "/schemas/svc/v1/thing.json#",
+            {"type": "object", "properties": {"other": {"$ref": "missing.json#"}}},
+        )
+    )
+    with pytest.raises(GeneratorError) as raised:
+        generate_models(platform, tmp_path / "models", "pkg.models")
+    message = str(raised.value)
+    assert "schemas/svc/v1/thing.json" in message
+    assert "$.properties.other.$ref" in message
+    assert "/schemas/svc/v1/missing.json" in message
+    assert not (tmp_path / "models").exists()
+
+
+def test_colliding_module_names_are_an_error(tmp_path: Path) -> None:
+    platform = _platform(
+        ("/schemas/svc/v1/list-lastFires.json#", {"type": "object"}),
+        ("/schemas/svc/v1/list-last-fires.json#", {"type": "object"}),
+    )
+    with pytest.raises(GeneratorError, match="list_last_fires"):
+        generate_models(platform, tmp_path / "models", "pkg.models")
+
+
+def _exports(package: Path) -> set[str]:
+    tree = ast.parse((package / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"{package} has no __all__")
