@@ -73,6 +73,7 @@ def test_plain_credentials_pass_mohawk(server: TaskclusterServer) -> None:
     seen = server.state.seen[-1]
     assert seen.client_id == "tester"
     assert seen.ext is None  # no certificate, no authorizedScopes: no ext at all
+    assert seen.headers["user-agent"] == "taskcluster-sdk-python"
 
 
 def test_authorized_scopes_travel_in_ext(server: TaskclusterServer) -> None:
@@ -340,6 +341,7 @@ def test_injected_http_client_is_used_and_never_closed(server: TaskclusterServer
             queue.task("abc")
         assert not http.is_closed
         assert seen_urls == [f"{server.root_url}/api/queue/v1/task/abc"]
+        assert server.state.seen[-1].headers["x-mine"] == "1"  # the client's own settings apply
 
 
 def test_own_http_client_is_closed_and_connections_reused(server: TaskclusterServer) -> None:

@@ -200,6 +200,7 @@ class SyncEngine:
         self._http = http_client if http_client is not None else _new_sync_client(config)
         # `timeout` applies per attempt, to injected clients too.
         self._timeout = httpx.Timeout(config.timeout)
+        self._timeout_extension = _timeout_extension(config.timeout)
         # Injectable for tests (fake clock and sleep).
         self._sleep: Callable[[float], None] = time.sleep
         self._clock: Callable[[], float] = time.monotonic
@@ -265,13 +266,29 @@ class SyncEngine:
     ) -> httpx.Response:
         http = self._http
         try:
-            built = http.build_request(
-                request.method,
-                request.url,
-                content=request.body,
-                headers=headers,
-                timeout=timeout if timeout is not None else self._timeout,
-            )
+            if self._owns_client:
+                # Our own client has no cookies, params or default headers to
+                # merge: skipping `build_request` saves about a tenth of the
+                # client-side cost of a call.
+                headers.update(_DEFAULT_HEADERS)
+                extensions = (
+                    self._timeout_extension if timeout is None else _timeout_extension(timeout)
+                )
+                built = httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=headers,
+                    content=request.body,
+                    extensions=extensions,
+                )
+            else:
+                built = http.build_request(
+                    request.method,
+                    request.url,
+                    content=request.body,
+                    headers=headers,
+                    timeout=timeout if timeout is not None else self._timeout,
+                )
             return http.send(built, follow_redirects=False)
         except httpx.TimeoutException as exc:
             raise TransportTimeoutError(
@@ -281,6 +298,18 @@ class SyncEngine:
             raise TransportConnectionError(
                 f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
             ) from exc
+
+
+_USER_AGENT = "taskcluster-sdk-python"
+_DEFAULT_HEADERS = {
+    "User-Agent": _USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+
+def _timeout_extension(timeout: float) -> dict[str, Any]:
+    return {"timeout": httpx.Timeout(timeout).as_dict()}
 
 
 def _attempt_timeout(config: ClientConfig, retry: RetryState | None) -> float | None:
@@ -341,7 +370,7 @@ class _AiohttpSender:
         import aiohttp  # noqa: PLC0415  # loaded with the first async request
 
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(headers={"User-Agent": _USER_AGENT})
         if self._default_timeout is None:
             self._default_timeout = aiohttp.ClientTimeout(total=self._timeout)
         return self._session
