@@ -334,9 +334,8 @@ def test_query_none_values_are_dropped(server: TaskclusterServer) -> None:
 
 def test_injected_http_client_is_used_and_never_closed(server: TaskclusterServer) -> None:
     seen_urls: list[str] = []
-    with httpx.Client(
-        event_hooks={"request": [lambda request: seen_urls.append(str(request.url))]}
-    ) as http:
+    hooks = {"request": [lambda request: seen_urls.append(str(request.url))]}
+    with httpx.Client(event_hooks=hooks, headers={"X-Mine": "1"}) as http:
         with Queue(root_url=server.root_url, credentials=TESTER, http_client=http) as queue:
             queue.task("abc")
         assert not http.is_closed
