@@ -15,6 +15,7 @@ import pkgutil
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -219,15 +220,34 @@ def test_list_items_parse_into_their_exported_class() -> None:
 # --- the generator ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Generated:
+    index: ModelIndex
+    package_dir: Path
+    second_run: Path  # the same generation, in another process with another hash seed
+
+
 @pytest.fixture(scope="module")
-def current(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelIndex, Path]:
+def current(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """The current platform generated twice: here and, at the same time, in a subprocess."""
     package_dir = tmp_path_factory.mktemp("current") / "models"
-    index = generate_models(load_current(ROOT), package_dir, "taskcluster_sdk.models")
-    return index, package_dir
+    second_run = tmp_path_factory.mktemp("second") / "models"
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from codegen.load import load_current; from codegen.models import generate_models;"
+        "generate_models(load_current(Path(sys.argv[1])), Path(sys.argv[2]), 'taskcluster_sdk.models')"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    with subprocess.Popen(
+        [sys.executable, "-c", script, str(ROOT), str(second_run)], env=env
+    ) as other:
+        index = generate_models(load_current(ROOT), package_dir, "taskcluster_sdk.models")
+    assert other.returncode == 0
+    return Generated(index, package_dir, second_run)
 
 
-def test_root_classes_are_named_from_file_names(current: tuple[ModelIndex, Path]) -> None:
-    index, package_dir = current
+def test_root_classes_are_named_from_file_names(current: Generated) -> None:
+    index, package_dir = current.index, current.package_dir
     expected = {
         "/schemas/queue/v1/task.json#": ModelRef("taskcluster_sdk.models.queue", "Task"),
         "/schemas/queue/v1/task-claim-response.json#": ModelRef(
@@ -249,22 +269,22 @@ def test_root_classes_are_named_from_file_names(current: tuple[ModelIndex, Path]
     assert (package_dir / "purge_cache" / "purge_cache_request.py").is_file()
 
 
-def test_every_api_schema_has_a_root_class(current: tuple[ModelIndex, Path]) -> None:
-    index, _ = current
+def test_every_api_schema_has_a_root_class(current: Generated) -> None:
+    index = current.index
     platform = load_current(ROOT)
     used = {s for svc in platform.services for m in svc.methods for s in (m.input, m.output) if s}
     used |= {x.schema for svc in platform.exchange_services for x in svc.exchanges}
     assert sorted(s for s in used if s not in index.refs) == []
 
 
-def test_unknown_schema_is_a_clear_error(current: tuple[ModelIndex, Path]) -> None:
-    index, _ = current
+def test_unknown_schema_is_a_clear_error(current: Generated) -> None:
+    index = current.index
     with pytest.raises(GeneratorError, match=re.escape("/schemas/queue/v1/nope.json#")):
         index.ref("/schemas/queue/v1/nope.json#")
 
 
-def test_array_items_name_exported_classes(current: tuple[ModelIndex, Path]) -> None:
-    index, package_dir = current
+def test_array_items_name_exported_classes(current: Generated) -> None:
+    index, package_dir = current.index, current.package_dir
     assert index.array_items("/schemas/queue/v1/list-task-group-response.json#") == {
         "tasks": "TaskDefinitionAndStatus"
     }
@@ -280,8 +300,8 @@ def test_array_items_name_exported_classes(current: tuple[ModelIndex, Path]) -> 
                 assert expression in exported, (schema_id, expression)
 
 
-def test_exported_names_are_meaningful(current: tuple[ModelIndex, Path]) -> None:
-    index, package_dir = current
+def test_exported_names_are_meaningful(current: Generated) -> None:
+    index, package_dir = current.index, current.package_dir
     from_file_names = {ref.name for ref in index.refs.values()}
     for init in sorted(package_dir.glob("*/__init__.py")):
         for name in _exports(init.parent):
@@ -290,8 +310,8 @@ def test_exported_names_are_meaningful(current: tuple[ModelIndex, Path]) -> None
                 assert not re.search(r"\d$", name), f"{init.parent.name}: {name}"
 
 
-def test_no_numbered_class_names_remain(current: tuple[ModelIndex, Path]) -> None:
-    _, package_dir = current
+def test_no_numbered_class_names_remain(current: Generated) -> None:
+    package_dir = current.package_dir
     natural = re.compile(r".*(V\d|S3|Base64|Sha\d+|Md5|\dD)$")
     numbered = [
         f"{path.parent.name}.{path.stem}.{node.name}"
@@ -304,8 +324,8 @@ def test_no_numbered_class_names_remain(current: tuple[ModelIndex, Path]) -> Non
     assert numbered == []
 
 
-def test_generated_files_have_the_header(current: tuple[ModelIndex, Path]) -> None:
-    _, package_dir = current
+def test_generated_files_have_the_header(current: Generated) -> None:
+    package_dir = current.package_dir
     for path in package_dir.rglob("*.py"):
         assert path.read_text().startswith(
             "# Generated by taskcluster-sdk codegen from references/ and schemas/ -- do not edit.\n"
@@ -313,17 +333,9 @@ def test_generated_files_have_the_header(current: tuple[ModelIndex, Path]) -> No
         ), path
 
 
-def test_generation_is_deterministic(current: tuple[ModelIndex, Path], tmp_path: Path) -> None:
+def test_generation_is_deterministic(current: Generated) -> None:
     """A second run in another process (another hash seed) writes the same bytes."""
-    _, first = current
-    second = tmp_path / "models"
-    script = (
-        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from codegen.load import load_current; from codegen.models import generate_models;"
-        "generate_models(load_current(Path(sys.argv[1])), Path(sys.argv[2]), 'taskcluster_sdk.models')"
-    )
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-c", script, str(ROOT), str(second)], check=True, env=env)
+    first, second = current.package_dir, current.second_run
     first_files = sorted(p.relative_to(first) for p in first.rglob("*.py"))
     assert first_files == sorted(p.relative_to(second) for p in second.rglob("*.py"))
     assert [f for f in first_files if (first / f).read_bytes() != (second / f).read_bytes()] == []
