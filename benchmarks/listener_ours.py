@@ -48,4 +48,5 @@ class OurListener:
                 handled += 1
                 if handled == count:
                     break
-        return stopwatch.rate(count)
+            # Stop before closing: the floor's clock stops at its last ack, not at disconnect.
+            return stopwatch.rate(count)
