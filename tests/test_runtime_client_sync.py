@@ -9,7 +9,14 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from servers.fake_queue import CreateTaskRequest, LegacyQueue, Metadata, Queue
+from servers.fake_queue import (
+    _LIST_TASK_GROUP,
+    CreateTaskRequest,
+    LegacyQueue,
+    Metadata,
+    Queue,
+    Task,
+)
 from servers.taskcluster import Fault, TaskclusterServer, running_server
 
 from taskcluster_sdk import _transport
@@ -387,3 +394,21 @@ def test_deadline_shortens_the_attempt_timeout(server: TaskclusterServer) -> Non
     with pytest.raises(TimeoutError):
         queue.task("abc")
     assert server.state.hits == 1  # no time left for a retry
+
+
+def test_validation_errors_do_not_quote_payload_values(server: TaskclusterServer) -> None:
+    queue, _ = make_queue(server)
+    with pytest.raises(PayloadValidationError) as info:
+        queue.createTask("t1", {"provisionerId": "p", "metadata": {"name": "TOP-SECRET"}})
+    assert "TOP-SECRET" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_json_response_of_the_wrong_shape_is_not_quoted(server: TaskclusterServer) -> None:
+    queue, _ = make_queue(server)
+    with pytest.raises(InvalidResponseError) as info:
+        # A task-group page parsed as a Task: valid JSON, wrong shape.
+        queue._call(_LIST_TASK_GROUP, ("group-of-SECRET",), None, None, None, Task)
+    assert info.value.excerpt == ""
+    assert "taskId: Field required" in str(info.value)
+    assert "SECRET" not in str(info.value)

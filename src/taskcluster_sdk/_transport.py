@@ -102,7 +102,9 @@ def _payload_body(
                 (".".join(str(part) for part in error["loc"]), error["msg"])
                 for error in exc.errors()
             ]
-            raise PayloadValidationError(input_model.__name__, problems) from exc
+            # `from None`: pydantic's error repeats the input values, and
+            # payloads can hold secrets (secrets.set, auth.createClient).
+            raise PayloadValidationError(input_model.__name__, problems) from None
     else:
         raise TypeError(
             f"{endpoint.name} payload must be {input_model.__name__} or a mapping, "
@@ -174,15 +176,19 @@ def parse_output(response: httpx.Response, output_model: type[M]) -> M:
     try:
         result = output_model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
+        errors = exc.errors()
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc']) or '<root>'}: {error['msg']}"
-            for error in exc.errors()[:5]
+            for error in errors[:5]
         )
+        # Quote the body only when it is not JSON at all: a JSON body may carry
+        # secrets (auth.resetAccessToken), and the field problems suffice.
+        not_json = any(error["type"] == "json_invalid" for error in errors)
         raise InvalidResponseError(
             response.status_code,
             f"response does not match {output_model.__name__}: {problems}",
-            excerpt(response.content),
-        ) from exc
+            excerpt(response.content) if not_json else "",
+        ) from None
     vars(result)[RAW_RESPONSE_ATTRIBUTE] = response
     return result
 
