@@ -72,7 +72,8 @@ def bench(session: nox.Session) -> None:
     Needs RabbitMQ at 127.0.0.1:5672 for the listener figure. Pass options
     through: `nox -s bench -- --figure sync --rounds 3` (`--quick` for tiny sizes).
     """
-    _install(session, "bench", "codegen")
+    # codegen + lint: the generation figure runs the generator, which formats with ruff.
+    _install(session, "bench", "codegen", "lint")
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
