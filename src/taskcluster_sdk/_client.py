@@ -117,9 +117,8 @@ class SyncClient(_ClientBase):
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
-        _from_env: bool = False,
     ) -> None:
-        self._config = self._configure(
+        config = self._configure(
             root_url=root_url,
             base_url=base_url,
             credentials=credentials,
@@ -127,11 +126,15 @@ class SyncClient(_ClientBase):
             max_retries=max_retries,
             timeout=timeout,
             deadline=deadline,
-            from_env=_from_env,
+            from_env=False,
         )
+        self._setup(config, http_client)
+
+    def _setup(self, config: ClientConfig, http_client: httpx.Client | None) -> None:
+        self._config = config
         from ._transport import SyncEngine  # noqa: PLC0415  # httpx loads with the first client
 
-        self._engine: SyncEngine = SyncEngine(self._config, http_client)
+        self._engine: SyncEngine = SyncEngine(config, http_client)
 
     @classmethod
     def from_env(
@@ -144,14 +147,19 @@ class SyncClient(_ClientBase):
         http_client: httpx.Client | None = None,
     ) -> Self:
         """A client configured from the `TASKCLUSTER_*` environment variables."""
-        return cls(
+        client = cls.__new__(cls)
+        config = client._configure(
+            root_url=None,
+            base_url=None,
+            credentials=None,
             authorized_scopes=authorized_scopes,
             max_retries=max_retries,
             timeout=timeout,
             deadline=deadline,
-            http_client=http_client,
-            _from_env=True,
+            from_env=True,
         )
+        client._setup(config, http_client)
+        return client
 
     def _call(
         self,
@@ -211,9 +219,8 @@ class AsyncClient(_ClientBase):
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
-        _from_env: bool = False,
     ) -> None:
-        self._config = self._configure(
+        config = self._configure(
             root_url=root_url,
             base_url=base_url,
             credentials=credentials,
@@ -221,11 +228,17 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             timeout=timeout,
             deadline=deadline,
-            from_env=_from_env,
+            from_env=False,
         )
+        self._setup(config, http_client)
+
+    def _setup(
+        self, config: ClientConfig, http_client: httpx.AsyncClient | aiohttp.ClientSession | None
+    ) -> None:
+        self._config = config
         from ._transport import AsyncEngine  # noqa: PLC0415  # httpx loads with the first client
 
-        self._engine: AsyncEngine = AsyncEngine(self._config, http_client)
+        self._engine: AsyncEngine = AsyncEngine(config, http_client)
 
     @classmethod
     def from_env(
@@ -238,14 +251,19 @@ class AsyncClient(_ClientBase):
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
     ) -> Self:
         """A client configured from the `TASKCLUSTER_*` environment variables."""
-        return cls(
+        client = cls.__new__(cls)
+        config = client._configure(
+            root_url=None,
+            base_url=None,
+            credentials=None,
             authorized_scopes=authorized_scopes,
             max_retries=max_retries,
             timeout=timeout,
             deadline=deadline,
-            http_client=http_client,
-            _from_env=True,
+            from_env=True,
         )
+        client._setup(config, http_client)
+        return client
 
     async def _call(
         self,
