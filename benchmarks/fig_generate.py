@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmarks.config import ROOT, RunConfig
 from benchmarks.measure import Round, RoundFn, SideUnavailableError, run_rounds
+from benchmarks.processes import child_env
 from benchmarks.report import FigureResult, Target
 
 TARGET = Target("absolute", at_most=30.0)
@@ -25,7 +26,9 @@ def generate_once(output: Path) -> float:
     """Seconds for one full generation into `output`."""
     command = [sys.executable, "-m", "codegen", "generate", "--output", str(output)]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, cwd=ROOT, env=child_env(), capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         last = done.stderr.strip().splitlines()[-1:] or ["no output"]

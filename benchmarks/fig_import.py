@@ -9,17 +9,15 @@ that no library can remove.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
 
 from benchmarks.config import RunConfig
 from benchmarks.measure import Outcome, Round, RoundFn, SideUnavailableError, run_rounds
+from benchmarks.processes import child_env
 from benchmarks.report import FigureResult, Target
 
 # Peak RSS in kB. `ru_maxrss` would be wrong here: Linux keeps it across
@@ -56,16 +54,6 @@ for package_name in {packages!r}:
     for info in pkgutil.walk_packages(package.__path__, package_name + "."):
         importlib.import_module(info.name)
 """
-
-
-def child_env() -> dict[str, str]:
-    """The parent's environment, plus the directory our package is imported from."""
-    env = dict(os.environ)
-    spec = importlib.util.find_spec("taskcluster_sdk")
-    if spec is not None and spec.origin is not None:
-        source_dir = str(Path(spec.origin).parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (source_dir, env.get("PYTHONPATH"))))
-    return env
 
 
 def run_python(code: str, env: dict[str, str]) -> tuple[float, str]:

@@ -35,6 +35,7 @@ from benchmarks.fixtures import (
 )
 from benchmarks.hawk import hawk_header
 from benchmarks.loopback import LoopbackServer
+from benchmarks.processes import child_env
 
 # mohawk ships no type information.
 mohawk: Any = importlib.import_module("mohawk")
@@ -285,3 +286,13 @@ def test_loopback_server_process_is_gone_after_the_block() -> None:
         port = server.port
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_child_interpreters_may_cache_bytecode_outside_the_tree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = child_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    prefix = Path(env["PYTHONPYCACHEPREFIX"])
+    assert prefix.is_dir() and ROOT not in prefix.parents
