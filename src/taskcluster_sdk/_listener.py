@@ -372,8 +372,9 @@ class PulseListener:
         self._closed = True
         if self._watcher is not None:
             self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+            # wait() rather than await: the watcher's cancellation is expected,
+            # a cancellation of close() itself must still propagate.
+            await asyncio.wait({self._watcher})
         if session is not None:
             await session.close()
         self._session = None
@@ -559,7 +560,9 @@ class PulseListener:
         binding = self._binding_for(exchange, routing_key, routes)
         if binding is None:
             log.error(
-                "rejected a message no binding matches: exchange %s, routing key %s",
+                "rejected a message no binding of this listener matches: exchange %s, "
+                "routing key %s (a durable queue keeps its bindings on the broker, but "
+                "the listener needs bind() on every start to know the message models)",
                 exchange,
                 routing_key,
             )

@@ -1,0 +1,631 @@
+"""The Pulse listener against the real RabbitMQ at 127.0.0.1:5672 (guest/guest).
+
+Every test uses its own exchanges and queues (uuid names) and removes them;
+the fault tests use their own vhost so that closing connections touches
+nothing else. Every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import aio_pika
+import pytest
+from pulse_helpers import (
+    AMQP_URL,
+    FakeQueueEvents,
+    LegacyQueueEvents,
+    QueueRoutingKey,
+    TaskclusterPublisher,
+    TaskMessage,
+    delete_queue,
+    new_task_id,
+    queue_exchange,
+    queue_routing_key,
+    task_message,
+)
+from pydantic import BaseModel, ConfigDict
+
+from taskcluster_sdk._bindings import Binding, EventsBase, split_routing_key
+from taskcluster_sdk.pulse import Message, PulseError, PulseListener
+
+pytestmark = pytest.mark.rabbitmq
+
+T = TypeVar("T")
+WAIT = 15.0
+
+
+async def within(awaitable: Awaitable[T], timeout: float = WAIT) -> T:
+    return await asyncio.wait_for(awaitable, timeout)
+
+
+async def receive(listener: PulseListener, count: int) -> list[Message[Any, Any]]:
+    """The next `count` messages of `async for`, acked as the loop would ack them."""
+    iterator = aiter(listener)
+    messages = [await within(anext(iterator)) for _ in range(count)]
+    return messages
+
+
+async def eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.05)
+
+    try:
+        await asyncio.wait_for(poll(), timeout)
+    except asyncio.TimeoutError:
+        pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+async def ready_messages(queue_name: str, url: str = AMQP_URL) -> int:
+    """Messages waiting in a queue (not counting unacked ones)."""
+    connection = await aio_pika.connect(url, timeout=10)
+    try:
+        channel = connection.channel()
+        await channel.initialize(timeout=10)
+        queue = await channel.declare_queue(queue_name, passive=True, timeout=10)
+        return queue.declaration_result.message_count or 0
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def events() -> FakeQueueEvents:
+    return FakeQueueEvents(exchange_prefix=f"exchange/test-{uuid.uuid4().hex[:12]}/v1/")
+
+
+@pytest.fixture
+async def publisher() -> AsyncIterator[TaskclusterPublisher]:
+    publisher = await TaskclusterPublisher.connect()
+    yield publisher
+    await publisher.delete_exchanges()
+    await publisher.close()
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def named_queue(queue_name: str) -> AsyncIterator[str]:
+    """A durable queue name; the queue `queue/guest/<name>` is deleted afterwards."""
+    yield queue_name
+    await delete_queue(f"queue/guest/{queue_name}")
+
+
+# -- bindings and typed messages ---------------------------------------------
+
+
+async def test_binding_for_one_task_receives_only_that_task(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    wanted, other = new_task_id(), new_task_id()
+    binding = events.taskCompleted(taskId=wanted)
+    await publisher.declare(binding.exchange)
+    async with PulseListener(AMQP_URL) as listener:
+        await listener.bind(binding)
+        for run_id in (0, 1):
+            # FIFO queue: if the other task's message got through, it would come first.
+            await publisher.publish(
+                binding.exchange, queue_routing_key(other, run_id=run_id), task_message(other)
+            )
+            await publisher.publish(
+                binding.exchange,
+                queue_routing_key(wanted, run_id=run_id),
+                task_message(wanted, run_id=run_id),
+            )
+        first, second = await receive(listener, 2)
+
+    for run_id, message in enumerate((first, second)):
+        assert message.exchange == binding.exchange
+        assert message.binding == binding
+        assert isinstance(message.routing, QueueRoutingKey)
+        assert message.routing.taskId == wanted
+        assert message.routing.runId == str(run_id)
+        assert message.routing.reserved == "_"
+        assert isinstance(message.payload, TaskMessage)
+        assert message.payload.status.taskId == wanted
+        assert message.payload.runId == run_id
+        assert message.redelivered is False
+        assert message.routes == ()
+
+
+async def test_cc_routes_reach_a_listener_bound_to_route_patterns(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    binding = events.taskCompleted("route.index.my-project.#")
+    await publisher.declare(binding.exchange)
+    task_id, other = new_task_id(), new_task_id()
+    async with PulseListener(AMQP_URL) as listener:
+        await listener.bind(binding)
+        await publisher.publish(
+            binding.exchange,
+            queue_routing_key(other),
+            task_message(other),
+            routes=["index.other-project.nightly"],
+        )
+        await publisher.publish(
+            binding.exchange,
+            queue_routing_key(task_id),
+            task_message(task_id),
+            routes=["index.my-project.nightly.linux64", "notify.email.dev@example.com.on-failed"],
+        )
+        (message,) = await receive(listener, 1)
+
+    assert message.routing.taskId == task_id
+    assert message.routes == (
+        "index.my-project.nightly.linux64",
+        "notify.email.dev@example.com.on-failed",
+    )
+    assert message.binding == binding
+    assert message.of(binding) is message
+
+
+class TaskGroupStatus(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    taskGroupId: str
+    schedulerId: str
+
+
+TASK_GROUP_RESOLVED = queue_exchange("task-group-resolved")
+
+
+class TaskGroupRoutingKey:
+    def __init__(self, *values: str) -> None:
+        self.routingKeyKind, self.taskGroupId, self.schedulerId, self.reserved = values
+
+    @classmethod
+    def parse(cls, routing_key: str) -> TaskGroupRoutingKey:
+        return cls(*split_routing_key(routing_key, TASK_GROUP_RESOLVED.routing_key))
+
+
+class GroupEvents(EventsBase):
+    def taskGroupResolved(
+        self, *, taskGroupId: str | None = None
+    ) -> Binding[TaskGroupStatus, TaskGroupRoutingKey]:
+        return self._binding(
+            TASK_GROUP_RESOLVED,
+            None,
+            (taskGroupId, None, None),
+            TaskGroupStatus,
+            TaskGroupRoutingKey,
+        )
+
+
+async def test_mixed_exchanges_each_get_their_own_models(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    completed = events.taskCompleted()
+    resolved = GroupEvents(exchange_prefix=events.exchange_prefix).taskGroupResolved()
+    for binding in (completed, resolved):
+        await publisher.declare(binding.exchange)
+    task_id, group_id = new_task_id(), new_task_id()
+    async with PulseListener(AMQP_URL) as listener:
+        await listener.bind(completed)
+        await listener.bind(resolved)
+        await publisher.publish(
+            resolved.exchange,
+            f"primary.{group_id}.tests._",
+            {"taskGroupId": group_id, "schedulerId": "tests"},
+        )
+        await publisher.publish(
+            completed.exchange, queue_routing_key(task_id), task_message(task_id)
+        )
+        group_message, task_message_ = await receive(listener, 2)
+
+    assert isinstance(group_message.payload, TaskGroupStatus)
+    assert isinstance(group_message.routing, TaskGroupRoutingKey)
+    assert group_message.routing.taskGroupId == group_id
+    assert group_message.of(completed) is None
+    typed_group = group_message.of(resolved)
+    assert typed_group is not None
+    assert typed_group.payload.schedulerId == "tests"
+
+    assert isinstance(task_message_.payload, TaskMessage)
+    assert task_message_.of(resolved) is None
+    typed_task = task_message_.of(completed)
+    assert typed_task is not None
+    assert typed_task.routing.taskId == task_id
+
+
+async def test_2014_exchanges_work_the_same_way(publisher: TaskclusterPublisher) -> None:
+    binding = LegacyQueueEvents().taskCompleted(taskId=(task_id := new_task_id()))
+    assert binding.exchange == "queue/v1/task-completed"
+    await publisher.declare(binding.exchange)
+    async with PulseListener(AMQP_URL) as listener:
+        await listener.bind(binding)
+        await publisher.publish(
+            binding.exchange,
+            queue_routing_key(task_id),
+            task_message(task_id),
+            routes=["index.legacy"],
+        )
+        (message,) = await receive(listener, 1)
+    assert message.exchange == "queue/v1/task-completed"
+    assert message.routing.taskId == task_id
+    assert message.payload.status.state == "completed"
+    assert message.routes == ("index.legacy",)
+
+
+# -- acknowledgement -----------------------------------------------------------
+
+
+async def test_handler_failure_requeues_once_then_rejects(
+    events: FakeQueueEvents,
+    publisher: TaskclusterPublisher,
+    named_queue: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    failing, fine = new_task_id(), new_task_id()
+    seen: list[tuple[str, bool]] = []
+    handled = asyncio.Event()
+
+    async def handler(message: Message[Any, Any]) -> None:
+        seen.append((message.routing.taskId, message.redelivered))
+        if message.routing.taskId == failing:
+            raise RuntimeError("handler broke")
+        handled.set()
+
+    caplog.set_level(logging.WARNING, logger="taskcluster_sdk.pulse")
+    listener = PulseListener(AMQP_URL, queue_name=named_queue, prefetch=1)
+    await listener.bind(binding)
+    async with listener:
+        consuming = asyncio.create_task(listener.consume(handler))
+        await publisher.publish(binding.exchange, queue_routing_key(failing), task_message(failing))
+        await publisher.publish(binding.exchange, queue_routing_key(fine), task_message(fine))
+        await within(handled.wait())
+        listener.stop()
+        await within(consuming)
+
+    assert (failing, False) in seen and (failing, True) in seen
+    assert [entry for entry in seen if entry[0] == failing] == [(failing, False), (failing, True)]
+    assert (fine, False) in seen
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+    rejected = [
+        r for r in caplog.records if r.levelno == logging.ERROR and "rejecting" in r.getMessage()
+    ]
+    assert len(rejected) == 1
+    assert binding.exchange in rejected[0].getMessage()
+    assert rejected[0].exc_info is not None and "handler broke" in str(rejected[0].exc_info[1])
+
+
+async def test_async_for_acks_on_next_and_an_escaping_exception_requeues_once(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_id = new_task_id()
+
+    async def fail_on_first_message() -> bool:
+        seen: list[bool] = []
+        with pytest.raises(RuntimeError, match="body broke"):
+            async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+                await listener.bind(binding)
+                async for message in listener:
+                    seen.append(message.redelivered)
+                    raise RuntimeError("body broke")
+        (redelivered,) = seen
+        return redelivered
+
+    # Published before anyone listens: the durable queue keeps it.
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(binding)
+    await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+    assert await within(fail_on_first_message()) is False
+    assert await ready_messages(f"queue/guest/{named_queue}") == 1
+    assert await within(fail_on_first_message()) is True
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+    # A normal loop: each message acked when the next is asked for; the last at the block's end.
+    for run_id in range(3):
+        await publisher.publish(
+            binding.exchange,
+            queue_routing_key(task_id, run_id=run_id),
+            task_message(task_id, run_id=run_id),
+        )
+
+    async def loop_over_three() -> list[int]:
+        runs: list[int] = []
+        async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+            await listener.bind(binding)
+            async for message in listener:
+                runs.append(message.payload.runId)
+                if len(runs) == 3:
+                    break
+        return runs
+
+    runs = await within(loop_over_three())
+    assert runs == [0, 1, 2]
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_explicit_reject_is_respected(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_id = new_task_id()
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(binding)
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        (message,) = await receive(listener, 1)
+        await message.reject(requeue=True)
+        assert message.settled
+        (again,) = await receive(listener, 1)
+        assert again.redelivered and again.routing.taskId == task_id
+        await again.reject()
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_unparseable_messages_are_rejected_and_logged_and_the_listener_goes_on(
+    events: FakeQueueEvents,
+    publisher: TaskclusterPublisher,
+    named_queue: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_id = new_task_id()
+    bad_keys = [queue_routing_key(new_task_id()) for _ in range(2)]
+    caplog.set_level(logging.ERROR, logger="taskcluster_sdk.pulse")
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(binding)
+        await listener.bind(events.taskCompleted("short.#"))
+        await publisher.publish(binding.exchange, bad_keys[0], b"{not json")
+        await publisher.publish(binding.exchange, bad_keys[1], {"status": "no object"})
+        await publisher.publish(binding.exchange, "short.key", task_message(task_id))
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        (message,) = await receive(listener, 1)
+    assert message.routing.taskId == task_id
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+    errors = [r.getMessage() for r in caplog.records if "does not parse" in r.getMessage()]
+    assert len(errors) == 3
+    for routing_key, error in zip([*bad_keys, "short.key"], errors, strict=True):
+        assert binding.exchange in error
+        assert routing_key in error
+
+
+# -- lifecycle -------------------------------------------------------------------
+
+
+async def test_clean_shutdown_lets_running_handlers_finish(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def slow_handler(message: Message[Any, Any]) -> None:
+        started.set()
+        await release.wait()
+        finished.append(message.routing.taskId)
+
+    listener = PulseListener(AMQP_URL, queue_name=named_queue)
+    await listener.bind(binding)
+    await listener.start()
+    consuming = asyncio.create_task(listener.consume(slow_handler))
+    task_id = new_task_id()
+    await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+    await within(started.wait())
+    closing = asyncio.create_task(listener.close())
+    # Room for a close() that does not wait to disconnect (and break the ack).
+    await asyncio.sleep(0.3)
+    assert not closing.done(), "close() returned while a handler was still running"
+    release.set()
+    await within(closing)
+    await within(consuming)
+    assert finished == [task_id]
+    assert not listener.connected
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_named_queue_keeps_messages_published_while_away(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        assert listener.queue_name == f"queue/guest/{named_queue}"
+        await listener.bind(binding)
+    task_ids = [new_task_id() for _ in range(3)]
+    for task_id in task_ids:
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        # The broker kept the binding; the listener needs it to type the messages.
+        await listener.bind(binding)
+        messages = await receive(listener, 3)
+    assert [m.routing.taskId for m in messages] == task_ids
+
+
+async def test_binding_to_a_missing_exchange_is_a_clear_error_and_the_listener_keeps_working(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    binding = events.taskCompleted()
+    missing = events.taskFailed()
+    await publisher.declare(binding.exchange)
+    async with PulseListener(AMQP_URL) as listener:
+        with pytest.raises(PulseError, match=f"exchange {missing.exchange}"):
+            await listener.bind(missing)
+        await listener.bind(binding)
+        assert listener.bindings == (binding,)
+        task_id = new_task_id()
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        (message,) = await receive(listener, 1)
+    assert message.routing.taskId == task_id
+
+
+async def test_start_fails_clearly_when_the_broker_is_unreachable() -> None:
+    listener = PulseListener("amqp://guest:secret@127.0.0.1:1/", connect_timeout=5)
+    with pytest.raises(PulseError, match=r"cannot connect to amqp://guest:\*\*\*@127\.0\.0\.1:1/"):
+        await within(listener.start())
+
+
+def test_queue_names_and_credentials() -> None:
+    listener = PulseListener.from_credentials("me", "p@ss/word", queue_name="builds")
+    assert listener.queue_name == "queue/me/builds"
+    assert listener._url == "amqps://me:p%40ss%2Fword@pulse.mozilla.org/"  # pyright: ignore[reportPrivateUsage]
+    assert "p%40ss" not in repr(listener)
+    other = PulseListener.from_credentials(
+        "me", "pw", host="pulse.example.com", vhost="tc", port=5671
+    )
+    assert other._url == "amqps://me:pw@pulse.example.com:5671/tc"  # pyright: ignore[reportPrivateUsage]
+    exclusive = PulseListener(AMQP_URL)
+    assert exclusive.queue_name.startswith("queue/guest/exclusive-")
+    assert PulseListener(AMQP_URL, user="someone", queue_name="x").queue_name == "queue/someone/x"
+    with pytest.raises(ValueError, match="user"):
+        PulseListener("amqp://127.0.0.1/")
+    with pytest.raises(ValueError, match="prefetch"):
+        PulseListener(AMQP_URL, prefetch=0)
+    with pytest.raises(ValueError, match="amqp_url must start with amqp://"):
+        PulseListener("http://guest:guest@127.0.0.1/")
+
+
+# -- faults ----------------------------------------------------------------------
+
+
+def rabbitmqctl(*args: str) -> None:
+    rabbitmqctl_path = shutil.which("rabbitmqctl")
+    assert rabbitmqctl_path is not None, "the fault tests need rabbitmqctl"
+    subprocess.run(
+        [rabbitmqctl_path, "--quiet", *args], check=True, capture_output=True, timeout=60
+    )
+
+
+@pytest.fixture
+def vhost() -> Any:
+    """A vhost of its own, so that closing its connections touches nothing else."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    rabbitmqctl("add_vhost", name)
+    rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    yield name
+    rabbitmqctl("delete_vhost", name)
+
+
+async def close_all_connections(vhost: str) -> None:
+    await asyncio.to_thread(
+        rabbitmqctl, "close_all_connections", "--vhost", vhost, "test: broker-side close"
+    )
+
+
+class RetryingPublisher:
+    """Publishes through broker-side connection closes: reconnects and republishes
+    until the broker confirms (so a message may arrive twice, never zero times)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._publisher: TaskclusterPublisher | None = None
+
+    async def publish(self, exchange: str, routing_key: str, body: dict[str, Any]) -> None:
+        while True:
+            try:
+                if self._publisher is None:
+                    self._publisher = await TaskclusterPublisher.connect(self.url)
+                await self._publisher.publish(exchange, routing_key, body)
+                return
+            except (
+                aio_pika.exceptions.AMQPError,
+                ConnectionError,
+                OSError,
+                RuntimeError,
+                asyncio.TimeoutError,
+            ):
+                self._publisher = None
+                await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()
+
+
+async def test_nothing_is_lost_when_the_broker_closes_connections_repeatedly(
+    events: FakeQueueEvents, vhost: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    binding = events.taskCompleted()
+    publisher = RetryingPublisher(url)
+    task_ids = [new_task_id() for _ in range(400)]
+    handled: set[str] = set()
+    redelivered: list[str] = []
+
+    async def handler(message: Message[Any, Any]) -> None:
+        await asyncio.sleep(0.002)  # keep some messages in flight when the connection drops
+        if message.redelivered:
+            redelivered.append(message.routing.taskId)
+        handled.add(message.routing.taskId)
+
+    async def publish_all() -> None:
+        for task_id in task_ids:
+            await publisher.publish(
+                binding.exchange, queue_routing_key(task_id), task_message(task_id)
+            )
+            await asyncio.sleep(0.005)  # a steady flow, so the closes land mid-stream
+
+    caplog.set_level(logging.INFO, logger="taskcluster_sdk.pulse")
+    await publisher.publish(binding.exchange, queue_routing_key("warmup"), task_message("warmup"))
+    listener = PulseListener(url, queue_name="fault", prefetch=20, reconnect_delay=0.1)
+    await listener.bind(binding)
+    async with listener:
+        consuming = asyncio.create_task(listener.consume(handler))
+        publishing = asyncio.create_task(publish_all())
+        closes = 4
+        for round_ in range(1, closes + 1):
+            # More new messages than the prefetch window: a reconnected
+            # listener was consuming before each close.
+            wanted = 60 * round_
+            await eventually(lambda: len(handled) >= wanted, f"{wanted} handled messages", 60)  # noqa: B023
+            await close_all_connections(vhost)
+        await within(publishing, 60)
+        await eventually(
+            lambda: handled >= set(task_ids), "every published message to be handled", 60
+        )
+        listener.stop()
+        await within(consuming)
+    await publisher.close()
+
+    assert set(task_ids) <= handled
+    reconnects = [r for r in caplog.records if "lost the connection" in r.getMessage()]
+    assert len(reconnects) >= closes
+
+
+async def test_exclusive_queue_and_late_bindings_come_back_after_a_reconnect(
+    events: FakeQueueEvents, vhost: str
+) -> None:
+    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    binding = events.taskCompleted()
+    publisher = RetryingPublisher(url)
+    await publisher.publish(binding.exchange, queue_routing_key("declare"), task_message("declare"))
+    received: list[str] = []
+    async with PulseListener(url, reconnect_delay=0.1) as listener:
+        await listener.bind(binding)  # after start
+        consuming = asyncio.create_task(listener.consume(lambda m: _append(received, m)))
+        await close_all_connections(vhost)
+        # The exclusive queue died with the connection; whatever was published
+        # before the listener was back is gone, so publish until one arrives.
+        task_id = new_task_id()
+
+        async def publish_until_received() -> None:
+            while task_id not in received:
+                await publisher.publish(
+                    binding.exchange, queue_routing_key(task_id), task_message(task_id)
+                )
+                await asyncio.sleep(0.2)
+
+        await within(publish_until_received(), 30)
+        listener.stop()
+        await within(consuming)
+    await publisher.close()
+    assert task_id in received
+
+
+async def _append(received: list[str], message: Message[Any, Any]) -> None:
+    received.append(message.routing.taskId)
