@@ -3,6 +3,7 @@ reference, and a publisher that publishes the way Taskcluster does."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Sequence
@@ -249,3 +250,73 @@ async def delete_queue(name: str, url: str = AMQP_URL) -> None:
         await channel.queue_delete(name)
     finally:
         await connection.close()
+
+
+def slug() -> str:
+    """A Taskcluster "nice" slugid: a uuid4 in url-safe base64, first bit cleared."""
+    raw = bytearray(uuid.uuid4().bytes)
+    raw[0] &= 0x7F
+    return base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+
+
+def completed_run(run_id: int) -> dict[str, Any]:
+    return {
+        "runId": run_id,
+        "state": "completed",
+        "reasonCreated": "scheduled",
+        "reasonResolved": "completed",
+        "workerGroup": "wg",
+        "workerId": "w1",
+        "takenUntil": "2026-11-27T12:20:00.000Z",
+        "scheduled": "2026-11-27T12:00:01.000Z",
+        "started": "2026-11-27T12:00:05.000Z",
+        "resolved": "2026-11-27T12:18:42.000Z",
+    }
+
+
+def task_completed_body(task_id: str, task_group_id: str, run_id: int = 0) -> dict[str, Any]:
+    """A `task-completed` message as Taskcluster v106 publishes it."""
+    return {
+        "version": 1,
+        "status": {
+            "taskId": task_id,
+            "provisionerId": "proj-test",
+            "workerType": "ci",
+            "taskQueueId": "proj-test/ci",
+            "schedulerId": "tests",
+            "projectId": "none",
+            "taskGroupId": task_group_id,
+            "deadline": "2026-11-28T12:00:00.000Z",
+            "expires": "2027-11-27T12:00:00.000Z",
+            "retriesLeft": 5,
+            "state": "completed",
+            "runs": [completed_run(run_id)],
+        },
+        "runId": run_id,
+        "task": {"tags": {}},
+        "workerGroup": "wg",
+        "workerId": "w1",
+    }
+
+
+def legacy_task_completed_body(task_id: str, task_group_id: str, run_id: int = 0) -> dict[str, Any]:
+    """A `queue/v1/task-completed` message as the 2014 queue published it."""
+    return {
+        "version": 1,
+        "status": {
+            "taskId": task_id,
+            "provisionerId": "proj-test",
+            "workerType": "ci",
+            "schedulerId": "tests",
+            "taskGroupId": task_group_id,
+            "priority": 3,
+            "deadline": "2026-11-28T12:00:00.000Z",
+            "retriesLeft": 5,
+            "state": "completed",
+            "runs": [completed_run(run_id)],
+        },
+        "runId": run_id,
+        "success": True,
+        "workerGroup": "wg",
+        "workerId": "w1",
+    }

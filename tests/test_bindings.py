@@ -161,9 +161,9 @@ def test_topic_matching_follows_rabbitmq(pattern: str, key: str, expected: bool)
     assert routing_key_matches(pattern, key) is expected
 
 
-def test_importing_bindings_stays_cheap() -> None:
+def test_importing_bindings_and_events_stays_cheap() -> None:
     code = (
-        "import sys, taskcluster_sdk._bindings\n"
+        "import sys, taskcluster_sdk._bindings, taskcluster_sdk.events.queue\n"
         "heavy = [m for m in ('pydantic', 'aio_pika', 'httpx', 'aiormq') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -176,3 +176,42 @@ def test_importing_bindings_stays_cheap() -> None:
         timeout=60,
     )
     assert result.stdout.strip() == ""
+
+
+def test_generated_queue_events_follow_the_contract() -> None:
+    from taskcluster_sdk.events.queue import QueueEvents, TaskCompletedRoutingKey
+    from taskcluster_sdk.models.queue import TaskCompletedMessage
+
+    binding = QueueEvents().taskCompleted(taskId="fN1SbArXTPSVFNUvaOlinQ", runId=2)
+    assert binding.exchange == "exchange/taskcluster-queue/v1/task-completed"
+    assert binding.routing_key_pattern == "primary.fN1SbArXTPSVFNUvaOlinQ.2.*.*.*.*.*.*.#"
+    # The generated reference is the upstream one, field for field.
+    assert binding.routing_key_reference == TASK_COMPLETED.routing_key
+    assert binding.message_model is TaskCompletedMessage
+    assert binding.routing_key_model is TaskCompletedRoutingKey
+    parsed = TaskCompletedRoutingKey.parse("primary.fN1SbArXTPSVFNUvaOlinQ.2.wg.w1.p.wt.s.g._")
+    assert (parsed.taskId, parsed.runId, parsed.taskGroupId, parsed.reserved) == (
+        "fN1SbArXTPSVFNUvaOlinQ",
+        "2",
+        "g",
+        "_",
+    )
+    assert QueueEvents().taskCompleted("route.index.my-project.#").routing_key_pattern == (
+        "route.index.my-project.#"
+    )
+    with pytest.raises(ValueError, match="workerId"):
+        QueueEvents().taskCompleted(workerId="a.b")
+
+
+def test_generated_2014_queue_events_use_the_2014_prefix_and_sizes() -> None:
+    from taskcluster_sdk.legacy.events.queue import QueueEvents
+
+    binding = QueueEvents().taskCompleted(taskId="a" * 22)
+    assert binding.exchange == "queue/v1/task-completed"
+    assert binding.routing_key_pattern == "primary." + "a" * 22 + ".*.*.*.*.*.*.*.#"
+    assert QueueEvents(exchange_prefix="other/v1/").taskCompleted().exchange == (
+        "other/v1/task-completed"
+    )
+    # 2014 identifiers were at most 22 characters; longer ones can never match.
+    with pytest.raises(ValueError, match="taskId is at most 22 characters"):
+        QueueEvents().taskCompleted(taskId="a" * 23)

@@ -20,14 +20,16 @@ import pytest
 from pulse_helpers import (
     AMQP_URL,
     FakeQueueEvents,
-    LegacyQueueEvents,
     QueueRoutingKey,
     TaskclusterPublisher,
     TaskMessage,
     delete_queue,
+    legacy_task_completed_body,
     new_task_id,
     queue_exchange,
     queue_routing_key,
+    slug,
+    task_completed_body,
     task_message,
 )
 from pydantic import BaseModel, ConfigDict
@@ -235,23 +237,69 @@ async def test_mixed_exchanges_each_get_their_own_models(
     assert typed_task.routing.taskId == task_id
 
 
-async def test_2014_exchanges_work_the_same_way(publisher: TaskclusterPublisher) -> None:
-    binding = LegacyQueueEvents().taskCompleted(taskId=(task_id := new_task_id()))
+async def test_generated_2014_queue_events_work_the_same_way(
+    publisher: TaskclusterPublisher,
+) -> None:
+    from taskcluster_sdk.legacy.events.queue import QueueEvents as LegacyQueueEvents
+
+    task_id, group_id = slug(), slug()
+    binding = LegacyQueueEvents().taskCompleted(taskId=task_id)
     assert binding.exchange == "queue/v1/task-completed"
     await publisher.declare(binding.exchange)
     async with PulseListener(AMQP_URL) as listener:
         await listener.bind(binding)
         await publisher.publish(
             binding.exchange,
-            queue_routing_key(task_id),
-            task_message(task_id),
+            queue_routing_key(task_id, task_group_id=group_id),
+            legacy_task_completed_body(task_id, group_id),
             routes=["index.legacy"],
         )
         (message,) = await receive(listener, 1)
     assert message.exchange == "queue/v1/task-completed"
-    assert message.routing.taskId == task_id
-    assert message.payload.status.state == "completed"
-    assert message.routes == ("index.legacy",)
+    typed = message.of(binding)
+    assert typed is not None
+    assert typed.routing.taskGroupId == group_id
+    assert typed.payload.success is True
+    assert typed.payload.status.taskId == task_id
+    assert typed.routes == ("index.legacy",)
+
+
+async def test_readme_example_waits_for_a_task_completion(
+    publisher: TaskclusterPublisher, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from taskcluster_sdk.events.queue import QueueEvents
+
+    task_id, group_id = slug(), slug()
+    exchange = QueueEvents().taskCompleted().exchange
+    await publisher.declare(exchange)
+
+    # The README's example, with the local broker instead of Pulse credentials.
+    async def wait_for_completion(task_id: str) -> None:
+        async with PulseListener(AMQP_URL) as listener:
+            await listener.bind(QueueEvents().taskCompleted(taskId=task_id))
+            ready.set()
+            async for message in listener:
+                print(
+                    f"{message.routing.taskId} completed: run {message.payload.runId} on {message.payload.workerId}"
+                )
+                break
+
+    ready = asyncio.Event()
+    waiting = asyncio.create_task(wait_for_completion(task_id))
+    await within(ready.wait())
+    other = slug()
+    await publisher.publish(
+        exchange,
+        queue_routing_key(other, task_group_id=group_id),
+        task_completed_body(other, group_id),
+    )
+    await publisher.publish(
+        exchange,
+        queue_routing_key(task_id, run_id=1, task_group_id=group_id),
+        task_completed_body(task_id, group_id, 1),
+    )
+    await within(waiting)
+    assert capsys.readouterr().out == f"{task_id} completed: run 1 on w1\n"
 
 
 # -- acknowledgement -----------------------------------------------------------
