@@ -477,6 +477,52 @@ async def test_clean_shutdown_lets_running_handlers_finish(
     assert await ready_messages(f"queue/guest/{named_queue}") == 0
 
 
+async def test_unbind_stops_the_messages_of_that_binding(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    dropped, kept = new_task_id(), new_task_id()
+    dropped_binding, kept_binding = (
+        events.taskCompleted(taskId=dropped),
+        events.taskCompleted(taskId=kept),
+    )
+    await publisher.declare(kept_binding.exchange)
+    async with PulseListener(AMQP_URL) as listener:
+        await listener.bind(dropped_binding)
+        await listener.bind(kept_binding)
+        await listener.unbind(dropped_binding)
+        assert listener.bindings == (kept_binding,)
+        with pytest.raises(ValueError, match="not bound"):
+            await listener.unbind(dropped_binding)
+        await publisher.publish(
+            kept_binding.exchange, queue_routing_key(dropped), task_message(dropped)
+        )
+        await publisher.publish(kept_binding.exchange, queue_routing_key(kept), task_message(kept))
+        (message,) = await receive(listener, 1)
+    assert message.routing.taskId == kept
+
+
+async def test_a_handler_may_close_its_own_listener(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    listener = PulseListener(AMQP_URL)
+    seen: list[str] = []
+
+    async def handle_one_then_close(message: Message[Any, Any]) -> None:
+        seen.append(message.routing.taskId)
+        await listener.close()
+
+    await listener.bind(binding)
+    async with listener:
+        consuming = asyncio.create_task(listener.consume(handle_one_then_close))
+        task_id = new_task_id()
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        await within(consuming)
+    assert seen == [task_id]
+    assert not listener.connected
+
+
 async def test_named_queue_keeps_messages_published_while_away(
     events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
 ) -> None:

@@ -366,8 +366,10 @@ class PulseListener:
         if session is not None and session.consumer_tag is not None:
             with contextlib.suppress(*_CONNECTION_ERRORS, RuntimeError):
                 await session.queue.cancel(session.consumer_tag, timeout=self._connect_timeout)
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        # A handler may call close() itself; waiting for it would never end.
+        others = self._in_flight - {asyncio.current_task()}
+        if others:
+            await asyncio.gather(*others, return_exceptions=True)
         await self._settle_iterated(None)
         self._closed = True
         if self._watcher is not None:
@@ -456,7 +458,12 @@ class PulseListener:
     async def _open_session(self) -> _Session:
         async with self._setup_lock:
             try:
-                connection = await aio_pika.connect(self._url, timeout=self._connect_timeout)
+                connection = await aio_pika.connect(
+                    self._url,
+                    timeout=self._connect_timeout,
+                    # Shown in the broker's (and Pulse's) connection list.
+                    client_properties={"connection_name": f"taskcluster-sdk {self.queue_name}"},
+                )
             except _CONNECTION_ERRORS as error:
                 raise PulseError(f"cannot connect to {self._display_url}: {error}") from error
             lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -516,7 +523,9 @@ class PulseListener:
             while not self._closed:
                 try:
                     new_session = await self._open_session()
-                except PulseError as error:
+                except Exception as error:
+                    # Anything but close() cancelling us is worth another try:
+                    # a listener that silently stops listening is the worst outcome.
                     log.warning("reconnecting failed (retrying in %.1fs): %s", delay, error)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._max_reconnect_delay)
@@ -586,6 +595,8 @@ class PulseListener:
         self, exchange: str, routing_key: str, routes: Sequence[str]
     ) -> Binding[Any, Any] | None:
         same_exchange = [binding for binding in self._bindings if binding.exchange == exchange]
+        if len(same_exchange) == 1:
+            return same_exchange[0]
         for binding in same_exchange:
             if _matches(binding, routing_key, routes):
                 return binding
