@@ -576,6 +576,7 @@ def test_queue_names_and_credentials() -> None:
     exclusive = PulseListener(AMQP_URL)
     assert exclusive.queue_name.startswith("queue/guest/exclusive-")
     assert PulseListener(AMQP_URL, user="someone", queue_name="x").queue_name == "queue/someone/x"
+    assert PulseListener(AMQP_URL, queue_name="queue/guest/x").queue_name == "queue/guest/x"
     with pytest.raises(ValueError, match="user"):
         PulseListener("amqp://127.0.0.1/")
     with pytest.raises(ValueError, match="prefetch"):

@@ -236,7 +236,9 @@ class PulseListener:
     `async with` block counts as a handler failure of the current message.
     Payloads or routing keys that do not parse, and messages no binding
     matches, are rejected without requeue and logged with exchange and
-    routing key.
+    routing key. A durable queue keeps its bindings on the broker, but the
+    listener only knows the models of the bindings given to `bind()`: bind
+    the same bindings every time the listener starts.
 
     Connection loss: the listener reconnects (with backoff), redeclares the
     queue and all bindings and consumes again. Messages that were being
@@ -274,7 +276,13 @@ class PulseListener:
         self._url = amqp_url
         self._display_url = _without_password(amqp_url)
         self._exclusive = queue_name is None
-        self.queue_name = f"queue/{user}/{queue_name or 'exclusive-' + uuid.uuid4().hex}"
+        prefix = f"queue/{user}/"
+        if queue_name is None:
+            self.queue_name = f"{prefix}exclusive-{uuid.uuid4().hex}"
+        elif queue_name.startswith(prefix):
+            self.queue_name = queue_name  # given in full already
+        else:
+            self.queue_name = prefix + queue_name
         self.prefetch = prefetch
         self._connect_timeout = connect_timeout
         self._reconnect_delay = reconnect_delay
@@ -303,8 +311,14 @@ class PulseListener:
         port: int | None = None,
         queue_name: str | None = None,
         prefetch: int = 10,
+        connect_timeout: float = 30.0,
+        reconnect_delay: float = 0.5,
+        max_reconnect_delay: float = 30.0,
     ) -> PulseListener:
-        """A listener for a Pulse service, from Pulse credentials (over TLS: `amqps://`)."""
+        """A listener for a Pulse service, from Pulse credentials (over TLS: `amqps://`).
+
+        The other arguments are those of the constructor.
+        """
         if not user or not password:
             raise ValueError("Pulse user and password must not be empty")
         if not host:
@@ -313,7 +327,15 @@ class PulseListener:
         if port is not None:
             netloc += f":{port}"
         path = "" if vhost == "/" else quote(vhost, safe="")
-        return cls(f"amqps://{netloc}/{path}", queue_name=queue_name, user=user, prefetch=prefetch)
+        return cls(
+            f"amqps://{netloc}/{path}",
+            queue_name=queue_name,
+            user=user,
+            prefetch=prefetch,
+            connect_timeout=connect_timeout,
+            reconnect_delay=reconnect_delay,
+            max_reconnect_delay=max_reconnect_delay,
+        )
 
     def __repr__(self) -> str:
         return f"PulseListener({self._display_url!r}, queue={self.queue_name!r})"
