@@ -46,7 +46,7 @@ def choose_names(
             continue
         module = modules[key]
         path = [str(part) for part in model["source_path"]]
-        numbered = _is_numbered(name, path, model.get("title"))
+        numbered = _is_numbered(name, path, model.get("title"), plan.schema.document)
         stem = _strip_number(name) if numbered else name
         if source_ref == plan.source_ref:
             if name in module.aliases:
@@ -147,14 +147,46 @@ def _unique(wanted: str, taken: set[str], current: str | None = None) -> str:
     return name
 
 
-def _is_numbered(name: str, path: list[str], title: str | None) -> bool:
-    """Whether the trailing digits of `name` were added to make it unique."""
+def _is_numbered(name: str, path: list[str], title: str | None, document: Mapping[str, Any]) -> bool:
+    """Whether the trailing digits of `name` were added to make it unique.
+
+    Digits that the schema itself spells (a title, a property name, or a
+    constant such as `storageType: "s3"`) belong to the name.
+    """
     match = _NUMBERED.match(name)
     if match is None:
         return False
     digits = match.group("number")
     natural = [title or ""] + [part for part in path if not part.isdigit()]
-    return not any(digits in text for text in natural)
+    if any(digits in text for text in natural):
+        return False
+    # The last word of the name, digits included (`S3` of `ArtifactContentResponseS3`).
+    last_word = re.split(r"(?=[A-Z])", name)[-1].lower()
+    return last_word not in {value.lower() for value in _constants(_node(document, path))}
+
+
+def _node(document: Mapping[str, Any], path: list[str]) -> object:
+    node: object = document
+    for step in path:
+        node = _child(node, int(step) if step.isdigit() else step)
+    return node
+
+
+def _constants(node: object) -> list[str]:
+    """String constants and enum values of a schema node and its properties."""
+    found: list[str] = []
+    nodes = [node]
+    properties = _child(node, "properties")
+    if isinstance(properties, dict):
+        nodes += list(cast(dict[str, object], properties).values())
+    for each in nodes:
+        const = _child(each, "const")
+        if isinstance(const, str):
+            found.append(const)
+        enum = _child(each, "enum")
+        if isinstance(enum, list):
+            found += [value for value in cast(list[object], enum) if isinstance(value, str)]
+    return found
 
 
 def _descriptive_name(

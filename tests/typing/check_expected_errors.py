@@ -28,8 +28,11 @@ def main() -> int:
     if not programs:
         print("no programs in tests/typing/fail", file=sys.stderr)
         return 1
+    pyright = ["pyright", "--outputjson", "--project", str(FAIL)]
+    if len(sys.argv) > 1:  # e.g. --pythonpath /path/to/python outside a nox session
+        pyright += sys.argv[1:]
     result = subprocess.run(
-        ["pyright", "--outputjson", *map(str, programs)],
+        pyright,
         capture_output=True,
         text=True,
         check=False,
@@ -59,10 +62,14 @@ def main() -> int:
             print(f"{program.name}:{line}: expected a type error, pyright found none")
             failures += 1
         for line in sorted(got - expected):
-            print(f"{program.name}:{line}: unexpected type error: {messages[(program.resolve(), line)]}")
+            print(
+                f"{program.name}:{line}: unexpected type error: {messages[(program.resolve(), line)]}"
+            )
             failures += 1
         checked += len(expected)
-    print(f"{checked} expected type errors checked in {len(programs)} programs, {failures} problems")
+    print(
+        f"{checked} expected type errors checked in {len(programs)} programs, {failures} problems"
+    )
     return 1 if failures else 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing_extensions import assert_type
 
 from taskcluster_sdk import AsyncQueue
 from taskcluster_sdk.models.queue import ClaimWorkResponse, Task

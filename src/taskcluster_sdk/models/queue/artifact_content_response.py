@@ -13,7 +13,7 @@ from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
 from . import object_credentials
 
 
-class ArtifactContentResponseArtifactContentResponseS(TaskclusterModel, closed=True):
+class ArtifactContentResponseS3(TaskclusterModel, closed=True):
     """
     Response to the `artifact` and `latestArtifact` methods.  It is one of the
     following types, as identified by the `storageType` property.
@@ -74,7 +74,7 @@ class ArtifactContentResponseObject(TaskclusterModel, closed=True):
 ArtifactContentResponseValue = TypeAliasType(
     "ArtifactContentResponseValue",
     Annotated[
-        ArtifactContentResponseArtifactContentResponseS
+        ArtifactContentResponseS3
         | ArtifactContentResponseObject
         | ArtifactContentResponseReference
         | ArtifactContentResponseError,
