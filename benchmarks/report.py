@@ -65,6 +65,18 @@ class FigureResult:
             return ours.summary.median / other.summary.median
         return other.summary.median / ours.summary.median
 
+    def cpu_ratio(self, against: str) -> float | None:
+        """Speed-up of ours over `against` in client CPU time per operation, if both have it."""
+        ours = self.outcomes.get("ours")
+        other = self.outcomes.get(against)
+        if ours is None or other is None:
+            return None
+        if ours.cpu_us_per_op is None or other.cpu_us_per_op is None:
+            return None
+        if ours.cpu_us_per_op.median <= 0:
+            return None
+        return other.cpu_us_per_op.median / ours.cpu_us_per_op.median
+
     def verdict(self, target: Target) -> Literal["PASS", "MISS", "n/a"]:
         if target.against == "absolute":
             ours = self.outcomes.get("ours")
@@ -118,7 +130,15 @@ def _cpu_note(figure: FigureResult) -> list[str]:
         for side, outcome in figure.outcomes.items()
         if outcome.cpu_us_per_op is not None
     ]
-    return [f"client CPU per op (median): {', '.join(parts)}"] if parts else []
+    if not parts:
+        return []
+    ratios = [
+        f"{ratio:.2f}x {side}"
+        for side in ("official", "floor")
+        if (ratio := figure.cpu_ratio(side)) is not None
+    ]
+    speedup = f" (CPU speed-up: {', '.join(ratios)})" if ratios else ""
+    return [f"client CPU per op (median): {', '.join(parts)}{speedup}"]
 
 
 def machine() -> dict[str, Any]:
@@ -222,6 +242,7 @@ def results_json(
                     if side in figure.outcomes
                 },
                 "ratios": {side: figure.ratio(side) for side in ("official", "floor")},
+                "cpu_ratios": {side: figure.cpu_ratio(side) for side in ("official", "floor")},
                 "targets": [
                     {
                         "against": target.against,

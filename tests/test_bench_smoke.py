@@ -98,6 +98,7 @@ def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None
     assert results["config"]["quick"] is True
     for figure in results["figures"]:
         assert set(figure["ratios"]) == {"official", "floor"}
+        assert set(figure["cpu_ratios"]) == {"official", "floor"}
         for side, outcome in figure["sides"].items():
             assert side in {"ours", "official", "floor"}
             assert outcome["status"] in {"ok", "unavailable", "failed"}
