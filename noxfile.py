@@ -51,8 +51,14 @@ def drift(session: nox.Session) -> None:
     session.run("python", "-m", "codegen", "generate")
     session.run("git", "diff", "--exit-code", "--stat", "--", "src", external=True)
     untracked = session.run(
-        "git", "ls-files", "--others", "--exclude-standard", "--", "src",
-        external=True, silent=True,
+        "git",
+        "ls-files",
+        "--others",
+        "--exclude-standard",
+        "--",
+        "src",
+        external=True,
+        silent=True,
     )
     if untracked and untracked.strip():
         session.error(f"generation created files that are not checked in:\n{untracked}")

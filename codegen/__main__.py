@@ -1,7 +1,7 @@
 """Command line of the generator.
 
-    python -m codegen import <source> [<source> ...]
-    python -m codegen generate [--output DIR]
+python -m codegen import <source> [<source> ...]
+python -m codegen generate [--output DIR]
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "import":
             written = import_sources(args.sources, args.root)
-            print(f"imported {written} files into {args.root / 'references'} and {args.root / 'schemas'}")
+            print(
+                f"imported {written} files into {args.root / 'references'} and {args.root / 'schemas'}"
+            )
         else:
             output = args.output or args.root / "src" / "taskcluster_sdk"
             written = generate(args.root, output)

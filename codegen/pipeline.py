@@ -48,7 +48,9 @@ def generate(root: Path, output: Path) -> int:
     return written
 
 
-def _render_into(directory: Path, platform: Platform, package: str, exports: tuple[Export, ...]) -> int:
+def _render_into(
+    directory: Path, platform: Platform, package: str, exports: tuple[Export, ...]
+) -> int:
     index = generate_models(platform, directory / "models", f"{package}.models")
     files = render_platform(platform, index, package, exports)
     for relative, text in files.items():
@@ -62,7 +64,7 @@ def _format(directory: Path) -> None:
     """ruff-format the staged modules, so the templates needn't fuss over layout."""
     config = PROJECT / "pyproject.toml"
     for command in (
-        ["check", "--fix-only", "--select", "I,F401", "--quiet"],
+        ["check", "--fix-only", "--select", "I,F401,RUF022", "--quiet"],
         ["format", "--quiet"],
     ):
         result = subprocess.run(
@@ -72,7 +74,9 @@ def _format(directory: Path) -> None:
             check=False,
         )
         if result.returncode != 0:
-            raise GeneratorError(f"ruff {command[0]} failed on the generated code:\n{result.stderr}")
+            raise GeneratorError(
+                f"ruff {command[0]} failed on the generated code:\n{result.stderr}"
+            )
 
 
 def _swap(stage: Path, output: Path) -> None:
@@ -91,6 +95,8 @@ def _swap(stage: Path, output: Path) -> None:
         for name in GENERATED:
             if name in moved and not (output / name).exists():
                 (retired / name).rename(output / name)
-        raise GeneratorError(f"could not move the generated package into {output}: {error}") from error
+        raise GeneratorError(
+            f"could not move the generated package into {output}: {error}"
+        ) from error
     finally:
         shutil.rmtree(retired, ignore_errors=True)

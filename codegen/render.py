@@ -88,7 +88,9 @@ class MethodView:
     def args_tuple(self) -> str:
         if not self.args:
             return "()"
-        return "(" + ", ".join(p.name for p in self.args) + ("," if len(self.args) == 1 else "") + ")"
+        return (
+            "(" + ", ".join(p.name for p in self.args) + ("," if len(self.args) == 1 else "") + ")"
+        )
 
     @property
     def query_dict(self) -> str:
@@ -139,6 +141,16 @@ class ServiceView:
             if method.pages:
                 names.add(method.pages.item_type)
         return tuple(sorted(name for name in names if name not in BUILTIN_TYPES))
+
+    @property
+    def exported(self) -> tuple[str, ...]:
+        names = ["", "URLs", "SignedURLs"] + (["Pages"] if self.paginated else [])
+        sync = [self.class_name + suffix for suffix in names]
+        return (
+            *sync,
+            "Async" + self.class_name,
+            *(["Async" + self.class_name + "Pages"] if self.paginated else []),
+        )
 
     @property
     def paginated(self) -> tuple[MethodView, ...]:
@@ -209,17 +221,33 @@ class EventsView:
     def model_imports(self) -> tuple[str, ...]:
         return tuple(sorted({exchange.message_class for exchange in self.exchanges}))
 
+    @property
+    def exported(self) -> tuple[str, ...]:
+        return (self.class_name, *(exchange.routing_key_class for exchange in self.exchanges))
+
 
 def method_doc(method: Method) -> str:
     parts = [method.title or method.name, "", method.description.strip()]
     if method.scopes:
-        parts += ["", "Required scopes:", "", *("    " + line for line in method.scopes.splitlines())]
+        parts += [
+            "",
+            "Required scopes:",
+            "",
+            *("    " + line for line in method.scopes.splitlines()),
+        ]
     parts += ["", f"Stability: {method.stability}."]
     return "\n".join(parts)
 
 
 def exchange_doc(exchange: Exchange) -> str:
-    parts = [exchange.title or exchange.name, "", exchange.description.strip(), "", "Routing key:", ""]
+    parts = [
+        exchange.title or exchange.name,
+        "",
+        exchange.description.strip(),
+        "",
+        "Routing key:",
+        "",
+    ]
     for field in exchange.routing_key:
         detail = f"always `{field.constant}`" if field.constant else field.summary.strip()
         kind = " (multiple words)" if field.multiple_words else ""
@@ -373,7 +401,10 @@ def render_platform(
         view = service_view(service, index, models_package)
         files[f"services/{service.module}.py"] = service_template.render(service=view)
         module = f"{package}.services.{service.module}"
-        exports += [Export(service.class_name, module), Export(f"Async{service.class_name}", module)]
+        exports += [
+            Export(service.class_name, module),
+            Export(f"Async{service.class_name}", module),
+        ]
     for events in sorted(platform.exchange_services, key=lambda s: s.module):
         view = events_view(events, index, models_package)
         files[f"events/{events.module}.py"] = events_template.render(events=view)

@@ -80,7 +80,11 @@ def test_reference_counts() -> None:
     assert len(_current_references("exchanges")) == 6
     assert sum(1 for case in _api_cases() if case[0] == "taskcluster_sdk") == 194
     assert {name for name, _ in _legacy_references()} == {
-        "Auth", "Queue", "QueueEvents", "Scheduler", "SchedulerEvents",
+        "Auth",
+        "Queue",
+        "QueueEvents",
+        "Scheduler",
+        "SchedulerEvents",
     }
 
 
@@ -99,7 +103,8 @@ def test_every_api_entry_has_sync_and_async_methods(
         assert inspect.iscoroutinefunction(function) == cls.__name__.startswith("Async")
         parameters = inspect.signature(function).parameters
         positional = [
-            name for name, p in parameters.items()
+            name
+            for name, p in parameters.items()
             if p.kind is p.POSITIONAL_OR_KEYWORD and name not in ("self", "payload")
         ]
         assert positional == list(entry["args"]), f"{cls.__name__}.{entry['name']}"
@@ -128,7 +133,17 @@ def test_every_exchange_has_a_binding_builder(
     assert binding.exchange.endswith("/" + entry["exchange"])
 
 
-FORBIDDEN_CALLS = {"setattr", "getattr", "exec", "eval", "__import__", "make_dataclass", "new_class", "create_model", "type"}
+FORBIDDEN_CALLS = {
+    "setattr",
+    "getattr",
+    "exec",
+    "eval",
+    "__import__",
+    "make_dataclass",
+    "new_class",
+    "create_model",
+    "type",
+}
 
 
 def _forbidden_calls(tree: ast.AST) -> list[str]:
@@ -136,7 +151,13 @@ def _forbidden_calls(tree: ast.AST) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             # type(x) with one argument is an inspection, not a class factory.
             if name == "type" and len(node.args) == 1:
                 continue
@@ -167,7 +188,11 @@ def test_api_methods_are_plain_defs_in_the_class_body() -> None:
             classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
             if class_name in classes:
                 sync = {n.name for n in classes[class_name].body if isinstance(n, ast.FunctionDef)}
-                asyn = {n.name for n in classes["Async" + class_name].body if isinstance(n, ast.AsyncFunctionDef)}
+                asyn = {
+                    n.name
+                    for n in classes["Async" + class_name].body
+                    if isinstance(n, ast.AsyncFunctionDef)
+                }
                 assert entry["name"] in sync and entry["name"] in asyn
                 break
         else:
@@ -177,21 +202,31 @@ def test_api_methods_are_plain_defs_in_the_class_body() -> None:
 def test_runtime_modules_use_no_class_factories() -> None:
     for path in sorted(PACKAGE.glob("_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        problems = [p for p in _forbidden_calls(tree) if p.split("(")[0] in {"exec", "eval", "make_dataclass", "new_class", "create_model", "type", "setattr"}]
+        problems = [
+            p
+            for p in _forbidden_calls(tree)
+            if p.split("(")[0]
+            in {"exec", "eval", "make_dataclass", "new_class", "create_model", "type", "setattr"}
+        ]
         assert not problems, f"{path.name}: {problems}"
 
 
 def _fresh_modules(code: str) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 
 def test_import_is_lazy() -> None:
     modules = _fresh_modules("import taskcluster_sdk")
-    assert not {m for m in modules if m.startswith(("taskcluster_sdk.services", "taskcluster_sdk.models"))}
+    assert not {
+        m for m in modules if m.startswith(("taskcluster_sdk.services", "taskcluster_sdk.models"))
+    }
     assert "httpx" not in modules and "pydantic" not in modules
 
     modules = _fresh_modules("from taskcluster_sdk import Queue")

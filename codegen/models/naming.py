@@ -147,7 +147,9 @@ def _unique(wanted: str, taken: set[str], current: str | None = None) -> str:
     return name
 
 
-def _is_numbered(name: str, path: list[str], title: str | None, document: Mapping[str, Any]) -> bool:
+def _is_numbered(
+    name: str, path: list[str], title: str | None, document: Mapping[str, Any]
+) -> bool:
     """Whether the trailing digits of `name` were added to make it unique.
 
     Digits that the schema itself spells (a title, a property name, or a

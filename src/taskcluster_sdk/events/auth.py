@@ -34,11 +34,11 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthEvents",
     "ClientCreatedRoutingKey",
-    "ClientUpdatedRoutingKey",
     "ClientDeletedRoutingKey",
+    "ClientUpdatedRoutingKey",
     "RoleCreatedRoutingKey",
-    "RoleUpdatedRoutingKey",
     "RoleDeletedRoutingKey",
+    "RoleUpdatedRoutingKey",
 ]
 
 _CLIENT_CREATED = Exchange(

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "HooksEvents",
     "HookCreatedRoutingKey",
-    "HookUpdatedRoutingKey",
     "HookDeletedRoutingKey",
+    "HookUpdatedRoutingKey",
+    "HooksEvents",
 ]
 
 _HOOK_CREATED = Exchange(

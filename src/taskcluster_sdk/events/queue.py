@@ -79,18 +79,18 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "QueueEvents",
-    "TaskDefinedRoutingKey",
-    "TaskPendingRoutingKey",
-    "TaskRunningRoutingKey",
     "ArtifactCreatedRoutingKey",
+    "QueueEvents",
     "TaskCompletedRoutingKey",
-    "TaskFailedRoutingKey",
+    "TaskDefinedRoutingKey",
     "TaskExceptionRoutingKey",
+    "TaskFailedRoutingKey",
+    "TaskGroupPriorityChangedRoutingKey",
     "TaskGroupResolvedRoutingKey",
     "TaskGroupSealedRoutingKey",
+    "TaskPendingRoutingKey",
     "TaskPriorityChangedRoutingKey",
-    "TaskGroupPriorityChangedRoutingKey",
+    "TaskRunningRoutingKey",
 ]
 
 _TASK_DEFINED = Exchange(

@@ -28,17 +28,17 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "LaunchConfigArchivedRoutingKey",
+    "LaunchConfigCreatedRoutingKey",
+    "LaunchConfigUpdatedRoutingKey",
     "WorkerManagerEvents",
     "WorkerPoolCreatedRoutingKey",
-    "WorkerPoolUpdatedRoutingKey",
     "WorkerPoolErrorRoutingKey",
+    "WorkerPoolUpdatedRoutingKey",
+    "WorkerRemovedRoutingKey",
     "WorkerRequestedRoutingKey",
     "WorkerRunningRoutingKey",
     "WorkerStoppedRoutingKey",
-    "WorkerRemovedRoutingKey",
-    "LaunchConfigCreatedRoutingKey",
-    "LaunchConfigUpdatedRoutingKey",
-    "LaunchConfigArchivedRoutingKey",
 ]
 
 _WORKER_POOL_CREATED = Exchange(

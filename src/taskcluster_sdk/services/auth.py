@@ -58,12 +58,12 @@ else:
     from taskcluster_sdk._deprecation import deprecated
 
 __all__ = [
-    "Auth",
     "AsyncAuth",
-    "AuthURLs",
-    "AuthSignedURLs",
-    "AuthPages",
     "AsyncAuthPages",
+    "Auth",
+    "AuthPages",
+    "AuthSignedURLs",
+    "AuthURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Github",
     "AsyncGithub",
-    "GithubURLs",
-    "GithubSignedURLs",
-    "GithubPages",
     "AsyncGithubPages",
+    "Github",
+    "GithubPages",
+    "GithubSignedURLs",
+    "GithubURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -34,12 +34,12 @@ else:
     from taskcluster_sdk._deprecation import deprecated
 
 __all__ = [
-    "Hooks",
     "AsyncHooks",
-    "HooksURLs",
-    "HooksSignedURLs",
-    "HooksPages",
     "AsyncHooksPages",
+    "Hooks",
+    "HooksPages",
+    "HooksSignedURLs",
+    "HooksURLs",
 ]
 
 _SERVICE = ServiceInfo(

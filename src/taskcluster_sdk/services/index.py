@@ -33,12 +33,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Index",
     "AsyncIndex",
-    "IndexURLs",
-    "IndexSignedURLs",
-    "IndexPages",
     "AsyncIndexPages",
+    "Index",
+    "IndexPages",
+    "IndexSignedURLs",
+    "IndexURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Notify",
     "AsyncNotify",
-    "NotifyURLs",
-    "NotifySignedURLs",
-    "NotifyPages",
     "AsyncNotifyPages",
+    "Notify",
+    "NotifyPages",
+    "NotifySignedURLs",
+    "NotifyURLs",
 ]
 
 _SERVICE = ServiceInfo(

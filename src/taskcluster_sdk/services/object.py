@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Object",
     "AsyncObject",
-    "ObjectURLs",
+    "Object",
     "ObjectSignedURLs",
+    "ObjectURLs",
 ]
 
 _SERVICE = ServiceInfo(

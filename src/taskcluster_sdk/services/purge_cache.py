@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "PurgeCache",
     "AsyncPurgeCache",
-    "PurgeCacheURLs",
-    "PurgeCacheSignedURLs",
-    "PurgeCachePages",
     "AsyncPurgeCachePages",
+    "PurgeCache",
+    "PurgeCachePages",
+    "PurgeCacheSignedURLs",
+    "PurgeCacheURLs",
 ]
 
 _SERVICE = ServiceInfo(

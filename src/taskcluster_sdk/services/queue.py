@@ -120,12 +120,12 @@ else:
     from taskcluster_sdk._deprecation import deprecated
 
 __all__ = [
-    "Queue",
     "AsyncQueue",
-    "QueueURLs",
-    "QueueSignedURLs",
-    "QueuePages",
     "AsyncQueuePages",
+    "Queue",
+    "QueuePages",
+    "QueueSignedURLs",
+    "QueueURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Secrets",
     "AsyncSecrets",
-    "SecretsURLs",
-    "SecretsSignedURLs",
-    "SecretsPages",
     "AsyncSecretsPages",
+    "Secrets",
+    "SecretsPages",
+    "SecretsSignedURLs",
+    "SecretsURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -14,10 +14,10 @@ from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
 from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 
 __all__ = [
-    "WebServer",
     "AsyncWebServer",
-    "WebServerURLs",
+    "WebServer",
     "WebServerSignedURLs",
+    "WebServerURLs",
 ]
 
 _SERVICE = ServiceInfo(

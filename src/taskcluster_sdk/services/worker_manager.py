@@ -50,12 +50,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "WorkerManager",
     "AsyncWorkerManager",
-    "WorkerManagerURLs",
-    "WorkerManagerSignedURLs",
-    "WorkerManagerPages",
     "AsyncWorkerManagerPages",
+    "WorkerManager",
+    "WorkerManagerPages",
+    "WorkerManagerSignedURLs",
+    "WorkerManagerURLs",
 ]
 
 _SERVICE = ServiceInfo(

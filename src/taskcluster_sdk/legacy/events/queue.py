@@ -81,13 +81,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ArtifactCreatedRoutingKey",
     "QueueEvents",
+    "TaskCompletedRoutingKey",
     "TaskDefinedRoutingKey",
+    "TaskFailedRoutingKey",
     "TaskPendingRoutingKey",
     "TaskRunningRoutingKey",
-    "ArtifactCreatedRoutingKey",
-    "TaskCompletedRoutingKey",
-    "TaskFailedRoutingKey",
 ]
 
 _TASK_DEFINED = Exchange(

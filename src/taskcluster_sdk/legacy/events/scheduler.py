@@ -52,10 +52,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SchedulerEvents",
-    "TaskGraphRunningRoutingKey",
-    "TaskGraphExtendedRoutingKey",
     "TaskGraphBlockedRoutingKey",
+    "TaskGraphExtendedRoutingKey",
     "TaskGraphFinishedRoutingKey",
+    "TaskGraphRunningRoutingKey",
 ]
 
 _TASK_GRAPH_RUNNING = Exchange(

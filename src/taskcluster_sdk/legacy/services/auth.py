@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Auth",
     "AsyncAuth",
-    "AuthURLs",
+    "Auth",
     "AuthSignedURLs",
+    "AuthURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -37,10 +37,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Queue",
     "AsyncQueue",
-    "QueueURLs",
+    "Queue",
     "QueueSignedURLs",
+    "QueueURLs",
 ]
 
 _SERVICE = ServiceInfo(

@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Scheduler",
     "AsyncScheduler",
-    "SchedulerURLs",
+    "Scheduler",
     "SchedulerSignedURLs",
+    "SchedulerURLs",
 ]
 
 _SERVICE = ServiceInfo(
