@@ -103,6 +103,8 @@ async def test_awkward_path_is_sent_exactly_as_signed(
         "/artifacts/public%2Fbuild%2Fa%20b%21%27%28%29%2A~%C3%A9.zip"
     )
     response = http_response(artifact)
+    assert isinstance(response, httpx.Response)
+    assert http_response(artifact) is response  # converted once
     assert response.status_code == 303
     assert response.headers["location"] == artifact.url
     assert str(response.request.url).endswith("%C3%A9.zip")

@@ -7,7 +7,7 @@ machinery in `_transport` is imported when the first client is created.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
 from ._endpoint import Endpoint, ServiceInfo
@@ -41,11 +41,18 @@ def http_response(result: object) -> httpx.Response:
     Raises `ValueError` for objects that did not come from an API call.
     """
     try:
-        return vars(result)[RAW_RESPONSE_ATTRIBUTE]
+        namespace = vars(result)
+        raw = namespace[RAW_RESPONSE_ATTRIBUTE]
     except (TypeError, KeyError):
         raise ValueError(
             f"{type(result).__name__} object was not returned by a taskcluster_sdk API call"
         ) from None
+    # The async default transport stores its answer unconverted (see
+    # `_transport.AiohttpAnswer`); convert once, on first request.
+    materialize = getattr(raw, "_tc_materialize", None)
+    if materialize is not None:
+        raw = namespace[RAW_RESPONSE_ATTRIBUTE] = materialize()
+    return cast("httpx.Response", raw)
 
 
 class _ClientBase:

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 import pydantic
@@ -57,8 +57,22 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+AnswerT = TypeVar("AnswerT", bound="Answer")
 
 _JSON = "application/json"
+
+
+class Answer(Protocol):
+    """What the shared logic reads of a response: an `httpx.Response` or an `AiohttpAnswer`."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 class PreparedRequest:
@@ -157,7 +171,7 @@ def request_headers(config: ClientConfig, request: PreparedRequest) -> dict[str,
     return headers
 
 
-def check_response(request: PreparedRequest, response: httpx.Response) -> httpx.Response:
+def check_response(request: PreparedRequest, response: AnswerT) -> AnswerT:
     """Return a success (2xx, or 3xx such as getArtifact's 303); raise `APIError` otherwise."""
     if response.status_code < 400:
         return response
@@ -166,7 +180,7 @@ def check_response(request: PreparedRequest, response: httpx.Response) -> httpx.
     )
 
 
-def parse_output(response: httpx.Response, output_model: type[M]) -> M:
+def parse_output(response: Answer, output_model: type[M]) -> M:
     """Parse the body into `output_model` (leniently) and attach the response.
 
     A 303 that carries a JSON body (artifact methods) parses like a 200.
@@ -332,6 +346,37 @@ def _new_sync_client(config: ClientConfig) -> httpx.Client:
     return httpx.Client(timeout=config.timeout, follow_redirects=False)
 
 
+class AiohttpAnswer:
+    """An aiohttp answer, read; turned into an `httpx.Response` only on demand.
+
+    The conversion costs about a tenth of an async call, and most callers
+    never look at the raw response: `taskcluster_sdk.http_response()` calls
+    `_tc_materialize()` the first time someone asks.
+    """
+
+    __slots__ = ("_raw_headers", "_request", "content", "headers", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        raw_headers: Any,
+        content: bytes,
+        request: PreparedRequest,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self._raw_headers = raw_headers
+        self._request = request
+
+    def _tc_materialize(self) -> httpx.Response:
+        request = self._request
+        return _DetachedResponse(
+            self.status_code, self._raw_headers, self.content, request.method, request.url
+        )
+
+
 class _DetachedResponse(httpx.Response):
     """An httpx.Response built from an aiohttp answer.
 
@@ -383,7 +428,7 @@ class _AiohttpSender:
 
     async def send(
         self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
-    ) -> httpx.Response:
+    ) -> Answer:
         import aiohttp  # noqa: PLC0415  # cached module lookup after the first call
         from yarl import URL  # noqa: PLC0415
 
@@ -402,8 +447,8 @@ class _AiohttpSender:
                 else self._default_timeout,
             ) as answer:
                 content = await answer.read()
-                return _DetachedResponse(
-                    answer.status, answer.raw_headers, content, request.method, request.url
+                return AiohttpAnswer(
+                    answer.status, answer.headers, answer.raw_headers, content, request
                 )
         except asyncio.TimeoutError as exc:
             raise TransportTimeoutError(f"{request.method} {request.url} timed out") from exc
@@ -427,7 +472,7 @@ class _HttpxAsyncSender:
 
     async def send(
         self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
-    ) -> httpx.Response:
+    ) -> Answer:
         client = self._client
         try:
             built = client.build_request(
@@ -499,7 +544,7 @@ class AsyncEngine:
         query: Mapping[str, Any] | None,
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send the call (retrying as documented in `_retry`); the checked response."""
         config = self._config
         request = prepare(config, endpoint, args, query, payload, input_model)
