@@ -68,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not args.output.parent.is_dir():
+        # Checked first: a run takes minutes and its results would be lost at the end.
+        print(f"error: --output directory {args.output.parent} does not exist", file=sys.stderr)
+        return 2
     figures = args.figures or list(FIGURES)
     results = run(figures, config)
     date = now()

@@ -297,3 +297,27 @@ def test_child_interpreters_may_cache_bytecode_outside_the_tree(
     assert "PYTHONDONTWRITEBYTECODE" not in env
     prefix = Path(env["PYTHONPYCACHEPREFIX"])
     assert prefix.is_dir() and ROOT not in prefix.parents
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rounds", "0"], "--rounds must be at least 1, got 0"),
+        (["--output", "/nonexistent-dir/results.json"], "--output directory /nonexistent-dir"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_runs(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks.__main__ import main
+
+    assert main(["--quick", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_figure_is_refused_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["--figure", "bogus"])
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
