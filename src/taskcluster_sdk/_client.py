@@ -111,6 +111,14 @@ class SyncClient(_ClientBase):
     its retries; `max_retries` retries follow 5xx and transport failures
     (never 4xx). `http_client` is an `httpx.Client` you own (proxies, mTLS,
     transports): it is used as is and never closed by this client.
+
+    Responses: JSON bodies are parsed (leniently: unknown fields and enum
+    values are kept) into the method's model; methods without output, and
+    204 answers, return `None`. Redirects are not followed: artifact
+    methods answer 303 with a JSON body naming the storage URL, which is
+    returned like a 200. `taskcluster_sdk.http_response(result)` gives the
+    `httpx.Response` (status, headers such as `Location`) behind a result.
+    Errors raise the classes in `taskcluster_sdk.errors`.
     """
 
     def __init__(
