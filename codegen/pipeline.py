@@ -23,7 +23,37 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 # The top-level names of the hand-written runtime, exported lazily next to
 # the generated clients.
-RUNTIME_EXPORTS: tuple[Export, ...] = ()
+RUNTIME_EXPORTS: tuple[Export, ...] = (
+    Export("Credentials", "taskcluster_sdk._credentials"),
+    Export("create_temporary_credentials", "taskcluster_sdk._tempcreds"),
+    Export("http_response", "taskcluster_sdk._client"),
+    Export("HawkAuth", "taskcluster_sdk.auth"),
+    *(
+        Export(name, "taskcluster_sdk._utils")
+        for name in ("from_now", "nice_slugid", "slugid", "stringify_date")
+    ),
+    *(
+        Export(name, "taskcluster_sdk._errors")
+        for name in (
+            "APIError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConflictError",
+            "ConnectionError",
+            "InsufficientScopesError",
+            "InvalidResponseError",
+            "NotFoundError",
+            "PayloadValidationError",
+            "PermissionDeniedError",
+            "ServerError",
+            "TaskclusterError",
+            "TimeoutError",
+        )
+    ),
+    Export("PulseListener", "taskcluster_sdk._listener"),
+    Export("Message", "taskcluster_sdk._listener"),
+    Export("Binding", "taskcluster_sdk._bindings"),
+)
 
 # What generation owns inside the package directory; everything else there
 # (the runtime modules) is hand-written and never touched.

@@ -16,6 +16,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from taskcluster_sdk._bindings import Binding as Binding
+    from taskcluster_sdk._client import http_response as http_response
+    from taskcluster_sdk._credentials import Credentials as Credentials
+    from taskcluster_sdk._errors import APIError as APIError
+    from taskcluster_sdk._errors import AuthenticationError as AuthenticationError
+    from taskcluster_sdk._errors import BadRequestError as BadRequestError
+    from taskcluster_sdk._errors import ConflictError as ConflictError
+    from taskcluster_sdk._errors import ConnectionError as ConnectionError
+    from taskcluster_sdk._errors import InsufficientScopesError as InsufficientScopesError
+    from taskcluster_sdk._errors import InvalidResponseError as InvalidResponseError
+    from taskcluster_sdk._errors import NotFoundError as NotFoundError
+    from taskcluster_sdk._errors import PayloadValidationError as PayloadValidationError
+    from taskcluster_sdk._errors import PermissionDeniedError as PermissionDeniedError
+    from taskcluster_sdk._errors import ServerError as ServerError
+    from taskcluster_sdk._errors import TaskclusterError as TaskclusterError
+    from taskcluster_sdk._errors import TimeoutError as TimeoutError
+    from taskcluster_sdk._listener import Message as Message
+    from taskcluster_sdk._listener import PulseListener as PulseListener
+    from taskcluster_sdk._tempcreds import (
+        create_temporary_credentials as create_temporary_credentials,
+    )
+    from taskcluster_sdk._utils import from_now as from_now
+    from taskcluster_sdk._utils import nice_slugid as nice_slugid
+    from taskcluster_sdk._utils import slugid as slugid
+    from taskcluster_sdk._utils import stringify_date as stringify_date
+    from taskcluster_sdk.auth import HawkAuth as HawkAuth
     from taskcluster_sdk.events.auth import AuthEvents as AuthEvents
     from taskcluster_sdk.events.github import GithubEvents as GithubEvents
     from taskcluster_sdk.events.hooks import HooksEvents as HooksEvents
@@ -46,6 +72,7 @@ if TYPE_CHECKING:
     from taskcluster_sdk.services.worker_manager import WorkerManager as WorkerManager
 
 __all__ = [
+    "APIError",
     "AsyncAuth",
     "AsyncGithub",
     "AsyncHooks",
@@ -59,21 +86,44 @@ __all__ = [
     "AsyncWorkerManager",
     "Auth",
     "AuthEvents",
+    "AuthenticationError",
+    "BadRequestError",
+    "Binding",
+    "ConflictError",
+    "ConnectionError",
+    "Credentials",
     "Github",
     "GithubEvents",
+    "HawkAuth",
     "Hooks",
     "HooksEvents",
     "Index",
+    "InsufficientScopesError",
+    "InvalidResponseError",
+    "Message",
+    "NotFoundError",
     "Notify",
     "NotifyEvents",
     "Object",
+    "PayloadValidationError",
+    "PermissionDeniedError",
+    "PulseListener",
     "PurgeCache",
     "Queue",
     "QueueEvents",
     "Secrets",
+    "ServerError",
+    "TaskclusterError",
+    "TimeoutError",
     "WebServer",
     "WorkerManager",
     "WorkerManagerEvents",
+    "create_temporary_credentials",
+    "from_now",
+    "http_response",
+    "nice_slugid",
+    "slugid",
+    "stringify_date",
 ]
 
 
@@ -136,6 +186,54 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk.services.worker_manager import WorkerManager as value
         case "WorkerManagerEvents":
             from taskcluster_sdk.events.worker_manager import WorkerManagerEvents as value
+        case "Credentials":
+            from taskcluster_sdk._credentials import Credentials as value
+        case "create_temporary_credentials":
+            from taskcluster_sdk._tempcreds import create_temporary_credentials as value
+        case "http_response":
+            from taskcluster_sdk._client import http_response as value
+        case "HawkAuth":
+            from taskcluster_sdk.auth import HawkAuth as value
+        case "from_now":
+            from taskcluster_sdk._utils import from_now as value
+        case "nice_slugid":
+            from taskcluster_sdk._utils import nice_slugid as value
+        case "slugid":
+            from taskcluster_sdk._utils import slugid as value
+        case "stringify_date":
+            from taskcluster_sdk._utils import stringify_date as value
+        case "APIError":
+            from taskcluster_sdk._errors import APIError as value
+        case "AuthenticationError":
+            from taskcluster_sdk._errors import AuthenticationError as value
+        case "BadRequestError":
+            from taskcluster_sdk._errors import BadRequestError as value
+        case "ConflictError":
+            from taskcluster_sdk._errors import ConflictError as value
+        case "ConnectionError":
+            from taskcluster_sdk._errors import ConnectionError as value
+        case "InsufficientScopesError":
+            from taskcluster_sdk._errors import InsufficientScopesError as value
+        case "InvalidResponseError":
+            from taskcluster_sdk._errors import InvalidResponseError as value
+        case "NotFoundError":
+            from taskcluster_sdk._errors import NotFoundError as value
+        case "PayloadValidationError":
+            from taskcluster_sdk._errors import PayloadValidationError as value
+        case "PermissionDeniedError":
+            from taskcluster_sdk._errors import PermissionDeniedError as value
+        case "ServerError":
+            from taskcluster_sdk._errors import ServerError as value
+        case "TaskclusterError":
+            from taskcluster_sdk._errors import TaskclusterError as value
+        case "TimeoutError":
+            from taskcluster_sdk._errors import TimeoutError as value
+        case "PulseListener":
+            from taskcluster_sdk._listener import PulseListener as value
+        case "Message":
+            from taskcluster_sdk._listener import Message as value
+        case "Binding":
+            from taskcluster_sdk._bindings import Binding as value
         case _:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
