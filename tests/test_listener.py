@@ -724,3 +724,27 @@ async def test_exclusive_queue_and_late_bindings_come_back_after_a_reconnect(
 
 async def _append(received: list[str], message: Message[Any, Any]) -> None:
     received.append(message.routing.taskId)
+
+
+async def test_async_for_survives_a_reconnect_between_two_messages(
+    events: FakeQueueEvents, vhost: str
+) -> None:
+    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    binding = events.taskCompleted()
+    publisher = RetryingPublisher(url)
+    await publisher.publish(binding.exchange, queue_routing_key("declare"), task_message("declare"))
+    task_id = new_task_id()
+    async with PulseListener(url, queue_name="iterate", reconnect_delay=0.1) as listener:
+        await listener.bind(binding)
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        iterator = aiter(listener)
+        first = await within(anext(iterator))
+        channel = first._incoming.channel  # pyright: ignore[reportPrivateUsage]
+        await close_all_connections(vhost)
+        await eventually(lambda: channel.is_closed, "the first message's channel to close")
+        # Asking for the next message acks the first on a dead channel: that
+        # must not fail, and the broker delivers the unacked message again.
+        again = await within(anext(iterator))
+    await publisher.close()
+    assert (first.routing.taskId, first.redelivered) == (task_id, False)
+    assert (again.routing.taskId, again.redelivered) == (task_id, True)

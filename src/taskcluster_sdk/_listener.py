@@ -45,6 +45,8 @@ _Key = TypeVar("_Key", bound=RoutingKey)
 # dropped (the broker redelivers), setup that hits them is retried.
 _CONNECTION_ERRORS = (
     aio_pika.exceptions.AMQPError,
+    # A RuntimeError, not an AMQPError: raised when acking on a closed channel.
+    aio_pika.exceptions.ChannelInvalidStateError,
     ConnectionError,
     OSError,
     asyncio.TimeoutError,
@@ -138,7 +140,14 @@ class Message(Generic[M, K]):
         self._settled = True
         try:
             if requeue is None:
-                await self._incoming.ack()
+                # Queue the ack without waiting for the socket write: the
+                # connection's writer then sends acks in batches, one write
+                # for many messages instead of one per message. Acks stay
+                # ordered before a later close, and a lost one only means the
+                # broker delivers the message again.
+                delivery_tag = self._incoming.delivery_tag
+                assert delivery_tag is not None  # consumed with acks on
+                await self._incoming.channel.basic_ack(delivery_tag, wait=False)
             else:
                 await self._incoming.reject(requeue=requeue)
         except _CONNECTION_ERRORS as error:
@@ -575,7 +584,7 @@ class PulseListener:
                 self._deliveries.put_nowait(_STOP)
                 raise _StoppedError
             assert isinstance(item, aio_pika.abc.AbstractIncomingMessage)
-            if item.channel.is_closed:
+            if _channel_closed(item):
                 # Delivered on a channel that is gone: the broker requeued it.
                 continue
             message = await self._parse(item)
@@ -733,6 +742,14 @@ async def _settle_failed(message: Message[Any, Any], error: BaseException) -> No
             exc_info=error,
         )
         await message.reject(requeue=True)
+
+
+def _channel_closed(incoming: aio_pika.abc.AbstractIncomingMessage) -> bool:
+    try:
+        return incoming.channel.is_closed
+    except aio_pika.exceptions.ChannelInvalidStateError:
+        # aio-pika's way of saying "closed" once the channel is gone.
+        return True
 
 
 def _without_password(url: str) -> str:
