@@ -24,18 +24,13 @@ from taskcluster_sdk._bindings import (
 )
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-REFERENCES = (
-    Path(__file__).parents[2] / "shared" / "upstream" / "taskcluster-v106" / "references.json"
-)
+# The checked-in copy of Taskcluster's queue exchange reference (what the generator reads).
+QUEUE_EXCHANGES = Path(__file__).parents[1] / "references" / "queue" / "v1" / "exchanges.json"
 
 
 @cache
 def queue_exchange_reference() -> dict[str, Any]:
-    bundle: list[dict[str, Any]] = json.loads(REFERENCES.read_text())
-    for entry in bundle:
-        if entry["filename"].endswith("queue/v1/exchanges.json"):
-            return entry["content"]
-    raise LookupError(f"no queue exchanges reference in {REFERENCES}")
+    return json.loads(QUEUE_EXCHANGES.read_text())
 
 
 def queue_exchange(exchange: str) -> Exchange:
