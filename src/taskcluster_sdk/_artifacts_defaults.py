@@ -17,14 +17,16 @@ from ._artifacts_clients import (
     ObjectClientFactory,
 )
 from ._artifacts_transfer import RetryBudget
+from ._client import AsyncClient, SyncClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
 from ._credentials import Credentials
 
 
 def client_config(queue: object) -> ClientConfig | None:
     """The queue's resolved configuration, or None for a stand-in client."""
-    config = getattr(queue, "_config", None)
-    return config if isinstance(config, ClientConfig) else None
+    if isinstance(queue, (SyncClient, AsyncClient)):
+        return queue.config
+    return None
 
 
 def retry_budget(queue: object, max_retries: int | None) -> RetryBudget:

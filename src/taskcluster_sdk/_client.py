@@ -71,9 +71,10 @@ class _ClientBase:
         deadline: float | None,
         from_env: bool,
     ) -> ClientConfig:
-        service = getattr(type(self), "_service", None)
-        if not isinstance(service, ServiceInfo):
-            raise TypeError(f"{type(self).__name__} is not a service client (no _service)")
+        try:
+            service = self._service
+        except AttributeError:
+            raise TypeError(f"{type(self).__name__} is not a service client (no _service)") from None
         return resolve_config(
             service,
             root_url=root_url,
@@ -85,6 +86,11 @@ class _ClientBase:
             deadline=deadline,
             use_environment=from_env or (root_url is None and base_url is None),
         )
+
+    @property
+    def config(self) -> ClientConfig:
+        """The resolved configuration (URLs, retries, timeouts; secrets stay out of its repr)."""
+        return self._config
 
     @property
     def root_url(self) -> str | None:
