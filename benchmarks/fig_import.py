@@ -41,14 +41,13 @@ OFFICIAL = "import taskcluster"
 BARE = "pass"
 SERVICES = ("taskcluster_sdk.services", "taskcluster_sdk.events")
 SERVICES_AND_MODELS = (*SERVICES, "taskcluster_sdk.models")
-# Every public name of the package (clients, events, runtime API), then every
-# module under the given subpackages. The 2014 platform is left out: the
-# official client has no counterpart.
+# Every module under the given subpackages (each service's clients, each
+# exchange's bindings, each model). Not the whole `__all__`: it also exports
+# the runtime API (PulseListener imports aio-pika, HawkAuth httpx), which the
+# `services` row is not about. The 2014 platform is left out: the official
+# client has no counterpart.
 OURS_ALL = """
 import importlib, pkgutil
-import taskcluster_sdk
-for name in getattr(taskcluster_sdk, "__all__", ()):
-    getattr(taskcluster_sdk, name)
 for package_name in {packages!r}:
     package = importlib.import_module(package_name)
     for info in pkgutil.walk_packages(package.__path__, package_name + "."):
@@ -166,7 +165,7 @@ def _import_everything(
             outcomes=times,
             floor_ratio=False,
             notes=(
-                f"ours: every exported name and every module of {', '.join(packages)}; "
+                f"ours: every module of {', '.join(packages)}; "
                 "official: `import taskcluster` (all its services)",
             ),
         ),
