@@ -66,8 +66,11 @@ def drift(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (needs RabbitMQ at 127.0.0.1:5672 for the listener tests)."""
-    _install(session, "test", "codegen")
+    """Run the test suite (needs RabbitMQ at 127.0.0.1:5672 for the listener tests).
+
+    The bench group is installed too: the benchmark scripts get a smoke test.
+    """
+    _install(session, "test", "codegen", "bench")
     session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
