@@ -51,7 +51,7 @@ RUNTIME_EXPORTS: tuple[Export, ...] = (
         )
     ),
     Export("PulseListener", "taskcluster_sdk._listener"),
-    Export("Message", "taskcluster_sdk._listener"),
+    Export("PulseError", "taskcluster_sdk._listener"),
     Export("Binding", "taskcluster_sdk._bindings"),
 )
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import ServerError as ServerError
     from taskcluster_sdk._errors import TaskclusterError as TaskclusterError
     from taskcluster_sdk._errors import TimeoutError as TimeoutError
-    from taskcluster_sdk._listener import Message as Message
+    from taskcluster_sdk._listener import PulseError as PulseError
     from taskcluster_sdk._listener import PulseListener as PulseListener
     from taskcluster_sdk._tempcreds import (
         create_temporary_credentials as create_temporary_credentials,
@@ -100,13 +100,13 @@ __all__ = [
     "Index",
     "InsufficientScopesError",
     "InvalidResponseError",
-    "Message",
     "NotFoundError",
     "Notify",
     "NotifyEvents",
     "Object",
     "PayloadValidationError",
     "PermissionDeniedError",
+    "PulseError",
     "PulseListener",
     "PurgeCache",
     "Queue",
@@ -230,8 +230,8 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import TimeoutError as value
         case "PulseListener":
             from taskcluster_sdk._listener import PulseListener as value
-        case "Message":
-            from taskcluster_sdk._listener import Message as value
+        case "PulseError":
+            from taskcluster_sdk._listener import PulseError as value
         case "Binding":
             from taskcluster_sdk._bindings import Binding as value
         case _:
