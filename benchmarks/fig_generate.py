@@ -7,6 +7,7 @@ other columns stay empty and the target is absolute.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,8 @@ def _ours(stack: ExitStack) -> RoundFn:
         raise SideUnavailableError("references/ is empty: run nox -s import-references first")
     if not (ROOT / "codegen" / "pipeline.py").is_file():
         raise SideUnavailableError("codegen/pipeline.py does not exist yet")
+    if importlib.util.find_spec("ruff") is None:
+        raise SideUnavailableError("ruff is not installed (the generator formats with it)")
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-generate-")))
     counter = iter(range(1_000_000))
 
