@@ -8,18 +8,16 @@ half-written package behind.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from codegen.errors import GeneratorError
+from codegen.formatting import tidy
 from codegen.load import load_current, load_legacy
 from codegen.model import Platform
 from codegen.models import generate_models
 from codegen.render import Export, render_platform
-
-PROJECT = Path(__file__).resolve().parent.parent
+from taskcluster_sdk import errors
 
 # The top-level names of the hand-written runtime, exported lazily next to
 # the generated clients.
@@ -32,24 +30,7 @@ RUNTIME_EXPORTS: tuple[Export, ...] = (
         Export(name, "taskcluster_sdk._utils")
         for name in ("from_now", "nice_slugid", "slugid", "stringify_date")
     ),
-    *(
-        Export(name, "taskcluster_sdk._errors")
-        for name in (
-            "APIError",
-            "AuthenticationError",
-            "BadRequestError",
-            "ConflictError",
-            "ConnectionError",
-            "InsufficientScopesError",
-            "InvalidResponseError",
-            "NotFoundError",
-            "PayloadValidationError",
-            "PermissionDeniedError",
-            "ServerError",
-            "TaskclusterError",
-            "TimeoutError",
-        )
-    ),
+    *(Export(name, "taskcluster_sdk._errors") for name in errors.__all__),
     Export("PulseListener", "taskcluster_sdk._listener"),
     Export("PulseError", "taskcluster_sdk._listener"),
     Export("Binding", "taskcluster_sdk._bindings"),
@@ -68,10 +49,11 @@ def generate(root: Path, output: Path) -> int:
     output.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".generate-", dir=output.parent))
     try:
-        written = _render_into(stage, current, "taskcluster_sdk", RUNTIME_EXPORTS)
+        rendered = _render_into(stage, current, "taskcluster_sdk", RUNTIME_EXPORTS)
         if legacy is not None:
-            written += _render_into(stage / "legacy", legacy, "taskcluster_sdk.legacy", ())
-        _format(stage)
+            rendered += _render_into(stage / "legacy", legacy, "taskcluster_sdk.legacy", ())
+        tidy(*rendered)  # the model step tidied its own output
+        written = sum(1 for _ in stage.rglob("*.py"))
         _swap(stage, output)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -80,33 +62,16 @@ def generate(root: Path, output: Path) -> int:
 
 def _render_into(
     directory: Path, platform: Platform, package: str, exports: tuple[Export, ...]
-) -> int:
+) -> list[Path]:
     index = generate_models(platform, directory / "models", f"{package}.models")
     files = render_platform(platform, index, package, exports)
+    paths: list[Path] = []
     for relative, text in files.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return sum(1 for path in directory.rglob("*.py"))
-
-
-def _format(directory: Path) -> None:
-    """ruff-format the staged modules, so the templates needn't fuss over layout."""
-    config = PROJECT / "pyproject.toml"
-    for command in (
-        ["check", "--fix-only", "--select", "I,F401,RUF022", "--quiet"],
-        ["format", "--quiet"],
-    ):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--config", str(config), str(directory)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise GeneratorError(
-                f"ruff {command[0]} failed on the generated code:\n{result.stderr}"
-            )
+        paths.append(path)
+    return paths
 
 
 def _swap(stage: Path, output: Path) -> None:

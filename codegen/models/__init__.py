@@ -25,12 +25,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from codegen.formatting import tidy
 from codegen.model import Platform
 from codegen.models.exports import build_exports
 from codegen.models.generator import read_modules, run_generator
 from codegen.models.index import ModelIndex, ModelRef
 from codegen.models.naming import choose_names
-from codegen.models.package import tidy, write_package
+from codegen.models.package import write_package
 from codegen.models.plan import plan_modules
 from codegen.models.rename import apply_renames
 from codegen.models.rewrite import postprocess

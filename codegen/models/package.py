@@ -1,17 +1,12 @@
-"""Writing the model package: modules, service `__init__`s, ruff."""
+"""Writing the model package: modules and service `__init__`s."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from codegen.errors import GeneratorError
 from codegen.models.generator import GeneratedModule
 from codegen.models.rewrite import HEADER
-
-PROJECT = Path(__file__).resolve().parent.parent.parent
 
 
 def write_package(
@@ -48,22 +43,3 @@ def _service_init(service: str, exported: list[tuple[str, str]]) -> str:
     lines += [f'    "{name}",' for name in sorted(name for _, name in exported)]
     lines += ["]", ""]
     return "\n".join(lines)
-
-
-def tidy(directory: Path) -> None:
-    """Drop imports the templates left unused and format with ruff (fast, deterministic)."""
-    config = PROJECT / "pyproject.toml"
-    for command in (
-        ["check", "--fix-only", "--select", "I,F401", "--quiet"],
-        ["format", "--quiet"],
-    ):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--config", str(config), str(directory)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise GeneratorError(
-                f"ruff {command[0]} failed on the generated models:\n{result.stderr}"
-            )
