@@ -97,6 +97,6 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """pyright in strict mode over src/ (generated code included) and tests/typing/."""
-    _install(session, "typecheck", "test")
+    _install(session, "typecheck", "test", "codegen")
     session.run("pyright")
     session.run("python", "tests/typing/check_expected_errors.py")

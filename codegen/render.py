@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import jinja2
 
@@ -24,8 +24,11 @@ HEADER = (
 
 
 class ModelRefLike(Protocol):
-    module: str
-    name: str
+    @property
+    def module(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class ModelIndexLike(Protocol):
@@ -354,10 +357,11 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["docstring"] = docstring
-    env.filters["pyrepr"] = _pyrepr
-    env.filters["pytuple"] = _pytuple
-    env.globals["header"] = HEADER
+    # jinja's annotations list only its own filters and globals
+    filters: dict[str, Any] = env.filters
+    filters.update(docstring=docstring, pyrepr=_pyrepr, pytuple=_pytuple)
+    names: dict[str, Any] = env.globals
+    names.update(header=HEADER)
     return env
 
 
