@@ -6,7 +6,7 @@ templates read like the code they produce.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -194,6 +194,7 @@ class ExchangeView:
     name: str
     exchange: str
     const: str
+    routing_key_const: str  # shared by exchanges with the same routing-key reference
     routing_key_class: str
     message_class: str
     doc: str
@@ -227,6 +228,17 @@ class EventsView:
     @property
     def exported(self) -> tuple[str, ...]:
         return (self.class_name, *(exchange.routing_key_class for exchange in self.exchanges))
+
+    @property
+    def routing_keys(self) -> tuple[ExchangeView, ...]:
+        """The first exchange of each distinct routing-key reference."""
+        seen: set[str] = set()
+        firsts: list[ExchangeView] = []
+        for exchange in self.exchanges:
+            if exchange.routing_key_const not in seen:
+                seen.add(exchange.routing_key_const)
+                firsts.append(exchange)
+        return tuple(firsts)
 
 
 def method_doc(method: Method) -> str:
@@ -316,35 +328,43 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
 
 
 def events_view(service: ExchangeService, index: ModelIndexLike, models_package: str) -> EventsView:
-    exchanges = tuple(
-        ExchangeView(
-            name=exchange.name,
-            exchange=exchange.exchange,
-            const=naming.constant_name(exchange.name),
-            routing_key_class=naming.pascal(exchange.name) + "RoutingKey",
-            message_class=index.ref(exchange.schema).name,
-            doc=exchange_doc(exchange),
-            fields=tuple(
-                FieldView(
-                    name=field.name,
-                    summary=" ".join(field.summary.split()),
-                    constant=field.constant,
-                    multiple_words=field.multiple_words,
-                    required=field.required,
-                    max_size=field.max_size,
-                )
-                for field in exchange.routing_key
-            ),
+    exchanges: list[ExchangeView] = []
+    # Exchanges with the same routing-key reference (all of the queue's task
+    # exchanges) share one constant; field summaries still document each.
+    shared: dict[tuple[FieldView, ...], str] = {}
+    for exchange in service.exchanges:
+        const = naming.constant_name(exchange.name)
+        fields = tuple(
+            FieldView(
+                name=field.name,
+                summary=" ".join(field.summary.split()),
+                constant=field.constant,
+                multiple_words=field.multiple_words,
+                required=field.required,
+                max_size=field.max_size,
+            )
+            for field in exchange.routing_key
         )
-        for exchange in service.exchanges
-    )
+        shape = tuple(replace(field, summary="") for field in fields)
+        exchanges.append(
+            ExchangeView(
+                name=exchange.name,
+                exchange=exchange.exchange,
+                const=const,
+                routing_key_const=shared.setdefault(shape, f"{const}_ROUTING_KEY"),
+                routing_key_class=naming.pascal(exchange.name) + "RoutingKey",
+                message_class=index.ref(exchange.schema).name,
+                doc=exchange_doc(exchange),
+                fields=fields,
+            )
+        )
     return EventsView(
         class_name=service.class_name,
         module=service.module,
         exchange_prefix=service.exchange_prefix,
         doc="\n".join([service.title, "", service.description.strip()]),
         models_package=f"{models_package}.{service.module}",
-        exchanges=exchanges,
+        exchanges=tuple(exchanges),
     )
 
 

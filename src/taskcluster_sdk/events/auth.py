@@ -41,88 +41,50 @@ __all__ = [
     "RoleUpdatedRoutingKey",
 ]
 
+_CLIENT_CREATED_ROUTING_KEY = (
+    RoutingKeyField(
+        name="reserved",
+        constant=None,
+        required=False,
+        multiple_words=True,
+        max_size=None,
+    ),
+)
+
 _CLIENT_CREATED = Exchange(
     name="clientCreated",
     exchange="client-created",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 _CLIENT_UPDATED = Exchange(
     name="clientUpdated",
     exchange="client-updated",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 _CLIENT_DELETED = Exchange(
     name="clientDeleted",
     exchange="client-deleted",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 _ROLE_CREATED = Exchange(
     name="roleCreated",
     exchange="role-created",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 _ROLE_UPDATED = Exchange(
     name="roleUpdated",
     exchange="role-updated",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 _ROLE_DELETED = Exchange(
     name="roleDeleted",
     exchange="role-deleted",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_CLIENT_CREATED_ROUTING_KEY,
 )
 
 

@@ -41,151 +41,89 @@ __all__ = [
     "TaskGroupCreationRequestedRoutingKey",
 ]
 
+_PULL_REQUEST_ROUTING_KEY = (
+    RoutingKeyField(
+        name="routingKeyKind",
+        constant="primary",
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="organization",
+        constant=None,
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="repository",
+        constant=None,
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="action",
+        constant=None,
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+)
+
+_PUSH_ROUTING_KEY = (
+    RoutingKeyField(
+        name="routingKeyKind",
+        constant="primary",
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="organization",
+        constant=None,
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="repository",
+        constant=None,
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+)
+
 _PULL_REQUEST = Exchange(
     name="pullRequest",
     exchange="pull-request",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="organization",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="repository",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="action",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-    ),
+    routing_key=_PULL_REQUEST_ROUTING_KEY,
 )
 
 _PUSH = Exchange(
     name="push",
     exchange="push",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="organization",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="repository",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-    ),
+    routing_key=_PUSH_ROUTING_KEY,
 )
 
 _RELEASE = Exchange(
     name="release",
     exchange="release",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="organization",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="repository",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-    ),
+    routing_key=_PUSH_ROUTING_KEY,
 )
 
 _RERUN = Exchange(
     name="rerun",
     exchange="rerun",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="organization",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="repository",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-    ),
+    routing_key=_PUSH_ROUTING_KEY,
 )
 
 _TASK_GROUP_CREATION_REQUESTED = Exchange(
     name="taskGroupCreationRequested",
     exchange="task-group-creation-requested",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="organization",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="repository",
-            constant=None,
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-    ),
+    routing_key=_PUSH_ROUTING_KEY,
 )
 
 

@@ -30,46 +30,32 @@ __all__ = [
     "HooksEvents",
 ]
 
+_HOOK_CREATED_ROUTING_KEY = (
+    RoutingKeyField(
+        name="reserved",
+        constant=None,
+        required=False,
+        multiple_words=True,
+        max_size=None,
+    ),
+)
+
 _HOOK_CREATED = Exchange(
     name="hookCreated",
     exchange="hook-created",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_HOOK_CREATED_ROUTING_KEY,
 )
 
 _HOOK_UPDATED = Exchange(
     name="hookUpdated",
     exchange="hook-updated",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_HOOK_CREATED_ROUTING_KEY,
 )
 
 _HOOK_DELETED = Exchange(
     name="hookDeleted",
     exchange="hook-deleted",
-    routing_key=(
-        RoutingKeyField(
-            name="reserved",
-            constant=None,
-            required=False,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_HOOK_CREATED_ROUTING_KEY,
 )
 
 

@@ -30,25 +30,27 @@ __all__ = [
     "NotifyRoutingKey",
 ]
 
+_NOTIFY_ROUTING_KEY = (
+    RoutingKeyField(
+        name="routingKeyKind",
+        constant="primary",
+        required=True,
+        multiple_words=False,
+        max_size=None,
+    ),
+    RoutingKeyField(
+        name="topic",
+        constant=None,
+        required=True,
+        multiple_words=True,
+        max_size=None,
+    ),
+)
+
 _NOTIFY = Exchange(
     name="notify",
     exchange="notification",
-    routing_key=(
-        RoutingKeyField(
-            name="routingKeyKind",
-            constant="primary",
-            required=True,
-            multiple_words=False,
-            max_size=None,
-        ),
-        RoutingKeyField(
-            name="topic",
-            constant=None,
-            required=True,
-            multiple_words=True,
-            max_size=None,
-        ),
-    ),
+    routing_key=_NOTIFY_ROUTING_KEY,
 )
 
 
