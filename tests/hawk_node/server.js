@@ -274,6 +274,11 @@ const asciiJson = (value) => JSON.stringify(value).replace(/[\u007f-\uffff]/g,
 const route = function (req, seen) {
 
     const path = req.url.split('?')[0];
+    const group = path.match(/^\/api\/queue\/v1\/task-group\/([^/]+)\/list$/);
+    if (group && req.method === 'GET') {
+        return { taskGroupId: decodeURIComponent(group[1]), schedulerId: TASK.schedulerId, expires: TASK.expires, tasks: [] };
+    }
+
     const match = path.match(/^\/api\/queue\/v1\/task\/([^/]+)$/);
     if (match && req.method === 'GET') {
         return TASK;
