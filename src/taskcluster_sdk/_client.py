@@ -74,7 +74,9 @@ class _ClientBase:
         try:
             service = self._service
         except AttributeError:
-            raise TypeError(f"{type(self).__name__} is not a service client (no _service)") from None
+            raise TypeError(
+                f"{type(self).__name__} is not a service client (no _service)"
+            ) from None
         return resolve_config(
             service,
             root_url=root_url,
@@ -305,7 +307,7 @@ class AsyncClient(_ClientBase):
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
     ) -> None:
-        await self._engine.request(endpoint, args, query, payload, input_model)
+        await self._engine.call(endpoint, args, query, payload, input_model, None)
 
     async def aclose(self) -> None:
         """Release pooled connections (an injected `http_client` stays open)."""

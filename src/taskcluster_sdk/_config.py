@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ._credentials import Credentials, CredentialsLike, coerce_credentials
 from ._endpoint import ServiceInfo
+
+if TYPE_CHECKING:
+    from ._hawk import HeaderSigner
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "ClientConfig", "resolve_config"]
 
@@ -47,6 +51,24 @@ class ClientConfig:
     port: int = field(repr=False)
     path_prefix: str = field(repr=False)
     hawk_ext: str = field(repr=False, default="")
+    # Derived from the fields above (so `dataclasses.replace` keeps it right);
+    # `None` when requests go unsigned.
+    signer: HeaderSigner | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        signer = None
+        if self.credentials is not None:
+            # hashlib/hmac load with the first client, not on import.
+            from ._hawk import HeaderSigner  # noqa: PLC0415
+
+            signer = HeaderSigner(
+                self.credentials.client_id,
+                self.credentials.access_token.encode(),
+                self.host,
+                self.port,
+                self.hawk_ext,
+            )
+        object.__setattr__(self, "signer", signer)
 
 
 def _env(environ: Mapping[str, str], name: str) -> str | None:

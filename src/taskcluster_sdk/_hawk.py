@@ -7,6 +7,7 @@ strings are short and fixed in shape (see DESIGN.md "Hawk" for the format).
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ from ._credentials import Credentials
 
 __all__ = [
     "EMPTY_PAYLOAD_HASH",
+    "HeaderSigner",
     "bewit",
     "hawk_ext",
     "header",
@@ -57,7 +59,60 @@ def hawk_ext(credentials: Credentials | None, authorized_scopes: Sequence[str] |
 
 def _mac(key: bytes, normalized: str) -> str:
     digest = hmac.new(key, normalized.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    return binascii.b2a_base64(digest, newline=False).decode("ascii")
+
+
+# base64's URL-safe alphabet, applied to standard base64 output.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _nonce() -> str:
+    """8 random URL-safe characters (6 bytes: base64 without padding)."""
+    return binascii.b2a_base64(os.urandom(6), newline=False).translate(_URLSAFE).decode("ascii")
+
+
+class HeaderSigner:
+    """Signs request attempts for one client id, key, host and `ext`.
+
+    Made once per client: the HMAC key schedule is computed here and copied
+    for each request, and the parts of the normalized string and header
+    that never change are joined once.
+    """
+
+    __slots__ = ("_ext_part", "_host_port_line", "_id_part", "_keyed", "_trailer")
+
+    def __init__(self, client_id: str, key: bytes, host: str, port: int, ext: str) -> None:
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._host_port_line = f"\n{host}\n{port}\n"
+        self._trailer = f"\n{ext}\n"
+        self._id_part = f'Hawk id="{client_id}", ts="'
+        self._ext_part = f'", ext="{ext}' if ext else ""
+
+    def header(
+        self,
+        method: str,
+        resource: str,
+        content_hash: str,
+        *,
+        ts: int | None = None,
+        nonce: str | None = None,
+    ) -> str:
+        """The `Authorization` value; a fresh `ts` and `nonce` unless given."""
+        if ts is None:
+            ts = int(time.time())
+        if nonce is None:
+            nonce = _nonce()
+        normalized = (
+            f"hawk.1.header\n{ts}\n{nonce}\n{method}\n{resource}"
+            f"{self._host_port_line}{content_hash}{self._trailer}"
+        )
+        keyed = self._keyed.copy()
+        keyed.update(normalized.encode())
+        mac = binascii.b2a_base64(keyed.digest(), newline=False).decode("ascii")
+        return (
+            f'{self._id_part}{ts}", nonce="{nonce}", hash="{content_hash}'
+            f'{self._ext_part}", mac="{mac}"'
+        )
 
 
 def header(
@@ -77,18 +132,10 @@ def header(
 
     `resource` is the path and query exactly as sent; `host` lower case.
     A fresh `ts` and `nonce` are taken unless given (tests pin them).
+    Clients sign through a `HeaderSigner` made once instead.
     """
-    if ts is None:
-        ts = int(time.time())
-    if nonce is None:
-        nonce = base64.urlsafe_b64encode(os.urandom(6)).decode("ascii")
-    normalized = (
-        f"hawk.1.header\n{ts}\n{nonce}\n{method}\n{resource}\n{host}\n{port}\n"
-        f"{content_hash}\n{ext}\n"
-    )
-    mac = _mac(key, normalized)
-    ext_part = f', ext="{ext}"' if ext else ""
-    return f'Hawk id="{client_id}", ts="{ts}", nonce="{nonce}", hash="{content_hash}"{ext_part}, mac="{mac}"'
+    signer = HeaderSigner(client_id, key, host, port, ext)
+    return signer.header(method, resource, content_hash, ts=ts, nonce=nonce)
 
 
 def bewit(

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import httpx
 import pydantic
@@ -153,20 +153,17 @@ def prepare(
 
 def request_headers(config: ClientConfig, request: PreparedRequest) -> dict[str, str]:
     """Headers of one attempt; a fresh Hawk signature (ts, nonce) every time."""
-    headers: dict[str, str] = {}
-    if request.body is not None:
-        headers["Content-Type"] = _JSON
-    credentials = config.credentials
-    if credentials is not None:
-        headers["Authorization"] = _hawk.header(
-            credentials.client_id,
-            credentials.access_token.encode(),
-            request.method,
-            request.resource,
-            config.host,
-            config.port,
-            request.content_hash,
-            config.hawk_ext,
+    signer = config.signer
+    if request.body is None:
+        if signer is None:
+            return {}
+        return {
+            "Authorization": signer.header(request.method, request.resource, request.content_hash)
+        }
+    headers = {"Content-Type": _JSON}
+    if signer is not None:
+        headers["Authorization"] = signer.header(
+            request.method, request.resource, request.content_hash
         )
     return headers
 
@@ -408,59 +405,71 @@ class _AiohttpSender:
     Measured on loopback with 50 requests in flight: httpx.AsyncClient ~400
     req/s, httpx + httpx-aiohttp transport ~3.7k, the official aiohttp-based
     client ~4.2k, aiohttp alone ~10.5k. The session is made on first use,
-    inside the running event loop.
+    inside the running event loop; aiohttp and yarl are imported then too
+    (and kept here, so a request does no import statement).
     """
 
     def __init__(self, timeout: float, session: aiohttp.ClientSession | None) -> None:
         self._timeout = timeout
         self._session = session
         self._owns_session = session is None
-        self._default_timeout: Any = None  # aiohttp.ClientTimeout, made with the session
+        self._ready = False
+        # Filled by `_load` with the first request.
+        self._default_timeout: Any = None
+        self._url: Callable[..., Any] = str
+        self._client_timeout: Callable[..., Any] = float
+        self._client_error: type[Exception] = Exception
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _load(self) -> aiohttp.ClientSession:
         import aiohttp  # noqa: PLC0415  # loaded with the first async request
+        from yarl import URL  # noqa: PLC0415
 
+        self._url = URL
+        self._client_timeout = aiohttp.ClientTimeout
+        self._client_error = aiohttp.ClientError
+        self._default_timeout = aiohttp.ClientTimeout(total=self._timeout)
         if self._session is None:
             self._session = aiohttp.ClientSession(headers={"User-Agent": _USER_AGENT})
-        if self._default_timeout is None:
-            self._default_timeout = aiohttp.ClientTimeout(total=self._timeout)
+        self._ready = True
         return self._session
 
     async def send(
         self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
     ) -> Answer:
-        import aiohttp  # noqa: PLC0415  # cached module lookup after the first call
-        from yarl import URL  # noqa: PLC0415
-
-        session = self._get_session()
+        session = self._session if self._ready else self._load()
+        assert session is not None
         try:
-            async with session.request(
+            # Awaiting the request directly rather than `async with`: the
+            # body is read (which releases the connection) before returning.
+            answer = await session.request(
                 request.method,
                 # encoded=True: send the path exactly as signed (yarl would
                 # otherwise unquote %21 and friends).
-                URL(request.url, encoded=True),
+                self._url(request.url, encoded=True),
                 data=request.body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout)
-                if timeout is not None
-                else self._default_timeout,
-            ) as answer:
+                timeout=self._default_timeout
+                if timeout is None
+                else self._client_timeout(total=timeout),
+            )
+            try:
                 content = await answer.read()
-                return AiohttpAnswer(
-                    answer.status, answer.headers, answer.raw_headers, content, request
-                )
+            finally:
+                answer.release()
         except asyncio.TimeoutError as exc:
             raise TransportTimeoutError(f"{request.method} {request.url} timed out") from exc
-        except aiohttp.ClientError as exc:
+        except self._client_error as exc:
             raise TransportConnectionError(
                 f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
             ) from exc
+        return AiohttpAnswer(answer.status, answer.headers, answer.raw_headers, content, request)
 
     async def aclose(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
+            self._ready = False
 
 
 class _HttpxAsyncSender:
@@ -525,6 +534,7 @@ class AsyncEngine:
     async def aclose(self) -> None:
         await self._sender.aclose()
 
+    @overload
     async def call(
         self,
         endpoint: Endpoint,
@@ -533,42 +543,57 @@ class AsyncEngine:
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
         output_model: type[M],
-    ) -> M:
-        response = await self.request(endpoint, args, query, payload, input_model)
-        return parse_output(response, output_model)
+    ) -> M: ...
 
-    async def request(
+    @overload
+    async def call(
         self,
         endpoint: Endpoint,
         args: Sequence[str | int],
         query: Mapping[str, Any] | None,
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
-    ) -> Answer:
-        """Send the call (retrying as documented in `_retry`); the checked response."""
+        output_model: None,
+    ) -> None: ...
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M] | None,
+    ) -> M | None:
+        """Send the call (retrying as documented in `_retry`), parse into `output_model`.
+
+        With `output_model=None` the answer is checked but not parsed.
+        Everything happens in this one coroutine: every coroutine layer
+        costs on each suspension of a request, and an async call is mostly
+        client-side CPU when many are in flight.
+        """
         config = self._config
         request = prepare(config, endpoint, args, query, payload, input_model)
         retry = self._retry_state() if config.deadline is not None else None
-        sender = self._sender
+        send = self._sender.send
         while True:
             headers = request_headers(config, request)
-            timeout = _attempt_timeout(config, retry)
+            timeout = None if retry is None else _attempt_timeout(config, retry)
             try:
-                response = await sender.send(request, headers, timeout)
+                response = await send(request, headers, timeout)
             except (TransportConnectionError, TransportTimeoutError) as failure:
                 error: Exception = failure
                 reason = str(failure)
             else:
-                if not _retryable_status(response.status_code):
-                    return check_response(request, response)
+                status = response.status_code
+                if status < 400:
+                    return None if output_model is None else parse_output(response, output_model)
                 error = api_error_from_response(
-                    response.status_code,
-                    response.content,
-                    response.headers,
-                    request.method,
-                    request.url,
+                    status, response.content, response.headers, request.method, request.url
                 )
-                reason = f"HTTP {response.status_code}"
+                if not _retryable_status(status):
+                    raise error
+                reason = f"HTTP {status}"
             retry = retry if retry is not None else self._retry_state()
             delay = retry.next_delay(request.method, request.url, reason)
             if delay is None:

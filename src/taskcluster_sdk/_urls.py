@@ -37,10 +37,20 @@ def build_path(endpoint: Endpoint, args: Sequence[str | int]) -> str:
         return parts[0]
     pieces = [parts[0]]
     for name, value, after in zip(endpoint.args, args, parts[1:], strict=True):
-        text = _path_value(endpoint, name, value)
-        pieces.append(quote(text, safe=""))
+        pieces.append(_encode_segment(_path_value(endpoint, name, value)))
         pieces.append(after)
     return "".join(pieces)
+
+
+# What `quote(..., safe="")` leaves alone. Task IDs and most other path
+# values consist of these only; the check is much cheaper than `quote`.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+
+
+def _encode_segment(text: str) -> str:
+    if not text.rstrip(_UNRESERVED):
+        return text
+    return quote(text, safe="")
 
 
 def _path_value(endpoint: Endpoint, name: str, value: object) -> str:
