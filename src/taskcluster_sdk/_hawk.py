@@ -71,6 +71,11 @@ def _nonce() -> str:
     return binascii.b2a_base64(os.urandom(6), newline=False).translate(_URLSAFE).decode("ascii")
 
 
+_SHA256_BLOCK = 64
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
 class HeaderSigner:
     """Signs request attempts for one client id, key, host and `ext`.
 
@@ -79,10 +84,16 @@ class HeaderSigner:
     that never change are joined once.
     """
 
-    __slots__ = ("_ext_part", "_host_port_line", "_id_part", "_keyed", "_trailer")
+    __slots__ = ("_ext_part", "_host_port_line", "_id_part", "_inner", "_outer", "_trailer")
 
     def __init__(self, client_id: str, key: bytes, host: str, port: int, ext: str) -> None:
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        # HMAC-SHA256 (RFC 2104) from two pre-keyed sha256 states: copying
+        # those costs about half of `hmac.HMAC.copy()`, whose wrapper is Python.
+        if len(key) > _SHA256_BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
         self._host_port_line = f"\n{host}\n{port}\n"
         self._trailer = f"\n{ext}\n"
         self._id_part = f'Hawk id="{client_id}", ts="'
@@ -106,9 +117,11 @@ class HeaderSigner:
             f"hawk.1.header\n{ts}\n{nonce}\n{method}\n{resource}"
             f"{self._host_port_line}{content_hash}{self._trailer}"
         )
-        keyed = self._keyed.copy()
-        keyed.update(normalized.encode())
-        mac = binascii.b2a_base64(keyed.digest(), newline=False).decode("ascii")
+        inner = self._inner.copy()
+        inner.update(normalized.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        mac = binascii.b2a_base64(outer.digest(), newline=False).decode("ascii")
         return (
             f'{self._id_part}{ts}", nonce="{nonce}", hash="{content_hash}'
             f'{self._ext_part}", mac="{mac}"'

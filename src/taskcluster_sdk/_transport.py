@@ -136,7 +136,9 @@ def prepare(
     input_model: type[pydantic.BaseModel] | None,
 ) -> PreparedRequest:
     """Build URL and body (validating the payload before anything is sent)."""
-    path_and_query = build_path(endpoint, args) + encode_query(query)
+    path_and_query = build_path(endpoint, args)
+    if query:
+        path_and_query += encode_query(query)
     if payload is None:
         body, content_hash = None, _hawk.EMPTY_PAYLOAD_HASH
     else:
@@ -185,7 +187,8 @@ def parse_output(response: Answer, output_model: type[M]) -> M:
     if response.status_code == 204:
         return None  # type: ignore[return-value]  # documented: 204 gives None
     try:
-        result = output_model.model_validate_json(response.content)
+        # The validator itself: `model_validate_json` only forwards to it.
+        result = output_model.__pydantic_validator__.validate_json(response.content)
     except pydantic.ValidationError as exc:
         errors = exc.errors()
         problems = "; ".join(

@@ -33,24 +33,20 @@ def build_path(endpoint: Endpoint, args: Sequence[str | int]) -> str:
             f"{endpoint.name} takes {len(parts) - 1} path argument(s) "
             f"({', '.join(endpoint.args) or 'none'}), got {len(args)}"
         )
-    if not args:
-        return parts[0]
-    pieces = [parts[0]]
-    for name, value, after in zip(endpoint.args, args, parts[1:], strict=True):
-        pieces.append(_encode_segment(_path_value(endpoint, name, value)))
-        pieces.append(after)
-    return "".join(pieces)
+    path = parts[0]
+    for index, value in enumerate(args):
+        # Most path values (task IDs, names) need no escaping: a `str.rstrip`
+        # over the unreserved characters says so far cheaper than `quote`.
+        if type(value) is str and value and not value.rstrip(_UNRESERVED):
+            text = value
+        else:
+            text = quote(_path_value(endpoint, endpoint.args[index], value), safe="")
+        path += text + parts[index + 1]
+    return path
 
 
-# What `quote(..., safe="")` leaves alone. Task IDs and most other path
-# values consist of these only; the check is much cheaper than `quote`.
+# What `quote(..., safe="")` leaves alone.
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
-
-
-def _encode_segment(text: str) -> str:
-    if not text.rstrip(_UNRESERVED):
-        return text
-    return quote(text, safe="")
 
 
 def _path_value(endpoint: Endpoint, name: str, value: object) -> str:
