@@ -62,15 +62,6 @@ def _mac(key: bytes, normalized: str) -> str:
     return binascii.b2a_base64(digest, newline=False).decode("ascii")
 
 
-# base64's URL-safe alphabet, applied to standard base64 output.
-_URLSAFE = bytes.maketrans(b"+/", b"-_")
-
-
-def _nonce() -> str:
-    """8 random URL-safe characters (6 bytes: base64 without padding)."""
-    return binascii.b2a_base64(os.urandom(6), newline=False).translate(_URLSAFE).decode("ascii")
-
-
 _SHA256_BLOCK = 64
 _IPAD = bytes(byte ^ 0x36 for byte in range(256))
 _OPAD = bytes(byte ^ 0x5C for byte in range(256))
@@ -112,7 +103,8 @@ class HeaderSigner:
         if ts is None:
             ts = int(time.time())
         if nonce is None:
-            nonce = _nonce()
+            # Any string the peer has not seen with this ts; 48 random bits.
+            nonce = os.urandom(6).hex()
         normalized = (
             f"hawk.1.header\n{ts}\n{nonce}\n{method}\n{resource}"
             f"{self._host_port_line}{content_hash}{self._trailer}"
