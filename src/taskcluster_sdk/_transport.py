@@ -442,8 +442,9 @@ class _AiohttpSender:
         session = self._session if self._ready else self._load()
         assert session is not None
         try:
-            # Awaiting the request directly rather than `async with`: the
-            # body is read (which releases the connection) before returning.
+            # Awaiting the request directly rather than `async with`:
+            # `read()` returns once the connection is released (and closes
+            # the response if it fails), so there is nothing left to exit.
             answer = await session.request(
                 request.method,
                 # encoded=True: send the path exactly as signed (yarl would
@@ -456,10 +457,7 @@ class _AiohttpSender:
                 if timeout is None
                 else self._client_timeout(total=timeout),
             )
-            try:
-                content = await answer.read()
-            finally:
-                answer.release()
+            content = await answer.read()
         except asyncio.TimeoutError as exc:
             raise TransportTimeoutError(f"{request.method} {request.url} timed out") from exc
         except self._client_error as exc:
