@@ -75,9 +75,18 @@ class HeaderSigner:
     that never change are joined once.
     """
 
-    __slots__ = ("_ext_part", "_host_port_line", "_id_part", "_inner", "_outer", "_trailer")
+    __slots__ = (
+        "_args",
+        "_ext_part",
+        "_host_port_line",
+        "_id_part",
+        "_inner",
+        "_outer",
+        "_trailer",
+    )
 
     def __init__(self, client_id: str, key: bytes, host: str, port: int, ext: str) -> None:
+        self._args = (client_id, key, host, port, ext)
         # HMAC-SHA256 (RFC 2104) from two pre-keyed sha256 states: copying
         # those costs about half of `hmac.HMAC.copy()`, whose wrapper is Python.
         if len(key) > _SHA256_BLOCK:
@@ -89,6 +98,14 @@ class HeaderSigner:
         self._trailer = f"\n{ext}\n"
         self._id_part = f'Hawk id="{client_id}", ts="'
         self._ext_part = f'", ext="{ext}' if ext else ""
+
+    def __reduce__(self) -> tuple[type[HeaderSigner], tuple[str, bytes, str, int, str]]:
+        # hashlib states do not pickle or deep-copy; a `ClientConfig` holding
+        # this signer still should, so rebuild from the arguments.
+        return (HeaderSigner, self._args)
+
+    def __repr__(self) -> str:
+        return f"HeaderSigner(client_id={self._args[0]!r})"
 
     def header(
         self,
