@@ -86,3 +86,60 @@ def test_hawk_auth_is_accepted_by_mohawk() -> None:
 def test_hawk_auth_needs_credentials() -> None:
     with pytest.raises(ValueError, match="needs credentials"):
         HawkAuth(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key_length", [1, 32, 63, 64, 65, 100, 200])
+def test_header_signer_matches_hmac_for_any_key_length(key_length: int) -> None:
+    # The signer builds HMAC-SHA256 from pre-keyed states; keys longer than
+    # the block size are hashed first (RFC 2104), as hmac.new does.
+    key = bytes(range(256))[:key_length]
+    signer = _hawk.HeaderSigner("tester", key, "tc.example.com", 443, "e30=")
+    value = signer.header("GET", "/api/queue/v1/task/x", "abc=", ts=1600000000, nonce="n1")
+    expected = _hawk.header(
+        "tester",
+        key,
+        "GET",
+        "/api/queue/v1/task/x",
+        "tc.example.com",
+        443,
+        "abc=",
+        "e30=",
+        ts=1600000000,
+        nonce="n1",
+    )
+    assert value == expected
+
+
+def test_header_signer_reproduces_the_known_vector() -> None:
+    signer = _hawk.HeaderSigner("tester", b"no-secret", "tc.example.com", 443, "e30=")
+    value = signer.header(
+        "GET",
+        "/api/auth/v1/test-authenticate-get/",
+        "B0weSUXsMcb5UhL41FZbrUJCAotzSI3HawE1NPLRUz8=",
+        ts=1600000000,
+        nonce="abcdef",
+    )
+    assert 'mac="TX5M5uDRAhPSt98PhYzalu153/F9e6wPiFOUCnKTJiA="' in value
+
+
+def test_client_config_with_signer_pickles_and_copies() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    from taskcluster_sdk import Queue
+
+    config = Queue(
+        root_url="https://tc.example.com", credentials=Credentials("tester", "no-secret")
+    ).config
+    for clone in (
+        pickle.loads(pickle.dumps(config)),
+        copy.deepcopy(config),
+        dataclasses.replace(config),
+    ):
+        assert clone == config
+        assert clone.signer is not None and config.signer is not None
+        args = ("GET", "/api/queue/v1/task/x", "abc=")
+        assert clone.signer.header(*args, ts=1, nonce="n") == config.signer.header(
+            *args, ts=1, nonce="n"
+        )
