@@ -279,7 +279,7 @@ def _pages_view(method: Method, output_class: str, index: ModelIndexLike) -> Pag
     if "continuationToken" not in method.query or method.output is None:
         return None
     arrays = index.array_items(method.output)
-    forwarded = [p for p in method.args]
+    forwarded = list(method.args)
     if method.input:
         forwarded.append("payload")
     forwarded += [f"{name}={name}" for name in method.query if name != "continuationToken"]
