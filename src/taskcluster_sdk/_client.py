@@ -203,7 +203,7 @@ class SyncClient(_ClientBase):
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
     ) -> None:
-        self._engine.request(endpoint, args, query, payload, input_model)
+        self._engine.call(endpoint, args, query, payload, input_model, None)
 
     def close(self) -> None:
         """Release pooled connections (an injected `http_client` stays open)."""

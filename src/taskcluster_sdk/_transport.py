@@ -57,7 +57,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
-AnswerT = TypeVar("AnswerT", bound="Answer")
 
 _JSON = "application/json"
 
@@ -170,15 +169,6 @@ def request_headers(config: ClientConfig, request: PreparedRequest) -> dict[str,
     return headers
 
 
-def check_response(request: PreparedRequest, response: AnswerT) -> AnswerT:
-    """Return a success (2xx, or 3xx such as getArtifact's 303); raise `APIError` otherwise."""
-    if response.status_code < 400:
-        return response
-    raise api_error_from_response(
-        response.status_code, response.content, response.headers, request.method, request.url
-    )
-
-
 def parse_output(response: Answer, output_model: type[M]) -> M:
     """Parse the body into `output_model` (leniently) and attach the response.
 
@@ -230,6 +220,7 @@ class SyncEngine:
         if self._owns_client:
             self._http.close()
 
+    @overload
     def call(
         self,
         endpoint: Endpoint,
@@ -238,40 +229,53 @@ class SyncEngine:
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
         output_model: type[M],
-    ) -> M:
-        return parse_output(self.request(endpoint, args, query, payload, input_model), output_model)
+    ) -> M: ...
 
-    def request(
+    @overload
+    def call(
         self,
         endpoint: Endpoint,
         args: Sequence[str | int],
         query: Mapping[str, Any] | None,
         payload: Any,
         input_model: type[pydantic.BaseModel] | None,
-    ) -> httpx.Response:
-        """Send the call (retrying as documented in `_retry`); the checked response."""
+        output_model: None,
+    ) -> None: ...
+
+    def call(
+        self,
+        endpoint: Endpoint,
+        args: Sequence[str | int],
+        query: Mapping[str, Any] | None,
+        payload: Any,
+        input_model: type[pydantic.BaseModel] | None,
+        output_model: type[M] | None,
+    ) -> M | None:
+        """Send the call (retrying as documented in `_retry`), parse into `output_model`.
+
+        The same loop as `AsyncEngine.call`; only sending and sleeping differ.
+        """
         config = self._config
         request = prepare(config, endpoint, args, query, payload, input_model)
         retry = self._retry_state() if config.deadline is not None else None
         while True:
             headers = request_headers(config, request)
-            timeout = _attempt_timeout(config, retry)
+            timeout = None if retry is None else _attempt_timeout(config, retry)
             try:
                 response = self._send(request, headers, timeout)
             except (TransportConnectionError, TransportTimeoutError) as failure:
                 error: Exception = failure
                 reason = str(failure)
             else:
-                if not _retryable_status(response.status_code):
-                    return check_response(request, response)
+                status = response.status_code
+                if status < 400:
+                    return None if output_model is None else parse_output(response, output_model)
                 error = api_error_from_response(
-                    response.status_code,
-                    response.content,
-                    response.headers,
-                    request.method,
-                    request.url,
+                    status, response.content, response.headers, request.method, request.url
                 )
-                reason = f"HTTP {response.status_code}"
+                if not _retryable_status(status):
+                    raise error
+                reason = f"HTTP {status}"
             retry = retry if retry is not None else self._retry_state()
             delay = retry.next_delay(request.method, request.url, reason)
             if delay is None:
@@ -332,10 +336,8 @@ def _timeout_extension(timeout: float) -> dict[str, Any]:
     return {"timeout": httpx.Timeout(timeout).as_dict()}
 
 
-def _attempt_timeout(config: ClientConfig, retry: RetryState | None) -> float | None:
+def _attempt_timeout(config: ClientConfig, retry: RetryState) -> float | None:
     """Per-attempt timeout, shortened so the last attempt ends by the deadline."""
-    if retry is None:
-        return None
     remaining = retry.remaining()
     if remaining is None or remaining >= config.timeout:
         return None
