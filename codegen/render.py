@@ -127,6 +127,7 @@ class PagesView:
 
 @dataclass(frozen=True)
 class ServiceView:
+    title: str
     class_name: str
     module: str
     name: str
@@ -214,6 +215,7 @@ class ExchangeView:
 
 @dataclass(frozen=True)
 class EventsView:
+    title: str
     class_name: str
     module: str
     exchange_prefix: str
@@ -316,6 +318,7 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
             )
         )
     return ServiceView(
+        title=service.title,
         class_name=service.class_name,
         module=service.module,
         name=service.name,
@@ -359,6 +362,7 @@ def events_view(service: ExchangeService, index: ModelIndexLike, models_package:
             )
         )
     return EventsView(
+        title=service.title,
         class_name=service.class_name,
         module=service.module,
         exchange_prefix=service.exchange_prefix,

@@ -2,15 +2,7 @@
 # Regenerate with: nox -s generate
 # The pagers below call deprecated methods on purpose (they are deprecated too).
 # pyright: reportDeprecated=false
-"""Auth Service
-
-Authentication related API end-points for Taskcluster and related
-services. These API end-points are of interest if you wish to:
-  * Authorize a request signed with Taskcluster credentials,
-  * Manage clients and roles,
-  * Inspect or audit clients and roles,
-  * Gain access to various services guarded by this API.
-"""
+"""Auth Service: `Auth` and `AsyncAuth` (the reference description is on the classes)."""
 
 from __future__ import annotations
 
