@@ -14,11 +14,9 @@ httpx to send at all (see `AsyncEngine`).
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import httpx
@@ -33,17 +31,15 @@ from ._errors import (
 )
 from ._errors import (
     InvalidResponseError,
-    PayloadValidationError,
     api_error_from_response,
     excerpt,
 )
 from ._errors import (
     TimeoutError as TransportTimeoutError,
 )
-from ._model import strict_validation
+from ._payload import encode_payload
 from ._retry import RetryState
 from ._urls import build_path, encode_query
-from ._utils import stringify_date
 
 if TYPE_CHECKING:
     import aiohttp
@@ -89,43 +85,6 @@ class PreparedRequest:
         self.content_hash = content_hash
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return stringify_date(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", exclude_unset=True)
-    raise TypeError(f"payload value of type {type(value).__name__} is not JSON serialisable")
-
-
-def _payload_body(
-    endpoint: Endpoint, payload: Any, input_model: type[pydantic.BaseModel] | None
-) -> bytes:
-    if input_model is None:
-        return json.dumps(payload, separators=(",", ":"), default=_json_default).encode()
-    if isinstance(payload, input_model):
-        model = payload
-    elif isinstance(payload, Mapping):
-        try:
-            with strict_validation():
-                model = input_model.model_validate(payload)
-        except pydantic.ValidationError as exc:
-            problems = [
-                (".".join(str(part) for part in error["loc"]), error["msg"])
-                for error in exc.errors()
-            ]
-            # `from None`: pydantic's error repeats the input values, and
-            # payloads can hold secrets (secrets.set, auth.createClient).
-            raise PayloadValidationError(input_model.__name__, problems) from None
-    else:
-        raise TypeError(
-            f"{endpoint.name} payload must be {input_model.__name__} or a mapping, "
-            f"not {type(payload).__name__}"
-        )
-    return model.model_dump_json(exclude_unset=True, by_alias=True).encode()
-
-
 def prepare(
     config: ClientConfig,
     endpoint: Endpoint,
@@ -141,7 +100,7 @@ def prepare(
     if payload is None:
         body, content_hash = None, _hawk.EMPTY_PAYLOAD_HASH
     else:
-        body = _payload_body(endpoint, payload, input_model)
+        body = encode_payload(endpoint, payload, input_model)
         content_hash = _hawk.payload_hash(_JSON, body) if config.credentials is not None else ""
     return PreparedRequest(
         endpoint.method,
