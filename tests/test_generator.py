@@ -97,3 +97,32 @@ def test_bad_input_touches_nothing(tmp_path: Path) -> None:
     assert _tree(output) == before
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_generator_does_not_import_the_package() -> None:
+    """`codegen` must work where `taskcluster_sdk` is not importable (a fresh clone, a broken `__init__`)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name == 'taskcluster_sdk' or name.startswith('taskcluster_sdk.'):\n"
+        "        raise ImportError('codegen imported ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        "import codegen.pipeline, codegen.importer, codegen.__main__\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_error_exports_match_the_runtime() -> None:
+    """The generator's own list of error classes is the runtime's `errors.__all__`."""
+    from codegen.pipeline import ERROR_CLASSES
+    from taskcluster_sdk import errors
+
+    assert sorted(ERROR_CLASSES) == sorted(errors.__all__)
