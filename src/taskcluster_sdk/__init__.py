@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import APIError as APIError
     from taskcluster_sdk._errors import AuthenticationError as AuthenticationError
     from taskcluster_sdk._errors import BadRequestError as BadRequestError
+    from taskcluster_sdk._errors import ClientClosedError as ClientClosedError
     from taskcluster_sdk._errors import ConflictError as ConflictError
     from taskcluster_sdk._errors import ConnectionError as ConnectionError
+    from taskcluster_sdk._errors import EventLoopError as EventLoopError
     from taskcluster_sdk._errors import InsufficientScopesError as InsufficientScopesError
     from taskcluster_sdk._errors import InvalidResponseError as InvalidResponseError
     from taskcluster_sdk._errors import NotFoundError as NotFoundError
@@ -89,9 +91,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Binding",
+    "ClientClosedError",
     "ConflictError",
     "ConnectionError",
     "Credentials",
+    "EventLoopError",
     "Github",
     "GithubEvents",
     "HawkAuth",
@@ -208,10 +212,14 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import AuthenticationError as value
         case "BadRequestError":
             from taskcluster_sdk._errors import BadRequestError as value
+        case "ClientClosedError":
+            from taskcluster_sdk._errors import ClientClosedError as value
         case "ConflictError":
             from taskcluster_sdk._errors import ConflictError as value
         case "ConnectionError":
             from taskcluster_sdk._errors import ConnectionError as value
+        case "EventLoopError":
+            from taskcluster_sdk._errors import EventLoopError as value
         case "InsufficientScopesError":
             from taskcluster_sdk._errors import InsufficientScopesError as value
         case "InvalidResponseError":
