@@ -45,6 +45,7 @@ REPLACEMENTS = {
     # httpx and contextlib
     "AsyncClient": "Client",
     "aclose": "close",
+    "aread": "read",
     "aiter_bytes": "iter_bytes",
     "AsyncExitStack": "ExitStack",
     "enter_async_context": "enter_context",

@@ -139,8 +139,8 @@ class SyncClient(_ClientBase["SyncHttpClient"]):
     with taskcluster-proxy (then requests go to the proxy unsigned). A 2014
     client defaults to its reference's `baseUrl`. Explicit keywords win.
 
-    `timeout` is per attempt (seconds); `deadline` bounds a whole call with
-    its retries; `max_retries` retries follow 5xx and transport failures
+    `timeout` bounds each attempt, its whole answer included (seconds);
+    `deadline` bounds a whole call with its retries; `max_retries` retries follow 5xx and transport failures
     (never 4xx). `http_client` is an `httpx.Client` you own (proxies, mTLS,
     transports): it is used as is and never closed by this client.
 
@@ -148,9 +148,12 @@ class SyncClient(_ClientBase["SyncHttpClient"]):
     values are kept) into the method's model; methods without output, and
     204 answers, return `None`. Redirects are not followed: artifact
     methods answer 303 with a JSON body naming the storage URL, which is
-    returned like a 200. `taskcluster_sdk.http_response(result)` gives the
+    returned like a 200 (a 303 whose body is empty, HTML or text gives
+    `url` and `storageType` from its `Location` and
+    `x-taskcluster-artifact-storage-type` headers). `taskcluster_sdk.http_response(result)` gives the
     `httpx.Response` (status, headers such as `Location`) behind a result.
-    Errors raise the classes in `taskcluster_sdk.errors`.
+    Errors raise the classes in `taskcluster_sdk.errors`; after `close()`,
+    calls raise `ClientClosedError`.
     """
 
     def _connect(self, config: ClientConfig, http_client: SyncHttpClient | None) -> None:
@@ -178,8 +181,10 @@ class AsyncClient(_ClientBase["AsyncHttpClient"]):
     Configuration as for `SyncClient`. By default requests go through an
     aiohttp session made on first use (it stays fast with many requests in
     flight); `http_client` may instead be an `httpx.AsyncClient` or an
-    `aiohttp.ClientSession` you own, never closed by this client. Use one
-    client per event loop.
+    `aiohttp.ClientSession` you own, never closed by this client. A client
+    belongs to the event loop of its first call: use one client per loop
+    (`EventLoopError` otherwise); after `aclose()` calls raise
+    `ClientClosedError`.
     """
 
     def _connect(self, config: ClientConfig, http_client: AsyncHttpClient | None) -> None:

@@ -23,6 +23,8 @@ class AsyncIO:
     """Waiting on asyncio."""
 
     sleep = staticmethod(asyncio.sleep)
+    current_loop = staticmethod(asyncio.get_running_loop)
+    """The loop running the caller (an async client belongs to the first one it ran in)."""
 
     @staticmethod
     async def run_blocking(in_thread: bool, function: Callable[[], T]) -> T:
@@ -36,6 +38,11 @@ class SyncIO:
     """Waiting by blocking the calling thread."""
 
     sleep = staticmethod(time.sleep)
+
+    @staticmethod
+    def current_loop() -> None:
+        """Sync clients belong to no event loop."""
+        return None
 
     @staticmethod
     def run_blocking(in_thread: bool, function: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._errors import ClientClosedError
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
 from .httpx_async import USER_AGENT
@@ -80,6 +81,12 @@ class _DetachedResponse(httpx.Response):
         self._request = value
 
 
+# aiohttp gives a body-less POST/PUT `Content-Type: application/octet-stream`;
+# Taskcluster hashes the payload with the Content-Type it receives, so the
+# empty-body hash we signed (empty type) would no longer match: 401.
+_NO_BODY_SKIPPED = ("Content-Type",)
+
+
 class AiohttpSender:
     """Default async transport: aiohttp, whose pool keeps up under concurrency.
 
@@ -130,6 +137,7 @@ class AiohttpSender:
                 self._url(request.url, encoded=True),
                 data=request.body,
                 headers=headers,
+                skip_auto_headers=_NO_BODY_SKIPPED if request.body is None else None,
                 allow_redirects=False,
                 timeout=self._default_timeout
                 if timeout is None
@@ -142,6 +150,13 @@ class AiohttpSender:
             raise TransportConnectionError(
                 f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
             ) from exc
+        except RuntimeError as exc:
+            if session.closed:
+                raise ClientClosedError(
+                    "the aiohttp.ClientSession given to this client was closed; "
+                    "keep it open while the client is used"
+                ) from exc
+            raise
         return AiohttpAnswer(answer.status, answer.headers, answer.raw_headers, content, request)
 
     async def aclose(self) -> None:

@@ -17,9 +17,15 @@ import pydantic
 from .._concurrency import AsyncIO
 from .._config import ClientConfig
 from .._endpoint import Endpoint
+from .._errors import (
+    ClientClosedError,
+    EventLoopError,
+    TaskclusterError,
+    api_error_from_response,
+    gave_up,
+)
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
-from .._errors import api_error_from_response
 from .._retry import RetryState
 from .request import attempt_timeout, prepare, request_headers
 from .response import parse_output
@@ -40,12 +46,16 @@ class AsyncEngine:
     def __init__(self, config: ClientConfig, http_client: AsyncHttpClient | None) -> None:
         self._config = config
         self._sender = async_sender(config, http_client)
+        self._closed = False
+        # The event loop of the first call (None for sync engines).
+        self._loop: object = None
         # Injectable for tests (fake clock, sleep and jitter).
         self._sleep: Callable[[float], Any] = AsyncIO.sleep
         self._clock: Callable[[], float] = monotonic
         self._rand: Callable[[], float] = random.random
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._sender.aclose()
 
     @overload
@@ -86,8 +96,14 @@ class AsyncEngine:
         costs on each suspension of a request, and an async call is mostly
         client-side CPU when many are in flight.
         """
+        if self._closed:
+            raise ClientClosedError("this client was closed; make a new one for more calls")
+        loop = AsyncIO.current_loop()
+        if loop is not self._loop:
+            self._bind_loop(loop)
         config = self._config
         request = prepare(config, endpoint, args, query, payload, input_spec)
+        started = self._clock()
         retry = self._retry_state() if config.deadline is not None else None
         send = self._sender.send
         while True:
@@ -96,7 +112,7 @@ class AsyncEngine:
             try:
                 response = await send(request, headers, timeout)
             except (TransportConnectionError, TransportTimeoutError) as failure:
-                error: Exception = failure
+                error: TaskclusterError = failure
                 reason = str(failure)
             else:
                 status = response.status_code
@@ -111,7 +127,7 @@ class AsyncEngine:
             retry = retry if retry is not None else self._retry_state()
             delay = retry.next_delay(request.method, request.url, reason)
             if delay is None:
-                raise error
+                raise gave_up(error, retry.retries + 1, self._clock() - started)
             await self._sleep(delay)
 
     async def call_no_output(
@@ -124,6 +140,14 @@ class AsyncEngine:
     ) -> None:
         """`call` for methods without output: the answer is checked, not parsed."""
         await self.call(endpoint, args, query, payload, input_spec, None)
+
+    def _bind_loop(self, loop: object) -> None:
+        if self._loop is not None:
+            raise EventLoopError(
+                "this client was first used in another event loop, which its connections "
+                "belong to; make one client per event loop"
+            )
+        self._loop = loop
 
     def _retry_state(self) -> RetryState:
         return RetryState(self._config.max_retries, self._config.deadline, self._clock, self._rand)

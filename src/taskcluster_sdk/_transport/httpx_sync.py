@@ -10,12 +10,15 @@ own an `httpx.Client` by default.
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any
 
 import httpx
 
+from .._errors import ClientClosedError
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
+from .bounded import BoundedStream
 from .request import PreparedRequest
 
 __all__ = ["DEFAULT_HEADERS", "USER_AGENT", "SyncHttpxSender"]
@@ -45,7 +48,9 @@ class SyncHttpxSender:
         self._client = (
             client if client is not None else httpx.Client(timeout=timeout, follow_redirects=False)
         )
-        # `timeout` applies per attempt, to injected clients too.
+        # `timeout` bounds each attempt, of injected clients too: each network
+        # operation, and the whole attempt (see `bounded`).
+        self._seconds = timeout
         self._timeout = httpx.Timeout(timeout)
         self._timeout_extension = _timeout_extension(timeout)
 
@@ -53,6 +58,7 @@ class SyncHttpxSender:
         self, request: PreparedRequest, headers: dict[str, str], timeout: float | None
     ) -> httpx.Response:
         client = self._client
+        end = monotonic() + (self._seconds if timeout is None else timeout)
         try:
             if self._owns_client:
                 headers.update(DEFAULT_HEADERS)
@@ -74,7 +80,14 @@ class SyncHttpxSender:
                     headers=headers,
                     timeout=timeout if timeout is not None else self._timeout,
                 )
-            return client.send(built, follow_redirects=False)
+            response = client.send(built, stream=True, follow_redirects=False)
+            try:
+                response.stream = BoundedStream(response.stream, end, monotonic)
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+            return response
         except httpx.TimeoutException as exc:
             raise TransportTimeoutError(
                 f"{request.method} {request.url} timed out ({type(exc).__name__})"
@@ -83,6 +96,13 @@ class SyncHttpxSender:
             raise TransportConnectionError(
                 f"{request.method} {request.url} failed: {type(exc).__name__}: {exc}"
             ) from exc
+        except RuntimeError as exc:
+            if client.is_closed:
+                raise ClientClosedError(
+                    "the http_client given to this client was closed; "
+                    "keep it open while the client is used"
+                ) from exc
+            raise
 
     def close(self) -> None:
         """Close our own client; the caller's is theirs to close."""

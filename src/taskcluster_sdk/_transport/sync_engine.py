@@ -19,9 +19,15 @@ import pydantic
 from .._concurrency import SyncIO
 from .._config import ClientConfig
 from .._endpoint import Endpoint
+from .._errors import (
+    ClientClosedError,
+    EventLoopError,
+    TaskclusterError,
+    api_error_from_response,
+    gave_up,
+)
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
-from .._errors import api_error_from_response
 from .._retry import RetryState
 from .request import attempt_timeout, prepare, request_headers
 from .response import parse_output
@@ -42,12 +48,16 @@ class SyncEngine:
     def __init__(self, config: ClientConfig, http_client: SyncHttpClient | None) -> None:
         self._config = config
         self._sender = sync_sender(config, http_client)
+        self._closed = False
+        # The event loop of the first call (None for sync engines).
+        self._loop: object = None
         # Injectable for tests (fake clock, sleep and jitter).
         self._sleep: Callable[[float], Any] = SyncIO.sleep
         self._clock: Callable[[], float] = monotonic
         self._rand: Callable[[], float] = random.random
 
     def close(self) -> None:
+        self._closed = True
         self._sender.close()
 
     @overload
@@ -88,8 +98,14 @@ class SyncEngine:
         costs on each suspension of a request, and an async call is mostly
         client-side CPU when many are in flight.
         """
+        if self._closed:
+            raise ClientClosedError("this client was closed; make a new one for more calls")
+        loop = SyncIO.current_loop()
+        if loop is not self._loop:
+            self._bind_loop(loop)
         config = self._config
         request = prepare(config, endpoint, args, query, payload, input_spec)
+        started = self._clock()
         retry = self._retry_state() if config.deadline is not None else None
         send = self._sender.send
         while True:
@@ -98,7 +114,7 @@ class SyncEngine:
             try:
                 response = send(request, headers, timeout)
             except (TransportConnectionError, TransportTimeoutError) as failure:
-                error: Exception = failure
+                error: TaskclusterError = failure
                 reason = str(failure)
             else:
                 status = response.status_code
@@ -113,7 +129,7 @@ class SyncEngine:
             retry = retry if retry is not None else self._retry_state()
             delay = retry.next_delay(request.method, request.url, reason)
             if delay is None:
-                raise error
+                raise gave_up(error, retry.retries + 1, self._clock() - started)
             self._sleep(delay)
 
     def call_no_output(
@@ -126,6 +142,14 @@ class SyncEngine:
     ) -> None:
         """`call` for methods without output: the answer is checked, not parsed."""
         self.call(endpoint, args, query, payload, input_spec, None)
+
+    def _bind_loop(self, loop: object) -> None:
+        if self._loop is not None:
+            raise EventLoopError(
+                "this client was first used in another event loop, which its connections "
+                "belong to; make one client per event loop"
+            )
+        self._loop = loop
 
     def _retry_state(self) -> RetryState:
         return RetryState(self._config.max_retries, self._config.deadline, self._clock, self._rand)
