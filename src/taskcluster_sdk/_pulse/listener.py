@@ -10,22 +10,36 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika.abc
 import aio_pika.exceptions
+from typing_extensions import TypeVar
 
-from .._bindings import Binding
+from .._bindings import Binding, RoutingKey
 from .acks import handle, settle_failed
 from .connection import CONNECTION_ERRORS, Connector, PulseError, Session, channel_closed
 from .message import Handler, Message, parse_delivery
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from typing_extensions import Self
 
 __all__ = ["PulseListener"]
+
+MessageT = TypeVar("MessageT", default=Message[Any, Any])
+"""What a listener hands out: `Message[Any, Any]`, or the union its `bound()` bindings give."""
+M1 = TypeVar("M1", bound="BaseModel")
+M2 = TypeVar("M2", bound="BaseModel")
+M3 = TypeVar("M3", bound="BaseModel")
+M4 = TypeVar("M4", bound="BaseModel")
+K1 = TypeVar("K1", bound=RoutingKey)
+K2 = TypeVar("K2", bound=RoutingKey)
+K3 = TypeVar("K3", bound=RoutingKey)
+K4 = TypeVar("K4", bound=RoutingKey)
 
 log = logging.getLogger("taskcluster_sdk.pulse")
 
@@ -37,7 +51,7 @@ class _StoppedError(Exception):
 _STOP = object()
 
 
-class PulseListener:
+class PulseListener(Generic[MessageT]):
     """Listens to Pulse exchanges through one queue and hands out typed messages.
 
     ```python
@@ -106,12 +120,12 @@ class PulseListener:
             )
         prefix = f"queue/{user}/"
         if queue_name is None:
-            self.queue_name = f"{prefix}exclusive-{uuid.uuid4().hex}"
+            self.queue_name: str = f"{prefix}exclusive-{uuid.uuid4().hex}"
         elif queue_name.startswith(prefix):
             self.queue_name = queue_name  # given in full already
         else:
             self.queue_name = prefix + queue_name
-        self.prefetch = prefetch
+        self.prefetch: int = prefetch
         self._url = amqp_url
         self._connector = Connector(
             amqp_url,
@@ -149,7 +163,7 @@ class PulseListener:
         connect_timeout: float = 30.0,
         reconnect_delay: float = 0.5,
         max_reconnect_delay: float = 30.0,
-    ) -> PulseListener:
+    ) -> PulseListener[Message[Any, Any]]:
         """A listener for a Pulse service, from Pulse credentials (over TLS: `amqps://`).
 
         The other arguments are those of the constructor.
@@ -162,7 +176,7 @@ class PulseListener:
         if port is not None:
             netloc += f":{port}"
         path = "" if vhost == "/" else quote(vhost, safe="")
-        return cls(
+        return PulseListener(
             f"amqps://{netloc}/{path}",
             queue_name=queue_name,
             user=user,
@@ -253,6 +267,46 @@ class PulseListener:
         await self.close()
 
     # -- bindings ------------------------------------------------------------
+
+    @overload
+    def bound(self, first: Binding[M1, K1], /) -> PulseListener[Message[M1, K1]]: ...
+    @overload
+    def bound(
+        self, first: Binding[M1, K1], second: Binding[M2, K2], /
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2]]: ...
+    @overload
+    def bound(
+        self, first: Binding[M1, K1], second: Binding[M2, K2], third: Binding[M3, K3], /
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3]]: ...
+    @overload
+    def bound(
+        self,
+        first: Binding[M1, K1],
+        second: Binding[M2, K2],
+        third: Binding[M3, K3],
+        fourth: Binding[M4, K4],
+        /,
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3] | Message[M4, K4]]: ...
+    @overload
+    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Message[Any, Any]]: ...
+    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Any]:
+        """This listener, bound to `bindings` and typed by them; call it before `start()`.
+
+        `async for` and `consume()` then hand out `Message[M, K]` of the one
+        binding, or the union of several (up to four are typed one by one):
+        narrow it with `isinstance(message.payload, TaskCompletedMessage)` or
+        `message.of(binding)`. The bindings are made by `start()` and, like
+        `bind()`'s, remade after every reconnect. `bind()` adds bindings
+        without changing the type.
+        """
+        if self._started:
+            raise RuntimeError("bound() types the listener before start(); use bind() after it")
+        for binding in bindings:
+            if not isinstance(binding, Binding):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise TypeError(f"bound() takes Bindings, got {type(binding).__name__}")
+            if binding not in self._bindings:
+                self._bindings.append(binding)
+        return self
 
     async def bind(self, binding: Binding[Any, Any]) -> None:
         """Bind the queue to `binding`; works before and after `start()`.
@@ -345,7 +399,7 @@ class PulseListener:
             if message is not None:
                 return message
 
-    async def consume(self, handler: Handler) -> None:
+    async def consume(self, handler: Callable[[MessageT], Awaitable[None]]) -> None:
         """Handle messages with `handler` until `stop()` or `close()`.
 
         Up to `prefetch` handlers run at once. Returns once stopped and the
@@ -359,7 +413,7 @@ class PulseListener:
                     message = await self._next_message()
                 except _StoppedError:
                     break
-                task = asyncio.create_task(handle(handler, message))
+                task = asyncio.create_task(handle(cast("Handler", handler), message))
                 tasks.add(task)
                 self._in_flight.add(task)
                 task.add_done_callback(tasks.discard)
@@ -371,7 +425,7 @@ class PulseListener:
                 task.cancel()
             raise
 
-    def __aiter__(self) -> _MessageIterator:
+    def __aiter__(self) -> _MessageIterator[MessageT]:
         return _MessageIterator(self)
 
     async def _settle_iterated(self, error: BaseException | None) -> None:
@@ -383,17 +437,17 @@ class PulseListener:
                 await settle_failed(message, error)
 
 
-class _MessageIterator:
+class _MessageIterator(Generic[MessageT]):
     """`async for` over a listener: the loop body is the handler of each message."""
 
-    def __init__(self, listener: PulseListener) -> None:
+    def __init__(self, listener: PulseListener[MessageT]) -> None:
         self._listener = listener
         self._current: Message[Any, Any] | None = None
 
-    def __aiter__(self) -> _MessageIterator:
+    def __aiter__(self) -> _MessageIterator[MessageT]:
         return self
 
-    async def __anext__(self) -> Message[Any, Any]:
+    async def __anext__(self) -> MessageT:
         previous, self._current = self._current, None
         if previous is not None:
             # Asking for the next message means the body finished this one.
@@ -405,4 +459,5 @@ class _MessageIterator:
             raise StopAsyncIteration from None
         self._current = message
         self._listener._iterated.add(message)  # pyright: ignore[reportPrivateUsage]
-        return message
+        # The listener's type says what its bindings deliver (see `bound`).
+        return cast("MessageT", message)

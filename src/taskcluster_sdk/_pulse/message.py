@@ -64,6 +64,21 @@ class Message(Generic[M, K]):
         "routing_key",
     )
 
+    binding: Binding[M, K]
+    """The binding the message was matched to."""
+    exchange: str
+    """The exchange it was published on, as delivered."""
+    routing_key: str
+    """Its routing key, as delivered."""
+    routing: K
+    """The routing key split into the exchange's named fields."""
+    payload: M
+    """The body, parsed into the exchange's message model."""
+    redelivered: bool
+    """Whether the broker delivered it before (after a requeue or a reconnect)."""
+    routes: tuple[str, ...]
+    """The task routes from the `CC` header, `route.` prefix removed."""
+
     def __init__(
         self,
         incoming: aio_pika.abc.AbstractIncomingMessage,
@@ -75,8 +90,8 @@ class Message(Generic[M, K]):
         self._incoming = incoming
         self._settled = False
         self.binding = binding
-        self.exchange: str = incoming.exchange or ""
-        self.routing_key: str = incoming.routing_key or ""
+        self.exchange = incoming.exchange or ""
+        self.routing_key = incoming.routing_key or ""
         self.routing = routing
         self.payload = payload
         self.redelivered = bool(incoming.redelivered)
