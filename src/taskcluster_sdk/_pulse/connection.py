@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import aio_pika.abc
@@ -27,6 +28,8 @@ __all__ = [
     "PulseError",
     "Session",
     "channel_closed",
+    "pulse_url",
+    "queue_name_for",
     "without_password",
 ]
 
@@ -86,6 +89,13 @@ class Connector:
         reconnect_delay: float,
         max_reconnect_delay: float,
     ) -> None:
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ValueError(f"prefetch must be a positive int, got {prefetch!r}")
+        if connect_timeout <= 0 or reconnect_delay <= 0 or max_reconnect_delay < reconnect_delay:
+            raise ValueError(
+                "connect_timeout and reconnect_delay must be positive and "
+                "max_reconnect_delay at least reconnect_delay"
+            )
         self._url = amqp_url
         self.display_url = without_password(amqp_url)
         self.queue_name = queue_name
@@ -169,6 +179,42 @@ class Connector:
             if not channel.is_closed:
                 with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
                     await channel.close()
+
+
+def queue_name_for(amqp_url: str, user: str | None, queue_name: str | None) -> str:
+    """The Pulse queue name `queue/<user>/<name>`; an exclusive one without `queue_name`.
+
+    `user` defaults to the user of the AMQP URL.
+    """
+    parts = urlsplit(amqp_url)
+    if parts.scheme not in ("amqp", "amqps"):
+        raise ValueError(f"amqp_url must start with amqp:// or amqps://, got {parts.scheme!r}")
+    user = user if user is not None else unquote(parts.username or "")
+    if not user:
+        raise ValueError(
+            "give user=..., or an amqp_url with a user name: queues are named after it"
+        )
+    if queue_name is not None and not queue_name:
+        raise ValueError("queue_name must not be empty (use None for an exclusive queue)")
+    prefix = f"queue/{user}/"
+    if queue_name is None:
+        return f"{prefix}exclusive-{uuid.uuid4().hex}"
+    if queue_name.startswith(prefix):
+        return queue_name  # given in full already
+    return prefix + queue_name
+
+
+def pulse_url(user: str, password: str, *, host: str, vhost: str, port: int | None) -> str:
+    """The `amqps://` URL of a Pulse service for these credentials."""
+    if not user or not password:
+        raise ValueError("Pulse user and password must not be empty")
+    if not host:
+        raise ValueError("host must not be empty")
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if port is not None:
+        netloc += f":{port}"
+    path = "" if vhost == "/" else quote(vhost, safe="")
+    return f"amqps://{netloc}/{path}"
 
 
 def channel_closed(incoming: aio_pika.abc.AbstractIncomingMessage) -> bool:

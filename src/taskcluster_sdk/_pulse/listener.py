@@ -9,19 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
-from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika.abc
 import aio_pika.exceptions
 from typing_extensions import TypeVar
 
 from .._bindings import Binding, RoutingKey
-from .acks import handle, settle_failed
-from .connection import CONNECTION_ERRORS, Connector, PulseError, Session, channel_closed
+from .acks import MessageIterator, StoppedError, handle, settle_failed
+from .connection import (
+    CONNECTION_ERRORS,
+    Connector,
+    PulseError,
+    Session,
+    channel_closed,
+    pulse_url,
+    queue_name_for,
+)
 from .message import Handler, Message, parse_delivery
 
 if TYPE_CHECKING:
@@ -42,10 +48,6 @@ K3 = TypeVar("K3", bound=RoutingKey)
 K4 = TypeVar("K4", bound=RoutingKey)
 
 log = logging.getLogger("taskcluster_sdk.pulse")
-
-
-class _StoppedError(Exception):
-    """Raised inside the listener when consumption has been stopped."""
 
 
 _STOP = object()
@@ -101,30 +103,7 @@ class PulseListener(Generic[MessageT]):
         reconnect_delay: float = 0.5,
         max_reconnect_delay: float = 30.0,
     ) -> None:
-        parts = urlsplit(amqp_url)
-        if parts.scheme not in ("amqp", "amqps"):
-            raise ValueError(f"amqp_url must start with amqp:// or amqps://, got {parts.scheme!r}")
-        user = user if user is not None else unquote(parts.username or "")
-        if not user:
-            raise ValueError(
-                "give user=..., or an amqp_url with a user name: queues are named after it"
-            )
-        if queue_name is not None and not queue_name:
-            raise ValueError("queue_name must not be empty (use None for an exclusive queue)")
-        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise ValueError(f"prefetch must be a positive int, got {prefetch!r}")
-        if connect_timeout <= 0 or reconnect_delay <= 0 or max_reconnect_delay < reconnect_delay:
-            raise ValueError(
-                "connect_timeout and reconnect_delay must be positive and "
-                "max_reconnect_delay at least reconnect_delay"
-            )
-        prefix = f"queue/{user}/"
-        if queue_name is None:
-            self.queue_name: str = f"{prefix}exclusive-{uuid.uuid4().hex}"
-        elif queue_name.startswith(prefix):
-            self.queue_name = queue_name  # given in full already
-        else:
-            self.queue_name = prefix + queue_name
+        self.queue_name: str = queue_name_for(amqp_url, user, queue_name)
         self.prefetch: int = prefetch
         self._url = amqp_url
         self._connector = Connector(
@@ -168,16 +147,8 @@ class PulseListener(Generic[MessageT]):
 
         The other arguments are those of the constructor.
         """
-        if not user or not password:
-            raise ValueError("Pulse user and password must not be empty")
-        if not host:
-            raise ValueError("host must not be empty")
-        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
-        if port is not None:
-            netloc += f":{port}"
-        path = "" if vhost == "/" else quote(vhost, safe="")
         return PulseListener(
-            f"amqps://{netloc}/{path}",
+            pulse_url(user, password, host=host, vhost=vhost, port=port),
             queue_name=queue_name,
             user=user,
             prefetch=prefetch,
@@ -390,7 +361,7 @@ class PulseListener(Generic[MessageT]):
             if item is _STOP or self._stopping:
                 # Wake the next waiting consumer too.
                 self._deliveries.put_nowait(_STOP)
-                raise _StoppedError
+                raise StoppedError
             assert isinstance(item, aio_pika.abc.AbstractIncomingMessage)
             if channel_closed(item):
                 # Delivered on a channel that is gone: the broker requeued it.
@@ -411,7 +382,7 @@ class PulseListener(Generic[MessageT]):
             while True:
                 try:
                     message = await self._next_message()
-                except _StoppedError:
+                except StoppedError:
                     break
                 task = asyncio.create_task(handle(cast("Handler", handler), message))
                 tasks.add(task)
@@ -425,8 +396,8 @@ class PulseListener(Generic[MessageT]):
                 task.cancel()
             raise
 
-    def __aiter__(self) -> _MessageIterator[MessageT]:
-        return _MessageIterator(self)
+    def __aiter__(self) -> MessageIterator[MessageT]:
+        return MessageIterator(self._next_message, self._iterated)
 
     async def _settle_iterated(self, error: BaseException | None) -> None:
         pending, self._iterated = self._iterated, set()
@@ -435,29 +406,3 @@ class PulseListener(Generic[MessageT]):
                 await message.ack()
             else:
                 await settle_failed(message, error)
-
-
-class _MessageIterator(Generic[MessageT]):
-    """`async for` over a listener: the loop body is the handler of each message."""
-
-    def __init__(self, listener: PulseListener[MessageT]) -> None:
-        self._listener = listener
-        self._current: Message[Any, Any] | None = None
-
-    def __aiter__(self) -> _MessageIterator[MessageT]:
-        return self
-
-    async def __anext__(self) -> MessageT:
-        previous, self._current = self._current, None
-        if previous is not None:
-            # Asking for the next message means the body finished this one.
-            self._listener._iterated.discard(previous)  # pyright: ignore[reportPrivateUsage]
-            await previous.ack()
-        try:
-            message = await self._listener._next_message()  # pyright: ignore[reportPrivateUsage]
-        except _StoppedError:
-            raise StopAsyncIteration from None
-        self._current = message
-        self._listener._iterated.add(message)  # pyright: ignore[reportPrivateUsage]
-        # The listener's type says what its bindings deliver (see `bound`).
-        return cast("MessageT", message)
