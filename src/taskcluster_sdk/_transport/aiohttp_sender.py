@@ -84,7 +84,9 @@ class _DetachedResponse(httpx.Response):
 # aiohttp gives a body-less POST/PUT `Content-Type: application/octet-stream`;
 # Taskcluster hashes the payload with the Content-Type it receives, so the
 # empty-body hash we signed (empty type) would no longer match: 401.
+# (Only those methods get it: GETs skip the cost of the option.)
 _NO_BODY_SKIPPED = ("Content-Type",)
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 
 
 class AiohttpSender:
@@ -137,7 +139,9 @@ class AiohttpSender:
                 self._url(request.url, encoded=True),
                 data=request.body,
                 headers=headers,
-                skip_auto_headers=_NO_BODY_SKIPPED if request.body is None else None,
+                skip_auto_headers=_NO_BODY_SKIPPED
+                if request.body is None and request.method in _BODY_METHODS
+                else None,
                 allow_redirects=False,
                 timeout=self._default_timeout
                 if timeout is None
