@@ -145,8 +145,15 @@ class Call:
         parameters = inspect.signature(getattr(self.sync_class, self.name)).parameters
         self.takes_payload = "payload" in parameters
 
-    def positional(self) -> list[Any]:
-        return [*self.args, self.body] if self.takes_payload else list(self.args)
+    def generated(self, client: Any) -> Any:
+        """The generated method, called as the recording called it (a thunk)."""
+        positional = [*self.args, self.body] if self.takes_payload else list(self.args)
+        return lambda: getattr(client, self.name)(*positional, **self.query)
+
+    def raw(self, client: Any) -> Any:
+        """The engine call without payload validation, for requests the client refuses."""
+        assert self.recorded["response"]["status"] == 400
+        return lambda: client._call_no_output(self.endpoint, self.args, self.query, self.body, None)
 
 
 @pytest.fixture(scope="module")
@@ -183,52 +190,51 @@ def _ids(paths: list[Path]) -> list[str]:
     return [path.stem for path in paths]
 
 
+def _check_outcome(outcome: object, recorded: dict[str, Any]) -> None:
+    if isinstance(outcome, APIError):
+        _check_error(outcome, recorded)
+    else:
+        assert recorded["response"]["status"] < 400, "an error answer raised nothing"
+        _check_result(outcome, recorded)
+
+
+# The recorded request broke its schema (or was not JSON) on purpose: the
+# client refuses it before sending; the raw call replays the answer anyway.
+REFUSED = (PayloadValidationError, TypeError)
+
+
 @pytest.mark.parametrize("path", EXCHANGES, ids=_ids(EXCHANGES))
 def test_recorded_answer_through_the_sync_client(server: ScriptedServer, path: Path) -> None:
-    recorded = _load(path)
-    call = Call(recorded)
-    server.answer = lambda _: _reply(recorded)
+    call = Call(_load(path))
+    server.answer = lambda _: _reply(call.recorded)
     with call.sync_class(
         root_url=server.root_url, credentials=CREDENTIALS, max_retries=0
     ) as client:
         try:
             try:
-                result = getattr(client, call.name)(*call.positional(), **call.query)
-            except (PayloadValidationError, TypeError):
-                # The recorded request broke its schema (or was not JSON) on
-                # purpose: we refuse it before sending; replay the answer anyway.
-                assert recorded["response"]["status"] == 400
-                result = client._call_no_output(
-                    call.endpoint, call.args, call.query, call.body, None
-                )  # pyright: ignore[reportPrivateUsage]
+                outcome: object = call.generated(client)()
+            except REFUSED:
+                outcome = call.raw(client)()
         except APIError as error:
-            _check_error(error, recorded)
-            return
-    assert recorded["response"]["status"] < 400, "an error answer raised nothing"
-    _check_result(result, recorded)
+            outcome = error
+    _check_outcome(outcome, call.recorded)
 
 
 @pytest.mark.parametrize("path", EXCHANGES, ids=_ids(EXCHANGES))
 async def test_recorded_answer_through_the_async_client(server: ScriptedServer, path: Path) -> None:
-    recorded = _load(path)
-    call = Call(recorded)
-    server.answer = lambda _: _reply(recorded)
+    call = Call(_load(path))
+    server.answer = lambda _: _reply(call.recorded)
     async with call.async_class(
         root_url=server.root_url, credentials=CREDENTIALS, max_retries=0
     ) as client:
         try:
             try:
-                result = await getattr(client, call.name)(*call.positional(), **call.query)
-            except (PayloadValidationError, TypeError):
-                assert recorded["response"]["status"] == 400
-                result = await client._call_no_output(
-                    call.endpoint, call.args, call.query, call.body, None
-                )  # pyright: ignore[reportPrivateUsage]
+                outcome: object = await call.generated(client)()
+            except REFUSED:
+                outcome = await call.raw(client)()
         except APIError as error:
-            _check_error(error, recorded)
-            return
-    assert recorded["response"]["status"] < 400, "an error answer raised nothing"
-    _check_result(result, recorded)
+            outcome = error
+    _check_outcome(outcome, call.recorded)
 
 
 def test_every_recorded_exchange_is_replayed_or_listed() -> None:

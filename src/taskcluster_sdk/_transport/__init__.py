@@ -8,6 +8,7 @@
     httpx_async.py     httpx sender (source of httpx_sync.py)
     httpx_sync.py      generated from httpx_async.py -- do not edit
     aiohttp_sender.py  the default async sender
+    bounded.py         a response body bounded by the attempt's timeout (httpx senders)
 
 `_client` imports this package when the first client is made (it loads
 httpx and pydantic); nothing here imports `_client`.
