@@ -87,7 +87,7 @@ def transport_of(client: object) -> str:
 class AsyncFigure:
     """The async sides, measured in the same interleaved rounds.
 
-    Our AsyncQueue sends through aiohttp directly (see `_transport.py`), so
+    Our AsyncQueue sends through aiohttp directly (see `_transport/aiohttp_sender.py`), so
     the floor of the main row is a raw `aiohttp.ClientSession`. The issue
     also names raw httpx + the httpx-aiohttp transport as a floor; that one
     gets its own row.

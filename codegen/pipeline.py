@@ -1,4 +1,4 @@
-"""The whole generation: load -> models -> render -> format -> swap into place.
+"""The whole generation: load -> models -> render -> format -> swap into place -> twins.
 
 Everything is produced in a staging directory next to the output and moved
 into place only when every step succeeded, so a failure never leaves a
@@ -17,6 +17,7 @@ from codegen.load import load_current, load_legacy
 from codegen.model import Platform
 from codegen.models import generate_models
 from codegen.render import Export, render_platform
+from codegen.twins import write_twins
 
 # The exception classes of `taskcluster_sdk.errors`. Listed here, not read from
 # the package: the generator never imports what it generates (a broken
@@ -26,8 +27,10 @@ ERROR_CLASSES = (
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConnectionError",
+    "EventLoopError",
     "InsufficientScopesError",
     "InvalidResponseError",
     "NotFoundError",
@@ -43,15 +46,15 @@ ERROR_CLASSES = (
 RUNTIME_EXPORTS: tuple[Export, ...] = (
     Export("Credentials", "taskcluster_sdk._credentials"),
     Export("create_temporary_credentials", "taskcluster_sdk._tempcreds"),
-    Export("http_response", "taskcluster_sdk._client"),
+    Export("http_response", "taskcluster_sdk._transport"),
     Export("HawkAuth", "taskcluster_sdk.auth"),
     *(
         Export(name, "taskcluster_sdk._utils")
         for name in ("from_now", "nice_slugid", "slugid", "stringify_date")
     ),
     *(Export(name, "taskcluster_sdk._errors") for name in ERROR_CLASSES),
-    Export("PulseListener", "taskcluster_sdk._listener"),
-    Export("PulseError", "taskcluster_sdk._listener"),
+    Export("PulseListener", "taskcluster_sdk._pulse"),
+    Export("PulseError", "taskcluster_sdk._pulse"),
     Export("Binding", "taskcluster_sdk._bindings"),
 )
 
@@ -76,7 +79,8 @@ def generate(root: Path, output: Path) -> int:
         _swap(stage, output)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return written
+    # The runtime's sync modules, from their async sources (when present).
+    return written + write_twins(output)
 
 
 def _render_into(

@@ -164,7 +164,7 @@ def test_listener_figure_runs_against_rabbitmq(tmp_path: Path) -> None:
     figure = _figure(results, "listener")
     _assert_side(figure, "floor", should_run=True)
     _assert_side(figure, "official", should_run=False)
-    _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk._listener"))
+    _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk._pulse"))
 
 
 def test_generation_figure_runs_when_the_generator_can(tmp_path: Path) -> None:

@@ -376,4 +376,4 @@ def test_body_not_matching_the_signed_hash_is_refused(root_url: str) -> None:
         headers={"Authorization": authorization, "Content-Type": "application/json"},
     )
     assert response.status_code == 401
-    assert "Bad payload hash" in response.json()["message"]
+    assert "Invalid payload hash" in response.json()["message"]  # Taskcluster's wording

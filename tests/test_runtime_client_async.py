@@ -13,9 +13,9 @@ import pytest
 from servers.fake_queue import AsyncQueue
 from servers.taskcluster import Fault, TaskclusterServer, running_server
 
-from taskcluster_sdk._client import http_response
 from taskcluster_sdk._credentials import Credentials
 from taskcluster_sdk._tempcreds import create_temporary_credentials
+from taskcluster_sdk._transport import http_response
 from taskcluster_sdk.errors import (
     ConnectionError,
     InsufficientScopesError,

@@ -19,10 +19,10 @@ from servers.fake_queue import (
 )
 from servers.taskcluster import Fault, TaskclusterServer, running_server
 
-from taskcluster_sdk import _transport
-from taskcluster_sdk._client import http_response
 from taskcluster_sdk._credentials import Credentials
 from taskcluster_sdk._tempcreds import create_temporary_credentials
+from taskcluster_sdk._transport import http_response
+from taskcluster_sdk._transport import sync_engine as _transport
 from taskcluster_sdk.errors import (
     APIError,
     AuthenticationError,
@@ -357,7 +357,7 @@ def test_own_http_client_is_closed_and_connections_reused(server: TaskclusterSer
             response = http_response(queue.task("abc"))
             stream = response.extensions["network_stream"]
             ports.add(stream.get_extra_info("client_addr")[1])
-        http = queue._engine._http
+        http = queue._engine._sender._client
     assert len(ports) == 1  # keep-alive
     assert http.is_closed
 

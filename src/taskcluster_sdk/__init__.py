@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from taskcluster_sdk._bindings import Binding as Binding
-    from taskcluster_sdk._client import http_response as http_response
     from taskcluster_sdk._credentials import Credentials as Credentials
     from taskcluster_sdk._errors import APIError as APIError
     from taskcluster_sdk._errors import AuthenticationError as AuthenticationError
     from taskcluster_sdk._errors import BadRequestError as BadRequestError
+    from taskcluster_sdk._errors import ClientClosedError as ClientClosedError
     from taskcluster_sdk._errors import ConflictError as ConflictError
     from taskcluster_sdk._errors import ConnectionError as ConnectionError
+    from taskcluster_sdk._errors import EventLoopError as EventLoopError
     from taskcluster_sdk._errors import InsufficientScopesError as InsufficientScopesError
     from taskcluster_sdk._errors import InvalidResponseError as InvalidResponseError
     from taskcluster_sdk._errors import NotFoundError as NotFoundError
@@ -32,11 +33,12 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import ServerError as ServerError
     from taskcluster_sdk._errors import TaskclusterError as TaskclusterError
     from taskcluster_sdk._errors import TimeoutError as TimeoutError
-    from taskcluster_sdk._listener import PulseError as PulseError
-    from taskcluster_sdk._listener import PulseListener as PulseListener
+    from taskcluster_sdk._pulse import PulseError as PulseError
+    from taskcluster_sdk._pulse import PulseListener as PulseListener
     from taskcluster_sdk._tempcreds import (
         create_temporary_credentials as create_temporary_credentials,
     )
+    from taskcluster_sdk._transport import http_response as http_response
     from taskcluster_sdk._utils import from_now as from_now
     from taskcluster_sdk._utils import nice_slugid as nice_slugid
     from taskcluster_sdk._utils import slugid as slugid
@@ -89,9 +91,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Binding",
+    "ClientClosedError",
     "ConflictError",
     "ConnectionError",
     "Credentials",
+    "EventLoopError",
     "Github",
     "GithubEvents",
     "HawkAuth",
@@ -191,7 +195,7 @@ def __getattr__(name: str) -> Any:
         case "create_temporary_credentials":
             from taskcluster_sdk._tempcreds import create_temporary_credentials as value
         case "http_response":
-            from taskcluster_sdk._client import http_response as value
+            from taskcluster_sdk._transport import http_response as value
         case "HawkAuth":
             from taskcluster_sdk.auth import HawkAuth as value
         case "from_now":
@@ -208,10 +212,14 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import AuthenticationError as value
         case "BadRequestError":
             from taskcluster_sdk._errors import BadRequestError as value
+        case "ClientClosedError":
+            from taskcluster_sdk._errors import ClientClosedError as value
         case "ConflictError":
             from taskcluster_sdk._errors import ConflictError as value
         case "ConnectionError":
             from taskcluster_sdk._errors import ConnectionError as value
+        case "EventLoopError":
+            from taskcluster_sdk._errors import EventLoopError as value
         case "InsufficientScopesError":
             from taskcluster_sdk._errors import InsufficientScopesError as value
         case "InvalidResponseError":
@@ -229,9 +237,9 @@ def __getattr__(name: str) -> Any:
         case "TimeoutError":
             from taskcluster_sdk._errors import TimeoutError as value
         case "PulseListener":
-            from taskcluster_sdk._listener import PulseListener as value
+            from taskcluster_sdk._pulse import PulseListener as value
         case "PulseError":
-            from taskcluster_sdk._listener import PulseError as value
+            from taskcluster_sdk._pulse import PulseError as value
         case "Binding":
             from taskcluster_sdk._bindings import Binding as value
         case _:

@@ -1,63 +1,82 @@
 """`SyncClient` and `AsyncClient`: the base classes of every generated client.
 
-Importing this module is cheap (no httpx, pydantic or aiohttp): the request
-machinery in `_transport` is imported when the first client is created.
+The constructor, `from_env` and the configuration properties are written
+once, in `_ClientBase`; the two classes differ only in their engine and in
+how they close. Importing this module is cheap (no httpx, pydantic or
+aiohttp): the transport is imported when the first client is created.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
-from ._endpoint import Endpoint, ServiceInfo
+from ._endpoint import ServiceInfo
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
-    import aiohttp
-    import httpx
-    import pydantic
     from typing_extensions import Self
 
     from ._credentials import CredentialsLike
-    from ._transport import AsyncEngine, SyncEngine
+    from ._transport.senders import AsyncHttpClient, SyncHttpClient
 
-    M = TypeVar("M", bound=pydantic.BaseModel)
+__all__ = ["AsyncClient", "SyncClient"]
 
-__all__ = ["RAW_RESPONSE_ATTRIBUTE", "AsyncClient", "SyncClient", "http_response"]
-
-# Parsed models carry the httpx.Response they came from under this key of
-# their `__dict__`: invisible to pydantic (not a field, not dumped, ignored
-# by `==`), and one dict store per call.
-RAW_RESPONSE_ATTRIBUTE = "_taskcluster_http_response"
+HttpClientT = TypeVar("HttpClientT")
 
 
-def http_response(result: object) -> httpx.Response:
-    """The `httpx.Response` an API method's return value was parsed from.
-
-    For headers, status (e.g. 303 from artifact methods) or timing:
-    `taskcluster_sdk.http_response(queue.task(task_id)).headers`.
-    Raises `ValueError` for objects that did not come from an API call.
-    """
-    try:
-        namespace = vars(result)
-        raw = namespace[RAW_RESPONSE_ATTRIBUTE]
-    except (TypeError, KeyError):
-        raise ValueError(
-            f"{type(result).__name__} object was not returned by a taskcluster_sdk API call"
-        ) from None
-    # The async default transport stores its answer unconverted (see
-    # `_transport.AiohttpAnswer`); convert once, on first request.
-    materialize = getattr(raw, "_tc_materialize", None)
-    if materialize is not None:
-        raw = namespace[RAW_RESPONSE_ATTRIBUTE] = materialize()
-    return cast("httpx.Response", raw)
-
-
-class _ClientBase:
+class _ClientBase(Generic[HttpClientT]):
     _service: ClassVar[ServiceInfo]
     _config: ClientConfig
+
+    def __init__(
+        self,
+        *,
+        root_url: str | None = None,
+        base_url: str | None = None,
+        credentials: CredentialsLike | None = None,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: HttpClientT | None = None,
+    ) -> None:
+        self._configure(
+            root_url=root_url,
+            base_url=base_url,
+            credentials=credentials,
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            from_env=False,
+            http_client=http_client,
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        authorized_scopes: Sequence[str] | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        http_client: HttpClientT | None = None,
+    ) -> Self:
+        """A client configured from the `TASKCLUSTER_*` environment variables."""
+        client = cls.__new__(cls)
+        client._configure(
+            root_url=None,
+            base_url=None,
+            credentials=None,
+            authorized_scopes=authorized_scopes,
+            max_retries=max_retries,
+            timeout=timeout,
+            deadline=deadline,
+            from_env=True,
+            http_client=http_client,
+        )
+        return client
 
     def _configure(
         self,
@@ -70,14 +89,15 @@ class _ClientBase:
         timeout: float,
         deadline: float | None,
         from_env: bool,
-    ) -> ClientConfig:
+        http_client: HttpClientT | None,
+    ) -> None:
         try:
             service = self._service
         except AttributeError:
             raise TypeError(
                 f"{type(self).__name__} is not a service client (no _service)"
             ) from None
-        return resolve_config(
+        self._config = resolve_config(
             service,
             root_url=root_url,
             base_url=base_url,
@@ -88,6 +108,10 @@ class _ClientBase:
             deadline=deadline,
             use_environment=from_env or (root_url is None and base_url is None),
         )
+        self._connect(self._config, http_client)
+
+    def _connect(self, config: ClientConfig, http_client: HttpClientT | None) -> None:
+        raise NotImplementedError
 
     @property
     def config(self) -> ClientConfig:
@@ -105,7 +129,7 @@ class _ClientBase:
         return f"{type(self).__name__}(url={config.api_prefix!r}, client_id={client_id!r})"
 
 
-class SyncClient(_ClientBase):
+class SyncClient(_ClientBase["SyncHttpClient"]):
     """Base of the generated synchronous clients (`Queue`, `Auth`, ...).
 
     With no `root_url` (and, for 2014 clients, no `base_url`) the
@@ -115,8 +139,8 @@ class SyncClient(_ClientBase):
     with taskcluster-proxy (then requests go to the proxy unsigned). A 2014
     client defaults to its reference's `baseUrl`. Explicit keywords win.
 
-    `timeout` is per attempt (seconds); `deadline` bounds a whole call with
-    its retries; `max_retries` retries follow 5xx and transport failures
+    `timeout` bounds each attempt, its whole answer included (seconds);
+    `deadline` bounds a whole call with its retries; `max_retries` retries follow 5xx and transport failures
     (never 4xx). `http_client` is an `httpx.Client` you own (proxies, mTLS,
     transports): it is used as is and never closed by this client.
 
@@ -124,86 +148,21 @@ class SyncClient(_ClientBase):
     values are kept) into the method's model; methods without output, and
     204 answers, return `None`. Redirects are not followed: artifact
     methods answer 303 with a JSON body naming the storage URL, which is
-    returned like a 200. `taskcluster_sdk.http_response(result)` gives the
+    returned like a 200 (a 303 whose body is empty, HTML or text gives
+    `url` and `storageType` from its `Location` and
+    `x-taskcluster-artifact-storage-type` headers). `taskcluster_sdk.http_response(result)` gives the
     `httpx.Response` (status, headers such as `Location`) behind a result.
-    Errors raise the classes in `taskcluster_sdk.errors`.
+    Errors raise the classes in `taskcluster_sdk.errors`; after `close()`,
+    calls raise `ClientClosedError`.
     """
 
-    def __init__(
-        self,
-        *,
-        root_url: str | None = None,
-        base_url: str | None = None,
-        credentials: CredentialsLike | None = None,
-        authorized_scopes: Sequence[str] | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float = DEFAULT_TIMEOUT,
-        deadline: float | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        config = self._configure(
-            root_url=root_url,
-            base_url=base_url,
-            credentials=credentials,
-            authorized_scopes=authorized_scopes,
-            max_retries=max_retries,
-            timeout=timeout,
-            deadline=deadline,
-            from_env=False,
-        )
-        self._setup(config, http_client)
-
-    def _setup(self, config: ClientConfig, http_client: httpx.Client | None) -> None:
-        self._config = config
+    def _connect(self, config: ClientConfig, http_client: SyncHttpClient | None) -> None:
         from ._transport import SyncEngine  # noqa: PLC0415  # httpx loads with the first client
 
-        self._engine: SyncEngine = SyncEngine(config, http_client)
-
-    @classmethod
-    def from_env(
-        cls,
-        *,
-        authorized_scopes: Sequence[str] | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float = DEFAULT_TIMEOUT,
-        deadline: float | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> Self:
-        """A client configured from the `TASKCLUSTER_*` environment variables."""
-        client = cls.__new__(cls)
-        config = client._configure(
-            root_url=None,
-            base_url=None,
-            credentials=None,
-            authorized_scopes=authorized_scopes,
-            max_retries=max_retries,
-            timeout=timeout,
-            deadline=deadline,
-            from_env=True,
-        )
-        client._setup(config, http_client)
-        return client
-
-    def _call(
-        self,
-        endpoint: Endpoint,
-        args: Sequence[str | int],
-        query: Mapping[str, Any] | None,
-        payload: Any,
-        input_model: type[pydantic.BaseModel] | None,
-        output_model: type[M],
-    ) -> M:
-        return self._engine.call(endpoint, args, query, payload, input_model, output_model)
-
-    def _call_no_output(
-        self,
-        endpoint: Endpoint,
-        args: Sequence[str | int],
-        query: Mapping[str, Any] | None,
-        payload: Any,
-        input_model: type[pydantic.BaseModel] | None,
-    ) -> None:
-        self._engine.call(endpoint, args, query, payload, input_model, None)
+        self._engine = engine = SyncEngine(config, http_client)
+        # Generated methods call `self._call(...)`: bound straight to the engine,
+        # one frame fewer on every call.
+        self._call, self._call_no_output = engine.call, engine.call_no_output
 
     def close(self) -> None:
         """Release pooled connections (an injected `http_client` stays open)."""
@@ -212,106 +171,29 @@ class SyncClient(_ClientBase):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class AsyncClient(_ClientBase):
+class AsyncClient(_ClientBase["AsyncHttpClient"]):
     """Base of the generated asynchronous clients (`AsyncQueue`, ...).
 
     Configuration as for `SyncClient`. By default requests go through an
     aiohttp session made on first use (it stays fast with many requests in
     flight); `http_client` may instead be an `httpx.AsyncClient` or an
-    `aiohttp.ClientSession` you own, never closed by this client. Use one
-    client per event loop.
+    `aiohttp.ClientSession` you own, never closed by this client. A client
+    belongs to the event loop of its first call: use one client per loop
+    (`EventLoopError` otherwise); after `aclose()` calls raise
+    `ClientClosedError`.
     """
 
-    def __init__(
-        self,
-        *,
-        root_url: str | None = None,
-        base_url: str | None = None,
-        credentials: CredentialsLike | None = None,
-        authorized_scopes: Sequence[str] | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float = DEFAULT_TIMEOUT,
-        deadline: float | None = None,
-        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
-    ) -> None:
-        config = self._configure(
-            root_url=root_url,
-            base_url=base_url,
-            credentials=credentials,
-            authorized_scopes=authorized_scopes,
-            max_retries=max_retries,
-            timeout=timeout,
-            deadline=deadline,
-            from_env=False,
-        )
-        self._setup(config, http_client)
-
-    def _setup(
-        self, config: ClientConfig, http_client: httpx.AsyncClient | aiohttp.ClientSession | None
-    ) -> None:
-        self._config = config
+    def _connect(self, config: ClientConfig, http_client: AsyncHttpClient | None) -> None:
         from ._transport import AsyncEngine  # noqa: PLC0415  # httpx loads with the first client
 
-        self._engine: AsyncEngine = AsyncEngine(config, http_client)
-        # Generated methods await `self._call(...)`: bound straight to the
-        # engine it is one coroutine layer fewer, which every suspension of
-        # every request would pass through. Same signature, same coroutine.
-        self._call = self._engine.call
-
-    @classmethod
-    def from_env(
-        cls,
-        *,
-        authorized_scopes: Sequence[str] | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float = DEFAULT_TIMEOUT,
-        deadline: float | None = None,
-        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
-    ) -> Self:
-        """A client configured from the `TASKCLUSTER_*` environment variables."""
-        client = cls.__new__(cls)
-        config = client._configure(
-            root_url=None,
-            base_url=None,
-            credentials=None,
-            authorized_scopes=authorized_scopes,
-            max_retries=max_retries,
-            timeout=timeout,
-            deadline=deadline,
-            from_env=True,
-        )
-        client._setup(config, http_client)
-        return client
-
-    async def _call(
-        self,
-        endpoint: Endpoint,
-        args: Sequence[str | int],
-        query: Mapping[str, Any] | None,
-        payload: Any,
-        input_model: type[pydantic.BaseModel] | None,
-        output_model: type[M],
-    ) -> M:
-        return await self._engine.call(endpoint, args, query, payload, input_model, output_model)
-
-    async def _call_no_output(
-        self,
-        endpoint: Endpoint,
-        args: Sequence[str | int],
-        query: Mapping[str, Any] | None,
-        payload: Any,
-        input_model: type[pydantic.BaseModel] | None,
-    ) -> None:
-        await self._engine.call(endpoint, args, query, payload, input_model, None)
+        self._engine = engine = AsyncEngine(config, http_client)
+        # Generated methods call `self._call(...)`: bound straight to the engine,
+        # one coroutine layer fewer on every call.
+        self._call, self._call_no_output = engine.call, engine.call_no_output
 
     async def aclose(self) -> None:
         """Release pooled connections (an injected `http_client` stays open)."""
@@ -324,10 +206,5 @@ class AsyncClient(_ClientBase):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from ._credentials import Credentials, CredentialsLike, coerce_credentials
 from ._endpoint import ServiceInfo
@@ -126,6 +126,13 @@ def resolve_config(
         )
 
     parts = urlsplit(api_prefix)
+    if parts.username is not None or parts.password is not None:
+        # Refused, not stripped: httpx would send them as `Authorization: Basic`
+        # instead of Hawk, and nothing in Taskcluster reads them.
+        raise ValueError(
+            "root URL / base URL must not contain a user name or password "
+            f"(got {_redacted(parts)!r}); pass credentials=... instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"root URL / base URL must be an http(s) URL, got {api_prefix!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -154,6 +161,11 @@ def resolve_config(
         path_prefix=parts.path,
         hawk_ext=hawk_ext(creds, scopes) if creds is not None else "",
     )
+
+
+def _redacted(parts: SplitResult) -> str:
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _scopes(authorized_scopes: Sequence[str] | None) -> tuple[str, ...] | None:

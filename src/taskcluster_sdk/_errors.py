@@ -16,8 +16,10 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConnectionError",
+    "EventLoopError",
     "InsufficientScopesError",
     "InvalidResponseError",
     "NotFoundError",
@@ -27,6 +29,7 @@ __all__ = [
     "TaskclusterError",
     "TimeoutError",
     "api_error_from_response",
+    "gave_up",
 ]
 
 _EXCERPT_CHARS = 200
@@ -34,6 +37,11 @@ _EXCERPT_CHARS = 200
 
 class TaskclusterError(Exception):
     """Base class of every error raised by taskcluster_sdk."""
+
+    attempts: int | None = None
+    """For the final error of a retried call: how many attempts were made."""
+    elapsed: float | None = None
+    """For the final error of a retried call: seconds from the first attempt to giving up."""
 
 
 class APIError(TaskclusterError):
@@ -55,7 +63,11 @@ class APIError(TaskclusterError):
         request_id: str | None = None,
         method: str | None = None,
         url: str | None = None,
+        attempts: int | None = None,
+        elapsed: float | None = None,
     ) -> None:
+        self.attempts = attempts
+        self.elapsed = elapsed
         self.status_code = status_code
         self.code = code
         self.message = message
@@ -69,7 +81,7 @@ class APIError(TaskclusterError):
         where = f" for {self.method} {self.url}" if self.method and self.url else ""
         code = f" {self.code}" if self.code else ""
         request = f" (request id {self.request_id})" if self.request_id else ""
-        return f"HTTP {self.status_code}{code}{where}: {self.message}{request}"
+        return f"HTTP {self.status_code}{code}{where}: {self.message}{request}{_tries(self)}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), (self.status_code, self.message), self._keywords()))
@@ -81,6 +93,8 @@ class APIError(TaskclusterError):
             "request_id": self.request_id,
             "method": self.method,
             "url": self.url,
+            "attempts": self.attempts,
+            "elapsed": self.elapsed,
         }
 
 
@@ -136,6 +150,17 @@ class TimeoutError(TaskclusterError, builtins.TimeoutError):
     """An attempt took longer than `timeout`, or the total `deadline` passed."""
 
 
+class ClientClosedError(TaskclusterError, RuntimeError):
+    """The client, or the `http_client` it was given, was closed: make a new client."""
+
+
+class EventLoopError(TaskclusterError, RuntimeError):
+    """An async client was used from another event loop than the one it first ran in.
+
+    Its connections belong to that first loop; make one client per event loop.
+    """
+
+
 class PayloadValidationError(TaskclusterError, ValueError):
     """A request payload does not match its schema; nothing was sent.
 
@@ -151,6 +176,23 @@ class PayloadValidationError(TaskclusterError, ValueError):
     def __str__(self) -> str:
         lines = "; ".join(f"{path or '<root>'}: {problem}" for path, problem in self.errors)
         return f"payload does not match {self.model_name}: {lines}"
+
+
+def _tries(error: TaskclusterError) -> str:
+    if error.attempts is None or error.elapsed is None:
+        return ""
+    plural = "s" if error.attempts != 1 else ""
+    return f" (gave up after {error.attempts} attempt{plural} over {error.elapsed:.1f} s)"
+
+
+def gave_up(error: TaskclusterError, attempts: int, elapsed: float) -> TaskclusterError:
+    """`error`, marked as the final one of a call that made `attempts` over `elapsed` seconds."""
+    error.attempts = attempts
+    error.elapsed = elapsed
+    if not isinstance(error, APIError) and len(error.args) == 1 and isinstance(error.args[0], str):
+        # Plain-message errors (connection, timeout) carry it in their message.
+        error.args = (error.args[0] + _tries(error),)
+    return error
 
 
 def _rebuild(cls: type[APIError], args: tuple[Any, ...], keywords: dict[str, Any]) -> APIError:

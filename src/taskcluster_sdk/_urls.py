@@ -37,7 +37,7 @@ def build_path(endpoint: Endpoint, args: Sequence[str | int]) -> str:
     for index, value in enumerate(args):
         # Most path values (task IDs, names) need no escaping: a `str.rstrip`
         # over the unreserved characters says so far cheaper than `quote`.
-        if type(value) is str and value and not value.rstrip(_UNRESERVED):
+        if type(value) is str and value and not value.rstrip(_UNRESERVED) and value not in _DOTS:
             text = value
         else:
             text = quote(_path_value(endpoint, endpoint.args[index], value), safe="")
@@ -47,12 +47,17 @@ def build_path(endpoint: Endpoint, args: Sequence[str | int]) -> str:
 
 # What `quote(..., safe="")` leaves alone.
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_DOTS = frozenset((".", ".."))
 
 
 def _path_value(endpoint: Endpoint, name: str, value: object) -> str:
     if isinstance(value, str):
         if not value:
             raise ValueError(f"{endpoint.name}: path argument {name} must not be empty")
+        if value in _DOTS:
+            # HTTP clients remove dot segments after signing: the request
+            # would reach another route (`task("..")` the API root).
+            raise ValueError(f"{endpoint.name}: path argument {name} must not be {value!r}")
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)

@@ -19,77 +19,9 @@ every kind a download can meet. The `*_async` functions take `AsyncQueue`.
 
 from __future__ import annotations
 
-from ._artifacts import (
-    DATA_INLINE_MAX_SIZE,
-    ErrorReason,
-    ObjectCredentials,
-    ProgressCallback,
-    UploadedArtifact,
-)
-from ._artifacts_async import (
-    create_error_artifact_async,
-    create_link_artifact_async,
-    create_reference_artifact_async,
-    download_artifact_async,
-    upload_artifact_async,
-)
-from ._artifacts_clients import (
-    AsyncObjectClient,
-    AsyncObjectClientFactory,
-    AsyncQueueClient,
-    ObjectClient,
-    ObjectClientFactory,
-    QueueClient,
-)
-from ._artifacts_errors import (
-    ArtifactError,
-    ArtifactUnavailableError,
-    DownloadError,
-    HashMismatchError,
-    ReferenceNotAllowedError,
-    StorageHTTPError,
-    UnknownStorageTypeError,
-    UploadError,
-)
-from ._artifacts_io import DownloadDestination, UploadSourceInput
-from ._artifacts_sync import (
-    create_error_artifact,
-    create_link_artifact,
-    create_reference_artifact,
-    download_artifact,
-    upload_artifact,
-)
+from . import _artifacts
+from ._artifacts import *  # noqa: F403
 
-__all__ = [
-    "DATA_INLINE_MAX_SIZE",
-    "ArtifactError",
-    "ArtifactUnavailableError",
-    "AsyncObjectClient",
-    "AsyncObjectClientFactory",
-    "AsyncQueueClient",
-    "DownloadDestination",
-    "DownloadError",
-    "ErrorReason",
-    "HashMismatchError",
-    "ObjectClient",
-    "ObjectClientFactory",
-    "ObjectCredentials",
-    "ProgressCallback",
-    "QueueClient",
-    "ReferenceNotAllowedError",
-    "StorageHTTPError",
-    "UnknownStorageTypeError",
-    "UploadError",
-    "UploadSourceInput",
-    "UploadedArtifact",
-    "create_error_artifact",
-    "create_error_artifact_async",
-    "create_link_artifact",
-    "create_link_artifact_async",
-    "create_reference_artifact",
-    "create_reference_artifact_async",
-    "download_artifact",
-    "download_artifact_async",
-    "upload_artifact",
-    "upload_artifact_async",
-]
+# The surface is the implementation package's `__all__` (a form type checkers follow).
+__all__: list[str] = []
+__all__ += _artifacts.__all__

@@ -1,5 +1,8 @@
 """The exceptions raised by taskcluster_sdk (also exported from the package root).
 
+The final error of a retried call (5xx, connection, timeout) says how many
+attempts were made and over how long (`error.attempts`, `error.elapsed`).
+
 TaskclusterError
 ├── APIError                      the service answered with an error status
 │   ├── BadRequestError           400 (InputValidationError, ...)
@@ -9,6 +12,8 @@ TaskclusterError
 │   ├── NotFoundError             404
 │   ├── ConflictError             409
 │   └── ServerError               5xx (after retries)
+├── ClientClosedError             also a RuntimeError: the client was closed
+├── EventLoopError                also a RuntimeError: async client used from another loop
 ├── ConnectionError               also a builtins.ConnectionError
 ├── TimeoutError                  also a builtins.TimeoutError
 ├── PayloadValidationError        also a ValueError; nothing was sent
@@ -19,8 +24,10 @@ from ._errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     ConnectionError,
+    EventLoopError,
     InsufficientScopesError,
     InvalidResponseError,
     NotFoundError,
@@ -35,8 +42,10 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConnectionError",
+    "EventLoopError",
     "InsufficientScopesError",
     "InvalidResponseError",
     "NotFoundError",

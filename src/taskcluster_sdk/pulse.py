@@ -17,7 +17,7 @@ Importing this module imports aio-pika; `taskcluster_sdk.events.*` does not.
 from __future__ import annotations
 
 from ._bindings import Binding, EventsBase, Exchange, RoutingKey, RoutingKeyField
-from ._listener import Handler, Message, PulseError, PulseListener
+from ._pulse import Handler, Message, PulseError, PulseListener
 
 __all__ = [
     "Binding",

@@ -229,6 +229,34 @@ const bewitExt = function (url) {
     return fields.length === 4 && fields[3] ? fields[3] : undefined;
 };
 
+// Taskcluster's own payload check (libraries/api/src/middleware/auth.js):
+// the MAC is checked without the payload; then, if the client sent a hash,
+// it must equal the hash of `req.text` with the Content-Type header as
+// received. `req.text` is the body only when body-parser read it, that is
+// for a non-empty `application/json` body (middleware/parse.js), else ''.
+const checkPayloadHash = function (req, body, attributes, seen) {
+
+    const contentType = req.headers['content-type'];
+    seen.contentType = contentType === undefined ? null : contentType;
+    seen.bodyLength = body.length;
+    if (typeof attributes.hash !== 'string') {
+        if (body.length > 0) {
+            // Taskcluster accepts this; our clients must never send an unhashed body.
+            throw new Error('a body was sent without a payload hash');
+        }
+
+        return;
+    }
+
+    const isJson = Hawk.utils.parseContentType(contentType) === 'application/json';
+    const text = isJson && body.length > 0 ? body.toString('utf-8') : '';
+    const computed = Hawk.crypto.calculatePayloadHash(Buffer.from(text, 'utf-8'), 'sha256', contentType);
+    seen.payloadVerified = true;
+    if (computed !== attributes.hash) {
+        throw new Error(`Invalid payload hash: ${attributes.hash}\nComputed payload hash: ${computed}`);
+    }
+};
+
 const authenticate = async function (req, body, seen) {
 
     const offset = Number(req.headers['x-test-clock-offset-ms'] || 0);
@@ -237,14 +265,9 @@ const authenticate = async function (req, body, seen) {
         seen.scheme = 'hawk';
         const attributes = Hawk.utils.parseAuthorizationHeader(req.headers.authorization);
         const options = { timestampSkewSec: TIMESTAMP_SKEW_SEC, localtimeOffsetMsec: offset };
-        // Check the payload hash whenever there is a body or the client sent a hash.
-        if (body.length > 0 || attributes.hash) {
-            options.payload = body.toString('utf-8');
-            seen.payloadVerified = true;
-        }
-
         await Hawk.server.authenticate(req,
             (clientId) => loadCredentials(clientId, attributes.ext, seen, now), options);
+        checkPayloadHash(req, body, attributes, seen);
     }
     else if (/^\/.*[\?&]bewit\=/.test(req.url)) {
         seen.scheme = 'bewit';

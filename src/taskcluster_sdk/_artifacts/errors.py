@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ._errors import TaskclusterError
+from .._errors import TaskclusterError
+
+__all__ = [
+    "ArtifactError",
+    "ArtifactUnavailableError",
+    "DownloadError",
+    "HashMismatchError",
+    "ReferenceNotAllowedError",
+    "StorageHTTPError",
+    "UnknownStorageTypeError",
+    "UploadError",
+    "redact_url",
+]
 
 
 def redact_url(url: str) -> str:

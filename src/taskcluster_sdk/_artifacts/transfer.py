@@ -12,10 +12,18 @@ from collections.abc import Mapping
 
 import httpx
 
-from ._artifacts import ContentHasher, ProgressCallback
-from ._artifacts_errors import ArtifactError, StorageHTTPError, redact_url
-from ._artifacts_io import DownloadSink
-from ._retry import RetryState
+from .._retry import RetryState
+from .content import ContentHasher, ProgressCallback
+from .errors import ArtifactError, StorageHTTPError, redact_url
+from .local import DownloadSink
+
+__all__ = [
+    "TRANSFER_ERRORS",
+    "DownloadState",
+    "RestartRequiredError",
+    "RetryBudget",
+    "check_put_status",
+]
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 

@@ -14,8 +14,21 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
-from ._artifacts import CHUNK_SIZE, DATA_INLINE_MAX_SIZE, ContentHasher, ProgressCallback
-from ._artifacts_errors import DownloadError, UploadError
+from .content import CHUNK_SIZE, DATA_INLINE_MAX_SIZE, ContentHasher, ProgressCallback
+from .errors import DownloadError, UploadError
+
+__all__ = [
+    "BodyReader",
+    "BytesSink",
+    "DownloadDestination",
+    "DownloadSink",
+    "FileSink",
+    "StreamSink",
+    "UploadSource",
+    "UploadSourceInput",
+    "open_download_sink",
+    "open_upload_source",
+]
 
 UploadSourceInput: TypeAlias = os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 """A file path, an in-memory body, or a binary stream opened for reading."""
@@ -116,12 +129,8 @@ class BodyReader:
         self._progress = progress
         self.hasher = ContentHasher()
 
-    def next_chunk(self) -> bytes:
-        """The next chunk, or b"" once exactly `size` bytes were produced."""
-        return self.account(self.read())
-
     def read(self) -> bytes:
-        """Read the next chunk (blocking local I/O; the async driver runs it in a thread)."""
+        """The next chunk, b"" once exactly `size` bytes were read (blocking local I/O)."""
         source = self._source
         remaining = source.size - self.hasher.size
         if remaining == 0:

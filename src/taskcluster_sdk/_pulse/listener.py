@@ -1,0 +1,408 @@
+"""`PulseListener`: the public API of the Pulse listener (bind, consume, iterate, close).
+
+The connection and reconnection live in `connection`, reading deliveries in
+`message`, the acknowledgement policy in `acks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
+
+import aio_pika.abc
+import aio_pika.exceptions
+from typing_extensions import TypeVar
+
+from .._bindings import Binding, RoutingKey
+from .acks import MessageIterator, StoppedError, handle, settle_failed
+from .connection import (
+    CONNECTION_ERRORS,
+    Connector,
+    PulseError,
+    Session,
+    channel_closed,
+    pulse_url,
+    queue_name_for,
+)
+from .message import Handler, Message, parse_delivery
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from typing_extensions import Self
+
+__all__ = ["PulseListener"]
+
+MessageT = TypeVar("MessageT", default=Message[Any, Any])
+"""What a listener hands out: `Message[Any, Any]`, or the union its `bound()` bindings give."""
+M1 = TypeVar("M1", bound="BaseModel")
+M2 = TypeVar("M2", bound="BaseModel")
+M3 = TypeVar("M3", bound="BaseModel")
+M4 = TypeVar("M4", bound="BaseModel")
+K1 = TypeVar("K1", bound=RoutingKey)
+K2 = TypeVar("K2", bound=RoutingKey)
+K3 = TypeVar("K3", bound=RoutingKey)
+K4 = TypeVar("K4", bound=RoutingKey)
+
+log = logging.getLogger("taskcluster_sdk.pulse")
+
+
+_STOP = object()
+
+
+class PulseListener(Generic[MessageT]):
+    """Listens to Pulse exchanges through one queue and hands out typed messages.
+
+    ```python
+    events = QueueEvents()
+    async with PulseListener(AMQP_URL, queue_name="my-listener") as listener:
+        await listener.bind(events.taskCompleted(taskId=task_id))
+        async for message in listener:
+            print(message.routing.taskId, message.payload.status.state)
+            break
+    ```
+
+    Queues follow the Pulse convention `queue/<user>/<queue_name>`: with a
+    `queue_name` the queue is durable and survives restarts (messages
+    published while nobody listens wait there); without one, the queue is
+    exclusive and deleted when the listener goes away. `user` defaults to the
+    user of the AMQP URL. `prefetch` bounds the unacknowledged messages the
+    broker sends at once, and so the handlers running at once in `consume`.
+
+    Bind before or after `start()`; bindings survive reconnects. Consume with
+    `async for message in listener` or `await listener.consume(handler)`.
+
+    Acknowledgement: a handler that returns acks its message; one that raises
+    has its message requeued once, and rejected (logged with the error) if it
+    was already redelivered. In `async for`, the loop body is the handler: the
+    message is acked when the loop asks for the next one, or at the end of
+    the `async with` block (after a `break`); an exception leaving the
+    `async with` block counts as a handler failure of the current message.
+    Payloads or routing keys that do not parse, and messages no binding
+    matches, are rejected without requeue and logged with exchange and
+    routing key. A durable queue keeps its bindings on the broker, but the
+    listener only knows the models of the bindings given to `bind()`: bind
+    the same bindings every time the listener starts.
+
+    Connection loss: the listener reconnects (with backoff), redeclares the
+    queue and all bindings and consumes again. Messages that were being
+    handled come again, marked `redelivered`.
+    """
+
+    def __init__(
+        self,
+        amqp_url: str,
+        *,
+        queue_name: str | None = None,
+        user: str | None = None,
+        prefetch: int = 10,
+        connect_timeout: float = 30.0,
+        reconnect_delay: float = 0.5,
+        max_reconnect_delay: float = 30.0,
+    ) -> None:
+        self.queue_name: str = queue_name_for(amqp_url, user, queue_name)
+        self.prefetch: int = prefetch
+        self._url = amqp_url
+        self._connector = Connector(
+            amqp_url,
+            self.queue_name,
+            exclusive=queue_name is None,
+            prefetch=prefetch,
+            connect_timeout=connect_timeout,
+            reconnect_delay=reconnect_delay,
+            max_reconnect_delay=max_reconnect_delay,
+        )
+
+        self._bindings: list[Binding[Any, Any]] = []
+        self._deliveries: asyncio.Queue[object] = asyncio.Queue()
+        self._session: Session | None = None
+        self._setup_lock = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._started = False
+        self._stopping = False
+        self._closed = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._iterated: set[Message[Any, Any]] = set()
+
+    @classmethod
+    def from_credentials(
+        cls,
+        user: str,
+        password: str,
+        *,
+        host: str = "pulse.mozilla.org",
+        vhost: str = "/",
+        port: int | None = None,
+        queue_name: str | None = None,
+        prefetch: int = 10,
+        connect_timeout: float = 30.0,
+        reconnect_delay: float = 0.5,
+        max_reconnect_delay: float = 30.0,
+    ) -> PulseListener[Message[Any, Any]]:
+        """A listener for a Pulse service, from Pulse credentials (over TLS: `amqps://`).
+
+        The other arguments are those of the constructor.
+        """
+        return PulseListener(
+            pulse_url(user, password, host=host, vhost=vhost, port=port),
+            queue_name=queue_name,
+            user=user,
+            prefetch=prefetch,
+            connect_timeout=connect_timeout,
+            reconnect_delay=reconnect_delay,
+            max_reconnect_delay=max_reconnect_delay,
+        )
+
+    def __repr__(self) -> str:
+        return f"PulseListener({self._connector.display_url!r}, queue={self.queue_name!r})"
+
+    @property
+    def bindings(self) -> tuple[Binding[Any, Any], ...]:
+        """The bindings made so far, in the order they were made."""
+        return tuple(self._bindings)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listener is connected and consuming right now."""
+        return self._connected.is_set()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect, declare the queue, bind the bindings made so far and start consuming.
+
+        Raises PulseError if the broker cannot be reached or refuses the setup;
+        after that first connection, connection losses are retried forever.
+        """
+        if self._started:
+            raise RuntimeError("this listener was started already")
+        self._started = True
+        try:
+            session = await self._open_session()
+        except PulseError:
+            self._closed = True
+            raise
+        self._use(session)
+        self._watcher = asyncio.create_task(self._watch(), name=f"pulse-watch {self.queue_name}")
+
+    def stop(self) -> None:
+        """Stop handing out messages: `async for` ends, `consume()` returns
+        after its running handlers finish. Call `close()` to disconnect."""
+        if not self._stopping:
+            self._stopping = True
+            self._deliveries.put_nowait(_STOP)
+
+    async def close(self) -> None:
+        """Stop consuming, let the running handlers finish, then disconnect.
+
+        Messages received but not yet handed out go back to the queue.
+        """
+        if self._closed:
+            return
+        self.stop()
+        session = self._session
+        if session is not None and session.consumer_tag is not None:
+            with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
+                await session.queue.cancel(session.consumer_tag, timeout=self._connector.timeout)
+        # A handler may call close() itself; waiting for it would never end.
+        others = self._in_flight - {asyncio.current_task()}
+        if others:
+            await asyncio.gather(*others, return_exceptions=True)
+        await self._settle_iterated(None)
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            # wait() rather than await: the watcher's cancellation is expected,
+            # a cancellation of close() itself must still propagate.
+            await asyncio.wait({self._watcher})
+        if session is not None:
+            await session.close()
+        self._session = None
+        self._connected.clear()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._settle_iterated(exc)
+        await self.close()
+
+    # -- bindings ------------------------------------------------------------
+
+    @overload
+    def bound(self, first: Binding[M1, K1], /) -> PulseListener[Message[M1, K1]]: ...
+    @overload
+    def bound(
+        self, first: Binding[M1, K1], second: Binding[M2, K2], /
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2]]: ...
+    @overload
+    def bound(
+        self, first: Binding[M1, K1], second: Binding[M2, K2], third: Binding[M3, K3], /
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3]]: ...
+    @overload
+    def bound(
+        self,
+        first: Binding[M1, K1],
+        second: Binding[M2, K2],
+        third: Binding[M3, K3],
+        fourth: Binding[M4, K4],
+        /,
+    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3] | Message[M4, K4]]: ...
+    @overload
+    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Message[Any, Any]]: ...
+    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Any]:
+        """This listener, bound to `bindings` and typed by them; call it before `start()`.
+
+        `async for` and `consume()` then hand out `Message[M, K]` of the one
+        binding, or the union of several (up to four are typed one by one):
+        narrow it with `isinstance(message.payload, TaskCompletedMessage)` or
+        `message.of(binding)`. The bindings are made by `start()` and, like
+        `bind()`'s, remade after every reconnect. `bind()` adds bindings
+        without changing the type.
+        """
+        if self._started:
+            raise RuntimeError("bound() types the listener before start(); use bind() after it")
+        for binding in bindings:
+            if not isinstance(binding, Binding):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise TypeError(f"bound() takes Bindings, got {type(binding).__name__}")
+            if binding not in self._bindings:
+                self._bindings.append(binding)
+        return self
+
+    async def bind(self, binding: Binding[Any, Any]) -> None:
+        """Bind the queue to `binding`; works before and after `start()`.
+
+        After start, the binding is made at once (PulseError if the broker
+        refuses it, for example because the exchange does not exist) and is
+        redeclared after every reconnect.
+        """
+        if not isinstance(binding, Binding):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"bind() takes a Binding, got {type(binding).__name__}")
+        if self._closed:
+            raise RuntimeError("this listener is closed")
+        async with self._setup_lock:
+            if binding in self._bindings:
+                return
+            session = self._session
+            if session is not None and self._connected.is_set():
+                try:
+                    await self._connector.bind_on_side_channel(session, binding)
+                except aio_pika.exceptions.AMQPChannelError as error:
+                    raise PulseError(
+                        f"cannot bind {self.queue_name} to exchange {binding.exchange} "
+                        f"with {binding.routing_key_pattern}: {error}"
+                    ) from error
+                except CONNECTION_ERRORS:
+                    # The connection is going away; the next session binds it.
+                    log.info("connection lost while binding; will bind after reconnecting")
+            self._bindings.append(binding)
+
+    async def unbind(self, binding: Binding[Any, Any]) -> None:
+        """Remove a binding made with `bind()`; its messages stop arriving."""
+        async with self._setup_lock:
+            if binding not in self._bindings:
+                raise ValueError(
+                    f"not bound: {binding.exchange} with {binding.routing_key_pattern}"
+                )
+            self._bindings.remove(binding)
+            session = self._session
+            if session is not None and self._connected.is_set():
+                with contextlib.suppress(*CONNECTION_ERRORS):
+                    await session.queue.unbind(binding.exchange, binding.routing_key_pattern)
+
+    # -- connection ----------------------------------------------------------
+
+    async def _open_session(self) -> Session:
+        async with self._setup_lock:
+            return await self._connector.open(self._bindings, self._on_delivery)
+
+    def _use(self, session: Session) -> None:
+        self._session = session
+        self._connected.set()
+
+    async def _watch(self) -> None:
+        """Wait for the connection to drop, then reconnect until it works again."""
+        while not self._closed:
+            session = self._session
+            if session is None:
+                return
+            await session.lost
+            if self._closed:
+                return
+            self._connected.clear()
+            await session.close()
+            new_session = await self._connector.reopen(self._open_session)
+            if self._closed:
+                await new_session.close()
+                return
+            self._use(new_session)
+
+    async def _on_delivery(self, incoming: aio_pika.abc.AbstractIncomingMessage) -> None:
+        self._deliveries.put_nowait(incoming)
+
+    # -- consumption ---------------------------------------------------------
+
+    async def _next_message(self) -> Message[Any, Any]:
+        """The next parsed message; raises _StoppedError once `stop()` was called."""
+        if not self._started:
+            raise RuntimeError("start the listener first (or use `async with`)")
+        while True:
+            item = await self._deliveries.get()
+            if item is _STOP or self._stopping:
+                # Wake the next waiting consumer too.
+                self._deliveries.put_nowait(_STOP)
+                raise StoppedError
+            assert isinstance(item, aio_pika.abc.AbstractIncomingMessage)
+            if channel_closed(item):
+                # Delivered on a channel that is gone: the broker requeued it.
+                continue
+            message = await parse_delivery(self._bindings, item)
+            if message is not None:
+                return message
+
+    async def consume(self, handler: Callable[[MessageT], Awaitable[None]]) -> None:
+        """Handle messages with `handler` until `stop()` or `close()`.
+
+        Up to `prefetch` handlers run at once. Returns once stopped and the
+        running handlers have finished; if cancelled, cancels them (their
+        messages are requeued).
+        """
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                try:
+                    message = await self._next_message()
+                except StoppedError:
+                    break
+                task = asyncio.create_task(handle(cast("Handler", handler), message))
+                tasks.add(task)
+                self._in_flight.add(task)
+                task.add_done_callback(tasks.discard)
+                task.add_done_callback(self._in_flight.discard)
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    def __aiter__(self) -> MessageIterator[MessageT]:
+        return MessageIterator(self._next_message, self._iterated)
+
+    async def _settle_iterated(self, error: BaseException | None) -> None:
+        pending, self._iterated = self._iterated, set()
+        for message in pending:
+            if error is None:
+                await message.ack()
+            else:
+                await settle_failed(message, error)
