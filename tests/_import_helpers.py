@@ -31,7 +31,9 @@ LEGACY = "legacy-2014"
 
 def _checked_in_files(tree: str) -> list[Path]:
     root = PROJECT / tree
-    return sorted(file for file in root.rglob("*.json") if file.relative_to(root).parts[0] != LEGACY)
+    return sorted(
+        file for file in root.rglob("*.json") if file.relative_to(root).parts[0] != LEGACY
+    )
 
 
 @cache
@@ -126,10 +128,40 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+def deployment_files(entries: list[dict[str, Any]], root_url: str) -> dict[str, bytes]:
+    """What a Taskcluster deployment at `root_url` serves for the bundle `entries`.
+
+    As Taskcluster's `infrastructure/references/relativize.js` (v106) builds
+    it: every file at `/<filename>`, made absolute the way lib-references'
+    `asAbsolute` does (`$schema` of every document and `$id` of schemas get the
+    root URL; `$ref`s stay as written), a manifest listing absolute reference
+    URLs, and the unchanged bundle at `/references/references.json`.
+    """
+
+    def absolute(value: Any) -> Any:
+        return root_url + value if isinstance(value, str) and value.startswith("/") else value
+
+    files: dict[str, bytes] = {}
+    for entry in entries:
+        filename, content = entry["filename"], dict(entry["content"])
+        if filename == "references/manifest.json":
+            content["references"] = [absolute(item) for item in content["references"]]
+        content["$schema"] = absolute(content.get("$schema"))
+        if filename.startswith("schemas/") and "$id" in content:
+            content["$id"] = absolute(content["$id"])
+        files["/" + filename] = json.dumps(content, indent=2).encode()
+    files["/references/references.json"] = json.dumps(entries, indent=2).encode()
+    return files
+
+
 @contextmanager
-def serve_bundle(entries: list[dict[str, Any]]) -> Generator[str]:
-    """A loopback deployment serving the bundle's files; yields its root URL."""
-    files = {"/" + entry["filename"]: json.dumps(entry["content"]).encode() for entry in entries}
+def serve_deployment(entries: list[dict[str, Any]], *, with_bundle: bool = True) -> Generator[str]:
+    """A loopback deployment serving the bundle's files; yields its root URL.
+
+    `with_bundle=False` leaves out `/references/references.json`, so an import
+    has to crawl the manifest.
+    """
+    files: dict[str, bytes] = {}
     requested: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -154,10 +186,14 @@ def serve_bundle(entries: list[dict[str, Any]]) -> Generator[str]:
         request_queue_size = 64
 
     server = Server(("127.0.0.1", 0), Handler)
+    root_url = f"http://127.0.0.1:{server.server_address[1]}"
+    files.update(deployment_files(entries, root_url))
+    if not with_bundle:
+        del files["/references/references.json"]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield root_url
     finally:
         server.shutdown()
         server.server_close()

@@ -22,7 +22,7 @@ from tests._import_helpers import (
     copy_legacy_dir,
     legacy_dir,
     read_apis_js,
-    serve_bundle,
+    serve_deployment,
     snapshot,
     write_apis_js,
     write_bundle,
@@ -118,17 +118,49 @@ def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "missing.json" in capsys.readouterr().err
 
 
-def test_root_url_import_matches_the_bundle_import(tmp_path: Path) -> None:
+def test_command_line_import_without_sources_says_what_to_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(tmp_path)
+    assert main(["import", "--root", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert "root URL" in line and "references.json bundle" in line and "2014 directory" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_root_url_import_reads_the_deployments_bundle(tmp_path: Path) -> None:
+    """A v106 deployment serves its whole bundle at references/references.json."""
+    from_bundle = tmp_path / "bundle"
+    import_sources([str(bundle_path())], from_bundle)
+    from_url = tmp_path / "url"
+
+    with serve_deployment(bundle_entries()) as root_url:
+        notes: list[str] = []
+        written = import_sources([root_url + "/"], from_url, notes)
+
+    assert snapshot(from_url) == snapshot(from_bundle)
+    assert written == len(bundle_entries())
+    assert notes == []
+    # Not named by any reference, and still there: worker payload models need it.
+    assert (from_url / "schemas/generic-worker/multiuser_posix.json").is_file()
+
+
+def test_root_url_import_crawls_a_deployment_without_a_bundle(tmp_path: Path) -> None:
+    """The manifest and every document carry the deployment's absolute URLs, as served."""
     entries = bundle_entries()
     from_bundle = tmp_path / "bundle"
     import_sources([str(bundle_path())], from_bundle)
     from_url = tmp_path / "url"
 
-    with serve_bundle(entries) as root_url:
-        written = import_sources([root_url + "/"], from_url)
+    with serve_deployment(entries, with_bundle=False) as root_url:
+        notes: list[str] = []
+        written = import_sources([root_url + "/"], from_url, notes)
 
     files = snapshot(from_url)
     assert written == len(files)
+    # Back in the abstract form: byte for byte what the bundle import wrote.
     for path, content in files.items():
         assert content == (from_bundle / path).read_bytes(), path
     manifest = bundle_content(entries, "references/manifest.json")
@@ -143,18 +175,32 @@ def test_root_url_import_matches_the_bundle_import(tmp_path: Path) -> None:
         "schemas/common/metadata-metaschema.json",
     ):
         assert schema in files
-    # Not named by any reference: a deployment import leaves it out.
+    # Not named by any reference: a crawl cannot find it, and says so.
     assert "schemas/generic-worker/multiuser_posix.json" not in files
+    [note] = notes
+    assert "serves no references/references.json" in note and "worker payload" in note
     platform = load_current(from_url)
     assert sum(len(service.methods) for service in platform.services) == 194
 
 
 def test_root_url_import_reports_missing_documents(tmp_path: Path) -> None:
     entries = [e for e in bundle_entries() if e["filename"] != "schemas/queue/v1/task.json"]
-    with serve_bundle(entries) as root_url, pytest.raises(GeneratorError) as raised:
+    with (
+        serve_deployment(entries, with_bundle=False) as root_url,
+        pytest.raises(GeneratorError) as raised,
+    ):
         import_sources([root_url], tmp_path)
     assert f"{root_url}/schemas/queue/v1/task.json" in str(raised.value)
     assert "HTTP 404" in str(raised.value)
+    assert snapshot(tmp_path) == {}
+
+
+def test_root_url_import_validates_the_deployments_bundle(tmp_path: Path) -> None:
+    entries = bundle_entries()
+    del bundle_content(entries, QUEUE_API)["entries"][3]["stability"]
+    with serve_deployment(entries) as root_url, pytest.raises(GeneratorError) as raised:
+        import_sources([root_url], tmp_path)
+    assert str(raised.value).startswith(f"{root_url}/references/references.json[{QUEUE_API}]")
     assert snapshot(tmp_path) == {}
 
 
