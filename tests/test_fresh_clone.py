@@ -111,7 +111,6 @@ def test_readme_commands_regenerate_a_fresh_clone_without_a_diff(tmp_path: Path)
     assert importing and all(PLACEHOLDER_URL in line for line in importing), regenerate
 
     clone = _fresh_clone(tmp_path)
-    assert not (clone.parent.parent / "shared").exists()
     env = _clean_environment()
     with serve_deployment(bundle_entries()) as root_url:
         commands = set_up + [line.replace(PLACEHOLDER_URL, root_url) for line in regenerate]
