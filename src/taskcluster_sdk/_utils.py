@@ -99,7 +99,7 @@ def from_now(offset: str = "", dt: datetime | None = None) -> datetime:
 def _parse_offset(offset: str) -> tuple[int, dict[str, int]]:
     """The sign and the amount of every unit."""
     text = offset.strip().lower()
-    amounts = dict.fromkeys(_UNITS, 0)
+    amounts: dict[str, int] = dict.fromkeys(_UNITS, 0)
     sign = 1
     position = 0
     if text[:1] in ("-", "+"):
