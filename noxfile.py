@@ -11,7 +11,10 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck", "drift"]
 
 ROOT = Path(__file__).parent
+# Where the raw upstream definitions sit on the project's own machines; a clone
+# has no such directory and passes a source instead.
 UPSTREAM = ROOT.parent / "shared" / "upstream"
+UPSTREAM_SOURCES = (UPSTREAM / "taskcluster-v106" / "references.json", UPSTREAM / "legacy-2014")
 
 
 def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
@@ -25,15 +28,19 @@ def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
 def import_references(session: nox.Session) -> None:
     """Import upstream definitions into references/ and schemas/.
 
-    `nox -s import-references` reads ../shared/upstream; pass a directory,
-    a references.json bundle or a deployment's root URL to read elsewhere:
-    `nox -s import-references -- https://tc.example.com`.
+    Pass a deployment's root URL, a references.json bundle or a 2014
+    directory (apis.js + schemas/), or several:
+    `nox -s import-references -- https://tc.example.com`. Without arguments it
+    re-imports ../shared/upstream when that exists next to the clone.
     """
+    sources = session.posargs or [str(path) for path in UPSTREAM_SOURCES if path.exists()]
+    if not sources:
+        session.error(
+            "nothing to import: pass a deployment's root URL, a references.json bundle or a "
+            "2014 directory (apis.js + schemas/): nox -s import-references -- https://tc.example.com"
+        )
+    # The generator never imports taskcluster_sdk: the codegen group is enough.
     _install(session, "codegen", project=False)
-    sources = session.posargs or [
-        str(UPSTREAM / "taskcluster-v106" / "references.json"),
-        str(UPSTREAM / "legacy-2014"),
-    ]
     session.run("python", "-m", "codegen", "import", *sources)
 
 

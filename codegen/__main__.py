@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     importing.add_argument(
         "sources",
-        nargs="+",
-        help="a references.json bundle, a 2014 directory (apis.js + schemas/) or a root URL",
+        nargs="*",
+        help="a deployment's root URL, a references.json bundle or a 2014 directory "
+        "(apis.js + schemas/)",
     )
     importing.add_argument("--root", type=Path, default=ROOT, help="project root to write into")
 
@@ -42,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         if args.command == "import":
-            written = import_sources(args.sources, args.root)
+            notes: list[str] = []
+            written = import_sources(args.sources, args.root, notes)
+            for note in notes:
+                print(f"note: {note}")
             print(
                 f"imported {written} files into {args.root / 'references'} and {args.root / 'schemas'}"
             )

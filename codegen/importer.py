@@ -5,8 +5,15 @@ Three kinds of source:
 * a `references.json` bundle (a JSON list of `{"filename", "content"}`) as
   Taskcluster releases publish it: the current platform;
 * a 2014 directory (`apis.js` + `schemas/<service>/v1/*.json`): the 2014 platform;
-* a deployment's root URL: the current platform, fetched from
-  `<rootUrl>/references/manifest.json` and everything it leads to.
+* a deployment's root URL: the current platform. Every deployment serves the
+  bundle it was built from at `<rootUrl>/references/references.json`
+  (Taskcluster's `infrastructure/references/relativize.js` writes it next to
+  the per-file tree); that is read when present. Otherwise the importer
+  crawls `<rootUrl>/references/manifest.json` and every reference and schema
+  it leads to, turning the deployment's absolute `$id`/`$schema` URLs
+  (`https://tc.example.com/schemas/...`) back into the abstract form
+  (`/schemas/...`) the bundle has; schemas no reference names (the worker
+  payload schemas) cannot be found that way and are left out, with a note.
 
 Every file is written as `json.dumps(content, indent=2, sort_keys=True,
 ensure_ascii=False) + "\\n"`, so re-importing the same data gives the same
@@ -46,24 +53,36 @@ from codegen.validate import (
 )
 
 TREES = ("references", "schemas")
+NO_SOURCES = (
+    "nothing to import: pass a deployment's root URL (https://tc.example.com), "
+    "a references.json bundle or a 2014 directory (apis.js + schemas/)"
+)
 _FETCH_TIMEOUT = 60.0
 _FETCH_WORKERS = 8
 
 
 @dataclass(frozen=True)
 class ImportSet:
-    """The complete new file set of one platform, keyed by project-relative path."""
+    """The complete new file set of one platform, keyed by project-relative path.
+
+    `notes` are things the user should know about the import (printed by the
+    command), e.g. what a crawl of a deployment could not reach.
+    """
 
     platform: Literal["current", "legacy"]
     documents: dict[str, Document]
+    notes: tuple[str, ...] = ()
 
 
-def import_sources(sources: list[str], root: Path) -> int:
+def import_sources(sources: list[str], root: Path, notes: list[str] | None = None) -> int:
     """Import each source into `root`'s references/ and schemas/; return the files written.
 
     A current-platform source replaces every current-platform file; a 2014
     source replaces `references/legacy-2014` and `schemas/legacy-2014` only.
+    The sources' notes are appended to `notes` when given.
     """
+    if not sources:
+        raise GeneratorError(NO_SOURCES)
     imports: dict[str, ImportSet] = {}
     for source in sources:
         imported = read_source(source)
@@ -72,6 +91,8 @@ def import_sources(sources: list[str], root: Path) -> int:
                 f"more than one {imported.platform}-platform source given", file=source
             )
         imports[imported.platform] = imported
+        if notes is not None:
+            notes.extend(imported.notes)
     for imported in imports.values():
         if imported.platform == "current":
             validate_current(imported.documents)
@@ -100,30 +121,34 @@ def read_source(source: str) -> ImportSet:
 
 def read_bundle(path: Path) -> ImportSet:
     """The files of a `references.json` bundle."""
-    bundle = parse_json(_read_bytes(path), str(path))
+    return bundle_import(parse_json(_read_bytes(path), str(path)), str(path))
+
+
+def bundle_import(bundle: Any, origin: str) -> ImportSet:
+    """The files of a parsed bundle; `origin` names it in error messages."""
     if not isinstance(bundle, list):
         raise GeneratorError(
-            "a bundle must be a JSON list of {filename, content}", file=path, path="$"
+            "a bundle must be a JSON list of {filename, content}", file=origin, path="$"
         )
     documents: dict[str, Document] = {}
     for index, item in enumerate(cast(list[Any], bundle)):
         if not isinstance(item, dict) or set(cast(dict[str, Any], item)) != {"filename", "content"}:
             raise GeneratorError(
                 "a bundle entry must be an object with exactly 'filename' and 'content'",
-                file=path,
+                file=origin,
                 path=json_path(index),
             )
         entry = cast(dict[str, Any], item)
-        filename = _checked_filename(entry["filename"], path, index)
+        filename = _checked_filename(entry["filename"], origin, index)
         if filename in documents:
             raise GeneratorError(
-                f"duplicate filename {filename!r}", file=path, path=json_path(index, "filename")
+                f"duplicate filename {filename!r}", file=origin, path=json_path(index, "filename")
             )
-        documents[filename] = Document(entry["content"], f"{path}[{filename}]")
+        documents[filename] = Document(entry["content"], f"{origin}[{filename}]")
     return ImportSet("current", documents)
 
 
-def _checked_filename(filename: object, bundle: Path, index: int) -> str:
+def _checked_filename(filename: object, bundle: str, index: int) -> str:
     where = json_path(index, "filename")
     if not isinstance(filename, str):
         raise GeneratorError("filename must be a string", file=bundle, path=where)
@@ -205,23 +230,41 @@ def _parse_apis_js(path: Path) -> dict[str, Any]:
 
 
 def fetch_root_url(root_url: str) -> ImportSet:
-    """The references listed by the deployment's manifest and every schema they lead to."""
+    """The deployment's own bundle, or else what its manifest leads to."""
     base = root_url.rstrip("/")
+    bundle_url = f"{base}/references/references.json"
+    body = _fetch(bundle_url, missing_ok=True)
+    if body is not None:
+        return bundle_import(parse_json(body, bundle_url), bundle_url)
+    return _crawl(base)
+
+
+def _crawl(base: str) -> ImportSet:
     documents: dict[str, Document] = {}
     manifest_path = "references/manifest.json"
     manifest = _fetch_json(f"{base}/{manifest_path}")
-    documents[manifest_path] = manifest
-    listed: object = (as_object(manifest.content) or {}).get("references")
+    content = as_object(manifest.content) or {}
+    # The deployment writes its own root URL into `$id`/`$schema` (and the
+    # manifest's list); it may differ from the one typed (an alias, http/https).
+    deployment_root = _deployment_root(content.get("$schema"))
+    listed: object = content.get("references")
     if not isinstance(listed, list) or not all(
         isinstance(item, str) for item in cast(list[Any], listed)
     ):
         raise GeneratorError(
             "expected 'references': a list of paths", file=manifest.origin, path="$.references"
         )
-    reference_paths = [
-        _local_path(item, "/references/", manifest.origin) for item in cast(list[str], listed)
-    ]
-    references = _fetch_all(base, reference_paths)
+    abstract_list = [_abstract(item, deployment_root) for item in cast(list[str], listed)]
+    documents[manifest_path] = Document(
+        {
+            **content,
+            "$schema": _abstract(content.get("$schema"), deployment_root),
+            "references": abstract_list,
+        },
+        manifest.origin,
+    )
+    reference_paths = [_local_path(item, "/references/", manifest.origin) for item in abstract_list]
+    references = _as_abstract(_fetch_all(base, reference_paths), deployment_root)
     documents.update(references)
 
     pending: set[str] = {API_META_SCHEMA, EXCHANGES_META_SCHEMA}
@@ -232,13 +275,51 @@ def fetch_root_url(root_url: str) -> ImportSet:
         batch = sorted(pending - fetched)
         fetched.update(batch)
         paths = [_local_path(schema_id, "/schemas/", f"{base}{schema_id}") for schema_id in batch]
-        schemas = _fetch_all(base, paths)
+        schemas = _as_abstract(_fetch_all(base, paths), deployment_root)
         documents.update(schemas)
         pending = set()
         for path, document in schemas.items():
             pending.update(_schemas_named_by_schema(f"/{path}#", document.content))
         pending -= fetched
-    return ImportSet("current", documents)
+    note = (
+        f"{base} serves no references/references.json: imported what its manifest leads to "
+        f"({len(references)} references, {len(documents) - len(references) - 1} schemas). "
+        "Schemas no reference names (worker payload schemas) were left out; import the "
+        "release's references.json bundle to keep them."
+    )
+    return ImportSet("current", documents, (note,))
+
+
+def _deployment_root(manifest_schema: object) -> str:
+    """`https://tc.example.com` from the manifest's absolute `$schema`, '' if it is abstract."""
+    if isinstance(manifest_schema, str) and "://" in manifest_schema:
+        cut = manifest_schema.find("/schemas/")
+        if cut > 0:
+            return manifest_schema[:cut]
+    return ""
+
+
+def _abstract(value: Any, deployment_root: str) -> Any:
+    """What Taskcluster's `References.asAbstract` does to one URI: drop the root URL."""
+    if deployment_root and isinstance(value, str) and value.startswith(deployment_root + "/"):
+        return value[len(deployment_root) :]
+    return value
+
+
+def _as_abstract(documents: dict[str, Document], deployment_root: str) -> dict[str, Document]:
+    """Only `$schema` and `$id` carry the root URL; `$ref`s are served as written."""
+    if not deployment_root:
+        return documents
+    result: dict[str, Document] = {}
+    for path, document in documents.items():
+        content = document.content
+        if isinstance(content, dict):
+            content = {
+                key: _abstract(value, deployment_root) if key in ("$schema", "$id") else value
+                for key, value in cast(dict[str, Any], content).items()
+            }
+        result[path] = Document(content, document.origin)
+    return result
 
 
 def _schemas_named_by_reference(content: Any) -> set[str]:
@@ -310,15 +391,23 @@ def _fetch_all(base: str, paths: list[str]) -> dict[str, Document]:
 
 
 def _fetch_json(url: str) -> Document:
+    body = _fetch(url)
+    assert body is not None
+    return Document(parse_json(body, url), url)
+
+
+def _fetch(url: str, *, missing_ok: bool = False) -> bytes | None:
+    """The body at `url`; None for a 404 when `missing_ok`."""
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=_FETCH_TIMEOUT) as response:
-            body = cast(bytes, response.read())
+            return cast(bytes, response.read())
     except urllib.error.HTTPError as error:
+        if missing_ok and error.code == 404:
+            return None
         raise GeneratorError(f"HTTP {error.code} {error.reason}", file=url) from None
     except (urllib.error.URLError, OSError) as error:
         raise GeneratorError(f"cannot fetch: {error}", file=url) from None
-    return Document(parse_json(body, url), url)
 
 
 # --------------------------------------------------------------------------

@@ -1,9 +1,22 @@
-"""Shared fixtures of the import and load tests: upstream data, copies, snapshots, a server."""
+"""Shared fixtures of the import and load tests: upstream inputs, copies, snapshots, a server.
+
+The upstream inputs (the v106 `references.json` bundle and the 2014 directory,
+`apis.js` + `schemas/`) are derived from the checked-in `references/` and
+`schemas/`, so the tests need nothing outside the clone. The derivation is
+lossless: the checked-in files are the importer's own rendering of upstream
+(sorted keys, 2-space indent), and `test_import` proves that importing the
+derived inputs gives back the checked-in trees byte for byte. Checked once
+against the raw upstream files when this was written (2026-12-02): every
+derived bundle entry, `apis.js` entry and 2014 schema equals its upstream
+counterpart as JSON; only key order and bundle entry order differ.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
+import tempfile
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -13,14 +26,55 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
-UPSTREAM = PROJECT.parent / "shared" / "upstream"
-BUNDLE = UPSTREAM / "taskcluster-v106" / "references.json"
-LEGACY_DIR = UPSTREAM / "legacy-2014"
+LEGACY = "legacy-2014"
+
+
+def _checked_in_files(tree: str) -> list[Path]:
+    root = PROJECT / tree
+    return sorted(
+        file for file in root.rglob("*.json") if file.relative_to(root).parts[0] != LEGACY
+    )
 
 
 @cache
 def _bundle_text() -> str:
-    return BUNDLE.read_text()
+    entries = [
+        {"filename": file.relative_to(PROJECT).as_posix(), "content": json.loads(file.read_text())}
+        for tree in ("references", "schemas")
+        for file in _checked_in_files(tree)
+    ]
+    return json.dumps(entries, ensure_ascii=False)
+
+
+@cache
+def _derived_dir() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="tc-sdk-upstream-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+@cache
+def bundle_path() -> Path:
+    """A `references.json` bundle of the current platform, as Taskcluster publishes it."""
+    path = _derived_dir() / "references.json"
+    path.write_text(_bundle_text())
+    return path
+
+
+@cache
+def legacy_dir() -> Path:
+    """A 2014 directory (`apis.js` + `schemas/`) as the 2014 client shipped it."""
+    target = _derived_dir() / LEGACY
+    apis: dict[str, Any] = {}
+    for file in sorted((PROJECT / "references" / LEGACY).glob("*.json")):
+        reference = json.loads(file.read_text())
+        # The importer adds `name` (the apis.js key) to each entry's document.
+        assert reference.pop("name") == file.stem, file
+        apis[file.stem] = reference
+    target.mkdir()
+    write_apis_js(target, apis)
+    shutil.copytree(PROJECT / "schemas" / LEGACY, target / "schemas")
+    return target
 
 
 def bundle_entries() -> list[dict[str, Any]]:
@@ -41,8 +95,8 @@ def write_bundle(directory: Path, entries: list[dict[str, Any]]) -> Path:
 
 def copy_legacy_dir(directory: Path) -> Path:
     """A writable copy of the 2014 upstream directory (apis.js + schemas/)."""
-    target = directory / "legacy-2014"
-    shutil.copytree(LEGACY_DIR, target)
+    target = directory / LEGACY
+    shutil.copytree(legacy_dir(), target)
     for file in target.rglob("*"):
         file.chmod(0o755 if file.is_dir() else 0o644)
     target.chmod(0o755)
@@ -74,10 +128,40 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+def deployment_files(entries: list[dict[str, Any]], root_url: str) -> dict[str, bytes]:
+    """What a Taskcluster deployment at `root_url` serves for the bundle `entries`.
+
+    As Taskcluster's `infrastructure/references/relativize.js` (v106) builds
+    it: every file at `/<filename>`, made absolute the way lib-references'
+    `asAbsolute` does (`$schema` of every document and `$id` of schemas get the
+    root URL; `$ref`s stay as written), a manifest listing absolute reference
+    URLs, and the unchanged bundle at `/references/references.json`.
+    """
+
+    def absolute(value: Any) -> Any:
+        return root_url + value if isinstance(value, str) and value.startswith("/") else value
+
+    files: dict[str, bytes] = {}
+    for entry in entries:
+        filename, content = entry["filename"], dict(entry["content"])
+        if filename == "references/manifest.json":
+            content["references"] = [absolute(item) for item in content["references"]]
+        content["$schema"] = absolute(content.get("$schema"))
+        if filename.startswith("schemas/") and "$id" in content:
+            content["$id"] = absolute(content["$id"])
+        files["/" + filename] = json.dumps(content, indent=2).encode()
+    files["/references/references.json"] = json.dumps(entries, indent=2).encode()
+    return files
+
+
 @contextmanager
-def serve_bundle(entries: list[dict[str, Any]]) -> Generator[str]:
-    """A loopback deployment serving the bundle's files; yields its root URL."""
-    files = {"/" + entry["filename"]: json.dumps(entry["content"]).encode() for entry in entries}
+def serve_deployment(entries: list[dict[str, Any]], *, with_bundle: bool = True) -> Generator[str]:
+    """A loopback deployment serving the bundle's files; yields its root URL.
+
+    `with_bundle=False` leaves out `/references/references.json`, so an import
+    has to crawl the manifest.
+    """
+    files: dict[str, bytes] = {}
     requested: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -102,10 +186,14 @@ def serve_bundle(entries: list[dict[str, Any]]) -> Generator[str]:
         request_queue_size = 64
 
     server = Server(("127.0.0.1", 0), Handler)
+    root_url = f"http://127.0.0.1:{server.server_address[1]}"
+    files.update(deployment_files(entries, root_url))
+    if not with_bundle:
+        del files["/references/references.json"]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield root_url
     finally:
         server.shutdown()
         server.server_close()

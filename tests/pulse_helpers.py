@@ -22,8 +22,8 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from tests._prerequisites import AMQP_URL
 
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 # The checked-in copy of Taskcluster's queue exchange reference (what the generator reads).
 QUEUE_EXCHANGES = Path(__file__).parents[1] / "references" / "queue" / "v1" / "exchanges.json"
 

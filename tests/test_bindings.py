@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulse_helpers import (
@@ -16,13 +19,17 @@ from pulse_helpers import (
 )
 
 from taskcluster_sdk._bindings import (
+    MAX_ROUTING_KEY_BYTES,
     Binding,
+    EventsBase,
     Exchange,
+    RoutingKeyError,
     RoutingKeyField,
     binding_pattern,
     routing_key_matches,
     split_routing_key,
 )
+from taskcluster_sdk.errors import TaskclusterError
 
 SRC = Path(__file__).parents[1] / "src"
 
@@ -215,3 +222,117 @@ def test_generated_2014_queue_events_use_the_2014_prefix_and_sizes() -> None:
     # 2014 identifiers were at most 22 characters; longer ones can never match.
     with pytest.raises(ValueError, match="taskId is at most 22 characters"):
         QueueEvents().taskCompleted(taskId="a" * 23)
+
+
+# --------------------------------------------------------------------------
+# values are literal words; patterns fit AMQP; parsing refuses keys that do not fit
+
+
+RECORDED_PULSE = Path(__file__).parent / "fixtures" / "recorded" / "taskcluster-v106" / "pulse"
+
+
+@pytest.mark.parametrize("value", ["*", "#", "abc*", "a#b", "*.x"])
+def test_wildcards_in_a_field_value_are_refused(value: str) -> None:
+    from taskcluster_sdk.events.queue import QueueEvents
+
+    with pytest.raises(RoutingKeyError, match=r"taskId value .* contains a wildcard"):
+        QueueEvents().taskCompleted(taskId=value)
+    with pytest.raises(RoutingKeyError, match=r"reserved value .* contains a wildcard"):
+        QueueEvents().taskCompleted(reserved=f"a.{value}")
+
+
+def test_a_wildcard_value_would_have_matched_other_tasks() -> None:
+    # Why the refusal matters: the pattern a "*" value would build.
+    key = "primary.someoneElsesTaskId00000.0.wg.w.p.wt.s.g._"
+    assert routing_key_matches("primary.*.*.*.*.*.*.*.*.#", key)
+    from taskcluster_sdk.events.queue import QueueEvents
+
+    mine = QueueEvents().taskCompleted(taskId="fN1SbArXTPSVFNUvaOlinQ")
+    assert not routing_key_matches(mine.routing_key_pattern, key)
+
+
+def test_empty_and_dotted_values_are_refused_with_the_hierarchy_error() -> None:
+    events = FakeQueueEvents()
+    for kwargs in ({"taskId": ""}, {"workerType": "a.b"}, {"reserved": "a..b"}, {"reserved": ""}):
+        with pytest.raises(RoutingKeyError) as raised:
+            events.taskCompleted(**kwargs)
+        assert isinstance(raised.value, TaskclusterError)
+        assert isinstance(raised.value, ValueError)
+
+
+def test_patterns_over_255_bytes_are_refused_before_the_broker() -> None:
+    from taskcluster_sdk.events.queue import QueueEvents
+
+    events = QueueEvents()
+    fits = events.taskCompleted(reserved="r" * 100)
+    assert len(fits.routing_key_pattern.encode()) <= MAX_ROUTING_KEY_BYTES
+    with pytest.raises(RoutingKeyError, match=r"is 2\d\d bytes long; AMQP allows at most 255"):
+        events.taskCompleted(reserved="r" * 240)
+    # Bytes, not characters: 128 two-byte characters are 256 bytes.
+    with pytest.raises(RoutingKeyError, match="bytes long"):
+        events.taskCompleted("route." + "é" * 125)
+    assert events.taskCompleted("route." + "é" * 124).routing_key_pattern.startswith("route.")
+
+
+def test_parse_refuses_a_wrong_constant() -> None:
+    from taskcluster_sdk.events.queue import TaskCompletedRoutingKey
+
+    with pytest.raises(
+        RoutingKeyError, match=r"routingKeyKind must be 'primary', got 'notprimary'"
+    ):
+        TaskCompletedRoutingKey.parse("notprimary.fN1SbArXTPSVFNUvaOlinQ.0.wg.w1.p.wt.s.g._")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "primary..0.wg.w1.p.wt.s.g._",  # taskId
+        "primary.fN1SbArXTPSVFNUvaOlinQ.0.wg.w1.p.wt.s..",  # taskGroupId and reserved
+        "primary.fN1SbArXTPSVFNUvaOlinQ.0.wg.w1.p.wt.s.g.",  # reserved
+        "primary.fN1SbArXTPSVFNUvaOlinQ.0.wg.w1.p.wt.s.g.a..b",  # a word of reserved
+    ],
+)
+def test_parse_refuses_empty_fields(key: str) -> None:
+    from taskcluster_sdk.events.queue import TaskCompletedRoutingKey
+
+    with pytest.raises(RoutingKeyError, match="is empty"):
+        TaskCompletedRoutingKey.parse(key)
+
+
+def _routing_key_classes() -> dict[str, type[Any]]:
+    """Exchange name -> generated routing-key class, for every current-platform exchange."""
+    import importlib
+    import pkgutil
+
+    import taskcluster_sdk.events as events_package
+
+    classes: dict[str, type[Any]] = {}
+    for module_info in pkgutil.iter_modules(events_package.__path__):
+        module = importlib.import_module(f"taskcluster_sdk.events.{module_info.name}")
+        for name in module.__all__:
+            events = getattr(module, name)
+            if isinstance(events, type) and issubclass(events, EventsBase):
+                instance = events()
+                for attribute in dir(events):
+                    if not attribute.startswith("_") and callable(getattr(instance, attribute)):
+                        binding = getattr(instance, attribute)()
+                        classes[binding.exchange] = binding.routing_key_model
+    return classes
+
+
+def test_every_recorded_pulse_message_parses_its_routing_key() -> None:
+    classes = _routing_key_classes()
+    files = sorted(RECORDED_PULSE.glob("*.json"))
+    assert len(files) == 58
+    for file in files:
+        recorded = json.loads(file.read_text())
+        parsed = classes[recorded["exchange"]].parse(recorded["routing_key"])
+        words = recorded["routing_key"].split(".")
+        # Every field holds what was published, `_` placeholders included.
+        values = [getattr(parsed, field.name) for field in dataclasses.fields(parsed)]
+        assert ".".join(values) == ".".join(words), file
+
+
+def test_exchange_prefix_is_annotated_for_type_checkers() -> None:
+    # pyright --verifytypes counted the unannotated attribute as partially unknown.
+    assert EventsBase.__annotations__["exchange_prefix"] in ("str", str)

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import selectors
-import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,8 +29,11 @@ from taskcluster_sdk import (
 )
 from taskcluster_sdk._hawk import header, payload_hash
 from taskcluster_sdk.errors import AuthenticationError
+from tests._prerequisites import HAWK_NODE_DIR, node_tools
 
-SERVER_DIR = Path(__file__).parent / "hawk_node"
+pytestmark = pytest.mark.node
+
+SERVER_DIR = HAWK_NODE_DIR
 TESTER = Credentials("tester", "no-secret")
 ISSUER = Credentials("issuer", "issuer-secret")
 TASK_ID = "fN1SbArXTPSVFNUvaOlinQ"
@@ -69,36 +70,6 @@ TASK: dict[str, Any] = {
 }
 
 
-def _require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"`{name}` is not on PATH: these tests need Node.js 20 with npm "
-            "(every machine of this project has it; install it, e.g. `apt-get install nodejs npm`)",
-            pytrace=False,
-        )
-    return path
-
-
-def _install_hawk(npm: str) -> None:
-    """`npm ci` from the checked-in lock file when node_modules is missing (fresh clones, CI)."""
-    if (SERVER_DIR / "node_modules" / "hawk" / "package.json").is_file():
-        return
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=SERVER_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"`npm ci` in {SERVER_DIR} failed ({result.returncode}):\n{result.stdout}{result.stderr}",
-            pytrace=False,
-        )
-
-
 def _read_port(process: subprocess.Popen[str]) -> int:
     assert process.stdout is not None
     with selectors.DefaultSelector() as selector:
@@ -115,8 +86,8 @@ def _read_port(process: subprocess.Popen[str]) -> int:
 @pytest.fixture(scope="module")
 def root_url() -> Iterator[str]:
     """Root URL of the Node server, running for the whole module."""
-    node = _require_tool("node")
-    _install_hawk(_require_tool("npm"))
+    # tests/conftest.py checked Node.js and ran `npm ci` before the run started.
+    node, _npm = node_tools()
     process = subprocess.Popen(
         [node, "server.js"],
         cwd=SERVER_DIR,

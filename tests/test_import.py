@@ -15,14 +15,14 @@ from codegen.errors import GeneratorError
 from codegen.importer import import_sources, render
 from codegen.load import load_current
 from tests._import_helpers import (
-    BUNDLE,
-    LEGACY_DIR,
     PROJECT,
     bundle_content,
     bundle_entries,
+    bundle_path,
     copy_legacy_dir,
+    legacy_dir,
     read_apis_js,
-    serve_bundle,
+    serve_deployment,
     snapshot,
     write_apis_js,
     write_bundle,
@@ -36,7 +36,7 @@ QUEUE_EXCHANGES = "references/queue/v1/exchanges.json"
 def imported_root(tmp_path: Path) -> Path:
     """A project root after a full import of both upstream sources."""
     root = tmp_path / "project"
-    import_sources([str(BUNDLE), str(LEGACY_DIR)], root)
+    import_sources([str(bundle_path()), str(legacy_dir())], root)
     return root
 
 
@@ -50,31 +50,32 @@ def _entry_index(reference: dict[str, Any], name: str) -> int:
 
 def test_bundle_import_writes_every_file_with_stable_bytes(tmp_path: Path) -> None:
     entries = bundle_entries()
-    written = import_sources([str(BUNDLE)], tmp_path)
+    written = import_sources([str(bundle_path())], tmp_path)
 
     assert written == len(entries)
     for entry in entries:
         expected = json.dumps(entry["content"], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         assert (tmp_path / entry["filename"]).read_text() == expected
     first = snapshot(tmp_path)
-    import_sources([str(BUNDLE)], tmp_path)
+    import_sources([str(bundle_path())], tmp_path)
     assert snapshot(tmp_path) == first
 
 
-def test_checked_in_data_is_a_fresh_import_of_upstream(imported_root: Path) -> None:
+def test_importing_the_derived_inputs_reproduces_the_checked_in_trees(imported_root: Path) -> None:
+    """The test inputs are derived from references/ and schemas/ losslessly (see _import_helpers)."""
     for tree in ("references", "schemas"):
         assert snapshot(imported_root / tree) == snapshot(PROJECT / tree), tree
 
 
 def test_legacy_import_writes_one_reference_per_apis_js_entry(imported_root: Path) -> None:
-    apis = read_apis_js(LEGACY_DIR)
+    apis = read_apis_js(legacy_dir())
     legacy = imported_root / "references" / "legacy-2014"
 
     assert sorted(file.stem for file in legacy.iterdir()) == sorted(apis)
     queue = json.loads((legacy / "Queue.json").read_text())
     assert queue == {"name": "Queue", **apis["Queue"]}
-    for schema in (LEGACY_DIR / "schemas").rglob("*.json"):
-        relative = schema.relative_to(LEGACY_DIR / "schemas")
+    for schema in (legacy_dir() / "schemas").rglob("*.json"):
+        relative = schema.relative_to(legacy_dir() / "schemas")
         copied = imported_root / "schemas" / "legacy-2014" / relative
         assert json.loads(copied.read_text()) == json.loads(schema.read_text())
 
@@ -85,7 +86,7 @@ def test_current_import_replaces_current_files_and_keeps_legacy(imported_root: P
     stale.write_text("{}")
     legacy_before = snapshot(imported_root / "references" / "legacy-2014")
 
-    import_sources([str(BUNDLE)], imported_root)
+    import_sources([str(bundle_path())], imported_root)
 
     assert not stale.exists()
     assert not stale.parent.parent.exists()
@@ -98,10 +99,10 @@ def test_legacy_import_replaces_only_legacy_files(imported_root: Path, tmp_path:
     stale.write_text("{}")
     current_before = snapshot(imported_root / "schemas" / "queue")
 
-    written = import_sources([str(LEGACY_DIR)], imported_root)
+    written = import_sources([str(legacy_dir())], imported_root)
 
-    assert written == len(read_apis_js(LEGACY_DIR)) + len(
-        list((LEGACY_DIR / "schemas").rglob("*.json"))
+    assert written == len(read_apis_js(legacy_dir())) + len(
+        list((legacy_dir() / "schemas").rglob("*.json"))
     )
     assert not stale.exists()
     assert snapshot(imported_root / "schemas" / "queue") == current_before
@@ -109,7 +110,7 @@ def test_legacy_import_replaces_only_legacy_files(imported_root: Path, tmp_path:
 
 
 def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["import", str(LEGACY_DIR), "--root", str(tmp_path)]) == 0
+    assert main(["import", str(legacy_dir()), "--root", str(tmp_path)]) == 0
     assert "imported" in capsys.readouterr().out
     assert (tmp_path / "references" / "legacy-2014" / "Scheduler.json").is_file()
 
@@ -117,17 +118,49 @@ def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "missing.json" in capsys.readouterr().err
 
 
-def test_root_url_import_matches_the_bundle_import(tmp_path: Path) -> None:
-    entries = bundle_entries()
+def test_command_line_import_without_sources_says_what_to_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(tmp_path)
+    assert main(["import", "--root", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert "root URL" in line and "references.json bundle" in line and "2014 directory" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_root_url_import_reads_the_deployments_bundle(tmp_path: Path) -> None:
+    """A v106 deployment serves its whole bundle at references/references.json."""
     from_bundle = tmp_path / "bundle"
-    import_sources([str(BUNDLE)], from_bundle)
+    import_sources([str(bundle_path())], from_bundle)
     from_url = tmp_path / "url"
 
-    with serve_bundle(entries) as root_url:
-        written = import_sources([root_url + "/"], from_url)
+    with serve_deployment(bundle_entries()) as root_url:
+        notes: list[str] = []
+        written = import_sources([root_url + "/"], from_url, notes)
+
+    assert snapshot(from_url) == snapshot(from_bundle)
+    assert written == len(bundle_entries())
+    assert notes == []
+    # Not named by any reference, and still there: worker payload models need it.
+    assert (from_url / "schemas/generic-worker/multiuser_posix.json").is_file()
+
+
+def test_root_url_import_crawls_a_deployment_without_a_bundle(tmp_path: Path) -> None:
+    """The manifest and every document carry the deployment's absolute URLs, as served."""
+    entries = bundle_entries()
+    from_bundle = tmp_path / "bundle"
+    import_sources([str(bundle_path())], from_bundle)
+    from_url = tmp_path / "url"
+
+    with serve_deployment(entries, with_bundle=False) as root_url:
+        notes: list[str] = []
+        written = import_sources([root_url + "/"], from_url, notes)
 
     files = snapshot(from_url)
     assert written == len(files)
+    # Back in the abstract form: byte for byte what the bundle import wrote.
     for path, content in files.items():
         assert content == (from_bundle / path).read_bytes(), path
     manifest = bundle_content(entries, "references/manifest.json")
@@ -142,18 +175,32 @@ def test_root_url_import_matches_the_bundle_import(tmp_path: Path) -> None:
         "schemas/common/metadata-metaschema.json",
     ):
         assert schema in files
-    # Not named by any reference: a deployment import leaves it out.
+    # Not named by any reference: a crawl cannot find it, and says so.
     assert "schemas/generic-worker/multiuser_posix.json" not in files
+    [note] = notes
+    assert "serves no references/references.json" in note and "worker payload" in note
     platform = load_current(from_url)
     assert sum(len(service.methods) for service in platform.services) == 194
 
 
 def test_root_url_import_reports_missing_documents(tmp_path: Path) -> None:
     entries = [e for e in bundle_entries() if e["filename"] != "schemas/queue/v1/task.json"]
-    with serve_bundle(entries) as root_url, pytest.raises(GeneratorError) as raised:
+    with (
+        serve_deployment(entries, with_bundle=False) as root_url,
+        pytest.raises(GeneratorError) as raised,
+    ):
         import_sources([root_url], tmp_path)
     assert f"{root_url}/schemas/queue/v1/task.json" in str(raised.value)
     assert "HTTP 404" in str(raised.value)
+    assert snapshot(tmp_path) == {}
+
+
+def test_root_url_import_validates_the_deployments_bundle(tmp_path: Path) -> None:
+    entries = bundle_entries()
+    del bundle_content(entries, QUEUE_API)["entries"][3]["stability"]
+    with serve_deployment(entries) as root_url, pytest.raises(GeneratorError) as raised:
+        import_sources([root_url], tmp_path)
+    assert str(raised.value).startswith(f"{root_url}/references/references.json[{QUEUE_API}]")
     assert snapshot(tmp_path) == {}
 
 
@@ -169,7 +216,7 @@ def _break_bundle(imported_root: Path, tmp_path: Path, breaker: Breaker) -> str:
     bundle = write_bundle(tmp_path, entries)
     before = snapshot(imported_root)
     with pytest.raises(GeneratorError) as raised:
-        import_sources([str(bundle), str(LEGACY_DIR)], imported_root)
+        import_sources([str(bundle), str(legacy_dir())], imported_root)
     assert snapshot(imported_root) == before
     message = str(raised.value)
     assert message.startswith(str(bundle))
@@ -318,7 +365,7 @@ def test_apis_js_must_be_strict_json(imported_root: Path, tmp_path: Path) -> Non
 
 def test_two_sources_of_one_platform_are_refused(tmp_path: Path) -> None:
     with pytest.raises(GeneratorError, match="more than one current-platform source"):
-        import_sources([str(BUNDLE), str(BUNDLE)], tmp_path)
+        import_sources([str(bundle_path()), str(bundle_path())], tmp_path)
     assert snapshot(tmp_path) == {}
 
 
@@ -348,7 +395,7 @@ def _queue_entry(apis: dict[str, Any], name: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_legacy_function_needs_a_route(imported_root: Path, tmp_path: Path) -> None:
-    index = _queue_entry(read_apis_js(LEGACY_DIR), "getTask")[0]
+    index = _queue_entry(read_apis_js(legacy_dir()), "getTask")[0]
     message = _break_legacy(
         imported_root, tmp_path, lambda apis: _queue_entry(apis, "getTask")[1].pop("route")
     )
@@ -358,7 +405,7 @@ def test_legacy_function_needs_a_route(imported_root: Path, tmp_path: Path) -> N
 
 
 def test_legacy_function_args_must_be_strings(imported_root: Path, tmp_path: Path) -> None:
-    index = _queue_entry(read_apis_js(LEGACY_DIR), "getTask")[0]
+    index = _queue_entry(read_apis_js(legacy_dir()), "getTask")[0]
 
     def numeric(apis: dict[str, Any]) -> None:
         _queue_entry(apis, "getTask")[1]["args"] = [7]
@@ -368,7 +415,7 @@ def test_legacy_function_args_must_be_strings(imported_root: Path, tmp_path: Pat
 
 
 def test_legacy_scopes_must_be_lists_of_lists(imported_root: Path, tmp_path: Path) -> None:
-    index = _queue_entry(read_apis_js(LEGACY_DIR), "createTask")[0]
+    index = _queue_entry(read_apis_js(legacy_dir()), "createTask")[0]
 
     def flat(apis: dict[str, Any]) -> None:
         _queue_entry(apis, "createTask")[1]["scopes"] = ["queue:create-task"]
@@ -378,7 +425,7 @@ def test_legacy_scopes_must_be_lists_of_lists(imported_root: Path, tmp_path: Pat
 
 
 def test_legacy_route_arguments_must_be_the_args(imported_root: Path, tmp_path: Path) -> None:
-    index = _queue_entry(read_apis_js(LEGACY_DIR), "getTask")[0]
+    index = _queue_entry(read_apis_js(legacy_dir()), "getTask")[0]
 
     def extra(apis: dict[str, Any]) -> None:
         _queue_entry(apis, "getTask")[1]["args"].append("runId")

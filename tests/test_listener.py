@@ -1,4 +1,4 @@
-"""The Pulse listener against the real RabbitMQ at 127.0.0.1:5672 (guest/guest).
+"""The Pulse listener against a real RabbitMQ (tests/_prerequisites.py: AMQP_URL).
 
 Every test uses its own exchanges and queues (uuid names) and removes them;
 the fault tests use their own vhost so that closing connections touches
@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import aio_pika
 import pytest
 from pulse_helpers import (
-    AMQP_URL,
     FakeQueueEvents,
     QueueRoutingKey,
     TaskclusterPublisher,
@@ -36,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from taskcluster_sdk._bindings import Binding, EventsBase, split_routing_key
 from taskcluster_sdk.pulse import Message, PulseError, PulseListener
+from tests._prerequisites import AMQP_URL, amqp_url
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -645,7 +645,7 @@ class RetryingPublisher:
 async def test_nothing_is_lost_when_the_broker_closes_connections_repeatedly(
     events: FakeQueueEvents, vhost: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    url = amqp_url(vhost)
     binding = events.taskCompleted()
     publisher = RetryingPublisher(url)
     task_ids = [new_task_id() for _ in range(400)]
@@ -695,7 +695,7 @@ async def test_nothing_is_lost_when_the_broker_closes_connections_repeatedly(
 async def test_exclusive_queue_and_late_bindings_come_back_after_a_reconnect(
     events: FakeQueueEvents, vhost: str
 ) -> None:
-    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    url = amqp_url(vhost)
     binding = events.taskCompleted()
     publisher = RetryingPublisher(url)
     await publisher.publish(binding.exchange, queue_routing_key("declare"), task_message("declare"))
@@ -729,7 +729,7 @@ async def _append(received: list[str], message: Message[Any, Any]) -> None:
 async def test_async_for_survives_a_reconnect_between_two_messages(
     events: FakeQueueEvents, vhost: str
 ) -> None:
-    url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    url = amqp_url(vhost)
     binding = events.taskCompleted()
     publisher = RetryingPublisher(url)
     await publisher.publish(binding.exchange, queue_routing_key("declare"), task_message("declare"))

@@ -9,8 +9,9 @@ from servers.fake_queue import AsyncQueue, LegacyQueue, Queue
 from servers.taskcluster import running_server
 
 from taskcluster_sdk._config import resolve_config
-from taskcluster_sdk._credentials import Credentials, coerce_credentials
+from taskcluster_sdk._credentials import Credentials, InvalidCredentialsError, coerce_credentials
 from taskcluster_sdk._endpoint import ServiceInfo
+from taskcluster_sdk.errors import TaskclusterError
 
 QUEUE = ServiceInfo("queue", "v1")
 ENV_VARS = (
@@ -165,3 +166,72 @@ def test_secrets_never_in_repr_or_logs(caplog: pytest.LogCaptureFixture) -> None
 def test_bad_certificate_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="certificate is not valid JSON"):
         Queue(root_url="https://a", credentials=Credentials("c", "t", "{nope"))
+
+
+# --------------------------------------------------------------------------
+# credentials that could never be sent fail when they are made
+
+TOKEN = "A-very-secret-token-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("client_id", "access_token", "field", "what"),
+    [
+        ("tester\n", TOKEN, "client_id", "U+000A, a control character"),
+        ("t\u00e9ster", TOKEN, "client_id", "U+00E9, not ASCII"),
+        ("\U0001f4a9", TOKEN, "client_id", "not ASCII"),
+        ("tester", TOKEN + "\n", "access_token", "U+000A, a control character"),
+        ("tester", TOKEN + "\r", "access_token", "a control character"),
+        ("tester", "\U0001f4a9" + TOKEN, "access_token", "not ASCII"),
+        ("tester", TOKEN + "\x00", "access_token", "a control character"),
+    ],
+)
+def test_unsendable_credentials_fail_at_construction(
+    client_id: str, access_token: str, field: str, what: str
+) -> None:
+    with pytest.raises(InvalidCredentialsError, match=rf"^Credentials\.{field}") as raised:
+        Credentials(client_id, access_token)
+    message = str(raised.value)
+    assert what in message
+    assert TOKEN not in message and "secret" not in message
+    assert isinstance(raised.value, TaskclusterError) and isinstance(raised.value, ValueError)
+
+
+def test_a_client_id_hawk_cannot_quote_is_refused() -> None:
+    for client_id in ('a"b', "a\\b"):
+        with pytest.raises(InvalidCredentialsError, match="Hawk's header cannot carry"):
+            Credentials(client_id, TOKEN)
+
+
+def test_unsendable_certificates_fail_at_construction() -> None:
+    for certificate in ('{"scopes": ["a\\nb"]}', '{"seed": "\\u00e9"}', "[1]", "{nope"):
+        with pytest.raises(InvalidCredentialsError, match=r"^Credentials\.certificate") as raised:
+            Credentials("tester", TOKEN, certificate)
+        assert certificate not in str(raised.value)
+    with pytest.raises(InvalidCredentialsError, match=r"^Credentials\.certificate"):
+        Credentials("tester", TOKEN, {"scopes": ["\u00e9"]})
+    # JSON whitespace between tokens is re-serialised away: harmless.
+    assert Credentials("tester", TOKEN, '{\n  "version": 1\n}').certificate_object() == {
+        "version": 1
+    }
+
+
+def test_unsendable_credentials_from_the_environment_and_the_dict_form(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+    clean_env.setenv("TASKCLUSTER_CLIENT_ID", "tester")
+    # A token file with its trailing newline, as secret stores often hand them out.
+    clean_env.setenv("TASKCLUSTER_ACCESS_TOKEN", TOKEN + "\n")
+    with pytest.raises(InvalidCredentialsError, match=r"Credentials\.access_token") as raised:
+        Queue()
+    assert TOKEN not in str(raised.value)
+    with pytest.raises(InvalidCredentialsError, match=r"Credentials\.client_id"):
+        Queue(root_url="https://a", credentials={"clientId": "t\u00e9", "accessToken": TOKEN})
+
+
+def test_printable_ascii_credentials_still_sign_requests() -> None:
+    creds = Credentials("static/taskcluster/root!@:.+|_-", "x-_" + TOKEN)
+    with running_server() as server:
+        queue = Queue(root_url=server.root_url, credentials=creds)
+        assert queue._config.signer is not None

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from taskcluster_sdk._credentials import Credentials, InvalidCredentialsError
 from taskcluster_sdk._tempcreds import create_temporary_credentials
 
 SEED = "A" * 22 + "B" * 22
@@ -94,3 +95,62 @@ def test_exactly_31_days_is_allowed() -> None:
         "tester", "no-secret", START, START + timedelta(days=31), []
     )
     assert creds.certificate_object() is not None
+
+
+# --------------------------------------------------------------------------
+# text that would change what the certificate signature covers
+
+
+def _make(**kwargs: object) -> object:
+    arguments: dict[str, object] = {
+        "client_id": "tester",
+        "access_token": "no-secret",
+        "start": START,
+        "expiry": EXPIRY,
+        "scopes": ["a"],
+        "_seed": SEED,
+    }
+    arguments.update(kwargs)
+    return create_temporary_credentials(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_scope_with_a_newline_is_refused_and_cannot_sign_like_two_scopes() -> None:
+    # Taskcluster signs the scopes one per line: "a\nb" would sign exactly like ["a", "b"].
+    two = _make(scopes=["a", "b"])
+    with pytest.raises(InvalidCredentialsError, match=r"scopes\[0\] 'a\\nb' has a character"):
+        _make(scopes=["a\nb"])
+    assert isinstance(two, Credentials)
+
+
+@pytest.mark.parametrize("scope", ["a\rb", "tab\there", "nul\0", "é", "\x7f"])
+def test_scopes_must_be_printable_ascii_as_the_auth_service_requires(scope: str) -> None:
+    with pytest.raises(InvalidCredentialsError, match=r"scopes\[1\]"):
+        _make(scopes=["fine", scope])
+
+
+def test_a_name_cannot_inject_a_line_into_the_certificate() -> None:
+    with pytest.raises(InvalidCredentialsError, match=r"^name 'x\\nissuer:evil' has a character"):
+        _make(name="x\nissuer:evil")
+    with pytest.raises(InvalidCredentialsError, match="name"):
+        _make(name='quote"d')
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"client_id": "test\ner"}, "client_id"),
+        ({"access_token": "no-secr\u00e9t"}, "access_token"),
+        ({"access_token": ""}, "access_token"),
+        ({"client_id": ""}, "client_id"),
+    ],
+)
+def test_unusable_issuer_credentials_name_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidCredentialsError, match=f"^{field} ") as raised:
+        _make(**kwargs)
+    assert "no-secr" not in str(raised.value)
+
+
+def test_empty_scopes_and_scope_sets_stay_allowed() -> None:
+    # The auth service accepts an empty scope (printable ASCII, length 0) and no scopes.
+    assert isinstance(_make(scopes=[""]), Credentials)
+    assert isinstance(_make(scopes=[]), Credentials)

@@ -125,8 +125,22 @@ def test_signed_url_errors() -> None:
         Queue(root_url="https://a", credentials=TESTER).signed_urls.createTask("t")
     with pytest.raises(ValueError, match="signed URLs need credentials"):
         Queue(root_url="https://a").signed_urls.task("t")
-    with pytest.raises(ValueError, match="expires_in"):
-        Queue(root_url="https://a", credentials=TESTER).signed_urls.task("t", expires_in=0)
+    signed = Queue(root_url="https://a", credentials=TESTER).signed_urls
+    for bad in (float("nan"), float("inf"), "60", True):
+        with pytest.raises(ValueError, match="expires_in must be a finite number"):
+            signed.task("t", expires_in=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("expires_in", [-1, -600])
+def test_an_already_expired_signed_url_can_be_built(expires_in: int) -> None:
+    """Servers' tests need one (the official JS client's tests sign with expiration -600)."""
+    with running_server() as server:
+        queue = Queue(root_url=server.root_url, credentials=TESTER)
+        url = queue.signed_urls.task("abc", expires_in=expires_in)
+        assert _exp(url) <= time.time()
+        with pytest.raises(TokenExpired):
+            check_bewit(mohawk_bewit_url(url), lookup)
+        assert httpx.get(url).status_code == 401
 
 
 def test_temporary_credentials_sign_urls_with_certificate() -> None:

@@ -6,6 +6,14 @@ and hand user filters to `EventsBase._binding`, which turns them into a
 
 Generated modules import this one at import time, so it imports nothing heavy
 (no pydantic, no aio-pika): model classes only appear in annotations.
+
+Field values are literal words, never patterns: a value holding `*` or `#`
+would match other tasks' messages (`taskCompleted(taskId="*")` would bind to
+every task), so values with `*`, `#`, an empty word, or (for single-word
+fields) a `.` are refused; use a raw pattern for wildcards. AMQP routing keys
+and binding keys are at most 255 bytes, so longer patterns are refused before
+they reach the broker. Parsing refuses keys whose constant words or shape do
+not fit the exchange. Every refusal is a `RoutingKeyError` (a `ValueError`).
 """
 
 from __future__ import annotations
@@ -14,20 +22,39 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
+from ._errors import TaskclusterError
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from typing_extensions import Self
 
 __all__ = [
+    "MAX_ROUTING_KEY_BYTES",
     "Binding",
     "EventsBase",
     "Exchange",
     "RoutingKey",
+    "RoutingKeyError",
     "RoutingKeyField",
     "binding_pattern",
     "routing_key_matches",
     "split_routing_key",
 ]
+
+
+# AMQP 0-9-1 carries routing and binding keys as a short string.
+MAX_ROUTING_KEY_BYTES = 255
+# Topic wildcards: never allowed inside a field value.
+_WILDCARDS = ("*", "#")
+
+
+class RoutingKeyError(TaskclusterError, ValueError):
+    """A routing-key value, pattern or key that does not fit the exchange's routing key.
+
+    Raised when building a binding (a field value with a wildcard, an empty
+    word, a pattern over 255 bytes) and when parsing a routing key (a wrong
+    constant, an empty field, too few words). Also a `ValueError`.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +84,7 @@ class Exchange:
     def __post_init__(self) -> None:
         multi = [field.name for field in self.routing_key if field.multiple_words]
         if len(multi) > 1:
-            raise ValueError(
+            raise RoutingKeyError(
                 f"exchange {self.exchange!r} has more than one multi-word routing key field: "
                 f"{', '.join(multi)}"
             )
@@ -67,7 +94,9 @@ class RoutingKey(Protocol):
     """What a routing-key class offers: parsing a routing key into its named fields."""
 
     @classmethod
-    def parse(cls, routing_key: str) -> Self: ...
+    def parse(cls, routing_key: str) -> Self:
+        """Split `routing_key` into the exchange's named fields (RoutingKeyError if it does not fit)."""
+        ...
 
 
 M = TypeVar("M", bound="BaseModel", covariant=True)
@@ -101,6 +130,8 @@ class EventsBase:
     """
 
     _default_prefix: ClassVar[str] = ""
+    exchange_prefix: str
+    """Prepended to every exchange name of this service, e.g. `exchange/taskcluster-queue/v1/`."""
 
     def __init__(self, exchange_prefix: str | None = None) -> None:
         self.exchange_prefix = self._default_prefix if exchange_prefix is None else exchange_prefix
@@ -126,7 +157,7 @@ class EventsBase:
                 if value is not None
             ]
             if given:
-                raise ValueError(
+                raise RoutingKeyError(
                     f"{exchange.name}: give either a routing-key pattern or field values, "
                     f"not both (got pattern {pattern!r} and {', '.join(given)})"
                 )
@@ -147,7 +178,7 @@ def _variable_fields(exchange: Exchange) -> tuple[RoutingKeyField, ...]:
 def _check_value_count(exchange: Exchange, values: Sequence[str | int | None]) -> None:
     variable = _variable_fields(exchange)
     if len(values) != len(variable):
-        raise ValueError(
+        raise RoutingKeyError(
             f"{exchange.name}: expected {len(variable)} routing-key values "
             f"({', '.join(field.name for field in variable)}), got {len(values)}"
         )
@@ -159,7 +190,17 @@ def _checked_raw_pattern(exchange: Exchange, pattern: str) -> str:
             f"{exchange.name}: the routing-key pattern must be a string, got {type(pattern).__name__}"
         )
     if not pattern or any(word == "" for word in pattern.split(".")):
-        raise ValueError(f"{exchange.name}: routing-key pattern {pattern!r} has an empty word")
+        raise RoutingKeyError(f"{exchange.name}: routing-key pattern {pattern!r} has an empty word")
+    return _checked_length(exchange, pattern)
+
+
+def _checked_length(exchange: Exchange, pattern: str) -> str:
+    size = len(pattern.encode())
+    if size > MAX_ROUTING_KEY_BYTES:
+        raise RoutingKeyError(
+            f"{exchange.name}: routing-key pattern is {size} bytes long; AMQP allows at most "
+            f"{MAX_ROUTING_KEY_BYTES} (pattern starts {pattern[:40]!r})"
+        )
     return pattern
 
 
@@ -168,6 +209,7 @@ def binding_pattern(exchange: Exchange, values: Sequence[str | int | None]) -> s
 
     Constants are always their constant; a missing single-word field matches
     any word (`*`) and a missing multi-word field any number of words (`#`).
+    Given values are literal: a value with `*` or `#` is refused.
     """
     _check_value_count(exchange, values)
     given = iter(values)
@@ -177,7 +219,7 @@ def binding_pattern(exchange: Exchange, values: Sequence[str | int | None]) -> s
             words.append(field.constant)
             continue
         words.append(_pattern_word(exchange, field, next(given)))
-    return ".".join(words)
+    return _checked_length(exchange, ".".join(words))
 
 
 def _pattern_word(exchange: Exchange, field: RoutingKeyField, value: str | int | None) -> str:
@@ -190,23 +232,24 @@ def _pattern_word(exchange: Exchange, field: RoutingKeyField, value: str | int |
             f"got {type(value).__name__}"
         )
     word = str(value)
+    where = f"{exchange.name}: routing-key field {field.name}"
     if word == "":
-        raise ValueError(f"{exchange.name}: routing-key field {field.name} must not be empty")
+        raise RoutingKeyError(f"{where} must not be empty")
+    if any(wildcard in word for wildcard in _WILDCARDS):
+        raise RoutingKeyError(
+            f"{where} value {word!r} contains a wildcard ('*' or '#'), which would match "
+            "other values; leave the field out to match any value, or pass a raw pattern"
+        )
     if field.multiple_words:
         if any(part == "" for part in word.split(".")):
-            raise ValueError(
-                f"{exchange.name}: routing-key field {field.name} value {word!r} has an empty word"
-            )
+            raise RoutingKeyError(f"{where} value {word!r} has an empty word")
         return word
     if "." in word:
-        raise ValueError(
-            f"{exchange.name}: routing-key field {field.name} is a single word "
-            f"and must not contain '.', got {word!r}"
-        )
+        raise RoutingKeyError(f"{where} is a single word and must not contain '.', got {word!r}")
     if field.max_size is not None and len(word) > field.max_size:
-        raise ValueError(
-            f"{exchange.name}: routing-key field {field.name} is at most {field.max_size} "
-            f"characters long, got {word!r} ({len(word)} characters)"
+        raise RoutingKeyError(
+            f"{where} is at most {field.max_size} characters long, got {word!r} "
+            f"({len(word)} characters)"
         )
     return word
 
@@ -216,29 +259,43 @@ def split_routing_key(routing_key: str, reference: Sequence[RoutingKeyField]) ->
 
     Single-word fields are taken from the left until the multi-word field,
     then from the right; the words left in between, joined by `.`, are the
-    multi-word field. Raises ValueError when the key does not fit.
+    multi-word field. Constants must be their constant and no field may be
+    empty (unset fields hold `_`, as Taskcluster publishes them); raises
+    `RoutingKeyError` when the key does not fit.
     """
     words = routing_key.split(".")
     multi = [index for index, field in enumerate(reference) if field.multiple_words]
     if not multi:
         if len(words) != len(reference):
-            raise ValueError(
+            raise RoutingKeyError(
                 f"routing key {routing_key!r} has {len(words)} words, "
                 f"expected {len(reference)} ({_field_names(reference)})"
             )
-        return tuple(words)
-    split_at = multi[0]
-    after = len(reference) - split_at - 1
-    # The multi-word field holds at least one word (`_` when unset).
-    if len(words) < len(reference):
-        raise ValueError(
-            f"routing key {routing_key!r} has {len(words)} words, expected at least "
-            f"{len(reference)} ({_field_names(reference)})"
-        )
-    head = words[:split_at]
-    tail = words[len(words) - after :] if after else []
-    middle = ".".join(words[split_at : len(words) - after])
-    return (*head, middle, *tail)
+        values = tuple(words)
+    else:
+        split_at = multi[0]
+        after = len(reference) - split_at - 1
+        # The multi-word field holds at least one word (`_` when unset).
+        if len(words) < len(reference):
+            raise RoutingKeyError(
+                f"routing key {routing_key!r} has {len(words)} words, expected at least "
+                f"{len(reference)} ({_field_names(reference)})"
+            )
+        head = words[:split_at]
+        tail = words[len(words) - after :] if after else []
+        middle = ".".join(words[split_at : len(words) - after])
+        values = (*head, middle, *tail)
+    for field, value in zip(reference, values, strict=True):
+        if field.constant is not None and value != field.constant:
+            raise RoutingKeyError(
+                f"routing key {routing_key!r}: {field.name} must be {field.constant!r}, "
+                f"got {value!r}"
+            )
+        if value == "" or (field.multiple_words and "" in value.split(".")):
+            raise RoutingKeyError(
+                f"routing key {routing_key!r}: {field.name} is empty (unset fields hold '_')"
+            )
+    return values
 
 
 def _field_names(reference: Sequence[RoutingKeyField]) -> str:

@@ -1,4 +1,14 @@
-"""Taskcluster credentials: a client id, its access token and maybe a certificate."""
+"""Taskcluster credentials: a client id, its access token and maybe a certificate.
+
+Credentials are checked when they are made, so a value that could never be
+sent fails there, naming the field, instead of deep inside a request. The
+rules are what Taskcluster's auth service and the Hawk header allow: a
+client id is printable ASCII without `"` or `\\` (it is quoted in the
+`Authorization` header; the auth service itself only issues ids of
+`[A-Za-z0-9!@/:.+|_-]`), an access token is printable ASCII (the service
+issues `[A-Za-z0-9_-]{22,66}`), and a certificate is a JSON object whose
+strings are printable ASCII (the service refuses any other scope).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,76 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Credentials", "CredentialsLike", "coerce_credentials"]
+from ._errors import TaskclusterError
+
+__all__ = [
+    "Credentials",
+    "CredentialsLike",
+    "InvalidCredentialsError",
+    "check_client_id",
+    "check_printable",
+    "coerce_credentials",
+]
+
+
+class InvalidCredentialsError(TaskclusterError, ValueError):
+    """Credentials (or temporary-credential arguments) that cannot be used.
+
+    The message names the field and never includes an access token or a
+    certificate. Also a `ValueError`.
+    """
+
+
+def _first_unprintable(value: str) -> int | None:
+    for index, character in enumerate(value):
+        if not " " <= character <= "~":
+            return index
+    return None
+
+
+def _describe(character: str) -> str:
+    if ord(character) < 0x20 or ord(character) == 0x7F:
+        return f"U+{ord(character):04X}, a control character"
+    return f"U+{ord(character):04X}, not ASCII"
+
+
+def check_printable(value: object, what: str, *, secret: bool) -> str:
+    """`value` if it is a non-empty str of printable ASCII; else InvalidCredentialsError."""
+    if not isinstance(value, str) or not value:
+        raise InvalidCredentialsError(f"{what} must be a non-empty str")
+    index = _first_unprintable(value)
+    if index is not None:
+        shown = "" if secret else f" {value!r}"
+        raise InvalidCredentialsError(
+            f"{what}{shown} has a character that cannot be sent at position {index} "
+            f"({_describe(value[index])}); only printable ASCII is allowed"
+        )
+    return value
+
+
+def check_client_id(value: object, what: str) -> str:
+    """A client id that fits Hawk's `id="..."` attribute (printable ASCII, no `"` or `\\`)."""
+    client_id = check_printable(value, what, secret=False)
+    for quote in ('"', "\\"):
+        if quote in client_id:
+            raise InvalidCredentialsError(
+                f"{what} {client_id!r} contains {quote!r}, which Hawk's header cannot carry"
+            )
+    return client_id
+
+
+def _check_certificate_strings(node: Any) -> bool:
+    """Whether every string (keys included) in a parsed certificate is printable ASCII."""
+    if isinstance(node, str):
+        return _first_unprintable(node) is None
+    if isinstance(node, dict):
+        return all(
+            _check_certificate_strings(key) and _check_certificate_strings(value)
+            for key, value in node.items()  # pyright: ignore[reportUnknownVariableType]
+        )
+    if isinstance(node, list):
+        return all(_check_certificate_strings(item) for item in node)  # pyright: ignore[reportUnknownVariableType]
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +103,16 @@ class Credentials:
     certificate: str | Mapping[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("client_id", "access_token"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"Credentials.{name} must be a non-empty str")
+        check_client_id(self.client_id, "Credentials.client_id")
+        check_printable(self.access_token, "Credentials.access_token", secret=True)
         if self.certificate is not None and not isinstance(self.certificate, (str, Mapping)):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError("Credentials.certificate must be a JSON str, a mapping or None")
+        certificate = self.certificate_object()
+        if certificate is not None and not _check_certificate_strings(certificate):
+            raise InvalidCredentialsError(
+                "Credentials.certificate holds a string with a character that cannot be sent "
+                "(a control character or non-ASCII); only printable ASCII is allowed"
+            )
 
     def certificate_object(self) -> dict[str, Any] | None:
         """The certificate parsed into a dict (what travels in Hawk's `ext`)."""
@@ -40,9 +123,9 @@ class Credentials:
             try:
                 parsed: Any = json.loads(cert)
             except ValueError:
-                raise ValueError("Credentials.certificate is not valid JSON") from None
+                raise InvalidCredentialsError("Credentials.certificate is not valid JSON") from None
             if not isinstance(parsed, dict):
-                raise ValueError("Credentials.certificate must be a JSON object")
+                raise InvalidCredentialsError("Credentials.certificate must be a JSON object")
             return parsed  # pyright: ignore[reportUnknownVariableType]
         return dict(cert)
 
@@ -60,13 +143,13 @@ def coerce_credentials(value: CredentialsLike | None) -> Credentials | None:
     if isinstance(value, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
         unknown = set(value) - {"clientId", "accessToken", "certificate"}
         if unknown:
-            raise ValueError(
+            raise InvalidCredentialsError(
                 f"credentials mapping has unknown keys {sorted(unknown)}; "
                 "expected clientId, accessToken and optionally certificate"
             )
         missing = [key for key in ("clientId", "accessToken") if not value.get(key)]
         if missing:
-            raise ValueError(f"credentials mapping lacks {' and '.join(missing)}")
+            raise InvalidCredentialsError(f"credentials mapping lacks {' and '.join(missing)}")
         # The official client stores these as bytes after use; accept both.
         return Credentials(
             _text(value["clientId"]), _text(value["accessToken"]), _text(value.get("certificate"))

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from ._credentials import Credentials
+from ._credentials import Credentials, InvalidCredentialsError, check_client_id, check_printable
 from ._utils import slugid
 
 __all__ = ["MAX_TEMPORARY_CREDENTIALS_LIFETIME", "create_temporary_credentials"]
@@ -35,17 +35,30 @@ def create_temporary_credentials(
     `auth:create-client:<name>`. The lifetime is at most 31 days. Naive
     datetimes are taken as UTC. Allow a few minutes of clock skew by
     starting a little in the past (e.g. `from_now("-5 minutes")`).
+
+    The certificate is signed over lines of text, so every scope and the name
+    must be printable ASCII (what the auth service accepts for scopes and
+    client ids): `["a\\nb"]` would otherwise sign like `["a", "b"]`, and a
+    name with a newline would add a line of its own. Anything else raises
+    `InvalidCredentialsError`, as do unusable issuer credentials.
     """
+    check_client_id(client_id, "client_id")
+    check_printable(access_token, "access_token", secret=True)
+    if name is not None:
+        check_client_id(name, "name")
+        if name == client_id:
+            raise InvalidCredentialsError(
+                "name must be a clientId different from the issuer's (leave it out for "
+                "unnamed temporary credentials)"
+            )
     scope_list = _scope_list(scopes)
     start_ms, expiry_ms = _epoch_ms(start, "start"), _epoch_ms(expiry, "expiry")
     if expiry_ms <= start_ms:
-        raise ValueError("expiry must be after start")
+        raise InvalidCredentialsError("expiry must be after start")
     if expiry_ms - start_ms > MAX_TEMPORARY_CREDENTIALS_LIFETIME / timedelta(milliseconds=1):
-        raise ValueError("temporary credentials may live at most 31 days (expiry - start)")
-    if not client_id or not access_token:
-        raise ValueError("client_id and access_token of the issuer are required")
-    if name is not None and (not name or name == client_id):
-        raise ValueError("name must be a non-empty clientId different from the issuer's")
+        raise InvalidCredentialsError(
+            "temporary credentials may live at most 31 days (expiry - start)"
+        )
 
     seed = _seed if _seed is not None else slugid() + slugid()
     lines = ["version:1"]
@@ -77,9 +90,12 @@ def _scope_list(scopes: Iterable[str]) -> list[str]:
     if isinstance(scopes, str):
         raise TypeError("scopes must be a list of scope strings, not a single str")
     scope_list = list(scopes)
-    for scope in scope_list:
+    for index, scope in enumerate(scope_list):
         if not isinstance(scope, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"every scope must be a str, got {type(scope).__name__}")
+        # Empty scopes are valid (if useless) for the auth service.
+        if scope:
+            check_printable(scope, f"scopes[{index}]", secret=False)
     return scope_list
 
 

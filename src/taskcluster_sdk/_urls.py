@@ -6,6 +6,7 @@ artifact name such as `public/build/a b.zip` stays one path segment.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -102,7 +103,10 @@ class SignedURLBuilder:
     """Base of the generated `<Service>SignedURLs`: GET URLs signed with a bewit.
 
     Anyone holding such a URL can make that one GET until it expires, so
-    keep lifetimes short (the default is 15 minutes).
+    keep lifetimes short (the default is 15 minutes). `expires_in` is in
+    seconds from now; zero or a negative number gives a URL that is already
+    expired (the server answers 401), as the official clients allow, for
+    testing how a server or a program treats expired links.
     """
 
     __slots__ = ("_config",)
@@ -128,8 +132,12 @@ class SignedURLBuilder:
                 "signed URLs need credentials (none configured, or requests go through the taskcluster-proxy)"
             )
         lifetime = DEFAULT_SIGNED_URL_LIFETIME if expires_in is None else expires_in
-        if not lifetime > 0:
-            raise ValueError(f"expires_in must be a positive number of seconds, got {expires_in!r}")
+        if (
+            isinstance(lifetime, bool)
+            or not isinstance(lifetime, (int, float))  # pyright: ignore[reportUnnecessaryIsInstance]
+            or not math.isfinite(lifetime)
+        ):
+            raise ValueError(f"expires_in must be a finite number of seconds, got {expires_in!r}")
         # hashlib (via _hawk) only loads when a URL is actually signed.
         from ._hawk import bewit  # noqa: PLC0415
 

@@ -10,83 +10,145 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["from_now", "nice_slugid", "slugid", "stringify_date"]
+from ._errors import TaskclusterError
+
+__all__ = ["InvalidOffsetError", "from_now", "nice_slugid", "slugid", "stringify_date"]
+
+
+class InvalidOffsetError(TaskclusterError, ValueError):
+    """A `from_now` offset that does not parse, or lands outside the dates Python has.
+
+    Also a `ValueError`. The message quotes at most the start of the offset.
+    """
 
 
 def slugid() -> str:
-    """A v4 slugid: a random UUID as 22 characters of URL-safe base64."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes)[:22].decode("ascii")
+    """A new "nice" v4 slugid: 22 characters of URL-safe base64, never starting with `-`.
 
-
-def nice_slugid() -> str:
-    """A v4 slugid whose first character is a letter or digit (never `-`).
-
-    Clearing the first bit of the UUID keeps the first base64 character in
-    `A`-`f`, so the id is safe as a command-line argument.
+    What the official clients' `slugid()` / `slugId()` return: the first bit
+    of the random UUID is cleared, so the id starts with a letter or digit
+    (`A`-`f`) and is safe as a command-line argument. Still a v4 UUID.
     """
     raw = bytearray(uuid.uuid4().bytes)
     raw[0] &= 0x7F
     return base64.urlsafe_b64encode(bytes(raw))[:22].decode("ascii")
 
 
-# Units in the order Taskcluster's clients accept them, each `<n> <unit>`.
-_OFFSET = re.compile(
-    r"""
-    ^\s*(?P<sign>[-+])?
-    (?:\s*(?P<years>\d+)\s*y(?:ears?)?)?
-    (?:\s*(?P<months>\d+)\s*mo(?:nths?)?)?
-    (?:\s*(?P<weeks>\d+)\s*w(?:eeks?)?)?
-    (?:\s*(?P<days>\d+)\s*d(?:ays?)?)?
-    (?:\s*(?P<hours>\d+)\s*h(?:ours?)?)?
-    (?:\s*(?P<minutes>\d+)\s*m(?:in(?:utes?)?)?)?
-    (?:\s*(?P<seconds>\d+)\s*s(?:ec(?:onds?)?)?)?
-    \s*$
-    """,
-    re.VERBOSE,
-)
+def nice_slugid() -> str:
+    """The same as `slugid()` (which returns the nice form); kept for code that names it."""
+    return slugid()
 
 
-def from_now(offset: str, dt: datetime | None = None) -> datetime:
+# Taskcluster's grammar (the JavaScript client's parsetime.js, which the
+# services use): an optional sign, then `<n> <unit>` for years, months,
+# weeks, days, hours, minutes, seconds in that order, each at most once,
+# spaces anywhere, any case. Parsed token by token with patterns whose parts
+# cannot overlap (digits, then letters), so the time is linear in the input:
+# one big regex of optional groups separated by `\s*` backtracks
+# polynomially on a long run of spaces.
+_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
+_UNIT_WORDS = {
+    "years": ("y", "yr", "year", "years"),
+    "months": ("mo", "month", "months"),
+    "weeks": ("w", "wk", "week", "weeks"),
+    "days": ("d", "day", "days"),
+    "hours": ("h", "hr", "hour", "hours"),
+    "minutes": ("m", "min", "minute", "minutes"),
+    "seconds": ("s", "sec", "second", "seconds"),
+}
+_UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_TOKEN = re.compile(r"([0-9]+)\s*([a-z]+)\s*")
+# 10**12 seconds is ~31,700 years: any longer number is beyond year 9999.
+_MAX_DIGITS = 12
+_QUOTE_CHARS = 40
+
+
+def from_now(offset: str = "", dt: datetime | None = None) -> datetime:
     """The time `offset` after `dt` (default: now), as an aware UTC datetime.
 
-    The grammar is Taskcluster's: units in the order years, months, weeks,
-    days, hours, minutes, seconds, each optional, for example
-    `"1 year 2 months"`, `"2 days 3 hours"`, `"30 min"`, `"5s"`. A leading
-    `-` means the past (`"-1 hour"`). As in Taskcluster's Python client a year
-    is 365 days and a month 30 days. A naive `dt` is taken as UTC.
+    The grammar is Taskcluster's: an optional sign, then amounts of years
+    (`y`, `yr`, `year(s)`), months (`mo`, `month(s)`), weeks (`w`, `wk`,
+    `week(s)`), days (`d`, `day(s)`), hours (`h`, `hr`, `hour(s)`), minutes
+    (`m`, `min`, `minute(s)`) and seconds (`s`, `sec`, `second(s)`), in that
+    order, each optional, spaces optional, any case: `"1 year 2 months"`,
+    `"2d3h"`, `"30 min"`, `"- 1 hour"`. A leading `-` means the past. As in
+    Taskcluster's clients a year is 365 days and a month 30 days. An empty
+    offset (or none) is `dt` itself. A naive `dt` is taken as UTC. Raises
+    `InvalidOffsetError` for an offset that does not parse or whose result
+    is outside years 1-9999.
     """
     if not isinstance(offset, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"offset must be a str such as '2 days', not {type(offset).__name__}")
-    match = _OFFSET.match(offset)
-    if match is None or not any(match.group(unit) for unit in _UNITS):
-        raise ValueError(
-            f"offset {offset!r} does not parse: expected e.g. '2 days 3 hours' or '-30 minutes'"
-        )
-
-    def amount(unit: str) -> int:
-        return int(match.group(unit) or 0)
-
-    delta = timedelta(
-        weeks=amount("weeks"),
-        days=365 * amount("years") + 30 * amount("months") + amount("days"),
-        hours=amount("hours"),
-        minutes=amount("minutes"),
-        seconds=amount("seconds"),
-    )
+    sign, amounts = _parse_offset(offset)
     base = _as_utc(dt) if dt is not None else datetime.now(timezone.utc)
-    return base - delta if match.group("sign") == "-" else base + delta
+    try:
+        delta = timedelta(
+            weeks=amounts["weeks"],
+            days=365 * amounts["years"] + 30 * amounts["months"] + amounts["days"],
+            hours=amounts["hours"],
+            minutes=amounts["minutes"],
+            seconds=amounts["seconds"],
+        )
+        return base - delta if sign < 0 else base + delta
+    except OverflowError:
+        raise InvalidOffsetError(
+            f"offset {_quoted(offset)} reaches beyond the dates Python can represent (years 1-9999)"
+        ) from None
 
 
-_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
+def _parse_offset(offset: str) -> tuple[int, dict[str, int]]:
+    """The sign and the amount of every unit."""
+    text = offset.strip().lower()
+    amounts: dict[str, int] = dict.fromkeys(_UNITS, 0)
+    sign = 1
+    position = 0
+    if text[:1] in ("-", "+"):
+        sign = -1 if text[0] == "-" else 1
+        position = len(text) - len(text[1:].lstrip())
+    last = -1
+    while position < len(text):
+        token = _TOKEN.match(text, position)
+        unit = _UNIT_OF.get(token.group(2)) if token else None
+        if token is None or unit is None or _UNITS.index(unit) <= last:
+            raise InvalidOffsetError(
+                f"offset {_quoted(offset)} does not parse: expected e.g. '2 days 3 hours', "
+                "'-30 min' or '1yr2mo' (units years, months, weeks, days, hours, minutes, "
+                "seconds, in that order)"
+            )
+        digits = token.group(1).lstrip("0") or "0"
+        if len(digits) > _MAX_DIGITS:
+            raise InvalidOffsetError(
+                f"offset {_quoted(offset)} reaches beyond the dates Python can represent "
+                "(years 1-9999)"
+            )
+        amounts[unit] = int(digits)
+        last = _UNITS.index(unit)
+        position = token.end()
+    return sign, amounts
+
+
+def _quoted(offset: str) -> str:
+    if len(offset) <= _QUOTE_CHARS:
+        return repr(offset)
+    return f"{offset[:_QUOTE_CHARS]!r}... ({len(offset)} characters)"
 
 
 def stringify_date(dt: datetime) -> str:
-    """`dt` in the form Taskcluster uses: `2020-01-01T00:00:00.000Z`.
+    """`dt` in the form Taskcluster's clients send: `2020-01-01T00:00:00Z`.
 
-    Aware datetimes are converted to UTC; naive ones are taken as UTC.
+    Whole seconds have no fraction (as the official Python client writes
+    them); otherwise milliseconds (`...00.974Z`, as JavaScript's `toJSON`),
+    or microseconds when `dt` has them, so nothing is lost. Aware datetimes
+    are converted to UTC; naive ones are taken as UTC.
     """
     utc = _as_utc(dt)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    micro = utc.microsecond
+    if micro == 0:
+        return text + "Z"
+    if micro % 1000 == 0:
+        return f"{text}.{micro // 1000:03d}Z"
+    return f"{text}.{micro:06d}Z"
 
 
 def _as_utc(dt: datetime) -> datetime:

@@ -16,7 +16,14 @@ Importing this module imports aio-pika; `taskcluster_sdk.events.*` does not.
 
 from __future__ import annotations
 
-from ._bindings import Binding, EventsBase, Exchange, RoutingKey, RoutingKeyField
+from ._bindings import (
+    Binding,
+    EventsBase,
+    Exchange,
+    RoutingKey,
+    RoutingKeyError,
+    RoutingKeyField,
+)
 from ._pulse import Handler, Message, PulseError, PulseListener
 
 __all__ = [
@@ -28,5 +35,6 @@ __all__ = [
     "PulseError",
     "PulseListener",
     "RoutingKey",
+    "RoutingKeyError",
     "RoutingKeyField",
 ]
