@@ -26,10 +26,13 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import ConnectionError as ConnectionError
     from taskcluster_sdk._errors import EventLoopError as EventLoopError
     from taskcluster_sdk._errors import InsufficientScopesError as InsufficientScopesError
+    from taskcluster_sdk._errors import InvalidCredentialsError as InvalidCredentialsError
+    from taskcluster_sdk._errors import InvalidOffsetError as InvalidOffsetError
     from taskcluster_sdk._errors import InvalidResponseError as InvalidResponseError
     from taskcluster_sdk._errors import NotFoundError as NotFoundError
     from taskcluster_sdk._errors import PayloadValidationError as PayloadValidationError
     from taskcluster_sdk._errors import PermissionDeniedError as PermissionDeniedError
+    from taskcluster_sdk._errors import RoutingKeyError as RoutingKeyError
     from taskcluster_sdk._errors import ServerError as ServerError
     from taskcluster_sdk._errors import TaskclusterError as TaskclusterError
     from taskcluster_sdk._errors import TimeoutError as TimeoutError
@@ -103,6 +106,8 @@ __all__ = [
     "HooksEvents",
     "Index",
     "InsufficientScopesError",
+    "InvalidCredentialsError",
+    "InvalidOffsetError",
     "InvalidResponseError",
     "NotFoundError",
     "Notify",
@@ -115,6 +120,7 @@ __all__ = [
     "PurgeCache",
     "Queue",
     "QueueEvents",
+    "RoutingKeyError",
     "Secrets",
     "ServerError",
     "TaskclusterError",
@@ -222,6 +228,10 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import EventLoopError as value
         case "InsufficientScopesError":
             from taskcluster_sdk._errors import InsufficientScopesError as value
+        case "InvalidCredentialsError":
+            from taskcluster_sdk._errors import InvalidCredentialsError as value
+        case "InvalidOffsetError":
+            from taskcluster_sdk._errors import InvalidOffsetError as value
         case "InvalidResponseError":
             from taskcluster_sdk._errors import InvalidResponseError as value
         case "NotFoundError":
@@ -230,6 +240,8 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import PayloadValidationError as value
         case "PermissionDeniedError":
             from taskcluster_sdk._errors import PermissionDeniedError as value
+        case "RoutingKeyError":
+            from taskcluster_sdk._errors import RoutingKeyError as value
         case "ServerError":
             from taskcluster_sdk._errors import ServerError as value
         case "TaskclusterError":

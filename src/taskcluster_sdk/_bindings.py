@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
-from ._errors import TaskclusterError
+from ._errors import RoutingKeyError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -47,14 +47,6 @@ MAX_ROUTING_KEY_BYTES = 255
 # Topic wildcards: never allowed inside a field value.
 _WILDCARDS = ("*", "#")
 
-
-class RoutingKeyError(TaskclusterError, ValueError):
-    """A routing-key value, pattern or key that does not fit the exchange's routing key.
-
-    Raised when building a binding (a field value with a wildcard, an empty
-    word, a pattern over 255 bytes) and when parsing a routing key (a wrong
-    constant, an empty field, too few words). Also a `ValueError`.
-    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import TaskclusterError
+from ._errors import InvalidCredentialsError
 
 __all__ = [
     "Credentials",
@@ -28,13 +28,6 @@ __all__ = [
     "coerce_credentials",
 ]
 
-
-class InvalidCredentialsError(TaskclusterError, ValueError):
-    """Credentials (or temporary-credential arguments) that cannot be used.
-
-    The message names the field and never includes an access token or a
-    certificate. Also a `ValueError`.
-    """
 
 
 def _first_unprintable(value: str) -> int | None:

@@ -21,10 +21,13 @@ __all__ = [
     "ConnectionError",
     "EventLoopError",
     "InsufficientScopesError",
+    "InvalidCredentialsError",
+    "InvalidOffsetError",
     "InvalidResponseError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",
+    "RoutingKeyError",
     "ServerError",
     "TaskclusterError",
     "TimeoutError",
@@ -148,6 +151,30 @@ class ConnectionError(TaskclusterError, builtins.ConnectionError):
 
 class TimeoutError(TaskclusterError, builtins.TimeoutError):
     """An attempt took longer than `timeout`, or the total `deadline` passed."""
+
+
+class InvalidOffsetError(TaskclusterError, ValueError):
+    """A `from_now` offset that does not parse, or lands outside the dates Python has.
+
+    Also a `ValueError`. The message quotes at most the start of the offset.
+    """
+
+
+class InvalidCredentialsError(TaskclusterError, ValueError):
+    """Credentials (or temporary-credential arguments) that cannot be used.
+
+    The message names the field and never includes an access token or a
+    certificate. Also a `ValueError`.
+    """
+
+
+class RoutingKeyError(TaskclusterError, ValueError):
+    """A routing-key value, pattern or key that does not fit the exchange's routing key.
+
+    Raised when building a binding (a field value with a wildcard, an empty
+    word, a pattern over 255 bytes) and when parsing a routing key (a wrong
+    constant, an empty field, too few words). Also a `ValueError`.
+    """
 
 
 class ClientClosedError(TaskclusterError, RuntimeError):

@@ -10,16 +10,10 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from ._errors import TaskclusterError
+from ._errors import InvalidOffsetError
 
 __all__ = ["InvalidOffsetError", "from_now", "nice_slugid", "slugid", "stringify_date"]
 
-
-class InvalidOffsetError(TaskclusterError, ValueError):
-    """A `from_now` offset that does not parse, or lands outside the dates Python has.
-
-    Also a `ValueError`. The message quotes at most the start of the offset.
-    """
 
 
 def slugid() -> str:

@@ -17,6 +17,9 @@ TaskclusterError
 ├── ConnectionError               also a builtins.ConnectionError
 ├── TimeoutError                  also a builtins.TimeoutError
 ├── PayloadValidationError        also a ValueError; nothing was sent
+├── InvalidCredentialsError       also a ValueError: credentials that cannot be sent
+├── InvalidOffsetError            also a ValueError: a from_now() offset that does not parse
+├── RoutingKeyError               also a ValueError: a binding value or routing key that does not fit
 └── InvalidResponseError          a success body that does not parse
 """
 
@@ -29,10 +32,13 @@ from ._errors import (
     ConnectionError,
     EventLoopError,
     InsufficientScopesError,
+    InvalidCredentialsError,
+    InvalidOffsetError,
     InvalidResponseError,
     NotFoundError,
     PayloadValidationError,
     PermissionDeniedError,
+    RoutingKeyError,
     ServerError,
     TaskclusterError,
     TimeoutError,
@@ -47,10 +53,13 @@ __all__ = [
     "ConnectionError",
     "EventLoopError",
     "InsufficientScopesError",
+    "InvalidCredentialsError",
+    "InvalidOffsetError",
     "InvalidResponseError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",
+    "RoutingKeyError",
     "ServerError",
     "TaskclusterError",
     "TimeoutError",

@@ -5,9 +5,9 @@
 of the `TaskclusterError` hierarchy and are also `ValueError`s.
 """
 
-from ._credentials import InvalidCredentialsError
+from ._errors import InvalidCredentialsError, InvalidOffsetError
 from ._tempcreds import create_temporary_credentials
-from ._utils import InvalidOffsetError, from_now, nice_slugid, slugid, stringify_date
+from ._utils import from_now, nice_slugid, slugid, stringify_date
 
 __all__ = [
     "InvalidCredentialsError",
