@@ -48,7 +48,6 @@ MAX_ROUTING_KEY_BYTES = 255
 _WILDCARDS = ("*", "#")
 
 
-
 @dataclass(frozen=True, slots=True)
 class RoutingKeyField:
     """One dot-separated entry of an exchange's routing key.

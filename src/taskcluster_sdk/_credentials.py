@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 
-
 def _first_unprintable(value: str) -> int | None:
     for index, character in enumerate(value):
         if not " " <= character <= "~":

@@ -15,7 +15,6 @@ from ._errors import InvalidOffsetError
 __all__ = ["InvalidOffsetError", "from_now", "nice_slugid", "slugid", "stringify_date"]
 
 
-
 def slugid() -> str:
     """A new "nice" v4 slugid: 22 characters of URL-safe base64, never starting with `-`.
 
