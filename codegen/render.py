@@ -38,6 +38,8 @@ class ModelIndexLike(Protocol):
 
     def array_items(self, schema_id: str) -> dict[str, str]: ...
 
+    def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None: ...
+
 
 def docstring(text: str, indent: int) -> str:
     """The body of a triple-quoted docstring: escaped, indented, no trailing blanks."""
@@ -70,6 +72,8 @@ class MethodView:
     doc: str  # raw text; templates indent it
     deprecated: str | None
     pages: PagesView | None
+    input_types: tuple[str, ...] = ()  # what `payload` may be besides a mapping
+    output_type: str | None = None  # the return annotation when not `output_class`
 
     @property
     def is_get(self) -> bool:
@@ -78,7 +82,7 @@ class MethodView:
     def signature(self, *, payload: bool = True, query: bool = True, extra: str = "") -> str:
         parts = ["self"] + [f"{p.name}: {p.annotation}" for p in self.args]
         if payload and self.input_class:
-            parts.append(f"payload: {self.input_class} | Mapping[str, Any]")
+            parts.append(f"payload: {' | '.join(self.input_types or (self.input_class,))} | Mapping[str, Any]")
         keywords = [f"{p.name}: {p.annotation} | None = None" for p in self.query] if query else []
         if extra:
             keywords.append(extra)
@@ -114,6 +118,23 @@ class MethodView:
     def runtime_imports(self) -> tuple[str, ...]:
         return tuple(name for name in (self.input_class, self.output_class) if name)
 
+    @property
+    def returns(self) -> str:
+        return self.output_type or self.output_class or "None"
+
+    @property
+    def unwraps(self) -> bool:
+        """The answer is a union: return the variant, not the root model."""
+        return self.output_type is not None
+
+    @property
+    def annotation_imports(self) -> tuple[str, ...]:
+        return tuple(
+            name
+            for name in (*self.runtime_imports, *self.input_types, self.output_type)
+            if name
+        )
+
 
 @dataclass(frozen=True)
 class PagesView:
@@ -141,7 +162,7 @@ class ServiceView:
     def model_imports(self) -> tuple[str, ...]:
         names: set[str] = set()
         for method in self.methods:
-            names.update(method.runtime_imports)
+            names.update(method.annotation_imports)
             if method.pages:
                 names.add(method.pages.item_type)
         return tuple(sorted(name for name in names if name not in BUILTIN_TYPES))
@@ -298,6 +319,9 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
     for method in service.methods:
         input_class = index.ref(method.input).name if method.input else None
         output_class = index.ref(method.output).name if method.output else None
+        input_union = index.union(method.input) if method.input else None
+        output_union = index.union(method.output) if method.output else None
+        input_types = (input_class, input_union[0]) if input_class and input_union else ()
         methods.append(
             MethodView(
                 name=method.name,
@@ -308,6 +332,8 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
                 query=tuple(Param(q, naming.query_type(q)) for q in method.query),
                 input_class=input_class,
                 output_class=output_class,
+                input_types=input_types,
+                output_type=output_union[0] if output_union else None,
                 doc=method_doc(method),
                 deprecated=(
                     f"{service.class_name}.{method.name} is deprecated by Taskcluster"

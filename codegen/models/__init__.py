@@ -22,11 +22,13 @@ modules of this package are its parts, in order:
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 import tempfile
 from pathlib import Path
 
 from codegen.formatting import tidy
 from codegen.model import Platform
+from codegen.models.bundle import input_schema_ids, write_input_schemas
 from codegen.models.exports import build_exports
 from codegen.models.generator import read_modules, run_generator
 from codegen.models.index import ModelIndex, ModelRef
@@ -35,6 +37,7 @@ from codegen.models.package import write_package
 from codegen.models.plan import plan_modules
 from codegen.models.rename import apply_renames
 from codegen.models.rewrite import postprocess
+from codegen.models.shape import add_exports, analyse, reshape, union_renames, union_roots
 from codegen.models.stage import stage_schemas
 
 __all__ = ["ModelIndex", "ModelRef", "generate_models"]
@@ -48,6 +51,7 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
     replaced only when generation succeeded.
     """
     plans = plan_modules(platform)
+    root_package = package  # where the runtime finds the bundle of input schemas
     with tempfile.TemporaryDirectory(prefix="tc-models-") as temp:
         work = Path(temp)
         stage_schemas(plans, work / "schemas")
@@ -60,8 +64,29 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
                 model["class_name"], model["class_name"]
             )
         exports, index = build_exports(plans, metadata, modules, renames, package)
+        schema_ids = {
+            (f"{plan.package}.{plan.module}", plan.root_name): (root_package, plan.schema.id)
+            for plan in plans
+            if plan.schema.id in input_schema_ids(platform)
+        }
+        roots = {(f"{plan.package}.{plan.module}", plan.root_name) for plan in plans}
+        context = analyse(modules, schema_ids, {}, roots)
+        modules = apply_renames(modules, union_renames(context))
+        context = analyse(modules, schema_ids, {}, roots)
+        unions = union_roots(context)
+        index = replace(
+            index,
+            unions={
+                plan.schema.id: (root.alias, root.variants)
+                for plan in plans
+                if (root := unions.get((f"{plan.package}.{plan.module}", plan.root_name)))
+            },
+        )
+        modules = {key: reshape(key, module, context) for key, module in modules.items()}
+        add_exports(exports, context, modules)
         modules = {key: postprocess(module) for key, module in modules.items()}
         write_package(work / "package", modules, exports)
+        write_input_schemas(platform, work / "package")
         tidy(work / "package")
         if package_dir.exists():
             shutil.rmtree(package_dir)

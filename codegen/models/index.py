@@ -22,6 +22,16 @@ class ModelIndex:
 
     refs: Mapping[str, ModelRef]
     items: Mapping[str, Mapping[str, str]] = field(default_factory=dict[str, Mapping[str, str]])
+    # schema id -> (union type alias, variant classes with the fallback last),
+    # for root classes over a tagged union (`ArtifactContentResponse`).
+    unions: Mapping[str, tuple[str, tuple[str, ...]]] = field(
+        default_factory=dict[str, tuple[str, tuple[str, ...]]]
+    )
+
+    def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None:
+        """The union alias and variants of a schema whose root is a tagged union."""
+        self.ref(schema_id)
+        return self.unions.get(schema_id)
 
     def ref(self, schema_id: str) -> ModelRef:
         """The root class of a schema, by normalised id (`/schemas/queue/v1/task.json#`)."""

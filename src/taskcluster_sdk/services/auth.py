@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.auth import (
         AuthenticateHawkRequest,
-        AuthenticateHawkResponse,
         AwsS3CredentialsResponse,
         AzureAccountListResponse,
         AzureContainerListResponse,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
         GetRoleResponse,
         GithubRepoTokenRequest,
         GithubTokenResponse,
+        HawkResponse,
         ListClientsResponse,
         ListRoleIdsResponse,
         ListRoles2Response,
@@ -941,7 +941,7 @@ class Auth(SyncClient):
 
     def authenticateHawk(
         self, payload: AuthenticateHawkRequest | Mapping[str, Any]
-    ) -> AuthenticateHawkResponse:
+    ) -> HawkResponse:
         """Authenticate Hawk Request
 
         Validate the request signature given on input and return list of scopes
@@ -955,9 +955,16 @@ class Auth(SyncClient):
         """
         from taskcluster_sdk.models.auth import AuthenticateHawkRequest, AuthenticateHawkResponse
 
-        return self._call(
-            _AUTHENTICATE_HAWK, (), None, payload, AuthenticateHawkRequest, AuthenticateHawkResponse
-        )
+        return (
+            self._call(
+                _AUTHENTICATE_HAWK,
+                (),
+                None,
+                payload,
+                AuthenticateHawkRequest,
+                AuthenticateHawkResponse,
+            )
+        ).unwrap()
 
     def testAuthenticate(
         self, payload: TestAuthenticateRequest | Mapping[str, Any]
@@ -1828,7 +1835,7 @@ class AsyncAuth(AsyncClient):
 
     async def authenticateHawk(
         self, payload: AuthenticateHawkRequest | Mapping[str, Any]
-    ) -> AuthenticateHawkResponse:
+    ) -> HawkResponse:
         """Authenticate Hawk Request
 
         Validate the request signature given on input and return list of scopes
@@ -1842,9 +1849,16 @@ class AsyncAuth(AsyncClient):
         """
         from taskcluster_sdk.models.auth import AuthenticateHawkRequest, AuthenticateHawkResponse
 
-        return await self._call(
-            _AUTHENTICATE_HAWK, (), None, payload, AuthenticateHawkRequest, AuthenticateHawkResponse
-        )
+        return (
+            await self._call(
+                _AUTHENTICATE_HAWK,
+                (),
+                None,
+                payload,
+                AuthenticateHawkRequest,
+                AuthenticateHawkResponse,
+            )
+        ).unwrap()
 
     async def testAuthenticate(
         self, payload: TestAuthenticateRequest | Mapping[str, Any]

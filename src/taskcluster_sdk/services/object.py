@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from taskcluster_sdk.models.object import (
         CreateUploadRequest,
         CreateUploadResponse,
+        DownloadMethod,
         DownloadObjectRequest,
-        DownloadObjectResponse,
         FinishUploadRequest,
         GetObjectResponse,
     )
@@ -150,7 +150,7 @@ class Object(SyncClient):
 
     def startDownload(
         self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
-    ) -> DownloadObjectResponse:
+    ) -> DownloadMethod:
         """Download object data
 
         Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
@@ -168,9 +168,16 @@ class Object(SyncClient):
         """
         from taskcluster_sdk.models.object import DownloadObjectRequest, DownloadObjectResponse
 
-        return self._call(
-            _START_DOWNLOAD, (name,), None, payload, DownloadObjectRequest, DownloadObjectResponse
-        )
+        return (
+            self._call(
+                _START_DOWNLOAD,
+                (name,),
+                None,
+                payload,
+                DownloadObjectRequest,
+                DownloadObjectResponse,
+            )
+        ).unwrap()
 
     def object(self, name: str) -> GetObjectResponse:
         """Get an object's metadata
@@ -343,7 +350,7 @@ class AsyncObject(AsyncClient):
 
     async def startDownload(
         self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
-    ) -> DownloadObjectResponse:
+    ) -> DownloadMethod:
         """Download object data
 
         Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
@@ -361,9 +368,16 @@ class AsyncObject(AsyncClient):
         """
         from taskcluster_sdk.models.object import DownloadObjectRequest, DownloadObjectResponse
 
-        return await self._call(
-            _START_DOWNLOAD, (name,), None, payload, DownloadObjectRequest, DownloadObjectResponse
-        )
+        return (
+            await self._call(
+                _START_DOWNLOAD,
+                (name,),
+                None,
+                payload,
+                DownloadObjectRequest,
+                DownloadObjectResponse,
+            )
+        ).unwrap()
 
     async def object(self, name: str) -> GetObjectResponse:
         """Get an object's metadata

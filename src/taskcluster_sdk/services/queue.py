@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from typing_extensions import deprecated
 
     from taskcluster_sdk.models.queue import (
-        ArtifactContentResponse,
+        ArtifactContent,
+        ArtifactRequest,
         ArtifactResponse,
         CancelTaskGroupResponse,
         ChangeTaskPriorityRequest,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
         ListWorkertypesResponseWorkerType,
         PendingTasksResponse,
         PostArtifactRequest,
-        PostArtifactResponse,
         ProvisionerResponse,
         QuarantineWorkerRequest,
         Task,
@@ -985,8 +985,8 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
+    ) -> ArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -1007,14 +1007,16 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     def finishArtifact(
         self,
@@ -1290,7 +1292,7 @@ class Queue(SyncClient):
 
         return self._call(_LATEST_ARTIFACT_INFO, (taskId, name), None, None, None, ArtifactResponse)
 
-    def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContentResponse:
+    def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContent:
         """Get Artifact Content From Run
 
         Returns information about the content of the artifact, in the given task run.
@@ -1311,11 +1313,11 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return self._call(
-            _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            self._call(_ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse)
+        ).unwrap()
 
-    def latestArtifact(self, taskId: str, name: str) -> ArtifactContentResponse:
+    def latestArtifact(self, taskId: str, name: str) -> ArtifactContent:
         """Get Artifact Content From Latest Run
 
         Returns information about the content of the artifact, in the latest task run.
@@ -1336,9 +1338,9 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return self._call(
-            _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            self._call(_LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse)
+        ).unwrap()
 
     @deprecated("Queue.listProvisioners is deprecated by Taskcluster")
     def listProvisioners(
@@ -2522,8 +2524,8 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
+    ) -> ArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -2544,14 +2546,16 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return await self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            await self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     async def finishArtifact(
         self,
@@ -2831,7 +2835,7 @@ class AsyncQueue(AsyncClient):
             _LATEST_ARTIFACT_INFO, (taskId, name), None, None, None, ArtifactResponse
         )
 
-    async def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContentResponse:
+    async def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContent:
         """Get Artifact Content From Run
 
         Returns information about the content of the artifact, in the given task run.
@@ -2852,11 +2856,13 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return await self._call(
-            _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            await self._call(
+                _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
+            )
+        ).unwrap()
 
-    async def latestArtifact(self, taskId: str, name: str) -> ArtifactContentResponse:
+    async def latestArtifact(self, taskId: str, name: str) -> ArtifactContent:
         """Get Artifact Content From Latest Run
 
         Returns information about the content of the artifact, in the latest task run.
@@ -2877,9 +2883,11 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return await self._call(
-            _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            await self._call(
+                _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
+            )
+        ).unwrap()
 
     @deprecated("Queue.listProvisioners is deprecated by Taskcluster")
     async def listProvisioners(

@@ -14,10 +14,11 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.queue import (
         AmqpConnectionStringResponse,
+        ArtifactRequest,
+        ArtifactResponse,
         CreateTaskRequest,
         ListArtifactsResponse,
         PostArtifactRequest,
-        PostArtifactResponse,
         Task,
         TaskClaimRequest,
         TaskClaimResponse,
@@ -353,8 +354,8 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
+    ) -> ArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -413,14 +414,16 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.legacy.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     def getArtifact(self, taskId: str, runId: int | str, name: str) -> None:
         """Get Artifact from Run
@@ -790,8 +793,8 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
+    ) -> ArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -850,14 +853,16 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.legacy.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return await self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            await self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     async def getArtifact(self, taskId: str, runId: int | str, name: str) -> None:
         """Get Artifact from Run

@@ -4,7 +4,13 @@
 """Models of the auth schemas: the root class of each, and list items."""
 
 from .authenticate_hawk_request import AuthenticateHawkRequest as AuthenticateHawkRequest
+from .authenticate_hawk_request import AuthenticateMethod as AuthenticateMethod
 from .authenticate_hawk_response import AuthenticateHawkResponse as AuthenticateHawkResponse
+from .authenticate_hawk_response import AuthFailedHawkResponse as AuthFailedHawkResponse
+from .authenticate_hawk_response import AuthSuccessHawkResponse as AuthSuccessHawkResponse
+from .authenticate_hawk_response import HawkResponse as HawkResponse
+from .authenticate_hawk_response import NoAuthHawkResponse as NoAuthHawkResponse
+from .authenticate_hawk_response import UnknownHawkResponse as UnknownHawkResponse
 from .aws_s3_credentials_response import AwsS3CredentialsResponse as AwsS3CredentialsResponse
 from .azure_account_list_response import AzureAccountListResponse as AzureAccountListResponse
 from .azure_container_list_response import AzureContainerListResponse as AzureContainerListResponse
@@ -23,6 +29,10 @@ from .get_entity_history_response import (
 )
 from .get_role_response import GetRoleResponse as GetRoleResponse
 from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
+from .github_repo_token_request import PermissionsPages as PermissionsPages
+from .github_repo_token_request import (
+    PermissionsRepositoryProjects as PermissionsRepositoryProjects,
+)
 from .github_token_response import GithubTokenResponse as GithubTokenResponse
 from .list_clients_response import ListClientsResponse as ListClientsResponse
 from .list_role_ids_response import ListRoleIdsResponse as ListRoleIdsResponse
@@ -36,8 +46,11 @@ from .test_authenticate_response import TestAuthenticateResponse as TestAuthenti
 from .websocktunnel_token_response import WebsocktunnelTokenResponse as WebsocktunnelTokenResponse
 
 __all__ = [
+    "AuthFailedHawkResponse",
+    "AuthSuccessHawkResponse",
     "AuthenticateHawkRequest",
     "AuthenticateHawkResponse",
+    "AuthenticateMethod",
     "AwsS3CredentialsResponse",
     "AzureAccountListResponse",
     "AzureContainerListResponse",
@@ -55,14 +68,19 @@ __all__ = [
     "GetRoleResponse",
     "GithubRepoTokenRequest",
     "GithubTokenResponse",
+    "HawkResponse",
     "ListClientsResponse",
     "ListRoleIdsResponse",
     "ListRoles2Response",
     "ListRolesResponse",
+    "NoAuthHawkResponse",
+    "PermissionsPages",
+    "PermissionsRepositoryProjects",
     "RoleMessage",
     "Scopeset",
     "SentryDsnResponse",
     "TestAuthenticateRequest",
     "TestAuthenticateResponse",
+    "UnknownHawkResponse",
     "WebsocktunnelTokenResponse",
 ]

@@ -4,10 +4,13 @@
 """Models of the common schemas: the root class of each, and list items."""
 
 from .action_schema_v1 import ActionSchemaV1 as ActionSchemaV1
+from .api_reference_v0 import ApiMethod as ApiMethod
 from .api_reference_v0 import ApiReferenceV0 as ApiReferenceV0
 from .api_reference_v0 import ApiReferenceV0Entry as ApiReferenceV0Entry
+from .api_reference_v0 import ApiStability as ApiStability
 from .exchanges_reference_v0 import ExchangesReferenceV0 as ExchangesReferenceV0
 from .exchanges_reference_v0 import ExchangesReferenceV0Entry as ExchangesReferenceV0Entry
+from .logs_reference_v0 import LogsLevel as LogsLevel
 from .logs_reference_v0 import LogsReferenceV0 as LogsReferenceV0
 from .logs_reference_v0 import LogsReferenceV0Type as LogsReferenceV0Type
 from .manifest_v2 import ManifestV2 as ManifestV2
@@ -15,15 +18,19 @@ from .manifest_v2 import ManifestV2Service as ManifestV2Service
 from .manifest_v3 import ManifestV3 as ManifestV3
 from .metrics_reference_v0 import MetricsReferenceV0 as MetricsReferenceV0
 from .metrics_reference_v0 import MetricsReferenceV0Metric as MetricsReferenceV0Metric
+from .metrics_reference_v0 import MetricsType as MetricsType
 from .values_schema import ValuesSchema as ValuesSchema
-from .values_schema import ValuesSchemaSkipResourceType as ValuesSchemaSkipResourceType
+from .values_schema import ValuesSkipResourceTypes as ValuesSkipResourceTypes
 
 __all__ = [
     "ActionSchemaV1",
+    "ApiMethod",
     "ApiReferenceV0",
     "ApiReferenceV0Entry",
+    "ApiStability",
     "ExchangesReferenceV0",
     "ExchangesReferenceV0Entry",
+    "LogsLevel",
     "LogsReferenceV0",
     "LogsReferenceV0Type",
     "ManifestV2",
@@ -31,6 +38,7 @@ __all__ = [
     "ManifestV3",
     "MetricsReferenceV0",
     "MetricsReferenceV0Metric",
+    "MetricsType",
     "ValuesSchema",
-    "ValuesSchemaSkipResourceType",
+    "ValuesSkipResourceTypes",
 ]

@@ -3,8 +3,10 @@
 
 """Models of the docker_worker schemas: the root class of each, and list items."""
 
+from .payload import ArtifactType as ArtifactType
 from .payload import Payload as Payload
 
 __all__ = [
+    "ArtifactType",
     "Payload",
 ]

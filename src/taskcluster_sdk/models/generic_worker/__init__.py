@@ -3,14 +3,26 @@
 
 """Models of the generic_worker schemas: the root class of each, and list items."""
 
+from .insecure_posix import ArtifactType as ArtifactType
+from .insecure_posix import FileFormat as FileFormat
+from .insecure_posix import GenericContentEncoding as GenericContentEncoding
+from .insecure_posix import GenericTaskclusterProxyInterface as GenericTaskclusterProxyInterface
+from .insecure_posix import GenericType as GenericType
 from .insecure_posix import InsecurePosix as InsecurePosix
+from .insecure_posix import ReadFormat as ReadFormat
 from .multiuser_posix import MultiuserPosix as MultiuserPosix
 from .multiuser_windows import MultiuserWindows as MultiuserWindows
 from .multiuser_windows import MultiuserWindowsArtifact as MultiuserWindowsArtifact
 
 __all__ = [
+    "ArtifactType",
+    "FileFormat",
+    "GenericContentEncoding",
+    "GenericTaskclusterProxyInterface",
+    "GenericType",
     "InsecurePosix",
     "MultiuserPosix",
     "MultiuserWindows",
     "MultiuserWindowsArtifact",
+    "ReadFormat",
 ]

@@ -5,29 +5,43 @@
 
 from .build_list import BuildList as BuildList
 from .build_list import BuildListBuild as BuildListBuild
+from .build_list import BuildState as BuildState
 from .create_comment import CreateComment as CreateComment
+from .create_status import CreateState as CreateState
 from .create_status import CreateStatus as CreateStatus
 from .github_pull_request_message import GithubPullRequestMessage as GithubPullRequestMessage
 from .github_push_message import GithubPushMessage as GithubPushMessage
 from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
 from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
 from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
+from .render_taskcluster_yml_input import IssueAction as IssueAction
+from .render_taskcluster_yml_input import PullAction as PullAction
+from .render_taskcluster_yml_input import PullType as PullType
+from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
 from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
 from .render_taskcluster_yml_output import RenderTaskclusterYmlOutput as RenderTaskclusterYmlOutput
 from .repository import Repository as Repository
 from .task_group_creation_requested import TaskGroupCreationRequested as TaskGroupCreationRequested
+from .taskcluster_github_config import TaskclusterAllowPullRequests as TaskclusterAllowPullRequests
 from .taskcluster_github_config import TaskclusterGithubConfig as TaskclusterGithubConfig
 from .taskcluster_github_config import TaskclusterGithubConfigTask as TaskclusterGithubConfigTask
+from .taskcluster_github_config_v1 import PolicyPullRequests as PolicyPullRequests
 from .taskcluster_github_config_v1 import TaskclusterGithubConfigV1 as TaskclusterGithubConfigV1
 from .taskcluster_github_config_v1 import (
     TaskclusterGithubConfigV1Hook as TaskclusterGithubConfigV1Hook,
 )
 from .webhook_check_run_payload import WebhookCheckRunPayload as WebhookCheckRunPayload
+from .webhook_installation_payload import AccountType as AccountType
+from .webhook_installation_payload import (
+    InstallationRepositorySelection as InstallationRepositorySelection,
+)
 from .webhook_installation_payload import WebhookInstallationPayload as WebhookInstallationPayload
 from .webhook_installation_payload import (
     WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
 )
+from .webhook_issue_comment_payload import PullState as PullState
 from .webhook_issue_comment_payload import WebhookIssueCommentPayload as WebhookIssueCommentPayload
+from .webhook_ping_payload import HookType as HookType
 from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
 from .webhook_pull_request_payload import WebhookPullRequestPayload as WebhookPullRequestPayload
 from .webhook_push_payload import WebhookPushPayload as WebhookPushPayload
@@ -35,19 +49,31 @@ from .webhook_push_payload import WebhookPushPayloadCommit as WebhookPushPayload
 from .webhook_release_payload import WebhookReleasePayload as WebhookReleasePayload
 
 __all__ = [
+    "AccountType",
     "BuildList",
     "BuildListBuild",
+    "BuildState",
     "CreateComment",
+    "CreateState",
     "CreateStatus",
     "GithubPullRequestMessage",
     "GithubPushMessage",
     "GithubReleaseMessage",
     "GithubRerunMessage",
     "GithubWebhookEvent",
+    "HookType",
+    "InstallationRepositorySelection",
+    "IssueAction",
+    "PolicyPullRequests",
+    "PullAction",
+    "PullState",
+    "PullType",
+    "ReleaseAction",
     "RenderTaskclusterYmlInput",
     "RenderTaskclusterYmlOutput",
     "Repository",
     "TaskGroupCreationRequested",
+    "TaskclusterAllowPullRequests",
     "TaskclusterGithubConfig",
     "TaskclusterGithubConfigTask",
     "TaskclusterGithubConfigV1",

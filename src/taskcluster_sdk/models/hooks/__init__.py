@@ -10,8 +10,11 @@ from .hook_metadata import HookMetadata as HookMetadata
 from .hook_status import HookStatus as HookStatus
 from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
 from .list_hooks_response import ListHooksResponse as ListHooksResponse
+from .list_last_fires_response import ListFiredBy as ListFiredBy
 from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
 from .list_last_fires_response import ListLastFiresResponseLastFire as ListLastFiresResponseLastFire
+from .list_last_fires_response import ListResult as ListResult
+from .list_last_fires_response import ListTaskState as ListTaskState
 from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
 from .trigger_hook import TriggerHook as TriggerHook
 from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
@@ -23,10 +26,13 @@ __all__ = [
     "HookDefinition",
     "HookMetadata",
     "HookStatus",
+    "ListFiredBy",
     "ListHookGroupsResponse",
     "ListHooksResponse",
     "ListLastFiresResponse",
     "ListLastFiresResponseLastFire",
+    "ListResult",
+    "ListTaskState",
     "PulseHookChangedMessage",
     "TriggerHook",
     "TriggerHookResponse",

@@ -4,8 +4,11 @@
 """Models of the notify schemas: the root class of each, and list items."""
 
 from .email_request import EmailRequest as EmailRequest
+from .email_request import EmailTemplate as EmailTemplate
+from .matrix_request import MatrixMsgtype as MatrixMsgtype
 from .matrix_request import MatrixRequest as MatrixRequest
 from .notification_address import NotificationAddress as NotificationAddress
+from .notification_address import NotificationType as NotificationType
 from .notification_address_list import NotificationAddressList as NotificationAddressList
 from .notification_message import NotificationMessage as NotificationMessage
 from .pulse_request import PulseRequest as PulseRequest
@@ -13,10 +16,13 @@ from .slack_request import SlackRequest as SlackRequest
 
 __all__ = [
     "EmailRequest",
+    "EmailTemplate",
+    "MatrixMsgtype",
     "MatrixRequest",
     "NotificationAddress",
     "NotificationAddressList",
     "NotificationMessage",
+    "NotificationType",
     "PulseRequest",
     "SlackRequest",
 ]

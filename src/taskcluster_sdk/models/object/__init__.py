@@ -6,9 +6,13 @@
 from .create_upload_request import CreateUploadRequest as CreateUploadRequest
 from .create_upload_response import CreateUploadResponse as CreateUploadResponse
 from .download_method_geturl import DownloadMethodGeturl as DownloadMethodGeturl
+from .download_method_geturl import GetUrlDownloadMethod as GetUrlDownloadMethod
 from .download_method_simple import DownloadMethodSimple as DownloadMethodSimple
+from .download_method_simple import SimpleDownloadMethod as SimpleDownloadMethod
 from .download_object_request import DownloadObjectRequest as DownloadObjectRequest
+from .download_object_response import DownloadMethod as DownloadMethod
 from .download_object_response import DownloadObjectResponse as DownloadObjectResponse
+from .download_object_response import UnknownDownloadMethod as UnknownDownloadMethod
 from .finish_upload_request import FinishUploadRequest as FinishUploadRequest
 from .get_object_response import GetObjectResponse as GetObjectResponse
 from .hashes import Hashes as Hashes
@@ -18,13 +22,17 @@ from .upload_method_put_url import UploadMethodPutUrl as UploadMethodPutUrl
 __all__ = [
     "CreateUploadRequest",
     "CreateUploadResponse",
+    "DownloadMethod",
     "DownloadMethodGeturl",
     "DownloadMethodSimple",
     "DownloadObjectRequest",
     "DownloadObjectResponse",
     "FinishUploadRequest",
     "GetObjectResponse",
+    "GetUrlDownloadMethod",
     "Hashes",
+    "SimpleDownloadMethod",
+    "UnknownDownloadMethod",
     "UploadMethodDataInline",
     "UploadMethodPutUrl",
 ]

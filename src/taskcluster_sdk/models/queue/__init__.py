@@ -4,15 +4,27 @@
 """Models of the queue schemas: the root class of each, and list items."""
 
 from .actions import Action as Action
+from .actions import ActionContext as ActionContext
+from .actions import ActionMethod as ActionMethod
+from .artifact_content_response import ArtifactContent as ArtifactContent
 from .artifact_content_response import ArtifactContentResponse as ArtifactContentResponse
+from .artifact_content_response import ErrorArtifactContent as ErrorArtifactContent
+from .artifact_content_response import ObjectArtifactContent as ObjectArtifactContent
+from .artifact_content_response import ReferenceArtifactContent as ReferenceArtifactContent
+from .artifact_content_response import S3ArtifactContent as S3ArtifactContent
+from .artifact_content_response import UnknownArtifactContent as UnknownArtifactContent
 from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
+from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
 from .artifact_response import ArtifactResponse as ArtifactResponse
+from .artifact_response import ArtifactResponseStorageType as ArtifactResponseStorageType
 from .cancel_task_group_response import CancelTaskGroupResponse as CancelTaskGroupResponse
 from .change_task_priority_request import ChangeTaskPriorityRequest as ChangeTaskPriorityRequest
+from .change_task_priority_request import TaskPriority as TaskPriority
 from .claim_work_request import ClaimWorkRequest as ClaimWorkRequest
 from .claim_work_response import ClaimWorkResponse as ClaimWorkResponse
 from .claim_work_response import ClaimWorkResponseTasks as ClaimWorkResponseTasks
 from .create_task_request import CreateTaskRequest as CreateTaskRequest
+from .create_task_request import TaskRequires as TaskRequires
 from .finish_artifact_request import FinishArtifactRequest as FinishArtifactRequest
 from .get_artifact_response import GetArtifactResponse as GetArtifactResponse
 from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
@@ -29,6 +41,7 @@ from .list_provisioners_response import ListProvisionersResponse as ListProvisio
 from .list_provisioners_response import (
     ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
 )
+from .list_provisioners_response import ListStability as ListStability
 from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
 from .list_taskqueues_response import ListTaskqueuesResponse as ListTaskqueuesResponse
 from .list_taskqueues_response import (
@@ -44,8 +57,22 @@ from .object_credentials import ObjectCredentials as ObjectCredentials
 from .pending_tasks_response import PendingTasksResponse as PendingTasksResponse
 from .poll_task_urls_response import PollTaskUrlsResponse as PollTaskUrlsResponse
 from .poll_task_urls_response import PollTaskUrlsResponseQueue as PollTaskUrlsResponseQueue
+from .post_artifact_request import ArtifactRequest as ArtifactRequest
+from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
+from .post_artifact_request import ErrorReason as ErrorReason
+from .post_artifact_request import LinkArtifactRequest as LinkArtifactRequest
+from .post_artifact_request import ObjectArtifactRequest as ObjectArtifactRequest
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
+from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
+from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
+from .post_artifact_response import ErrorArtifactResponse as ErrorArtifactResponse
+from .post_artifact_response import LinkArtifactResponse as LinkArtifactResponse
+from .post_artifact_response import ObjectArtifactResponse as ObjectArtifactResponse
 from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
+from .post_artifact_response import ReferenceArtifactResponse as ReferenceArtifactResponse
+from .post_artifact_response import S3ArtifactResponse as S3ArtifactResponse
+from .post_artifact_response import UnknownArtifactResponse as UnknownArtifactResponse
 from .provisioner_response import ProvisionerResponse as ProvisionerResponse
 from .quarantine_worker_request import QuarantineWorkerRequest as QuarantineWorkerRequest
 from .task import Task as Task
@@ -57,6 +84,7 @@ from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
 from .task_definition_and_status import TaskDefinitionAndStatus as TaskDefinitionAndStatus
 from .task_exception_message import TaskExceptionMessage as TaskExceptionMessage
 from .task_exception_request import TaskExceptionRequest as TaskExceptionRequest
+from .task_exception_request import TaskReason as TaskReason
 from .task_failed_message import TaskFailedMessage as TaskFailedMessage
 from .task_group_changed_message import TaskGroupChangedMessage as TaskGroupChangedMessage
 from .task_group_priority_change_response import (
@@ -74,8 +102,12 @@ from .task_queue_counts_response import TaskQueueCountsResponse as TaskQueueCoun
 from .task_reclaim_response import TaskReclaimResponse as TaskReclaimResponse
 from .task_run import TaskRun as TaskRun
 from .task_running_message import TaskRunningMessage as TaskRunningMessage
+from .task_status import TaskReasonCreated as TaskReasonCreated
+from .task_status import TaskReasonResolved as TaskReasonResolved
+from .task_status import TaskState as TaskState
 from .task_status import TaskStatus as TaskStatus
 from .task_status import TaskStatusRun as TaskStatusRun
+from .task_status import TaskStatusState as TaskStatusState
 from .task_status_response import TaskStatusResponse as TaskStatusResponse
 from .taskqueue_response import TaskqueueResponse as TaskqueueResponse
 from .tasks_request import TasksRequest as TasksRequest
@@ -94,17 +126,29 @@ from .workertype_response import WorkertypeResponseAction as WorkertypeResponseA
 
 __all__ = [
     "Action",
+    "ActionContext",
+    "ActionMethod",
+    "ArtifactContent",
     "ArtifactContentResponse",
     "ArtifactCreatedMessage",
+    "ArtifactRequest",
     "ArtifactResponse",
+    "ArtifactResponseStorageType",
+    "ArtifactStorageType",
     "CancelTaskGroupResponse",
     "ChangeTaskPriorityRequest",
     "ClaimWorkRequest",
     "ClaimWorkResponse",
     "ClaimWorkResponseTasks",
     "CreateTaskRequest",
+    "ErrorArtifactContent",
+    "ErrorArtifactRequest",
+    "ErrorArtifactResponse",
+    "ErrorReason",
     "FinishArtifactRequest",
     "GetArtifactResponse",
+    "LinkArtifactRequest",
+    "LinkArtifactResponse",
     "ListArtifactsResponse",
     "ListClaimedTasksResponse",
     "ListClaimedTasksResponseTasks",
@@ -113,6 +157,7 @@ __all__ = [
     "ListPendingTasksResponseTasks",
     "ListProvisionersResponse",
     "ListProvisionersResponseProvisioner",
+    "ListStability",
     "ListTaskGroupResponse",
     "ListTaskqueuesResponse",
     "ListTaskqueuesResponseTaskQueue",
@@ -120,6 +165,9 @@ __all__ = [
     "ListWorkersResponseWorker",
     "ListWorkertypesResponse",
     "ListWorkertypesResponseWorkerType",
+    "ObjectArtifactContent",
+    "ObjectArtifactRequest",
+    "ObjectArtifactResponse",
     "ObjectCredentials",
     "PendingTasksResponse",
     "PollTaskUrlsResponse",
@@ -128,6 +176,12 @@ __all__ = [
     "PostArtifactResponse",
     "ProvisionerResponse",
     "QuarantineWorkerRequest",
+    "ReferenceArtifactContent",
+    "ReferenceArtifactRequest",
+    "ReferenceArtifactResponse",
+    "S3ArtifactContent",
+    "S3ArtifactRequest",
+    "S3ArtifactResponse",
     "Task",
     "TaskClaimRequest",
     "TaskClaimResponse",
@@ -144,21 +198,31 @@ __all__ = [
     "TaskGroupResponse",
     "TaskMetadata",
     "TaskPendingMessage",
+    "TaskPriority",
     "TaskPriorityChangedMessage",
     "TaskPulseDefinition",
     "TaskQueueCountsResponse",
+    "TaskReason",
+    "TaskReasonCreated",
+    "TaskReasonResolved",
     "TaskReclaimResponse",
+    "TaskRequires",
     "TaskRun",
     "TaskRunningMessage",
+    "TaskState",
     "TaskStatus",
     "TaskStatusResponse",
     "TaskStatusRun",
+    "TaskStatusState",
     "TaskqueueResponse",
     "TasksRequest",
     "TasksResponse",
     "TasksResponseTasks",
     "TasksStatusesResponse",
     "TasksStatusesResponseStatus",
+    "UnknownArtifactContent",
+    "UnknownArtifactRequest",
+    "UnknownArtifactResponse",
     "UpdateProvisionerRequest",
     "UpdateWorkerRequest",
     "UpdateWorkertypeRequest",

@@ -3,7 +3,11 @@
 
 """Models of the worker_manager schemas: the root class of each, and list items."""
 
+from .azure_arm_templates import ArmMode as ArmMode
 from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
+from .azure_arm_templates import DebugDetailLevel as DebugDetailLevel
+from .azure_arm_templates import ExpressionScope as ExpressionScope
+from .azure_arm_templates import OnType as OnType
 from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
 from .config_aws import ConfigAws as ConfigAws
 from .config_aws import ConfigAwsLaunchConfig as ConfigAwsLaunchConfig
@@ -15,6 +19,7 @@ from .config_static import ConfigStatic as ConfigStatic
 from .config_testing import ConfigTesting as ConfigTesting
 from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
 from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
+from .list_workers_response import ListState as ListState
 from .list_workers_response import ListWorkersResponse as ListWorkersResponse
 from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
 from .provider_list import ProviderList as ProviderList
@@ -35,9 +40,12 @@ from .should_worker_terminate_response import (
     ShouldWorkerTerminateResponse as ShouldWorkerTerminateResponse,
 )
 from .task import Task as Task
+from .task import TaskPriority as TaskPriority
+from .task import TaskRequires as TaskRequires
 from .task_run import TaskRun as TaskRun
 from .update_worker_pool_request import UpdateWorkerPoolRequest as UpdateWorkerPoolRequest
 from .worker_full import WorkerFull as WorkerFull
+from .worker_full import WorkerState as WorkerState
 from .worker_lifecycle import WorkerLifecycle as WorkerLifecycle
 from .worker_list import WorkerList as WorkerList
 from .worker_pool_error import WorkerPoolError as WorkerPoolError
@@ -55,11 +63,13 @@ from .worker_pool_list_stats import (
 )
 from .worker_pool_stats import WorkerPoolStats as WorkerPoolStats
 from .worker_pool_stats import WorkerPoolStatsLaunchConfigStat as WorkerPoolStatsLaunchConfigStat
+from .worker_response import WorkerMethod as WorkerMethod
 from .worker_response import WorkerResponse as WorkerResponse
 from .worker_response import WorkerResponseAction as WorkerResponseAction
 from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
 
 __all__ = [
+    "ArmMode",
     "AzureArmTemplates",
     "AzureDeploymentResources",
     "ConfigAws",
@@ -72,8 +82,12 @@ __all__ = [
     "ConfigTesting",
     "CreateWorkerPoolRequest",
     "CreateWorkerRequest",
+    "DebugDetailLevel",
+    "ExpressionScope",
+    "ListState",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
+    "OnType",
     "ProviderList",
     "ProviderListProvider",
     "PulseLaunchConfigMessage",
@@ -88,11 +102,14 @@ __all__ = [
     "ReregisterWorkerResponse",
     "ShouldWorkerTerminateResponse",
     "Task",
+    "TaskPriority",
+    "TaskRequires",
     "TaskRun",
     "UpdateWorkerPoolRequest",
     "WorkerFull",
     "WorkerLifecycle",
     "WorkerList",
+    "WorkerMethod",
     "WorkerPoolError",
     "WorkerPoolErrorList",
     "WorkerPoolErrorStats",
@@ -107,4 +124,5 @@ __all__ = [
     "WorkerResponse",
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",
+    "WorkerState",
 ]

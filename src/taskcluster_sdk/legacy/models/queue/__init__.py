@@ -7,11 +7,25 @@ from .amqp_connection_string_response import (
     AmqpConnectionStringResponse as AmqpConnectionStringResponse,
 )
 from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
+from .artifact_created_message import ListStorageType as ListStorageType
 from .create_task_request import CreateTaskRequest as CreateTaskRequest
 from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
 from .list_artifacts_response import ListArtifactsResponseArtifact as ListArtifactsResponseArtifact
+from .post_artifact_request import ArtifactRequest as ArtifactRequest
+from .post_artifact_request import AzureArtifactRequest as AzureArtifactRequest
+from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
+from .post_artifact_request import ErrorReason as ErrorReason
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
+from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
+from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
+from .post_artifact_response import ArtifactResponse as ArtifactResponse
+from .post_artifact_response import AzureArtifactResponse as AzureArtifactResponse
+from .post_artifact_response import ErrorArtifactResponse as ErrorArtifactResponse
 from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
+from .post_artifact_response import ReferenceArtifactResponse as ReferenceArtifactResponse
+from .post_artifact_response import S3ArtifactResponse as S3ArtifactResponse
+from .post_artifact_response import UnknownArtifactResponse as UnknownArtifactResponse
 from .task import Task as Task
 from .task_claim_request import TaskClaimRequest as TaskClaimRequest
 from .task_claim_response import TaskClaimResponse as TaskClaimResponse
@@ -21,18 +35,34 @@ from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
 from .task_failed_message import TaskFailedMessage as TaskFailedMessage
 from .task_pending_message import TaskPendingMessage as TaskPendingMessage
 from .task_running_message import TaskRunningMessage as TaskRunningMessage
+from .task_status import TaskReasonCreated as TaskReasonCreated
+from .task_status import TaskReasonResolved as TaskReasonResolved
+from .task_status import TaskState as TaskState
 from .task_status import TaskStatus as TaskStatus
 from .task_status import TaskStatusRun as TaskStatusRun
+from .task_status import TaskStatusState as TaskStatusState
 from .task_status_response import TaskStatusResponse as TaskStatusResponse
 
 __all__ = [
     "AmqpConnectionStringResponse",
     "ArtifactCreatedMessage",
+    "ArtifactRequest",
+    "ArtifactResponse",
+    "AzureArtifactRequest",
+    "AzureArtifactResponse",
     "CreateTaskRequest",
+    "ErrorArtifactRequest",
+    "ErrorArtifactResponse",
+    "ErrorReason",
     "ListArtifactsResponse",
     "ListArtifactsResponseArtifact",
+    "ListStorageType",
     "PostArtifactRequest",
     "PostArtifactResponse",
+    "ReferenceArtifactRequest",
+    "ReferenceArtifactResponse",
+    "S3ArtifactRequest",
+    "S3ArtifactResponse",
     "Task",
     "TaskClaimRequest",
     "TaskClaimResponse",
@@ -41,8 +71,14 @@ __all__ = [
     "TaskDefinedMessage",
     "TaskFailedMessage",
     "TaskPendingMessage",
+    "TaskReasonCreated",
+    "TaskReasonResolved",
     "TaskRunningMessage",
+    "TaskState",
     "TaskStatus",
     "TaskStatusResponse",
     "TaskStatusRun",
+    "TaskStatusState",
+    "UnknownArtifactRequest",
+    "UnknownArtifactResponse",
 ]

@@ -17,6 +17,7 @@ from .task_graph_finished_message import TaskGraphFinishedMessage as TaskGraphFi
 from .task_graph_info_response import TaskGraphInfoResponse as TaskGraphInfoResponse
 from .task_graph_running_message import TaskGraphRunningMessage as TaskGraphRunningMessage
 from .task_graph_status import TaskGraphStatus as TaskGraphStatus
+from .task_graph_status import TaskState as TaskState
 from .task_graph_status_response import TaskGraphStatusResponse as TaskGraphStatusResponse
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "TaskGraphStatus",
     "TaskGraphStatusResponse",
     "TaskGraphTask",
+    "TaskState",
 ]
