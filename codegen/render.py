@@ -40,6 +40,8 @@ class ModelIndexLike(Protocol):
 
     def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None: ...
 
+    def typed_dict(self, schema_id: str) -> str | None: ...
+
 
 def docstring(text: str, indent: int) -> str:
     """The body of a triple-quoted docstring: escaped, indented, no trailing blanks."""
@@ -82,7 +84,7 @@ class MethodView:
     def signature(self, *, payload: bool = True, query: bool = True, extra: str = "") -> str:
         parts = ["self"] + [f"{p.name}: {p.annotation}" for p in self.args]
         if payload and self.input_class:
-            parts.append(f"payload: {' | '.join(self.input_types or (self.input_class,))} | Mapping[str, Any]")
+            parts.append(f"payload: {' | '.join(self.input_types)}")
         keywords = [f"{p.name}: {p.annotation} | None = None" for p in self.query] if query else []
         if extra:
             keywords.append(extra)
@@ -132,7 +134,7 @@ class MethodView:
         return tuple(
             name
             for name in (*self.runtime_imports, *self.input_types, self.output_type)
-            if name
+            if name and not name.startswith("Mapping[")
         )
 
 
@@ -188,6 +190,12 @@ class ServiceView:
     @property
     def has_payloads(self) -> bool:
         return any(method.input_class for method in self.methods)
+
+    @property
+    def has_mappings(self) -> bool:
+        return any(
+            name.startswith("Mapping[") for method in self.methods for name in method.input_types
+        )
 
     @property
     def has_deprecated(self) -> bool:
@@ -314,6 +322,25 @@ def _pages_view(method: Method, output_class: str, index: ModelIndexLike) -> Pag
     return PagesView(output_class, output_class, "(page,)", ", ".join(forwarded))
 
 
+def _input_types(
+    method: Method,
+    input_class: str | None,
+    union: tuple[str, tuple[str, ...]] | None,
+    index: ModelIndexLike,
+) -> tuple[str, ...]:
+    """What `payload` may be: the model, its TypedDict; a union's variants and their dicts.
+
+    A free-form input (no TypedDict) takes any mapping.
+    """
+    if method.input is None or input_class is None:
+        return ()
+    if union is not None:
+        variants = union[1][:-1]  # the fallback is for answers, not for requests
+        return (input_class, *variants, *(name + "Dict" for name in variants))
+    typed = index.typed_dict(method.input)
+    return (input_class, typed or "Mapping[str, Any]")
+
+
 def service_view(service: Service, index: ModelIndexLike, models_package: str) -> ServiceView:
     methods: list[MethodView] = []
     for method in service.methods:
@@ -321,7 +348,7 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
         output_class = index.ref(method.output).name if method.output else None
         input_union = index.union(method.input) if method.input else None
         output_union = index.union(method.output) if method.output else None
-        input_types = (input_class, input_union[0]) if input_class and input_union else ()
+        input_types = _input_types(method, input_class, input_union, index)
         methods.append(
             MethodView(
                 name=method.name,

@@ -22,19 +22,20 @@ modules of this package are its parts, in order:
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from codegen.formatting import tidy
 from codegen.model import Platform
 from codegen.models.bundle import input_schema_ids, write_input_schemas
+from codegen.models.dicts import PACKAGE, build_dicts, dict_name, write_dicts
 from codegen.models.exports import build_exports
 from codegen.models.generator import read_modules, run_generator
 from codegen.models.index import ModelIndex, ModelRef
 from codegen.models.naming import choose_names
 from codegen.models.package import write_package
-from codegen.models.plan import plan_modules
+from codegen.models.plan import Plan, plan_modules
 from codegen.models.rename import apply_renames
 from codegen.models.rewrite import postprocess
 from codegen.models.shape import add_exports, analyse, reshape, union_renames, union_roots
@@ -85,7 +86,24 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
         modules = {key: reshape(key, module, context) for key, module in modules.items()}
         add_exports(exports, context, modules)
         modules = {key: postprocess(module) for key, module in modules.items()}
-        write_package(work / "package", modules, exports)
+        dict_roots = [
+            ref
+            for ref in (*schema_ids, *context.union_variants)
+            if ref in schema_ids or _input_variant(ref, index, plans, platform)
+        ]
+        dicts = build_dicts(modules, dict_roots)
+        dict_exports = _dict_exports(exports, dicts)
+        index = replace(
+            index,
+            dicts={
+                plan.schema.id: dict_name(plan.root_name)
+                for plan in plans
+                if f"{plan.package}.{PACKAGE}.{plan.module}" in dicts
+                and dict_name(plan.root_name) in dicts[f"{plan.package}.{PACKAGE}.{plan.module}"]
+            },
+        )
+        write_package(work / "package", modules, exports, dict_exports)
+        write_dicts(work / "package", dicts)
         write_input_schemas(platform, work / "package")
         tidy(work / "package")
         if package_dir.exists():
@@ -93,3 +111,28 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
         package_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(work / "package", package_dir)
     return index
+
+
+def _input_variant(
+    ref: tuple[str, str], index: ModelIndex, plans: list[Plan], platform: Platform
+) -> bool:
+    """Whether a union variant belongs to the union of an input schema."""
+    inputs = input_schema_ids(platform)
+    return any(
+        ref[1] in variants
+        for schema_id, (_, variants) in index.unions.items()
+        if schema_id in inputs
+    )
+
+
+def _dict_exports(
+    exports: dict[str, list[tuple[str, str]]], dicts: dict[str, str]
+) -> dict[str, list[tuple[str, str]]]:
+    """The TypedDict of every exported model class that has one: service -> (module, name)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for service, names in exports.items():
+        for module, name in names:
+            text = dicts.get(f"{service}.{PACKAGE}.{module}")
+            if text is not None and f"class {dict_name(name)}(" in text:
+                out.setdefault(service, []).append((module, dict_name(name)))
+    return out

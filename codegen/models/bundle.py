@@ -25,7 +25,9 @@ BUNDLE_NAME = "_input_schemas.json"
 
 def input_schema_ids(platform: Platform) -> set[str]:
     """The input schema of every method of the platform."""
-    return {method.input for service in platform.services for method in service.methods if method.input}
+    return {
+        method.input for service in platform.services for method in service.methods if method.input
+    }
 
 
 def write_input_schemas(platform: Platform, package_dir: Path) -> Path:

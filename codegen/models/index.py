@@ -28,6 +28,14 @@ class ModelIndex:
         default_factory=dict[str, tuple[str, tuple[str, ...]]]
     )
 
+    # schema id -> TypedDict of its root class (input schemas that are not free-form)
+    dicts: Mapping[str, str] = field(default_factory=dict[str, str])
+
+    def typed_dict(self, schema_id: str) -> str | None:
+        """The `<Root>Dict` TypedDict of an input schema, if it has one."""
+        self.ref(schema_id)
+        return self.dicts.get(schema_id)
+
     def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None:
         """The union alias and variants of a schema whose root is a tagged union."""
         self.ref(schema_id)

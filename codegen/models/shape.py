@@ -215,7 +215,7 @@ def _tagged_union(
 UNION_STEMS = {
     "ArtifactContentResponseValue": "ArtifactContent",
     "PostArtifactRequestValue": "ArtifactRequest",
-    "PostArtifactResponseValue": "ArtifactResponse",
+    "PostArtifactResponseValue": "CreateArtifactResponse",
     "AuthenticateHawkResponseValue": "HawkResponse",
     "DownloadObjectResponseValue": "DownloadMethod",
 }
@@ -296,9 +296,7 @@ def _name_literals(context: Context) -> None:
                 candidates[(_service(key), values)].append((5, alias_name + "Kind", ""))
     taken: dict[str, set[str]] = defaultdict(set)
     for (service, _), _names in candidates.items():
-        taken[service].update(
-            name for (key, name) in context.classes if _service(key) == service
-        )
+        taken[service].update(name for (key, name) in context.classes if _service(key) == service)
     for (service, values), options in sorted(candidates.items(), key=lambda item: item[0]):
         chosen = None
         chosen_doc = ""
@@ -389,7 +387,11 @@ def reshape(key: str, module: GeneratedModule, context: Context) -> GeneratedMod
     extra_classes: list[str] = []
     removed: set[str] = set()
     for node in tree.body:
-        start = (node.decorator_list[0].lineno if isinstance(node, ast.ClassDef) and node.decorator_list else node.lineno) - 1
+        start = (
+            node.decorator_list[0].lineno
+            if isinstance(node, ast.ClassDef) and node.decorator_list
+            else node.lineno
+        ) - 1
         end = cast(int, node.end_lineno) - 1
         if isinstance(node, ast.ClassDef):
             info = context.classes[(key, node.name)]
@@ -450,7 +452,7 @@ def _model_class(
     schema = context.schema_ids.get((key, node.name))
     if schema is not None:
         out.append("")
-        out.append(f"    __schema__: ClassVar[tuple[str, str]] = {schema!r}")
+        out.append(f"    __schema__ = {schema!r}")
     tag_class = (key, node.name) in context.union_variants
     for name, statement in info.fields().items():
         out.append("")
@@ -474,9 +476,13 @@ def _field(
         if isinstance(item, ast.Call) and ast.unparse(item.func) == "Field":
             keep += [k for k in item.keywords if k.arg not in ("title", "description")]
         else:
-            raise GeneratorError(f"unexpected annotation metadata in {info.name}.{name}: {ast.unparse(item)}")
+            raise GeneratorError(
+                f"unexpected annotation metadata in {info.name}.{name}: {ast.unparse(item)}"
+            )
     default = statement.value
-    annotation = _type(key, inner, context, used, open_tags=not tag_class, owner=(key, info.name, name))
+    annotation = _type(
+        key, inner, context, used, open_tags=not tag_class, owner=(key, info.name, name)
+    )
     if default is not None and not (isinstance(default, ast.Constant) and default.value is None):
         annotation = _drop_none(annotation)
     field_keywords = [f"{k.arg}={ast.unparse(k.value)}" for k in keep]
@@ -501,7 +507,11 @@ def _field(
 
 def _field_doc(title: str | None, doc: str | None, name: str) -> str:
     description = _clean(doc or "")
-    if title and title.lower().replace(" ", "") != name.lower() and not description.startswith(title):
+    if (
+        title
+        and title.lower().replace(" ", "") != name.lower()
+        and not description.startswith(title)
+    ):
         return f"{title}.\n\n{description}" if description else f"{title}."
     return description
 
@@ -544,7 +554,9 @@ def _type(
     """The annotation text of `node` with enums named and free-form objects as dicts."""
     members = _union_members(node)
     if len(members) > 1:
-        return " | ".join(_type(key, m, context, used, open_tags=open_tags, owner=owner) for m in members)
+        return " | ".join(
+            _type(key, m, context, used, open_tags=open_tags, owner=owner) for m in members
+        )
     values = _string_literal(node)
     if values is not None:
         if len(values) >= 2:
@@ -634,7 +646,7 @@ def _root_class(key: str, node: ast.ClassDef, context: Context) -> str:
     schema = context.schema_ids.get((key, node.name))
     body = [f"class {node.name}({bases}):", _docstring(doc, 4)]
     if schema is not None:
-        body += ["", f"    __schema__: ClassVar[tuple[str, str]] = {schema!r}"]
+        body += ["", f"    __schema__ = {schema!r}"]
     return "\n".join(body)
 
 
@@ -713,8 +725,14 @@ def add_exports(
                 and cast(ast.Name, node.targets[0]).id in UNION_STEMS.values()
             ):
                 exports[service].append((name, cast(ast.Name, node.targets[0]).id))
+    literal_aliases = set(context.literal_names.values())
     for service, names in exports.items():
         first: dict[str, str] = {}
-        for module, name in names:
-            first.setdefault(name, module)
+        for module, name in sorted(set(names)):
+            owner = first.setdefault(name, module)
+            if owner != module and name not in literal_aliases:
+                raise GeneratorError(
+                    f"models of {service}: {owner}.{name} and {module}.{name} would both be"
+                    f" exported as {name}"
+                )
         exports[service] = sorted({(module, name) for name, module in first.items()})

@@ -8,7 +8,7 @@ positional-only so parameter names do not have to match, and results are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
 from ._artifacts import ObjectCredentials
@@ -23,7 +23,7 @@ class QueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     def finishArtifact(  # noqa: N802
@@ -31,19 +31,24 @@ class QueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     def artifact(self, task_id: str, run_id: int, name: str, /) -> object: ...
     def latestArtifact(self, task_id: str, name: str, /) -> object: ...  # noqa: N802
 
 
+# `payload: Any`: generated methods take their model or TypedDict
+# (`CreateUploadRequest | CreateUploadRequestDict`), which a `Mapping[str, Any]`
+# parameter here would not match; the helpers pass plain dicts.
+
+
 class ObjectClient(Protocol):
     """What the artifact helpers call on a sync object service client."""
 
-    def createUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    def finishUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    def startDownload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
+    def createUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    def finishUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    def startDownload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
     def close(self) -> None: ...
 
 
@@ -56,7 +61,7 @@ class AsyncQueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     async def finishArtifact(  # noqa: N802
@@ -64,7 +69,7 @@ class AsyncQueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     async def artifact(self, task_id: str, run_id: int, name: str, /) -> object: ...
@@ -74,9 +79,9 @@ class AsyncQueueClient(Protocol):
 class AsyncObjectClient(Protocol):
     """What the artifact helpers call on an async object service client."""
 
-    async def createUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    async def finishUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    async def startDownload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
+    async def createUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    async def finishUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    async def startDownload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
     async def close(self) -> None: ...
 
 

@@ -23,7 +23,9 @@ __all__ = ["FORMATS"]
 
 _DATE = re.compile(r"^(\d\d\d\d)-(\d\d)-(\d\d)$", re.ASCII)
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d)(\.\d+)?(z|[+-]\d\d(?::?\d\d)?)?$", re.ASCII | re.IGNORECASE)
+_TIME = re.compile(
+    r"^(\d\d):(\d\d):(\d\d)(\.\d+)?(z|[+-]\d\d(?::?\d\d)?)?$", re.ASCII | re.IGNORECASE
+)
 # JavaScript's `\s` (the separator is /t|\s/i): Python's `\s` on str is close;
 # both include the Unicode spaces.
 _DATE_TIME_SEPARATOR = re.compile(r"t|\s", re.IGNORECASE)
@@ -64,9 +66,7 @@ _HOSTNAME = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _IPV4 = re.compile(
-    (
-        r"^(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)$"
-    ),
+    (r"^(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)$"),
     re.ASCII,
 )
 _IPV6 = re.compile(

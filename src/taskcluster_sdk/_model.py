@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast, overload
 
+from pydantic import AwareDatetime as _PydanticAwareDatetime
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,7 +25,6 @@ from pydantic import (
     RootModel,
     SerializeAsAny,
 )
-from pydantic import AwareDatetime as _PydanticAwareDatetime
 from pydantic import Field as _Field
 from pydantic_core import CoreSchema, core_schema
 
@@ -125,7 +125,11 @@ def open_discriminator(field: str, known: tuple[str, ...]) -> Discriminator:
     values = frozenset(known)
 
     def pick(value: Any) -> str:
-        tag = value.get(field) if isinstance(value, dict) else getattr(value, field, None)
+        tag: object = (
+            cast(dict[str, object], value).get(field)
+            if isinstance(value, dict)
+            else getattr(value, field, None)
+        )
         return tag if isinstance(tag, str) and tag in values else UNKNOWN_TAG
 
     return Discriminator(pick)
@@ -168,4 +172,3 @@ AwareDatetime = Annotated[
     _PydanticAwareDatetime, PlainSerializer(_to_taskcluster_time, when_used="json")
 ]
 """A timezone-aware datetime that serialises to JSON as UTC with a `Z` suffix."""
-

@@ -78,7 +78,7 @@ def validate_payload(value: Any, input_model: type[pydantic.BaseModel]) -> None:
 
 def _validate_with_model(value: Any, input_model: type[pydantic.BaseModel]) -> None:
     """A hand-written input model without a JSON schema: pydantic is the check."""
-    import pydantic
+    import pydantic  # noqa: PLC0415 -- only for models without a schema
 
     try:
         input_model.model_validate(value)
@@ -126,10 +126,10 @@ def _jsonable(value: Any, path: tuple[str | int, ...], problems: list[tuple[str,
         return stringify_date(value)
     if isinstance(value, date):
         return value.isoformat()
-    dump = getattr(value, "model_dump", None)
-    if dump is not None and hasattr(type(value), "__pydantic_validator__"):
+    if hasattr(type(value), "__pydantic_validator__") and hasattr(value, "model_dump"):
         # A pydantic model: what the caller set (exclude_unset), as JSON.
-        return dump(mode="json", exclude_unset=True, by_alias=True)
+        model = cast("pydantic.BaseModel", value)
+        return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
     if isinstance(value, (bytes, bytearray, memoryview)):
         problems.append((_dotted(path), "is bytes; JSON needs text (decode it to str)"))
         return None
@@ -148,20 +148,23 @@ _LOCK = threading.Lock()
 
 @functools.cache
 def _registry(package: str) -> jsonschema_rs.Registry:
-    import jsonschema_rs
+    import jsonschema_rs  # noqa: PLC0415 -- loaded with the first payload, not with the client
 
     text = resources.files(package).joinpath(_BUNDLE).read_text(encoding="utf-8")
-    schemas = cast(dict[str, Any], json.loads(text))
+    schemas: dict[str, dict[str, Any]] = json.loads(text)
     return jsonschema_rs.Registry(
-        [(_BASE + schema_id, {**schema, "$id": _BASE + schema_id}) for schema_id, schema in schemas.items()]
+        [
+            (_BASE + schema_id, {**schema, "$id": _BASE + schema_id})
+            for schema_id, schema in schemas.items()
+        ]
     )
 
 
 @functools.cache
 def _validator(package: str, schema_id: str) -> jsonschema_rs.Draft6Validator:
-    import jsonschema_rs
+    import jsonschema_rs  # noqa: PLC0415 -- see _registry
 
-    from ._jsonformats import FORMATS
+    from ._jsonformats import FORMATS  # noqa: PLC0415 -- its regexes compile on first use
 
     with _LOCK:  # one registry per package even when threads race to the first call
         registry = _registry(package)
@@ -178,23 +181,29 @@ def _problem(error: jsonschema_rs.ValidationError) -> tuple[str, str]:
     path = _dotted(error.instance_path)
     kind = error.kind
     name = type(kind).__name__
-    details = cast(dict[str, Any], kind.as_dict())
+    details = kind.as_dict()
     if name == "Required":
         prop = str(details["property"])
         return (f"{path}.{prop}" if path else prop, "is required")
     if name == "AdditionalProperties":
-        unexpected = ", ".join(repr(key) for key in details["unexpected"])
-        return (path, f"has fields the schema does not allow: {unexpected}")
-    return (path, _MESSAGES.get(name, _other)(details))
-
-
-def _other(details: dict[str, Any]) -> str:
-    return "does not match the schema"
-
-
-def _types(details: dict[str, Any]) -> str:
-    names = [_JSON_TYPES.get(t, t) for t in details["types"]]
-    return "must be " + " or ".join(names)
+        unexpected = cast(list[object], details["unexpected"])
+        names = ", ".join(repr(str(key)) for key in unexpected)
+        return (path, f"has fields the schema does not allow: {names}")
+    if name == "Type":
+        types = [_JSON_TYPES.get(str(t), str(t)) for t in cast(list[object], details["types"])]
+        return (path, "must be " + " or ".join(types))
+    if name == "Enum":
+        options = cast(list[object], details["options"])
+        return (path, "must be one of " + ", ".join(json.dumps(option) for option in options))
+    if name == "Constant":
+        return (path, f"must be {json.dumps(details['expected_value'])}")
+    if name == "Format":
+        return (path, f"is not a valid {details.get('format', 'value for its format')}")
+    template = _MESSAGES.get(name, "does not match the schema")
+    try:
+        return (path, template.format_map(details))
+    except (KeyError, ValueError):
+        return (path, "does not match the schema")
 
 
 _JSON_TYPES = {
@@ -207,27 +216,25 @@ _JSON_TYPES = {
     "null": "null",
 }
 
-_MESSAGES: dict[str, Any] = {
-    "Type": _types,
-    "Enum": lambda d: "must be one of " + ", ".join(json.dumps(o) for o in d["options"]),
-    "Constant": lambda d: f"must be {json.dumps(d['expected_value'])}",
-    "Pattern": lambda d: f"does not match the pattern {d['pattern']}",
-    "Format": lambda d: f"is not a valid {d.get('format', 'value of its format')}",
-    "MinLength": lambda d: f"is shorter than {d['limit']} characters",
-    "MaxLength": lambda d: f"is longer than {d['limit']} characters",
-    "MinItems": lambda d: f"has fewer than {d['limit']} items",
-    "MaxItems": lambda d: f"has more than {d['limit']} items",
-    "UniqueItems": lambda d: "has duplicate items",
-    "MinProperties": lambda d: f"has fewer than {d['limit']} fields",
-    "MaxProperties": lambda d: f"has more than {d['limit']} fields",
-    "Minimum": lambda d: f"must be at least {d['limit']}",
-    "Maximum": lambda d: f"must be at most {d['limit']}",
-    "ExclusiveMinimum": lambda d: f"must be more than {d['limit']}",
-    "ExclusiveMaximum": lambda d: f"must be less than {d['limit']}",
-    "MultipleOf": lambda d: f"must be a multiple of {d['multiple_of']}",
-    "OneOfNotValid": lambda d: "matches none of the shapes the schema allows",
-    "OneOfMultipleValid": lambda d: "matches more than one of the shapes the schema allows",
-    "AnyOf": lambda d: "matches none of the shapes the schema allows",
-    "Not": lambda d: "matches a shape the schema forbids",
-    "FalseSchema": lambda d: "is not allowed here",
+# Keyed by jsonschema-rs error kind; `{...}` are that kind's details (limits
+# from the schema, never the value that failed).
+_MESSAGES = {
+    "Pattern": "does not match the pattern {pattern}",
+    "MinLength": "is shorter than {limit} characters",
+    "MaxLength": "is longer than {limit} characters",
+    "MinItems": "has fewer than {limit} items",
+    "MaxItems": "has more than {limit} items",
+    "UniqueItems": "has duplicate items",
+    "MinProperties": "has fewer than {limit} fields",
+    "MaxProperties": "has more than {limit} fields",
+    "Minimum": "must be at least {limit}",
+    "Maximum": "must be at most {limit}",
+    "ExclusiveMinimum": "must be more than {limit}",
+    "ExclusiveMaximum": "must be less than {limit}",
+    "MultipleOf": "must be a multiple of {multiple_of}",
+    "OneOfNotValid": "matches none of the shapes the schema allows",
+    "OneOfMultipleValid": "matches more than one of the shapes the schema allows",
+    "AnyOf": "matches none of the shapes the schema allows",
+    "Not": "matches a shape the schema forbids",
+    "FalseSchema": "is not allowed here",
 }

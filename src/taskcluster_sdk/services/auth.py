@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.auth import (
         AuthenticateHawkRequest,
+        AuthenticateHawkRequestDict,
         AwsS3CredentialsResponse,
         AzureAccountListResponse,
         AzureContainerListResponse,
@@ -26,14 +26,17 @@ if TYPE_CHECKING:
         AzureTableAccessResponse,
         AzureTableListResponse,
         CreateClientRequest,
+        CreateClientRequestDict,
         CreateClientResponse,
         CreateRoleRequest,
+        CreateRoleRequestDict,
         GcpCredentialsResponse,
         GetClientResponse,
         GetEntityHistoryResponse,
         GetEntityHistoryResponseAuditHistoryItem,
         GetRoleResponse,
         GithubRepoTokenRequest,
+        GithubRepoTokenRequestDict,
         GithubTokenResponse,
         HawkResponse,
         ListClientsResponse,
@@ -41,8 +44,10 @@ if TYPE_CHECKING:
         ListRoles2Response,
         ListRolesResponse,
         Scopeset,
+        ScopesetDict,
         SentryDsnResponse,
         TestAuthenticateRequest,
+        TestAuthenticateRequestDict,
         TestAuthenticateResponse,
         WebsocktunnelTokenResponse,
     )
@@ -251,7 +256,7 @@ class Auth(SyncClient):
         return self._call(_CLIENT, (clientId,), None, None, None, GetClientResponse)
 
     def createClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> CreateClientResponse:
         """Create Client
 
@@ -357,7 +362,7 @@ class Auth(SyncClient):
         return self._call(_RESET_ACCESS_TOKEN, (clientId,), None, None, None, CreateClientResponse)
 
     def updateClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> GetClientResponse:
         """Update Client
 
@@ -527,7 +532,7 @@ class Auth(SyncClient):
         return self._call(_ROLE, (roleId,), None, None, None, GetRoleResponse)
 
     def createRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Create Role
 
@@ -557,7 +562,7 @@ class Auth(SyncClient):
         )
 
     def updateRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Update Role
 
@@ -598,7 +603,7 @@ class Auth(SyncClient):
         """
         self._call_no_output(_DELETE_ROLE, (roleId,), None, None, None)
 
-    def expandScopes(self, payload: Scopeset | Mapping[str, Any]) -> Scopeset:
+    def expandScopes(self, payload: Scopeset | ScopesetDict) -> Scopeset:
         """Expand Scopes
 
         Return an expanded copy of the given scopeset, with scopes implied by any
@@ -900,7 +905,7 @@ class Auth(SyncClient):
         )
 
     def githubRepoToken(
-        self, appName: str, owner: str, payload: GithubRepoTokenRequest | Mapping[str, Any]
+        self, appName: str, owner: str, payload: GithubRepoTokenRequest | GithubRepoTokenRequestDict
     ) -> GithubTokenResponse:
         """Get a repository scoped github token
 
@@ -940,7 +945,7 @@ class Auth(SyncClient):
         )
 
     def authenticateHawk(
-        self, payload: AuthenticateHawkRequest | Mapping[str, Any]
+        self, payload: AuthenticateHawkRequest | AuthenticateHawkRequestDict
     ) -> HawkResponse:
         """Authenticate Hawk Request
 
@@ -967,7 +972,7 @@ class Auth(SyncClient):
         ).unwrap()
 
     def testAuthenticate(
-        self, payload: TestAuthenticateRequest | Mapping[str, Any]
+        self, payload: TestAuthenticateRequest | TestAuthenticateRequestDict
     ) -> TestAuthenticateResponse:
         """Test Authentication
 
@@ -1139,7 +1144,7 @@ class AsyncAuth(AsyncClient):
         return await self._call(_CLIENT, (clientId,), None, None, None, GetClientResponse)
 
     async def createClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> CreateClientResponse:
         """Create Client
 
@@ -1247,7 +1252,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def updateClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> GetClientResponse:
         """Update Client
 
@@ -1417,7 +1422,7 @@ class AsyncAuth(AsyncClient):
         return await self._call(_ROLE, (roleId,), None, None, None, GetRoleResponse)
 
     async def createRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Create Role
 
@@ -1447,7 +1452,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def updateRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Update Role
 
@@ -1488,7 +1493,7 @@ class AsyncAuth(AsyncClient):
         """
         await self._call_no_output(_DELETE_ROLE, (roleId,), None, None, None)
 
-    async def expandScopes(self, payload: Scopeset | Mapping[str, Any]) -> Scopeset:
+    async def expandScopes(self, payload: Scopeset | ScopesetDict) -> Scopeset:
         """Expand Scopes
 
         Return an expanded copy of the given scopeset, with scopes implied by any
@@ -1794,7 +1799,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def githubRepoToken(
-        self, appName: str, owner: str, payload: GithubRepoTokenRequest | Mapping[str, Any]
+        self, appName: str, owner: str, payload: GithubRepoTokenRequest | GithubRepoTokenRequestDict
     ) -> GithubTokenResponse:
         """Get a repository scoped github token
 
@@ -1834,7 +1839,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def authenticateHawk(
-        self, payload: AuthenticateHawkRequest | Mapping[str, Any]
+        self, payload: AuthenticateHawkRequest | AuthenticateHawkRequestDict
     ) -> HawkResponse:
         """Authenticate Hawk Request
 
@@ -1861,7 +1866,7 @@ class AsyncAuth(AsyncClient):
         ).unwrap()
 
     async def testAuthenticate(
-        self, payload: TestAuthenticateRequest | Mapping[str, Any]
+        self, payload: TestAuthenticateRequest | TestAuthenticateRequestDict
     ) -> TestAuthenticateResponse:
         """Test Authentication
 

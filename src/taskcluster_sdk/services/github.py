@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -17,8 +16,11 @@ if TYPE_CHECKING:
         BuildList,
         BuildListBuild,
         CreateComment,
+        CreateCommentDict,
         CreateStatus,
+        CreateStatusDict,
         RenderTaskclusterYmlInput,
+        RenderTaskclusterYmlInputDict,
         RenderTaskclusterYmlOutput,
         Repository,
     )
@@ -237,7 +239,7 @@ class Github(SyncClient):
         self._call_no_output(_LATEST, (owner, repo, branch), None, None, None)
 
     def createStatus(
-        self, owner: str, repo: str, sha: str, payload: CreateStatus | Mapping[str, Any]
+        self, owner: str, repo: str, sha: str, payload: CreateStatus | CreateStatusDict
     ) -> None:
         """Post a status against a given changeset
 
@@ -257,7 +259,7 @@ class Github(SyncClient):
         self._call_no_output(_CREATE_STATUS, (owner, repo, sha), None, payload, CreateStatus)
 
     def createComment(
-        self, owner: str, repo: str, number: str, payload: CreateComment | Mapping[str, Any]
+        self, owner: str, repo: str, number: str, payload: CreateComment | CreateCommentDict
     ) -> None:
         """Post a comment on a given GitHub Issue or Pull Request
 
@@ -274,7 +276,7 @@ class Github(SyncClient):
         self._call_no_output(_CREATE_COMMENT, (owner, repo, number), None, payload, CreateComment)
 
     def renderTaskclusterYml(
-        self, payload: RenderTaskclusterYmlInput | Mapping[str, Any]
+        self, payload: RenderTaskclusterYmlInput | RenderTaskclusterYmlInputDict
     ) -> RenderTaskclusterYmlOutput:
         """Render .taskcluster.yml file
 
@@ -484,7 +486,7 @@ class AsyncGithub(AsyncClient):
         await self._call_no_output(_LATEST, (owner, repo, branch), None, None, None)
 
     async def createStatus(
-        self, owner: str, repo: str, sha: str, payload: CreateStatus | Mapping[str, Any]
+        self, owner: str, repo: str, sha: str, payload: CreateStatus | CreateStatusDict
     ) -> None:
         """Post a status against a given changeset
 
@@ -504,7 +506,7 @@ class AsyncGithub(AsyncClient):
         await self._call_no_output(_CREATE_STATUS, (owner, repo, sha), None, payload, CreateStatus)
 
     async def createComment(
-        self, owner: str, repo: str, number: str, payload: CreateComment | Mapping[str, Any]
+        self, owner: str, repo: str, number: str, payload: CreateComment | CreateCommentDict
     ) -> None:
         """Post a comment on a given GitHub Issue or Pull Request
 
@@ -523,7 +525,7 @@ class AsyncGithub(AsyncClient):
         )
 
     async def renderTaskclusterYml(
-        self, payload: RenderTaskclusterYmlInput | Mapping[str, Any]
+        self, payload: RenderTaskclusterYmlInput | RenderTaskclusterYmlInputDict
     ) -> RenderTaskclusterYmlOutput:
         """Render .taskcluster.yml file
 

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.hooks import (
         CreateHookRequest,
+        CreateHookRequestDict,
         HookDefinition,
         HookStatus,
         ListHookGroupsResponse,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
         TriggerHook,
+        TriggerHookDict,
         TriggerHookResponse,
         TriggerTokenResponse,
     )
@@ -198,7 +199,7 @@ class Hooks(SyncClient):
         return self._call(_GET_HOOK_STATUS, (hookGroupId, hookId), None, None, None, HookStatus)
 
     def createHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Create a hook
 
@@ -223,7 +224,7 @@ class Hooks(SyncClient):
         )
 
     def updateHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Update a hook
 
@@ -258,7 +259,7 @@ class Hooks(SyncClient):
         self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -320,7 +321,7 @@ class Hooks(SyncClient):
         )
 
     def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 
@@ -513,7 +514,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def createHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Create a hook
 
@@ -538,7 +539,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def updateHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Update a hook
 
@@ -573,7 +574,7 @@ class AsyncHooks(AsyncClient):
         await self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     async def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -635,7 +636,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 

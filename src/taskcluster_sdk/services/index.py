@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -16,9 +15,11 @@ if TYPE_CHECKING:
     from taskcluster_sdk.models.index import (
         IndexedTaskResponse,
         InsertTaskRequest,
+        InsertTaskRequestDict,
         ListNamespacesResponse,
         ListNamespacesResponseNamespace,
         ListTasksAtIndex,
+        ListTasksAtIndexDict,
         ListTasksResponse,
         ListTasksResponseTask,
     )
@@ -125,7 +126,7 @@ class Index(SyncClient):
 
     def findTasksAtIndex(
         self,
-        payload: ListTasksAtIndex | Mapping[str, Any],
+        payload: ListTasksAtIndex | ListTasksAtIndexDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -223,7 +224,7 @@ class Index(SyncClient):
         )
 
     def insertTask(
-        self, namespace: str, payload: InsertTaskRequest | Mapping[str, Any]
+        self, namespace: str, payload: InsertTaskRequest | InsertTaskRequestDict
     ) -> IndexedTaskResponse:
         """Insert Task into Index
 
@@ -377,7 +378,7 @@ class AsyncIndex(AsyncClient):
 
     async def findTasksAtIndex(
         self,
-        payload: ListTasksAtIndex | Mapping[str, Any],
+        payload: ListTasksAtIndex | ListTasksAtIndexDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -475,7 +476,7 @@ class AsyncIndex(AsyncClient):
         )
 
     async def insertTask(
-        self, namespace: str, payload: InsertTaskRequest | Mapping[str, Any]
+        self, namespace: str, payload: InsertTaskRequest | InsertTaskRequestDict
     ) -> IndexedTaskResponse:
         """Insert Task into Index
 
@@ -704,7 +705,7 @@ class IndexPages:
         self._client = client
 
     def findTasksAtIndex(
-        self, payload: ListTasksAtIndex | Mapping[str, Any], *, limit: int | None = None
+        self, payload: ListTasksAtIndex | ListTasksAtIndexDict, *, limit: int | None = None
     ) -> SyncPager[ListTasksResponse, ListTasksResponseTask]:
         """Every page of `findTasksAtIndex`; iterate the pager for every item."""
         client = self._client
@@ -747,7 +748,7 @@ class AsyncIndexPages:
         self._client = client
 
     def findTasksAtIndex(
-        self, payload: ListTasksAtIndex | Mapping[str, Any], *, limit: int | None = None
+        self, payload: ListTasksAtIndex | ListTasksAtIndexDict, *, limit: int | None = None
     ) -> AsyncPager[ListTasksResponse, ListTasksResponseTask]:
         """Every page of `findTasksAtIndex`; iterate the pager for every item."""
         client = self._client

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,11 +14,16 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.notify import (
         EmailRequest,
+        EmailRequestDict,
         MatrixRequest,
+        MatrixRequestDict,
         NotificationAddress,
+        NotificationAddressDict,
         NotificationAddressList,
         PulseRequest,
+        PulseRequestDict,
         SlackRequest,
+        SlackRequestDict,
     )
 
 __all__ = [
@@ -91,7 +95,7 @@ class Notify(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def email(self, payload: EmailRequest | Mapping[str, Any]) -> None:
+    def email(self, payload: EmailRequest | EmailRequestDict) -> None:
         """Send an Email
 
         Send an email to `address`. The content is markdown and will be rendered
@@ -112,7 +116,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_EMAIL, (), None, payload, EmailRequest)
 
-    def pulse(self, payload: PulseRequest | Mapping[str, Any]) -> None:
+    def pulse(self, payload: PulseRequest | PulseRequestDict) -> None:
         """Publish a Pulse Message
 
         Publish a message on pulse with the given `routingKey`.
@@ -129,7 +133,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_PULSE, (), None, payload, PulseRequest)
 
-    def matrix(self, payload: MatrixRequest | Mapping[str, Any]) -> None:
+    def matrix(self, payload: MatrixRequest | MatrixRequestDict) -> None:
         """Post Matrix Message
 
         Post a message to a room in Matrix. Optionally includes formatted message.
@@ -153,7 +157,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_MATRIX, (), None, payload, MatrixRequest)
 
-    def slack(self, payload: SlackRequest | Mapping[str, Any]) -> None:
+    def slack(self, payload: SlackRequest | SlackRequestDict) -> None:
         """Post Slack Message
 
         Post a message to a Slack channel.
@@ -176,7 +180,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_SLACK, (), None, payload, SlackRequest)
 
-    def addDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    def addDenylistAddress(self, payload: NotificationAddress | NotificationAddressDict) -> None:
         """Denylist Given Address
 
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
@@ -192,7 +196,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_ADD_DENYLIST_ADDRESS, (), None, payload, NotificationAddress)
 
-    def deleteDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    def deleteDenylistAddress(self, payload: NotificationAddress | NotificationAddressDict) -> None:
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.
@@ -308,7 +312,7 @@ class AsyncNotify(AsyncClient):
         """
         await self._call_no_output(_VERSION, (), None, None, None)
 
-    async def email(self, payload: EmailRequest | Mapping[str, Any]) -> None:
+    async def email(self, payload: EmailRequest | EmailRequestDict) -> None:
         """Send an Email
 
         Send an email to `address`. The content is markdown and will be rendered
@@ -329,7 +333,7 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_EMAIL, (), None, payload, EmailRequest)
 
-    async def pulse(self, payload: PulseRequest | Mapping[str, Any]) -> None:
+    async def pulse(self, payload: PulseRequest | PulseRequestDict) -> None:
         """Publish a Pulse Message
 
         Publish a message on pulse with the given `routingKey`.
@@ -346,7 +350,7 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_PULSE, (), None, payload, PulseRequest)
 
-    async def matrix(self, payload: MatrixRequest | Mapping[str, Any]) -> None:
+    async def matrix(self, payload: MatrixRequest | MatrixRequestDict) -> None:
         """Post Matrix Message
 
         Post a message to a room in Matrix. Optionally includes formatted message.
@@ -370,7 +374,7 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_MATRIX, (), None, payload, MatrixRequest)
 
-    async def slack(self, payload: SlackRequest | Mapping[str, Any]) -> None:
+    async def slack(self, payload: SlackRequest | SlackRequestDict) -> None:
         """Post Slack Message
 
         Post a message to a Slack channel.
@@ -393,7 +397,9 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_SLACK, (), None, payload, SlackRequest)
 
-    async def addDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    async def addDenylistAddress(
+        self, payload: NotificationAddress | NotificationAddressDict
+    ) -> None:
         """Denylist Given Address
 
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
@@ -409,7 +415,9 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_ADD_DENYLIST_ADDRESS, (), None, payload, NotificationAddress)
 
-    async def deleteDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    async def deleteDenylistAddress(
+        self, payload: NotificationAddress | NotificationAddressDict
+    ) -> None:
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.

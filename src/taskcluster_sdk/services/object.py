@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,10 +13,13 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.object import (
         CreateUploadRequest,
+        CreateUploadRequestDict,
         CreateUploadResponse,
         DownloadMethod,
         DownloadObjectRequest,
+        DownloadObjectRequestDict,
         FinishUploadRequest,
+        FinishUploadRequestDict,
         GetObjectResponse,
     )
 
@@ -88,7 +90,7 @@ class Object(SyncClient):
         self._call_no_output(_VERSION, (), None, None, None)
 
     def createUpload(
-        self, name: str, payload: CreateUploadRequest | Mapping[str, Any]
+        self, name: str, payload: CreateUploadRequest | CreateUploadRequestDict
     ) -> CreateUploadResponse:
         """Begin upload of a new object
 
@@ -123,7 +125,9 @@ class Object(SyncClient):
             _CREATE_UPLOAD, (name,), None, payload, CreateUploadRequest, CreateUploadResponse
         )
 
-    def finishUpload(self, name: str, payload: FinishUploadRequest | Mapping[str, Any]) -> None:
+    def finishUpload(
+        self, name: str, payload: FinishUploadRequest | FinishUploadRequestDict
+    ) -> None:
         """Mark an upload as complete.
 
         This endpoint marks an upload as complete.  This indicates that all data has been
@@ -149,7 +153,7 @@ class Object(SyncClient):
         self._call_no_output(_FINISH_UPLOAD, (name,), None, payload, FinishUploadRequest)
 
     def startDownload(
-        self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
+        self, name: str, payload: DownloadObjectRequest | DownloadObjectRequestDict
     ) -> DownloadMethod:
         """Download object data
 
@@ -286,7 +290,7 @@ class AsyncObject(AsyncClient):
         await self._call_no_output(_VERSION, (), None, None, None)
 
     async def createUpload(
-        self, name: str, payload: CreateUploadRequest | Mapping[str, Any]
+        self, name: str, payload: CreateUploadRequest | CreateUploadRequestDict
     ) -> CreateUploadResponse:
         """Begin upload of a new object
 
@@ -322,7 +326,7 @@ class AsyncObject(AsyncClient):
         )
 
     async def finishUpload(
-        self, name: str, payload: FinishUploadRequest | Mapping[str, Any]
+        self, name: str, payload: FinishUploadRequest | FinishUploadRequestDict
     ) -> None:
         """Mark an upload as complete.
 
@@ -349,7 +353,7 @@ class AsyncObject(AsyncClient):
         await self._call_no_output(_FINISH_UPLOAD, (name,), None, payload, FinishUploadRequest)
 
     async def startDownload(
-        self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
+        self, name: str, payload: DownloadObjectRequest | DownloadObjectRequestDict
     ) -> DownloadMethod:
         """Download object data
 

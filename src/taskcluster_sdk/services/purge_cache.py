@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from taskcluster_sdk.models.purge_cache import (
         AllPurgeCacheRequestList,
         PurgeCacheRequest,
+        PurgeCacheRequestDict,
         PurgeCacheRequestList,
         PurgeCacheRequestsItem,
     )
@@ -90,7 +90,9 @@ class PurgeCache(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def purgeCache(self, workerPoolId: str, payload: PurgeCacheRequest | Mapping[str, Any]) -> None:
+    def purgeCache(
+        self, workerPoolId: str, payload: PurgeCacheRequest | PurgeCacheRequestDict
+    ) -> None:
         """Purge Worker Cache
 
         Publish a request to purge caches named `cacheName` with
@@ -232,7 +234,7 @@ class AsyncPurgeCache(AsyncClient):
         await self._call_no_output(_VERSION, (), None, None, None)
 
     async def purgeCache(
-        self, workerPoolId: str, payload: PurgeCacheRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: PurgeCacheRequest | PurgeCacheRequestDict
     ) -> None:
         """Purge Worker Cache
 

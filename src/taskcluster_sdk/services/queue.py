@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -19,15 +18,23 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.queue import (
         ArtifactContent,
-        ArtifactRequest,
         ArtifactResponse,
         CancelTaskGroupResponse,
         ChangeTaskPriorityRequest,
+        ChangeTaskPriorityRequestDict,
         ClaimWorkRequest,
+        ClaimWorkRequestDict,
         ClaimWorkResponse,
+        CreateArtifactResponse,
         CreateTaskRequest,
+        CreateTaskRequestDict,
+        ErrorArtifactRequest,
+        ErrorArtifactRequestDict,
         FinishArtifactRequest,
+        FinishArtifactRequestDict,
         GetArtifactResponse,
+        LinkArtifactRequest,
+        LinkArtifactRequestDict,
         ListArtifactsResponse,
         ListClaimedTasksResponse,
         ListClaimedTasksResponseTasks,
@@ -43,29 +50,42 @@ if TYPE_CHECKING:
         ListWorkersResponseWorker,
         ListWorkertypesResponse,
         ListWorkertypesResponseWorkerType,
+        ObjectArtifactRequest,
+        ObjectArtifactRequestDict,
         PendingTasksResponse,
         PostArtifactRequest,
         ProvisionerResponse,
         QuarantineWorkerRequest,
+        QuarantineWorkerRequestDict,
+        ReferenceArtifactRequest,
+        ReferenceArtifactRequestDict,
+        S3ArtifactRequest,
+        S3ArtifactRequestDict,
         Task,
         TaskClaimRequest,
+        TaskClaimRequestDict,
         TaskClaimResponse,
         TaskDefinitionAndStatus,
         TaskExceptionRequest,
+        TaskExceptionRequestDict,
         TaskGroupPriorityChangeResponse,
         TaskGroupResponse,
         TaskQueueCountsResponse,
         TaskqueueResponse,
         TaskReclaimResponse,
         TasksRequest,
+        TasksRequestDict,
         TasksResponse,
         TasksResponseTasks,
         TasksStatusesResponse,
         TasksStatusesResponseStatus,
         TaskStatusResponse,
         UpdateProvisionerRequest,
+        UpdateProvisionerRequestDict,
         UpdateWorkerRequest,
+        UpdateWorkerRequestDict,
         UpdateWorkertypeRequest,
+        UpdateWorkertypeRequestDict,
         WorkerResponse,
         WorkertypeResponse,
     )
@@ -385,7 +405,7 @@ class Queue(SyncClient):
 
     def tasks(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -416,7 +436,7 @@ class Queue(SyncClient):
 
     def statuses(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -612,7 +632,7 @@ class Queue(SyncClient):
         )
 
     def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -764,7 +784,7 @@ class Queue(SyncClient):
         return self._call(_CANCEL_TASK, (taskId,), None, None, None, TaskStatusResponse)
 
     def changeTaskPriority(
-        self, taskId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskStatusResponse:
         """Change Task Priority
 
@@ -793,7 +813,7 @@ class Queue(SyncClient):
         )
 
     def changeTaskGroupPriority(
-        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskGroupPriorityChangeResponse:
         """Change Task Group Priority
 
@@ -824,7 +844,7 @@ class Queue(SyncClient):
         )
 
     def claimWork(
-        self, taskQueueId: str, payload: ClaimWorkRequest | Mapping[str, Any]
+        self, taskQueueId: str, payload: ClaimWorkRequest | ClaimWorkRequestDict
     ) -> ClaimWorkResponse:
         """Claim Work
 
@@ -853,7 +873,7 @@ class Queue(SyncClient):
 
     @deprecated("Queue.claimTask is deprecated by Taskcluster")
     def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim Task
 
@@ -945,7 +965,10 @@ class Queue(SyncClient):
         return self._call(_REPORT_FAILED, (taskId, runId), None, None, None, TaskStatusResponse)
 
     def reportException(
-        self, taskId: str, runId: int | str, payload: TaskExceptionRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskExceptionRequest | TaskExceptionRequestDict,
     ) -> TaskStatusResponse:
         """Report Task Exception
 
@@ -985,8 +1008,18 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
-    ) -> ArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | ObjectArtifactRequest
+        | ReferenceArtifactRequest
+        | LinkArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | ObjectArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | LinkArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -1023,7 +1056,7 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: FinishArtifactRequest | Mapping[str, Any],
+        payload: FinishArtifactRequest | FinishArtifactRequestDict,
     ) -> None:
         """Finish Artifact
 
@@ -1398,7 +1431,7 @@ class Queue(SyncClient):
 
     @deprecated("Queue.declareProvisioner is deprecated by Taskcluster")
     def declareProvisioner(
-        self, provisionerId: str, payload: UpdateProvisionerRequest | Mapping[str, Any]
+        self, provisionerId: str, payload: UpdateProvisionerRequest | UpdateProvisionerRequestDict
     ) -> ProvisionerResponse:
         """Update a provisioner
 
@@ -1582,7 +1615,7 @@ class Queue(SyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | Mapping[str, Any],
+        payload: UpdateWorkertypeRequest | UpdateWorkertypeRequestDict,
     ) -> WorkertypeResponse:
         """Update a worker-type
 
@@ -1727,7 +1760,7 @@ class Queue(SyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: QuarantineWorkerRequest | Mapping[str, Any],
+        payload: QuarantineWorkerRequest | QuarantineWorkerRequestDict,
     ) -> WorkerResponse:
         """Quarantine a worker
 
@@ -1757,7 +1790,7 @@ class Queue(SyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: UpdateWorkerRequest | Mapping[str, Any],
+        payload: UpdateWorkerRequest | UpdateWorkerRequestDict,
     ) -> WorkerResponse:
         """Declare a worker
 
@@ -1914,7 +1947,7 @@ class AsyncQueue(AsyncClient):
 
     async def tasks(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -1945,7 +1978,7 @@ class AsyncQueue(AsyncClient):
 
     async def statuses(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -2145,7 +2178,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -2297,7 +2330,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_CANCEL_TASK, (taskId,), None, None, None, TaskStatusResponse)
 
     async def changeTaskPriority(
-        self, taskId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskStatusResponse:
         """Change Task Priority
 
@@ -2326,7 +2359,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def changeTaskGroupPriority(
-        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskGroupPriorityChangeResponse:
         """Change Task Group Priority
 
@@ -2357,7 +2390,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def claimWork(
-        self, taskQueueId: str, payload: ClaimWorkRequest | Mapping[str, Any]
+        self, taskQueueId: str, payload: ClaimWorkRequest | ClaimWorkRequestDict
     ) -> ClaimWorkResponse:
         """Claim Work
 
@@ -2386,7 +2419,7 @@ class AsyncQueue(AsyncClient):
 
     @deprecated("Queue.claimTask is deprecated by Taskcluster")
     async def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim Task
 
@@ -2484,7 +2517,10 @@ class AsyncQueue(AsyncClient):
         )
 
     async def reportException(
-        self, taskId: str, runId: int | str, payload: TaskExceptionRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskExceptionRequest | TaskExceptionRequestDict,
     ) -> TaskStatusResponse:
         """Report Task Exception
 
@@ -2524,8 +2560,18 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
-    ) -> ArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | ObjectArtifactRequest
+        | ReferenceArtifactRequest
+        | LinkArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | ObjectArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | LinkArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -2562,7 +2608,7 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: FinishArtifactRequest | Mapping[str, Any],
+        payload: FinishArtifactRequest | FinishArtifactRequestDict,
     ) -> None:
         """Finish Artifact
 
@@ -2947,7 +2993,7 @@ class AsyncQueue(AsyncClient):
 
     @deprecated("Queue.declareProvisioner is deprecated by Taskcluster")
     async def declareProvisioner(
-        self, provisionerId: str, payload: UpdateProvisionerRequest | Mapping[str, Any]
+        self, provisionerId: str, payload: UpdateProvisionerRequest | UpdateProvisionerRequestDict
     ) -> ProvisionerResponse:
         """Update a provisioner
 
@@ -3133,7 +3179,7 @@ class AsyncQueue(AsyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | Mapping[str, Any],
+        payload: UpdateWorkertypeRequest | UpdateWorkertypeRequestDict,
     ) -> WorkertypeResponse:
         """Update a worker-type
 
@@ -3280,7 +3326,7 @@ class AsyncQueue(AsyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: QuarantineWorkerRequest | Mapping[str, Any],
+        payload: QuarantineWorkerRequest | QuarantineWorkerRequestDict,
     ) -> WorkerResponse:
         """Quarantine a worker
 
@@ -3310,7 +3356,7 @@ class AsyncQueue(AsyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: UpdateWorkerRequest | Mapping[str, Any],
+        payload: UpdateWorkerRequest | UpdateWorkerRequestDict,
     ) -> WorkerResponse:
         """Declare a worker
 
@@ -3921,7 +3967,7 @@ class QueuePages:
         self._client = client
 
     def tasks(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> SyncPager[TasksResponse, TasksResponseTasks]:
         """Every page of `tasks`; iterate the pager for every item."""
         client = self._client
@@ -3931,7 +3977,7 @@ class QueuePages:
         )
 
     def statuses(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> SyncPager[TasksStatusesResponse, TasksStatusesResponseStatus]:
         """Every page of `statuses`; iterate the pager for every item."""
         client = self._client
@@ -4074,7 +4120,7 @@ class AsyncQueuePages:
         self._client = client
 
     def tasks(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> AsyncPager[TasksResponse, TasksResponseTasks]:
         """Every page of `tasks`; iterate the pager for every item."""
         client = self._client
@@ -4084,7 +4130,7 @@ class AsyncQueuePages:
         )
 
     def statuses(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> AsyncPager[TasksStatusesResponse, TasksStatusesResponseStatus]:
         """Every page of `statuses`; iterate the pager for every item."""
         client = self._client

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,6 +14,7 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.secrets import (
         Secret,
+        SecretDict,
         SecretList,
     )
 
@@ -87,7 +87,7 @@ class Secrets(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def set(self, name: str, payload: Secret | Mapping[str, Any]) -> None:
+    def set(self, name: str, payload: Secret | SecretDict) -> None:
         """Set Secret
 
         Set the secret associated with some key.  If the secret already exists, it is
@@ -238,7 +238,7 @@ class AsyncSecrets(AsyncClient):
         """
         await self._call_no_output(_VERSION, (), None, None, None)
 
-    async def set(self, name: str, payload: Secret | Mapping[str, Any]) -> None:
+    async def set(self, name: str, payload: Secret | SecretDict) -> None:
         """Set Secret
 
         Set the secret associated with some key.  If the secret already exists, it is

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,18 +14,24 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.worker_manager import (
         CreateWorkerPoolRequest,
+        CreateWorkerPoolRequestDict,
         CreateWorkerRequest,
+        CreateWorkerRequestDict,
         ListWorkersResponse,
         ListWorkersResponseWorker,
         ProviderList,
         ProviderListProvider,
         RegisterWorkerRequest,
+        RegisterWorkerRequestDict,
         RegisterWorkerResponse,
         ReportWorkerErrorRequest,
+        ReportWorkerErrorRequestDict,
         ReregisterWorkerRequest,
+        ReregisterWorkerRequestDict,
         ReregisterWorkerResponse,
         ShouldWorkerTerminateResponse,
         UpdateWorkerPoolRequest,
+        UpdateWorkerPoolRequestDict,
         WorkerFull,
         WorkerList,
         WorkerPoolError,
@@ -235,7 +240,7 @@ class WorkerManager(SyncClient):
         )
 
     def createWorkerPool(
-        self, workerPoolId: str, payload: CreateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: CreateWorkerPoolRequest | CreateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Create Worker Pool
 
@@ -261,7 +266,7 @@ class WorkerManager(SyncClient):
         )
 
     def updateWorkerPool(
-        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | UpdateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Update Worker Pool
 
@@ -425,7 +430,7 @@ class WorkerManager(SyncClient):
         )
 
     def reportWorkerError(
-        self, workerPoolId: str, payload: ReportWorkerErrorRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: ReportWorkerErrorRequest | ReportWorkerErrorRequestDict
     ) -> WorkerPoolError:
         """Report an error from a worker
 
@@ -570,7 +575,7 @@ class WorkerManager(SyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Create a Worker
 
@@ -603,7 +608,7 @@ class WorkerManager(SyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Update an existing Worker
 
@@ -717,7 +722,7 @@ class WorkerManager(SyncClient):
         )
 
     def registerWorker(
-        self, payload: RegisterWorkerRequest | Mapping[str, Any]
+        self, payload: RegisterWorkerRequest | RegisterWorkerRequestDict
     ) -> RegisterWorkerResponse:
         """Register a running worker
 
@@ -739,7 +744,7 @@ class WorkerManager(SyncClient):
         )
 
     def reregisterWorker(
-        self, payload: ReregisterWorkerRequest | Mapping[str, Any]
+        self, payload: ReregisterWorkerRequest | ReregisterWorkerRequestDict
     ) -> ReregisterWorkerResponse:
         """Reregister a Worker
 
@@ -932,7 +937,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def createWorkerPool(
-        self, workerPoolId: str, payload: CreateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: CreateWorkerPoolRequest | CreateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Create Worker Pool
 
@@ -958,7 +963,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def updateWorkerPool(
-        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | UpdateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Update Worker Pool
 
@@ -1126,7 +1131,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def reportWorkerError(
-        self, workerPoolId: str, payload: ReportWorkerErrorRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: ReportWorkerErrorRequest | ReportWorkerErrorRequestDict
     ) -> WorkerPoolError:
         """Report an error from a worker
 
@@ -1273,7 +1278,7 @@ class AsyncWorkerManager(AsyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Create a Worker
 
@@ -1306,7 +1311,7 @@ class AsyncWorkerManager(AsyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Update an existing Worker
 
@@ -1420,7 +1425,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def registerWorker(
-        self, payload: RegisterWorkerRequest | Mapping[str, Any]
+        self, payload: RegisterWorkerRequest | RegisterWorkerRequestDict
     ) -> RegisterWorkerResponse:
         """Register a running worker
 
@@ -1442,7 +1447,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def reregisterWorker(
-        self, payload: ReregisterWorkerRequest | Mapping[str, Any]
+        self, payload: ReregisterWorkerRequest | ReregisterWorkerRequestDict
     ) -> ReregisterWorkerResponse:
         """Reregister a Worker
 

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,15 +13,25 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.queue import (
         AmqpConnectionStringResponse,
-        ArtifactRequest,
-        ArtifactResponse,
+        AzureArtifactRequest,
+        AzureArtifactRequestDict,
+        CreateArtifactResponse,
         CreateTaskRequest,
+        CreateTaskRequestDict,
+        ErrorArtifactRequest,
+        ErrorArtifactRequestDict,
         ListArtifactsResponse,
         PostArtifactRequest,
+        ReferenceArtifactRequest,
+        ReferenceArtifactRequestDict,
+        S3ArtifactRequest,
+        S3ArtifactRequestDict,
         Task,
         TaskClaimRequest,
+        TaskClaimRequestDict,
         TaskClaimResponse,
         TaskCompletedRequest,
+        TaskCompletedRequestDict,
         TaskStatusResponse,
     )
 
@@ -110,7 +119,7 @@ class Queue(SyncClient):
     _service = _SERVICE
 
     def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -153,7 +162,7 @@ class Queue(SyncClient):
         return self._call(_GET_TASK, (taskId,), None, None, None, Task)
 
     def defineTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Define Task
 
@@ -222,7 +231,7 @@ class Queue(SyncClient):
         return self._call(_STATUS, (taskId,), None, None, None, TaskStatusResponse)
 
     def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim task
 
@@ -261,7 +270,7 @@ class Queue(SyncClient):
         return self._call(_RECLAIM_TASK, (taskId, runId), None, None, None, TaskClaimResponse)
 
     def claimWork(
-        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim work for a worker
 
@@ -296,7 +305,10 @@ class Queue(SyncClient):
         )
 
     def reportCompleted(
-        self, taskId: str, runId: int | str, payload: TaskCompletedRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskCompletedRequest | TaskCompletedRequestDict,
     ) -> TaskStatusResponse:
         """Report Run Completed
 
@@ -354,8 +366,16 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
-    ) -> ArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | AzureArtifactRequest
+        | ReferenceArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | AzureArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -549,7 +569,7 @@ class AsyncQueue(AsyncClient):
     _service = _SERVICE
 
     async def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -592,7 +612,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_GET_TASK, (taskId,), None, None, None, Task)
 
     async def defineTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Define Task
 
@@ -661,7 +681,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_STATUS, (taskId,), None, None, None, TaskStatusResponse)
 
     async def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim task
 
@@ -700,7 +720,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_RECLAIM_TASK, (taskId, runId), None, None, None, TaskClaimResponse)
 
     async def claimWork(
-        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim work for a worker
 
@@ -735,7 +755,10 @@ class AsyncQueue(AsyncClient):
         )
 
     async def reportCompleted(
-        self, taskId: str, runId: int | str, payload: TaskCompletedRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskCompletedRequest | TaskCompletedRequestDict,
     ) -> TaskStatusResponse:
         """Report Run Completed
 
@@ -793,8 +816,16 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | ArtifactRequest | Mapping[str, Any],
-    ) -> ArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | AzureArtifactRequest
+        | ReferenceArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | AzureArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,8 +13,10 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.scheduler import (
         ExtendTaskGraphRequest,
+        ExtendTaskGraphRequestDict,
         InspectTaskGraphResponse,
         TaskGraph,
+        TaskGraphDict,
         TaskGraphInfoResponse,
         TaskGraphStatusResponse,
     )
@@ -63,7 +64,7 @@ class Scheduler(SyncClient):
     _service = _SERVICE
 
     def createTaskGraph(
-        self, taskGraphId: str, payload: TaskGraph | Mapping[str, Any]
+        self, taskGraphId: str, payload: TaskGraph | TaskGraphDict
     ) -> TaskGraphStatusResponse:
         """Create new task-graph
 
@@ -143,7 +144,7 @@ class Scheduler(SyncClient):
         )
 
     def extendTaskGraph(
-        self, taskGraphId: str, payload: ExtendTaskGraphRequest | Mapping[str, Any]
+        self, taskGraphId: str, payload: ExtendTaskGraphRequest | ExtendTaskGraphRequestDict
     ) -> TaskGraphStatusResponse:
         """Extend existing task-graph
 
@@ -274,7 +275,7 @@ class AsyncScheduler(AsyncClient):
     _service = _SERVICE
 
     async def createTaskGraph(
-        self, taskGraphId: str, payload: TaskGraph | Mapping[str, Any]
+        self, taskGraphId: str, payload: TaskGraph | TaskGraphDict
     ) -> TaskGraphStatusResponse:
         """Create new task-graph
 
@@ -354,7 +355,7 @@ class AsyncScheduler(AsyncClient):
         )
 
     async def extendTaskGraph(
-        self, taskGraphId: str, payload: ExtendTaskGraphRequest | Mapping[str, Any]
+        self, taskGraphId: str, payload: ExtendTaskGraphRequest | ExtendTaskGraphRequestDict
     ) -> TaskGraphStatusResponse:
         """Extend existing task-graph
 

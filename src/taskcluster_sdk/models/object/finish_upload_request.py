@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from pydantic import Field
 
@@ -17,10 +17,7 @@ from . import hashes as hashes_1
 class FinishUploadRequest(TaskclusterModel):
     """The `FinishUploadRequest` object."""
 
-    __schema__: ClassVar[tuple[str, str]] = (
-        "taskcluster_sdk.models",
-        "/schemas/object/v1/finish-upload-request.json#",
-    )
+    __schema__ = ("taskcluster_sdk.models", "/schemas/object/v1/finish-upload-request.json#")
 
     hashes: hashes_1.Upload | None = None
 

@@ -18,7 +18,7 @@ from taskcluster_sdk._model import (
 from . import object_credentials
 
 
-class S3ArtifactResponse(TaskclusterModel):
+class S3CreateArtifactResponse(TaskclusterModel):
     """Response to a request for a signed PUT URL that will allow you to
     upload an artifact to an S3 bucket managed by the queue.
     """
@@ -41,7 +41,7 @@ class S3ArtifactResponse(TaskclusterModel):
     """Artifact storage type, in this case `'s3'`"""
 
 
-class ObjectArtifactResponse(TaskclusterModel):
+class ObjectCreateArtifactResponse(TaskclusterModel):
     """Information supporting uploading an object to the object service.  This
     consists of an object name and uploadId, together with credentials
     allowing an upload of the designated object to the service.  The
@@ -82,7 +82,7 @@ class ObjectArtifactResponse(TaskclusterModel):
     """
 
 
-class ReferenceArtifactResponse(TaskclusterModel):
+class ReferenceCreateArtifactResponse(TaskclusterModel):
     """Response to a request for the queue to redirect to a URL for a given
     artifact.
     """
@@ -91,14 +91,14 @@ class ReferenceArtifactResponse(TaskclusterModel):
     """Artifact storage type, in this case `reference`"""
 
 
-class LinkArtifactResponse(TaskclusterModel):
+class LinkCreateArtifactResponse(TaskclusterModel):
     """Response for an artifact with `storageType` `link`."""
 
     storageType: Annotated[Literal["link"], Field(default="link")]
     """Artifact storage type, in this case `link`"""
 
 
-class ErrorArtifactResponse(TaskclusterModel):
+class ErrorCreateArtifactResponse(TaskclusterModel):
     """Response to a request for the queue to reply `424` (Failed Dependency)
     with `reason` and `message` to any `GET` request for this artifact.
     """
@@ -107,7 +107,7 @@ class ErrorArtifactResponse(TaskclusterModel):
     """Artifact storage type, in this case `error`"""
 
 
-class UnknownArtifactResponse(TaskclusterModel):
+class UnknownCreateArtifactResponse(TaskclusterModel):
     """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
 
     Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
@@ -117,24 +117,24 @@ class UnknownArtifactResponse(TaskclusterModel):
     """The `storageType` value as the server sent it."""
 
 
-ArtifactResponse = TypeAliasType(
-    "ArtifactResponse",
+CreateArtifactResponse = TypeAliasType(
+    "CreateArtifactResponse",
     Annotated[
-        Annotated[S3ArtifactResponse, Tag("s3")]
-        | Annotated[ObjectArtifactResponse, Tag("object")]
-        | Annotated[ReferenceArtifactResponse, Tag("reference")]
-        | Annotated[LinkArtifactResponse, Tag("link")]
-        | Annotated[ErrorArtifactResponse, Tag("error")]
-        | Annotated[UnknownArtifactResponse, Tag("__unknown__")],
+        Annotated[S3CreateArtifactResponse, Tag("s3")]
+        | Annotated[ObjectCreateArtifactResponse, Tag("object")]
+        | Annotated[ReferenceCreateArtifactResponse, Tag("reference")]
+        | Annotated[LinkCreateArtifactResponse, Tag("link")]
+        | Annotated[ErrorCreateArtifactResponse, Tag("error")]
+        | Annotated[UnknownCreateArtifactResponse, Tag("__unknown__")],
         open_discriminator("storageType", ("s3", "object", "reference", "link", "error")),
     ],
 )
 """Response to a request for posting an artifact.
 Note that the `storageType` property is referenced in the request as well.
 
-Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownArtifactResponse`.
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownCreateArtifactResponse`.
 """
 
 
-class PostArtifactResponse(TaskclusterRootModel[ArtifactResponse]):
-    """The `ArtifactResponse` schema as a root model; the value is in `.root`."""
+class PostArtifactResponse(TaskclusterRootModel[CreateArtifactResponse]):
+    """The `CreateArtifactResponse` schema as a root model; the value is in `.root`."""

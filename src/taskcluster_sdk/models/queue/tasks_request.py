@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from taskcluster_sdk._model import (
     TaskclusterModel,
 )
@@ -13,9 +11,6 @@ from taskcluster_sdk._model import (
 class TasksRequest(TaskclusterModel):
     """Request to list definitions of multiple tasks."""
 
-    __schema__: ClassVar[tuple[str, str]] = (
-        "taskcluster_sdk.models",
-        "/schemas/queue/v1/tasks-request.json#",
-    )
+    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/tasks-request.json#")
 
     taskIds: list[str] = []

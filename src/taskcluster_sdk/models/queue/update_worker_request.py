@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
@@ -14,10 +12,7 @@ from taskcluster_sdk._model import (
 class UpdateWorkerRequest(TaskclusterModel):
     """Request to update a worker."""
 
-    __schema__: ClassVar[tuple[str, str]] = (
-        "taskcluster_sdk.models",
-        "/schemas/queue/v1/update-worker-request.json#",
-    )
+    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-worker-request.json#")
 
     expires: AwareDatetime | None = None
     """Worker Expiration.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from typing_extensions import TypeAlias
 
@@ -26,10 +26,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class UpdateWorkertypeRequest(TaskclusterModel):
     """Request to update a worker-type."""
 
-    __schema__: ClassVar[tuple[str, str]] = (
-        "taskcluster_sdk.models",
-        "/schemas/queue/v1/update-workertype-request.json#",
-    )
+    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-workertype-request.json#")
 
     description: str | None = None
     """Description of the provisioner."""

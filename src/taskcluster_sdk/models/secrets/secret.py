@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -16,10 +16,7 @@ from taskcluster_sdk._model import (
 class Secret(TaskclusterModel):
     """Message containing a Taskcluster Secret"""
 
-    __schema__: ClassVar[tuple[str, str]] = (
-        "taskcluster_sdk.models",
-        "/schemas/secrets/v1/secret.json#",
-    )
+    __schema__ = ("taskcluster_sdk.models", "/schemas/secrets/v1/secret.json#")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """An expiration date for this secret."""

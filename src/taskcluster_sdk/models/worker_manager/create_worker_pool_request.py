@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -19,7 +19,7 @@ class CreateWorkerPoolRequest(TaskclusterModel):
     by the service.
     """
 
-    __schema__: ClassVar[tuple[str, str]] = (
+    __schema__ = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/create-worker-pool-request.json#",
     )

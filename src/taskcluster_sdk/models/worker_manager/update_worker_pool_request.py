@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -24,7 +24,7 @@ class UpdateWorkerPoolRequest(TaskclusterModel):
     supplied, and the values of `created` and `lastModified` are ignored.
     """
 
-    __schema__: ClassVar[tuple[str, str]] = (
+    __schema__ = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/update-worker-pool-request.json#",
     )

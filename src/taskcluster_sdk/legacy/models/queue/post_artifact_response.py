@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
 )
 
 
-class S3ArtifactResponse(TaskclusterModel):
+class S3CreateArtifactResponse(TaskclusterModel):
     """Response to a request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue."""
 
     contentType: Annotated[str, Field(default=None)]
@@ -32,7 +32,7 @@ class S3ArtifactResponse(TaskclusterModel):
     """Artifact storage type, in this case `'s3'`"""
 
 
-class AzureArtifactResponse(TaskclusterModel):
+class AzureCreateArtifactResponse(TaskclusterModel):
     """Response to a request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue."""
 
     contentType: Annotated[str, Field(default=None)]
@@ -48,21 +48,21 @@ class AzureArtifactResponse(TaskclusterModel):
     """Artifact storage type, in this case `azure`"""
 
 
-class ReferenceArtifactResponse(TaskclusterModel):
+class ReferenceCreateArtifactResponse(TaskclusterModel):
     """Response to a request for the queue to redirect to a URL for a given artifact."""
 
     storageType: Annotated[Literal["reference"], Field(default="reference")]
     """Artifact storage type, in this case `reference`"""
 
 
-class ErrorArtifactResponse(TaskclusterModel):
+class ErrorCreateArtifactResponse(TaskclusterModel):
     """Response to a request for the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact."""
 
     storageType: Annotated[Literal["error"], Field(default="error")]
     """Artifact storage type, in this case `error`"""
 
 
-class UnknownArtifactResponse(TaskclusterModel):
+class UnknownCreateArtifactResponse(TaskclusterModel):
     """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
 
     Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
@@ -72,22 +72,22 @@ class UnknownArtifactResponse(TaskclusterModel):
     """The `storageType` value as the server sent it."""
 
 
-ArtifactResponse = TypeAliasType(
-    "ArtifactResponse",
+CreateArtifactResponse = TypeAliasType(
+    "CreateArtifactResponse",
     Annotated[
-        Annotated[S3ArtifactResponse, Tag("s3")]
-        | Annotated[AzureArtifactResponse, Tag("azure")]
-        | Annotated[ReferenceArtifactResponse, Tag("reference")]
-        | Annotated[ErrorArtifactResponse, Tag("error")]
-        | Annotated[UnknownArtifactResponse, Tag("__unknown__")],
+        Annotated[S3CreateArtifactResponse, Tag("s3")]
+        | Annotated[AzureCreateArtifactResponse, Tag("azure")]
+        | Annotated[ReferenceCreateArtifactResponse, Tag("reference")]
+        | Annotated[ErrorCreateArtifactResponse, Tag("error")]
+        | Annotated[UnknownCreateArtifactResponse, Tag("__unknown__")],
         open_discriminator("storageType", ("s3", "azure", "reference", "error")),
     ],
 )
 """Response to a request for posting an artifact. Note that the `storageType` property is referenced in the request as well.
 
-Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownArtifactResponse`.
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownCreateArtifactResponse`.
 """
 
 
-class PostArtifactResponse(TaskclusterRootModel[ArtifactResponse]):
-    """The `ArtifactResponse` schema as a root model; the value is in `.root`."""
+class PostArtifactResponse(TaskclusterRootModel[CreateArtifactResponse]):
+    """The `CreateArtifactResponse` schema as a root model; the value is in `.root`."""
