@@ -38,7 +38,14 @@ from codegen.models.package import write_package
 from codegen.models.plan import Plan, plan_modules
 from codegen.models.rename import apply_renames
 from codegen.models.rewrite import postprocess
-from codegen.models.shape import add_exports, analyse, reshape, union_renames, union_roots
+from codegen.models.shape import (
+    EXTRA_RENAMES,
+    add_exports,
+    analyse,
+    reshape,
+    union_renames,
+    union_roots,
+)
 from codegen.models.stage import stage_schemas
 
 __all__ = ["ModelIndex", "ModelRef", "generate_models"]
@@ -71,9 +78,10 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
             if plan.schema.id in input_schema_ids(platform)
         }
         roots = {(f"{plan.package}.{plan.module}", plan.root_name) for plan in plans}
-        context = analyse(modules, schema_ids, {}, roots)
+        modules = apply_renames(modules, EXTRA_RENAMES)
+        context = analyse(modules, schema_ids, roots)
         modules = apply_renames(modules, union_renames(context))
-        context = analyse(modules, schema_ids, {}, roots)
+        context = analyse(modules, schema_ids, roots)
         unions = union_roots(context)
         index = replace(
             index,
@@ -90,6 +98,9 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
             ref
             for ref in (*schema_ids, *context.union_variants)
             if ref in schema_ids or _input_variant(ref, index, plans, platform)
+        ]
+        dict_roots += [
+            member for _, _, members in context.compositions.values() for member in members
         ]
         dicts = build_dicts(modules, dict_roots)
         dict_exports = _dict_exports(exports, dicts)

@@ -30,6 +30,9 @@ from codegen.models.rename import module_aliases
 from codegen.models.rewrite import HEADER
 
 SUFFIX = "Dict"
+# Aliases of composed free-form properties (`shape.COMPOSITIONS`): their dict
+# form is `<alias>Dict`, defined beside them.
+COMPOSED = frozenset({"TaskPayload", "WorkerPoolConfig"})
 PACKAGE = "dicts"
 
 
@@ -199,6 +202,9 @@ class _Writer:
             else:
                 parts = self._type(inner)
             return f"{head}[{parts}]"
+        if isinstance(node, ast.Name) and node.id in COMPOSED:
+            self.model_names.add(node.id + SUFFIX)
+            return node.id + SUFFIX
         if isinstance(node, ast.Name) and node.id in self.literal_aliases:
             self.model_names.add(node.id)
             return node.id
@@ -207,7 +213,8 @@ class _Writer:
             if text.startswith(target_module + ".") and self.resolve(self.key, node) is None:
                 # an alias of another model module (an enum, a composition alias)
                 self.imports.add(f"..{target_module}")
-                return f"{target_module}_models.{node.attr}"
+                attr = node.attr + SUFFIX if node.attr in COMPOSED else node.attr
+                return f"{target_module}_models.{attr}"
         target = self.resolve(self.key, node)
         if target is not None:
             if _is_model(self.classes[target].node):

@@ -69,19 +69,6 @@ class ClassInfo:
 
 
 @dataclass
-class Composition:
-    """A free-form property that carries a typed document of another schema.
-
-    `alias` is the name of the type alias that replaces the free-form object
-    in request models; `members` are (model package module, class) pairs.
-    """
-
-    alias: str
-    doc: str
-    members: tuple[tuple[str, str], ...]
-
-
-@dataclass
 class Context:
     """Everything the rewrite of one module needs to know about the others."""
 
@@ -92,8 +79,9 @@ class Context:
     literal_docs: dict[tuple[str, tuple[str, ...]], str]
     union_variants: set[tuple[str, str]]
     schema_ids: Mapping[tuple[str, str], tuple[str, str]]
-    compositions: Mapping[tuple[str, str], Composition] = field(
-        default_factory=dict[tuple[str, str], Composition]
+    # the entries of COMPOSITIONS whose modules this platform has
+    compositions: Mapping[tuple[str, str], tuple[str, str, tuple[tuple[str, str], ...]]] = field(
+        default_factory=dict[tuple[str, str], tuple[str, str, tuple[tuple[str, str], ...]]]
     )
     alias_nodes: dict[str, list[ast.Assign]] = field(
         default_factory=lambda: defaultdict[str, list[ast.Assign]](list)
@@ -116,7 +104,6 @@ class Context:
 def analyse(
     modules: Mapping[str, GeneratedModule],
     schema_ids: Mapping[tuple[str, str], tuple[str, str]],
-    compositions: Mapping[tuple[str, str], Composition],
     roots: set[tuple[str, str]] | None = None,
 ) -> Context:
     classes: dict[tuple[str, str], ClassInfo] = {}
@@ -132,6 +119,11 @@ def analyse(
     # A schema's root class stays a class even when free-form: it is public.
     free_form = {
         ref for ref, info in classes.items() if info.is_free_form and ref not in (roots or set())
+    }
+    compositions = {
+        target: value
+        for target, value in COMPOSITIONS.items()
+        if target in classes and all(member in classes for member in value[2])
     }
     context = Context(classes, aliases, free_form, {}, {}, set(), schema_ids, compositions)
     for key, tree in trees.items():
@@ -205,6 +197,42 @@ def _tagged_union(
         if len(values) == len(members) and len(set(values)) == len(values):
             return name, list(zip(cast(list[tuple[str, str]], refs), values, strict=True))
     return None
+
+
+# Free-form properties that carry a document of another schema: request
+# models type them as the union of those models and any dict (issue 10.1).
+# (module key, free-form class) -> (alias, doc, [(module key, class)]).
+COMPOSITIONS: dict[tuple[str, str], tuple[str, str, tuple[tuple[str, str], ...]]] = {
+    ("queue.task", "Payload"): (
+        "TaskPayload",
+        "A task's `payload`: a docker-worker or generic-worker payload model, or any dict.\n\n"
+        "The queue does not check it (the worker does); the models give you typed fields.",
+        (
+            ("docker_worker.payload", "DockerWorkerPayload"),
+            ("generic_worker.insecure_posix", "InsecurePosixPayload"),
+            ("generic_worker.multiuser_posix", "MultiuserPosixPayload"),
+            ("generic_worker.multiuser_windows", "MultiuserWindowsPayload"),
+        ),
+    ),
+    ("worker_manager.worker_pool_full", "Config"): (
+        "WorkerPoolConfig",
+        "A worker pool's provider `config`: the model of its provider type, or any dict.",
+        (
+            ("worker_manager.config_aws", "AwsProviderConfig"),
+            ("worker_manager.config_azure", "AzureProviderConfig"),
+            ("worker_manager.config_google", "GoogleProviderConfig"),
+            ("worker_manager.config_static", "StaticProviderConfig"),
+        ),
+    ),
+}
+
+COMPOSED_ALIASES = frozenset(alias for alias, _, _ in COMPOSITIONS.values())
+
+# Classes named poorly that no rule above catches: (module key) -> {old: new}.
+EXTRA_RENAMES = {
+    "generic_worker.insecure_posix": {"GenericWorkerPayload": "InsecurePosixPayload"},
+    "generic_worker.multiuser_posix": {"GenericWorkerPayload": "MultiuserPosixPayload"},
+}
 
 
 # Union roots and the stem their variants are named with: `PostArtifactRequest`
@@ -342,6 +370,17 @@ def _dedupe(words: list[str]) -> list[str]:
     return out
 
 
+def _int_literal(node: ast.expr) -> bool:
+    """`Literal[1]` (a message `version`): open too, a version 2 must still parse."""
+    if not (isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal"):
+        return False
+    elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return all(
+        isinstance(e, ast.Constant) and type(e.value) is int
+        for e in elements
+    )
+
+
 def _literals_in(node: ast.expr) -> list[tuple[str, ...]]:
     """Every multi-value string `Literal` inside an annotation."""
     found: list[tuple[str, ...]] = []
@@ -396,7 +435,8 @@ def reshape(key: str, module: GeneratedModule, context: Context) -> GeneratedMod
         if isinstance(node, ast.ClassDef):
             info = context.classes[(key, node.name)]
             if (key, node.name) in context.free_form:
-                edits.append((start, end, ""))
+                composition = context.compositions.get((key, node.name))
+                edits.append((start, end, _composition(key, composition) if composition else ""))
                 removed.add(node.name)
                 continue
             if not info.is_model:
@@ -527,7 +567,7 @@ def _missing_default(key: str, annotation: str, context: Context) -> str:
     """What a required field reads as when the server leaves it out."""
     if annotation.startswith("list["):
         return "default_factory=list"
-    if annotation.startswith("dict["):
+    if annotation.startswith("dict[") or annotation.split(".")[-1] in COMPOSED_ALIASES:
         return "default_factory=dict"
     node = ast.parse(annotation, mode="eval").body
     ref = context.resolve(key, node)
@@ -566,11 +606,14 @@ def _type(
         if open_tags:
             return f"Annotated[{ast.unparse(node)}, OpenStr]"
         return ast.unparse(node)
+    if open_tags and _int_literal(node):
+        return f"Annotated[{ast.unparse(node)}, OpenInt]"
     ref = context.resolve(key, node)
     if ref is not None and ref in context.free_form:
         composition = context.compositions.get(ref)
-        if composition is not None and owner is not None:
-            return composition.alias
+        if composition is not None:
+            prefix = ast.unparse(node.value) + "." if isinstance(node, ast.Attribute) else ""
+            return prefix + composition[0]
         return "dict[str, Any]"
     if isinstance(node, ast.Subscript):
         inner = node.slice
@@ -625,6 +668,35 @@ def _alias(
     if docs:
         text += "\n" + _docstring(docs, 0)
     return text, None
+
+
+def _composition(key: str, composition: tuple[str, str, tuple[tuple[str, str], ...]]) -> str:
+    """The alias of a composed free-form property: models for type checkers, `FreeForm` at run time."""
+    alias, doc, members = composition
+    service = _service(key)
+    imports: list[str] = []
+    names: list[str] = []
+    dicts: list[str] = []
+    for member_key, name in members:
+        member_service, module = member_key.split(".")
+        base = "." if member_service == service else f"..{member_service}."
+        imports.append(f"    from {base}{module} import {name}")
+        imports.append(f"    from {base}dicts.{module} import {name}Dict")
+        names.append(name)
+        dicts.append(f"{name}Dict")
+    return "\n".join(
+        [
+            "if TYPE_CHECKING:",
+            *imports,
+            "",
+            f"    {alias}: TypeAlias = {' | '.join([*names, 'dict[str, Any]'])}",
+            _docstring(doc, 4),
+            f"    {alias}Dict: TypeAlias = {' | '.join([*dicts, 'dict[str, Any]'])}",
+            _docstring(f"The dict form of `{alias}`.", 4),
+            "else:",
+            f"    {alias}: TypeAlias = FreeForm",
+        ]
+    )
 
 
 def _root_class(key: str, node: ast.ClassDef, context: Context) -> str:
@@ -693,10 +765,10 @@ def _add_imports(text: str) -> str:
     """Every name the rewrite may use; ruff drops the unused ones (F401)."""
     future = "from __future__ import annotations\n"
     imports = (
-        "from typing import Annotated, Any, ClassVar, Literal\n"
+        "from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal\n"
         "from pydantic import Field, Tag\n"
         "from typing_extensions import TypeAlias, TypeAliasType\n"
-        f"from {RUNTIME_MODULE} import OpenStr, {LIST_BASE}, open_discriminator\n"
+        f"from {RUNTIME_MODULE} import FreeForm, OpenInt, OpenStr, {LIST_BASE}, open_discriminator\n"
     )
     if future not in text:
         raise GeneratorError("generated module without `from __future__ import annotations`")
@@ -725,6 +797,10 @@ def add_exports(
                 and cast(ast.Name, node.targets[0]).id in UNION_STEMS.values()
             ):
                 exports[service].append((name, cast(ast.Name, node.targets[0]).id))
+    for (key, _), (alias, _, _) in context.compositions.items():
+        if key in modules:
+            service, name = key.split(".")
+            exports[service].append((name, alias))
     literal_aliases = set(context.literal_names.values())
     for service, names in exports.items():
         first: dict[str, str] = {}

@@ -118,7 +118,9 @@ def lenient(node: Any) -> Any:
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: lenient(sub) for name, sub in cast(dict[str, Any], value).items()}
-        elif (key in _SCHEMA_LISTS and isinstance(value, list)) or (key in _SCHEMA_VALUES and isinstance(value, list)):
+        elif (key in _SCHEMA_LISTS and isinstance(value, list)) or (
+            key in _SCHEMA_VALUES and isinstance(value, list)
+        ):
             out[key] = [lenient(sub) for sub in cast(list[Any], value)]
         elif key in _SCHEMA_VALUES:
             out[key] = lenient(value)

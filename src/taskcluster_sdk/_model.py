@@ -31,6 +31,7 @@ from pydantic_core import CoreSchema, core_schema
 __all__ = [
     "AwareDatetime",
     "FreeForm",
+    "OpenInt",
     "OpenStr",
     "TaskclusterListModel",
     "TaskclusterModel",
@@ -112,6 +113,24 @@ class _OpenStr:
 
 OpenStr = _OpenStr()
 """Annotation marker: the field validates as `str` (see `_OpenStr`)."""
+
+
+class _OpenInt:
+    """Validates as a plain integer: `version: Annotated[Literal[1], OpenInt]` parses a 2."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.int_schema()
+
+    def __repr__(self) -> str:
+        return "OpenInt"
+
+
+OpenInt = _OpenInt()
+"""Annotation marker: the field validates as `int` (see `_OpenInt`)."""
 
 UNKNOWN_TAG = "__unknown__"
 

@@ -44,12 +44,12 @@ if TYPE_CHECKING:
         ListProvisionersResponse,
         ListProvisionersResponseProvisioner,
         ListTaskGroupResponse,
-        ListTaskqueuesResponse,
-        ListTaskqueuesResponseTaskQueue,
+        ListTaskQueuesResponse,
+        ListTaskQueuesResponseTaskQueue,
         ListWorkersResponse,
         ListWorkersResponseWorker,
-        ListWorkertypesResponse,
-        ListWorkertypesResponseWorkerType,
+        ListWorkerTypesResponse,
+        ListWorkerTypesResponseWorkerType,
         ObjectArtifactRequest,
         ObjectArtifactRequestDict,
         PendingTasksResponse,
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
         TaskGroupPriorityChangeResponse,
         TaskGroupResponse,
         TaskQueueCountsResponse,
-        TaskqueueResponse,
+        TaskQueueResponse,
         TaskReclaimResponse,
         TasksRequest,
         TasksRequestDict,
@@ -84,10 +84,10 @@ if TYPE_CHECKING:
         UpdateProvisionerRequestDict,
         UpdateWorkerRequest,
         UpdateWorkerRequestDict,
-        UpdateWorkertypeRequest,
-        UpdateWorkertypeRequestDict,
+        UpdateWorkerTypeRequest,
+        UpdateWorkerTypeRequestDict,
         WorkerResponse,
-        WorkertypeResponse,
+        WorkerTypeResponse,
     )
 else:
     from taskcluster_sdk._deprecation import deprecated
@@ -1565,7 +1565,7 @@ class Queue(SyncClient):
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListWorkertypesResponse:
+    ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
 
         Get all active worker-types for the given provisioner.
@@ -1581,7 +1581,7 @@ class Queue(SyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import ListWorkertypesResponse
+        from taskcluster_sdk.models.queue import ListWorkerTypesResponse
 
         return self._call(
             _LIST_WORKER_TYPES,
@@ -1589,11 +1589,11 @@ class Queue(SyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListWorkertypesResponse,
+            ListWorkerTypesResponse,
         )
 
     @deprecated("Queue.getWorkerType is deprecated by Taskcluster")
-    def getWorkerType(self, provisionerId: str, workerType: str) -> WorkertypeResponse:
+    def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
         Get a worker-type from a provisioner.
@@ -1604,10 +1604,10 @@ class Queue(SyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import WorkertypeResponse
+        from taskcluster_sdk.models.queue import WorkerTypeResponse
 
         return self._call(
-            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkertypeResponse
+            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkerTypeResponse
         )
 
     @deprecated("Queue.declareWorkerType is deprecated by Taskcluster")
@@ -1615,8 +1615,8 @@ class Queue(SyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | UpdateWorkertypeRequestDict,
-    ) -> WorkertypeResponse:
+        payload: UpdateWorkerTypeRequest | UpdateWorkerTypeRequestDict,
+    ) -> WorkerTypeResponse:
         """Update a worker-type
 
         Declare a workerType, supplying some details about it.
@@ -1634,20 +1634,20 @@ class Queue(SyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import UpdateWorkertypeRequest, WorkertypeResponse
+        from taskcluster_sdk.models.queue import UpdateWorkerTypeRequest, WorkerTypeResponse
 
         return self._call(
             _DECLARE_WORKER_TYPE,
             (provisionerId, workerType),
             None,
             payload,
-            UpdateWorkertypeRequest,
-            WorkertypeResponse,
+            UpdateWorkerTypeRequest,
+            WorkerTypeResponse,
         )
 
     def listTaskQueues(
         self, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListTaskqueuesResponse:
+    ) -> ListTaskQueuesResponse:
         """Get a list of all active task queues
 
         Get all active task queues.
@@ -1663,7 +1663,7 @@ class Queue(SyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import ListTaskqueuesResponse
+        from taskcluster_sdk.models.queue import ListTaskQueuesResponse
 
         return self._call(
             _LIST_TASK_QUEUES,
@@ -1671,10 +1671,10 @@ class Queue(SyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListTaskqueuesResponse,
+            ListTaskQueuesResponse,
         )
 
-    def getTaskQueue(self, taskQueueId: str) -> TaskqueueResponse:
+    def getTaskQueue(self, taskQueueId: str) -> TaskQueueResponse:
         """Get a task queue
 
         Get a task queue.
@@ -1685,9 +1685,9 @@ class Queue(SyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import TaskqueueResponse
+        from taskcluster_sdk.models.queue import TaskQueueResponse
 
-        return self._call(_GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskqueueResponse)
+        return self._call(_GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskQueueResponse)
 
     @deprecated("Queue.listWorkers is deprecated by Taskcluster")
     def listWorkers(
@@ -3129,7 +3129,7 @@ class AsyncQueue(AsyncClient):
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     async def listWorkerTypes(
         self, provisionerId: str, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListWorkertypesResponse:
+    ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
 
         Get all active worker-types for the given provisioner.
@@ -3145,7 +3145,7 @@ class AsyncQueue(AsyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import ListWorkertypesResponse
+        from taskcluster_sdk.models.queue import ListWorkerTypesResponse
 
         return await self._call(
             _LIST_WORKER_TYPES,
@@ -3153,11 +3153,11 @@ class AsyncQueue(AsyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListWorkertypesResponse,
+            ListWorkerTypesResponse,
         )
 
     @deprecated("Queue.getWorkerType is deprecated by Taskcluster")
-    async def getWorkerType(self, provisionerId: str, workerType: str) -> WorkertypeResponse:
+    async def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
         Get a worker-type from a provisioner.
@@ -3168,10 +3168,10 @@ class AsyncQueue(AsyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import WorkertypeResponse
+        from taskcluster_sdk.models.queue import WorkerTypeResponse
 
         return await self._call(
-            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkertypeResponse
+            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkerTypeResponse
         )
 
     @deprecated("Queue.declareWorkerType is deprecated by Taskcluster")
@@ -3179,8 +3179,8 @@ class AsyncQueue(AsyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | UpdateWorkertypeRequestDict,
-    ) -> WorkertypeResponse:
+        payload: UpdateWorkerTypeRequest | UpdateWorkerTypeRequestDict,
+    ) -> WorkerTypeResponse:
         """Update a worker-type
 
         Declare a workerType, supplying some details about it.
@@ -3198,20 +3198,20 @@ class AsyncQueue(AsyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import UpdateWorkertypeRequest, WorkertypeResponse
+        from taskcluster_sdk.models.queue import UpdateWorkerTypeRequest, WorkerTypeResponse
 
         return await self._call(
             _DECLARE_WORKER_TYPE,
             (provisionerId, workerType),
             None,
             payload,
-            UpdateWorkertypeRequest,
-            WorkertypeResponse,
+            UpdateWorkerTypeRequest,
+            WorkerTypeResponse,
         )
 
     async def listTaskQueues(
         self, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListTaskqueuesResponse:
+    ) -> ListTaskQueuesResponse:
         """Get a list of all active task queues
 
         Get all active task queues.
@@ -3227,7 +3227,7 @@ class AsyncQueue(AsyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import ListTaskqueuesResponse
+        from taskcluster_sdk.models.queue import ListTaskQueuesResponse
 
         return await self._call(
             _LIST_TASK_QUEUES,
@@ -3235,10 +3235,10 @@ class AsyncQueue(AsyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListTaskqueuesResponse,
+            ListTaskQueuesResponse,
         )
 
-    async def getTaskQueue(self, taskQueueId: str) -> TaskqueueResponse:
+    async def getTaskQueue(self, taskQueueId: str) -> TaskQueueResponse:
         """Get a task queue
 
         Get a task queue.
@@ -3249,10 +3249,10 @@ class AsyncQueue(AsyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import TaskqueueResponse
+        from taskcluster_sdk.models.queue import TaskQueueResponse
 
         return await self._call(
-            _GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskqueueResponse
+            _GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskQueueResponse
         )
 
     @deprecated("Queue.listWorkers is deprecated by Taskcluster")
@@ -4064,7 +4064,7 @@ class QueuePages:
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, limit: int | None = None
-    ) -> SyncPager[ListWorkertypesResponse, ListWorkertypesResponseWorkerType]:
+    ) -> SyncPager[ListWorkerTypesResponse, ListWorkerTypesResponseWorkerType]:
         """Every page of `listWorkerTypes`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -4076,7 +4076,7 @@ class QueuePages:
 
     def listTaskQueues(
         self, *, limit: int | None = None
-    ) -> SyncPager[ListTaskqueuesResponse, ListTaskqueuesResponseTaskQueue]:
+    ) -> SyncPager[ListTaskQueuesResponse, ListTaskQueuesResponseTaskQueue]:
         """Every page of `listTaskQueues`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -4217,7 +4217,7 @@ class AsyncQueuePages:
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, limit: int | None = None
-    ) -> AsyncPager[ListWorkertypesResponse, ListWorkertypesResponseWorkerType]:
+    ) -> AsyncPager[ListWorkerTypesResponse, ListWorkerTypesResponseWorkerType]:
         """Every page of `listWorkerTypes`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(
@@ -4229,7 +4229,7 @@ class AsyncQueuePages:
 
     def listTaskQueues(
         self, *, limit: int | None = None
-    ) -> AsyncPager[ListTaskqueuesResponse, ListTaskqueuesResponseTaskQueue]:
+    ) -> AsyncPager[ListTaskQueuesResponse, ListTaskQueuesResponseTaskQueue]:
         """Every page of `listTaskQueues`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(

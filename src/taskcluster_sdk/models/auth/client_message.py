@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -18,5 +19,5 @@ class ClientMessage(TaskclusterModel):
     clientId: Annotated[str, Field(default=None)]
     """`clientId` of the client that was changed"""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version number"""

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -130,4 +131,4 @@ class ActionSchemaV1(TaskclusterModel):
     variables: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Additional variables included in JSON-e context."""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]

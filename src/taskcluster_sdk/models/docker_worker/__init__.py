@@ -7,10 +7,30 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from typing import TYPE_CHECKING
+
 from .payload import ArtifactType as ArtifactType
-from .payload import Payload as Payload
+from .payload import DockerWorkerPayload as DockerWorkerPayload
+
+if TYPE_CHECKING:
+    from .dicts.payload import DockerWorkerPayloadDict as DockerWorkerPayloadDict
+
+_DICTS = {
+    "DockerWorkerPayloadDict": "payload",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _DICTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".dicts.{module}", __name__), name)
+
 
 __all__ = [
     "ArtifactType",
-    "Payload",
+    "DockerWorkerPayload",
+    "DockerWorkerPayloadDict",
 ]

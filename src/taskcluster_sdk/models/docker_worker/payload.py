@@ -171,7 +171,7 @@ class Artifact(TaskclusterModel):
     """Artifact upload type.."""
 
 
-class Payload(TaskclusterModel):
+class DockerWorkerPayload(TaskclusterModel):
     """`.payload` field of the queue."""
 
     artifacts: dict[str, Artifact] | None = None

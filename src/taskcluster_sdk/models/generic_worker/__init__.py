@@ -7,26 +7,51 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from typing import TYPE_CHECKING
+
 from .insecure_posix import ArtifactType as ArtifactType
 from .insecure_posix import FileFormat as FileFormat
 from .insecure_posix import GenericContentEncoding as GenericContentEncoding
-from .insecure_posix import GenericTaskclusterProxyInterface as GenericTaskclusterProxyInterface
 from .insecure_posix import GenericType as GenericType
 from .insecure_posix import InsecurePosix as InsecurePosix
+from .insecure_posix import InsecureTaskclusterProxyInterface as InsecureTaskclusterProxyInterface
 from .insecure_posix import ReadFormat as ReadFormat
 from .multiuser_posix import MultiuserPosix as MultiuserPosix
-from .multiuser_windows import MultiuserWindows as MultiuserWindows
-from .multiuser_windows import MultiuserWindowsArtifact as MultiuserWindowsArtifact
+from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
+from .multiuser_windows import MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact
+
+if TYPE_CHECKING:
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadArtifactDict as MultiuserWindowsPayloadArtifactDict,
+    )
+    from .dicts.multiuser_windows import MultiuserWindowsPayloadDict as MultiuserWindowsPayloadDict
+
+_DICTS = {
+    "MultiuserWindowsPayloadArtifactDict": "multiuser_windows",
+    "MultiuserWindowsPayloadDict": "multiuser_windows",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _DICTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".dicts.{module}", __name__), name)
+
 
 __all__ = [
     "ArtifactType",
     "FileFormat",
     "GenericContentEncoding",
-    "GenericTaskclusterProxyInterface",
     "GenericType",
     "InsecurePosix",
+    "InsecureTaskclusterProxyInterface",
     "MultiuserPosix",
-    "MultiuserWindows",
-    "MultiuserWindowsArtifact",
+    "MultiuserWindowsPayload",
+    "MultiuserWindowsPayloadArtifact",
+    "MultiuserWindowsPayloadArtifactDict",
+    "MultiuserWindowsPayloadDict",
     "ReadFormat",
 ]

@@ -72,7 +72,16 @@ Since: generic-worker 16.2.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-GenericTaskclusterProxyInterface: TypeAlias = Annotated[
+GenericType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
+"""Artifacts can be either an individual `file` or a `directory` containing
+potentially multiple files with recursively included subdirectories.
+
+Since: generic-worker 1.0.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+InsecureTaskclusterProxyInterface: TypeAlias = Annotated[
     Literal["localhost", "docker-bridge"], OpenStr
 ]
 """Specifies whether taskcluster-proxy should listen on
@@ -80,15 +89,6 @@ localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
 proxy from inside a docker container that does not share
 the host network).
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-GenericType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
-"""Artifacts can be either an individual `file` or a `directory` containing
-potentially multiple files with recursively included subdirectories.
-
-Since: generic-worker 1.0.0
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -794,7 +794,7 @@ class DockerWorkerPayload(TaskclusterModel):
     """
 
 
-class GenericWorkerPayload(TaskclusterModel):
+class InsecurePosixPayload(TaskclusterModel):
     """This schema defines the structure of the `payload` property referred to in a
     Taskcluster Task definition.
     """
@@ -893,7 +893,7 @@ class GenericWorkerPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: GenericTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: InsecureTaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on
@@ -904,7 +904,7 @@ class GenericWorkerPayload(TaskclusterModel):
     """
 
 
-InsecurePosixValue = TypeAliasType("InsecurePosixValue", GenericWorkerPayload | DockerWorkerPayload)
+InsecurePosixValue = TypeAliasType("InsecurePosixValue", InsecurePosixPayload | DockerWorkerPayload)
 
 
 class InsecurePosix(TaskclusterRootModel[InsecurePosixValue]):

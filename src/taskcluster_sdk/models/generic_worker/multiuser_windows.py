@@ -65,7 +65,16 @@ Since: generic-worker 16.2.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-GenericTaskclusterProxyInterface: TypeAlias = Annotated[
+GenericType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
+"""Artifacts can be either an individual `file` or a `directory` containing
+potentially multiple files with recursively included subdirectories.
+
+Since: generic-worker 1.0.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+InsecureTaskclusterProxyInterface: TypeAlias = Annotated[
     Literal["localhost", "docker-bridge"], OpenStr
 ]
 """Specifies whether taskcluster-proxy should listen on
@@ -73,15 +82,6 @@ localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
 proxy from inside a docker container that does not share
 the host network).
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-GenericType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
-"""Artifacts can be either an individual `file` or a `directory` containing
-potentially multiple files with recursively included subdirectories.
-
-Since: generic-worker 1.0.0
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -113,8 +113,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class MultiuserWindowsArtifact(TaskclusterModel):
-    """The `MultiuserWindowsArtifact` object."""
+class MultiuserWindowsPayloadArtifact(TaskclusterModel):
+    """The `MultiuserWindowsPayloadArtifact` object."""
 
     contentEncoding: GenericContentEncoding | None = None
     """Content-Encoding header when serving artifact over HTTP..
@@ -580,12 +580,12 @@ class WritableDirectoryCache(TaskclusterModel):
     """
 
 
-class MultiuserWindows(TaskclusterModel):
+class MultiuserWindowsPayload(TaskclusterModel):
     """This schema defines the structure of the `payload` property referred to in a
     Taskcluster Task definition.
     """
 
-    artifacts: list[MultiuserWindowsArtifact] | None = None
+    artifacts: list[MultiuserWindowsPayloadArtifact] | None = None
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -720,7 +720,7 @@ class MultiuserWindows(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: GenericTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: InsecureTaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

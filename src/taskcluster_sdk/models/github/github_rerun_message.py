@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -42,5 +43,5 @@ class GithubRerunMessage(TaskclusterModel):
     tasks_for: Annotated[str, Field(default=None)]
     """The type of the event (for version 1)"""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

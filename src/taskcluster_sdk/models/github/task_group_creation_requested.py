@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -27,5 +28,5 @@ class TaskGroupCreationRequested(TaskclusterModel):
     taskGroupId: Annotated[str, Field(default=None)]
     """The id of the taskGroup that had been created."""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

@@ -9,6 +9,7 @@ from pydantic import Field
 from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -73,5 +74,5 @@ class TaskclusterGithubConfig(TaskclusterModel):
 
     tasks: Annotated[list[TaskclusterGithubConfigTask], Field(validate_default=True)] = []
 
-    version: Annotated[Literal[0], Field(default=None)]
+    version: Annotated[Annotated[Literal[0], OpenInt], Field(default=None)]
     """.taskcluster.yml version"""

@@ -9,6 +9,7 @@ from pydantic import Field
 from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -82,5 +83,5 @@ class TaskclusterGithubConfigV1(TaskclusterModel):
     Definitions of tasks that can be scheduled. Rendered with JSON-e
     """
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Version of the format of this file; must be 1"""

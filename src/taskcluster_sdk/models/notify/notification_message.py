@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -18,5 +19,5 @@ class NotificationMessage(TaskclusterModel):
     message: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Arbitrary message."""
 
-    version: Literal[1] | None = None
+    version: Annotated[Literal[1], OpenInt] | None = None
     """Message version"""

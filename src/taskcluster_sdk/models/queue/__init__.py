@@ -49,15 +49,15 @@ from .list_provisioners_response import (
 )
 from .list_provisioners_response import ListStability as ListStability
 from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
-from .list_taskqueues_response import ListTaskqueuesResponse as ListTaskqueuesResponse
+from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
 from .list_taskqueues_response import (
-    ListTaskqueuesResponseTaskQueue as ListTaskqueuesResponseTaskQueue,
+    ListTaskQueuesResponseTaskQueue as ListTaskQueuesResponseTaskQueue,
 )
 from .list_workers_response import ListWorkersResponse as ListWorkersResponse
 from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
-from .list_workertypes_response import ListWorkertypesResponse as ListWorkertypesResponse
+from .list_workertypes_response import ListWorkerTypesResponse as ListWorkerTypesResponse
 from .list_workertypes_response import (
-    ListWorkertypesResponseWorkerType as ListWorkertypesResponseWorkerType,
+    ListWorkerTypesResponseWorkerType as ListWorkerTypesResponseWorkerType,
 )
 from .object_credentials import ObjectCredentials as ObjectCredentials
 from .pending_tasks_response import PendingTasksResponse as PendingTasksResponse
@@ -85,6 +85,7 @@ from .post_artifact_response import UnknownCreateArtifactResponse as UnknownCrea
 from .provisioner_response import ProvisionerResponse as ProvisionerResponse
 from .quarantine_worker_request import QuarantineWorkerRequest as QuarantineWorkerRequest
 from .task import Task as Task
+from .task import TaskPayload as TaskPayload
 from .task_claim_request import TaskClaimRequest as TaskClaimRequest
 from .task_claim_response import TaskClaimResponse as TaskClaimResponse
 from .task_completed_message import TaskCompletedMessage as TaskCompletedMessage
@@ -118,7 +119,7 @@ from .task_status import TaskStatus as TaskStatus
 from .task_status import TaskStatusRun as TaskStatusRun
 from .task_status import TaskStatusState as TaskStatusState
 from .task_status_response import TaskStatusResponse as TaskStatusResponse
-from .taskqueue_response import TaskqueueResponse as TaskqueueResponse
+from .taskqueue_response import TaskQueueResponse as TaskQueueResponse
 from .tasks_request import TasksRequest as TasksRequest
 from .tasks_response import TasksResponse as TasksResponse
 from .tasks_response import TasksResponseTasks as TasksResponseTasks
@@ -126,12 +127,12 @@ from .tasks_statuses_response import TasksStatusesResponse as TasksStatusesRespo
 from .tasks_statuses_response import TasksStatusesResponseStatus as TasksStatusesResponseStatus
 from .update_provisioner_request import UpdateProvisionerRequest as UpdateProvisionerRequest
 from .update_worker_request import UpdateWorkerRequest as UpdateWorkerRequest
-from .update_workertype_request import UpdateWorkertypeRequest as UpdateWorkertypeRequest
+from .update_workertype_request import UpdateWorkerTypeRequest as UpdateWorkerTypeRequest
 from .worker_response import WorkerResponse as WorkerResponse
 from .worker_response import WorkerResponseAction as WorkerResponseAction
 from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
-from .workertype_response import WorkertypeResponse as WorkertypeResponse
-from .workertype_response import WorkertypeResponseAction as WorkertypeResponseAction
+from .workertype_response import WorkerTypeResponse as WorkerTypeResponse
+from .workertype_response import WorkerTypeResponseAction as WorkerTypeResponseAction
 
 if TYPE_CHECKING:
     from .dicts.actions import ActionDict as ActionDict
@@ -162,7 +163,7 @@ if TYPE_CHECKING:
     )
     from .dicts.update_worker_request import UpdateWorkerRequestDict as UpdateWorkerRequestDict
     from .dicts.update_workertype_request import (
-        UpdateWorkertypeRequestDict as UpdateWorkertypeRequestDict,
+        UpdateWorkerTypeRequestDict as UpdateWorkerTypeRequestDict,
     )
 
 _DICTS = {
@@ -183,7 +184,7 @@ _DICTS = {
     "TasksRequestDict": "tasks_request",
     "UpdateProvisionerRequestDict": "update_provisioner_request",
     "UpdateWorkerRequestDict": "update_worker_request",
-    "UpdateWorkertypeRequestDict": "update_workertype_request",
+    "UpdateWorkerTypeRequestDict": "update_workertype_request",
 }
 
 
@@ -239,12 +240,12 @@ __all__ = [
     "ListProvisionersResponseProvisioner",
     "ListStability",
     "ListTaskGroupResponse",
-    "ListTaskqueuesResponse",
-    "ListTaskqueuesResponseTaskQueue",
+    "ListTaskQueuesResponse",
+    "ListTaskQueuesResponseTaskQueue",
+    "ListWorkerTypesResponse",
+    "ListWorkerTypesResponseWorkerType",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
-    "ListWorkertypesResponse",
-    "ListWorkertypesResponseWorkerType",
     "ObjectArtifactContent",
     "ObjectArtifactRequest",
     "ObjectArtifactRequestDict",
@@ -284,11 +285,13 @@ __all__ = [
     "TaskGroupResponse",
     "TaskMetadata",
     "TaskMetadataDict",
+    "TaskPayload",
     "TaskPendingMessage",
     "TaskPriority",
     "TaskPriorityChangedMessage",
     "TaskPulseDefinition",
     "TaskQueueCountsResponse",
+    "TaskQueueResponse",
     "TaskReason",
     "TaskReasonCreated",
     "TaskReasonResolved",
@@ -301,7 +304,6 @@ __all__ = [
     "TaskStatusResponse",
     "TaskStatusRun",
     "TaskStatusState",
-    "TaskqueueResponse",
     "TasksRequest",
     "TasksRequestDict",
     "TasksResponse",
@@ -315,11 +317,11 @@ __all__ = [
     "UpdateProvisionerRequestDict",
     "UpdateWorkerRequest",
     "UpdateWorkerRequestDict",
-    "UpdateWorkertypeRequest",
-    "UpdateWorkertypeRequestDict",
+    "UpdateWorkerTypeRequest",
+    "UpdateWorkerTypeRequestDict",
     "WorkerResponse",
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",
-    "WorkertypeResponse",
-    "WorkertypeResponseAction",
+    "WorkerTypeResponse",
+    "WorkerTypeResponseAction",
 ]

@@ -10,6 +10,7 @@ from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -75,7 +76,7 @@ class ArtifactCreatedMessage(TaskclusterModel):
         Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""
 
     workerGroup: Annotated[str, Field(default=None)]

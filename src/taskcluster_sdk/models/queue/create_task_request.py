@@ -14,7 +14,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-from . import task_metadata
+from . import task, task_metadata
 
 TaskPriority: TypeAlias = Annotated[
     Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
@@ -78,7 +78,7 @@ class CreateTaskRequest(TaskclusterModel):
         Field(default_factory=lambda: task_metadata.TaskMetadata.model_construct()),
     ]
 
-    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    payload: Annotated[task.TaskPayload, Field(default_factory=dict)]
 
     priority: TaskPriority = "lowest"
     """Task Priority.

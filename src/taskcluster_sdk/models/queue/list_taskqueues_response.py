@@ -24,8 +24,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class ListTaskqueuesResponseTaskQueue(TaskclusterModel):
-    """The `ListTaskqueuesResponseTaskQueue` object."""
+class ListTaskQueuesResponseTaskQueue(TaskclusterModel):
+    """The `ListTaskQueuesResponseTaskQueue` object."""
 
     description: Annotated[str, Field(default=None)]
     """Description of the task queue."""
@@ -54,7 +54,7 @@ class ListTaskqueuesResponseTaskQueue(TaskclusterModel):
     """Unique identifier for a task queue"""
 
 
-class ListTaskqueuesResponse(TaskclusterModel):
+class ListTaskQueuesResponse(TaskclusterModel):
     """Response from a `listTaskQueues` request."""
 
     continuationToken: str | None = None
@@ -67,5 +67,5 @@ class ListTaskqueuesResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    taskQueues: Annotated[list[ListTaskqueuesResponseTaskQueue], Field(default_factory=list)]
+    taskQueues: Annotated[list[ListTaskQueuesResponseTaskQueue], Field(default_factory=list)]
     """List of all task-queues."""

@@ -24,8 +24,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class ListWorkertypesResponseWorkerType(TaskclusterModel):
-    """The `ListWorkertypesResponseWorkerType` object."""
+class ListWorkerTypesResponseWorkerType(TaskclusterModel):
+    """The `ListWorkerTypesResponseWorkerType` object."""
 
     description: Annotated[str, Field(default=None)]
     """Description of the worker-type."""
@@ -68,7 +68,7 @@ class ListWorkertypesResponseWorkerType(TaskclusterModel):
     """
 
 
-class ListWorkertypesResponse(TaskclusterModel):
+class ListWorkerTypesResponse(TaskclusterModel):
     """Response from a `listWorkerTypes` request."""
 
     continuationToken: str | None = None
@@ -81,7 +81,7 @@ class ListWorkertypesResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workerTypes: Annotated[list[ListWorkertypesResponseWorkerType], Field(default_factory=list)]
+    workerTypes: Annotated[list[ListWorkerTypesResponseWorkerType], Field(default_factory=list)]
     """WorkerTypes from the Provisioner.
 
     List of worker-types in this provisioner.

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    FreeForm,
     OpenStr,
     TaskclusterModel,
 )
@@ -36,6 +37,39 @@ have been resolved, regardless of what their resolution is.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
+
+
+if TYPE_CHECKING:
+    from ..docker_worker.dicts.payload import DockerWorkerPayloadDict
+    from ..docker_worker.payload import DockerWorkerPayload
+    from ..generic_worker.dicts.insecure_posix import InsecurePosixPayloadDict
+    from ..generic_worker.dicts.multiuser_posix import MultiuserPosixPayloadDict
+    from ..generic_worker.dicts.multiuser_windows import MultiuserWindowsPayloadDict
+    from ..generic_worker.insecure_posix import InsecurePosixPayload
+    from ..generic_worker.multiuser_posix import MultiuserPosixPayload
+    from ..generic_worker.multiuser_windows import MultiuserWindowsPayload
+
+    TaskPayload: TypeAlias = (
+        DockerWorkerPayload
+        | InsecurePosixPayload
+        | MultiuserPosixPayload
+        | MultiuserWindowsPayload
+        | dict[str, Any]
+    )
+    """A task's `payload`: a docker-worker or generic-worker payload model, or any dict.
+
+    The queue does not check it (the worker does); the models give you typed fields.
+    """
+    TaskPayloadDict: TypeAlias = (
+        DockerWorkerPayloadDict
+        | InsecurePosixPayloadDict
+        | MultiuserPosixPayloadDict
+        | MultiuserWindowsPayloadDict
+        | dict[str, Any]
+    )
+    """The dict form of `TaskPayload`."""
+else:
+    TaskPayload: TypeAlias = FreeForm
 
 
 class Task(TaskclusterModel):

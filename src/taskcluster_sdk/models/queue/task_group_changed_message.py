@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -49,5 +50,5 @@ class TaskGroupChangedMessage(TaskclusterModel):
     Identifier for the task-group.
     """
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

@@ -9,6 +9,7 @@ from pydantic import Field
 from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -52,5 +53,5 @@ class TaskGroupPriorityChangedMessage(TaskclusterModel):
     tasksAffected: Annotated[int, Field(default=None)]
     """Total number of tasks where priority was changed"""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -34,5 +35,5 @@ class TaskPendingMessage(TaskclusterModel):
     task: TaskPendingMessageTask | None = None
     """Subset of a task definition"""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

@@ -9,6 +9,7 @@ from pydantic import Field
 from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
+    OpenInt,
     OpenStr,
     TaskclusterModel,
 )
@@ -40,5 +41,5 @@ class TaskPriorityChangedMessage(TaskclusterModel):
         Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

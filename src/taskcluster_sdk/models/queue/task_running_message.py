@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -33,7 +34,7 @@ class TaskRunningMessage(TaskclusterModel):
 
     task: task_pulse_definition.TaskPulseDefinition | None = None
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""
 
     workerGroup: Annotated[str, Field(default=None)]

@@ -24,7 +24,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class TaskqueueResponse(TaskclusterModel):
+class TaskQueueResponse(TaskclusterModel):
     """Response to a task queue request from a provisioner."""
 
     description: Annotated[str, Field(default=None)]

@@ -23,7 +23,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class UpdateWorkertypeRequest(TaskclusterModel):
+class UpdateWorkerTypeRequest(TaskclusterModel):
     """Request to update a worker-type."""
 
     __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-workertype-request.json#")

@@ -30,7 +30,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class WorkertypeResponseAction(TaskclusterModel):
+class WorkerTypeResponseAction(TaskclusterModel):
     """Actions provide a generic mechanism to expose additional features of a
     provisioner, worker type, or worker to Taskcluster clients.
 
@@ -91,10 +91,10 @@ class WorkertypeResponseAction(TaskclusterModel):
     """
 
 
-class WorkertypeResponse(TaskclusterModel):
+class WorkerTypeResponse(TaskclusterModel):
     """Response to a worker-type request from a provisioner."""
 
-    actions: Annotated[list[WorkertypeResponseAction], Field(default_factory=list)]
+    actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=list)]
     """Worker-type Actions."""
 
     description: Annotated[str, Field(default=None)]

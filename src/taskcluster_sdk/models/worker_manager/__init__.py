@@ -15,14 +15,14 @@ from .azure_arm_templates import DebugDetailLevel as DebugDetailLevel
 from .azure_arm_templates import ExpressionScope as ExpressionScope
 from .azure_arm_templates import OnType as OnType
 from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
-from .config_aws import ConfigAws as ConfigAws
-from .config_aws import ConfigAwsLaunchConfig as ConfigAwsLaunchConfig
-from .config_azure import ConfigAzure as ConfigAzure
-from .config_google import ConfigGoogle as ConfigGoogle
-from .config_google import ConfigGoogleLaunchConfig as ConfigGoogleLaunchConfig
-from .config_null import ConfigNull as ConfigNull
-from .config_static import ConfigStatic as ConfigStatic
-from .config_testing import ConfigTesting as ConfigTesting
+from .config_aws import AwsProviderConfig as AwsProviderConfig
+from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
+from .config_azure import AzureProviderConfig as AzureProviderConfig
+from .config_google import GoogleProviderConfig as GoogleProviderConfig
+from .config_google import GoogleProviderConfigLaunchConfig as GoogleProviderConfigLaunchConfig
+from .config_null import NullProviderConfig as NullProviderConfig
+from .config_static import StaticProviderConfig as StaticProviderConfig
+from .config_testing import TestingProviderConfig as TestingProviderConfig
 from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
 from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
 from .list_workers_response import ListState as ListState
@@ -57,6 +57,7 @@ from .worker_list import WorkerList as WorkerList
 from .worker_pool_error import WorkerPoolError as WorkerPoolError
 from .worker_pool_error_list import WorkerPoolErrorList as WorkerPoolErrorList
 from .worker_pool_error_stats import WorkerPoolErrorStats as WorkerPoolErrorStats
+from .worker_pool_full import WorkerPoolConfig as WorkerPoolConfig
 from .worker_pool_full import WorkerPoolFull as WorkerPoolFull
 from .worker_pool_launch_config_list import WorkerPoolLaunchConfigList as WorkerPoolLaunchConfigList
 from .worker_pool_launch_config_list import (
@@ -75,6 +76,16 @@ from .worker_response import WorkerResponseAction as WorkerResponseAction
 from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
 
 if TYPE_CHECKING:
+    from .dicts.config_aws import AwsProviderConfigDict as AwsProviderConfigDict
+    from .dicts.config_aws import (
+        AwsProviderConfigLaunchConfigDict as AwsProviderConfigLaunchConfigDict,
+    )
+    from .dicts.config_azure import AzureProviderConfigDict as AzureProviderConfigDict
+    from .dicts.config_google import GoogleProviderConfigDict as GoogleProviderConfigDict
+    from .dicts.config_google import (
+        GoogleProviderConfigLaunchConfigDict as GoogleProviderConfigLaunchConfigDict,
+    )
+    from .dicts.config_static import StaticProviderConfigDict as StaticProviderConfigDict
     from .dicts.create_worker_pool_request import (
         CreateWorkerPoolRequestDict as CreateWorkerPoolRequestDict,
     )
@@ -91,14 +102,22 @@ if TYPE_CHECKING:
     from .dicts.update_worker_pool_request import (
         UpdateWorkerPoolRequestDict as UpdateWorkerPoolRequestDict,
     )
+    from .dicts.worker_lifecycle import WorkerLifecycleDict as WorkerLifecycleDict
 
 _DICTS = {
+    "AwsProviderConfigDict": "config_aws",
+    "AwsProviderConfigLaunchConfigDict": "config_aws",
+    "AzureProviderConfigDict": "config_azure",
+    "GoogleProviderConfigDict": "config_google",
+    "GoogleProviderConfigLaunchConfigDict": "config_google",
+    "StaticProviderConfigDict": "config_static",
     "CreateWorkerPoolRequestDict": "create_worker_pool_request",
     "CreateWorkerRequestDict": "create_worker_request",
     "RegisterWorkerRequestDict": "register_worker_request",
     "ReportWorkerErrorRequestDict": "report_worker_error_request",
     "ReregisterWorkerRequestDict": "reregister_worker_request",
     "UpdateWorkerPoolRequestDict": "update_worker_pool_request",
+    "WorkerLifecycleDict": "worker_lifecycle",
 }
 
 
@@ -113,25 +132,28 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ArmMode",
+    "AwsProviderConfig",
+    "AwsProviderConfigDict",
+    "AwsProviderConfigLaunchConfig",
+    "AwsProviderConfigLaunchConfigDict",
     "AzureArmTemplates",
     "AzureDeploymentResources",
-    "ConfigAws",
-    "ConfigAwsLaunchConfig",
-    "ConfigAzure",
-    "ConfigGoogle",
-    "ConfigGoogleLaunchConfig",
-    "ConfigNull",
-    "ConfigStatic",
-    "ConfigTesting",
+    "AzureProviderConfig",
+    "AzureProviderConfigDict",
     "CreateWorkerPoolRequest",
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",
     "CreateWorkerRequestDict",
     "DebugDetailLevel",
     "ExpressionScope",
+    "GoogleProviderConfig",
+    "GoogleProviderConfigDict",
+    "GoogleProviderConfigLaunchConfig",
+    "GoogleProviderConfigLaunchConfigDict",
     "ListState",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
+    "NullProviderConfig",
     "OnType",
     "ProviderList",
     "ProviderListProvider",
@@ -149,16 +171,21 @@ __all__ = [
     "ReregisterWorkerRequestDict",
     "ReregisterWorkerResponse",
     "ShouldWorkerTerminateResponse",
+    "StaticProviderConfig",
+    "StaticProviderConfigDict",
     "Task",
     "TaskPriority",
     "TaskRequires",
     "TaskRun",
+    "TestingProviderConfig",
     "UpdateWorkerPoolRequest",
     "UpdateWorkerPoolRequestDict",
     "WorkerFull",
     "WorkerLifecycle",
+    "WorkerLifecycleDict",
     "WorkerList",
     "WorkerMethod",
+    "WorkerPoolConfig",
     "WorkerPoolError",
     "WorkerPoolErrorList",
     "WorkerPoolErrorStats",

@@ -76,8 +76,8 @@ class WorkerManager(TaskclusterModel):
     """
 
 
-class ConfigAwsLaunchConfig(TaskclusterModel):
-    """The `ConfigAwsLaunchConfig` object."""
+class AwsProviderConfigLaunchConfig(TaskclusterModel):
+    """The `AwsProviderConfigLaunchConfig` object."""
 
     additionalUserData: AdditionalUserData | None = None
 
@@ -117,10 +117,10 @@ class ConfigAwsLaunchConfig(TaskclusterModel):
     """
 
 
-class ConfigAws(TaskclusterModel):
+class AwsProviderConfig(TaskclusterModel):
     """Object with an array of possible options for different regions"""
 
-    launchConfigs: Annotated[list[ConfigAwsLaunchConfig], Field(default_factory=list)]
+    launchConfigs: Annotated[list[AwsProviderConfigLaunchConfig], Field(default_factory=list)]
     """Launch Configurations."""
 
     lifecycle: worker_lifecycle.WorkerLifecycle | None = None

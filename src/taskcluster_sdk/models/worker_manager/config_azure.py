@@ -77,8 +77,8 @@ class WorkerManager(TaskclusterModel):
     """
 
 
-class ConfigAzureLaunchConfig(TaskclusterModel):
-    """The `ConfigAzureLaunchConfig` object."""
+class AzureProviderConfigLaunchConfig(TaskclusterModel):
+    """The `AzureProviderConfigLaunchConfig` object."""
 
     capacityPerInstance: int | None = None
     """Capacity Per Instance (Deprecated).
@@ -106,15 +106,17 @@ class ConfigAzureLaunchConfig(TaskclusterModel):
     """
 
 
-class LaunchConfigAzureDeploymentResources(AzureDeploymentResources, ConfigAzureLaunchConfig):
+class LaunchConfigAzureDeploymentResources(
+    AzureDeploymentResources, AzureProviderConfigLaunchConfig
+):
     """The `LaunchConfigAzureDeploymentResources` object."""
 
 
-class LaunchConfigAzureArmTemplates(AzureArmTemplates, ConfigAzureLaunchConfig):
+class LaunchConfigAzureArmTemplates(AzureArmTemplates, AzureProviderConfigLaunchConfig):
     """The `LaunchConfigAzureArmTemplates` object."""
 
 
-class ConfigAzure(TaskclusterModel):
+class AzureProviderConfig(TaskclusterModel):
     """'The config section of a workertype using the Azure provider must match this schema.
     Azure provider supports two deployment modes: traditional resource-by-resource deployment and ARM template deployment.
     See azure-deployment-resources.json# for traditional VM deployment or azure-arm-templates.json# for ARM template deployment.'

@@ -52,8 +52,8 @@ class WorkerManager(TaskclusterModel):
     """
 
 
-class ConfigGoogleLaunchConfig(TaskclusterModel):
-    """The `ConfigGoogleLaunchConfig` object."""
+class GoogleProviderConfigLaunchConfig(TaskclusterModel):
+    """The `GoogleProviderConfigLaunchConfig` object."""
 
     capacityPerInstance: int | None = None
     """Capacity Per Instance (Deprecated).
@@ -102,12 +102,12 @@ class ConfigGoogleLaunchConfig(TaskclusterModel):
     """
 
 
-class ConfigGoogle(TaskclusterModel):
+class GoogleProviderConfig(TaskclusterModel):
     """'The config section of a workertype is using a provider with implementation google must match this.
     Much of these fields are documented [here](https://cloud.google.com/compute/docs/reference/rest/v1/instanceTemplates)'
     """
 
-    launchConfigs: Annotated[list[ConfigGoogleLaunchConfig], Field(default_factory=list)]
+    launchConfigs: Annotated[list[GoogleProviderConfigLaunchConfig], Field(default_factory=list)]
     """Choices.
 
     An array of possible variations of workers for this pool. Allows to vary across regions/zones/machineType/etc

@@ -8,7 +8,7 @@ from taskcluster_sdk._model import (
 )
 
 
-class ConfigNull(TaskclusterModel):
+class NullProviderConfig(TaskclusterModel):
     """A special provider indicating that no provisioning takes place.
 
     Note that this provider allows any configuration, but ignores it. This saves

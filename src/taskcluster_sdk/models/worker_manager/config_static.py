@@ -27,7 +27,7 @@ class Lifecycle(TaskclusterModel):
     """
 
 
-class ConfigStatic(TaskclusterModel):
+class StaticProviderConfig(TaskclusterModel):
     """A configuration for static workertypes"""
 
     lifecycle: Lifecycle | None = None

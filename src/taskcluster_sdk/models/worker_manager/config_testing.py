@@ -8,5 +8,5 @@ from taskcluster_sdk._model import (
 )
 
 
-class ConfigTesting(TaskclusterModel):
+class TestingProviderConfig(TaskclusterModel):
     """A provider used for testing"""

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
 )
+
+from . import worker_pool_full
 
 
 class CreateWorkerPoolRequest(TaskclusterModel):
@@ -24,7 +26,7 @@ class CreateWorkerPoolRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/create-worker-pool-request.json#",
     )
 
-    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
 
     description: Annotated[str, Field(default=None)]
     """A description of this worker pool."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
@@ -11,6 +11,8 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
 )
+
+from . import worker_pool_full
 
 
 class UpdateWorkerPoolRequest(TaskclusterModel):
@@ -29,7 +31,7 @@ class UpdateWorkerPoolRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/update-worker-pool-request.json#",
     )
 
-    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
 
     created: AwareDatetime | None = None
     """Ignored on update"""

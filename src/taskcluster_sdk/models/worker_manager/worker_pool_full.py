@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    FreeForm,
     TaskclusterModel,
 )
 
@@ -105,3 +107,33 @@ class WorkerPoolFull(TaskclusterModel):
 
     workerPoolId: str | None = None
     """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""
+
+
+if TYPE_CHECKING:
+    from .config_aws import AwsProviderConfig
+    from .config_azure import AzureProviderConfig
+    from .config_google import GoogleProviderConfig
+    from .config_static import StaticProviderConfig
+    from .dicts.config_aws import AwsProviderConfigDict
+    from .dicts.config_azure import AzureProviderConfigDict
+    from .dicts.config_google import GoogleProviderConfigDict
+    from .dicts.config_static import StaticProviderConfigDict
+
+    WorkerPoolConfig: TypeAlias = (
+        AwsProviderConfig
+        | AzureProviderConfig
+        | GoogleProviderConfig
+        | StaticProviderConfig
+        | dict[str, Any]
+    )
+    """A worker pool's provider `config`: the model of its provider type, or any dict."""
+    WorkerPoolConfigDict: TypeAlias = (
+        AwsProviderConfigDict
+        | AzureProviderConfigDict
+        | GoogleProviderConfigDict
+        | StaticProviderConfigDict
+        | dict[str, Any]
+    )
+    """The dict form of `WorkerPoolConfig`."""
+else:
+    WorkerPoolConfig: TypeAlias = FreeForm

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -28,7 +29,7 @@ class TaskCompletedMessage(TaskclusterModel):
     success: Annotated[bool, Field(default=None)]
     """Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures"""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""
 
     workerGroup: Annotated[str, Field(default=None)]

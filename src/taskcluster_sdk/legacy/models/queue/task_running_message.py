@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     AwareDatetime,
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -29,7 +30,7 @@ class TaskRunningMessage(TaskclusterModel):
     takenUntil: Annotated[AwareDatetime, Field(default=None)]
     """Time at which the run expires and is resolved as `failed`, if the run isn't reclaimed."""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""
 
     workerGroup: Annotated[str, Field(default=None)]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -25,5 +26,5 @@ class TaskGraphBlockedMessage(TaskclusterModel):
     taskId: Annotated[str, Field(default=None)]
     """Unique `taskId` that is blocking this task-graph from completion."""
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from taskcluster_sdk._model import (
+    OpenInt,
     TaskclusterModel,
 )
 
@@ -22,5 +23,5 @@ class TaskGraphExtendedMessage(TaskclusterModel):
         Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
 
-    version: Annotated[Literal[1], Field(default=None)]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
     """Message version"""

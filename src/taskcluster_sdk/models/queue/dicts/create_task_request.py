@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
+    from .. import task as task_models
     from ..create_task_request import TaskPriority, TaskRequires
     from . import task_metadata
 
@@ -53,7 +54,7 @@ class CreateTaskRequestDict(TypedDict, total=False):
 
     metadata: Required[task_metadata.TaskMetadataDict]
 
-    payload: Required[dict[str, Any]]
+    payload: Required[task_models.TaskPayloadDict]
 
     priority: TaskPriority
     """Task Priority.

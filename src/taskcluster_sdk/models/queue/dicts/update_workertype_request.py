@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from ..update_workertype_request import ListStability
 
 
-class UpdateWorkertypeRequestDict(TypedDict, total=False):
-    """Dict form of `UpdateWorkertypeRequest`.
+class UpdateWorkerTypeRequestDict(TypedDict, total=False):
+    """Dict form of `UpdateWorkerTypeRequest`.
 
     Request to update a worker-type.
     """

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from typing_extensions import Required, TypedDict
+
+if TYPE_CHECKING:
+    from .. import worker_pool_full as worker_pool_full_models
 
 
 class CreateWorkerPoolRequestDict(TypedDict, total=False):
@@ -19,7 +22,7 @@ class CreateWorkerPoolRequestDict(TypedDict, total=False):
     by the service.
     """
 
-    config: Required[dict[str, Any]]
+    config: Required[worker_pool_full_models.WorkerPoolConfigDict]
 
     description: Required[str]
     """A description of this worker pool."""

@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from typing_extensions import Required, TypedDict
+
+if TYPE_CHECKING:
+    from .. import worker_pool_full as worker_pool_full_models
 
 
 class UpdateWorkerPoolRequestDict(TypedDict, total=False):
@@ -24,7 +27,7 @@ class UpdateWorkerPoolRequestDict(TypedDict, total=False):
     supplied, and the values of `created` and `lastModified` are ignored.
     """
 
-    config: Required[dict[str, Any]]
+    config: Required[worker_pool_full_models.WorkerPoolConfigDict]
 
     created: str | datetime
     """Ignored on update"""
