@@ -103,7 +103,7 @@ def build_dicts(
     by_module: dict[str, list[ast.ClassDef]] = {}
     for key, name in sorted(reached):
         node = classes[(key, name)].node
-        if _is_model(node):
+        if _is_model(node) and not _is_free_form(node):
             by_module.setdefault(key, []).append(node)
     out: dict[str, str] = {}
     for key, nodes in by_module.items():
@@ -117,6 +117,12 @@ def build_dicts(
         service, module = key.split(".")
         out[f"{service}.{PACKAGE}.{module}"] = writer.module(body)
     return out
+
+
+def _is_free_form(node: ast.ClassDef) -> bool:
+    """No fields, no model bases: a free-form object, whose dict form is any mapping."""
+    fields = [s for s in node.body if isinstance(s, ast.AnnAssign)]
+    return not fields and [ast.unparse(base) for base in node.bases] == ["TaskclusterModel"]
 
 
 def _is_model(node: ast.ClassDef) -> bool:

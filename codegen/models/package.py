@@ -50,7 +50,7 @@ def _service_init(
         "",
     ]
     if dicts:
-        lines += ["from typing import TYPE_CHECKING", ""]
+        lines += ["from importlib import import_module", "from typing import TYPE_CHECKING", ""]
     for module, name in exported:
         lines.append(f"from .{module} import {name} as {name}")
     if dicts:
@@ -66,8 +66,6 @@ def _service_init(
             "    module = _DICTS.get(name)",
             "    if module is None:",
             '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-            "    from importlib import import_module",
-            "",
             '    return getattr(import_module(f".dicts.{module}", __name__), name)',
         ]
     lines += ["", "", "__all__ = ["]

@@ -83,6 +83,7 @@ class Context:
     compositions: Mapping[tuple[str, str], tuple[str, str, tuple[tuple[str, str], ...]]] = field(
         default_factory=dict[tuple[str, str], tuple[str, str, tuple[tuple[str, str], ...]]]
     )
+    roots: set[tuple[str, str]] = field(default_factory=set[tuple[str, str]])
     alias_nodes: dict[str, list[ast.Assign]] = field(
         default_factory=lambda: defaultdict[str, list[ast.Assign]](list)
     )
@@ -126,6 +127,7 @@ def analyse(
         if target in classes and all(member in classes for member in value[2])
     }
     context = Context(classes, aliases, free_form, {}, {}, set(), schema_ids, compositions)
+    context.roots = set(roots or set())
     for key, tree in trees.items():
         for node in tree.body:
             if isinstance(node, ast.Assign) and _is_type_alias(node):
@@ -315,7 +317,9 @@ def _name_literals(context: Context) -> None:
             title = _keyword(metadata, "title")
             doc = _docstring_after(info.node, statement)
             for values in _literals_in(inner):
-                for rank, candidate in enumerate(_literal_candidates(class_name, name, title)):
+                nested = (key, class_name) not in context.roots
+                options = _literal_candidates(class_name, name, title, nested=nested)
+                for rank, candidate in enumerate(options):
                     candidates[(_service(key), values)].append((rank, candidate, doc or ""))
     for key, nodes in context.alias_nodes.items():
         for node in nodes:
@@ -344,12 +348,18 @@ def _name_literals(context: Context) -> None:
 _WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
 
 
-def _literal_candidates(class_name: str, field_name: str, title: str | None) -> list[str]:
-    """Names for an enum, best first: owner + field (`TaskStatus` + `state` -> `TaskState`)."""
+def _literal_candidates(
+    class_name: str, field_name: str, title: str | None, *, nested: bool
+) -> list[str]:
+    """Names for an enum, best first: owner + field (`TaskStatus` + `state` -> `TaskState`).
+
+    A schema's root class names by its subject, its first word (`TaskStatus`
+    -> `Task`); a nested class by its last word (`TaskStatusRun` -> `Run`:
+    `RunState`, not a second `TaskState`).
+    """
     field_words = [w.capitalize() for w in _WORD.findall(field_name)]
     owner_words = _WORD.findall(class_name)
-    # The owner's subject: `TaskStatus` -> `Task`, `WorkerPoolFullDefinition` -> `WorkerPool`.
-    subjects: list[list[str]] = []
+    subjects: list[list[str]] = [owner_words[-1:]] if nested and len(owner_words) > 1 else []
     for length in range(1, len(owner_words) + 1):
         subjects.append(owner_words[:length])
     names: list[str] = []

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
         TriggerHook,
-        TriggerHookDict,
         TriggerHookResponse,
         TriggerTokenResponse,
     )
@@ -259,7 +259,7 @@ class Hooks(SyncClient):
         self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -321,7 +321,7 @@ class Hooks(SyncClient):
         )
 
     def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 
@@ -574,7 +574,7 @@ class AsyncHooks(AsyncClient):
         await self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     async def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -636,7 +636,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 

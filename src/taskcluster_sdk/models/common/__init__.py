@@ -8,41 +8,41 @@ imported from `dicts/` on first use, so importing this package does not load the
 """
 
 from .action_schema_v1 import ActionSchemaV1 as ActionSchemaV1
-from .api_reference_v0 import ApiMethod as ApiMethod
 from .api_reference_v0 import ApiReferenceV0 as ApiReferenceV0
 from .api_reference_v0 import ApiReferenceV0Entry as ApiReferenceV0Entry
-from .api_reference_v0 import ApiStability as ApiStability
+from .api_reference_v0 import EntryMethod as EntryMethod
+from .api_reference_v0 import EntryStability as EntryStability
 from .exchanges_reference_v0 import ExchangesReferenceV0 as ExchangesReferenceV0
 from .exchanges_reference_v0 import ExchangesReferenceV0Entry as ExchangesReferenceV0Entry
-from .logs_reference_v0 import LogsLevel as LogsLevel
 from .logs_reference_v0 import LogsReferenceV0 as LogsReferenceV0
 from .logs_reference_v0 import LogsReferenceV0Type as LogsReferenceV0Type
+from .logs_reference_v0 import TypeLevel as TypeLevel
 from .manifest_v2 import ManifestV2 as ManifestV2
 from .manifest_v2 import ManifestV2Service as ManifestV2Service
 from .manifest_v3 import ManifestV3 as ManifestV3
 from .metrics_reference_v0 import MetricsReferenceV0 as MetricsReferenceV0
 from .metrics_reference_v0 import MetricsReferenceV0Metric as MetricsReferenceV0Metric
-from .metrics_reference_v0 import MetricsType as MetricsType
+from .metrics_reference_v0 import MetricType as MetricType
 from .values_schema import ValuesSchema as ValuesSchema
 from .values_schema import ValuesSkipResourceTypes as ValuesSkipResourceTypes
 
 __all__ = [
     "ActionSchemaV1",
-    "ApiMethod",
     "ApiReferenceV0",
     "ApiReferenceV0Entry",
-    "ApiStability",
+    "EntryMethod",
+    "EntryStability",
     "ExchangesReferenceV0",
     "ExchangesReferenceV0Entry",
-    "LogsLevel",
     "LogsReferenceV0",
     "LogsReferenceV0Type",
     "ManifestV2",
     "ManifestV2Service",
     "ManifestV3",
+    "MetricType",
     "MetricsReferenceV0",
     "MetricsReferenceV0Metric",
-    "MetricsType",
+    "TypeLevel",
     "ValuesSchema",
     "ValuesSkipResourceTypes",
 ]

@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-MetricsType: TypeAlias = Annotated[Literal["counter", "gauge", "histogram", "summary"], OpenStr]
+MetricType: TypeAlias = Annotated[Literal["counter", "gauge", "histogram", "summary"], OpenStr]
 """The type of metric (counter, gauge, histogram, summary).
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
@@ -44,7 +44,7 @@ class MetricsReferenceV0Metric(TaskclusterModel):
     title: str | None = None
     """Title of this metric"""
 
-    type: Annotated[MetricsType, Field(default=None)]
+    type: Annotated[MetricType, Field(default=None)]
     """The type of metric (counter, gauge, histogram, summary)."""
 
 

@@ -7,15 +7,16 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .insecure_posix import ArtifactContentEncoding as ArtifactContentEncoding
 from .insecure_posix import ArtifactType as ArtifactType
-from .insecure_posix import FileFormat as FileFormat
-from .insecure_posix import GenericContentEncoding as GenericContentEncoding
-from .insecure_posix import GenericType as GenericType
+from .insecure_posix import ArtifactUploadType as ArtifactUploadType
+from .insecure_posix import CacheFormat as CacheFormat
 from .insecure_posix import InsecurePosix as InsecurePosix
-from .insecure_posix import InsecureTaskclusterProxyInterface as InsecureTaskclusterProxyInterface
-from .insecure_posix import ReadFormat as ReadFormat
+from .insecure_posix import MountFormat as MountFormat
+from .insecure_posix import PayloadTaskclusterProxyInterface as PayloadTaskclusterProxyInterface
 from .multiuser_posix import MultiuserPosix as MultiuserPosix
 from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
 from .multiuser_windows import MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact
@@ -36,22 +37,20 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
 __all__ = [
+    "ArtifactContentEncoding",
     "ArtifactType",
-    "FileFormat",
-    "GenericContentEncoding",
-    "GenericType",
+    "ArtifactUploadType",
+    "CacheFormat",
     "InsecurePosix",
-    "InsecureTaskclusterProxyInterface",
+    "MountFormat",
     "MultiuserPosix",
     "MultiuserWindowsPayload",
     "MultiuserWindowsPayloadArtifact",
     "MultiuserWindowsPayloadArtifactDict",
     "MultiuserWindowsPayloadDict",
-    "ReadFormat",
+    "PayloadTaskclusterProxyInterface",
 ]

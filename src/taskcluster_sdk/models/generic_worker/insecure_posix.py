@@ -15,23 +15,7 @@ from taskcluster_sdk._model import (
     TaskclusterRootModel,
 )
 
-ArtifactType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `ArtifactType`.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-FileFormat: TypeAlias = Annotated[
-    Literal["br", "bz2", "gz", "lz", "lz4", "mz", "sz", "xz", "zst", "zz"], OpenStr
-]
-"""Compression format of the preloaded content.
-
-Since: generic-worker 55.3.0
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-GenericContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
+ArtifactContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
 """Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
 following file extensions, where `identity` will be used, since they are already
 compressed:
@@ -72,7 +56,7 @@ Since: generic-worker 16.2.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-GenericType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
+ArtifactType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
 """Artifacts can be either an individual `file` or a `directory` containing
 potentially multiple files with recursively included subdirectories.
 
@@ -81,19 +65,13 @@ Since: generic-worker 1.0.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-InsecureTaskclusterProxyInterface: TypeAlias = Annotated[
-    Literal["localhost", "docker-bridge"], OpenStr
-]
-"""Specifies whether taskcluster-proxy should listen on
-localhost interface (default) or search for a docker bridge
-interface (for tasks that wish to call the taskcluster
-proxy from inside a docker container that does not share
-the host network).
+ArtifactUploadType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
+"""The values of `ArtifactUploadType`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-ReadFormat: TypeAlias = Annotated[
+CacheFormat: TypeAlias = Annotated[
     Literal[
         "7z",
         "rar",
@@ -112,9 +90,31 @@ ReadFormat: TypeAlias = Annotated[
     ],
     OpenStr,
 ]
-"""Archive format of content for read only directory.
+"""Archive format of the preloaded content (if `content` provided).
 
 Since: generic-worker 5.4.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+MountFormat: TypeAlias = Annotated[
+    Literal["br", "bz2", "gz", "lz", "lz4", "mz", "sz", "xz", "zst", "zz"], OpenStr
+]
+"""Compression format of the preloaded content.
+
+Since: generic-worker 55.3.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
+    Literal["localhost", "docker-bridge"], OpenStr
+]
+"""Specifies whether taskcluster-proxy should listen on
+localhost interface (default) or search for a docker bridge
+interface (for tasks that wish to call the taskcluster
+proxy from inside a docker container that does not share
+the host network).
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -123,7 +123,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class GenericWorkerPayloadArtifact(TaskclusterModel):
     """The `GenericWorkerPayloadArtifact` object."""
 
-    contentEncoding: GenericContentEncoding | None = None
+    contentEncoding: ArtifactContentEncoding | None = None
     """Content-Encoding header when serving artifact over HTTP..
 
     Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
@@ -219,7 +219,7 @@ class GenericWorkerPayloadArtifact(TaskclusterModel):
     Since: generic-worker 1.0.0
     """
 
-    type: Annotated[GenericType, Field(default=None)]
+    type: Annotated[ArtifactType, Field(default=None)]
     """Artifact upload type..
 
     Artifacts can be either an individual `file` or a `directory` containing
@@ -540,7 +540,7 @@ class Artifact(TaskclusterModel):
     path: Annotated[str, Field(default=None)]
     """Location of artifact in container, as an absolute path.."""
 
-    type: Annotated[ArtifactType, Field(default=None)]
+    type: Annotated[ArtifactUploadType, Field(default=None)]
     """Artifact upload type.."""
 
 
@@ -636,7 +636,7 @@ class FileMount(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    format: FileFormat | None = None
+    format: MountFormat | None = None
     """Compression format of the preloaded content.
 
     Since: generic-worker 55.3.0
@@ -663,7 +663,7 @@ class ReadOnlyDirectory(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    format: Annotated[ReadFormat, Field(default=None)]
+    format: Annotated[CacheFormat, Field(default=None)]
     """Archive format of content for read only directory.
 
     Since: generic-worker 5.4.0
@@ -701,7 +701,7 @@ class WritableDirectoryCache(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    format: ReadFormat | None = None
+    format: CacheFormat | None = None
     """Archive format of the preloaded content (if `content` provided).
 
     Since: generic-worker 5.4.0
@@ -893,7 +893,7 @@ class InsecurePosixPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: InsecureTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

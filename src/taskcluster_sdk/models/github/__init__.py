@@ -7,6 +7,7 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .build_list import BuildList as BuildList
@@ -20,9 +21,9 @@ from .github_push_message import GithubPushMessage as GithubPushMessage
 from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
 from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
 from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
-from .render_taskcluster_yml_input import IssueAction as IssueAction
+from .render_taskcluster_yml_input import EventsAction as EventsAction
+from .render_taskcluster_yml_input import EventsType as EventsType
 from .render_taskcluster_yml_input import PullAction as PullAction
-from .render_taskcluster_yml_input import PullType as PullType
 from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
 from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
 from .render_taskcluster_yml_output import RenderTaskclusterYmlOutput as RenderTaskclusterYmlOutput
@@ -45,7 +46,7 @@ from .webhook_installation_payload import WebhookInstallationPayload as WebhookI
 from .webhook_installation_payload import (
     WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
 )
-from .webhook_issue_comment_payload import PullState as PullState
+from .webhook_issue_comment_payload import IssueState as IssueState
 from .webhook_issue_comment_payload import WebhookIssueCommentPayload as WebhookIssueCommentPayload
 from .webhook_ping_payload import HookType as HookType
 from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
@@ -72,8 +73,6 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
@@ -87,6 +86,8 @@ __all__ = [
     "CreateState",
     "CreateStatus",
     "CreateStatusDict",
+    "EventsAction",
+    "EventsType",
     "GithubPullRequestMessage",
     "GithubPushMessage",
     "GithubReleaseMessage",
@@ -94,11 +95,9 @@ __all__ = [
     "GithubWebhookEvent",
     "HookType",
     "InstallationRepositorySelection",
-    "IssueAction",
+    "IssueState",
     "PolicyPullRequests",
     "PullAction",
-    "PullState",
-    "PullType",
     "ReleaseAction",
     "RenderTaskclusterYmlInput",
     "RenderTaskclusterYmlInputDict",

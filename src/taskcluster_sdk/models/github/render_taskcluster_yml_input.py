@@ -13,8 +13,16 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-IssueAction: TypeAlias = Annotated[Literal["created", "edited"], OpenStr]
-"""The values of `IssueAction`.
+EventsAction: TypeAlias = Annotated[Literal["created", "edited"], OpenStr]
+"""The values of `EventsAction`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+EventsType: TypeAlias = Annotated[
+    Literal["github-pull-request", "github-pull-request-untrusted"], OpenStr
+]
+"""The values of `EventsType`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -42,14 +50,6 @@ PullAction: TypeAlias = Annotated[
     OpenStr,
 ]
 """The values of `PullAction`.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-PullType: TypeAlias = Annotated[
-    Literal["github-pull-request", "github-pull-request-untrusted"], OpenStr
-]
-"""The values of `PullType`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -87,7 +87,7 @@ class PullRequestEvents(TaskclusterModel):
 
     overrides: dict[str, Any] | None = None
 
-    type: Annotated[PullType, Field(default=None)]
+    type: Annotated[EventsType, Field(default=None)]
 
 
 class ReleaseEvents(TaskclusterModel):
@@ -110,7 +110,7 @@ class IssueCommentEvents(TaskclusterModel):
     Event type names follow the `tasks_for` naming convention.
     """
 
-    action: Annotated[IssueAction, Field(default=None)]
+    action: Annotated[EventsAction, Field(default=None)]
     """Issue Comment action."""
 
     overrides: dict[str, Any] | None = None

@@ -7,6 +7,7 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .bindings import Binding as Binding
@@ -16,11 +17,11 @@ from .hook_metadata import HookMetadata as HookMetadata
 from .hook_status import HookStatus as HookStatus
 from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
 from .list_hooks_response import ListHooksResponse as ListHooksResponse
-from .list_last_fires_response import ListFiredBy as ListFiredBy
+from .list_last_fires_response import FireFiredBy as FireFiredBy
+from .list_last_fires_response import FireResult as FireResult
+from .list_last_fires_response import FireTaskState as FireTaskState
 from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
 from .list_last_fires_response import ListLastFiresResponseLastFire as ListLastFiresResponseLastFire
-from .list_last_fires_response import ListResult as ListResult
-from .list_last_fires_response import ListTaskState as ListTaskState
 from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
 from .trigger_hook import TriggerHook as TriggerHook
 from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
@@ -30,13 +31,11 @@ if TYPE_CHECKING:
     from .dicts.bindings import BindingDict as BindingDict
     from .dicts.create_hook_request import CreateHookRequestDict as CreateHookRequestDict
     from .dicts.hook_metadata import HookMetadataDict as HookMetadataDict
-    from .dicts.trigger_hook import TriggerHookDict as TriggerHookDict
 
 _DICTS = {
     "BindingDict": "bindings",
     "CreateHookRequestDict": "create_hook_request",
     "HookMetadataDict": "hook_metadata",
-    "TriggerHookDict": "trigger_hook",
 }
 
 
@@ -44,8 +43,6 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
@@ -54,20 +51,19 @@ __all__ = [
     "BindingDict",
     "CreateHookRequest",
     "CreateHookRequestDict",
+    "FireFiredBy",
+    "FireResult",
+    "FireTaskState",
     "HookDefinition",
     "HookMetadata",
     "HookMetadataDict",
     "HookStatus",
-    "ListFiredBy",
     "ListHookGroupsResponse",
     "ListHooksResponse",
     "ListLastFiresResponse",
     "ListLastFiresResponseLastFire",
-    "ListResult",
-    "ListTaskState",
     "PulseHookChangedMessage",
     "TriggerHook",
-    "TriggerHookDict",
     "TriggerHookResponse",
     "TriggerTokenResponse",
 ]

@@ -7,6 +7,7 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .indexed_task_response import IndexedTaskResponse as IndexedTaskResponse
@@ -34,8 +35,6 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 

@@ -7,6 +7,7 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .actions import Action as Action
@@ -47,7 +48,7 @@ from .list_provisioners_response import ListProvisionersResponse as ListProvisio
 from .list_provisioners_response import (
     ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
 )
-from .list_provisioners_response import ListStability as ListStability
+from .list_provisioners_response import TypeStability as TypeStability
 from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
 from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
 from .list_taskqueues_response import (
@@ -65,11 +66,11 @@ from .poll_task_urls_response import PollTaskUrlsResponse as PollTaskUrlsRespons
 from .poll_task_urls_response import PollTaskUrlsResponseQueue as PollTaskUrlsResponseQueue
 from .post_artifact_request import ArtifactRequest as ArtifactRequest
 from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
-from .post_artifact_request import ErrorReason as ErrorReason
 from .post_artifact_request import LinkArtifactRequest as LinkArtifactRequest
 from .post_artifact_request import ObjectArtifactRequest as ObjectArtifactRequest
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
 from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+from .post_artifact_request import RequestReason as RequestReason
 from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
 from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
 from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
@@ -112,12 +113,12 @@ from .task_queue_counts_response import TaskQueueCountsResponse as TaskQueueCoun
 from .task_reclaim_response import TaskReclaimResponse as TaskReclaimResponse
 from .task_run import TaskRun as TaskRun
 from .task_running_message import TaskRunningMessage as TaskRunningMessage
-from .task_status import TaskReasonCreated as TaskReasonCreated
-from .task_status import TaskReasonResolved as TaskReasonResolved
+from .task_status import RunReasonCreated as RunReasonCreated
+from .task_status import RunReasonResolved as RunReasonResolved
+from .task_status import RunState as RunState
 from .task_status import TaskState as TaskState
 from .task_status import TaskStatus as TaskStatus
 from .task_status import TaskStatusRun as TaskStatusRun
-from .task_status import TaskStatusState as TaskStatusState
 from .task_status_response import TaskStatusResponse as TaskStatusResponse
 from .taskqueue_response import TaskQueueResponse as TaskQueueResponse
 from .tasks_request import TasksRequest as TasksRequest
@@ -192,8 +193,6 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
@@ -223,7 +222,6 @@ __all__ = [
     "ErrorArtifactRequest",
     "ErrorArtifactRequestDict",
     "ErrorCreateArtifactResponse",
-    "ErrorReason",
     "FinishArtifactRequest",
     "FinishArtifactRequestDict",
     "GetArtifactResponse",
@@ -238,7 +236,6 @@ __all__ = [
     "ListPendingTasksResponseTasks",
     "ListProvisionersResponse",
     "ListProvisionersResponseProvisioner",
-    "ListStability",
     "ListTaskGroupResponse",
     "ListTaskQueuesResponse",
     "ListTaskQueuesResponseTaskQueue",
@@ -263,6 +260,10 @@ __all__ = [
     "ReferenceArtifactRequest",
     "ReferenceArtifactRequestDict",
     "ReferenceCreateArtifactResponse",
+    "RequestReason",
+    "RunReasonCreated",
+    "RunReasonResolved",
+    "RunState",
     "S3ArtifactContent",
     "S3ArtifactRequest",
     "S3ArtifactRequestDict",
@@ -293,8 +294,6 @@ __all__ = [
     "TaskQueueCountsResponse",
     "TaskQueueResponse",
     "TaskReason",
-    "TaskReasonCreated",
-    "TaskReasonResolved",
     "TaskReclaimResponse",
     "TaskRequires",
     "TaskRun",
@@ -303,13 +302,13 @@ __all__ = [
     "TaskStatus",
     "TaskStatusResponse",
     "TaskStatusRun",
-    "TaskStatusState",
     "TasksRequest",
     "TasksRequestDict",
     "TasksResponse",
     "TasksResponseTasks",
     "TasksStatusesResponse",
     "TasksStatusesResponseStatus",
+    "TypeStability",
     "UnknownArtifactContent",
     "UnknownArtifactRequest",
     "UnknownCreateArtifactResponse",

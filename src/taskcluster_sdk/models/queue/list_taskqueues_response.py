@@ -14,8 +14,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -43,7 +43,7 @@ class ListTaskQueuesResponseTaskQueue(TaskclusterModel):
     Date and time where the task queue was last seen active
     """
 
-    stability: Annotated[ListStability, Field(default=None)]
+    stability: Annotated[TypeStability, Field(default=None)]
     """This is the stability of the task queue. Accepted values:
      * `experimental`
      * `stable`

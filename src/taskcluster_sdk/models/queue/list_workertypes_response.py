@@ -14,8 +14,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -50,7 +50,7 @@ class ListWorkerTypesResponseWorkerType(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[ListStability, Field(default=None)]
+    stability: Annotated[TypeStability, Field(default=None)]
     """This is the stability of the worker-type. Accepted values:
      * `experimental`
      * `stable`

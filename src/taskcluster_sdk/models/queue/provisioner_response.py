@@ -16,8 +16,8 @@ from taskcluster_sdk._model import (
 
 from . import actions as actions_1
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -57,7 +57,7 @@ class ProvisionerResponse(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[ListStability, Field(default=None)]
+    stability: Annotated[TypeStability, Field(default=None)]
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

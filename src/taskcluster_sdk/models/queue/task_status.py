@@ -14,17 +14,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TaskPriority: TypeAlias = Annotated[
-    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
-]
-"""Priority of task. This defaults to `lowest` and the scope
-`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
-to define a task with `<priority>`.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-TaskReasonCreated: TypeAlias = Annotated[
+RunReasonCreated: TypeAlias = Annotated[
     Literal["scheduled", "retry", "task-retry", "rerun", "exception"], OpenStr
 ]
 """Reason for the creation of this run,
@@ -33,7 +23,7 @@ TaskReasonCreated: TypeAlias = Annotated[
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskReasonResolved: TypeAlias = Annotated[
+RunReasonResolved: TypeAlias = Annotated[
     Literal[
         "completed",
         "failed",
@@ -61,7 +51,7 @@ functionality has been removed.
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskState: TypeAlias = Annotated[
+RunState: TypeAlias = Annotated[
     Literal["pending", "running", "completed", "failed", "exception"], OpenStr
 ]
 """State of this run
@@ -69,7 +59,17 @@ TaskState: TypeAlias = Annotated[
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskStatusState: TypeAlias = Annotated[
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TaskState: TypeAlias = Annotated[
     Literal["unscheduled", "pending", "running", "completed", "failed", "exception"], OpenStr
 ]
 """State of this task. This is just an auxiliary property derived from state
@@ -82,12 +82,12 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class TaskStatusRun(TaskclusterModel):
     """JSON object with information about a run"""
 
-    reasonCreated: Annotated[TaskReasonCreated, Field(default=None)]
+    reasonCreated: Annotated[RunReasonCreated, Field(default=None)]
     """Reason for the creation of this run,
     **more reasons may be added in the future**.
     """
 
-    reasonResolved: TaskReasonResolved | None = None
+    reasonResolved: RunReasonResolved | None = None
     """Reason that run was resolved, this is mainly
     useful for runs resolved as `exception`.
     Note, **more reasons may be added in the future**, also this
@@ -121,7 +121,7 @@ class TaskStatusRun(TaskclusterModel):
     after the run has been claimed.
     """
 
-    state: Annotated[TaskState, Field(default=None)]
+    state: Annotated[RunState, Field(default=None)]
     """Run State.
 
     State of this run
@@ -214,7 +214,7 @@ class TaskStatus(TaskclusterModel):
     * it appears in the routing key for Pulse messages about the task.
     """
 
-    state: Annotated[TaskStatusState, Field(default=None)]
+    state: Annotated[TaskState, Field(default=None)]
     """State of this task. This is just an auxiliary property derived from state
     of latests run, or `unscheduled` if none.
     """

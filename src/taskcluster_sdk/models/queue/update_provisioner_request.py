@@ -15,8 +15,8 @@ from taskcluster_sdk._model import (
 
 from . import actions as actions_1
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -43,7 +43,7 @@ class UpdateProvisionerRequest(TaskclusterModel):
     deleted by the queue.
     """
 
-    stability: ListStability | None = None
+    stability: TypeStability | None = None
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -38,7 +38,7 @@ class UpdateWorkerTypeRequest(TaskclusterModel):
     deleted by the queue.
     """
 
-    stability: ListStability | None = None
+    stability: TypeStability | None = None
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

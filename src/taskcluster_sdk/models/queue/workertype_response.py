@@ -20,8 +20,8 @@ ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], O
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-ListStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the provisioner. Accepted values:
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
  * `experimental`
  * `stable`
  * `deprecated`
@@ -122,7 +122,7 @@ class WorkerTypeResponse(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[ListStability, Field(default=None)]
+    stability: Annotated[TypeStability, Field(default=None)]
     """This is the stability of the worker-type. Accepted values:
       * `experimental`
       * `stable`

@@ -7,13 +7,14 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .azure_arm_templates import ArmMode as ArmMode
 from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
-from .azure_arm_templates import DebugDetailLevel as DebugDetailLevel
-from .azure_arm_templates import ExpressionScope as ExpressionScope
-from .azure_arm_templates import OnType as OnType
+from .azure_arm_templates import DeploymentMode as DeploymentMode
+from .azure_arm_templates import DeploymentType as DeploymentType
+from .azure_arm_templates import OptionsScope as OptionsScope
+from .azure_arm_templates import SettingDetailLevel as SettingDetailLevel
 from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
 from .config_aws import AwsProviderConfig as AwsProviderConfig
 from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
@@ -70,7 +71,7 @@ from .worker_pool_list_stats import (
 )
 from .worker_pool_stats import WorkerPoolStats as WorkerPoolStats
 from .worker_pool_stats import WorkerPoolStatsLaunchConfigStat as WorkerPoolStatsLaunchConfigStat
-from .worker_response import WorkerMethod as WorkerMethod
+from .worker_response import ActionMethod as ActionMethod
 from .worker_response import WorkerResponse as WorkerResponse
 from .worker_response import WorkerResponseAction as WorkerResponseAction
 from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
@@ -125,13 +126,11 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
 __all__ = [
-    "ArmMode",
+    "ActionMethod",
     "AwsProviderConfig",
     "AwsProviderConfigDict",
     "AwsProviderConfigLaunchConfig",
@@ -144,8 +143,8 @@ __all__ = [
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",
     "CreateWorkerRequestDict",
-    "DebugDetailLevel",
-    "ExpressionScope",
+    "DeploymentMode",
+    "DeploymentType",
     "GoogleProviderConfig",
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
@@ -154,7 +153,7 @@ __all__ = [
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
     "NullProviderConfig",
-    "OnType",
+    "OptionsScope",
     "ProviderList",
     "ProviderListProvider",
     "PulseLaunchConfigMessage",
@@ -170,6 +169,7 @@ __all__ = [
     "ReregisterWorkerRequest",
     "ReregisterWorkerRequestDict",
     "ReregisterWorkerResponse",
+    "SettingDetailLevel",
     "ShouldWorkerTerminateResponse",
     "StaticProviderConfig",
     "StaticProviderConfigDict",
@@ -184,7 +184,6 @@ __all__ = [
     "WorkerLifecycle",
     "WorkerLifecycleDict",
     "WorkerList",
-    "WorkerMethod",
     "WorkerPoolConfig",
     "WorkerPoolError",
     "WorkerPoolErrorList",

@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ArmMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
+DeploymentMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
 """The deployment mode.
 - Incremental: Deploy resources without deleting existing resources not in the template
 - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
@@ -21,15 +21,15 @@ ArmMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-DebugDetailLevel: TypeAlias = Annotated[
-    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
-]
-"""Specifies the type of information to log for debugging.
+DeploymentType: TypeAlias = Annotated[Literal["LastSuccessful", "SpecificDeployment"], OpenStr]
+"""The type of on error deployment.
+- LastSuccessful: Rollback to last successful deployment
+- SpecificDeployment: Rollback to a specific deployment
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-ExpressionScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
+OptionsScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
 """The scope for template expression evaluation.
 - Inner: Expressions are evaluated within the scope of nested templates
 - Outer: Expressions are evaluated in the parent template scope
@@ -37,10 +37,10 @@ ExpressionScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-OnType: TypeAlias = Annotated[Literal["LastSuccessful", "SpecificDeployment"], OpenStr]
-"""The type of on error deployment.
-- LastSuccessful: Rollback to last successful deployment
-- SpecificDeployment: Rollback to a specific deployment
+SettingDetailLevel: TypeAlias = Annotated[
+    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
+]
+"""Specifies the type of information to log for debugging.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -49,14 +49,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class DebugSetting(TaskclusterModel):
     """Debug setting for deployment"""
 
-    detailLevel: DebugDetailLevel | None = None
+    detailLevel: SettingDetailLevel | None = None
     """Specifies the type of information to log for debugging."""
 
 
 class ExpressionEvaluationOptions(TaskclusterModel):
     """Options to control template expression evaluation"""
 
-    scope: ExpressionScope | None = None
+    scope: OptionsScope | None = None
     """The scope for template expression evaluation.
     - Inner: Expressions are evaluated within the scope of nested templates
     - Outer: Expressions are evaluated in the parent template scope
@@ -69,7 +69,7 @@ class OnErrorDeployment(TaskclusterModel):
     deploymentName: str | None = None
     """The deployment name to rollback to (required when type is SpecificDeployment)"""
 
-    type: OnType | None = None
+    type: DeploymentType | None = None
     """The type of on error deployment.
     - LastSuccessful: Rollback to last successful deployment
     - SpecificDeployment: Rollback to a specific deployment
@@ -186,7 +186,7 @@ class ArmDeployment(TaskclusterModel):
     expressionEvaluationOptions: ExpressionEvaluationOptions | None = None
     """Options to control template expression evaluation"""
 
-    mode: Annotated[ArmMode, Field(default=None)]
+    mode: Annotated[DeploymentMode, Field(default=None)]
     """The deployment mode.
     - Incremental: Deploy resources without deleting existing resources not in the template
     - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
@@ -319,7 +319,7 @@ class AzureArmTemplatesArmDeployment(TaskclusterModel):
     expressionEvaluationOptions: ExpressionEvaluationOptions | None = None
     """Options to control template expression evaluation"""
 
-    mode: Annotated[ArmMode, Field(default=None)]
+    mode: Annotated[DeploymentMode, Field(default=None)]
     """The deployment mode.
     - Incremental: Deploy resources without deleting existing resources not in the template
     - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template

@@ -16,6 +16,12 @@ from taskcluster_sdk._model import (
 
 from . import task_run
 
+ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
+"""Method to indicate the desired action to be performed for a given resource.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
 ListState: TypeAlias = Annotated[
     Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
 ]
@@ -28,12 +34,6 @@ purposes and are purged when they expire.  Note that some providers transition w
 directly from "running" to "stopped".
 An "standalone" worker is a worker that is not managed by worker-manager, these workers
 are only known by the queue.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-WorkerMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
-"""Method to indicate the desired action to be performed for a given resource.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -77,7 +77,7 @@ class WorkerResponseAction(TaskclusterModel):
     description: Annotated[str, Field(default=None)]
     """Description of the provisioner."""
 
-    method: Annotated[WorkerMethod, Field(default=None)]
+    method: Annotated[ActionMethod, Field(default=None)]
     """Method to indicate the desired action to be performed for a given resource."""
 
     name: Annotated[str, Field(default=None)]

@@ -7,22 +7,23 @@ The `...Dict` TypedDicts of request bodies are for type checkers; they are
 imported from `dicts/` on first use, so importing this package does not load them.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .amqp_connection_string_response import (
     AmqpConnectionStringResponse as AmqpConnectionStringResponse,
 )
 from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
-from .artifact_created_message import ListStorageType as ListStorageType
+from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
 from .create_task_request import CreateTaskRequest as CreateTaskRequest
 from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
 from .list_artifacts_response import ListArtifactsResponseArtifact as ListArtifactsResponseArtifact
 from .post_artifact_request import ArtifactRequest as ArtifactRequest
 from .post_artifact_request import AzureArtifactRequest as AzureArtifactRequest
 from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
-from .post_artifact_request import ErrorReason as ErrorReason
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
 from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+from .post_artifact_request import RequestReason as RequestReason
 from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
 from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
 from .post_artifact_response import AzureCreateArtifactResponse as AzureCreateArtifactResponse
@@ -43,12 +44,12 @@ from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
 from .task_failed_message import TaskFailedMessage as TaskFailedMessage
 from .task_pending_message import TaskPendingMessage as TaskPendingMessage
 from .task_running_message import TaskRunningMessage as TaskRunningMessage
-from .task_status import TaskReasonCreated as TaskReasonCreated
-from .task_status import TaskReasonResolved as TaskReasonResolved
+from .task_status import RunReasonCreated as RunReasonCreated
+from .task_status import RunReasonResolved as RunReasonResolved
+from .task_status import RunState as RunState
 from .task_status import TaskState as TaskState
 from .task_status import TaskStatus as TaskStatus
 from .task_status import TaskStatusRun as TaskStatusRun
-from .task_status import TaskStatusState as TaskStatusState
 from .task_status_response import TaskStatusResponse as TaskStatusResponse
 
 if TYPE_CHECKING:
@@ -77,8 +78,6 @@ def __getattr__(name: str) -> object:
     module = _DICTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(f".dicts.{module}", __name__), name)
 
 
@@ -86,6 +85,7 @@ __all__ = [
     "AmqpConnectionStringResponse",
     "ArtifactCreatedMessage",
     "ArtifactRequest",
+    "ArtifactStorageType",
     "AzureArtifactRequest",
     "AzureArtifactRequestDict",
     "AzureCreateArtifactResponse",
@@ -95,15 +95,17 @@ __all__ = [
     "ErrorArtifactRequest",
     "ErrorArtifactRequestDict",
     "ErrorCreateArtifactResponse",
-    "ErrorReason",
     "ListArtifactsResponse",
     "ListArtifactsResponseArtifact",
-    "ListStorageType",
     "PostArtifactRequest",
     "PostArtifactResponse",
     "ReferenceArtifactRequest",
     "ReferenceArtifactRequestDict",
     "ReferenceCreateArtifactResponse",
+    "RequestReason",
+    "RunReasonCreated",
+    "RunReasonResolved",
+    "RunState",
     "S3ArtifactRequest",
     "S3ArtifactRequestDict",
     "S3CreateArtifactResponse",
@@ -117,14 +119,11 @@ __all__ = [
     "TaskDefinedMessage",
     "TaskFailedMessage",
     "TaskPendingMessage",
-    "TaskReasonCreated",
-    "TaskReasonResolved",
     "TaskRunningMessage",
     "TaskState",
     "TaskStatus",
     "TaskStatusResponse",
     "TaskStatusRun",
-    "TaskStatusState",
     "UnknownArtifactRequest",
     "UnknownCreateArtifactResponse",
 ]

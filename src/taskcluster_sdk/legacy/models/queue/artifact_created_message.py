@@ -17,9 +17,9 @@ from taskcluster_sdk._model import (
 
 from . import task_status
 
-ListStorageType: TypeAlias = Annotated[Literal["s3", "azure", "reference", "error"], OpenStr]
-"""This is the `storageType` for the request that was used to create
-the artifact.
+ArtifactStorageType: TypeAlias = Annotated[Literal["s3", "azure", "reference", "error"], OpenStr]
+"""This is the `storageType` for the request that was used to create the
+artifact.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -49,7 +49,7 @@ class Artifact(TaskclusterModel):
     artifact is created doesn't mean that it's immediately available.
     """
 
-    storageType: Annotated[ListStorageType, Field(default=None)]
+    storageType: Annotated[ArtifactStorageType, Field(default=None)]
     """Artifact Storage-Type.
 
     This is the `storageType` for the request that was used to create the

@@ -14,14 +14,14 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TaskReasonCreated: TypeAlias = Annotated[Literal["scheduled", "retry", "rerun"], OpenStr]
+RunReasonCreated: TypeAlias = Annotated[Literal["scheduled", "retry", "rerun"], OpenStr]
 """Reason for the creation of this run,
 **more reasons may be added in the future**."
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskReasonResolved: TypeAlias = Annotated[
+RunReasonResolved: TypeAlias = Annotated[
     Literal["completed", "deadline-exceeded", "canceled", "claim-expired"], OpenStr
 ]
 """Reason that run was resolved `failed` or `completed`, this is mainly
@@ -32,13 +32,13 @@ property is only available after the run is resolved.
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskState: TypeAlias = Annotated[Literal["pending", "running", "completed", "failed"], OpenStr]
+RunState: TypeAlias = Annotated[Literal["pending", "running", "completed", "failed"], OpenStr]
 """State of this run
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TaskStatusState: TypeAlias = Annotated[
+TaskState: TypeAlias = Annotated[
     Literal["unscheduled", "pending", "running", "completed", "failed"], OpenStr
 ]
 """State of this task. This is just an auxiliary property derived from state
@@ -51,12 +51,12 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class TaskStatusRun(TaskclusterModel):
     """JSON object with information about a run"""
 
-    reasonCreated: Annotated[TaskReasonCreated, Field(default=None)]
+    reasonCreated: Annotated[RunReasonCreated, Field(default=None)]
     """Reason for the creation of this run,
     **more reasons may be added in the future**."
     """
 
-    reasonResolved: TaskReasonResolved | None = None
+    reasonResolved: RunReasonResolved | None = None
     """Reason that run was resolved `failed` or `completed`, this is mainly
     useful for runs resolved as `failed`.
     Note, **more reasons may be added in the future**, also this
@@ -86,7 +86,7 @@ class TaskStatusRun(TaskclusterModel):
     after the run has been claimed.
     """
 
-    state: Annotated[TaskState, Field(default=None)]
+    state: Annotated[RunState, Field(default=None)]
     """Run State.
 
     State of this run
@@ -147,7 +147,7 @@ class TaskStatus(TaskclusterModel):
     Identifier for the scheduler that _defined_ this task.
     """
 
-    state: Annotated[TaskStatusState, Field(default=None)]
+    state: Annotated[TaskState, Field(default=None)]
     """State of this task. This is just an auxiliary property derived from state
     of latests run, or `unscheduled` if none.
     """

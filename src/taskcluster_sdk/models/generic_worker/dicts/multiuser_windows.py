@@ -12,11 +12,11 @@ from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
     from ..multiuser_windows import (
-        FileFormat,
-        GenericContentEncoding,
-        GenericType,
-        InsecureTaskclusterProxyInterface,
-        ReadFormat,
+        ArtifactContentEncoding,
+        ArtifactType,
+        CacheFormat,
+        MountFormat,
+        PayloadTaskclusterProxyInterface,
     )
 
 
@@ -26,7 +26,7 @@ class MultiuserWindowsPayloadArtifactDict(TypedDict, total=False):
     The `MultiuserWindowsPayloadArtifact` object.
     """
 
-    contentEncoding: GenericContentEncoding
+    contentEncoding: ArtifactContentEncoding
     """Content-Encoding header when serving artifact over HTTP..
 
     Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
@@ -121,7 +121,7 @@ class MultiuserWindowsPayloadArtifactDict(TypedDict, total=False):
     Since: generic-worker 1.0.0
     """
 
-    type: Required[GenericType]
+    type: Required[ArtifactType]
     """Artifact upload type..
 
     Artifacts can be either an individual `file` or a `directory` containing
@@ -436,7 +436,7 @@ class FileMountDict(TypedDict, total=False):
     Since: generic-worker 5.4.0
     """
 
-    format: FileFormat
+    format: MountFormat
     """Compression format of the preloaded content.
 
     Since: generic-worker 55.3.0
@@ -467,7 +467,7 @@ class ReadOnlyDirectoryDict(TypedDict, total=False):
     Since: generic-worker 5.4.0
     """
 
-    format: Required[ReadFormat]
+    format: Required[CacheFormat]
     """Archive format of content for read only directory.
 
     Since: generic-worker 5.4.0
@@ -508,7 +508,7 @@ class WritableDirectoryCacheDict(TypedDict, total=False):
     Since: generic-worker 5.4.0
     """
 
-    format: ReadFormat
+    format: CacheFormat
     """Archive format of the preloaded content (if `content` provided).
 
     Since: generic-worker 5.4.0
@@ -657,7 +657,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: InsecureTaskclusterProxyInterface
+    taskclusterProxyInterface: PayloadTaskclusterProxyInterface
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

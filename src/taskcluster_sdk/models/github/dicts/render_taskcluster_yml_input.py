@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
-    from ..render_taskcluster_yml_input import IssueAction, PullAction, PullType, ReleaseAction
+    from ..render_taskcluster_yml_input import EventsAction, EventsType, PullAction, ReleaseAction
 
 
 class FakeEventDict(TypedDict, total=False):
@@ -40,7 +40,7 @@ class PullRequestEventsDict(TypedDict, total=False):
 
     overrides: dict[str, Any] | None
 
-    type: Required[PullType]
+    type: Required[EventsType]
 
 
 class ReleaseEventsDict(TypedDict, total=False):
@@ -67,7 +67,7 @@ class IssueCommentEventsDict(TypedDict, total=False):
     Event type names follow the `tasks_for` naming convention.
     """
 
-    action: Required[IssueAction]
+    action: Required[EventsAction]
     """Issue Comment action."""
 
     overrides: dict[str, Any] | None
