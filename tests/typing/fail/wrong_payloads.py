@@ -6,7 +6,12 @@ from datetime import datetime, timezone
 
 from taskcluster_sdk import Auth, Queue
 from taskcluster_sdk.models.docker_worker import DockerWorkerPayload, DockerWorkerPayloadDict
-from taskcluster_sdk.models.queue import CreateTaskRequest, CreateTaskRequestDict, TaskMetadata
+from taskcluster_sdk.models.queue import (
+    CreateTaskRequest,
+    CreateTaskRequestDict,
+    TaskMetadata,
+    TaskMetadataDict,
+)
 
 NOW = datetime.now(timezone.utc)
 META = TaskMetadata(name="n", description="d", owner="o@example.com", source="https://s")
@@ -14,22 +19,22 @@ META = TaskMetadata(name="n", description="d", owner="o@example.com", source="ht
 
 def mistakes(queue: Queue, auth: Auth) -> None:
     CreateTaskRequest(
-        taskQueueId="a/b", created=NOW, deadline=NOW, metadata=META, payload={}, priority="hihg"
-    )  # expect-error  (misspelt literal)
-    DockerWorkerPayload(
-        imagee="ubuntu", maxRunTime=60
-    )  # expect-error  (wrong nested payload field)
+        created=NOW,
+        deadline=NOW,
+        metadata=META,
+        payload={},
+        priority="hihg",  # expect-error  (misspelt literal)
+    )
+    DockerWorkerPayload(image="ubuntu", maxRunTime=60, comand=["ls"])  # expect-error  (wrong field)
+    meta: TaskMetadataDict = {"name": "n", "description": "d", "owner": "o", "source": "s"}
     body: CreateTaskRequestDict = {
-        "taskQueueID": "a/b",
+        "taskQueueID": "a/b",  # expect-error  (misspelt key)
         "created": NOW,
         "deadline": NOW,
-        "metadata": META.model_dump(),
+        "metadata": meta,
         "payload": {},
-    }  # expect-error  (misspelt dict key)
-    docker: DockerWorkerPayloadDict = {
-        "image": "ubuntu",
-        "maxRunTime": "60",
-    }  # expect-error  (wrong nested value type)
+    }
+    docker: DockerWorkerPayloadDict = {"image": "u", "maxRunTime": "60"}  # expect-error  (type)
     queue.createTask("t", {"taskQueueId": "a/b"})  # expect-error  (required keys left out)
     for role in auth.listRoles():
         print(role["roleId"])  # expect-error  (the items are models, not dicts)
