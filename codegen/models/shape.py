@@ -502,7 +502,7 @@ def _model_class(
     schema = context.schema_ids.get((key, node.name))
     if schema is not None:
         out.append("")
-        out.append(f"    __schema__ = {schema!r}")
+        out.append(f"    __schema__: ClassVar[tuple[str, str] | None] = {schema!r}")
     tag_class = (key, node.name) in context.union_variants
     for name, statement in info.fields().items():
         out.append("")
@@ -728,7 +728,7 @@ def _root_class(key: str, node: ast.ClassDef, context: Context) -> str:
     schema = context.schema_ids.get((key, node.name))
     body = [f"class {node.name}({bases}):", _docstring(doc, 4)]
     if schema is not None:
-        body += ["", f"    __schema__ = {schema!r}"]
+        body += ["", f"    __schema__: ClassVar[tuple[str, str] | None] = {schema!r}"]
     return "\n".join(body)
 
 

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
         TriggerHook,
+        TriggerHookDict,
         TriggerHookResponse,
         TriggerTokenResponse,
     )
@@ -259,7 +259,7 @@ class Hooks(SyncClient):
         self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -321,7 +321,7 @@ class Hooks(SyncClient):
         )
 
     def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 
@@ -574,7 +574,7 @@ class AsyncHooks(AsyncClient):
         await self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     async def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -636,7 +636,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 

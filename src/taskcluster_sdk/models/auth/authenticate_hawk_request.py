@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -53,7 +53,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class AuthenticateHawkRequest(TaskclusterModel):
     """Request to authenticate a hawk request."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/authenticate-hawk-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/authenticate-hawk-request.json#",
+    )
 
     authorization: str | None = None
     """Authorization header, **must** only be specified if request being

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,7 +16,10 @@ from taskcluster_sdk._model import (
 class CreateClientRequest(TaskclusterModel):
     """Properties to create a client."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/create-client-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/create-client-request.json#",
+    )
 
     deleteOnExpiration: bool = False
     """If `true`, the service may delete this client after it has expired.  If

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class CreateRoleRequest(TaskclusterModel):
     """Data to create or update a role."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/create-role-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/create-role-request.json#",
+    )
 
     description: Annotated[str, Field(default=None)]
     """Description of what this role is used for in markdown.

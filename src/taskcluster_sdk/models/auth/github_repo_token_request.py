@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -92,7 +92,10 @@ class Permissions(TaskclusterModel):
 class GithubRepoTokenRequest(TaskclusterModel):
     """The list of permissions and repositories to scope a repository level github token to."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/github-repo-token-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/github-repo-token-request.json#",
+    )
 
     permissions: Annotated[
         Permissions, Field(default_factory=lambda: Permissions.model_construct())

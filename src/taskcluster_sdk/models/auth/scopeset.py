@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class Scopeset(TaskclusterModel):
     """A set of scopes"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/scopeset.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/scopeset.json#",
+    )
 
     scopes: Annotated[list[str], Field(default_factory=list)]
     """List of scopes.  Scopes must be composed of printable ASCII characters and spaces."""

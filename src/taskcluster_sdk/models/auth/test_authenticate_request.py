@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class TestAuthenticateRequest(TaskclusterModel):
     """Details on how the test request should be authenticated."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/auth/v1/test-authenticate-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/test-authenticate-request.json#",
+    )
 
     clientScopes: Annotated[list[str], Field(default_factory=list)]
     """List of scopes that should be client used should be given."""

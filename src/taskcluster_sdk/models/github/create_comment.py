@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,7 +17,10 @@ class CreateComment(TaskclusterModel):
     Full specification on [GitHub docs](https://developer.github.com/v3/issues/comments/#create-a-comment)
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/github/v1/create-comment.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/create-comment.json#",
+    )
 
     body: Annotated[str, Field(default=None)]
     """The contents of the comment."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -25,7 +25,10 @@ class CreateStatus(TaskclusterModel):
     Full specification on [GitHub docs](https://developer.github.com/v3/repos/statuses/#create-a-status)
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/github/v1/create-status.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/create-status.json#",
+    )
 
     context: str | None = None
     """A string label to differentiate this status from the status of other systems."""

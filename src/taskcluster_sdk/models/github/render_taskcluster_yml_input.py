@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -125,7 +125,10 @@ class RenderTaskclusterYmlInput(TaskclusterModel):
     [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/github/v1/render-taskcluster-yml-input.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/render-taskcluster-yml-input.json#",
+    )
 
     body: Annotated[str, Field(default=None)]
     """Taskcluster.yml contents.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -18,7 +18,10 @@ from . import hook_metadata
 class CreateHookRequest(TaskclusterModel):
     """Definition of a hook that can create tasks at defined times."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/hooks/v1/create-hook-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/hooks/v1/create-hook-request.json#",
+    )
 
     bindings: list[bindings_1.Binding] | None = None
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from taskcluster_sdk._model import (
     TaskclusterModel,
 )
@@ -13,4 +15,7 @@ class TriggerHook(TaskclusterModel):
     for a JSON-e rendering of the hook's task template, as described in "Firing Hooks".
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/hooks/v1/trigger-hook.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/hooks/v1/trigger-hook.json#",
+    )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -16,7 +16,10 @@ from taskcluster_sdk._model import (
 class InsertTaskRequest(TaskclusterModel):
     """Representation of the index entry to insert."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/index/v1/insert-task-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/index/v1/insert-task-request.json#",
+    )
 
     data: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Task Specific Data.

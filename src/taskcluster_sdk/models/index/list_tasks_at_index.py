@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from taskcluster_sdk._model import (
     TaskclusterModel,
 )
@@ -11,6 +13,9 @@ from taskcluster_sdk._model import (
 class ListTasksAtIndex(TaskclusterModel):
     """Request to list tasks at the given indexes."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/index/v1/list-tasks-at-index.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/index/v1/list-tasks-at-index.json#",
+    )
 
     indexes: list[str] = []

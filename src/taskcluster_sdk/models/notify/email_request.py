@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -33,7 +33,10 @@ class Link(TaskclusterModel):
 class EmailRequest(TaskclusterModel):
     """Request to send an email"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/notify/v1/email-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/email-request.json#",
+    )
 
     address: Annotated[str, Field(default=None)]
     """E-mail address to which the message should be sent"""

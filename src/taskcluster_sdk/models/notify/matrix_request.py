@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -27,7 +27,10 @@ class MatrixRequest(TaskclusterModel):
     beyond the scope of this document.
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/notify/v1/matrix-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/matrix-request.json#",
+    )
 
     body: Annotated[str, Field(default=None)]
     """Unformatted text that will be displayed in the room if you do not

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -25,7 +25,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class NotificationAddress(TaskclusterModel):
     """Type of notification and its corresponding address."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/notify/v1/notification-address.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/notification-address.json#",
+    )
 
     notificationAddress: Annotated[str, Field(default=None)]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class PulseRequest(TaskclusterModel):
     """Request to post a message on pulse."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/notify/v1/pulse-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/pulse-request.json#",
+    )
 
     message: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Pulse message to send as plain text."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -19,7 +19,10 @@ class SlackRequest(TaskclusterModel):
     documentation.
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/notify/v1/slack-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/slack-request.json#",
+    )
 
     attachments: list[Any] | None = None
     """An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments."""

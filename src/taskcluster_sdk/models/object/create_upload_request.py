@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -34,7 +34,10 @@ class CreateUploadRequest(TaskclusterModel):
     server may agree to or reject.
     """
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/object/v1/create-upload-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/create-upload-request.json#",
+    )
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration.

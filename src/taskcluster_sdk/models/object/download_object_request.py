@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -25,7 +25,10 @@ class AcceptDownloadMethods(TaskclusterModel):
 class DownloadObjectRequest(TaskclusterModel):
     """See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/object/v1/download-object-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/download-object-request.json#",
+    )
 
     acceptDownloadMethods: Annotated[
         AcceptDownloadMethods,

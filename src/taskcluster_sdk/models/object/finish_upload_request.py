@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,7 +17,10 @@ from . import hashes as hashes_1
 class FinishUploadRequest(TaskclusterModel):
     """The `FinishUploadRequest` object."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/object/v1/finish-upload-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/finish-upload-request.json#",
+    )
 
     hashes: hashes_1.Upload | None = None
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class PurgeCacheRequest(TaskclusterModel):
     """Request that a message be published to purge a specific cache."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/purge-cache/v1/purge-cache-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/purge-cache/v1/purge-cache-request.json#",
+    )
 
     cacheName: Annotated[str, Field(default=None)]
     """Name of cache to purge. Notice that if a `workerType` have multiple kinds

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -27,7 +27,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class ChangeTaskPriorityRequest(TaskclusterModel):
     """Payload for task and task-group reprioritization endpoints."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/change-task-priority-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/change-task-priority-request.json#",
+    )
 
     newPriority: Annotated[TaskPriority, Field(default=None)]
     """New priority to apply. Claimed runs keep their current run priority until

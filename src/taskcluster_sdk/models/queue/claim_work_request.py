@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class ClaimWorkRequest(TaskclusterModel):
     """Request to claim a task for a worker to process."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/claim-work-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/claim-work-request.json#",
+    )
 
     tasks: Annotated[int, Field(default=None)]
     """Number of tasks to attempt to claim."""

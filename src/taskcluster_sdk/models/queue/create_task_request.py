@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -41,7 +41,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class CreateTaskRequest(TaskclusterModel):
     """Definition of a task that can be scheduled"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/create-task-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/create-task-request.json#",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""

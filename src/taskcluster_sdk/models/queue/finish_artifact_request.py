@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class FinishArtifactRequest(TaskclusterModel):
     """Request body for `finishArtifact`"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/finish-artifact-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/finish-artifact-request.json#",
+    )
 
     uploadId: Annotated[str, Field(default=None)]
     """The uploadId from `createArtifact`.  Supplying this value provides an

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, Tag
 from typing_extensions import TypeAlias, TypeAliasType
@@ -190,4 +190,7 @@ Told apart by `storageType`; a `storageType` this SDK does not know parses as `U
 class PostArtifactRequest(TaskclusterRootModel[ArtifactRequest]):
     """The `ArtifactRequest` schema as a root model; the value is in `.root`."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/post-artifact-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/post-artifact-request.json#",
+    )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,7 +16,10 @@ from taskcluster_sdk._model import (
 class QuarantineWorkerRequest(TaskclusterModel):
     """Request to update a worker's quarantineUntil property."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/quarantine-worker-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/quarantine-worker-request.json#",
+    )
 
     quarantineInfo: str | None = None
     """Worker Quarantine Info.

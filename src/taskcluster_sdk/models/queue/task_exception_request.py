@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -66,7 +66,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class TaskExceptionRequest(TaskclusterModel):
     """Request for a run of a task to be resolved with an exception"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/task-exception-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/task-exception-request.json#",
+    )
 
     reason: Annotated[TaskReason, Field(default=None)]
     """Reason that the task is resolved with an exception. This is a subset

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from taskcluster_sdk._model import (
     TaskclusterModel,
 )
@@ -11,6 +13,9 @@ from taskcluster_sdk._model import (
 class TasksRequest(TaskclusterModel):
     """Request to list definitions of multiple tasks."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/tasks-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/tasks-request.json#",
+    )
 
     taskIds: list[str] = []

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from typing_extensions import TypeAlias
 
@@ -28,7 +28,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class UpdateProvisionerRequest(TaskclusterModel):
     """Request to update a provisioner."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-provisioner-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-provisioner-request.json#",
+    )
 
     actions: list[actions_1.Action] | None = None
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
@@ -12,7 +14,10 @@ from taskcluster_sdk._model import (
 class UpdateWorkerRequest(TaskclusterModel):
     """Request to update a worker."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-worker-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-worker-request.json#",
+    )
 
     expires: AwareDatetime | None = None
     """Worker Expiration.

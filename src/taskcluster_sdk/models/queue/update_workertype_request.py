@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from typing_extensions import TypeAlias
 
@@ -26,7 +26,10 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class UpdateWorkerTypeRequest(TaskclusterModel):
     """Request to update a worker-type."""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/queue/v1/update-workertype-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-workertype-request.json#",
+    )
 
     description: str | None = None
     """Description of the provisioner."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -16,7 +16,10 @@ from taskcluster_sdk._model import (
 class Secret(TaskclusterModel):
     """Message containing a Taskcluster Secret"""
 
-    __schema__ = ("taskcluster_sdk.models", "/schemas/secrets/v1/secret.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/secrets/v1/secret.json#",
+    )
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """An expiration date for this secret."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -21,7 +21,7 @@ class CreateWorkerPoolRequest(TaskclusterModel):
     by the service.
     """
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/create-worker-pool-request.json#",
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -30,7 +30,7 @@ class ProviderInfoStaticSecret(TaskclusterModel):
 class CreateWorkerRequest(TaskclusterModel):
     """Request to create or update a worker. Capacity will default to 1 if not specified."""
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/create-worker-request.json#",
     )

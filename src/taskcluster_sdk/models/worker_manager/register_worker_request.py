@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -64,7 +64,7 @@ class WorkerIdentityProofDocument(TaskclusterModel):
 class RegisterWorkerRequest(TaskclusterModel):
     """Request body to `registerWorker`."""
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/register-worker-request.json#",
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -19,7 +19,7 @@ class ReportWorkerErrorRequest(TaskclusterModel):
     The worker's `workerGroup` and `workerId` will be added to `extra`.
     """
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/report-worker-error-request.json#",
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,7 @@ from taskcluster_sdk._model import (
 class ReregisterWorkerRequest(TaskclusterModel):
     """Request body to `reregisterWorker`."""
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/reregister-worker-request.json#",
     )

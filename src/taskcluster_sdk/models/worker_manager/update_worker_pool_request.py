@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -26,7 +26,7 @@ class UpdateWorkerPoolRequest(TaskclusterModel):
     supplied, and the values of `created` and `lastModified` are ignored.
     """
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/update-worker-pool-request.json#",
     )

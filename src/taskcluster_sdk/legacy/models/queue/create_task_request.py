@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -41,7 +41,10 @@ class Metadata(TaskclusterModel):
 class CreateTaskRequest(TaskclusterModel):
     """Definition of a task that can be scheduled"""
 
-    __schema__ = ("taskcluster_sdk.legacy.models", "/schemas/queue/v1/create-task-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/create-task-request.json#",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""

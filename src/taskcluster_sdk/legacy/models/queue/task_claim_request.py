@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class TaskClaimRequest(TaskclusterModel):
     """Request to claim (or reclaim) a task"""
 
-    __schema__ = ("taskcluster_sdk.legacy.models", "/schemas/queue/v1/task-claim-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/task-claim-request.json#",
+    )
 
     workerGroup: Annotated[str, Field(default=None)]
     """Identifier for group that worker claiming the task is a part of."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,7 +15,10 @@ from taskcluster_sdk._model import (
 class TaskCompletedRequest(TaskclusterModel):
     """Request for a task to be declared completed"""
 
-    __schema__ = ("taskcluster_sdk.legacy.models", "/schemas/queue/v1/task-completed-request.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/task-completed-request.json#",
+    )
 
     success: Annotated[bool, Field(default=None)]
     """Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures"""

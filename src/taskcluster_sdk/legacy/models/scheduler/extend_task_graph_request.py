@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -44,7 +44,7 @@ class ExtendTaskGraphRequestTask(TaskclusterModel):
 class ExtendTaskGraphRequest(TaskclusterModel):
     """Definition of a task-graph that can be scheduled"""
 
-    __schema__ = (
+    __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.legacy.models",
         "/schemas/scheduler/v1/extend-task-graph-request.json#",
     )

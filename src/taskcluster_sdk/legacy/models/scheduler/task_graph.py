@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -66,7 +66,10 @@ class TaskGraphTask(TaskclusterModel):
 class TaskGraph(TaskclusterModel):
     """Definition of a task-graph that can be scheduled"""
 
-    __schema__ = ("taskcluster_sdk.legacy.models", "/schemas/scheduler/v1/task-graph.json#")
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/scheduler/v1/task-graph.json#",
+    )
 
     metadata: Annotated[Metadata, Field(default_factory=lambda: Metadata.model_construct())]
     """Meta-data.
