@@ -6,6 +6,7 @@ templates read like the code they produce.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -272,8 +273,30 @@ class EventsView:
         return tuple(firsts)
 
 
-def method_doc(method: Method) -> str:
-    parts = [method.title or method.name, "", method.description.strip()]
+def method_doc(method: Method, payload_doc: str = "", returns: str = "") -> str:
+    parts = [method.title or method.name, ""]
+    if method.stability == "deprecated":
+        parts += [
+            "**Deprecated** by Taskcluster: prefer the replacement its description names.",
+            "",
+        ]
+    parts.append(method.description.strip())
+    arguments = [f"    {arg}: the `<{arg}>` part of `{method.route}`." for arg in method.args]
+    if method.input:
+        arguments.append(f"    payload: {payload_doc or 'the request body.'}")
+    arguments += [
+        f"    {name}: query argument `{name}`"
+        + (
+            " (pass the last page's token; `.pages` does it for you)."
+            if name == "continuationToken"
+            else "."
+        )
+        for name in method.query
+    ]
+    if arguments:
+        parts += ["", "Args:", *arguments]
+    if returns:
+        parts += ["", "Returns:", f"    {returns}"]
     if method.scopes:
         parts += [
             "",
@@ -341,7 +364,46 @@ def _input_types(
     return (input_class, typed or "Mapping[str, Any]")
 
 
-def service_view(service: Service, index: ModelIndexLike, models_package: str) -> ServiceView:
+def _summary(schema: Mapping[str, object] | None) -> str:
+    if not schema:
+        return ""
+    title = str(schema.get("title") or "").strip()
+    description = " ".join(str(schema.get("description") or "").split())
+    first = description.split(". ")[0].rstrip(".")
+    return ": ".join(part for part in (title, first) if part)
+
+
+def _payload_doc(input_types: tuple[str, ...], schema: Mapping[str, object] | None) -> str:
+    kinds = " or ".join(f"`{name}`" for name in input_types if not name.startswith("Mapping["))
+    summary = _summary(schema)
+    text = f"{summary}. " if summary else ""
+    return (
+        f"{text}A model or a dict ({kinds}); checked against the schema before it is sent"
+        " (`PayloadValidationError`)."
+    )
+
+
+def _returns_doc(
+    output_class: str | None,
+    union: tuple[str, tuple[str, ...]] | None,
+    schema: Mapping[str, object] | None,
+) -> str:
+    if output_class is None:
+        return ""
+    summary = _summary(schema)
+    if union is not None:
+        variants = ", ".join(f"`{name}`" for name in union[1])
+        return f"{summary}. One of {variants} (narrow with `isinstance` or `match`)."
+    return f"{summary} (`{output_class}`)." if summary else f"`{output_class}`."
+
+
+def service_view(
+    service: Service,
+    index: ModelIndexLike,
+    models_package: str,
+    schemas: Mapping[str, Mapping[str, object]] | None = None,
+) -> ServiceView:
+    schemas = schemas or {}
     methods: list[MethodView] = []
     for method in service.methods:
         input_class = index.ref(method.input).name if method.input else None
@@ -361,7 +423,11 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
                 output_class=output_class,
                 input_types=input_types,
                 output_type=output_union[0] if output_union else None,
-                doc=method_doc(method),
+                doc=method_doc(
+                    method,
+                    _payload_doc(input_types, schemas.get(method.input or "")),
+                    _returns_doc(output_class, output_union, schemas.get(method.output or "")),
+                ),
                 deprecated=(
                     f"{service.class_name}.{method.name} is deprecated by Taskcluster"
                     if method.stability == "deprecated"
@@ -479,7 +545,12 @@ def render_platform(
     events_template = env.get_template("events.py.j2")
     services = sorted(platform.services, key=lambda s: s.module)
     for service in services:
-        view = service_view(service, index, models_package)
+        view = service_view(
+            service,
+            index,
+            models_package,
+            {schema_id: schema.document for schema_id, schema in platform.schemas.items()},
+        )
         files[f"services/{service.module}.py"] = service_template.render(service=view)
         module = f"{package}.services.{service.module}"
         exports += [

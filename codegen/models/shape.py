@@ -359,6 +359,11 @@ def _literal_candidates(
     """
     field_words = [w.capitalize() for w in _WORD.findall(field_name)]
     owner_words = _WORD.findall(class_name)
+    # `CreateThingRequest` is about a `Thing`: verbs and message kinds say nothing of it.
+    while len(owner_words) > 1 and owner_words[0] in _VERBS:
+        owner_words = owner_words[1:]
+    while len(owner_words) > 1 and owner_words[-1] in _KINDS:
+        owner_words = owner_words[:-1]
     subjects: list[list[str]] = [owner_words[-1:]] if nested and len(owner_words) > 1 else []
     for length in range(1, len(owner_words) + 1):
         subjects.append(owner_words[:length])
@@ -368,7 +373,13 @@ def _literal_candidates(
         names.append("".join(words))
     if title and 2 <= len(title.split()) <= 4:
         names.append(pascal_case(title.title().replace("-", " ")))
+    # last resort: the whole owner name (`ListArtifactsResponseArtifact` + `StorageType`)
+    names.append("".join(_dedupe([*_WORD.findall(class_name), *field_words])))
     return names
+
+
+_VERBS = frozenset({"Create", "Update", "Get", "List", "Post", "Set", "Put", "Delete", "Change"})
+_KINDS = frozenset({"Request", "Response", "Message"})
 
 
 def _dedupe(words: list[str]) -> list[str]:

@@ -137,6 +137,9 @@ class Hooks(SyncClient):
 
         This endpoint will return a list of all hook groups with at least one hook.
 
+        Returns:
+            Hook groups: List of `hookGroupIds` (`ListHookGroupsResponse`).
+
         Required scopes:
 
             hooks:list-hooks:
@@ -152,6 +155,12 @@ class Hooks(SyncClient):
 
         This endpoint will return a list of all the hook definitions within a
         given hook group.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>`.
+
+        Returns:
+            Hook list: List of hooks (`ListHooksResponse`).
 
         Required scopes:
 
@@ -169,6 +178,13 @@ class Hooks(SyncClient):
         This endpoint will return the hook definition for the given `hookGroupId`
         and hookId.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             hooks:get:<hookGroupId>:<hookId>
@@ -183,10 +199,19 @@ class Hooks(SyncClient):
     def getHookStatus(self, hookGroupId: str, hookId: str) -> HookStatus:
         """Get hook status
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         This endpoint will return the current status of the hook.  This represents a
         snapshot in time and may vary from one call to the next.
 
         This method is deprecated in favor of listLastFires.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+
+        Returns:
+            Hook status response: A snapshot of the current status of a hook (`HookStatus`).
 
         Required scopes:
 
@@ -208,6 +233,14 @@ class Hooks(SyncClient):
         The caller's credentials must include the role that will be used to
         create the task.  That role must satisfy task.scopes as well as the
         necessary scopes to add the task to the queue.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
 
         Required scopes:
 
@@ -231,6 +264,14 @@ class Hooks(SyncClient):
         This endpoint will update an existing hook.  All fields except
         `hookGroupId` and `hookId` can be modified.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             All of:
@@ -249,6 +290,10 @@ class Hooks(SyncClient):
         """Delete a hook
 
         This endpoint will remove a hook definition.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
 
         Required scopes:
 
@@ -272,6 +317,14 @@ class Hooks(SyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+
         Required scopes:
 
             hooks:trigger-hook:<hookGroupId>/<hookId>
@@ -290,6 +343,13 @@ class Hooks(SyncClient):
         Retrieve a unique secret token for triggering the specified hook. This
         token can be deactivated with `resetTriggerToken`.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
+
         Required scopes:
 
             hooks:get-trigger-token:<hookGroupId>/<hookId>
@@ -307,6 +367,13 @@ class Hooks(SyncClient):
 
         Reset the token for triggering a given hook. This invalidates token that
         may have been issued via getTriggerToken with a new token.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
 
         Required scopes:
 
@@ -333,6 +400,15 @@ class Hooks(SyncClient):
 
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
 
         Stability: stable.
         """
@@ -361,6 +437,15 @@ class Hooks(SyncClient):
         fired, including whether the hook was fired successfully or not
 
         By default this endpoint will return up to 1000 most recent fires in one request.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            LastFires list: List of lastFires (`ListLastFiresResponse`).
 
         Required scopes:
 
@@ -450,6 +535,9 @@ class AsyncHooks(AsyncClient):
 
         This endpoint will return a list of all hook groups with at least one hook.
 
+        Returns:
+            Hook groups: List of `hookGroupIds` (`ListHookGroupsResponse`).
+
         Required scopes:
 
             hooks:list-hooks:
@@ -465,6 +553,12 @@ class AsyncHooks(AsyncClient):
 
         This endpoint will return a list of all the hook definitions within a
         given hook group.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>`.
+
+        Returns:
+            Hook list: List of hooks (`ListHooksResponse`).
 
         Required scopes:
 
@@ -482,6 +576,13 @@ class AsyncHooks(AsyncClient):
         This endpoint will return the hook definition for the given `hookGroupId`
         and hookId.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             hooks:get:<hookGroupId>:<hookId>
@@ -496,10 +597,19 @@ class AsyncHooks(AsyncClient):
     async def getHookStatus(self, hookGroupId: str, hookId: str) -> HookStatus:
         """Get hook status
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         This endpoint will return the current status of the hook.  This represents a
         snapshot in time and may vary from one call to the next.
 
         This method is deprecated in favor of listLastFires.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+
+        Returns:
+            Hook status response: A snapshot of the current status of a hook (`HookStatus`).
 
         Required scopes:
 
@@ -524,6 +634,14 @@ class AsyncHooks(AsyncClient):
         create the task.  That role must satisfy task.scopes as well as the
         necessary scopes to add the task to the queue.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             All of:
@@ -546,6 +664,14 @@ class AsyncHooks(AsyncClient):
         This endpoint will update an existing hook.  All fields except
         `hookGroupId` and `hookId` can be modified.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             All of:
@@ -564,6 +690,10 @@ class AsyncHooks(AsyncClient):
         """Delete a hook
 
         This endpoint will remove a hook definition.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
 
         Required scopes:
 
@@ -587,6 +717,14 @@ class AsyncHooks(AsyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+
         Required scopes:
 
             hooks:trigger-hook:<hookGroupId>/<hookId>
@@ -605,6 +743,13 @@ class AsyncHooks(AsyncClient):
         Retrieve a unique secret token for triggering the specified hook. This
         token can be deactivated with `resetTriggerToken`.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
+
         Required scopes:
 
             hooks:get-trigger-token:<hookGroupId>/<hookId>
@@ -622,6 +767,13 @@ class AsyncHooks(AsyncClient):
 
         Reset the token for triggering a given hook. This invalidates token that
         may have been issued via getTriggerToken with a new token.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
 
         Required scopes:
 
@@ -648,6 +800,15 @@ class AsyncHooks(AsyncClient):
 
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
 
         Stability: stable.
         """
@@ -676,6 +837,15 @@ class AsyncHooks(AsyncClient):
         fired, including whether the hook was fired successfully or not
 
         By default this endpoint will return up to 1000 most recent fires in one request.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            LastFires list: List of lastFires (`ListLastFiresResponse`).
 
         Required scopes:
 

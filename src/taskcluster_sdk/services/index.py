@@ -114,6 +114,12 @@ class Index(SyncClient):
         Find a task by index path, returning the highest-rank task with that path. If no
         task exists for the given path, this API end-point will respond with a 404 status.
 
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>`.
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:find-task:<indexPath>
@@ -140,6 +146,14 @@ class Index(SyncClient):
         `continuationToken` will be returned, which can be given in the next
         request, along with the same input data. If the input data is different
         the continuationToken will have no effect.
+
+        Args:
+            payload: List Tasks At Index Request: Request to list tasks at the given indexes. A model or a dict (`ListTasksAtIndex` or `ListTasksAtIndexDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
 
         Required scopes:
 
@@ -172,6 +186,14 @@ class Index(SyncClient):
         `continuationToken` will be returned, which can be given in the next
         request. For the initial request, the payload should be an empty JSON
         object.
+
+        Args:
+            namespace: the `<namespace>` part of `/namespaces/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Namespaces Response: Response from a request to list namespaces within a given namespace (`ListNamespacesResponse`).
 
         Required scopes:
 
@@ -206,6 +228,14 @@ class Index(SyncClient):
         **Remark**, this end-point is designed for humans browsing for tasks, not
         services, as that makes little sense.
 
+        Args:
+            namespace: the `<namespace>` part of `/tasks/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
+
         Required scopes:
 
             index:list-tasks:<namespace>
@@ -234,6 +264,13 @@ class Index(SyncClient):
         Please see the introduction above for information
         about indexing successfully completed tasks automatically using custom routes.
 
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
+            payload: Insert Task Request: Representation of the index entry to insert. A model or a dict (`InsertTaskRequest` or `InsertTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:insert-task:<namespace>
@@ -253,6 +290,9 @@ class Index(SyncClient):
         where an index entry is no longer appropriate.  The parent namespace is
         not automatically deleted.  Index entries with lower rank that were
         previously inserted will not re-appear, as they were never stored.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
 
         Required scopes:
 
@@ -279,6 +319,10 @@ class Index(SyncClient):
         installer and debug symbols into a single artifact.
 
         If no task exists for the given index path, this API end-point responds with 404.
+
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<indexPath>/artifacts/<name>`.
 
         Required scopes:
 
@@ -366,6 +410,12 @@ class AsyncIndex(AsyncClient):
         Find a task by index path, returning the highest-rank task with that path. If no
         task exists for the given path, this API end-point will respond with a 404 status.
 
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>`.
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:find-task:<indexPath>
@@ -392,6 +442,14 @@ class AsyncIndex(AsyncClient):
         `continuationToken` will be returned, which can be given in the next
         request, along with the same input data. If the input data is different
         the continuationToken will have no effect.
+
+        Args:
+            payload: List Tasks At Index Request: Request to list tasks at the given indexes. A model or a dict (`ListTasksAtIndex` or `ListTasksAtIndexDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
 
         Required scopes:
 
@@ -424,6 +482,14 @@ class AsyncIndex(AsyncClient):
         `continuationToken` will be returned, which can be given in the next
         request. For the initial request, the payload should be an empty JSON
         object.
+
+        Args:
+            namespace: the `<namespace>` part of `/namespaces/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Namespaces Response: Response from a request to list namespaces within a given namespace (`ListNamespacesResponse`).
 
         Required scopes:
 
@@ -458,6 +524,14 @@ class AsyncIndex(AsyncClient):
         **Remark**, this end-point is designed for humans browsing for tasks, not
         services, as that makes little sense.
 
+        Args:
+            namespace: the `<namespace>` part of `/tasks/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
+
         Required scopes:
 
             index:list-tasks:<namespace>
@@ -486,6 +560,13 @@ class AsyncIndex(AsyncClient):
         Please see the introduction above for information
         about indexing successfully completed tasks automatically using custom routes.
 
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
+            payload: Insert Task Request: Representation of the index entry to insert. A model or a dict (`InsertTaskRequest` or `InsertTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:insert-task:<namespace>
@@ -505,6 +586,9 @@ class AsyncIndex(AsyncClient):
         where an index entry is no longer appropriate.  The parent namespace is
         not automatically deleted.  Index entries with lower rank that were
         previously inserted will not re-appear, as they were never stored.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
 
         Required scopes:
 
@@ -531,6 +615,10 @@ class AsyncIndex(AsyncClient):
         installer and debug symbols into a single artifact.
 
         If no task exists for the given index path, this API end-point responds with 404.
+
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<indexPath>/artifacts/<name>`.
 
         Required scopes:
 

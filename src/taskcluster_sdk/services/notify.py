@@ -106,6 +106,9 @@ class Notify(SyncClient):
         In case when duplicate message has been detected and no email was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Email Request: Request to send an email. A model or a dict (`EmailRequest` or `EmailRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:email:<address>
@@ -122,6 +125,9 @@ class Notify(SyncClient):
         Publish a message on pulse with the given `routingKey`.
 
         Endpoint will return 204 when duplicate message has been detected
+
+        Args:
+            payload: Post Pulse Message Request: Request to post a message on pulse. A model or a dict (`PulseRequest` or `PulseRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -147,6 +153,9 @@ class Notify(SyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Matrix Notice Request: Request to send a Matrix notice. A model or a dict (`MatrixRequest` or `MatrixRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:matrix-room:<roomId>
@@ -170,6 +179,9 @@ class Notify(SyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Slack Message: Request to send a message to a Slack channel. A model or a dict (`SlackRequest` or `SlackRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:slack-channel:<channelId>
@@ -186,6 +198,9 @@ class Notify(SyncClient):
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
         by the notification service.
 
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:manage-denylist
@@ -200,6 +215,9 @@ class Notify(SyncClient):
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -227,6 +245,13 @@ class Notify(SyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List of notification adresses: List of notification addresses (`NotificationAddressList`).
 
         Required scopes:
 
@@ -323,6 +348,9 @@ class AsyncNotify(AsyncClient):
         In case when duplicate message has been detected and no email was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Email Request: Request to send an email. A model or a dict (`EmailRequest` or `EmailRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:email:<address>
@@ -339,6 +367,9 @@ class AsyncNotify(AsyncClient):
         Publish a message on pulse with the given `routingKey`.
 
         Endpoint will return 204 when duplicate message has been detected
+
+        Args:
+            payload: Post Pulse Message Request: Request to post a message on pulse. A model or a dict (`PulseRequest` or `PulseRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -364,6 +395,9 @@ class AsyncNotify(AsyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Matrix Notice Request: Request to send a Matrix notice. A model or a dict (`MatrixRequest` or `MatrixRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:matrix-room:<roomId>
@@ -387,6 +421,9 @@ class AsyncNotify(AsyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Slack Message: Request to send a message to a Slack channel. A model or a dict (`SlackRequest` or `SlackRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:slack-channel:<channelId>
@@ -405,6 +442,9 @@ class AsyncNotify(AsyncClient):
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
         by the notification service.
 
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:manage-denylist
@@ -421,6 +461,9 @@ class AsyncNotify(AsyncClient):
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -448,6 +491,13 @@ class AsyncNotify(AsyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List of notification adresses: List of notification addresses (`NotificationAddressList`).
 
         Required scopes:
 

@@ -113,6 +113,13 @@ class Object(SyncClient):
 
         Unfinished uploads expire after 1 day.
 
+        Args:
+            name: the `<name>` part of `/upload/<name>`.
+            payload: Create Upload Request: A request to begin an upload, containing proposed upload methods to which the server may agree to or reject. A model or a dict (`CreateUploadRequest` or `CreateUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Upload Response: A response from the `createUpload` method, either agreeing to an upload method or rejecting the proposal (`CreateUploadResponse`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -142,6 +149,10 @@ class Object(SyncClient):
 
         Note that, once `finishUpload` is complete, the object is considered immutable.
 
+        Args:
+            name: the `<name>` part of `/finish-upload/<name>`.
+            payload: Finish Upload Request. A model or a dict (`FinishUploadRequest` or `FinishUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -163,6 +174,13 @@ class Object(SyncClient):
         Returns a 406 error if none of the given download methods are available.
 
         See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.
+
+        Args:
+            name: the `<name>` part of `/start-download/<name>`.
+            payload: Download Object Request: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. A model or a dict (`DownloadObjectRequest` or `DownloadObjectRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Download Object Response: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. One of `SimpleDownloadMethod`, `GetUrlDownloadMethod`, `UnknownDownloadMethod` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -188,6 +206,12 @@ class Object(SyncClient):
 
         Get the metadata for the named object.  This metadata is not sufficient to
         get the object's content; for that use `startDownload`.
+
+        Args:
+            name: the `<name>` part of `/metadata/<name>`.
+
+        Returns:
+            Object Metadata: Metadata about an object (`GetObjectResponse`).
 
         Required scopes:
 
@@ -215,6 +239,9 @@ class Object(SyncClient):
         `startDownload` API endpoint.
 
         See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.
+
+        Args:
+            name: the `<name>` part of `/download/<name>`.
 
         Required scopes:
 
@@ -313,6 +340,13 @@ class AsyncObject(AsyncClient):
 
         Unfinished uploads expire after 1 day.
 
+        Args:
+            name: the `<name>` part of `/upload/<name>`.
+            payload: Create Upload Request: A request to begin an upload, containing proposed upload methods to which the server may agree to or reject. A model or a dict (`CreateUploadRequest` or `CreateUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Upload Response: A response from the `createUpload` method, either agreeing to an upload method or rejecting the proposal (`CreateUploadResponse`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -342,6 +376,10 @@ class AsyncObject(AsyncClient):
 
         Note that, once `finishUpload` is complete, the object is considered immutable.
 
+        Args:
+            name: the `<name>` part of `/finish-upload/<name>`.
+            payload: Finish Upload Request. A model or a dict (`FinishUploadRequest` or `FinishUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -363,6 +401,13 @@ class AsyncObject(AsyncClient):
         Returns a 406 error if none of the given download methods are available.
 
         See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.
+
+        Args:
+            name: the `<name>` part of `/start-download/<name>`.
+            payload: Download Object Request: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. A model or a dict (`DownloadObjectRequest` or `DownloadObjectRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Download Object Response: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. One of `SimpleDownloadMethod`, `GetUrlDownloadMethod`, `UnknownDownloadMethod` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -388,6 +433,12 @@ class AsyncObject(AsyncClient):
 
         Get the metadata for the named object.  This metadata is not sufficient to
         get the object's content; for that use `startDownload`.
+
+        Args:
+            name: the `<name>` part of `/metadata/<name>`.
+
+        Returns:
+            Object Metadata: Metadata about an object (`GetObjectResponse`).
 
         Required scopes:
 
@@ -415,6 +466,9 @@ class AsyncObject(AsyncClient):
         `startDownload` API endpoint.
 
         See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.
+
+        Args:
+            name: the `<name>` part of `/download/<name>`.
 
         Required scopes:
 

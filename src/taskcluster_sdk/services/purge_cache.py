@@ -101,6 +101,10 @@ class PurgeCache(SyncClient):
         If such a request already exists, its `before` timestamp is updated to
         the current time.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            payload: Purge Cache Request: Request that a message be published to purge a specific cache. A model or a dict (`PurgeCacheRequest` or `PurgeCacheRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             purge-cache:<workerPoolId>:<cacheName>
@@ -123,6 +127,13 @@ class PurgeCache(SyncClient):
         be used by workers. They should use the purgeRequests
         endpoint that is specific to their workerType and
         provisionerId.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Open All Purge Requests List: A list of currently open purge-cache requests (`AllPurgeCacheRequestList`).
 
         Required scopes:
 
@@ -150,6 +161,13 @@ class PurgeCache(SyncClient):
         purged if they are from before the time given in the response.
 
         This is intended to be used by workers to determine which caches to purge.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            since: query argument `since`.
+
+        Returns:
+            Open Purge Request List: A list of currently open purge-cache requests (`PurgeCacheRequestList`).
 
         Required scopes:
 
@@ -244,6 +262,10 @@ class AsyncPurgeCache(AsyncClient):
         If such a request already exists, its `before` timestamp is updated to
         the current time.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            payload: Purge Cache Request: Request that a message be published to purge a specific cache. A model or a dict (`PurgeCacheRequest` or `PurgeCacheRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             purge-cache:<workerPoolId>:<cacheName>
@@ -266,6 +288,13 @@ class AsyncPurgeCache(AsyncClient):
         be used by workers. They should use the purgeRequests
         endpoint that is specific to their workerType and
         provisionerId.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Open All Purge Requests List: A list of currently open purge-cache requests (`AllPurgeCacheRequestList`).
 
         Required scopes:
 
@@ -293,6 +322,13 @@ class AsyncPurgeCache(AsyncClient):
         purged if they are from before the time given in the response.
 
         This is intended to be used by workers to determine which caches to purge.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            since: query argument `since`.
+
+        Returns:
+            Open Purge Request List: A list of currently open purge-cache requests (`PurgeCacheRequestList`).
 
         Required scopes:
 

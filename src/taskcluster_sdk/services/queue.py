@@ -393,6 +393,12 @@ class Queue(SyncClient):
         definition may have been modified by queue, if an optional property is
         not specified the queue may provide a default value.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition Response: Definition of a task that can be scheduled (`Task`).
+
         Required scopes:
 
             queue:get-task:<taskId>
@@ -414,6 +420,14 @@ class Queue(SyncClient):
 
         This end-point will return the task definition for each input task id.
         Notice that the task definitions may have been modified by queue.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Task Definition Response: Definitions of multiple tasks (`TasksResponse`).
 
         Required scopes:
 
@@ -447,6 +461,14 @@ class Queue(SyncClient):
         If a given taskId does not match a task, it will be ignored,
         and callers will need to handle the difference.
 
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Tasks Statuses Response: Status of multiple tasks (`TasksStatusesResponse`).
+
         Required scopes:
 
             All of:
@@ -470,6 +492,12 @@ class Queue(SyncClient):
         """Get task status
 
         Get task status structure from `taskId`
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -506,6 +534,14 @@ class Queue(SyncClient):
         If you only want to to fetch task group metadata without the tasks,
         you can call the `getTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/list`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Group Response: Response from a `listTaskGroup` request (`ListTaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -536,6 +572,12 @@ class Queue(SyncClient):
         Calling `cancelTaskGroup` again in this case will only cancel the new run.
         Other tasks that were already canceled would not be canceled again.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/cancel`.
+
+        Returns:
+            Cancel Task-Group Response: Response from a `cancelTaskGroup` request (`CancelTaskGroupResponse`).
+
         Required scopes:
 
             queue:cancel-task-group:<schedulerId>/<taskGroupId>
@@ -559,6 +601,12 @@ class Queue(SyncClient):
         If you also want to see which tasks belong to this task group, you can call
         `listTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -581,6 +629,12 @@ class Queue(SyncClient):
         from adding more tasks to a group being cancelled. It is not a
         security feature: the check is not atomic with task creation, so a
         `createTask` racing this call may still succeed.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/seal`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -613,6 +667,14 @@ class Queue(SyncClient):
 
         If you are not interested in listing all the tasks at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/dependents`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Dependent Tasks Response: Response from a `listDependentTasks` request (`ListDependentTasksResponse`).
 
         Required scopes:
 
@@ -667,6 +729,13 @@ class Queue(SyncClient):
         `RequestConflict` to indicate that it is no longer possible to add new tasks
         for this `taskGroupId`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition Request: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -706,6 +775,12 @@ class Queue(SyncClient):
         if called with a `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -736,6 +811,12 @@ class Queue(SyncClient):
 
         **Remark** this operation is idempotent: if it is invoked for a task that
         is `pending` or `running`, it will just return the current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -768,6 +849,12 @@ class Queue(SyncClient):
         isn't `unscheduled`, `pending` or `running`, this operation will just
         return the current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/cancel`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -792,6 +879,13 @@ class Queue(SyncClient):
 
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -822,6 +916,13 @@ class Queue(SyncClient):
         * Updates run in bounded batches to avoid long locks.
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskGroupPriorityChanged` summary event at the end.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Group Priority Change Response: Response returned by the change task group priority call (`TaskGroupPriorityChangeResponse`).
 
         Required scopes:
 
@@ -857,6 +958,13 @@ class Queue(SyncClient):
         service in an error condition) and call the endpoint again.  This is a
         simple implementation of "long polling".
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/claim-work/<taskQueueId>`.
+            payload: Claim Work Request: Request to claim a task for a worker to process. A model or a dict (`ClaimWorkRequest` or `ClaimWorkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Claim Work Response: Response to an attempt to claim tasks for a worker to process (`ClaimWorkResponse`).
+
         Required scopes:
 
             All of:
@@ -877,7 +985,17 @@ class Queue(SyncClient):
     ) -> TaskClaimResponse:
         """Claim Task
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         claim a task - never documented
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -918,6 +1036,13 @@ class Queue(SyncClient):
         should abort the task and forget about the given `runId`. There is no
         need to resolve the run or upload artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Reclaim Response: Response to a successful task claim (`TaskReclaimResponse`).
+
         Required scopes:
 
             queue:reclaim-task:<taskId>/<runId>
@@ -932,6 +1057,13 @@ class Queue(SyncClient):
         """Report Run Completed
 
         Report a task completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -953,6 +1085,13 @@ class Queue(SyncClient):
         Do not use this if the task couldn't be run because if malformed
         payload, or other unexpected condition. In these cases we have a task
         exception, which should be reported with `reportException`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/failed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/failed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -985,6 +1124,14 @@ class Queue(SyncClient):
         Do not use this to signal that some user-specified code crashed for any
         reason specific to this code. If user-specific code hits a resource that
         is temporarily unavailable worker should report task _failed_.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            payload: Task Exception Request: Request for a run of a task to be resolved with an exception. A model or a dict (`TaskExceptionRequest` or `TaskExceptionRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -1032,6 +1179,15 @@ class Queue(SyncClient):
         intermediate artifacts from data processing applications, as the
         artifacts can be set to expire a few days later.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `ObjectArtifactRequest` or `ReferenceArtifactRequest` or `LinkArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `ObjectArtifactRequestDict` or `ReferenceArtifactRequestDict` or `LinkArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `ObjectCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `LinkCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             queue:create-artifact:<taskId>/<runId>
@@ -1068,6 +1224,12 @@ class Queue(SyncClient):
         The storage type `s3` does not support this functionality and cannot
         be finished.  In all such cases, calling this method is an input error
         (400).
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Finish Artifact Request: Request body for `finishArtifact`. A model or a dict (`FinishArtifactRequest` or `FinishArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -1132,6 +1294,14 @@ class Queue(SyncClient):
 
         * location: the url of the artifact if a redirect is to be performed
         * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
 
         Required scopes:
 
@@ -1203,6 +1373,13 @@ class Queue(SyncClient):
         `queue.getArtifact`, so consider that if you already know the `runId` of
         the latest run. Otherwise, just use the most convenient API end-point.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
+
         Required scopes:
 
             All of:
@@ -1237,6 +1414,15 @@ class Queue(SyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -1270,6 +1456,14 @@ class Queue(SyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -1296,6 +1490,14 @@ class Queue(SyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -1314,6 +1516,13 @@ class Queue(SyncClient):
         and does not grant access to the artifact data.
 
         Note that this method does *not* automatically follow link artifacts.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
 
         Required scopes:
 
@@ -1335,6 +1544,14 @@ class Queue(SyncClient):
 
         This method follows link artifacts, so it will not return content
         for a link artifact.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -1361,6 +1578,13 @@ class Queue(SyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -1381,6 +1605,8 @@ class Queue(SyncClient):
     ) -> ListProvisionersResponse:
         """Get a list of all active provisioners
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get all active provisioners.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
@@ -1391,6 +1617,13 @@ class Queue(SyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 provisioners in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Provisioners Response (`ListProvisionersResponse`).
 
         Required scopes:
 
@@ -1413,11 +1646,19 @@ class Queue(SyncClient):
     def getProvisioner(self, provisionerId: str) -> ProvisionerResponse:
         """Get an active provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an active provisioner.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -1435,6 +1676,8 @@ class Queue(SyncClient):
     ) -> ProvisionerResponse:
         """Update a provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Declare a provisioner, supplying some details about it.
 
         `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
@@ -1445,6 +1688,13 @@ class Queue(SyncClient):
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+            payload: Provisioner Request: Request to update a provisioner. A model or a dict (`UpdateProvisionerRequest` or `UpdateProvisionerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -1469,12 +1719,20 @@ class Queue(SyncClient):
     def pendingTasks(self, taskQueueId: str) -> PendingTasksResponse:
         """Get Number of Pending Tasks
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an approximate number of pending tasks for the given `taskQueueId`.
 
         As task states may change rapidly, this number may not represent the exact
         number of pending tasks, but a very good approximation.
 
         This method is **deprecated**, use queue.taskQueueCounts instead.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/pending/<taskQueueId>`.
+
+        Returns:
+            Count Pending Tasks Response: Response to a request for the number of pending tasks for a given `provisionerId` and `workerType` (`PendingTasksResponse`).
 
         Required scopes:
 
@@ -1493,6 +1751,12 @@ class Queue(SyncClient):
 
         As task states may change rapidly, this number may not represent the exact
         number of pending and claimed tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/counts`.
+
+        Returns:
+            Count Pending and Claimed Tasks Response: Response to a request for the number of pending and claimed tasks for a given `provisionerId` and `workerType` (`TaskQueueCountsResponse`).
 
         Required scopes:
 
@@ -1517,6 +1781,14 @@ class Queue(SyncClient):
 
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/pending`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Pending Tasks Response: Response from a `listPendingTasks` request (`ListPendingTasksResponse`).
 
         Required scopes:
 
@@ -1545,6 +1817,14 @@ class Queue(SyncClient):
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/claimed`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Claimed Tasks Response: Response from a `listClaimedTasks` request (`ListClaimedTasksResponse`).
+
         Required scopes:
 
             queue:claimed-list:<taskQueueId>
@@ -1568,12 +1848,22 @@ class Queue(SyncClient):
     ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get all active worker-types for the given provisioner.
 
         The response is paged. If this end-point returns a `continuationToken`, you
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 worker-types in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Worker-Types Response: Response from a `listWorkerTypes` request (`ListWorkerTypesResponse`).
 
         Required scopes:
 
@@ -1596,7 +1886,16 @@ class Queue(SyncClient):
     def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker-type from a provisioner.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -1619,12 +1918,22 @@ class Queue(SyncClient):
     ) -> WorkerTypeResponse:
         """Update a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Declare a workerType, supplying some details about it.
 
         `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
         possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
         provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
         `queue:declare-worker-type:my-provisioner/highmem#description`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            payload: Worker-type Request: Request to update a worker-type. A model or a dict (`UpdateWorkerTypeRequest` or `UpdateWorkerTypeRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -1657,6 +1966,13 @@ class Queue(SyncClient):
         option. By default this end-point will list up to 1000 task queues in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Queues Response: Response from a `listTaskQueues` request (`ListTaskQueuesResponse`).
+
         Required scopes:
 
             queue:list-task-queues
@@ -1678,6 +1994,12 @@ class Queue(SyncClient):
         """Get a task queue
 
         Get a task queue.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>`.
+
+        Returns:
+            Task queue Response: Response to a task queue request from a provisioner (`TaskQueueResponse`).
 
         Required scopes:
 
@@ -1701,6 +2023,8 @@ class Queue(SyncClient):
     ) -> ListWorkersResponse:
         """Get a list of all active workers of a workerType
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a list of all active workers of a workerType.
 
         `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
@@ -1711,6 +2035,16 @@ class Queue(SyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            quarantined: query argument `quarantined`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
 
         Required scopes:
 
@@ -1735,7 +2069,18 @@ class Queue(SyncClient):
     ) -> WorkerResponse:
         """Get a worker from worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1765,6 +2110,16 @@ class Queue(SyncClient):
         """Quarantine a worker
 
         Quarantine a worker
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            payload: Quarantine Worker Request: Request to update a worker's quarantineUntil property. A model or a dict (`QuarantineWorkerRequest` or `QuarantineWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1798,6 +2153,16 @@ class Queue(SyncClient):
 
         `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
         possessed.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            payload: Worker Request: Request to update a worker. A model or a dict (`UpdateWorkerRequest` or `UpdateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1935,6 +2300,12 @@ class AsyncQueue(AsyncClient):
         definition may have been modified by queue, if an optional property is
         not specified the queue may provide a default value.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition Response: Definition of a task that can be scheduled (`Task`).
+
         Required scopes:
 
             queue:get-task:<taskId>
@@ -1956,6 +2327,14 @@ class AsyncQueue(AsyncClient):
 
         This end-point will return the task definition for each input task id.
         Notice that the task definitions may have been modified by queue.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Task Definition Response: Definitions of multiple tasks (`TasksResponse`).
 
         Required scopes:
 
@@ -1989,6 +2368,14 @@ class AsyncQueue(AsyncClient):
         If a given taskId does not match a task, it will be ignored,
         and callers will need to handle the difference.
 
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Tasks Statuses Response: Status of multiple tasks (`TasksStatusesResponse`).
+
         Required scopes:
 
             All of:
@@ -2012,6 +2399,12 @@ class AsyncQueue(AsyncClient):
         """Get task status
 
         Get task status structure from `taskId`
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2048,6 +2441,14 @@ class AsyncQueue(AsyncClient):
         If you only want to to fetch task group metadata without the tasks,
         you can call the `getTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/list`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Group Response: Response from a `listTaskGroup` request (`ListTaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -2078,6 +2479,12 @@ class AsyncQueue(AsyncClient):
         Calling `cancelTaskGroup` again in this case will only cancel the new run.
         Other tasks that were already canceled would not be canceled again.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/cancel`.
+
+        Returns:
+            Cancel Task-Group Response: Response from a `cancelTaskGroup` request (`CancelTaskGroupResponse`).
+
         Required scopes:
 
             queue:cancel-task-group:<schedulerId>/<taskGroupId>
@@ -2100,6 +2507,12 @@ class AsyncQueue(AsyncClient):
 
         If you also want to see which tasks belong to this task group, you can call
         `listTaskGroup` method.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -2125,6 +2538,12 @@ class AsyncQueue(AsyncClient):
         from adding more tasks to a group being cancelled. It is not a
         security feature: the check is not atomic with task creation, so a
         `createTask` racing this call may still succeed.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/seal`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -2159,6 +2578,14 @@ class AsyncQueue(AsyncClient):
 
         If you are not interested in listing all the tasks at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/dependents`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Dependent Tasks Response: Response from a `listDependentTasks` request (`ListDependentTasksResponse`).
 
         Required scopes:
 
@@ -2213,6 +2640,13 @@ class AsyncQueue(AsyncClient):
         `RequestConflict` to indicate that it is no longer possible to add new tasks
         for this `taskGroupId`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition Request: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -2252,6 +2686,12 @@ class AsyncQueue(AsyncClient):
         if called with a `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -2282,6 +2722,12 @@ class AsyncQueue(AsyncClient):
 
         **Remark** this operation is idempotent: if it is invoked for a task that
         is `pending` or `running`, it will just return the current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2314,6 +2760,12 @@ class AsyncQueue(AsyncClient):
         isn't `unscheduled`, `pending` or `running`, this operation will just
         return the current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/cancel`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -2338,6 +2790,13 @@ class AsyncQueue(AsyncClient):
 
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2368,6 +2827,13 @@ class AsyncQueue(AsyncClient):
         * Updates run in bounded batches to avoid long locks.
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskGroupPriorityChanged` summary event at the end.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Group Priority Change Response: Response returned by the change task group priority call (`TaskGroupPriorityChangeResponse`).
 
         Required scopes:
 
@@ -2403,6 +2869,13 @@ class AsyncQueue(AsyncClient):
         service in an error condition) and call the endpoint again.  This is a
         simple implementation of "long polling".
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/claim-work/<taskQueueId>`.
+            payload: Claim Work Request: Request to claim a task for a worker to process. A model or a dict (`ClaimWorkRequest` or `ClaimWorkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Claim Work Response: Response to an attempt to claim tasks for a worker to process (`ClaimWorkResponse`).
+
         Required scopes:
 
             All of:
@@ -2423,7 +2896,17 @@ class AsyncQueue(AsyncClient):
     ) -> TaskClaimResponse:
         """Claim Task
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         claim a task - never documented
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -2464,6 +2947,13 @@ class AsyncQueue(AsyncClient):
         should abort the task and forget about the given `runId`. There is no
         need to resolve the run or upload artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Reclaim Response: Response to a successful task claim (`TaskReclaimResponse`).
+
         Required scopes:
 
             queue:reclaim-task:<taskId>/<runId>
@@ -2480,6 +2970,13 @@ class AsyncQueue(AsyncClient):
         """Report Run Completed
 
         Report a task completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2503,6 +3000,13 @@ class AsyncQueue(AsyncClient):
         Do not use this if the task couldn't be run because if malformed
         payload, or other unexpected condition. In these cases we have a task
         exception, which should be reported with `reportException`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/failed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/failed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2537,6 +3041,14 @@ class AsyncQueue(AsyncClient):
         Do not use this to signal that some user-specified code crashed for any
         reason specific to this code. If user-specific code hits a resource that
         is temporarily unavailable worker should report task _failed_.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            payload: Task Exception Request: Request for a run of a task to be resolved with an exception. A model or a dict (`TaskExceptionRequest` or `TaskExceptionRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2584,6 +3096,15 @@ class AsyncQueue(AsyncClient):
         intermediate artifacts from data processing applications, as the
         artifacts can be set to expire a few days later.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `ObjectArtifactRequest` or `ReferenceArtifactRequest` or `LinkArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `ObjectArtifactRequestDict` or `ReferenceArtifactRequestDict` or `LinkArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `ObjectCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `LinkCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             queue:create-artifact:<taskId>/<runId>
@@ -2620,6 +3141,12 @@ class AsyncQueue(AsyncClient):
         The storage type `s3` does not support this functionality and cannot
         be finished.  In all such cases, calling this method is an input error
         (400).
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Finish Artifact Request: Request body for `finishArtifact`. A model or a dict (`FinishArtifactRequest` or `FinishArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -2684,6 +3211,14 @@ class AsyncQueue(AsyncClient):
 
         * location: the url of the artifact if a redirect is to be performed
         * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
 
         Required scopes:
 
@@ -2755,6 +3290,13 @@ class AsyncQueue(AsyncClient):
         `queue.getArtifact`, so consider that if you already know the `runId` of
         the latest run. Otherwise, just use the most convenient API end-point.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
+
         Required scopes:
 
             All of:
@@ -2789,6 +3331,15 @@ class AsyncQueue(AsyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -2822,6 +3373,14 @@ class AsyncQueue(AsyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -2848,6 +3407,14 @@ class AsyncQueue(AsyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -2868,6 +3435,13 @@ class AsyncQueue(AsyncClient):
         and does not grant access to the artifact data.
 
         Note that this method does *not* automatically follow link artifacts.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
 
         Required scopes:
 
@@ -2891,6 +3465,14 @@ class AsyncQueue(AsyncClient):
 
         This method follows link artifacts, so it will not return content
         for a link artifact.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -2919,6 +3501,13 @@ class AsyncQueue(AsyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -2941,6 +3530,8 @@ class AsyncQueue(AsyncClient):
     ) -> ListProvisionersResponse:
         """Get a list of all active provisioners
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get all active provisioners.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
@@ -2951,6 +3542,13 @@ class AsyncQueue(AsyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 provisioners in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Provisioners Response (`ListProvisionersResponse`).
 
         Required scopes:
 
@@ -2973,11 +3571,19 @@ class AsyncQueue(AsyncClient):
     async def getProvisioner(self, provisionerId: str) -> ProvisionerResponse:
         """Get an active provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an active provisioner.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -2997,6 +3603,8 @@ class AsyncQueue(AsyncClient):
     ) -> ProvisionerResponse:
         """Update a provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Declare a provisioner, supplying some details about it.
 
         `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
@@ -3007,6 +3615,13 @@ class AsyncQueue(AsyncClient):
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+            payload: Provisioner Request: Request to update a provisioner. A model or a dict (`UpdateProvisionerRequest` or `UpdateProvisionerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -3031,12 +3646,20 @@ class AsyncQueue(AsyncClient):
     async def pendingTasks(self, taskQueueId: str) -> PendingTasksResponse:
         """Get Number of Pending Tasks
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an approximate number of pending tasks for the given `taskQueueId`.
 
         As task states may change rapidly, this number may not represent the exact
         number of pending tasks, but a very good approximation.
 
         This method is **deprecated**, use queue.taskQueueCounts instead.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/pending/<taskQueueId>`.
+
+        Returns:
+            Count Pending Tasks Response: Response to a request for the number of pending tasks for a given `provisionerId` and `workerType` (`PendingTasksResponse`).
 
         Required scopes:
 
@@ -3057,6 +3680,12 @@ class AsyncQueue(AsyncClient):
 
         As task states may change rapidly, this number may not represent the exact
         number of pending and claimed tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/counts`.
+
+        Returns:
+            Count Pending and Claimed Tasks Response: Response to a request for the number of pending and claimed tasks for a given `provisionerId` and `workerType` (`TaskQueueCountsResponse`).
 
         Required scopes:
 
@@ -3081,6 +3710,14 @@ class AsyncQueue(AsyncClient):
 
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/pending`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Pending Tasks Response: Response from a `listPendingTasks` request (`ListPendingTasksResponse`).
 
         Required scopes:
 
@@ -3109,6 +3746,14 @@ class AsyncQueue(AsyncClient):
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/claimed`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Claimed Tasks Response: Response from a `listClaimedTasks` request (`ListClaimedTasksResponse`).
+
         Required scopes:
 
             queue:claimed-list:<taskQueueId>
@@ -3132,12 +3777,22 @@ class AsyncQueue(AsyncClient):
     ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get all active worker-types for the given provisioner.
 
         The response is paged. If this end-point returns a `continuationToken`, you
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 worker-types in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Worker-Types Response: Response from a `listWorkerTypes` request (`ListWorkerTypesResponse`).
 
         Required scopes:
 
@@ -3160,7 +3815,16 @@ class AsyncQueue(AsyncClient):
     async def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker-type from a provisioner.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -3183,12 +3847,22 @@ class AsyncQueue(AsyncClient):
     ) -> WorkerTypeResponse:
         """Update a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Declare a workerType, supplying some details about it.
 
         `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
         possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
         provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
         `queue:declare-worker-type:my-provisioner/highmem#description`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            payload: Worker-type Request: Request to update a worker-type. A model or a dict (`UpdateWorkerTypeRequest` or `UpdateWorkerTypeRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -3221,6 +3895,13 @@ class AsyncQueue(AsyncClient):
         option. By default this end-point will list up to 1000 task queues in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Queues Response: Response from a `listTaskQueues` request (`ListTaskQueuesResponse`).
+
         Required scopes:
 
             queue:list-task-queues
@@ -3242,6 +3923,12 @@ class AsyncQueue(AsyncClient):
         """Get a task queue
 
         Get a task queue.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>`.
+
+        Returns:
+            Task queue Response: Response to a task queue request from a provisioner (`TaskQueueResponse`).
 
         Required scopes:
 
@@ -3267,6 +3954,8 @@ class AsyncQueue(AsyncClient):
     ) -> ListWorkersResponse:
         """Get a list of all active workers of a workerType
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a list of all active workers of a workerType.
 
         `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
@@ -3277,6 +3966,16 @@ class AsyncQueue(AsyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            quarantined: query argument `quarantined`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
 
         Required scopes:
 
@@ -3301,7 +4000,18 @@ class AsyncQueue(AsyncClient):
     ) -> WorkerResponse:
         """Get a worker from worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -3331,6 +4041,16 @@ class AsyncQueue(AsyncClient):
         """Quarantine a worker
 
         Quarantine a worker
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            payload: Quarantine Worker Request: Request to update a worker's quarantineUntil property. A model or a dict (`QuarantineWorkerRequest` or `QuarantineWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -3364,6 +4084,16 @@ class AsyncQueue(AsyncClient):
 
         `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
         possessed.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            payload: Worker Request: Request to update a worker. A model or a dict (`UpdateWorkerRequest` or `UpdateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 

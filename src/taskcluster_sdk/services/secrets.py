@@ -93,6 +93,10 @@ class Secrets(SyncClient):
         Set the secret associated with some key.  If the secret already exists, it is
         updated instead.
 
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+            payload: Secret: Message containing a Taskcluster Secret. A model or a dict (`Secret` or `SecretDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             secrets:set:<name>
@@ -107,6 +111,9 @@ class Secrets(SyncClient):
         """Delete Secret
 
         Delete the secret associated with some key. It will succeed whether or not the secret exists
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
 
         Required scopes:
 
@@ -123,6 +130,12 @@ class Secrets(SyncClient):
         expired, the response code 410 is returned.  If the caller lacks the
         scope necessary to get the secret, the call will fail with a 403 code
         regardless of whether the secret exists.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
+        Returns:
+            Secret: Message containing a Taskcluster Secret (`Secret`).
 
         Required scopes:
 
@@ -148,6 +161,13 @@ class Secrets(SyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Secrets List: Message containing a list of secret names (`SecretList`).
 
         Required scopes:
 
@@ -244,6 +264,10 @@ class AsyncSecrets(AsyncClient):
         Set the secret associated with some key.  If the secret already exists, it is
         updated instead.
 
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+            payload: Secret: Message containing a Taskcluster Secret. A model or a dict (`Secret` or `SecretDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             secrets:set:<name>
@@ -258,6 +282,9 @@ class AsyncSecrets(AsyncClient):
         """Delete Secret
 
         Delete the secret associated with some key. It will succeed whether or not the secret exists
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
 
         Required scopes:
 
@@ -274,6 +301,12 @@ class AsyncSecrets(AsyncClient):
         expired, the response code 410 is returned.  If the caller lacks the
         scope necessary to get the secret, the call will fail with a 403 code
         regardless of whether the secret exists.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
+        Returns:
+            Secret: Message containing a Taskcluster Secret (`Secret`).
 
         Required scopes:
 
@@ -301,6 +334,13 @@ class AsyncSecrets(AsyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Secrets List: Message containing a list of secret names (`SecretList`).
 
         Required scopes:
 

@@ -222,6 +222,13 @@ class WorkerManager(SyncClient):
 
         Retrieve a list of providers that are available for worker pools.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Provider List: A list of providers (`ProviderList`).
+
         Required scopes:
 
             worker-manager:list-providers
@@ -245,6 +252,13 @@ class WorkerManager(SyncClient):
         """Create Worker Pool
 
         Create a new worker pool. If the worker pool already exists, this will throw an error.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`CreateWorkerPoolRequest` or `CreateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -278,6 +292,13 @@ class WorkerManager(SyncClient):
         worker pool.  During that time, the worker pool can be updated again, such
         as to set its `providerId` to a real provider.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`UpdateWorkerPoolRequest` or `UpdateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             All of:
@@ -305,6 +326,12 @@ class WorkerManager(SyncClient):
         `worker-manager:provider:null-provider`.
         This will also mark all launch configurations as archived.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:manage-worker-pool:<workerPoolId>
@@ -328,6 +355,15 @@ class WorkerManager(SyncClient):
         Get the list of launch configurations for a given worker pool.
         Include archived launch configurations by setting includeArchived=true.
         By default, only active launch configurations are returned.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/launch-configs`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            includeArchived: query argument `includeArchived`.
+
+        Returns:
+            Worker Pool Launch Config List: A list of worker pool launch configurations (`WorkerPoolLaunchConfigList`).
 
         Required scopes:
 
@@ -356,6 +392,12 @@ class WorkerManager(SyncClient):
         Fetch statistics for an existing worker pool, broken down by launch configuration.
         This includes counts and capacities of requested, running, stopping, and stopped workers.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/stats`.
+
+        Returns:
+            Worker Pool Statistics: Statistics for a worker pool, showing counts and capacities of workers in different states, broken down by launch configuration (`WorkerPoolStats`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -370,6 +412,12 @@ class WorkerManager(SyncClient):
         """Get Worker Pool
 
         Fetch an existing worker pool defition.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -387,6 +435,13 @@ class WorkerManager(SyncClient):
         """List All Worker Pools
 
         Get the list of all the existing worker pools.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List: A list of worker pools (`WorkerPoolList`).
 
         Required scopes:
 
@@ -411,6 +466,13 @@ class WorkerManager(SyncClient):
         """List All Worker Pools Stats
 
         Get the stats for all worker pools - number of requested, running, stopping and stopped capacity
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List Stats: A list of worker pools stats (`WorkerPoolListStats`).
 
         Required scopes:
 
@@ -444,6 +506,13 @@ class WorkerManager(SyncClient):
         NOTE: errors are publicly visible.  Ensure that none of the content
         contains secrets or other sensitive information.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            payload: Worker Error Report: A report of an error from a worker. A model or a dict (`ReportWorkerErrorRequest` or `ReportWorkerErrorRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Error: A complete worker pool error definition (`WorkerPoolError`).
+
         Required scopes:
 
             All of:
@@ -471,6 +540,12 @@ class WorkerManager(SyncClient):
         Also includes total counts grouped by titles of error and error code.
 
         If `workerPoolId` is not specified, it will return the count of all errors
+
+        Args:
+            workerPoolId: query argument `workerPoolId`.
+
+        Returns:
+            Worker Pool Error Stats: Total number of errors for given worker pool or all worker pools broken down daily for the past 7 days, hourly for the past 24 hours (`WorkerPoolErrorStats`).
 
         Required scopes:
 
@@ -501,6 +576,16 @@ class WorkerManager(SyncClient):
         """List Worker Pool Errors
 
         Get the list of worker pool errors.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            errorId: query argument `errorId`.
+
+        Returns:
+            Worker Pool Error List: A list of worker pool errors (`WorkerPoolErrorList`).
 
         Required scopes:
 
@@ -536,6 +621,15 @@ class WorkerManager(SyncClient):
 
         Get the list of all the existing workers in a given group in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>/<workerGroup>
@@ -557,6 +651,14 @@ class WorkerManager(SyncClient):
         """Get a Worker
 
         Get a single worker.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -585,6 +687,15 @@ class WorkerManager(SyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -620,6 +731,15 @@ class WorkerManager(SyncClient):
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
+
         Required scopes:
 
             worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -646,6 +766,11 @@ class WorkerManager(SyncClient):
         Others may begin removing the worker, but it may remain available via
         the API (perhaps even in state RUNNING) afterward.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
         Required scopes:
 
             worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -668,6 +793,14 @@ class WorkerManager(SyncClient):
          - launch configuration changes
 
         Decision is made during provision or scanning loop based on above mentioned conditions.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+
+        Returns:
+            Should worker terminate response: Decision returned to a worker asking whether to keep running or be terminated (`ShouldWorkerTerminateResponse`).
 
         Required scopes:
 
@@ -698,6 +831,16 @@ class WorkerManager(SyncClient):
         """Workers in a Worker Pool
 
         Get the list of all the existing workers in a given worker pool.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            state: query argument `state`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
 
         Required scopes:
 
@@ -732,6 +875,12 @@ class WorkerManager(SyncClient):
         the worker will require to perform its work.  The worker must provide
         some proof of its identity, and that proof varies by provider type.
 
+        Args:
+            payload: Register Worker Request: Request body to `registerWorker`. A model or a dict (`RegisterWorkerRequest` or `RegisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Register Worker Response: Response body to `registerWorker` (`RegisterWorkerResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.worker_manager import (
@@ -754,6 +903,12 @@ class WorkerManager(SyncClient):
         on that instance to use. The credentials will not live longer the
         `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
         for the worker so that worker-manager does not terminate the instance.
+
+        Args:
+            payload: Reregister Worker Request: Request body to `reregisterWorker`. A model or a dict (`ReregisterWorkerRequest` or `ReregisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Reregister Worker Response: Response body to `reregisterWorker` (`ReregisterWorkerResponse`).
 
         Required scopes:
 
@@ -795,6 +950,18 @@ class WorkerManager(SyncClient):
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            quarantined: query argument `quarantined`.
+            workerState: query argument `workerState`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
+
         Required scopes:
 
             worker-manager:list-workers:<provisionerId>/<workerType>
@@ -824,6 +991,15 @@ class WorkerManager(SyncClient):
         """Get a worker
 
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -919,6 +1095,13 @@ class AsyncWorkerManager(AsyncClient):
 
         Retrieve a list of providers that are available for worker pools.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Provider List: A list of providers (`ProviderList`).
+
         Required scopes:
 
             worker-manager:list-providers
@@ -942,6 +1125,13 @@ class AsyncWorkerManager(AsyncClient):
         """Create Worker Pool
 
         Create a new worker pool. If the worker pool already exists, this will throw an error.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`CreateWorkerPoolRequest` or `CreateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -975,6 +1165,13 @@ class AsyncWorkerManager(AsyncClient):
         worker pool.  During that time, the worker pool can be updated again, such
         as to set its `providerId` to a real provider.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`UpdateWorkerPoolRequest` or `UpdateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             All of:
@@ -1002,6 +1199,12 @@ class AsyncWorkerManager(AsyncClient):
         `worker-manager:provider:null-provider`.
         This will also mark all launch configurations as archived.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:manage-worker-pool:<workerPoolId>
@@ -1027,6 +1230,15 @@ class AsyncWorkerManager(AsyncClient):
         Get the list of launch configurations for a given worker pool.
         Include archived launch configurations by setting includeArchived=true.
         By default, only active launch configurations are returned.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/launch-configs`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            includeArchived: query argument `includeArchived`.
+
+        Returns:
+            Worker Pool Launch Config List: A list of worker pool launch configurations (`WorkerPoolLaunchConfigList`).
 
         Required scopes:
 
@@ -1055,6 +1267,12 @@ class AsyncWorkerManager(AsyncClient):
         Fetch statistics for an existing worker pool, broken down by launch configuration.
         This includes counts and capacities of requested, running, stopping, and stopped workers.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/stats`.
+
+        Returns:
+            Worker Pool Statistics: Statistics for a worker pool, showing counts and capacities of workers in different states, broken down by launch configuration (`WorkerPoolStats`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -1072,6 +1290,12 @@ class AsyncWorkerManager(AsyncClient):
 
         Fetch an existing worker pool defition.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -1088,6 +1312,13 @@ class AsyncWorkerManager(AsyncClient):
         """List All Worker Pools
 
         Get the list of all the existing worker pools.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List: A list of worker pools (`WorkerPoolList`).
 
         Required scopes:
 
@@ -1112,6 +1343,13 @@ class AsyncWorkerManager(AsyncClient):
         """List All Worker Pools Stats
 
         Get the stats for all worker pools - number of requested, running, stopping and stopped capacity
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List Stats: A list of worker pools stats (`WorkerPoolListStats`).
 
         Required scopes:
 
@@ -1145,6 +1383,13 @@ class AsyncWorkerManager(AsyncClient):
         NOTE: errors are publicly visible.  Ensure that none of the content
         contains secrets or other sensitive information.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            payload: Worker Error Report: A report of an error from a worker. A model or a dict (`ReportWorkerErrorRequest` or `ReportWorkerErrorRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Error: A complete worker pool error definition (`WorkerPoolError`).
+
         Required scopes:
 
             All of:
@@ -1175,6 +1420,12 @@ class AsyncWorkerManager(AsyncClient):
 
         If `workerPoolId` is not specified, it will return the count of all errors
 
+        Args:
+            workerPoolId: query argument `workerPoolId`.
+
+        Returns:
+            Worker Pool Error Stats: Total number of errors for given worker pool or all worker pools broken down daily for the past 7 days, hourly for the past 24 hours (`WorkerPoolErrorStats`).
+
         Required scopes:
 
             worker-manager:list-worker-pool-errors:<workerPoolId>
@@ -1204,6 +1455,16 @@ class AsyncWorkerManager(AsyncClient):
         """List Worker Pool Errors
 
         Get the list of worker pool errors.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            errorId: query argument `errorId`.
+
+        Returns:
+            Worker Pool Error List: A list of worker pool errors (`WorkerPoolErrorList`).
 
         Required scopes:
 
@@ -1239,6 +1500,15 @@ class AsyncWorkerManager(AsyncClient):
 
         Get the list of all the existing workers in a given group in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>/<workerGroup>
@@ -1260,6 +1530,14 @@ class AsyncWorkerManager(AsyncClient):
         """Get a Worker
 
         Get a single worker.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -1288,6 +1566,15 @@ class AsyncWorkerManager(AsyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -1323,6 +1610,15 @@ class AsyncWorkerManager(AsyncClient):
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
+
         Required scopes:
 
             worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -1349,6 +1645,11 @@ class AsyncWorkerManager(AsyncClient):
         Others may begin removing the worker, but it may remain available via
         the API (perhaps even in state RUNNING) afterward.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
         Required scopes:
 
             worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -1371,6 +1672,14 @@ class AsyncWorkerManager(AsyncClient):
          - launch configuration changes
 
         Decision is made during provision or scanning loop based on above mentioned conditions.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+
+        Returns:
+            Should worker terminate response: Decision returned to a worker asking whether to keep running or be terminated (`ShouldWorkerTerminateResponse`).
 
         Required scopes:
 
@@ -1401,6 +1710,16 @@ class AsyncWorkerManager(AsyncClient):
         """Workers in a Worker Pool
 
         Get the list of all the existing workers in a given worker pool.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            state: query argument `state`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
 
         Required scopes:
 
@@ -1435,6 +1754,12 @@ class AsyncWorkerManager(AsyncClient):
         the worker will require to perform its work.  The worker must provide
         some proof of its identity, and that proof varies by provider type.
 
+        Args:
+            payload: Register Worker Request: Request body to `registerWorker`. A model or a dict (`RegisterWorkerRequest` or `RegisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Register Worker Response: Response body to `registerWorker` (`RegisterWorkerResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.worker_manager import (
@@ -1457,6 +1782,12 @@ class AsyncWorkerManager(AsyncClient):
         on that instance to use. The credentials will not live longer the
         `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
         for the worker so that worker-manager does not terminate the instance.
+
+        Args:
+            payload: Reregister Worker Request: Request body to `reregisterWorker`. A model or a dict (`ReregisterWorkerRequest` or `ReregisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Reregister Worker Response: Response body to `reregisterWorker` (`ReregisterWorkerResponse`).
 
         Required scopes:
 
@@ -1498,6 +1829,18 @@ class AsyncWorkerManager(AsyncClient):
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            quarantined: query argument `quarantined`.
+            workerState: query argument `workerState`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
+
         Required scopes:
 
             worker-manager:list-workers:<provisionerId>/<workerType>
@@ -1527,6 +1870,15 @@ class AsyncWorkerManager(AsyncClient):
         """Get a worker
 
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 

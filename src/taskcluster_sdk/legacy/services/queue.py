@@ -138,6 +138,13 @@ class Queue(SyncClient):
         `route.<route>`. This is useful if you want another component to listen
         for completed tasks you have posted.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:create-task:<provisionerId>/<workerType>
@@ -154,6 +161,12 @@ class Queue(SyncClient):
         """Fetch Task
 
         Get task definition from queue.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition: Definition of a task that can be scheduled (`Task`).
 
         Stability: stable.
         """
@@ -181,6 +194,13 @@ class Queue(SyncClient):
         **Note** this operation is **idempotent**, as long as you upload the same
         task definition as previously defined this operation is safe to retry.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/define`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -207,6 +227,12 @@ class Queue(SyncClient):
         if called with `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -224,6 +250,12 @@ class Queue(SyncClient):
 
         Get task status structure from `taskId`
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import TaskStatusResponse
@@ -236,6 +268,14 @@ class Queue(SyncClient):
         """Claim task
 
         claim a task, more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -256,6 +296,13 @@ class Queue(SyncClient):
         """Reclaim task
 
         reclaim a task more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -283,6 +330,14 @@ class Queue(SyncClient):
         task to you. Instead it will return `204` and you should wait a while
         before polling the queue again. To avoid polling declare a RabbitMQ queue
         for your `workerType` claim work using `claimTaskRun`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/claim-work/<provisionerId>/<workerType>`.
+            workerType: the `<workerType>` part of `/claim-work/<provisionerId>/<workerType>`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -313,6 +368,14 @@ class Queue(SyncClient):
         """Report Run Completed
 
         Report a run completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            payload: Task Completed Request: Request for a task to be declared completed. A model or a dict (`TaskCompletedRequest` or `TaskCompletedRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -348,6 +411,12 @@ class Queue(SyncClient):
         **Remark** this operation is idempotent, if you try to rerun a task that
         isn't either `failed` or `completed`, this operation will just return the
         current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -424,6 +493,15 @@ class Queue(SyncClient):
         dependent tasks can distinguish between artifacts that were suppose to
         be generated and artifacts for which the name is misspelled.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `AzureArtifactRequest` or `ReferenceArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `AzureArtifactRequestDict` or `ReferenceArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `AzureCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -450,6 +528,11 @@ class Queue(SyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
         Required scopes:
 
             queue:get-artifact:<name>
@@ -462,6 +545,10 @@ class Queue(SyncClient):
         """Get Artifact from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
 
         Required scopes:
 
@@ -476,6 +563,13 @@ class Queue(SyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import ListArtifactsResponse
@@ -486,6 +580,12 @@ class Queue(SyncClient):
         """Get Artifacts from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
 
         Stability: stable.
         """
@@ -501,6 +601,9 @@ class Queue(SyncClient):
         Documented later...
 
         **Warning** this api end-point is **not stable**.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/pending-tasks/<provisionerId>`.
 
         Stability: stable.
         """
@@ -521,6 +624,9 @@ class Queue(SyncClient):
         approach may not be optimal either. Thus, we may be choose to remove
         this API end-point when `pulse.mozilla.org` is a stable AMQP service
         we can rely on.
+
+        Returns:
+            AMQP Connection String Response: Connection string to use for RabbitMQ (`AmqpConnectionStringResponse`).
 
         Stability: stable.
         """
@@ -588,6 +694,13 @@ class AsyncQueue(AsyncClient):
         `route.<route>`. This is useful if you want another component to listen
         for completed tasks you have posted.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:create-task:<provisionerId>/<workerType>
@@ -604,6 +717,12 @@ class AsyncQueue(AsyncClient):
         """Fetch Task
 
         Get task definition from queue.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition: Definition of a task that can be scheduled (`Task`).
 
         Stability: stable.
         """
@@ -631,6 +750,13 @@ class AsyncQueue(AsyncClient):
         **Note** this operation is **idempotent**, as long as you upload the same
         task definition as previously defined this operation is safe to retry.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/define`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -657,6 +783,12 @@ class AsyncQueue(AsyncClient):
         if called with `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -674,6 +806,12 @@ class AsyncQueue(AsyncClient):
 
         Get task status structure from `taskId`
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import TaskStatusResponse
@@ -686,6 +824,14 @@ class AsyncQueue(AsyncClient):
         """Claim task
 
         claim a task, more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -706,6 +852,13 @@ class AsyncQueue(AsyncClient):
         """Reclaim task
 
         reclaim a task more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -733,6 +886,14 @@ class AsyncQueue(AsyncClient):
         task to you. Instead it will return `204` and you should wait a while
         before polling the queue again. To avoid polling declare a RabbitMQ queue
         for your `workerType` claim work using `claimTaskRun`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/claim-work/<provisionerId>/<workerType>`.
+            workerType: the `<workerType>` part of `/claim-work/<provisionerId>/<workerType>`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -763,6 +924,14 @@ class AsyncQueue(AsyncClient):
         """Report Run Completed
 
         Report a run completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            payload: Task Completed Request: Request for a task to be declared completed. A model or a dict (`TaskCompletedRequest` or `TaskCompletedRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -798,6 +967,12 @@ class AsyncQueue(AsyncClient):
         **Remark** this operation is idempotent, if you try to rerun a task that
         isn't either `failed` or `completed`, this operation will just return the
         current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -874,6 +1049,15 @@ class AsyncQueue(AsyncClient):
         dependent tasks can distinguish between artifacts that were suppose to
         be generated and artifacts for which the name is misspelled.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `AzureArtifactRequest` or `ReferenceArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `AzureArtifactRequestDict` or `ReferenceArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `AzureCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -900,6 +1084,11 @@ class AsyncQueue(AsyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
         Required scopes:
 
             queue:get-artifact:<name>
@@ -912,6 +1101,10 @@ class AsyncQueue(AsyncClient):
         """Get Artifact from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
 
         Required scopes:
 
@@ -926,6 +1119,13 @@ class AsyncQueue(AsyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import ListArtifactsResponse
@@ -938,6 +1138,12 @@ class AsyncQueue(AsyncClient):
         """Get Artifacts from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
 
         Stability: stable.
         """
@@ -953,6 +1159,9 @@ class AsyncQueue(AsyncClient):
         Documented later...
 
         **Warning** this api end-point is **not stable**.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/pending-tasks/<provisionerId>`.
 
         Stability: stable.
         """
@@ -973,6 +1182,9 @@ class AsyncQueue(AsyncClient):
         approach may not be optimal either. Thus, we may be choose to remove
         this API end-point when `pulse.mozilla.org` is a stable AMQP service
         we can rely on.
+
+        Returns:
+            AMQP Connection String Response: Connection string to use for RabbitMQ (`AmqpConnectionStringResponse`).
 
         Stability: stable.
         """

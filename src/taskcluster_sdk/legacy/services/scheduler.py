@@ -131,6 +131,13 @@ class Scheduler(SyncClient):
         CC'ed with the routing-key: `route.<route>`. This is useful if you want
         another component to listen for completed tasks you have posted.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`TaskGraph` or `TaskGraphDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:create-task-graph
@@ -162,6 +169,13 @@ class Scheduler(SyncClient):
         state. Hence, it is only truly _safe_ to call this API end-point from
         within a task in the task-graph being modified.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/extend`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`ExtendTaskGraphRequest` or `ExtendTaskGraphRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:extend-task-graph:<taskGraphId>
@@ -191,6 +205,12 @@ class Scheduler(SyncClient):
 
         **Note**, that `finished` implies successfully completion.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/status`.
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.scheduler import TaskGraphStatusResponse
@@ -206,6 +226,12 @@ class Scheduler(SyncClient):
 
         If you want more detailed information use the `inspectTaskGraph`
         end-point instead.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/info`.
+
+        Returns:
+            Task-Graph Info Response: Response for a request for task-graph information (`TaskGraphInfoResponse`).
 
         Stability: stable.
         """
@@ -228,6 +254,12 @@ class Scheduler(SyncClient):
         Take these considerations into account when using the API end-point,
         as we do not promise it will remain fully backward compatible in
         the future.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/inspect`.
+
+        Returns:
+            Inspect Task-Graph Response: Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks (`InspectTaskGraphResponse`).
 
         Stability: stable.
         """
@@ -342,6 +374,13 @@ class AsyncScheduler(AsyncClient):
         CC'ed with the routing-key: `route.<route>`. This is useful if you want
         another component to listen for completed tasks you have posted.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`TaskGraph` or `TaskGraphDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:create-task-graph
@@ -373,6 +412,13 @@ class AsyncScheduler(AsyncClient):
         state. Hence, it is only truly _safe_ to call this API end-point from
         within a task in the task-graph being modified.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/extend`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`ExtendTaskGraphRequest` or `ExtendTaskGraphRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:extend-task-graph:<taskGraphId>
@@ -402,6 +448,12 @@ class AsyncScheduler(AsyncClient):
 
         **Note**, that `finished` implies successfully completion.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/status`.
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.scheduler import TaskGraphStatusResponse
@@ -417,6 +469,12 @@ class AsyncScheduler(AsyncClient):
 
         If you want more detailed information use the `inspectTaskGraph`
         end-point instead.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/info`.
+
+        Returns:
+            Task-Graph Info Response: Response for a request for task-graph information (`TaskGraphInfoResponse`).
 
         Stability: stable.
         """
@@ -439,6 +497,12 @@ class AsyncScheduler(AsyncClient):
         Take these considerations into account when using the API end-point,
         as we do not promise it will remain fully backward compatible in
         the future.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/inspect`.
+
+        Returns:
+            Inspect Task-Graph Response: Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks (`InspectTaskGraphResponse`).
 
         Stability: stable.
         """

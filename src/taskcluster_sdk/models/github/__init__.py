@@ -14,8 +14,8 @@ from .build_list import BuildList as BuildList
 from .build_list import BuildListBuild as BuildListBuild
 from .build_list import BuildState as BuildState
 from .create_comment import CreateComment as CreateComment
-from .create_status import CreateState as CreateState
 from .create_status import CreateStatus as CreateStatus
+from .create_status import StatusState as StatusState
 from .github_pull_request_message import GithubPullRequestMessage as GithubPullRequestMessage
 from .github_push_message import GithubPushMessage as GithubPushMessage
 from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
@@ -46,7 +46,7 @@ from .webhook_installation_payload import WebhookInstallationPayload as WebhookI
 from .webhook_installation_payload import (
     WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
 )
-from .webhook_issue_comment_payload import IssueState as IssueState
+from .webhook_issue_comment_payload import PullState as PullState
 from .webhook_issue_comment_payload import WebhookIssueCommentPayload as WebhookIssueCommentPayload
 from .webhook_ping_payload import HookType as HookType
 from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
@@ -83,7 +83,6 @@ __all__ = [
     "BuildState",
     "CreateComment",
     "CreateCommentDict",
-    "CreateState",
     "CreateStatus",
     "CreateStatusDict",
     "EventsAction",
@@ -95,14 +94,15 @@ __all__ = [
     "GithubWebhookEvent",
     "HookType",
     "InstallationRepositorySelection",
-    "IssueState",
     "PolicyPullRequests",
     "PullAction",
+    "PullState",
     "ReleaseAction",
     "RenderTaskclusterYmlInput",
     "RenderTaskclusterYmlInputDict",
     "RenderTaskclusterYmlOutput",
     "Repository",
+    "StatusState",
     "TaskGroupCreationRequested",
     "TaskclusterAllowPullRequests",
     "TaskclusterGithubConfig",

@@ -64,13 +64,13 @@ from .object_credentials import ObjectCredentials as ObjectCredentials
 from .pending_tasks_response import PendingTasksResponse as PendingTasksResponse
 from .poll_task_urls_response import PollTaskUrlsResponse as PollTaskUrlsResponse
 from .poll_task_urls_response import PollTaskUrlsResponseQueue as PollTaskUrlsResponseQueue
+from .post_artifact_request import ArtifactReason as ArtifactReason
 from .post_artifact_request import ArtifactRequest as ArtifactRequest
 from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
 from .post_artifact_request import LinkArtifactRequest as LinkArtifactRequest
 from .post_artifact_request import ObjectArtifactRequest as ObjectArtifactRequest
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
 from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
-from .post_artifact_request import RequestReason as RequestReason
 from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
 from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
 from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
@@ -204,6 +204,7 @@ __all__ = [
     "ArtifactContent",
     "ArtifactContentResponse",
     "ArtifactCreatedMessage",
+    "ArtifactReason",
     "ArtifactRequest",
     "ArtifactResponse",
     "ArtifactResponseStorageType",
@@ -260,7 +261,6 @@ __all__ = [
     "ReferenceArtifactRequest",
     "ReferenceArtifactRequestDict",
     "ReferenceCreateArtifactResponse",
-    "RequestReason",
     "RunReasonCreated",
     "RunReasonResolved",
     "RunState",

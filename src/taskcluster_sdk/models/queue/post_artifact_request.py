@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
     open_discriminator,
 )
 
-RequestReason: TypeAlias = Annotated[
+ArtifactReason: TypeAlias = Annotated[
     Literal[
         "file-missing-on-worker",
         "invalid-resource-on-worker",
@@ -152,7 +152,7 @@ class ErrorArtifactRequest(TaskclusterModel):
     message: Annotated[str, Field(default=None)]
     """Human readable explanation of why the artifact is missing"""
 
-    reason: Annotated[RequestReason, Field(default=None)]
+    reason: Annotated[ArtifactReason, Field(default=None)]
     """Reason why the artifact doesn't exist."""
 
     storageType: Annotated[Literal["error"], Field(default="error")]

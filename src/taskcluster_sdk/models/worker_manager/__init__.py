@@ -26,9 +26,9 @@ from .config_static import StaticProviderConfig as StaticProviderConfig
 from .config_testing import TestingProviderConfig as TestingProviderConfig
 from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
 from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
-from .list_workers_response import ListState as ListState
 from .list_workers_response import ListWorkersResponse as ListWorkersResponse
 from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
+from .list_workers_response import WorkersState as WorkersState
 from .provider_list import ProviderList as ProviderList
 from .provider_list import ProviderListProvider as ProviderListProvider
 from .pulse_launch_config_message import PulseLaunchConfigMessage as PulseLaunchConfigMessage
@@ -149,7 +149,6 @@ __all__ = [
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
     "GoogleProviderConfigLaunchConfigDict",
-    "ListState",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
     "NullProviderConfig",
@@ -200,4 +199,5 @@ __all__ = [
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",
     "WorkerState",
+    "WorkersState",
 ]

@@ -18,12 +18,12 @@ from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
 from .create_task_request import CreateTaskRequest as CreateTaskRequest
 from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
 from .list_artifacts_response import ListArtifactsResponseArtifact as ListArtifactsResponseArtifact
+from .post_artifact_request import ArtifactReason as ArtifactReason
 from .post_artifact_request import ArtifactRequest as ArtifactRequest
 from .post_artifact_request import AzureArtifactRequest as AzureArtifactRequest
 from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
 from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
 from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
-from .post_artifact_request import RequestReason as RequestReason
 from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
 from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
 from .post_artifact_response import AzureCreateArtifactResponse as AzureCreateArtifactResponse
@@ -84,6 +84,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "AmqpConnectionStringResponse",
     "ArtifactCreatedMessage",
+    "ArtifactReason",
     "ArtifactRequest",
     "ArtifactStorageType",
     "AzureArtifactRequest",
@@ -102,7 +103,6 @@ __all__ = [
     "ReferenceArtifactRequest",
     "ReferenceArtifactRequestDict",
     "ReferenceCreateArtifactResponse",
-    "RequestReason",
     "RunReasonCreated",
     "RunReasonResolved",
     "RunState",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
-    from ..post_artifact_request import RequestReason
+    from ..post_artifact_request import ArtifactReason
 
 
 class S3ArtifactRequestDict(TypedDict, total=False):
@@ -77,7 +77,7 @@ class ErrorArtifactRequestDict(TypedDict, total=False):
     message: Required[str]
     """Human readable explanation of why the artifact is missing"""
 
-    reason: Required[RequestReason]
+    reason: Required[ArtifactReason]
     """Reason why the artifact doesn't exist."""
 
     storageType: Required[Literal["error"]]
