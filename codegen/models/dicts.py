@@ -121,7 +121,11 @@ def build_dicts(
 
 def _is_free_form(node: ast.ClassDef) -> bool:
     """No fields, no model bases: a free-form object, whose dict form is any mapping."""
-    fields = [s for s in node.body if isinstance(s, ast.AnnAssign)]
+    fields = [
+        s
+        for s in node.body
+        if isinstance(s, ast.AnnAssign) and not ast.unparse(s.annotation).startswith("ClassVar")
+    ]
     return not fields and [ast.unparse(base) for base in node.bases] == ["TaskclusterModel"]
 
 

@@ -232,6 +232,7 @@ COMPOSED_ALIASES = frozenset(alias for alias, _, _ in COMPOSITIONS.values())
 
 # Classes named poorly that no rule above catches: (module key) -> {old: new}.
 EXTRA_RENAMES = {
+    "hooks.trigger_hook_response": {"TriggerHookResponseTriggerHookResponse": "TriggeredTask"},
     "generic_worker.insecure_posix": {"GenericWorkerPayload": "InsecurePosixPayload"},
     "generic_worker.multiuser_posix": {"GenericWorkerPayload": "MultiuserPosixPayload"},
 }
@@ -396,10 +397,7 @@ def _int_literal(node: ast.expr) -> bool:
     if not (isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal"):
         return False
     elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    return all(
-        isinstance(e, ast.Constant) and type(e.value) is int
-        for e in elements
-    )
+    return all(isinstance(e, ast.Constant) and type(e.value) is int for e in elements)
 
 
 def _literals_in(node: ast.expr) -> list[tuple[str, ...]]:

@@ -126,7 +126,8 @@ def _jsonable(value: Any, path: tuple[str | int, ...], problems: list[tuple[str,
         return stringify_date(value)
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(type(value), "__pydantic_validator__") and hasattr(value, "model_dump"):
+    kind: type[object] = type(cast(object, value))
+    if hasattr(kind, "__pydantic_validator__") and hasattr(value, "model_dump"):
         # A pydantic model: what the caller set (exclude_unset), as JSON.
         model = cast("pydantic.BaseModel", value)
         return model.model_dump(mode="json", exclude_unset=True, by_alias=True)

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
         TriggerHook,
-        TriggerHookDict,
         TriggerHookResponse,
         TriggerTokenResponse,
     )
@@ -304,7 +304,7 @@ class Hooks(SyncClient):
         self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -320,7 +320,7 @@ class Hooks(SyncClient):
         Args:
             hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
             hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
-            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
             Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
@@ -388,7 +388,7 @@ class Hooks(SyncClient):
         )
 
     def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 
@@ -405,7 +405,7 @@ class Hooks(SyncClient):
             hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
             hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
             token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
-            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
             Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
@@ -704,7 +704,7 @@ class AsyncHooks(AsyncClient):
         await self._call_no_output(_REMOVE_HOOK, (hookGroupId, hookId), None, None, None)
 
     async def triggerHook(
-        self, hookGroupId: str, hookId: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook
 
@@ -720,7 +720,7 @@ class AsyncHooks(AsyncClient):
         Args:
             hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
             hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
-            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
             Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
@@ -788,7 +788,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def triggerHookWithToken(
-        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | TriggerHookDict
+        self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
     ) -> TriggerHookResponse:
         """Trigger a hook with a token
 
@@ -805,7 +805,7 @@ class AsyncHooks(AsyncClient):
             hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
             hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
             token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
-            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook` or `TriggerHookDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
             Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).

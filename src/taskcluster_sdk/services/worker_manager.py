@@ -38,11 +38,11 @@ if TYPE_CHECKING:
         WorkerPoolErrorList,
         WorkerPoolErrorStats,
         WorkerPoolFull,
+        WorkerPoolLaunchConfigEntry,
         WorkerPoolLaunchConfigList,
-        WorkerPoolLaunchConfigListWorkerPoolLaunchConfig,
         WorkerPoolList,
         WorkerPoolListStats,
-        WorkerPoolListStatsWorkerPoolsStat,
+        WorkerPoolListStatsEntry,
         WorkerPoolStats,
         WorkerResponse,
     )
@@ -2378,7 +2378,7 @@ class WorkerManagerPages:
 
     def listWorkerPoolLaunchConfigs(
         self, workerPoolId: str, *, limit: int | None = None, includeArchived: bool | None = None
-    ) -> SyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigListWorkerPoolLaunchConfig]:
+    ) -> SyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigEntry]:
         """Every page of `listWorkerPoolLaunchConfigs`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -2400,7 +2400,7 @@ class WorkerManagerPages:
 
     def listWorkerPoolsStats(
         self, *, limit: int | None = None
-    ) -> SyncPager[WorkerPoolListStats, WorkerPoolListStatsWorkerPoolsStat]:
+    ) -> SyncPager[WorkerPoolListStats, WorkerPoolListStatsEntry]:
         """Every page of `listWorkerPoolsStats`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -2512,7 +2512,7 @@ class AsyncWorkerManagerPages:
 
     def listWorkerPoolLaunchConfigs(
         self, workerPoolId: str, *, limit: int | None = None, includeArchived: bool | None = None
-    ) -> AsyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigListWorkerPoolLaunchConfig]:
+    ) -> AsyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigEntry]:
         """Every page of `listWorkerPoolLaunchConfigs`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(
@@ -2534,7 +2534,7 @@ class AsyncWorkerManagerPages:
 
     def listWorkerPoolsStats(
         self, *, limit: int | None = None
-    ) -> AsyncPager[WorkerPoolListStats, WorkerPoolListStatsWorkerPoolsStat]:
+    ) -> AsyncPager[WorkerPoolListStats, WorkerPoolListStatsEntry]:
         """Every page of `listWorkerPoolsStats`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(

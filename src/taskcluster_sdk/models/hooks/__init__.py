@@ -31,13 +31,11 @@ if TYPE_CHECKING:
     from .dicts.bindings import BindingDict as BindingDict
     from .dicts.create_hook_request import CreateHookRequestDict as CreateHookRequestDict
     from .dicts.hook_metadata import HookMetadataDict as HookMetadataDict
-    from .dicts.trigger_hook import TriggerHookDict as TriggerHookDict
 
 _DICTS = {
     "BindingDict": "bindings",
     "CreateHookRequestDict": "create_hook_request",
     "HookMetadataDict": "hook_metadata",
-    "TriggerHookDict": "trigger_hook",
 }
 
 
@@ -66,7 +64,6 @@ __all__ = [
     "ListLastFiresResponseLastFire",
     "PulseHookChangedMessage",
     "TriggerHook",
-    "TriggerHookDict",
     "TriggerHookResponse",
     "TriggerTokenResponse",
 ]

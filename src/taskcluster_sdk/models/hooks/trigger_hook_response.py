@@ -23,7 +23,7 @@ class Status(TaskclusterModel):
     taskId: str | None = None
 
 
-class TriggerHookResponseTriggerHookResponse(TaskclusterModel):
+class TriggeredTask(TaskclusterModel):
     """Response identifying the created task"""
 
     status: Status | None = None
@@ -39,9 +39,7 @@ class TriggerHookResponseTriggerHookResponse(TaskclusterModel):
     """
 
 
-TriggerHookResponseValue = TypeAliasType(
-    "TriggerHookResponseValue", TriggerHookResponseTriggerHookResponse | dict[str, Any]
-)
+TriggerHookResponseValue = TypeAliasType("TriggerHookResponseValue", TriggeredTask | dict[str, Any])
 """Response to a `triggerHook` or `triggerHookWithToken` call.
 
 In most cases, this gives a `taskId`, but in cases where the hook template

@@ -60,17 +60,15 @@ from .worker_pool_error_list import WorkerPoolErrorList as WorkerPoolErrorList
 from .worker_pool_error_stats import WorkerPoolErrorStats as WorkerPoolErrorStats
 from .worker_pool_full import WorkerPoolConfig as WorkerPoolConfig
 from .worker_pool_full import WorkerPoolFull as WorkerPoolFull
-from .worker_pool_launch_config_list import WorkerPoolLaunchConfigList as WorkerPoolLaunchConfigList
 from .worker_pool_launch_config_list import (
-    WorkerPoolLaunchConfigListWorkerPoolLaunchConfig as WorkerPoolLaunchConfigListWorkerPoolLaunchConfig,
+    WorkerPoolLaunchConfigEntry as WorkerPoolLaunchConfigEntry,
 )
+from .worker_pool_launch_config_list import WorkerPoolLaunchConfigList as WorkerPoolLaunchConfigList
 from .worker_pool_list import WorkerPoolList as WorkerPoolList
 from .worker_pool_list_stats import WorkerPoolListStats as WorkerPoolListStats
-from .worker_pool_list_stats import (
-    WorkerPoolListStatsWorkerPoolsStat as WorkerPoolListStatsWorkerPoolsStat,
-)
+from .worker_pool_list_stats import WorkerPoolListStatsEntry as WorkerPoolListStatsEntry
+from .worker_pool_stats import LaunchConfigStats as LaunchConfigStats
 from .worker_pool_stats import WorkerPoolStats as WorkerPoolStats
-from .worker_pool_stats import WorkerPoolStatsLaunchConfigStat as WorkerPoolStatsLaunchConfigStat
 from .worker_response import ActionMethod as ActionMethod
 from .worker_response import WorkerResponse as WorkerResponse
 from .worker_response import WorkerResponseAction as WorkerResponseAction
@@ -149,6 +147,7 @@ __all__ = [
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
     "GoogleProviderConfigLaunchConfigDict",
+    "LaunchConfigStats",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
     "NullProviderConfig",
@@ -188,13 +187,12 @@ __all__ = [
     "WorkerPoolErrorList",
     "WorkerPoolErrorStats",
     "WorkerPoolFull",
+    "WorkerPoolLaunchConfigEntry",
     "WorkerPoolLaunchConfigList",
-    "WorkerPoolLaunchConfigListWorkerPoolLaunchConfig",
     "WorkerPoolList",
     "WorkerPoolListStats",
-    "WorkerPoolListStatsWorkerPoolsStat",
+    "WorkerPoolListStatsEntry",
     "WorkerPoolStats",
-    "WorkerPoolStatsLaunchConfigStat",
     "WorkerResponse",
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",

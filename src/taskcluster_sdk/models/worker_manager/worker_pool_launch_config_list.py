@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
 )
 
 
-class WorkerPoolLaunchConfigListWorkerPoolLaunchConfig(TaskclusterModel):
-    """The `WorkerPoolLaunchConfigListWorkerPoolLaunchConfig` object."""
+class WorkerPoolLaunchConfigEntry(TaskclusterModel):
+    """The `WorkerPoolLaunchConfigEntry` object."""
 
     configuration: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The launch configuration"""
@@ -49,6 +49,6 @@ class WorkerPoolLaunchConfigList(TaskclusterModel):
     """
 
     workerPoolLaunchConfigs: Annotated[
-        list[WorkerPoolLaunchConfigListWorkerPoolLaunchConfig], Field(default_factory=list)
+        list[WorkerPoolLaunchConfigEntry], Field(default_factory=list)
     ]
     """List of all worker pool launch configurations"""

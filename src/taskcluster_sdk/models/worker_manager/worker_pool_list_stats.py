@@ -12,8 +12,8 @@ from taskcluster_sdk._model import (
 )
 
 
-class WorkerPoolListStatsWorkerPoolsStat(TaskclusterModel):
-    """The `WorkerPoolListStatsWorkerPoolsStat` object."""
+class WorkerPoolListStatsEntry(TaskclusterModel):
+    """The `WorkerPoolListStatsEntry` object."""
 
     currentCapacity: Annotated[int, Field(default=None)]
     """Total capacity available across all workers for this worker pool that are currently not "stopped" """
@@ -83,7 +83,5 @@ class WorkerPoolListStats(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workerPoolsStats: Annotated[
-        list[WorkerPoolListStatsWorkerPoolsStat], Field(default_factory=list)
-    ]
+    workerPoolsStats: Annotated[list[WorkerPoolListStatsEntry], Field(default_factory=list)]
     """List of all worker pools stats"""

@@ -12,8 +12,8 @@ from taskcluster_sdk._model import (
 )
 
 
-class WorkerPoolStatsLaunchConfigStat(TaskclusterModel):
-    """The `WorkerPoolStatsLaunchConfigStat` object."""
+class LaunchConfigStats(TaskclusterModel):
+    """The `LaunchConfigStats` object."""
 
     currentCapacity: Annotated[int, Field(default=None)]
     """Total capacity available across all workers for this launch configuration that are currently not "stopped" """
@@ -81,7 +81,7 @@ class WorkerPoolStats(TaskclusterModel):
     broken down by launch configuration.
     """
 
-    launchConfigStats: Annotated[list[WorkerPoolStatsLaunchConfigStat], Field(default_factory=list)]
+    launchConfigStats: Annotated[list[LaunchConfigStats], Field(default_factory=list)]
     """Launch Configuration Statistics.
 
     Statistics broken down by launch configuration
