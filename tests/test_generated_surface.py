@@ -350,3 +350,44 @@ def test_public_model_names_are_meaningful_and_unique_in_meaning() -> None:
 def test_the_names_test_catches_the_old_mistakes(old: str) -> None:
     # the names issue 10.7 quotes: each trips a rule above
     assert _name_problems(old, ["x"], _schema_vocabulary() | _EXTRA_WORDS) != []
+
+
+# --- documentation where IDEs read it (issue 10.4) ---------------------------------
+
+
+def _docstring_after(body: list[ast.stmt], name: str) -> str | None:
+    for position, statement in enumerate(body[:-1]):
+        target = getattr(statement, "target", None)
+        if isinstance(statement, ast.AnnAssign) and getattr(target, "id", None) == name:
+            following = body[position + 1]
+            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                return str(following.value.value)
+    return None
+
+
+def test_fields_and_enum_aliases_carry_attribute_docstrings() -> None:
+    # pyright/Pylance show the string literal right after an assignment on hover
+    source = ROOT / "src" / "taskcluster_sdk" / "models" / "queue" / "task_status.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    status = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "TaskStatus")
+    assert ast.get_docstring(status)
+    assert "deadline" in (_docstring_after(status.body, "deadline") or "").lower()
+    assert "state" in (_docstring_after(tree.body, "TaskState") or "").lower()
+    documented = [
+        name
+        for name in ("taskId", "state", "runs", "deadline")
+        if _docstring_after(status.body, name)
+    ]
+    assert documented == ["taskId", "state", "runs", "deadline"]
+
+
+def test_method_docstrings_document_each_parameter_and_deprecation() -> None:
+    from taskcluster_sdk import Queue
+
+    doc = inspect.getdoc(Queue.createTask) or ""
+    assert "Args:" in doc
+    assert "taskId: the `<taskId>` part of `/task/<taskId>`." in doc
+    assert "`CreateTaskRequest` or `CreateTaskRequestDict`" in doc
+    assert "Returns:" in doc
+    deprecated = inspect.getdoc(Queue.claimTask) or ""
+    assert deprecated.splitlines()[2].startswith("**Deprecated**")
