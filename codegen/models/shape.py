@@ -272,6 +272,15 @@ def union_renames(context: Context) -> dict[str, dict[str, str]]:
     return renames
 
 
+def _model_or_dict(context: Context, key: str, value: ast.expr) -> ast.expr | None:
+    """The model of a `Model | dict[str, Any]` union, else None."""
+    members = _union_members(value)
+    if len(members) != 2 or ast.unparse(members[1]) != "dict[str, Any]":
+        return None
+    ref = context.resolve(key, members[0])
+    return members[0] if ref is not None and context.classes[ref].is_model else None
+
+
 def fallback_name(alias: str) -> str:
     return "Unknown" + alias
 
@@ -299,9 +308,13 @@ def union_roots(context: Context) -> dict[tuple[str, str], UnionRoot]:
             if cast(ast.Name, node.targets[0]).id != alias:
                 continue
             tagged = _tagged_union(context, key, _alias_value(node))
+            single = _model_or_dict(context, key, _alias_value(node))
             if tagged is not None:
                 variants = tuple(variant for (_, variant), _ in tagged[1])
                 found[(key, name)] = UnionRoot(alias, (*variants, fallback_name(alias)), key)
+            elif single is not None:
+                model = ast.unparse(single).split(".")[-1]
+                found[(key, name)] = UnionRoot(model, (model,), key)
     return found
 
 
@@ -682,6 +695,11 @@ def _alias(
             + _docstring(f"The `{tag}` value as the server sent it.", 4)
         )
         return text, fallback_class
+    single = _model_or_dict(context, key, inner)
+    if single is not None:
+        # `X | {}` (triggerHook): a lenient X parses `{}` too, and one type
+        # needs no `isinstance` to reach its fields.
+        inner = single
     annotation = _type(key, inner, context, used, open_tags=True)
     text = f"{name} = TypeAliasType({name!r}, {annotation})"
     if docs:
@@ -810,12 +828,13 @@ def add_exports(
                 exports[service].append((name, node.name))
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 exports[service].append((name, node.target.id))
-            elif (
-                isinstance(node, ast.Assign)
-                and _is_type_alias(node)
-                and cast(ast.Name, node.targets[0]).id in UNION_STEMS.values()
-            ):
-                exports[service].append((name, cast(ast.Name, node.targets[0]).id))
+            elif isinstance(node, ast.Assign) and _is_type_alias(node):
+                alias = cast(ast.Name, node.targets[0]).id
+                if alias in UNION_STEMS.values():
+                    exports[service].append((name, alias))
+                value = cast(ast.Call, node.value).args[1]
+                if isinstance(value, ast.Name) and (key, value.id) in context.classes:
+                    exports[service].append((name, value.id))  # `X | {}` became X
     for (key, _), (alias, _, _) in context.compositions.items():
         if key in modules:
             service, name = key.split(".")

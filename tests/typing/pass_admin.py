@@ -6,6 +6,7 @@ from typing_extensions import assert_type
 
 from taskcluster_sdk import Auth, Hooks, WorkerManager
 from taskcluster_sdk.models.auth import GetRoleResponse, ListRolesResponse
+from taskcluster_sdk.models.hooks import TriggeredTask
 from taskcluster_sdk.models.worker_manager import (
     AwsProviderConfig,
     WorkerPoolConfig,
@@ -27,7 +28,9 @@ def audit(auth: Auth) -> dict[str, list[str]]:
 
 def trigger(hooks: Hooks) -> str | None:
     answer = hooks.triggerHook("group", "hook", {"any": "context"})
-    return getattr(answer.root, "taskId", None)
+    assert_type(answer, TriggeredTask)
+    # no isinstance needed; a hook whose template made no task answers `{}` (taskId None)
+    return answer.taskId
 
 
 def pools(wm: WorkerManager) -> None:

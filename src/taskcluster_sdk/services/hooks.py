@@ -24,8 +24,8 @@ if TYPE_CHECKING:
         ListHooksResponse,
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
+        TriggeredTask,
         TriggerHook,
-        TriggerHookResponse,
         TriggerTokenResponse,
     )
 else:
@@ -305,7 +305,7 @@ class Hooks(SyncClient):
 
     def triggerHook(
         self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook
 
         This endpoint will trigger the creation of a task from a hook definition.
@@ -323,7 +323,7 @@ class Hooks(SyncClient):
             payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
-            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -333,9 +333,16 @@ class Hooks(SyncClient):
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return self._call(
-            _TRIGGER_HOOK, (hookGroupId, hookId), None, payload, TriggerHook, TriggerHookResponse
-        )
+        return (
+            self._call(
+                _TRIGGER_HOOK,
+                (hookGroupId, hookId),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     def getTriggerToken(self, hookGroupId: str, hookId: str) -> TriggerTokenResponse:
         """Get a trigger token
@@ -389,7 +396,7 @@ class Hooks(SyncClient):
 
     def triggerHookWithToken(
         self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook with a token
 
         This endpoint triggers a defined hook with a valid token.
@@ -408,20 +415,22 @@ class Hooks(SyncClient):
             payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
-            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
 
         Stability: stable.
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return self._call(
-            _TRIGGER_HOOK_WITH_TOKEN,
-            (hookGroupId, hookId, token),
-            None,
-            payload,
-            TriggerHook,
-            TriggerHookResponse,
-        )
+        return (
+            self._call(
+                _TRIGGER_HOOK_WITH_TOKEN,
+                (hookGroupId, hookId, token),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     def listLastFires(
         self,
@@ -705,7 +714,7 @@ class AsyncHooks(AsyncClient):
 
     async def triggerHook(
         self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook
 
         This endpoint will trigger the creation of a task from a hook definition.
@@ -723,7 +732,7 @@ class AsyncHooks(AsyncClient):
             payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
-            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
 
         Required scopes:
 
@@ -733,9 +742,16 @@ class AsyncHooks(AsyncClient):
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return await self._call(
-            _TRIGGER_HOOK, (hookGroupId, hookId), None, payload, TriggerHook, TriggerHookResponse
-        )
+        return (
+            await self._call(
+                _TRIGGER_HOOK,
+                (hookGroupId, hookId),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     async def getTriggerToken(self, hookGroupId: str, hookId: str) -> TriggerTokenResponse:
         """Get a trigger token
@@ -789,7 +805,7 @@ class AsyncHooks(AsyncClient):
 
     async def triggerHookWithToken(
         self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook with a token
 
         This endpoint triggers a defined hook with a valid token.
@@ -808,20 +824,22 @@ class AsyncHooks(AsyncClient):
             payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Returns:
-            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call (`TriggerHookResponse`).
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
 
         Stability: stable.
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return await self._call(
-            _TRIGGER_HOOK_WITH_TOKEN,
-            (hookGroupId, hookId, token),
-            None,
-            payload,
-            TriggerHook,
-            TriggerHookResponse,
-        )
+        return (
+            await self._call(
+                _TRIGGER_HOOK_WITH_TOKEN,
+                (hookGroupId, hookId, token),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     async def listLastFires(
         self,

@@ -24,6 +24,7 @@ from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResp
 from .list_last_fires_response import ListLastFiresResponseLastFire as ListLastFiresResponseLastFire
 from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
 from .trigger_hook import TriggerHook as TriggerHook
+from .trigger_hook_response import TriggeredTask as TriggeredTask
 from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
 from .trigger_token_response import TriggerTokenResponse as TriggerTokenResponse
 
@@ -66,4 +67,5 @@ __all__ = [
     "TriggerHook",
     "TriggerHookResponse",
     "TriggerTokenResponse",
+    "TriggeredTask",
 ]

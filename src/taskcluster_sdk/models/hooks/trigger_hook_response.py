@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -39,7 +39,7 @@ class TriggeredTask(TaskclusterModel):
     """
 
 
-TriggerHookResponseValue = TypeAliasType("TriggerHookResponseValue", TriggeredTask | dict[str, Any])
+TriggerHookResponseValue = TypeAliasType("TriggerHookResponseValue", TriggeredTask)
 """Response to a `triggerHook` or `triggerHookWithToken` call.
 
 In most cases, this gives a `taskId`, but in cases where the hook template
