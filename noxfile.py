@@ -103,7 +103,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """pyright in strict mode over src/ (generated code included) and tests/typing/."""
+    """pyright strict over src/ and tests/typing/, the marked mistakes, and --verifytypes."""
     _install(session, "typecheck", "test", "codegen")
     session.run("pyright")
     session.run("python", "tests/typing/check_expected_errors.py")
+    session.run("python", "tests/typing/check_verifytypes.py")

@@ -6,6 +6,7 @@ templates read like the code they produce.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,6 +38,10 @@ class ModelIndexLike(Protocol):
     def ref(self, schema_id: str) -> ModelRefLike: ...
 
     def array_items(self, schema_id: str) -> dict[str, str]: ...
+
+    def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None: ...
+
+    def typed_dict(self, schema_id: str) -> str | None: ...
 
 
 def docstring(text: str, indent: int) -> str:
@@ -70,6 +75,8 @@ class MethodView:
     doc: str  # raw text; templates indent it
     deprecated: str | None
     pages: PagesView | None
+    input_types: tuple[str, ...] = ()  # what `payload` may be besides a mapping
+    output_type: str | None = None  # the return annotation when not `output_class`
 
     @property
     def is_get(self) -> bool:
@@ -78,7 +85,7 @@ class MethodView:
     def signature(self, *, payload: bool = True, query: bool = True, extra: str = "") -> str:
         parts = ["self"] + [f"{p.name}: {p.annotation}" for p in self.args]
         if payload and self.input_class:
-            parts.append(f"payload: {self.input_class} | Mapping[str, Any]")
+            parts.append(f"payload: {' | '.join(self.input_types)}")
         keywords = [f"{p.name}: {p.annotation} | None = None" for p in self.query] if query else []
         if extra:
             keywords.append(extra)
@@ -114,6 +121,23 @@ class MethodView:
     def runtime_imports(self) -> tuple[str, ...]:
         return tuple(name for name in (self.input_class, self.output_class) if name)
 
+    @property
+    def returns(self) -> str:
+        return self.output_type or self.output_class or "None"
+
+    @property
+    def unwraps(self) -> bool:
+        """The answer is a union: return the variant, not the root model."""
+        return self.output_type is not None
+
+    @property
+    def annotation_imports(self) -> tuple[str, ...]:
+        return tuple(
+            name
+            for name in (*self.runtime_imports, *self.input_types, self.output_type)
+            if name and not name.startswith("Mapping[")
+        )
+
 
 @dataclass(frozen=True)
 class PagesView:
@@ -141,7 +165,7 @@ class ServiceView:
     def model_imports(self) -> tuple[str, ...]:
         names: set[str] = set()
         for method in self.methods:
-            names.update(method.runtime_imports)
+            names.update(method.annotation_imports)
             if method.pages:
                 names.add(method.pages.item_type)
         return tuple(sorted(name for name in names if name not in BUILTIN_TYPES))
@@ -167,6 +191,12 @@ class ServiceView:
     @property
     def has_payloads(self) -> bool:
         return any(method.input_class for method in self.methods)
+
+    @property
+    def has_mappings(self) -> bool:
+        return any(
+            name.startswith("Mapping[") for method in self.methods for name in method.input_types
+        )
 
     @property
     def has_deprecated(self) -> bool:
@@ -243,8 +273,30 @@ class EventsView:
         return tuple(firsts)
 
 
-def method_doc(method: Method) -> str:
-    parts = [method.title or method.name, "", method.description.strip()]
+def method_doc(method: Method, payload_doc: str = "", returns: str = "") -> str:
+    parts = [method.title or method.name, ""]
+    if method.stability == "deprecated":
+        parts += [
+            "**Deprecated** by Taskcluster: prefer the replacement its description names.",
+            "",
+        ]
+    parts.append(method.description.strip())
+    arguments = [f"    {arg}: the `<{arg}>` part of `{method.route}`." for arg in method.args]
+    if method.input:
+        arguments.append(f"    payload: {payload_doc or 'the request body.'}")
+    arguments += [
+        f"    {name}: query argument `{name}`"
+        + (
+            " (pass the last page's token; `.pages` does it for you)."
+            if name == "continuationToken"
+            else "."
+        )
+        for name in method.query
+    ]
+    if arguments:
+        parts += ["", "Args:", *arguments]
+    if returns:
+        parts += ["", "Returns:", f"    {returns}"]
     if method.scopes:
         parts += [
             "",
@@ -293,11 +345,72 @@ def _pages_view(method: Method, output_class: str, index: ModelIndexLike) -> Pag
     return PagesView(output_class, output_class, "(page,)", ", ".join(forwarded))
 
 
-def service_view(service: Service, index: ModelIndexLike, models_package: str) -> ServiceView:
+def _input_types(
+    method: Method,
+    input_class: str | None,
+    union: tuple[str, tuple[str, ...]] | None,
+    index: ModelIndexLike,
+) -> tuple[str, ...]:
+    """What `payload` may be: the model, its TypedDict; a union's variants and their dicts.
+
+    A free-form input (no TypedDict) takes any mapping.
+    """
+    if method.input is None or input_class is None:
+        return ()
+    if union is not None:
+        variants = union[1][:-1]  # the fallback is for answers, not for requests
+        return (input_class, *variants, *(name + "Dict" for name in variants))
+    typed = index.typed_dict(method.input)
+    return (input_class, typed or "Mapping[str, Any]")
+
+
+def _summary(schema: Mapping[str, object] | None) -> str:
+    if not schema:
+        return ""
+    title = str(schema.get("title") or "").strip()
+    description = " ".join(str(schema.get("description") or "").split())
+    first = description.split(". ")[0].rstrip(".")
+    return ": ".join(part for part in (title, first) if part)
+
+
+def _payload_doc(input_types: tuple[str, ...], schema: Mapping[str, object] | None) -> str:
+    kinds = " or ".join(f"`{name}`" for name in input_types if not name.startswith("Mapping["))
+    summary = _summary(schema)
+    text = f"{summary}. " if summary else ""
+    return (
+        f"{text}A model or a dict ({kinds}); checked against the schema before it is sent"
+        " (`PayloadValidationError`)."
+    )
+
+
+def _returns_doc(
+    output_class: str | None,
+    union: tuple[str, tuple[str, ...]] | None,
+    schema: Mapping[str, object] | None,
+) -> str:
+    if output_class is None:
+        return ""
+    summary = _summary(schema)
+    if union is not None:
+        variants = ", ".join(f"`{name}`" for name in union[1])
+        return f"{summary}. One of {variants} (narrow with `isinstance` or `match`)."
+    return f"{summary} (`{output_class}`)." if summary else f"`{output_class}`."
+
+
+def service_view(
+    service: Service,
+    index: ModelIndexLike,
+    models_package: str,
+    schemas: Mapping[str, Mapping[str, object]] | None = None,
+) -> ServiceView:
+    schemas = schemas or {}
     methods: list[MethodView] = []
     for method in service.methods:
         input_class = index.ref(method.input).name if method.input else None
         output_class = index.ref(method.output).name if method.output else None
+        input_union = index.union(method.input) if method.input else None
+        output_union = index.union(method.output) if method.output else None
+        input_types = _input_types(method, input_class, input_union, index)
         methods.append(
             MethodView(
                 name=method.name,
@@ -308,7 +421,13 @@ def service_view(service: Service, index: ModelIndexLike, models_package: str) -
                 query=tuple(Param(q, naming.query_type(q)) for q in method.query),
                 input_class=input_class,
                 output_class=output_class,
-                doc=method_doc(method),
+                input_types=input_types,
+                output_type=output_union[0] if output_union else None,
+                doc=method_doc(
+                    method,
+                    _payload_doc(input_types, schemas.get(method.input or "")),
+                    _returns_doc(output_class, output_union, schemas.get(method.output or "")),
+                ),
                 deprecated=(
                     f"{service.class_name}.{method.name} is deprecated by Taskcluster"
                     if method.stability == "deprecated"
@@ -426,7 +545,12 @@ def render_platform(
     events_template = env.get_template("events.py.j2")
     services = sorted(platform.services, key=lambda s: s.module)
     for service in services:
-        view = service_view(service, index, models_package)
+        view = service_view(
+            service,
+            index,
+            models_package,
+            {schema_id: schema.document for schema_id, schema in platform.schemas.items()},
+        )
         files[f"services/{service.module}.py"] = service_template.render(service=view)
         module = f"{package}.services.{service.module}"
         exports += [

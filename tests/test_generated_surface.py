@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import json
+import pkgutil
 import re
 import subprocess
 import sys
@@ -263,3 +265,129 @@ def test_method_docstrings_carry_scopes_and_stability() -> None:
     assert "queue:create-task:" in doc
     assert re.search(r"Stability: stable", doc)
     assert "Stability: deprecated" in (inspect.getdoc(Queue.claimTask) or "")
+
+
+# --- public model names (issue 10.7) --------------------------------------------
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+")
+# Names that mean nothing on their own, or something different in every service.
+_GENERIC = frozenset(
+    {"Type", "State", "Payload", "Config", "Request", "Response", "Extra", "Value", "Data"}
+    | {"Item", "Status", "Upload", "Download", "Method", "Kind", "Model", "Schema", "Object"}
+)
+# Words that end a name when digits belong to it.
+_DIGITS_BELONG = re.compile(r"(V\d|S3|Base64|Sha\d+|Md5|\dD)$")
+
+
+def _public_model_names() -> dict[str, list[str]]:
+    import taskcluster_sdk.models as models
+
+    names: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(models.__path__):
+        if info.name.startswith("_"):
+            continue
+        package = importlib.import_module(f"taskcluster_sdk.models.{info.name}")
+        for name in package.__all__:
+            names.setdefault(name, []).append(info.name)
+    return names
+
+
+def _schema_vocabulary() -> set[str]:
+    """Every word the schemas use (property names split, titles, descriptions, values)."""
+    words: set[str] = set()
+    for path in (ROOT / "schemas").rglob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        words.update(word.lower() for word in _WORD.findall(text))
+    return words
+
+
+def _name_problems(name: str, services: list[str], vocabulary: set[str]) -> list[str]:
+    words = _WORD.findall(name)
+    stem = name.removesuffix("Dict")
+    problems: list[str] = []
+    if any(a == b for a, b in itertools.pairwise(words)):
+        problems.append(f"{name}: doubled word")
+    pairs = list(itertools.pairwise(words))
+    if len(pairs) != len(set(pairs)):
+        problems.append(f"{name}: repeated words")
+    if re.search(r"\d$", stem) and not _DIGITS_BELONG.search(stem):
+        problems.append(f"{name}: numbered")
+    if stem in _GENERIC:
+        problems.append(f"{name}: generic ({', '.join(services)})")
+    unknown = [w for w in words if len(w) > 2 and w.lower() not in vocabulary]
+    if unknown:
+        problems.append(f"{name}: words the schemas never use (truncated?): {unknown}")
+    return problems
+
+
+# words the generator itself adds to names
+_EXTRA_WORDS = {"unknown", "dict", "entry", "item", "triggered"}
+
+
+def test_public_model_names_are_meaningful_and_unique_in_meaning() -> None:
+    names = _public_model_names()
+    assert len(names) > 300
+    vocabulary = _schema_vocabulary() | _EXTRA_WORDS
+    problems = [
+        problem
+        for name, services in sorted(names.items())
+        for problem in _name_problems(name, services, vocabulary)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        "PurgeCach",
+        "TriggerHookResponseTriggerHookResponse",
+        "ArmDeploymentParametersReferenceReference",
+        "Payload",
+        "Type",
+        "Owner8",
+    ],
+)
+def test_the_names_test_catches_the_old_mistakes(old: str) -> None:
+    # the names issue 10.7 quotes: each trips a rule above
+    assert _name_problems(old, ["x"], _schema_vocabulary() | _EXTRA_WORDS) != []
+
+
+# --- documentation where IDEs read it (issue 10.4) ---------------------------------
+
+
+def _docstring_after(body: list[ast.stmt], name: str) -> str | None:
+    for position, statement in enumerate(body[:-1]):
+        target = getattr(statement, "target", None)
+        if isinstance(statement, ast.AnnAssign) and getattr(target, "id", None) == name:
+            following = body[position + 1]
+            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                return str(following.value.value)
+    return None
+
+
+def test_fields_and_enum_aliases_carry_attribute_docstrings() -> None:
+    # pyright/Pylance show the string literal right after an assignment on hover
+    source = ROOT / "src" / "taskcluster_sdk" / "models" / "queue" / "task_status.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    status = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "TaskStatus")
+    assert ast.get_docstring(status)
+    assert "deadline" in (_docstring_after(status.body, "deadline") or "").lower()
+    assert "state" in (_docstring_after(tree.body, "TaskState") or "").lower()
+    documented = [
+        name
+        for name in ("taskId", "state", "runs", "deadline")
+        if _docstring_after(status.body, name)
+    ]
+    assert documented == ["taskId", "state", "runs", "deadline"]
+
+
+def test_method_docstrings_document_each_parameter_and_deprecation() -> None:
+    from taskcluster_sdk import Queue
+
+    doc = inspect.getdoc(Queue.createTask) or ""
+    assert "Args:" in doc
+    assert "taskId: the `<taskId>` part of `/task/<taskId>`." in doc
+    assert "`CreateTaskRequest` or `CreateTaskRequestDict`" in doc
+    assert "Returns:" in doc
+    deprecated = inspect.getdoc(Queue.claimTask) or ""
+    assert deprecated.splitlines()[2].startswith("**Deprecated**")

@@ -23,18 +23,29 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from codegen.formatting import tidy
 from codegen.model import Platform
+from codegen.models.bundle import input_schema_ids, write_input_schemas
+from codegen.models.dicts import PACKAGE, build_dicts, dict_name, write_dicts
 from codegen.models.exports import build_exports
 from codegen.models.generator import read_modules, run_generator
 from codegen.models.index import ModelIndex, ModelRef
 from codegen.models.naming import choose_names
 from codegen.models.package import write_package
-from codegen.models.plan import plan_modules
+from codegen.models.plan import Plan, plan_modules
 from codegen.models.rename import apply_renames
 from codegen.models.rewrite import postprocess
+from codegen.models.shape import (
+    EXTRA_RENAMES,
+    add_exports,
+    analyse,
+    reshape,
+    union_renames,
+    union_roots,
+)
 from codegen.models.stage import stage_schemas
 
 __all__ = ["ModelIndex", "ModelRef", "generate_models"]
@@ -48,6 +59,7 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
     replaced only when generation succeeded.
     """
     plans = plan_modules(platform)
+    root_package = package  # where the runtime finds the bundle of input schemas
     with tempfile.TemporaryDirectory(prefix="tc-models-") as temp:
         work = Path(temp)
         stage_schemas(plans, work / "schemas")
@@ -60,11 +72,78 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
                 model["class_name"], model["class_name"]
             )
         exports, index = build_exports(plans, metadata, modules, renames, package)
+        schema_ids = {
+            (f"{plan.package}.{plan.module}", plan.root_name): (root_package, plan.schema.id)
+            for plan in plans
+            if plan.schema.id in input_schema_ids(platform)
+        }
+        roots = {(f"{plan.package}.{plan.module}", plan.root_name) for plan in plans}
+        modules = apply_renames(modules, EXTRA_RENAMES)
+        context = analyse(modules, schema_ids, roots)
+        modules = apply_renames(modules, union_renames(context))
+        context = analyse(modules, schema_ids, roots)
+        unions = union_roots(context)
+        index = replace(
+            index,
+            unions={
+                plan.schema.id: (root.alias, root.variants)
+                for plan in plans
+                if (root := unions.get((f"{plan.package}.{plan.module}", plan.root_name)))
+            },
+        )
+        modules = {key: reshape(key, module, context) for key, module in modules.items()}
+        add_exports(exports, context, modules)
         modules = {key: postprocess(module) for key, module in modules.items()}
-        write_package(work / "package", modules, exports)
+        dict_roots = [
+            ref
+            for ref in (*schema_ids, *context.union_variants)
+            if ref in schema_ids or _input_variant(ref, index, plans, platform)
+        ]
+        dict_roots += [
+            member for _, _, members in context.compositions.values() for member in members
+        ]
+        dicts = build_dicts(modules, dict_roots)
+        dict_exports = _dict_exports(exports, dicts)
+        index = replace(
+            index,
+            dicts={
+                plan.schema.id: dict_name(plan.root_name)
+                for plan in plans
+                if f"{plan.package}.{PACKAGE}.{plan.module}" in dicts
+                and dict_name(plan.root_name) in dicts[f"{plan.package}.{PACKAGE}.{plan.module}"]
+            },
+        )
+        write_package(work / "package", modules, exports, dict_exports)
+        write_dicts(work / "package", dicts)
+        write_input_schemas(platform, work / "package")
         tidy(work / "package")
         if package_dir.exists():
             shutil.rmtree(package_dir)
         package_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(work / "package", package_dir)
     return index
+
+
+def _input_variant(
+    ref: tuple[str, str], index: ModelIndex, plans: list[Plan], platform: Platform
+) -> bool:
+    """Whether a union variant belongs to the union of an input schema."""
+    inputs = input_schema_ids(platform)
+    return any(
+        ref[1] in variants
+        for schema_id, (_, variants) in index.unions.items()
+        if schema_id in inputs
+    )
+
+
+def _dict_exports(
+    exports: dict[str, list[tuple[str, str]]], dicts: dict[str, str]
+) -> dict[str, list[tuple[str, str]]]:
+    """The TypedDict of every exported model class that has one: service -> (module, name)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for service, names in exports.items():
+        for module, name in names:
+            text = dicts.get(f"{service}.{PACKAGE}.{module}")
+            if text is not None and f"class {dict_name(name)}(" in text:
+                out.setdefault(service, []).append((module, dict_name(name)))
+    return out

@@ -36,9 +36,9 @@ _OPTIONS: dict[str, Any] = {
     "type_mappings": ["email=string", "uri=string"],
     # one-value enums are union tags (`storageType: "s3"`): Literal keeps
     # the discriminated unions working
-    "enum_field_as_literal": "one",
-    "use_subclass_enum": True,  # `(str, Enum)`, rewritten to `(str, OpenEnum)`
-    "deserialize_default_values": ["enum"],  # `= Priority.lowest`, not `= "lowest"`
+    "enum_field_as_literal": "all",
+    "use_attribute_docstrings": True,
+    "use_field_description": True,
     "use_tag_as_union_variant_name": True,
     "reuse_model": True,
     # a field whose schema is a `$ref` to a string/number property of

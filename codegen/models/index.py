@@ -22,6 +22,24 @@ class ModelIndex:
 
     refs: Mapping[str, ModelRef]
     items: Mapping[str, Mapping[str, str]] = field(default_factory=dict[str, Mapping[str, str]])
+    # schema id -> (union type alias, variant classes with the fallback last),
+    # for root classes over a tagged union (`ArtifactContentResponse`).
+    unions: Mapping[str, tuple[str, tuple[str, ...]]] = field(
+        default_factory=dict[str, tuple[str, tuple[str, ...]]]
+    )
+
+    # schema id -> TypedDict of its root class (input schemas that are not free-form)
+    dicts: Mapping[str, str] = field(default_factory=dict[str, str])
+
+    def typed_dict(self, schema_id: str) -> str | None:
+        """The `<Root>Dict` TypedDict of an input schema, if it has one."""
+        self.ref(schema_id)
+        return self.dicts.get(schema_id)
+
+    def union(self, schema_id: str) -> tuple[str, tuple[str, ...]] | None:
+        """The union alias and variants of a schema whose root is a tagged union."""
+        self.ref(schema_id)
+        return self.unions.get(schema_id)
 
     def ref(self, schema_id: str) -> ModelRef:
         """The root class of a schema, by normalised id (`/schemas/queue/v1/task.json#`)."""

@@ -81,7 +81,19 @@ def choose_names(
         renames[key].update(
             _name_reused_classes(module, described, key, plan, renames[key], taken[key])
         )
+    for mapping in renames.values():
+        for old, new in mapping.items():
+            mapping[old] = FINAL_NAMES.get(new, new)
     return {key: value for key, value in renames.items() if value}
+
+
+# Names the rules above build that still read badly, by the name they build.
+FINAL_NAMES = {
+    "WorkerPoolLaunchConfigListWorkerPoolLaunchConfig": "WorkerPoolLaunchConfigEntry",
+    # datamodel-code-generator singularises `stats` to `Stat`
+    "WorkerPoolListStatsWorkerPoolsStat": "WorkerPoolListStatsEntry",
+    "WorkerPoolStatsLaunchConfigStat": "LaunchConfigStats",
+}
 
 
 def _name_reused_classes(

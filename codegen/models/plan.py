@@ -22,6 +22,25 @@ EXCLUDED_SCHEMAS = frozenset(
 )
 
 
+# Root classes named from the schema's meaning where the file name says too
+# little (`docker-worker/v1/payload.json` is not just any `Payload`).
+ROOT_NAMES = {
+    "/schemas/docker-worker/v1/payload.json#": "DockerWorkerPayload",
+    "/schemas/generic-worker/multiuser_windows.json#": "MultiuserWindowsPayload",
+    "/schemas/worker-manager/v1/config-aws.json#": "AwsProviderConfig",
+    "/schemas/worker-manager/v1/config-azure.json#": "AzureProviderConfig",
+    "/schemas/worker-manager/v1/config-google.json#": "GoogleProviderConfig",
+    "/schemas/worker-manager/v1/config-static.json#": "StaticProviderConfig",
+    "/schemas/worker-manager/v1/config-null.json#": "NullProviderConfig",
+    "/schemas/worker-manager/v1/config-testing.json#": "TestingProviderConfig",
+    "/schemas/queue/v1/taskqueue-response.json#": "TaskQueueResponse",
+    "/schemas/queue/v1/list-taskqueues-response.json#": "ListTaskQueuesResponse",
+    "/schemas/queue/v1/list-workertypes-response.json#": "ListWorkerTypesResponse",
+    "/schemas/queue/v1/workertype-response.json#": "WorkerTypeResponse",
+    "/schemas/queue/v1/update-workertype-request.json#": "UpdateWorkerTypeRequest",
+}
+
+
 @dataclass(frozen=True)
 class Plan:
     """Where one schema goes."""
@@ -83,7 +102,7 @@ def plan_modules(platform: Platform) -> list[Plan]:
                 " the model layout has one package per service",
                 file=schema.source,
             )
-        plan = Plan(schema, package, snake_case(stem), pascal_case(stem))
+        plan = Plan(schema, package, snake_case(stem), ROOT_NAMES.get(schema_id, pascal_case(stem)))
         for kind, name in (("module", plan.module), ("class", plan.root_name)):
             if (clash := taken.setdefault((package, kind + ":" + name), schema_id)) != schema_id:
                 raise GeneratorError(

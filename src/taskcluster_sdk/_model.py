@@ -1,128 +1,183 @@
-"""Base classes of every generated model, and the switch to strict validation.
+"""Base classes and annotations of every generated model.
 
-Taskcluster adds fields and enum values to its responses and messages over
-time, so parsing is lenient by default: unknown fields are kept (reachable
-through `model_extra`) and unknown enum values become members of their enum
-class that keep and re-serialise the value. Request payloads are different:
-sending a misspelt field or a value the server rejects should fail before the
-request is sent, so the runtime validates them inside `strict_validation()`.
-
-Both rules are decided per validation by a context variable that is read
-only where something unknown shows up (an extra field of a schema with
-`additionalProperties: false`, an unknown enum value). Validating known data
-costs the same as plain pydantic in both modes; patterns, lengths and ranges
-are always enforced.
+Models parse what Taskcluster sends, leniently, the way the official clients
+read answers: unknown fields are kept (`model_extra`), enum fields accept
+values added to Taskcluster later, a required field the server left out
+reads as empty (`[]`, `{}`, an empty model, or `None`) and stays out of
+`model_fields_set`, and no pattern, length or range is checked. Requests
+are a different matter: before anything is sent, the payload is checked
+against its JSON schema exactly as the server checks it (`_payload`).
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Generator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast, overload
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, RootModel
 from pydantic import AwareDatetime as _PydanticAwareDatetime
-from pydantic_core import PydanticKnownError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    RootModel,
+    SerializeAsAny,
+)
+from pydantic import Field as _Field
+from pydantic_core import CoreSchema, core_schema
 
 __all__ = [
     "AwareDatetime",
-    "OpenEnum",
+    "FreeForm",
+    "OpenInt",
+    "OpenStr",
+    "TaskclusterListModel",
     "TaskclusterModel",
     "TaskclusterRootModel",
-    "is_strict_validation",
-    "strict_validation",
+    "open_discriminator",
+    "unwrap_root",
 ]
-
-_STRICT: ContextVar[bool] = ContextVar("taskcluster_sdk_strict_validation", default=False)
-
-
-@contextmanager
-def strict_validation() -> Generator[None]:
-    """Validate strictly inside the block (used by the runtime for request payloads).
-
-    Strict means: fields unknown to a schema that says
-    `additionalProperties: false` are rejected (error type `extra_forbidden`)
-    and enum values must be known (error type `enum`). Nests and works across
-    threads and asyncio tasks (it is a `ContextVar`).
-    """
-    token = _STRICT.set(True)
-    try:
-        yield
-    finally:
-        _STRICT.reset(token)
-
-
-def is_strict_validation() -> bool:
-    """Whether the caller runs inside `strict_validation()`."""
-    return _STRICT.get()
-
-
-def _reject_extra_when_strict(value: Any) -> Any:
-    # Runs only for fields a closed schema does not know, never for known ones.
-    if _STRICT.get():
-        raise PydanticKnownError("extra_forbidden")
-    return value
-
-
-_ClosedExtra = Annotated[Any, AfterValidator(_reject_extra_when_strict)]
 
 
 class TaskclusterModel(BaseModel):
     """Base of every generated model: keeps unknown fields, builds lazily.
 
-    Generated classes whose schema says `additionalProperties: false` are
-    declared with `closed=True`; their unknown fields are still accepted,
-    except inside `strict_validation()`. `defer_build` postpones building
-    the validator to first use, so importing many model modules is cheap.
+    `defer_build` postpones building the validator to first use, so
+    importing many model modules is cheap. Root classes of input schemas
+    name their schema in `__schema__` (package of the schema bundle, id).
     """
 
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    def __init_subclass__(cls, *, closed: bool = False, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # pydantic validates the values of extra fields against the type of
-        # `__pydantic_extra__`; an open class states `Any` so that it does
-        # not inherit the check of a closed base class (allOf inheritance).
-        extra_type = dict[str, _ClosedExtra] if closed else dict[str, Any]
-        cls.__annotations__["__pydantic_extra__"] = extra_type
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=True)
+    __schema__: ClassVar[tuple[str, str] | None] = None
 
 
 _RootT = TypeVar("_RootT")
+_ItemT = TypeVar("_ItemT")
 
 
 class TaskclusterRootModel(RootModel[_RootT], Generic[_RootT]):
     """Base of generated classes for schemas whose top level is not an object.
 
-    The value is in `.root`. Used only for schema roots that an API method
-    returns or accepts directly; nested non-object types are plain aliases.
+    The value is in `.root`. API methods whose answer is a union of object
+    variants return the variant itself (see `unwrap_root`).
     """
 
-    model_config = ConfigDict(defer_build=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(defer_build=True)
+    __schema__: ClassVar[tuple[str, str] | None] = None
+
+    def unwrap(self) -> _RootT:
+        """`.root`, carrying what the API call attached to this result (see `unwrap_root`)."""
+        return unwrap_root(self)
 
 
-class OpenEnum(enum.Enum):
-    """Enum base that accepts values it does not know.
+class TaskclusterListModel(TaskclusterRootModel[list[_ItemT]], Generic[_ItemT]):
+    """A schema whose top level is a list: iterate, index and `len()` it like one.
 
-    `Status("new-state")` (and pydantic validation of it) returns a pseudo
-    member whose `value` is the given string, so a response with a state
-    added after this SDK was generated still parses and serialises back
-    unchanged. Inside `strict_validation()` unknown values are rejected.
-    Only string enums (`class State(str, OpenEnum)`, all Taskcluster enums)
-    are open. Pseudo members are not cached on the class, and compare equal
-    (as strings) to anything with the same value.
+    `for role in auth.listRoles()` yields the roles (`.root` is the list).
     """
 
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if _STRICT.get() or not isinstance(value, str) or not issubclass(cls, str):
-            return None
-        member = str.__new__(cls, value)
-        member._name_ = value
-        member._value_ = value
-        return member
+    def __iter__(self) -> Iterator[_ItemT]:  # type: ignore[override]  # items, not fields
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    @overload
+    def __getitem__(self, index: int) -> _ItemT: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_ItemT]: ...
+    def __getitem__(self, index: int | slice) -> _ItemT | list[_ItemT]:
+        return self.root[index]
+
+
+class _OpenStr:
+    """Validates as a plain string, whatever the annotation it sits in says.
+
+    Enum fields are `Annotated[Literal[...], OpenStr]`: type checkers see
+    the `Literal` (a misspelt value is flagged), pydantic sees a string
+    (a value added to Taskcluster after this SDK was generated parses).
+    """
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.str_schema()
+
+    def __repr__(self) -> str:
+        return "OpenStr"
+
+
+OpenStr = _OpenStr()
+"""Annotation marker: the field validates as `str` (see `_OpenStr`)."""
+
+
+class _OpenInt:
+    """Validates as a plain integer: `version: Annotated[Literal[1], OpenInt]` parses a 2."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.int_schema()
+
+    def __repr__(self) -> str:
+        return "OpenInt"
+
+
+OpenInt = _OpenInt()
+"""Annotation marker: the field validates as `int` (see `_OpenInt`)."""
+
+UNKNOWN_TAG = "__unknown__"
+
+
+def open_discriminator(field: str, known: tuple[str, ...]) -> Discriminator:
+    """A discriminator that sends tags it does not know to the fallback variant.
+
+    The fallback variant is tagged `UNKNOWN_TAG`; known tags pick their own
+    variant, so `isinstance` and `match` narrow as usual.
+    """
+    values = frozenset(known)
+
+    def pick(value: Any) -> str:
+        tag: object = (
+            cast(dict[str, object], value).get(field)
+            if isinstance(value, dict)
+            else getattr(value, field, None)
+        )
+        return tag if isinstance(tag, str) and tag in values else UNKNOWN_TAG
+
+    return Discriminator(pick)
+
+
+if TYPE_CHECKING:
+    FreeForm = dict[str, Any]
+else:
+    # A free-form object of a request: a dict, or any generated model (a
+    # worker payload, a provider config), dumped as its own fields.
+    FreeForm = Annotated[
+        dict[str, Any] | SerializeAsAny[TaskclusterModel], _Field(union_mode="left_to_right")
+    ]
+
+_T = TypeVar("_T")
+
+
+def unwrap_root(result: TaskclusterRootModel[_T]) -> _T:
+    """The value of a root model, carrying what the call attached to it.
+
+    Methods whose answer is a union of variants return the variant; the
+    attributes the runtime attached to the parsed result (the HTTP response
+    behind `taskcluster_sdk.http_response`) move to the variant with it.
+    """
+    value = result.root
+    attached = {name: item for name, item in vars(result).items() if name != "root"}
+    if attached and hasattr(value, "__dict__"):
+        vars(value).update(attached)
+    return value
 
 
 def _to_taskcluster_time(value: datetime) -> str:

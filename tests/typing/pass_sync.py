@@ -7,6 +7,7 @@ from typing_extensions import assert_type
 from taskcluster_sdk import Credentials, Queue, QueueEvents
 from taskcluster_sdk.models.queue import (
     ListTaskGroupResponse,
+    ReferenceArtifactContent,
     Task,
     TaskDefinedMessage,
     TaskStatusResponse,
@@ -35,8 +36,8 @@ def use_queue() -> None:
         assert_type(queue.ping(), None)
         assert_type(queue.urls.task("fN1SbArXTPSVFNUvaOlinQ"), str)
         assert_type(queue.signed_urls.task("fN1SbArXTPSVFNUvaOlinQ", expires_in=60), str)
-        content = queue.artifact("fN1SbArXTPSVFNUvaOlinQ", 0, "public/logs/live.log").root
-        if content.storageType == "reference":
+        content = queue.artifact("fN1SbArXTPSVFNUvaOlinQ", 0, "public/logs/live.log")
+        if isinstance(content, ReferenceArtifactContent):
             assert_type(content.url, str)
 
 

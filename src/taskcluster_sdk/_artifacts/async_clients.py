@@ -11,7 +11,7 @@ helpers read them as JSON (pydantic models or mappings).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any, Protocol, TypeAlias
 
@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 
+# `payload: Any`: generated methods take their model or TypedDict
+# (`CreateUploadRequest | CreateUploadRequestDict`), which a `Mapping[str, Any]`
+# parameter here would not match; the helpers pass plain dicts.
 class AsyncQueueClient(Protocol):
     """What the artifact helpers call on a queue client."""
 
@@ -38,7 +41,7 @@ class AsyncQueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     async def finishArtifact(  # noqa: N802
@@ -46,7 +49,7 @@ class AsyncQueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     async def artifact(self, task_id: str, run_id: int, name: str, /) -> object: ...
@@ -56,9 +59,9 @@ class AsyncQueueClient(Protocol):
 class AsyncObjectClient(Protocol):
     """What the artifact helpers call on an object service client."""
 
-    async def createUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    async def finishUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    async def startDownload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
+    async def createUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    async def finishUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    async def startDownload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
     async def close(self) -> None: ...
 
 

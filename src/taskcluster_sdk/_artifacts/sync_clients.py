@@ -13,7 +13,7 @@ helpers read them as JSON (pydantic models or mappings).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, Protocol, TypeAlias
 
@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 
+# `payload: Any`: generated methods take their model or TypedDict
+# (`CreateUploadRequest | CreateUploadRequestDict`), which a `Mapping[str, Any]`
+# parameter here would not match; the helpers pass plain dicts.
 class QueueClient(Protocol):
     """What the artifact helpers call on a queue client."""
 
@@ -40,7 +43,7 @@ class QueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     def finishArtifact(  # noqa: N802
@@ -48,7 +51,7 @@ class QueueClient(Protocol):
         task_id: str,
         run_id: int,
         name: str,
-        payload: Mapping[str, Any],
+        payload: Any,
         /,
     ) -> object: ...
     def artifact(self, task_id: str, run_id: int, name: str, /) -> object: ...
@@ -58,9 +61,9 @@ class QueueClient(Protocol):
 class ObjectClient(Protocol):
     """What the artifact helpers call on an object service client."""
 
-    def createUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    def finishUpload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
-    def startDownload(self, name: str, payload: Mapping[str, Any], /) -> object: ...  # noqa: N802
+    def createUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    def finishUpload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
+    def startDownload(self, name: str, payload: Any, /) -> object: ...  # noqa: N802
     def close(self) -> None: ...
 
 

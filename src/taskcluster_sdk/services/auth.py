@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.auth import (
         AuthenticateHawkRequest,
-        AuthenticateHawkResponse,
+        AuthenticateHawkRequestDict,
         AwsS3CredentialsResponse,
         AzureAccountListResponse,
         AzureContainerListResponse,
@@ -27,22 +26,28 @@ if TYPE_CHECKING:
         AzureTableAccessResponse,
         AzureTableListResponse,
         CreateClientRequest,
+        CreateClientRequestDict,
         CreateClientResponse,
         CreateRoleRequest,
+        CreateRoleRequestDict,
         GcpCredentialsResponse,
         GetClientResponse,
         GetEntityHistoryResponse,
         GetEntityHistoryResponseAuditHistoryItem,
         GetRoleResponse,
         GithubRepoTokenRequest,
+        GithubRepoTokenRequestDict,
         GithubTokenResponse,
+        HawkResponse,
         ListClientsResponse,
         ListRoleIdsResponse,
         ListRoles2Response,
         ListRolesResponse,
         Scopeset,
+        ScopesetDict,
         SentryDsnResponse,
         TestAuthenticateRequest,
+        TestAuthenticateRequestDict,
         TestAuthenticateResponse,
         WebsocktunnelTokenResponse,
     )
@@ -218,6 +223,14 @@ class Auth(SyncClient):
         keep calling `listClients` with the last `continuationToken` until you
         get a result without a `continuationToken`.
 
+        Args:
+            prefix: query argument `prefix`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Client Response: List of clients (`ListClientsResponse`).
+
         Required scopes:
 
             auth:list-clients
@@ -240,6 +253,12 @@ class Auth(SyncClient):
 
         Get information about a single client.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:get-client:<clientId>
@@ -251,7 +270,7 @@ class Auth(SyncClient):
         return self._call(_CLIENT, (clientId,), None, None, None, GetClientResponse)
 
     def createClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> CreateClientResponse:
         """Create Client
 
@@ -267,6 +286,13 @@ class Auth(SyncClient):
         fail. Use `updateClient` if you wish to update an existing client.
 
         The caller's scopes must satisfy `scopes`.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+            payload: Create Client Request: Properties to create a client. A model or a dict (`CreateClientRequest` or `CreateClientRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Client Response: All details about a client including the `accessToken` (`CreateClientResponse`).
 
         Required scopes:
 
@@ -295,6 +321,15 @@ class Auth(SyncClient):
 
         Get entity history based on entity type and entity name
 
+        Args:
+            entityType: the `<entityType>` part of `/audit/<entityType>/<entityId>`.
+            entityId: the `<entityId>` part of `/audit/<entityType>/<entityId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Entity History Response: Response from getEntityHistory endpoint containing audit history entries (`GetEntityHistoryResponse`).
+
         Required scopes:
 
             auth:audit-history:<entityType>
@@ -318,6 +353,14 @@ class Auth(SyncClient):
         """List Audit History
 
         Get audit history of a client based on clientId.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/audit`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Entity History Response: Response from getEntityHistory endpoint containing audit history entries (`GetEntityHistoryResponse`).
 
         Required scopes:
 
@@ -346,6 +389,12 @@ class Auth(SyncClient):
         There is no way to retrieve an existing `accessToken`, so if you lose it
         you must reset the accessToken to acquire it again.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/reset`.
+
+        Returns:
+            Create Client Response: All details about a client including the `accessToken` (`CreateClientResponse`).
+
         Required scopes:
 
             auth:reset-access-token:<clientId>
@@ -357,7 +406,7 @@ class Auth(SyncClient):
         return self._call(_RESET_ACCESS_TOKEN, (clientId,), None, None, None, CreateClientResponse)
 
     def updateClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> GetClientResponse:
         """Update Client
 
@@ -366,6 +415,13 @@ class Auth(SyncClient):
         satisfy all scopes being added to the client in the update operation.
         If no scopes are given in the request, the client's scopes remain
         unchanged
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+            payload: Create Client Request: Properties to create a client. A model or a dict (`CreateClientRequest` or `CreateClientRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
 
         Required scopes:
 
@@ -391,6 +447,12 @@ class Auth(SyncClient):
         This is typically used by identity providers to re-enable clients that
         had been disabled when the corresponding identity's scopes changed.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/enable`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:enable-client:<clientId>
@@ -409,6 +471,12 @@ class Auth(SyncClient):
         This is typically used by identity providers to disable clients when the
         corresponding identity's scopes no longer satisfy the client's scopes.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/disable`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:disable-client:<clientId>
@@ -424,6 +492,9 @@ class Auth(SyncClient):
 
         Delete a client, please note that any roles related to this client must
         be deleted independently.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
 
         Required scopes:
 
@@ -441,6 +512,9 @@ class Auth(SyncClient):
         request.
 
         To get paginated results, use `listRoles2`.
+
+        Returns:
+            Get All Roles (no pagination): List of roles (`ListRolesResponse`).
 
         Required scopes:
 
@@ -464,6 +538,13 @@ class Auth(SyncClient):
         If no limit is given, all roles are returned. Since this
         list may become long, callers can use the `limit` and `continuationToken`
         query arguments to page through the responses.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get All Roles Response: If no limit is given, all roles are returned (`ListRoles2Response`).
 
         Required scopes:
 
@@ -493,6 +574,13 @@ class Auth(SyncClient):
         list may become long, callers can use the `limit` and `continuationToken`
         query arguments to page through the responses.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Role Ids Response: If no limit is given, the roleIds of all roles are returned (`ListRoleIdsResponse`).
+
         Required scopes:
 
             auth:list-roles
@@ -516,6 +604,12 @@ class Auth(SyncClient):
         Get information about a single role, including the set of scopes that the
         role expands to.
 
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
+
         Required scopes:
 
             auth:get-role:<roleId>
@@ -527,7 +621,7 @@ class Auth(SyncClient):
         return self._call(_ROLE, (roleId,), None, None, None, GetRoleResponse)
 
     def createRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Create Role
 
@@ -540,6 +634,13 @@ class Auth(SyncClient):
 
         Creation of a role that will generate an infinite expansion will result
         in an error response.
+
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+            payload: Create Role Request: Data to create or update a role. A model or a dict (`CreateRoleRequest` or `CreateRoleRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
 
         Required scopes:
 
@@ -557,7 +658,7 @@ class Auth(SyncClient):
         )
 
     def updateRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Update Role
 
@@ -568,6 +669,13 @@ class Auth(SyncClient):
 
         An update of a role that will generate an infinite expansion will result
         in an error response.
+
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+            payload: Create Role Request: Data to create or update a role. A model or a dict (`CreateRoleRequest` or `CreateRoleRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
 
         Required scopes:
 
@@ -590,6 +698,9 @@ class Auth(SyncClient):
         Delete a role. This operation will succeed regardless of whether or not
         the role exists.
 
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+
         Required scopes:
 
             auth:delete-role:<roleId>
@@ -598,11 +709,17 @@ class Auth(SyncClient):
         """
         self._call_no_output(_DELETE_ROLE, (roleId,), None, None, None)
 
-    def expandScopes(self, payload: Scopeset | Mapping[str, Any]) -> Scopeset:
+    def expandScopes(self, payload: Scopeset | ScopesetDict) -> Scopeset:
         """Expand Scopes
 
         Return an expanded copy of the given scopeset, with scopes implied by any
         roles included.
+
+        Args:
+            payload: Set of scopes: A set of scopes. A model or a dict (`Scopeset` or `ScopesetDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Set of scopes: A set of scopes (`Scopeset`).
 
         Required scopes:
 
@@ -620,6 +737,9 @@ class Auth(SyncClient):
         Return the expanded scopes available in the request, taking into account all sources
         of scopes and scope restrictions (temporary credentials, assumeScopes, client scopes,
         and roles).
+
+        Returns:
+            Set of scopes: A set of scopes (`Scopeset`).
 
         Required scopes:
 
@@ -673,6 +793,15 @@ class Auth(SyncClient):
         For details on the format returned by EC2 metadata service see:
         [EC2 User Guide](http://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#instance-metadata-security-credentials).
 
+        Args:
+            level: the `<level>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            bucket: the `<bucket>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            prefix: the `<prefix>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            format: query argument `format`.
+
+        Returns:
+            AWS S3 Credentials Response: Response for a request to get access to an S3 bucket (`AwsS3CredentialsResponse`).
+
         Required scopes:
 
             If levelIsReadOnly:
@@ -699,7 +828,12 @@ class Auth(SyncClient):
     def azureAccounts(self) -> AzureAccountListResponse:
         """List Accounts Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all Azure accounts managed by Taskcluster Auth.
+
+        Returns:
+            Azure List Account Response: A list of Azure accounts managed by taskcluster-auth (`AzureAccountListResponse`).
 
         Required scopes:
 
@@ -717,7 +851,16 @@ class Auth(SyncClient):
     ) -> AzureTableListResponse:
         """List Tables in an Account Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all tables in an account.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/tables`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+
+        Returns:
+            Azure List Table Response: A list of Azure tables in an account (`AzureTableListResponse`).
 
         Required scopes:
 
@@ -740,12 +883,22 @@ class Auth(SyncClient):
     def azureTableSAS(self, account: str, table: str, level: str) -> AzureTableAccessResponse:
         """Get Shared-Access-Signature for Azure Table
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a shared access signature (SAS) string for use with a specific Azure
         Table Storage table.
 
         The `level` parameter can be `read-write` or `read-only` and determines
         which type of credentials are returned.  If level is read-write, it will create the
         table if it doesn't already exist.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/table/<table>/<level>`.
+            table: the `<table>` part of `/azure/<account>/table/<table>/<level>`.
+            level: the `<level>` part of `/azure/<account>/table/<table>/<level>`.
+
+        Returns:
+            Azure Table Shared-Access-Signature: Response to a request for an Shared-Access-Signature to access and Azure Table Storage table (`AzureTableAccessResponse`).
 
         Required scopes:
 
@@ -770,7 +923,16 @@ class Auth(SyncClient):
     ) -> AzureContainerListResponse:
         """List containers in an Account Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all containers in an account.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/containers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+
+        Returns:
+            Azure List Containers Response: A list of Azure containers in an account (`AzureContainerListResponse`).
 
         Required scopes:
 
@@ -793,12 +955,22 @@ class Auth(SyncClient):
     def azureContainerSAS(self, account: str, container: str, level: str) -> AzureContainerResponse:
         """Get Shared-Access-Signature for Azure Container
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a shared access signature (SAS) string for use with a specific Azure
         Blob Storage container.
 
         The `level` parameter can be `read-write` or `read-only` and determines
         which type of credentials are returned.  If level is read-write, it will create the
         container if it doesn't already exist.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/containers/<container>/<level>`.
+            container: the `<container>` part of `/azure/<account>/containers/<container>/<level>`.
+            level: the `<level>` part of `/azure/<account>/containers/<container>/<level>`.
+
+        Returns:
+            Azure Blob Shared-Access-Signature: Response to a request for an Shared-Access-Signature to access an Azure Blob Storage container (`AzureContainerResponse`).
 
         Required scopes:
 
@@ -833,6 +1005,12 @@ class Auth(SyncClient):
         initial team configured for this component. Contact a Sentry admin
         to have the project transferred to a team you have access to if needed
 
+        Args:
+            project: the `<project>` part of `/sentry/<project>/dsn`.
+
+        Returns:
+            Sentry DSN Response: Sentry DSN for submitting errors (`SentryDsnResponse`).
+
         Required scopes:
 
             auth:sentry:<project>
@@ -856,6 +1034,13 @@ class Auth(SyncClient):
 
         The token is valid for a limited time (on the scale of hours). Callers should
         refresh it before expiration.
+
+        Args:
+            wstAudience: the `<wstAudience>` part of `/websocktunnel/<wstAudience>/<wstClient>`.
+            wstClient: the `<wstClient>` part of `/websocktunnel/<wstAudience>/<wstClient>`.
+
+        Returns:
+            Websocktunnel Token Response: Token for connecting a worker to websocktunnel proxy (`WebsocktunnelTokenResponse`).
 
         Required scopes:
 
@@ -887,6 +1072,13 @@ class Auth(SyncClient):
         from the response, if you intend to maintain active credentials in your
         application.
 
+        Args:
+            projectId: the `<projectId>` part of `/gcp/credentials/<projectId>/<serviceAccount>`.
+            serviceAccount: the `<serviceAccount>` part of `/gcp/credentials/<projectId>/<serviceAccount>`.
+
+        Returns:
+            GCP Credentials Response: Response for a request to get a GCP temporary credential (`GcpCredentialsResponse`).
+
         Required scopes:
 
             auth:gcp:access-token:<projectId>/<serviceAccount>
@@ -900,7 +1092,7 @@ class Auth(SyncClient):
         )
 
     def githubRepoToken(
-        self, appName: str, owner: str, payload: GithubRepoTokenRequest | Mapping[str, Any]
+        self, appName: str, owner: str, payload: GithubRepoTokenRequest | GithubRepoTokenRequestDict
     ) -> GithubTokenResponse:
         """Get a repository scoped github token
 
@@ -919,6 +1111,14 @@ class Auth(SyncClient):
         The token expires after an hour but this behavior is github dependent.
         You should read the `expires` property from the response if you intend
         to maintain active credentials in your task.
+
+        Args:
+            appName: the `<appName>` part of `/github/<appName>/<owner>/repo-token`.
+            owner: the `<owner>` part of `/github/<appName>/<owner>/repo-token`.
+            payload: Github repository token request: The list of permissions and repositories to scope a repository level github token to. A model or a dict (`GithubRepoTokenRequest` or `GithubRepoTokenRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Github token response: A github app installation access token (`GithubTokenResponse`).
 
         Required scopes:
 
@@ -940,8 +1140,8 @@ class Auth(SyncClient):
         )
 
     def authenticateHawk(
-        self, payload: AuthenticateHawkRequest | Mapping[str, Any]
-    ) -> AuthenticateHawkResponse:
+        self, payload: AuthenticateHawkRequest | AuthenticateHawkRequestDict
+    ) -> HawkResponse:
         """Authenticate Hawk Request
 
         Validate the request signature given on input and return list of scopes
@@ -951,16 +1151,29 @@ class Auth(SyncClient):
         credentials for authentication. This way we can use Hawk without having
         the secret credentials leave this service.
 
+        Args:
+            payload: Hawk Signature Authentication Request: Request to authenticate a hawk request. A model or a dict (`AuthenticateHawkRequest` or `AuthenticateHawkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hawk Signature Authentication Response: Response from a request to authenticate a hawk request. One of `AuthSuccessHawkResponse`, `AuthFailedHawkResponse`, `NoAuthHawkResponse`, `UnknownHawkResponse` (narrow with `isinstance` or `match`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.auth import AuthenticateHawkRequest, AuthenticateHawkResponse
 
-        return self._call(
-            _AUTHENTICATE_HAWK, (), None, payload, AuthenticateHawkRequest, AuthenticateHawkResponse
-        )
+        return (
+            self._call(
+                _AUTHENTICATE_HAWK,
+                (),
+                None,
+                payload,
+                AuthenticateHawkRequest,
+                AuthenticateHawkResponse,
+            )
+        ).unwrap()
 
     def testAuthenticate(
-        self, payload: TestAuthenticateRequest | Mapping[str, Any]
+        self, payload: TestAuthenticateRequest | TestAuthenticateRequestDict
     ) -> TestAuthenticateResponse:
         """Test Authentication
 
@@ -975,6 +1188,12 @@ class Auth(SyncClient):
         applied, and the resulting scopes are checked against `requiredScopes`
         from the request body. On success, the response contains the clientId
         and scopes as seen by the API method.
+
+        Args:
+            payload: Test Authenticate Request: Details on how the test request should be authenticated. A model or a dict (`TestAuthenticateRequest` or `TestAuthenticateRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Test Authenticate Response: Details on how the test request was authenticated (`TestAuthenticateResponse`).
 
         Stability: stable.
         """
@@ -1002,6 +1221,9 @@ class Auth(SyncClient):
 
         This method may later be extended to allow specification of client and
         required scopes via query arguments.
+
+        Returns:
+            Test Authenticate Response: Details on how the test request was authenticated (`TestAuthenticateResponse`).
 
         Stability: stable.
         """
@@ -1099,6 +1321,14 @@ class AsyncAuth(AsyncClient):
         keep calling `listClients` with the last `continuationToken` until you
         get a result without a `continuationToken`.
 
+        Args:
+            prefix: query argument `prefix`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Client Response: List of clients (`ListClientsResponse`).
+
         Required scopes:
 
             auth:list-clients
@@ -1121,6 +1351,12 @@ class AsyncAuth(AsyncClient):
 
         Get information about a single client.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:get-client:<clientId>
@@ -1132,7 +1368,7 @@ class AsyncAuth(AsyncClient):
         return await self._call(_CLIENT, (clientId,), None, None, None, GetClientResponse)
 
     async def createClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> CreateClientResponse:
         """Create Client
 
@@ -1148,6 +1384,13 @@ class AsyncAuth(AsyncClient):
         fail. Use `updateClient` if you wish to update an existing client.
 
         The caller's scopes must satisfy `scopes`.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+            payload: Create Client Request: Properties to create a client. A model or a dict (`CreateClientRequest` or `CreateClientRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Client Response: All details about a client including the `accessToken` (`CreateClientResponse`).
 
         Required scopes:
 
@@ -1176,6 +1419,15 @@ class AsyncAuth(AsyncClient):
 
         Get entity history based on entity type and entity name
 
+        Args:
+            entityType: the `<entityType>` part of `/audit/<entityType>/<entityId>`.
+            entityId: the `<entityId>` part of `/audit/<entityType>/<entityId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Entity History Response: Response from getEntityHistory endpoint containing audit history entries (`GetEntityHistoryResponse`).
+
         Required scopes:
 
             auth:audit-history:<entityType>
@@ -1199,6 +1451,14 @@ class AsyncAuth(AsyncClient):
         """List Audit History
 
         Get audit history of a client based on clientId.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/audit`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Entity History Response: Response from getEntityHistory endpoint containing audit history entries (`GetEntityHistoryResponse`).
 
         Required scopes:
 
@@ -1227,6 +1487,12 @@ class AsyncAuth(AsyncClient):
         There is no way to retrieve an existing `accessToken`, so if you lose it
         you must reset the accessToken to acquire it again.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/reset`.
+
+        Returns:
+            Create Client Response: All details about a client including the `accessToken` (`CreateClientResponse`).
+
         Required scopes:
 
             auth:reset-access-token:<clientId>
@@ -1240,7 +1506,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def updateClient(
-        self, clientId: str, payload: CreateClientRequest | Mapping[str, Any]
+        self, clientId: str, payload: CreateClientRequest | CreateClientRequestDict
     ) -> GetClientResponse:
         """Update Client
 
@@ -1249,6 +1515,13 @@ class AsyncAuth(AsyncClient):
         satisfy all scopes being added to the client in the update operation.
         If no scopes are given in the request, the client's scopes remain
         unchanged
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
+            payload: Create Client Request: Properties to create a client. A model or a dict (`CreateClientRequest` or `CreateClientRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
 
         Required scopes:
 
@@ -1274,6 +1547,12 @@ class AsyncAuth(AsyncClient):
         This is typically used by identity providers to re-enable clients that
         had been disabled when the corresponding identity's scopes changed.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/enable`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:enable-client:<clientId>
@@ -1292,6 +1571,12 @@ class AsyncAuth(AsyncClient):
         This is typically used by identity providers to disable clients when the
         corresponding identity's scopes no longer satisfy the client's scopes.
 
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>/disable`.
+
+        Returns:
+            Get Client Response: Get all details about a client, useful for tools modifying a client (`GetClientResponse`).
+
         Required scopes:
 
             auth:disable-client:<clientId>
@@ -1307,6 +1592,9 @@ class AsyncAuth(AsyncClient):
 
         Delete a client, please note that any roles related to this client must
         be deleted independently.
+
+        Args:
+            clientId: the `<clientId>` part of `/clients/<clientId>`.
 
         Required scopes:
 
@@ -1324,6 +1612,9 @@ class AsyncAuth(AsyncClient):
         request.
 
         To get paginated results, use `listRoles2`.
+
+        Returns:
+            Get All Roles (no pagination): List of roles (`ListRolesResponse`).
 
         Required scopes:
 
@@ -1347,6 +1638,13 @@ class AsyncAuth(AsyncClient):
         If no limit is given, all roles are returned. Since this
         list may become long, callers can use the `limit` and `continuationToken`
         query arguments to page through the responses.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get All Roles Response: If no limit is given, all roles are returned (`ListRoles2Response`).
 
         Required scopes:
 
@@ -1376,6 +1674,13 @@ class AsyncAuth(AsyncClient):
         list may become long, callers can use the `limit` and `continuationToken`
         query arguments to page through the responses.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Get Role Ids Response: If no limit is given, the roleIds of all roles are returned (`ListRoleIdsResponse`).
+
         Required scopes:
 
             auth:list-roles
@@ -1399,6 +1704,12 @@ class AsyncAuth(AsyncClient):
         Get information about a single role, including the set of scopes that the
         role expands to.
 
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
+
         Required scopes:
 
             auth:get-role:<roleId>
@@ -1410,7 +1721,7 @@ class AsyncAuth(AsyncClient):
         return await self._call(_ROLE, (roleId,), None, None, None, GetRoleResponse)
 
     async def createRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Create Role
 
@@ -1423,6 +1734,13 @@ class AsyncAuth(AsyncClient):
 
         Creation of a role that will generate an infinite expansion will result
         in an error response.
+
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+            payload: Create Role Request: Data to create or update a role. A model or a dict (`CreateRoleRequest` or `CreateRoleRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
 
         Required scopes:
 
@@ -1440,7 +1758,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def updateRole(
-        self, roleId: str, payload: CreateRoleRequest | Mapping[str, Any]
+        self, roleId: str, payload: CreateRoleRequest | CreateRoleRequestDict
     ) -> GetRoleResponse:
         """Update Role
 
@@ -1451,6 +1769,13 @@ class AsyncAuth(AsyncClient):
 
         An update of a role that will generate an infinite expansion will result
         in an error response.
+
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+            payload: Create Role Request: Data to create or update a role. A model or a dict (`CreateRoleRequest` or `CreateRoleRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Get Role Response: Get all details about a role (`GetRoleResponse`).
 
         Required scopes:
 
@@ -1473,6 +1798,9 @@ class AsyncAuth(AsyncClient):
         Delete a role. This operation will succeed regardless of whether or not
         the role exists.
 
+        Args:
+            roleId: the `<roleId>` part of `/roles/<roleId>`.
+
         Required scopes:
 
             auth:delete-role:<roleId>
@@ -1481,11 +1809,17 @@ class AsyncAuth(AsyncClient):
         """
         await self._call_no_output(_DELETE_ROLE, (roleId,), None, None, None)
 
-    async def expandScopes(self, payload: Scopeset | Mapping[str, Any]) -> Scopeset:
+    async def expandScopes(self, payload: Scopeset | ScopesetDict) -> Scopeset:
         """Expand Scopes
 
         Return an expanded copy of the given scopeset, with scopes implied by any
         roles included.
+
+        Args:
+            payload: Set of scopes: A set of scopes. A model or a dict (`Scopeset` or `ScopesetDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Set of scopes: A set of scopes (`Scopeset`).
 
         Required scopes:
 
@@ -1503,6 +1837,9 @@ class AsyncAuth(AsyncClient):
         Return the expanded scopes available in the request, taking into account all sources
         of scopes and scope restrictions (temporary credentials, assumeScopes, client scopes,
         and roles).
+
+        Returns:
+            Set of scopes: A set of scopes (`Scopeset`).
 
         Required scopes:
 
@@ -1556,6 +1893,15 @@ class AsyncAuth(AsyncClient):
         For details on the format returned by EC2 metadata service see:
         [EC2 User Guide](http://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#instance-metadata-security-credentials).
 
+        Args:
+            level: the `<level>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            bucket: the `<bucket>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            prefix: the `<prefix>` part of `/aws/s3/<level>/<bucket>/<prefix>`.
+            format: query argument `format`.
+
+        Returns:
+            AWS S3 Credentials Response: Response for a request to get access to an S3 bucket (`AwsS3CredentialsResponse`).
+
         Required scopes:
 
             If levelIsReadOnly:
@@ -1582,7 +1928,12 @@ class AsyncAuth(AsyncClient):
     async def azureAccounts(self) -> AzureAccountListResponse:
         """List Accounts Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all Azure accounts managed by Taskcluster Auth.
+
+        Returns:
+            Azure List Account Response: A list of Azure accounts managed by taskcluster-auth (`AzureAccountListResponse`).
 
         Required scopes:
 
@@ -1600,7 +1951,16 @@ class AsyncAuth(AsyncClient):
     ) -> AzureTableListResponse:
         """List Tables in an Account Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all tables in an account.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/tables`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+
+        Returns:
+            Azure List Table Response: A list of Azure tables in an account (`AzureTableListResponse`).
 
         Required scopes:
 
@@ -1623,12 +1983,22 @@ class AsyncAuth(AsyncClient):
     async def azureTableSAS(self, account: str, table: str, level: str) -> AzureTableAccessResponse:
         """Get Shared-Access-Signature for Azure Table
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a shared access signature (SAS) string for use with a specific Azure
         Table Storage table.
 
         The `level` parameter can be `read-write` or `read-only` and determines
         which type of credentials are returned.  If level is read-write, it will create the
         table if it doesn't already exist.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/table/<table>/<level>`.
+            table: the `<table>` part of `/azure/<account>/table/<table>/<level>`.
+            level: the `<level>` part of `/azure/<account>/table/<table>/<level>`.
+
+        Returns:
+            Azure Table Shared-Access-Signature: Response to a request for an Shared-Access-Signature to access and Azure Table Storage table (`AzureTableAccessResponse`).
 
         Required scopes:
 
@@ -1653,7 +2023,16 @@ class AsyncAuth(AsyncClient):
     ) -> AzureContainerListResponse:
         """List containers in an Account Managed by Auth
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Retrieve a list of all containers in an account.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/containers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+
+        Returns:
+            Azure List Containers Response: A list of Azure containers in an account (`AzureContainerListResponse`).
 
         Required scopes:
 
@@ -1678,12 +2057,22 @@ class AsyncAuth(AsyncClient):
     ) -> AzureContainerResponse:
         """Get Shared-Access-Signature for Azure Container
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a shared access signature (SAS) string for use with a specific Azure
         Blob Storage container.
 
         The `level` parameter can be `read-write` or `read-only` and determines
         which type of credentials are returned.  If level is read-write, it will create the
         container if it doesn't already exist.
+
+        Args:
+            account: the `<account>` part of `/azure/<account>/containers/<container>/<level>`.
+            container: the `<container>` part of `/azure/<account>/containers/<container>/<level>`.
+            level: the `<level>` part of `/azure/<account>/containers/<container>/<level>`.
+
+        Returns:
+            Azure Blob Shared-Access-Signature: Response to a request for an Shared-Access-Signature to access an Azure Blob Storage container (`AzureContainerResponse`).
 
         Required scopes:
 
@@ -1718,6 +2107,12 @@ class AsyncAuth(AsyncClient):
         initial team configured for this component. Contact a Sentry admin
         to have the project transferred to a team you have access to if needed
 
+        Args:
+            project: the `<project>` part of `/sentry/<project>/dsn`.
+
+        Returns:
+            Sentry DSN Response: Sentry DSN for submitting errors (`SentryDsnResponse`).
+
         Required scopes:
 
             auth:sentry:<project>
@@ -1743,6 +2138,13 @@ class AsyncAuth(AsyncClient):
 
         The token is valid for a limited time (on the scale of hours). Callers should
         refresh it before expiration.
+
+        Args:
+            wstAudience: the `<wstAudience>` part of `/websocktunnel/<wstAudience>/<wstClient>`.
+            wstClient: the `<wstClient>` part of `/websocktunnel/<wstAudience>/<wstClient>`.
+
+        Returns:
+            Websocktunnel Token Response: Token for connecting a worker to websocktunnel proxy (`WebsocktunnelTokenResponse`).
 
         Required scopes:
 
@@ -1774,6 +2176,13 @@ class AsyncAuth(AsyncClient):
         from the response, if you intend to maintain active credentials in your
         application.
 
+        Args:
+            projectId: the `<projectId>` part of `/gcp/credentials/<projectId>/<serviceAccount>`.
+            serviceAccount: the `<serviceAccount>` part of `/gcp/credentials/<projectId>/<serviceAccount>`.
+
+        Returns:
+            GCP Credentials Response: Response for a request to get a GCP temporary credential (`GcpCredentialsResponse`).
+
         Required scopes:
 
             auth:gcp:access-token:<projectId>/<serviceAccount>
@@ -1787,7 +2196,7 @@ class AsyncAuth(AsyncClient):
         )
 
     async def githubRepoToken(
-        self, appName: str, owner: str, payload: GithubRepoTokenRequest | Mapping[str, Any]
+        self, appName: str, owner: str, payload: GithubRepoTokenRequest | GithubRepoTokenRequestDict
     ) -> GithubTokenResponse:
         """Get a repository scoped github token
 
@@ -1806,6 +2215,14 @@ class AsyncAuth(AsyncClient):
         The token expires after an hour but this behavior is github dependent.
         You should read the `expires` property from the response if you intend
         to maintain active credentials in your task.
+
+        Args:
+            appName: the `<appName>` part of `/github/<appName>/<owner>/repo-token`.
+            owner: the `<owner>` part of `/github/<appName>/<owner>/repo-token`.
+            payload: Github repository token request: The list of permissions and repositories to scope a repository level github token to. A model or a dict (`GithubRepoTokenRequest` or `GithubRepoTokenRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Github token response: A github app installation access token (`GithubTokenResponse`).
 
         Required scopes:
 
@@ -1827,8 +2244,8 @@ class AsyncAuth(AsyncClient):
         )
 
     async def authenticateHawk(
-        self, payload: AuthenticateHawkRequest | Mapping[str, Any]
-    ) -> AuthenticateHawkResponse:
+        self, payload: AuthenticateHawkRequest | AuthenticateHawkRequestDict
+    ) -> HawkResponse:
         """Authenticate Hawk Request
 
         Validate the request signature given on input and return list of scopes
@@ -1838,16 +2255,29 @@ class AsyncAuth(AsyncClient):
         credentials for authentication. This way we can use Hawk without having
         the secret credentials leave this service.
 
+        Args:
+            payload: Hawk Signature Authentication Request: Request to authenticate a hawk request. A model or a dict (`AuthenticateHawkRequest` or `AuthenticateHawkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hawk Signature Authentication Response: Response from a request to authenticate a hawk request. One of `AuthSuccessHawkResponse`, `AuthFailedHawkResponse`, `NoAuthHawkResponse`, `UnknownHawkResponse` (narrow with `isinstance` or `match`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.auth import AuthenticateHawkRequest, AuthenticateHawkResponse
 
-        return await self._call(
-            _AUTHENTICATE_HAWK, (), None, payload, AuthenticateHawkRequest, AuthenticateHawkResponse
-        )
+        return (
+            await self._call(
+                _AUTHENTICATE_HAWK,
+                (),
+                None,
+                payload,
+                AuthenticateHawkRequest,
+                AuthenticateHawkResponse,
+            )
+        ).unwrap()
 
     async def testAuthenticate(
-        self, payload: TestAuthenticateRequest | Mapping[str, Any]
+        self, payload: TestAuthenticateRequest | TestAuthenticateRequestDict
     ) -> TestAuthenticateResponse:
         """Test Authentication
 
@@ -1862,6 +2292,12 @@ class AsyncAuth(AsyncClient):
         applied, and the resulting scopes are checked against `requiredScopes`
         from the request body. On success, the response contains the clientId
         and scopes as seen by the API method.
+
+        Args:
+            payload: Test Authenticate Request: Details on how the test request should be authenticated. A model or a dict (`TestAuthenticateRequest` or `TestAuthenticateRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Test Authenticate Response: Details on how the test request was authenticated (`TestAuthenticateResponse`).
 
         Stability: stable.
         """
@@ -1889,6 +2325,9 @@ class AsyncAuth(AsyncClient):
 
         This method may later be extended to allow specification of client and
         required scopes via query arguments.
+
+        Returns:
+            Test Authenticate Response: Details on how the test request was authenticated (`TestAuthenticateResponse`).
 
         Stability: stable.
         """

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -17,8 +16,11 @@ if TYPE_CHECKING:
         BuildList,
         BuildListBuild,
         CreateComment,
+        CreateCommentDict,
         CreateStatus,
+        CreateStatusDict,
         RenderTaskclusterYmlInput,
+        RenderTaskclusterYmlInputDict,
         RenderTaskclusterYmlOutput,
         Repository,
     )
@@ -141,6 +143,17 @@ class Github(SyncClient):
         Taskcluster. Can be filtered on various git-specific
         fields.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            organization: query argument `organization`.
+            repository: query argument `repository`.
+            sha: query argument `sha`.
+            pullRequest: query argument `pullRequest`.
+
+        Returns:
+            Builds Response: A paginated list of builds (`BuildList`).
+
         Required scopes:
 
             github:list-builds
@@ -172,6 +185,15 @@ class Github(SyncClient):
 
         Cancel all running Task Groups associated with given repository and sha or pullRequest number
 
+        Args:
+            owner: the `<owner>` part of `/builds/<owner>/<repo>/cancel`.
+            repo: the `<repo>` part of `/builds/<owner>/<repo>/cancel`.
+            sha: query argument `sha`.
+            pullRequest: query argument `pullRequest`.
+
+        Returns:
+            Builds Response: A paginated list of builds (`BuildList`).
+
         Required scopes:
 
             github:cancel-builds:<owner>:<repo>
@@ -195,6 +217,11 @@ class Github(SyncClient):
         Checks the status of the latest build of a given branch
         and returns corresponding badge svg.
 
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+            branch: the `<branch>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+
         Required scopes:
 
             github:get-badge:<owner>:<repo>:<branch>
@@ -208,6 +235,13 @@ class Github(SyncClient):
 
         Returns any repository metadata that is
         useful within Taskcluster related services.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>`.
+
+        Returns:
+            Repository Response: Any Taskcluster-specific Github repository information (`Repository`).
 
         Required scopes:
 
@@ -228,6 +262,11 @@ class Github(SyncClient):
 
         Note: This is a redirect rather than a direct link.
 
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+            branch: the `<branch>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+
         Required scopes:
 
             github:latest-status:<owner>:<repo>:<branch>
@@ -237,7 +276,7 @@ class Github(SyncClient):
         self._call_no_output(_LATEST, (owner, repo, branch), None, None, None)
 
     def createStatus(
-        self, owner: str, repo: str, sha: str, payload: CreateStatus | Mapping[str, Any]
+        self, owner: str, repo: str, sha: str, payload: CreateStatus | CreateStatusDict
     ) -> None:
         """Post a status against a given changeset
 
@@ -245,6 +284,12 @@ class Github(SyncClient):
         on github. These statuses are links displayed next to each revision.
         The status is either OK (green check) or FAILURE (red cross),
         made of a custom title and link.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            sha: the `<sha>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            payload: Create Status Request: Create a commit status on GitHub. A model or a dict (`CreateStatus` or `CreateStatusDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -257,11 +302,17 @@ class Github(SyncClient):
         self._call_no_output(_CREATE_STATUS, (owner, repo, sha), None, payload, CreateStatus)
 
     def createComment(
-        self, owner: str, repo: str, number: str, payload: CreateComment | Mapping[str, Any]
+        self, owner: str, repo: str, number: str, payload: CreateComment | CreateCommentDict
     ) -> None:
         """Post a comment on a given GitHub Issue or Pull Request
 
         For a given Issue or Pull Request of a repository, this will write a new message.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            number: the `<number>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            payload: Create Comment Request: Write a new comment on a GitHub Issue or Pull Request. A model or a dict (`CreateComment` or `CreateCommentDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -274,7 +325,7 @@ class Github(SyncClient):
         self._call_no_output(_CREATE_COMMENT, (owner, repo, number), None, payload, CreateComment)
 
     def renderTaskclusterYml(
-        self, payload: RenderTaskclusterYmlInput | Mapping[str, Any]
+        self, payload: RenderTaskclusterYmlInput | RenderTaskclusterYmlInputDict
     ) -> RenderTaskclusterYmlOutput:
         """Render .taskcluster.yml file
 
@@ -282,6 +333,12 @@ class Github(SyncClient):
         This is useful to preview the result of the .taskcluster.yml file before pushing it to
         the repository.
         Read more about the .taskcluster.yml file in the [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
+
+        Args:
+            payload: Render .taskcluster.yml input: Render .taskcluster.yml for one of the supported events. A model or a dict (`RenderTaskclusterYmlInput` or `RenderTaskclusterYmlInputDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Render .taskcluster.yml output: Rendered .taskcluster.yml output (`RenderTaskclusterYmlOutput`).
 
         Stability: experimental.
         """
@@ -388,6 +445,17 @@ class AsyncGithub(AsyncClient):
         Taskcluster. Can be filtered on various git-specific
         fields.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            organization: query argument `organization`.
+            repository: query argument `repository`.
+            sha: query argument `sha`.
+            pullRequest: query argument `pullRequest`.
+
+        Returns:
+            Builds Response: A paginated list of builds (`BuildList`).
+
         Required scopes:
 
             github:list-builds
@@ -419,6 +487,15 @@ class AsyncGithub(AsyncClient):
 
         Cancel all running Task Groups associated with given repository and sha or pullRequest number
 
+        Args:
+            owner: the `<owner>` part of `/builds/<owner>/<repo>/cancel`.
+            repo: the `<repo>` part of `/builds/<owner>/<repo>/cancel`.
+            sha: query argument `sha`.
+            pullRequest: query argument `pullRequest`.
+
+        Returns:
+            Builds Response: A paginated list of builds (`BuildList`).
+
         Required scopes:
 
             github:cancel-builds:<owner>:<repo>
@@ -442,6 +519,11 @@ class AsyncGithub(AsyncClient):
         Checks the status of the latest build of a given branch
         and returns corresponding badge svg.
 
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+            branch: the `<branch>` part of `/repository/<owner>/<repo>/<branch>/badge.svg`.
+
         Required scopes:
 
             github:get-badge:<owner>:<repo>:<branch>
@@ -455,6 +537,13 @@ class AsyncGithub(AsyncClient):
 
         Returns any repository metadata that is
         useful within Taskcluster related services.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>`.
+
+        Returns:
+            Repository Response: Any Taskcluster-specific Github repository information (`Repository`).
 
         Required scopes:
 
@@ -475,6 +564,11 @@ class AsyncGithub(AsyncClient):
 
         Note: This is a redirect rather than a direct link.
 
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+            branch: the `<branch>` part of `/repository/<owner>/<repo>/<branch>/latest`.
+
         Required scopes:
 
             github:latest-status:<owner>:<repo>:<branch>
@@ -484,7 +578,7 @@ class AsyncGithub(AsyncClient):
         await self._call_no_output(_LATEST, (owner, repo, branch), None, None, None)
 
     async def createStatus(
-        self, owner: str, repo: str, sha: str, payload: CreateStatus | Mapping[str, Any]
+        self, owner: str, repo: str, sha: str, payload: CreateStatus | CreateStatusDict
     ) -> None:
         """Post a status against a given changeset
 
@@ -492,6 +586,12 @@ class AsyncGithub(AsyncClient):
         on github. These statuses are links displayed next to each revision.
         The status is either OK (green check) or FAILURE (red cross),
         made of a custom title and link.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            sha: the `<sha>` part of `/repository/<owner>/<repo>/statuses/<sha>`.
+            payload: Create Status Request: Create a commit status on GitHub. A model or a dict (`CreateStatus` or `CreateStatusDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -504,11 +604,17 @@ class AsyncGithub(AsyncClient):
         await self._call_no_output(_CREATE_STATUS, (owner, repo, sha), None, payload, CreateStatus)
 
     async def createComment(
-        self, owner: str, repo: str, number: str, payload: CreateComment | Mapping[str, Any]
+        self, owner: str, repo: str, number: str, payload: CreateComment | CreateCommentDict
     ) -> None:
         """Post a comment on a given GitHub Issue or Pull Request
 
         For a given Issue or Pull Request of a repository, this will write a new message.
+
+        Args:
+            owner: the `<owner>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            repo: the `<repo>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            number: the `<number>` part of `/repository/<owner>/<repo>/issues/<number>/comments`.
+            payload: Create Comment Request: Write a new comment on a GitHub Issue or Pull Request. A model or a dict (`CreateComment` or `CreateCommentDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -523,7 +629,7 @@ class AsyncGithub(AsyncClient):
         )
 
     async def renderTaskclusterYml(
-        self, payload: RenderTaskclusterYmlInput | Mapping[str, Any]
+        self, payload: RenderTaskclusterYmlInput | RenderTaskclusterYmlInputDict
     ) -> RenderTaskclusterYmlOutput:
         """Render .taskcluster.yml file
 
@@ -531,6 +637,12 @@ class AsyncGithub(AsyncClient):
         This is useful to preview the result of the .taskcluster.yml file before pushing it to
         the repository.
         Read more about the .taskcluster.yml file in the [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
+
+        Args:
+            payload: Render .taskcluster.yml input: Render .taskcluster.yml for one of the supported events. A model or a dict (`RenderTaskclusterYmlInput` or `RenderTaskclusterYmlInputDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Render .taskcluster.yml output: Rendered .taskcluster.yml output (`RenderTaskclusterYmlOutput`).
 
         Stability: experimental.
         """

@@ -17,14 +17,15 @@ if TYPE_CHECKING:
 
     from taskcluster_sdk.models.hooks import (
         CreateHookRequest,
+        CreateHookRequestDict,
         HookDefinition,
         HookStatus,
         ListHookGroupsResponse,
         ListHooksResponse,
         ListLastFiresResponse,
         ListLastFiresResponseLastFire,
+        TriggeredTask,
         TriggerHook,
-        TriggerHookResponse,
         TriggerTokenResponse,
     )
 else:
@@ -136,6 +137,9 @@ class Hooks(SyncClient):
 
         This endpoint will return a list of all hook groups with at least one hook.
 
+        Returns:
+            Hook groups: List of `hookGroupIds` (`ListHookGroupsResponse`).
+
         Required scopes:
 
             hooks:list-hooks:
@@ -151,6 +155,12 @@ class Hooks(SyncClient):
 
         This endpoint will return a list of all the hook definitions within a
         given hook group.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>`.
+
+        Returns:
+            Hook list: List of hooks (`ListHooksResponse`).
 
         Required scopes:
 
@@ -168,6 +178,13 @@ class Hooks(SyncClient):
         This endpoint will return the hook definition for the given `hookGroupId`
         and hookId.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             hooks:get:<hookGroupId>:<hookId>
@@ -182,10 +199,19 @@ class Hooks(SyncClient):
     def getHookStatus(self, hookGroupId: str, hookId: str) -> HookStatus:
         """Get hook status
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         This endpoint will return the current status of the hook.  This represents a
         snapshot in time and may vary from one call to the next.
 
         This method is deprecated in favor of listLastFires.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+
+        Returns:
+            Hook status response: A snapshot of the current status of a hook (`HookStatus`).
 
         Required scopes:
 
@@ -198,7 +224,7 @@ class Hooks(SyncClient):
         return self._call(_GET_HOOK_STATUS, (hookGroupId, hookId), None, None, None, HookStatus)
 
     def createHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Create a hook
 
@@ -207,6 +233,14 @@ class Hooks(SyncClient):
         The caller's credentials must include the role that will be used to
         create the task.  That role must satisfy task.scopes as well as the
         necessary scopes to add the task to the queue.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
 
         Required scopes:
 
@@ -223,12 +257,20 @@ class Hooks(SyncClient):
         )
 
     def updateHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Update a hook
 
         This endpoint will update an existing hook.  All fields except
         `hookGroupId` and `hookId` can be modified.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
 
         Required scopes:
 
@@ -249,6 +291,10 @@ class Hooks(SyncClient):
 
         This endpoint will remove a hook definition.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
         Required scopes:
 
             hooks:modify-hook:<hookGroupId>/<hookId>
@@ -259,7 +305,7 @@ class Hooks(SyncClient):
 
     def triggerHook(
         self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook
 
         This endpoint will trigger the creation of a task from a hook definition.
@@ -271,6 +317,14 @@ class Hooks(SyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             hooks:trigger-hook:<hookGroupId>/<hookId>
@@ -279,15 +333,29 @@ class Hooks(SyncClient):
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return self._call(
-            _TRIGGER_HOOK, (hookGroupId, hookId), None, payload, TriggerHook, TriggerHookResponse
-        )
+        return (
+            self._call(
+                _TRIGGER_HOOK,
+                (hookGroupId, hookId),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     def getTriggerToken(self, hookGroupId: str, hookId: str) -> TriggerTokenResponse:
         """Get a trigger token
 
         Retrieve a unique secret token for triggering the specified hook. This
         token can be deactivated with `resetTriggerToken`.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
 
         Required scopes:
 
@@ -307,6 +375,13 @@ class Hooks(SyncClient):
         Reset the token for triggering a given hook. This invalidates token that
         may have been issued via getTriggerToken with a new token.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
+
         Required scopes:
 
             hooks:reset-trigger-token:<hookGroupId>/<hookId>
@@ -321,7 +396,7 @@ class Hooks(SyncClient):
 
     def triggerHookWithToken(
         self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook with a token
 
         This endpoint triggers a defined hook with a valid token.
@@ -333,18 +408,29 @@ class Hooks(SyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return self._call(
-            _TRIGGER_HOOK_WITH_TOKEN,
-            (hookGroupId, hookId, token),
-            None,
-            payload,
-            TriggerHook,
-            TriggerHookResponse,
-        )
+        return (
+            self._call(
+                _TRIGGER_HOOK_WITH_TOKEN,
+                (hookGroupId, hookId, token),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     def listLastFires(
         self,
@@ -360,6 +446,15 @@ class Hooks(SyncClient):
         fired, including whether the hook was fired successfully or not
 
         By default this endpoint will return up to 1000 most recent fires in one request.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            LastFires list: List of lastFires (`ListLastFiresResponse`).
 
         Required scopes:
 
@@ -449,6 +544,9 @@ class AsyncHooks(AsyncClient):
 
         This endpoint will return a list of all hook groups with at least one hook.
 
+        Returns:
+            Hook groups: List of `hookGroupIds` (`ListHookGroupsResponse`).
+
         Required scopes:
 
             hooks:list-hooks:
@@ -464,6 +562,12 @@ class AsyncHooks(AsyncClient):
 
         This endpoint will return a list of all the hook definitions within a
         given hook group.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>`.
+
+        Returns:
+            Hook list: List of hooks (`ListHooksResponse`).
 
         Required scopes:
 
@@ -481,6 +585,13 @@ class AsyncHooks(AsyncClient):
         This endpoint will return the hook definition for the given `hookGroupId`
         and hookId.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
+
         Required scopes:
 
             hooks:get:<hookGroupId>:<hookId>
@@ -495,10 +606,19 @@ class AsyncHooks(AsyncClient):
     async def getHookStatus(self, hookGroupId: str, hookId: str) -> HookStatus:
         """Get hook status
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         This endpoint will return the current status of the hook.  This represents a
         snapshot in time and may vary from one call to the next.
 
         This method is deprecated in favor of listLastFires.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/status`.
+
+        Returns:
+            Hook status response: A snapshot of the current status of a hook (`HookStatus`).
 
         Required scopes:
 
@@ -513,7 +633,7 @@ class AsyncHooks(AsyncClient):
         )
 
     async def createHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Create a hook
 
@@ -522,6 +642,14 @@ class AsyncHooks(AsyncClient):
         The caller's credentials must include the role that will be used to
         create the task.  That role must satisfy task.scopes as well as the
         necessary scopes to add the task to the queue.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
 
         Required scopes:
 
@@ -538,12 +666,20 @@ class AsyncHooks(AsyncClient):
         )
 
     async def updateHook(
-        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | Mapping[str, Any]
+        self, hookGroupId: str, hookId: str, payload: CreateHookRequest | CreateHookRequestDict
     ) -> HookDefinition:
         """Update a hook
 
         This endpoint will update an existing hook.  All fields except
         `hookGroupId` and `hookId` can be modified.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            payload: Hook creation request: Definition of a hook that can create tasks at defined times. A model or a dict (`CreateHookRequest` or `CreateHookRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Hook definition: Definition of a hook that will create tasks when defined events occur (`HookDefinition`).
 
         Required scopes:
 
@@ -564,6 +700,10 @@ class AsyncHooks(AsyncClient):
 
         This endpoint will remove a hook definition.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>`.
+
         Required scopes:
 
             hooks:modify-hook:<hookGroupId>/<hookId>
@@ -574,7 +714,7 @@ class AsyncHooks(AsyncClient):
 
     async def triggerHook(
         self, hookGroupId: str, hookId: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook
 
         This endpoint will trigger the creation of a task from a hook definition.
@@ -586,6 +726,14 @@ class AsyncHooks(AsyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             hooks:trigger-hook:<hookGroupId>/<hookId>
@@ -594,15 +742,29 @@ class AsyncHooks(AsyncClient):
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return await self._call(
-            _TRIGGER_HOOK, (hookGroupId, hookId), None, payload, TriggerHook, TriggerHookResponse
-        )
+        return (
+            await self._call(
+                _TRIGGER_HOOK,
+                (hookGroupId, hookId),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     async def getTriggerToken(self, hookGroupId: str, hookId: str) -> TriggerTokenResponse:
         """Get a trigger token
 
         Retrieve a unique secret token for triggering the specified hook. This
         token can be deactivated with `resetTriggerToken`.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
 
         Required scopes:
 
@@ -622,6 +784,13 @@ class AsyncHooks(AsyncClient):
         Reset the token for triggering a given hook. This invalidates token that
         may have been issued via getTriggerToken with a new token.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/token`.
+
+        Returns:
+            trigger token response: Secret token for a trigger (`TriggerTokenResponse`).
+
         Required scopes:
 
             hooks:reset-trigger-token:<hookGroupId>/<hookId>
@@ -636,7 +805,7 @@ class AsyncHooks(AsyncClient):
 
     async def triggerHookWithToken(
         self, hookGroupId: str, hookId: str, token: str, payload: TriggerHook | Mapping[str, Any]
-    ) -> TriggerHookResponse:
+    ) -> TriggeredTask:
         """Trigger a hook with a token
 
         This endpoint triggers a defined hook with a valid token.
@@ -648,18 +817,29 @@ class AsyncHooks(AsyncClient):
         Optionally, a `taskId` can be provided in the payload which the hook task
         will use. It must be unique and follow the slugid format.
 
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            token: the `<token>` part of `/hooks/<hookGroupId>/<hookId>/trigger/<token>`.
+            payload: Trigger Hook Request: A request to trigger a hook. A model or a dict (`TriggerHook`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Trigger Hook Response: Response to a `triggerHook` or `triggerHookWithToken` call. One of `TriggeredTask` (narrow with `isinstance` or `match`).
+
         Stability: stable.
         """
         from taskcluster_sdk.models.hooks import TriggerHook, TriggerHookResponse
 
-        return await self._call(
-            _TRIGGER_HOOK_WITH_TOKEN,
-            (hookGroupId, hookId, token),
-            None,
-            payload,
-            TriggerHook,
-            TriggerHookResponse,
-        )
+        return (
+            await self._call(
+                _TRIGGER_HOOK_WITH_TOKEN,
+                (hookGroupId, hookId, token),
+                None,
+                payload,
+                TriggerHook,
+                TriggerHookResponse,
+            )
+        ).unwrap()
 
     async def listLastFires(
         self,
@@ -675,6 +855,15 @@ class AsyncHooks(AsyncClient):
         fired, including whether the hook was fired successfully or not
 
         By default this endpoint will return up to 1000 most recent fires in one request.
+
+        Args:
+            hookGroupId: the `<hookGroupId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            hookId: the `<hookId>` part of `/hooks/<hookGroupId>/<hookId>/last-fires`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            LastFires list: List of lastFires (`ListLastFiresResponse`).
 
         Required scopes:
 

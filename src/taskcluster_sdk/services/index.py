@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -16,9 +15,11 @@ if TYPE_CHECKING:
     from taskcluster_sdk.models.index import (
         IndexedTaskResponse,
         InsertTaskRequest,
+        InsertTaskRequestDict,
         ListNamespacesResponse,
         ListNamespacesResponseNamespace,
         ListTasksAtIndex,
+        ListTasksAtIndexDict,
         ListTasksResponse,
         ListTasksResponseTask,
     )
@@ -113,6 +114,12 @@ class Index(SyncClient):
         Find a task by index path, returning the highest-rank task with that path. If no
         task exists for the given path, this API end-point will respond with a 404 status.
 
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>`.
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:find-task:<indexPath>
@@ -125,7 +132,7 @@ class Index(SyncClient):
 
     def findTasksAtIndex(
         self,
-        payload: ListTasksAtIndex | Mapping[str, Any],
+        payload: ListTasksAtIndex | ListTasksAtIndexDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -139,6 +146,14 @@ class Index(SyncClient):
         `continuationToken` will be returned, which can be given in the next
         request, along with the same input data. If the input data is different
         the continuationToken will have no effect.
+
+        Args:
+            payload: List Tasks At Index Request: Request to list tasks at the given indexes. A model or a dict (`ListTasksAtIndex` or `ListTasksAtIndexDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
 
         Required scopes:
 
@@ -171,6 +186,14 @@ class Index(SyncClient):
         `continuationToken` will be returned, which can be given in the next
         request. For the initial request, the payload should be an empty JSON
         object.
+
+        Args:
+            namespace: the `<namespace>` part of `/namespaces/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Namespaces Response: Response from a request to list namespaces within a given namespace (`ListNamespacesResponse`).
 
         Required scopes:
 
@@ -205,6 +228,14 @@ class Index(SyncClient):
         **Remark**, this end-point is designed for humans browsing for tasks, not
         services, as that makes little sense.
 
+        Args:
+            namespace: the `<namespace>` part of `/tasks/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
+
         Required scopes:
 
             index:list-tasks:<namespace>
@@ -223,7 +254,7 @@ class Index(SyncClient):
         )
 
     def insertTask(
-        self, namespace: str, payload: InsertTaskRequest | Mapping[str, Any]
+        self, namespace: str, payload: InsertTaskRequest | InsertTaskRequestDict
     ) -> IndexedTaskResponse:
         """Insert Task into Index
 
@@ -232,6 +263,13 @@ class Index(SyncClient):
 
         Please see the introduction above for information
         about indexing successfully completed tasks automatically using custom routes.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
+            payload: Insert Task Request: Representation of the index entry to insert. A model or a dict (`InsertTaskRequest` or `InsertTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
 
         Required scopes:
 
@@ -252,6 +290,9 @@ class Index(SyncClient):
         where an index entry is no longer appropriate.  The parent namespace is
         not automatically deleted.  Index entries with lower rank that were
         previously inserted will not re-appear, as they were never stored.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
 
         Required scopes:
 
@@ -278,6 +319,10 @@ class Index(SyncClient):
         installer and debug symbols into a single artifact.
 
         If no task exists for the given index path, this API end-point responds with 404.
+
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<indexPath>/artifacts/<name>`.
 
         Required scopes:
 
@@ -365,6 +410,12 @@ class AsyncIndex(AsyncClient):
         Find a task by index path, returning the highest-rank task with that path. If no
         task exists for the given path, this API end-point will respond with a 404 status.
 
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>`.
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
+
         Required scopes:
 
             index:find-task:<indexPath>
@@ -377,7 +428,7 @@ class AsyncIndex(AsyncClient):
 
     async def findTasksAtIndex(
         self,
-        payload: ListTasksAtIndex | Mapping[str, Any],
+        payload: ListTasksAtIndex | ListTasksAtIndexDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -391,6 +442,14 @@ class AsyncIndex(AsyncClient):
         `continuationToken` will be returned, which can be given in the next
         request, along with the same input data. If the input data is different
         the continuationToken will have no effect.
+
+        Args:
+            payload: List Tasks At Index Request: Request to list tasks at the given indexes. A model or a dict (`ListTasksAtIndex` or `ListTasksAtIndexDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
 
         Required scopes:
 
@@ -423,6 +482,14 @@ class AsyncIndex(AsyncClient):
         `continuationToken` will be returned, which can be given in the next
         request. For the initial request, the payload should be an empty JSON
         object.
+
+        Args:
+            namespace: the `<namespace>` part of `/namespaces/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Namespaces Response: Response from a request to list namespaces within a given namespace (`ListNamespacesResponse`).
 
         Required scopes:
 
@@ -457,6 +524,14 @@ class AsyncIndex(AsyncClient):
         **Remark**, this end-point is designed for humans browsing for tasks, not
         services, as that makes little sense.
 
+        Args:
+            namespace: the `<namespace>` part of `/tasks/<namespace>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Tasks Response: Representation of an indexed task (`ListTasksResponse`).
+
         Required scopes:
 
             index:list-tasks:<namespace>
@@ -475,7 +550,7 @@ class AsyncIndex(AsyncClient):
         )
 
     async def insertTask(
-        self, namespace: str, payload: InsertTaskRequest | Mapping[str, Any]
+        self, namespace: str, payload: InsertTaskRequest | InsertTaskRequestDict
     ) -> IndexedTaskResponse:
         """Insert Task into Index
 
@@ -484,6 +559,13 @@ class AsyncIndex(AsyncClient):
 
         Please see the introduction above for information
         about indexing successfully completed tasks automatically using custom routes.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
+            payload: Insert Task Request: Representation of the index entry to insert. A model or a dict (`InsertTaskRequest` or `InsertTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Indexed Task Response: Representation of an indexed task (`IndexedTaskResponse`).
 
         Required scopes:
 
@@ -504,6 +586,9 @@ class AsyncIndex(AsyncClient):
         where an index entry is no longer appropriate.  The parent namespace is
         not automatically deleted.  Index entries with lower rank that were
         previously inserted will not re-appear, as they were never stored.
+
+        Args:
+            namespace: the `<namespace>` part of `/task/<namespace>`.
 
         Required scopes:
 
@@ -530,6 +615,10 @@ class AsyncIndex(AsyncClient):
         installer and debug symbols into a single artifact.
 
         If no task exists for the given index path, this API end-point responds with 404.
+
+        Args:
+            indexPath: the `<indexPath>` part of `/task/<indexPath>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<indexPath>/artifacts/<name>`.
 
         Required scopes:
 
@@ -704,7 +793,7 @@ class IndexPages:
         self._client = client
 
     def findTasksAtIndex(
-        self, payload: ListTasksAtIndex | Mapping[str, Any], *, limit: int | None = None
+        self, payload: ListTasksAtIndex | ListTasksAtIndexDict, *, limit: int | None = None
     ) -> SyncPager[ListTasksResponse, ListTasksResponseTask]:
         """Every page of `findTasksAtIndex`; iterate the pager for every item."""
         client = self._client
@@ -747,7 +836,7 @@ class AsyncIndexPages:
         self._client = client
 
     def findTasksAtIndex(
-        self, payload: ListTasksAtIndex | Mapping[str, Any], *, limit: int | None = None
+        self, payload: ListTasksAtIndex | ListTasksAtIndexDict, *, limit: int | None = None
     ) -> AsyncPager[ListTasksResponse, ListTasksResponseTask]:
         """Every page of `findTasksAtIndex`; iterate the pager for every item."""
         client = self._client

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,11 +14,16 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.notify import (
         EmailRequest,
+        EmailRequestDict,
         MatrixRequest,
+        MatrixRequestDict,
         NotificationAddress,
+        NotificationAddressDict,
         NotificationAddressList,
         PulseRequest,
+        PulseRequestDict,
         SlackRequest,
+        SlackRequestDict,
     )
 
 __all__ = [
@@ -91,7 +95,7 @@ class Notify(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def email(self, payload: EmailRequest | Mapping[str, Any]) -> None:
+    def email(self, payload: EmailRequest | EmailRequestDict) -> None:
         """Send an Email
 
         Send an email to `address`. The content is markdown and will be rendered
@@ -101,6 +105,9 @@ class Notify(SyncClient):
 
         In case when duplicate message has been detected and no email was sent,
         this endpoint will return 204 status code.
+
+        Args:
+            payload: Send Email Request: Request to send an email. A model or a dict (`EmailRequest` or `EmailRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -112,12 +119,15 @@ class Notify(SyncClient):
 
         self._call_no_output(_EMAIL, (), None, payload, EmailRequest)
 
-    def pulse(self, payload: PulseRequest | Mapping[str, Any]) -> None:
+    def pulse(self, payload: PulseRequest | PulseRequestDict) -> None:
         """Publish a Pulse Message
 
         Publish a message on pulse with the given `routingKey`.
 
         Endpoint will return 204 when duplicate message has been detected
+
+        Args:
+            payload: Post Pulse Message Request: Request to post a message on pulse. A model or a dict (`PulseRequest` or `PulseRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -129,7 +139,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_PULSE, (), None, payload, PulseRequest)
 
-    def matrix(self, payload: MatrixRequest | Mapping[str, Any]) -> None:
+    def matrix(self, payload: MatrixRequest | MatrixRequestDict) -> None:
         """Post Matrix Message
 
         Post a message to a room in Matrix. Optionally includes formatted message.
@@ -143,6 +153,9 @@ class Notify(SyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Matrix Notice Request: Request to send a Matrix notice. A model or a dict (`MatrixRequest` or `MatrixRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:matrix-room:<roomId>
@@ -153,7 +166,7 @@ class Notify(SyncClient):
 
         self._call_no_output(_MATRIX, (), None, payload, MatrixRequest)
 
-    def slack(self, payload: SlackRequest | Mapping[str, Any]) -> None:
+    def slack(self, payload: SlackRequest | SlackRequestDict) -> None:
         """Post Slack Message
 
         Post a message to a Slack channel.
@@ -166,6 +179,9 @@ class Notify(SyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Slack Message: Request to send a message to a Slack channel. A model or a dict (`SlackRequest` or `SlackRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:slack-channel:<channelId>
@@ -176,11 +192,14 @@ class Notify(SyncClient):
 
         self._call_no_output(_SLACK, (), None, payload, SlackRequest)
 
-    def addDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    def addDenylistAddress(self, payload: NotificationAddress | NotificationAddressDict) -> None:
         """Denylist Given Address
 
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
         by the notification service.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -192,10 +211,13 @@ class Notify(SyncClient):
 
         self._call_no_output(_ADD_DENYLIST_ADDRESS, (), None, payload, NotificationAddress)
 
-    def deleteDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    def deleteDenylistAddress(self, payload: NotificationAddress | NotificationAddressDict) -> None:
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -223,6 +245,13 @@ class Notify(SyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List of notification adresses: List of notification addresses (`NotificationAddressList`).
 
         Required scopes:
 
@@ -308,7 +337,7 @@ class AsyncNotify(AsyncClient):
         """
         await self._call_no_output(_VERSION, (), None, None, None)
 
-    async def email(self, payload: EmailRequest | Mapping[str, Any]) -> None:
+    async def email(self, payload: EmailRequest | EmailRequestDict) -> None:
         """Send an Email
 
         Send an email to `address`. The content is markdown and will be rendered
@@ -318,6 +347,9 @@ class AsyncNotify(AsyncClient):
 
         In case when duplicate message has been detected and no email was sent,
         this endpoint will return 204 status code.
+
+        Args:
+            payload: Send Email Request: Request to send an email. A model or a dict (`EmailRequest` or `EmailRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -329,12 +361,15 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_EMAIL, (), None, payload, EmailRequest)
 
-    async def pulse(self, payload: PulseRequest | Mapping[str, Any]) -> None:
+    async def pulse(self, payload: PulseRequest | PulseRequestDict) -> None:
         """Publish a Pulse Message
 
         Publish a message on pulse with the given `routingKey`.
 
         Endpoint will return 204 when duplicate message has been detected
+
+        Args:
+            payload: Post Pulse Message Request: Request to post a message on pulse. A model or a dict (`PulseRequest` or `PulseRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -346,7 +381,7 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_PULSE, (), None, payload, PulseRequest)
 
-    async def matrix(self, payload: MatrixRequest | Mapping[str, Any]) -> None:
+    async def matrix(self, payload: MatrixRequest | MatrixRequestDict) -> None:
         """Post Matrix Message
 
         Post a message to a room in Matrix. Optionally includes formatted message.
@@ -360,6 +395,9 @@ class AsyncNotify(AsyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Matrix Notice Request: Request to send a Matrix notice. A model or a dict (`MatrixRequest` or `MatrixRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:matrix-room:<roomId>
@@ -370,7 +408,7 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_MATRIX, (), None, payload, MatrixRequest)
 
-    async def slack(self, payload: SlackRequest | Mapping[str, Any]) -> None:
+    async def slack(self, payload: SlackRequest | SlackRequestDict) -> None:
         """Post Slack Message
 
         Post a message to a Slack channel.
@@ -383,6 +421,9 @@ class AsyncNotify(AsyncClient):
         In case when duplicate message has been detected and no message was sent,
         this endpoint will return 204 status code.
 
+        Args:
+            payload: Send Slack Message: Request to send a message to a Slack channel. A model or a dict (`SlackRequest` or `SlackRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             notify:slack-channel:<channelId>
@@ -393,11 +434,16 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_SLACK, (), None, payload, SlackRequest)
 
-    async def addDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    async def addDenylistAddress(
+        self, payload: NotificationAddress | NotificationAddressDict
+    ) -> None:
         """Denylist Given Address
 
         Add the given address to the notification denylist. Addresses in the denylist will be ignored
         by the notification service.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -409,10 +455,15 @@ class AsyncNotify(AsyncClient):
 
         await self._call_no_output(_ADD_DENYLIST_ADDRESS, (), None, payload, NotificationAddress)
 
-    async def deleteDenylistAddress(self, payload: NotificationAddress | Mapping[str, Any]) -> None:
+    async def deleteDenylistAddress(
+        self, payload: NotificationAddress | NotificationAddressDict
+    ) -> None:
         """Delete Denylisted Address
 
         Delete the specified address from the notification denylist.
+
+        Args:
+            payload: Notification Type And Address: Type of notification and its corresponding address. A model or a dict (`NotificationAddress` or `NotificationAddressDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -440,6 +491,13 @@ class AsyncNotify(AsyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List of notification adresses: List of notification addresses (`NotificationAddressList`).
 
         Required scopes:
 

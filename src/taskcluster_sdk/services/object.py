@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,10 +13,13 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.object import (
         CreateUploadRequest,
+        CreateUploadRequestDict,
         CreateUploadResponse,
+        DownloadMethod,
         DownloadObjectRequest,
-        DownloadObjectResponse,
+        DownloadObjectRequestDict,
         FinishUploadRequest,
+        FinishUploadRequestDict,
         GetObjectResponse,
     )
 
@@ -88,7 +90,7 @@ class Object(SyncClient):
         self._call_no_output(_VERSION, (), None, None, None)
 
     def createUpload(
-        self, name: str, payload: CreateUploadRequest | Mapping[str, Any]
+        self, name: str, payload: CreateUploadRequest | CreateUploadRequestDict
     ) -> CreateUploadResponse:
         """Begin upload of a new object
 
@@ -111,6 +113,13 @@ class Object(SyncClient):
 
         Unfinished uploads expire after 1 day.
 
+        Args:
+            name: the `<name>` part of `/upload/<name>`.
+            payload: Create Upload Request: A request to begin an upload, containing proposed upload methods to which the server may agree to or reject. A model or a dict (`CreateUploadRequest` or `CreateUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Upload Response: A response from the `createUpload` method, either agreeing to an upload method or rejecting the proposal (`CreateUploadResponse`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -123,7 +132,9 @@ class Object(SyncClient):
             _CREATE_UPLOAD, (name,), None, payload, CreateUploadRequest, CreateUploadResponse
         )
 
-    def finishUpload(self, name: str, payload: FinishUploadRequest | Mapping[str, Any]) -> None:
+    def finishUpload(
+        self, name: str, payload: FinishUploadRequest | FinishUploadRequestDict
+    ) -> None:
         """Mark an upload as complete.
 
         This endpoint marks an upload as complete.  This indicates that all data has been
@@ -138,6 +149,10 @@ class Object(SyncClient):
 
         Note that, once `finishUpload` is complete, the object is considered immutable.
 
+        Args:
+            name: the `<name>` part of `/finish-upload/<name>`.
+            payload: Finish Upload Request. A model or a dict (`FinishUploadRequest` or `FinishUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -149,8 +164,8 @@ class Object(SyncClient):
         self._call_no_output(_FINISH_UPLOAD, (name,), None, payload, FinishUploadRequest)
 
     def startDownload(
-        self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
-    ) -> DownloadObjectResponse:
+        self, name: str, payload: DownloadObjectRequest | DownloadObjectRequestDict
+    ) -> DownloadMethod:
         """Download object data
 
         Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
@@ -160,6 +175,13 @@ class Object(SyncClient):
 
         See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.
 
+        Args:
+            name: the `<name>` part of `/start-download/<name>`.
+            payload: Download Object Request: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. A model or a dict (`DownloadObjectRequest` or `DownloadObjectRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Download Object Response: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. One of `SimpleDownloadMethod`, `GetUrlDownloadMethod`, `UnknownDownloadMethod` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             object:download:<name>
@@ -168,15 +190,28 @@ class Object(SyncClient):
         """
         from taskcluster_sdk.models.object import DownloadObjectRequest, DownloadObjectResponse
 
-        return self._call(
-            _START_DOWNLOAD, (name,), None, payload, DownloadObjectRequest, DownloadObjectResponse
-        )
+        return (
+            self._call(
+                _START_DOWNLOAD,
+                (name,),
+                None,
+                payload,
+                DownloadObjectRequest,
+                DownloadObjectResponse,
+            )
+        ).unwrap()
 
     def object(self, name: str) -> GetObjectResponse:
         """Get an object's metadata
 
         Get the metadata for the named object.  This metadata is not sufficient to
         get the object's content; for that use `startDownload`.
+
+        Args:
+            name: the `<name>` part of `/metadata/<name>`.
+
+        Returns:
+            Object Metadata: Metadata about an object (`GetObjectResponse`).
 
         Required scopes:
 
@@ -204,6 +239,9 @@ class Object(SyncClient):
         `startDownload` API endpoint.
 
         See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.
+
+        Args:
+            name: the `<name>` part of `/download/<name>`.
 
         Required scopes:
 
@@ -279,7 +317,7 @@ class AsyncObject(AsyncClient):
         await self._call_no_output(_VERSION, (), None, None, None)
 
     async def createUpload(
-        self, name: str, payload: CreateUploadRequest | Mapping[str, Any]
+        self, name: str, payload: CreateUploadRequest | CreateUploadRequestDict
     ) -> CreateUploadResponse:
         """Begin upload of a new object
 
@@ -302,6 +340,13 @@ class AsyncObject(AsyncClient):
 
         Unfinished uploads expire after 1 day.
 
+        Args:
+            name: the `<name>` part of `/upload/<name>`.
+            payload: Create Upload Request: A request to begin an upload, containing proposed upload methods to which the server may agree to or reject. A model or a dict (`CreateUploadRequest` or `CreateUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Create Upload Response: A response from the `createUpload` method, either agreeing to an upload method or rejecting the proposal (`CreateUploadResponse`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -315,7 +360,7 @@ class AsyncObject(AsyncClient):
         )
 
     async def finishUpload(
-        self, name: str, payload: FinishUploadRequest | Mapping[str, Any]
+        self, name: str, payload: FinishUploadRequest | FinishUploadRequestDict
     ) -> None:
         """Mark an upload as complete.
 
@@ -331,6 +376,10 @@ class AsyncObject(AsyncClient):
 
         Note that, once `finishUpload` is complete, the object is considered immutable.
 
+        Args:
+            name: the `<name>` part of `/finish-upload/<name>`.
+            payload: Finish Upload Request. A model or a dict (`FinishUploadRequest` or `FinishUploadRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
         Required scopes:
 
             object:upload:<projectId>:<name>
@@ -342,8 +391,8 @@ class AsyncObject(AsyncClient):
         await self._call_no_output(_FINISH_UPLOAD, (name,), None, payload, FinishUploadRequest)
 
     async def startDownload(
-        self, name: str, payload: DownloadObjectRequest | Mapping[str, Any]
-    ) -> DownloadObjectResponse:
+        self, name: str, payload: DownloadObjectRequest | DownloadObjectRequestDict
+    ) -> DownloadMethod:
         """Download object data
 
         Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
@@ -353,6 +402,13 @@ class AsyncObject(AsyncClient):
 
         See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.
 
+        Args:
+            name: the `<name>` part of `/start-download/<name>`.
+            payload: Download Object Request: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. A model or a dict (`DownloadObjectRequest` or `DownloadObjectRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Download Object Response: See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details. One of `SimpleDownloadMethod`, `GetUrlDownloadMethod`, `UnknownDownloadMethod` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             object:download:<name>
@@ -361,15 +417,28 @@ class AsyncObject(AsyncClient):
         """
         from taskcluster_sdk.models.object import DownloadObjectRequest, DownloadObjectResponse
 
-        return await self._call(
-            _START_DOWNLOAD, (name,), None, payload, DownloadObjectRequest, DownloadObjectResponse
-        )
+        return (
+            await self._call(
+                _START_DOWNLOAD,
+                (name,),
+                None,
+                payload,
+                DownloadObjectRequest,
+                DownloadObjectResponse,
+            )
+        ).unwrap()
 
     async def object(self, name: str) -> GetObjectResponse:
         """Get an object's metadata
 
         Get the metadata for the named object.  This metadata is not sufficient to
         get the object's content; for that use `startDownload`.
+
+        Args:
+            name: the `<name>` part of `/metadata/<name>`.
+
+        Returns:
+            Object Metadata: Metadata about an object (`GetObjectResponse`).
 
         Required scopes:
 
@@ -397,6 +466,9 @@ class AsyncObject(AsyncClient):
         `startDownload` API endpoint.
 
         See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.
+
+        Args:
+            name: the `<name>` part of `/download/<name>`.
 
         Required scopes:
 

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from taskcluster_sdk.models.purge_cache import (
         AllPurgeCacheRequestList,
         PurgeCacheRequest,
+        PurgeCacheRequestDict,
         PurgeCacheRequestList,
         PurgeCacheRequestsItem,
     )
@@ -90,7 +90,9 @@ class PurgeCache(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def purgeCache(self, workerPoolId: str, payload: PurgeCacheRequest | Mapping[str, Any]) -> None:
+    def purgeCache(
+        self, workerPoolId: str, payload: PurgeCacheRequest | PurgeCacheRequestDict
+    ) -> None:
         """Purge Worker Cache
 
         Publish a request to purge caches named `cacheName` with
@@ -98,6 +100,10 @@ class PurgeCache(SyncClient):
 
         If such a request already exists, its `before` timestamp is updated to
         the current time.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            payload: Purge Cache Request: Request that a message be published to purge a specific cache. A model or a dict (`PurgeCacheRequest` or `PurgeCacheRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -121,6 +127,13 @@ class PurgeCache(SyncClient):
         be used by workers. They should use the purgeRequests
         endpoint that is specific to their workerType and
         provisionerId.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Open All Purge Requests List: A list of currently open purge-cache requests (`AllPurgeCacheRequestList`).
 
         Required scopes:
 
@@ -148,6 +161,13 @@ class PurgeCache(SyncClient):
         purged if they are from before the time given in the response.
 
         This is intended to be used by workers to determine which caches to purge.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            since: query argument `since`.
+
+        Returns:
+            Open Purge Request List: A list of currently open purge-cache requests (`PurgeCacheRequestList`).
 
         Required scopes:
 
@@ -232,7 +252,7 @@ class AsyncPurgeCache(AsyncClient):
         await self._call_no_output(_VERSION, (), None, None, None)
 
     async def purgeCache(
-        self, workerPoolId: str, payload: PurgeCacheRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: PurgeCacheRequest | PurgeCacheRequestDict
     ) -> None:
         """Purge Worker Cache
 
@@ -241,6 +261,10 @@ class AsyncPurgeCache(AsyncClient):
 
         If such a request already exists, its `before` timestamp is updated to
         the current time.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            payload: Purge Cache Request: Request that a message be published to purge a specific cache. A model or a dict (`PurgeCacheRequest` or `PurgeCacheRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -264,6 +288,13 @@ class AsyncPurgeCache(AsyncClient):
         be used by workers. They should use the purgeRequests
         endpoint that is specific to their workerType and
         provisionerId.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Open All Purge Requests List: A list of currently open purge-cache requests (`AllPurgeCacheRequestList`).
 
         Required scopes:
 
@@ -291,6 +322,13 @@ class AsyncPurgeCache(AsyncClient):
         purged if they are from before the time given in the response.
 
         This is intended to be used by workers to determine which caches to purge.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/purge-cache/<workerPoolId>`.
+            since: query argument `since`.
+
+        Returns:
+            Open Purge Request List: A list of currently open purge-cache requests (`PurgeCacheRequestList`).
 
         Required scopes:
 

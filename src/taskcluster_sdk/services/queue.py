@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -18,15 +17,24 @@ if TYPE_CHECKING:
     from typing_extensions import deprecated
 
     from taskcluster_sdk.models.queue import (
-        ArtifactContentResponse,
+        ArtifactContent,
         ArtifactResponse,
         CancelTaskGroupResponse,
         ChangeTaskPriorityRequest,
+        ChangeTaskPriorityRequestDict,
         ClaimWorkRequest,
+        ClaimWorkRequestDict,
         ClaimWorkResponse,
+        CreateArtifactResponse,
         CreateTaskRequest,
+        CreateTaskRequestDict,
+        ErrorArtifactRequest,
+        ErrorArtifactRequestDict,
         FinishArtifactRequest,
+        FinishArtifactRequestDict,
         GetArtifactResponse,
+        LinkArtifactRequest,
+        LinkArtifactRequestDict,
         ListArtifactsResponse,
         ListClaimedTasksResponse,
         ListClaimedTasksResponseTasks,
@@ -36,38 +44,50 @@ if TYPE_CHECKING:
         ListProvisionersResponse,
         ListProvisionersResponseProvisioner,
         ListTaskGroupResponse,
-        ListTaskqueuesResponse,
-        ListTaskqueuesResponseTaskQueue,
+        ListTaskQueuesResponse,
+        ListTaskQueuesResponseTaskQueue,
         ListWorkersResponse,
         ListWorkersResponseWorker,
-        ListWorkertypesResponse,
-        ListWorkertypesResponseWorkerType,
+        ListWorkerTypesResponse,
+        ListWorkerTypesResponseWorkerType,
+        ObjectArtifactRequest,
+        ObjectArtifactRequestDict,
         PendingTasksResponse,
         PostArtifactRequest,
-        PostArtifactResponse,
         ProvisionerResponse,
         QuarantineWorkerRequest,
+        QuarantineWorkerRequestDict,
+        ReferenceArtifactRequest,
+        ReferenceArtifactRequestDict,
+        S3ArtifactRequest,
+        S3ArtifactRequestDict,
         Task,
         TaskClaimRequest,
+        TaskClaimRequestDict,
         TaskClaimResponse,
         TaskDefinitionAndStatus,
         TaskExceptionRequest,
+        TaskExceptionRequestDict,
         TaskGroupPriorityChangeResponse,
         TaskGroupResponse,
         TaskQueueCountsResponse,
-        TaskqueueResponse,
+        TaskQueueResponse,
         TaskReclaimResponse,
         TasksRequest,
+        TasksRequestDict,
         TasksResponse,
         TasksResponseTasks,
         TasksStatusesResponse,
         TasksStatusesResponseStatus,
         TaskStatusResponse,
         UpdateProvisionerRequest,
+        UpdateProvisionerRequestDict,
         UpdateWorkerRequest,
-        UpdateWorkertypeRequest,
+        UpdateWorkerRequestDict,
+        UpdateWorkerTypeRequest,
+        UpdateWorkerTypeRequestDict,
         WorkerResponse,
-        WorkertypeResponse,
+        WorkerTypeResponse,
     )
 else:
     from taskcluster_sdk._deprecation import deprecated
@@ -373,6 +393,12 @@ class Queue(SyncClient):
         definition may have been modified by queue, if an optional property is
         not specified the queue may provide a default value.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition Response: Definition of a task that can be scheduled (`Task`).
+
         Required scopes:
 
             queue:get-task:<taskId>
@@ -385,7 +411,7 @@ class Queue(SyncClient):
 
     def tasks(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -394,6 +420,14 @@ class Queue(SyncClient):
 
         This end-point will return the task definition for each input task id.
         Notice that the task definitions may have been modified by queue.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Task Definition Response: Definitions of multiple tasks (`TasksResponse`).
 
         Required scopes:
 
@@ -416,7 +450,7 @@ class Queue(SyncClient):
 
     def statuses(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -426,6 +460,14 @@ class Queue(SyncClient):
         This end-point will return the task statuses for each input task id.
         If a given taskId does not match a task, it will be ignored,
         and callers will need to handle the difference.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Tasks Statuses Response: Status of multiple tasks (`TasksStatusesResponse`).
 
         Required scopes:
 
@@ -450,6 +492,12 @@ class Queue(SyncClient):
         """Get task status
 
         Get task status structure from `taskId`
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -486,6 +534,14 @@ class Queue(SyncClient):
         If you only want to to fetch task group metadata without the tasks,
         you can call the `getTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/list`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Group Response: Response from a `listTaskGroup` request (`ListTaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -516,6 +572,12 @@ class Queue(SyncClient):
         Calling `cancelTaskGroup` again in this case will only cancel the new run.
         Other tasks that were already canceled would not be canceled again.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/cancel`.
+
+        Returns:
+            Cancel Task-Group Response: Response from a `cancelTaskGroup` request (`CancelTaskGroupResponse`).
+
         Required scopes:
 
             queue:cancel-task-group:<schedulerId>/<taskGroupId>
@@ -539,6 +601,12 @@ class Queue(SyncClient):
         If you also want to see which tasks belong to this task group, you can call
         `listTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -561,6 +629,12 @@ class Queue(SyncClient):
         from adding more tasks to a group being cancelled. It is not a
         security feature: the check is not atomic with task creation, so a
         `createTask` racing this call may still succeed.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/seal`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -594,6 +668,14 @@ class Queue(SyncClient):
         If you are not interested in listing all the tasks at once, you may
         use the query-string option `limit` to return fewer.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/dependents`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Dependent Tasks Response: Response from a `listDependentTasks` request (`ListDependentTasksResponse`).
+
         Required scopes:
 
             queue:list-dependent-tasks:<taskId>
@@ -612,7 +694,7 @@ class Queue(SyncClient):
         )
 
     def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -646,6 +728,13 @@ class Queue(SyncClient):
         If the task group was sealed, this end-point will return `409` reporting
         `RequestConflict` to indicate that it is no longer possible to add new tasks
         for this `taskGroupId`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition Request: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -686,6 +775,12 @@ class Queue(SyncClient):
         if called with a `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -716,6 +811,12 @@ class Queue(SyncClient):
 
         **Remark** this operation is idempotent: if it is invoked for a task that
         is `pending` or `running`, it will just return the current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -748,6 +849,12 @@ class Queue(SyncClient):
         isn't `unscheduled`, `pending` or `running`, this operation will just
         return the current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/cancel`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -764,7 +871,7 @@ class Queue(SyncClient):
         return self._call(_CANCEL_TASK, (taskId,), None, None, None, TaskStatusResponse)
 
     def changeTaskPriority(
-        self, taskId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskStatusResponse:
         """Change Task Priority
 
@@ -772,6 +879,13 @@ class Queue(SyncClient):
 
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -793,7 +907,7 @@ class Queue(SyncClient):
         )
 
     def changeTaskGroupPriority(
-        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskGroupPriorityChangeResponse:
         """Change Task Group Priority
 
@@ -802,6 +916,13 @@ class Queue(SyncClient):
         * Updates run in bounded batches to avoid long locks.
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskGroupPriorityChanged` summary event at the end.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Group Priority Change Response: Response returned by the change task group priority call (`TaskGroupPriorityChangeResponse`).
 
         Required scopes:
 
@@ -824,7 +945,7 @@ class Queue(SyncClient):
         )
 
     def claimWork(
-        self, taskQueueId: str, payload: ClaimWorkRequest | Mapping[str, Any]
+        self, taskQueueId: str, payload: ClaimWorkRequest | ClaimWorkRequestDict
     ) -> ClaimWorkResponse:
         """Claim Work
 
@@ -836,6 +957,13 @@ class Queue(SyncClient):
         list of tasks.  Callers should sleep a short while (to avoid denial of
         service in an error condition) and call the endpoint again.  This is a
         simple implementation of "long polling".
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/claim-work/<taskQueueId>`.
+            payload: Claim Work Request: Request to claim a task for a worker to process. A model or a dict (`ClaimWorkRequest` or `ClaimWorkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Claim Work Response: Response to an attempt to claim tasks for a worker to process (`ClaimWorkResponse`).
 
         Required scopes:
 
@@ -853,11 +981,21 @@ class Queue(SyncClient):
 
     @deprecated("Queue.claimTask is deprecated by Taskcluster")
     def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim Task
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         claim a task - never documented
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -898,6 +1036,13 @@ class Queue(SyncClient):
         should abort the task and forget about the given `runId`. There is no
         need to resolve the run or upload artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Reclaim Response: Response to a successful task claim (`TaskReclaimResponse`).
+
         Required scopes:
 
             queue:reclaim-task:<taskId>/<runId>
@@ -912,6 +1057,13 @@ class Queue(SyncClient):
         """Report Run Completed
 
         Report a task completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -934,6 +1086,13 @@ class Queue(SyncClient):
         payload, or other unexpected condition. In these cases we have a task
         exception, which should be reported with `reportException`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/failed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/failed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:resolve-task:<taskId>/<runId>
@@ -945,7 +1104,10 @@ class Queue(SyncClient):
         return self._call(_REPORT_FAILED, (taskId, runId), None, None, None, TaskStatusResponse)
 
     def reportException(
-        self, taskId: str, runId: int | str, payload: TaskExceptionRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskExceptionRequest | TaskExceptionRequestDict,
     ) -> TaskStatusResponse:
         """Report Task Exception
 
@@ -962,6 +1124,14 @@ class Queue(SyncClient):
         Do not use this to signal that some user-specified code crashed for any
         reason specific to this code. If user-specific code hits a resource that
         is temporarily unavailable worker should report task _failed_.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            payload: Task Exception Request: Request for a run of a task to be resolved with an exception. A model or a dict (`TaskExceptionRequest` or `TaskExceptionRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -985,8 +1155,18 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | ObjectArtifactRequest
+        | ReferenceArtifactRequest
+        | LinkArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | ObjectArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | LinkArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -999,6 +1179,15 @@ class Queue(SyncClient):
         intermediate artifacts from data processing applications, as the
         artifacts can be set to expire a few days later.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `ObjectArtifactRequest` or `ReferenceArtifactRequest` or `LinkArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `ObjectArtifactRequestDict` or `ReferenceArtifactRequestDict` or `LinkArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `ObjectCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `LinkCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             queue:create-artifact:<taskId>/<runId>
@@ -1007,21 +1196,23 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     def finishArtifact(
         self,
         taskId: str,
         runId: int | str,
         name: str,
-        payload: FinishArtifactRequest | Mapping[str, Any],
+        payload: FinishArtifactRequest | FinishArtifactRequestDict,
     ) -> None:
         """Finish Artifact
 
@@ -1033,6 +1224,12 @@ class Queue(SyncClient):
         The storage type `s3` does not support this functionality and cannot
         be finished.  In all such cases, calling this method is an input error
         (400).
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Finish Artifact Request: Request body for `finishArtifact`. A model or a dict (`FinishArtifactRequest` or `FinishArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -1097,6 +1294,14 @@ class Queue(SyncClient):
 
         * location: the url of the artifact if a redirect is to be performed
         * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
 
         Required scopes:
 
@@ -1168,6 +1373,13 @@ class Queue(SyncClient):
         `queue.getArtifact`, so consider that if you already know the `runId` of
         the latest run. Otherwise, just use the most convenient API end-point.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
+
         Required scopes:
 
             All of:
@@ -1202,6 +1414,15 @@ class Queue(SyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -1235,6 +1456,14 @@ class Queue(SyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -1261,6 +1490,14 @@ class Queue(SyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -1280,6 +1517,13 @@ class Queue(SyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -1290,7 +1534,7 @@ class Queue(SyncClient):
 
         return self._call(_LATEST_ARTIFACT_INFO, (taskId, name), None, None, None, ArtifactResponse)
 
-    def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContentResponse:
+    def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContent:
         """Get Artifact Content From Run
 
         Returns information about the content of the artifact, in the given task run.
@@ -1301,6 +1545,14 @@ class Queue(SyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -1311,11 +1563,11 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return self._call(
-            _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            self._call(_ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse)
+        ).unwrap()
 
-    def latestArtifact(self, taskId: str, name: str) -> ArtifactContentResponse:
+    def latestArtifact(self, taskId: str, name: str) -> ArtifactContent:
         """Get Artifact Content From Latest Run
 
         Returns information about the content of the artifact, in the latest task run.
@@ -1326,6 +1578,13 @@ class Queue(SyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -1336,15 +1595,17 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return self._call(
-            _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            self._call(_LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse)
+        ).unwrap()
 
     @deprecated("Queue.listProvisioners is deprecated by Taskcluster")
     def listProvisioners(
         self, *, continuationToken: str | None = None, limit: int | None = None
     ) -> ListProvisionersResponse:
         """Get a list of all active provisioners
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Get all active provisioners.
 
@@ -1356,6 +1617,13 @@ class Queue(SyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 provisioners in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Provisioners Response (`ListProvisionersResponse`).
 
         Required scopes:
 
@@ -1378,11 +1646,19 @@ class Queue(SyncClient):
     def getProvisioner(self, provisionerId: str) -> ProvisionerResponse:
         """Get an active provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an active provisioner.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -1396,9 +1672,11 @@ class Queue(SyncClient):
 
     @deprecated("Queue.declareProvisioner is deprecated by Taskcluster")
     def declareProvisioner(
-        self, provisionerId: str, payload: UpdateProvisionerRequest | Mapping[str, Any]
+        self, provisionerId: str, payload: UpdateProvisionerRequest | UpdateProvisionerRequestDict
     ) -> ProvisionerResponse:
         """Update a provisioner
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Declare a provisioner, supplying some details about it.
 
@@ -1410,6 +1688,13 @@ class Queue(SyncClient):
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+            payload: Provisioner Request: Request to update a provisioner. A model or a dict (`UpdateProvisionerRequest` or `UpdateProvisionerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -1434,12 +1719,20 @@ class Queue(SyncClient):
     def pendingTasks(self, taskQueueId: str) -> PendingTasksResponse:
         """Get Number of Pending Tasks
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an approximate number of pending tasks for the given `taskQueueId`.
 
         As task states may change rapidly, this number may not represent the exact
         number of pending tasks, but a very good approximation.
 
         This method is **deprecated**, use queue.taskQueueCounts instead.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/pending/<taskQueueId>`.
+
+        Returns:
+            Count Pending Tasks Response: Response to a request for the number of pending tasks for a given `provisionerId` and `workerType` (`PendingTasksResponse`).
 
         Required scopes:
 
@@ -1458,6 +1751,12 @@ class Queue(SyncClient):
 
         As task states may change rapidly, this number may not represent the exact
         number of pending and claimed tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/counts`.
+
+        Returns:
+            Count Pending and Claimed Tasks Response: Response to a request for the number of pending and claimed tasks for a given `provisionerId` and `workerType` (`TaskQueueCountsResponse`).
 
         Required scopes:
 
@@ -1482,6 +1781,14 @@ class Queue(SyncClient):
 
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/pending`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Pending Tasks Response: Response from a `listPendingTasks` request (`ListPendingTasksResponse`).
 
         Required scopes:
 
@@ -1510,6 +1817,14 @@ class Queue(SyncClient):
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/claimed`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Claimed Tasks Response: Response from a `listClaimedTasks` request (`ListClaimedTasksResponse`).
+
         Required scopes:
 
             queue:claimed-list:<taskQueueId>
@@ -1530,8 +1845,10 @@ class Queue(SyncClient):
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListWorkertypesResponse:
+    ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Get all active worker-types for the given provisioner.
 
@@ -1540,13 +1857,21 @@ class Queue(SyncClient):
         option. By default this end-point will list up to 1000 worker-types in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Worker-Types Response: Response from a `listWorkerTypes` request (`ListWorkerTypesResponse`).
+
         Required scopes:
 
             queue:list-worker-types:<provisionerId>
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import ListWorkertypesResponse
+        from taskcluster_sdk.models.queue import ListWorkerTypesResponse
 
         return self._call(
             _LIST_WORKER_TYPES,
@@ -1554,14 +1879,23 @@ class Queue(SyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListWorkertypesResponse,
+            ListWorkerTypesResponse,
         )
 
     @deprecated("Queue.getWorkerType is deprecated by Taskcluster")
-    def getWorkerType(self, provisionerId: str, workerType: str) -> WorkertypeResponse:
+    def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker-type from a provisioner.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -1569,10 +1903,10 @@ class Queue(SyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import WorkertypeResponse
+        from taskcluster_sdk.models.queue import WorkerTypeResponse
 
         return self._call(
-            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkertypeResponse
+            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkerTypeResponse
         )
 
     @deprecated("Queue.declareWorkerType is deprecated by Taskcluster")
@@ -1580,9 +1914,11 @@ class Queue(SyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | Mapping[str, Any],
-    ) -> WorkertypeResponse:
+        payload: UpdateWorkerTypeRequest | UpdateWorkerTypeRequestDict,
+    ) -> WorkerTypeResponse:
         """Update a worker-type
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Declare a workerType, supplying some details about it.
 
@@ -1590,6 +1926,14 @@ class Queue(SyncClient):
         possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
         provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
         `queue:declare-worker-type:my-provisioner/highmem#description`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            payload: Worker-type Request: Request to update a worker-type. A model or a dict (`UpdateWorkerTypeRequest` or `UpdateWorkerTypeRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -1599,20 +1943,20 @@ class Queue(SyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import UpdateWorkertypeRequest, WorkertypeResponse
+        from taskcluster_sdk.models.queue import UpdateWorkerTypeRequest, WorkerTypeResponse
 
         return self._call(
             _DECLARE_WORKER_TYPE,
             (provisionerId, workerType),
             None,
             payload,
-            UpdateWorkertypeRequest,
-            WorkertypeResponse,
+            UpdateWorkerTypeRequest,
+            WorkerTypeResponse,
         )
 
     def listTaskQueues(
         self, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListTaskqueuesResponse:
+    ) -> ListTaskQueuesResponse:
         """Get a list of all active task queues
 
         Get all active task queues.
@@ -1622,13 +1966,20 @@ class Queue(SyncClient):
         option. By default this end-point will list up to 1000 task queues in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Queues Response: Response from a `listTaskQueues` request (`ListTaskQueuesResponse`).
+
         Required scopes:
 
             queue:list-task-queues
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import ListTaskqueuesResponse
+        from taskcluster_sdk.models.queue import ListTaskQueuesResponse
 
         return self._call(
             _LIST_TASK_QUEUES,
@@ -1636,13 +1987,19 @@ class Queue(SyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListTaskqueuesResponse,
+            ListTaskQueuesResponse,
         )
 
-    def getTaskQueue(self, taskQueueId: str) -> TaskqueueResponse:
+    def getTaskQueue(self, taskQueueId: str) -> TaskQueueResponse:
         """Get a task queue
 
         Get a task queue.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>`.
+
+        Returns:
+            Task queue Response: Response to a task queue request from a provisioner (`TaskQueueResponse`).
 
         Required scopes:
 
@@ -1650,9 +2007,9 @@ class Queue(SyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import TaskqueueResponse
+        from taskcluster_sdk.models.queue import TaskQueueResponse
 
-        return self._call(_GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskqueueResponse)
+        return self._call(_GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskQueueResponse)
 
     @deprecated("Queue.listWorkers is deprecated by Taskcluster")
     def listWorkers(
@@ -1666,6 +2023,8 @@ class Queue(SyncClient):
     ) -> ListWorkersResponse:
         """Get a list of all active workers of a workerType
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a list of all active workers of a workerType.
 
         `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
@@ -1676,6 +2035,16 @@ class Queue(SyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            quarantined: query argument `quarantined`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
 
         Required scopes:
 
@@ -1700,7 +2069,18 @@ class Queue(SyncClient):
     ) -> WorkerResponse:
         """Get a worker from worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1725,11 +2105,21 @@ class Queue(SyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: QuarantineWorkerRequest | Mapping[str, Any],
+        payload: QuarantineWorkerRequest | QuarantineWorkerRequestDict,
     ) -> WorkerResponse:
         """Quarantine a worker
 
         Quarantine a worker
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            payload: Quarantine Worker Request: Request to update a worker's quarantineUntil property. A model or a dict (`QuarantineWorkerRequest` or `QuarantineWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1755,7 +2145,7 @@ class Queue(SyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: UpdateWorkerRequest | Mapping[str, Any],
+        payload: UpdateWorkerRequest | UpdateWorkerRequestDict,
     ) -> WorkerResponse:
         """Declare a worker
 
@@ -1763,6 +2153,16 @@ class Queue(SyncClient):
 
         `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
         possessed.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            payload: Worker Request: Request to update a worker. A model or a dict (`UpdateWorkerRequest` or `UpdateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -1900,6 +2300,12 @@ class AsyncQueue(AsyncClient):
         definition may have been modified by queue, if an optional property is
         not specified the queue may provide a default value.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition Response: Definition of a task that can be scheduled (`Task`).
+
         Required scopes:
 
             queue:get-task:<taskId>
@@ -1912,7 +2318,7 @@ class AsyncQueue(AsyncClient):
 
     async def tasks(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -1921,6 +2327,14 @@ class AsyncQueue(AsyncClient):
 
         This end-point will return the task definition for each input task id.
         Notice that the task definitions may have been modified by queue.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Task Definition Response: Definitions of multiple tasks (`TasksResponse`).
 
         Required scopes:
 
@@ -1943,7 +2357,7 @@ class AsyncQueue(AsyncClient):
 
     async def statuses(
         self,
-        payload: TasksRequest | Mapping[str, Any],
+        payload: TasksRequest | TasksRequestDict,
         *,
         continuationToken: str | None = None,
         limit: int | None = None,
@@ -1953,6 +2367,14 @@ class AsyncQueue(AsyncClient):
         This end-point will return the task statuses for each input task id.
         If a given taskId does not match a task, it will be ignored,
         and callers will need to handle the difference.
+
+        Args:
+            payload: Task definitions response: Request to list definitions of multiple tasks. A model or a dict (`TasksRequest` or `TasksRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Tasks Statuses Response: Status of multiple tasks (`TasksStatusesResponse`).
 
         Required scopes:
 
@@ -1977,6 +2399,12 @@ class AsyncQueue(AsyncClient):
         """Get task status
 
         Get task status structure from `taskId`
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2013,6 +2441,14 @@ class AsyncQueue(AsyncClient):
         If you only want to to fetch task group metadata without the tasks,
         you can call the `getTaskGroup` method.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/list`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Group Response: Response from a `listTaskGroup` request (`ListTaskGroupResponse`).
+
         Required scopes:
 
             queue:list-task-group:<taskGroupId>
@@ -2043,6 +2479,12 @@ class AsyncQueue(AsyncClient):
         Calling `cancelTaskGroup` again in this case will only cancel the new run.
         Other tasks that were already canceled would not be canceled again.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/cancel`.
+
+        Returns:
+            Cancel Task-Group Response: Response from a `cancelTaskGroup` request (`CancelTaskGroupResponse`).
+
         Required scopes:
 
             queue:cancel-task-group:<schedulerId>/<taskGroupId>
@@ -2065,6 +2507,12 @@ class AsyncQueue(AsyncClient):
 
         If you also want to see which tasks belong to this task group, you can call
         `listTaskGroup` method.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -2090,6 +2538,12 @@ class AsyncQueue(AsyncClient):
         from adding more tasks to a group being cancelled. It is not a
         security feature: the check is not atomic with task creation, so a
         `createTask` racing this call may still succeed.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/seal`.
+
+        Returns:
+            Task Group Definition Response: Response containing information about a task group (`TaskGroupResponse`).
 
         Required scopes:
 
@@ -2125,6 +2579,14 @@ class AsyncQueue(AsyncClient):
         If you are not interested in listing all the tasks at once, you may
         use the query-string option `limit` to return fewer.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/dependents`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Dependent Tasks Response: Response from a `listDependentTasks` request (`ListDependentTasksResponse`).
+
         Required scopes:
 
             queue:list-dependent-tasks:<taskId>
@@ -2143,7 +2605,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -2177,6 +2639,13 @@ class AsyncQueue(AsyncClient):
         If the task group was sealed, this end-point will return `409` reporting
         `RequestConflict` to indicate that it is no longer possible to add new tasks
         for this `taskGroupId`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition Request: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2217,6 +2686,12 @@ class AsyncQueue(AsyncClient):
         if called with a `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -2247,6 +2722,12 @@ class AsyncQueue(AsyncClient):
 
         **Remark** this operation is idempotent: if it is invoked for a task that
         is `pending` or `running`, it will just return the current task status.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2279,6 +2760,12 @@ class AsyncQueue(AsyncClient):
         isn't `unscheduled`, `pending` or `running`, this operation will just
         return the current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/cancel`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             Any of:
@@ -2295,7 +2782,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_CANCEL_TASK, (taskId,), None, None, None, TaskStatusResponse)
 
     async def changeTaskPriority(
-        self, taskId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskStatusResponse:
         """Change Task Priority
 
@@ -2303,6 +2790,13 @@ class AsyncQueue(AsyncClient):
 
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2324,7 +2818,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def changeTaskGroupPriority(
-        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | Mapping[str, Any]
+        self, taskGroupId: str, payload: ChangeTaskPriorityRequest | ChangeTaskPriorityRequestDict
     ) -> TaskGroupPriorityChangeResponse:
         """Change Task Group Priority
 
@@ -2333,6 +2827,13 @@ class AsyncQueue(AsyncClient):
         * Updates run in bounded batches to avoid long locks.
         * Claimed or running tasks keep their current run priority until they are retried.
         * Emits `taskGroupPriorityChanged` summary event at the end.
+
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/priority`.
+            payload: Change Task Priority Request: Payload for task and task-group reprioritization endpoints. A model or a dict (`ChangeTaskPriorityRequest` or `ChangeTaskPriorityRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Group Priority Change Response: Response returned by the change task group priority call (`TaskGroupPriorityChangeResponse`).
 
         Required scopes:
 
@@ -2355,7 +2856,7 @@ class AsyncQueue(AsyncClient):
         )
 
     async def claimWork(
-        self, taskQueueId: str, payload: ClaimWorkRequest | Mapping[str, Any]
+        self, taskQueueId: str, payload: ClaimWorkRequest | ClaimWorkRequestDict
     ) -> ClaimWorkResponse:
         """Claim Work
 
@@ -2367,6 +2868,13 @@ class AsyncQueue(AsyncClient):
         list of tasks.  Callers should sleep a short while (to avoid denial of
         service in an error condition) and call the endpoint again.  This is a
         simple implementation of "long polling".
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/claim-work/<taskQueueId>`.
+            payload: Claim Work Request: Request to claim a task for a worker to process. A model or a dict (`ClaimWorkRequest` or `ClaimWorkRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Claim Work Response: Response to an attempt to claim tasks for a worker to process (`ClaimWorkResponse`).
 
         Required scopes:
 
@@ -2384,11 +2892,21 @@ class AsyncQueue(AsyncClient):
 
     @deprecated("Queue.claimTask is deprecated by Taskcluster")
     async def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim Task
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         claim a task - never documented
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -2429,6 +2947,13 @@ class AsyncQueue(AsyncClient):
         should abort the task and forget about the given `runId`. There is no
         need to resolve the run or upload artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Reclaim Response: Response to a successful task claim (`TaskReclaimResponse`).
+
         Required scopes:
 
             queue:reclaim-task:<taskId>/<runId>
@@ -2445,6 +2970,13 @@ class AsyncQueue(AsyncClient):
         """Report Run Completed
 
         Report a task completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2469,6 +3001,13 @@ class AsyncQueue(AsyncClient):
         payload, or other unexpected condition. In these cases we have a task
         exception, which should be reported with `reportException`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/failed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/failed`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:resolve-task:<taskId>/<runId>
@@ -2482,7 +3021,10 @@ class AsyncQueue(AsyncClient):
         )
 
     async def reportException(
-        self, taskId: str, runId: int | str, payload: TaskExceptionRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskExceptionRequest | TaskExceptionRequestDict,
     ) -> TaskStatusResponse:
         """Report Task Exception
 
@@ -2499,6 +3041,14 @@ class AsyncQueue(AsyncClient):
         Do not use this to signal that some user-specified code crashed for any
         reason specific to this code. If user-specific code hits a resource that
         is temporarily unavailable worker should report task _failed_.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/exception`.
+            payload: Task Exception Request: Request for a run of a task to be resolved with an exception. A model or a dict (`TaskExceptionRequest` or `TaskExceptionRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -2522,8 +3072,18 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | ObjectArtifactRequest
+        | ReferenceArtifactRequest
+        | LinkArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | ObjectArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | LinkArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -2536,6 +3096,15 @@ class AsyncQueue(AsyncClient):
         intermediate artifacts from data processing applications, as the
         artifacts can be set to expire a few days later.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `ObjectArtifactRequest` or `ReferenceArtifactRequest` or `LinkArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `ObjectArtifactRequestDict` or `ReferenceArtifactRequestDict` or `LinkArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `ObjectCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `LinkCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             queue:create-artifact:<taskId>/<runId>
@@ -2544,21 +3113,23 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return await self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            await self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     async def finishArtifact(
         self,
         taskId: str,
         runId: int | str,
         name: str,
-        payload: FinishArtifactRequest | Mapping[str, Any],
+        payload: FinishArtifactRequest | FinishArtifactRequestDict,
     ) -> None:
         """Finish Artifact
 
@@ -2570,6 +3141,12 @@ class AsyncQueue(AsyncClient):
         The storage type `s3` does not support this functionality and cannot
         be finished.  In all such cases, calling this method is an input error
         (400).
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Finish Artifact Request: Request body for `finishArtifact`. A model or a dict (`FinishArtifactRequest` or `FinishArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -2634,6 +3211,14 @@ class AsyncQueue(AsyncClient):
 
         * location: the url of the artifact if a redirect is to be performed
         * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
 
         Required scopes:
 
@@ -2705,6 +3290,13 @@ class AsyncQueue(AsyncClient):
         `queue.getArtifact`, so consider that if you already know the `runId` of
         the latest run. Otherwise, just use the most convenient API end-point.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
+        Returns:
+            Get Artifact Response: Response to the `getArtifact` method (`GetArtifactResponse`).
+
         Required scopes:
 
             All of:
@@ -2739,6 +3331,15 @@ class AsyncQueue(AsyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -2772,6 +3373,14 @@ class AsyncQueue(AsyncClient):
         By default this end-point will list up-to 1000 artifacts in a single page
         you may limit this with the query-string parameter `limit`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -2798,6 +3407,14 @@ class AsyncQueue(AsyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>:<runId>
@@ -2819,6 +3436,13 @@ class AsyncQueue(AsyncClient):
 
         Note that this method does *not* automatically follow link artifacts.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-info/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-info/<name>`.
+
+        Returns:
+            Artifact: Information about an artifact (`ArtifactResponse`).
+
         Required scopes:
 
             queue:list-artifacts:<taskId>
@@ -2831,7 +3455,7 @@ class AsyncQueue(AsyncClient):
             _LATEST_ARTIFACT_INFO, (taskId, name), None, None, None, ArtifactResponse
         )
 
-    async def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContentResponse:
+    async def artifact(self, taskId: str, runId: int | str, name: str) -> ArtifactContent:
         """Get Artifact Content From Run
 
         Returns information about the content of the artifact, in the given task run.
@@ -2842,6 +3466,14 @@ class AsyncQueue(AsyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -2852,11 +3484,13 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return await self._call(
-            _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            await self._call(
+                _ARTIFACT, (taskId, runId, name), None, None, None, ArtifactContentResponse
+            )
+        ).unwrap()
 
-    async def latestArtifact(self, taskId: str, name: str) -> ArtifactContentResponse:
+    async def latestArtifact(self, taskId: str, name: str) -> ArtifactContent:
         """Get Artifact Content From Latest Run
 
         Returns information about the content of the artifact, in the latest task run.
@@ -2867,6 +3501,13 @@ class AsyncQueue(AsyncClient):
         This method follows link artifacts, so it will not return content
         for a link artifact.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifact-content/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifact-content/<name>`.
+
+        Returns:
+            Get Artifact Content Response: Response to the `artifact` and `latestArtifact` methods. One of `S3ArtifactContent`, `ObjectArtifactContent`, `ReferenceArtifactContent`, `ErrorArtifactContent`, `UnknownArtifactContent` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -2877,15 +3518,19 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.models.queue import ArtifactContentResponse
 
-        return await self._call(
-            _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
-        )
+        return (
+            await self._call(
+                _LATEST_ARTIFACT, (taskId, name), None, None, None, ArtifactContentResponse
+            )
+        ).unwrap()
 
     @deprecated("Queue.listProvisioners is deprecated by Taskcluster")
     async def listProvisioners(
         self, *, continuationToken: str | None = None, limit: int | None = None
     ) -> ListProvisionersResponse:
         """Get a list of all active provisioners
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Get all active provisioners.
 
@@ -2897,6 +3542,13 @@ class AsyncQueue(AsyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 provisioners in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Provisioners Response (`ListProvisionersResponse`).
 
         Required scopes:
 
@@ -2919,11 +3571,19 @@ class AsyncQueue(AsyncClient):
     async def getProvisioner(self, provisionerId: str) -> ProvisionerResponse:
         """Get an active provisioner
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an active provisioner.
 
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -2939,9 +3599,11 @@ class AsyncQueue(AsyncClient):
 
     @deprecated("Queue.declareProvisioner is deprecated by Taskcluster")
     async def declareProvisioner(
-        self, provisionerId: str, payload: UpdateProvisionerRequest | Mapping[str, Any]
+        self, provisionerId: str, payload: UpdateProvisionerRequest | UpdateProvisionerRequestDict
     ) -> ProvisionerResponse:
         """Update a provisioner
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Declare a provisioner, supplying some details about it.
 
@@ -2953,6 +3615,13 @@ class AsyncQueue(AsyncClient):
         The term "provisioner" is taken broadly to mean anything with a provisionerId.
         This does not necessarily mean there is an associated service performing any
         provisioning activity.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>`.
+            payload: Provisioner Request: Request to update a provisioner. A model or a dict (`UpdateProvisionerRequest` or `UpdateProvisionerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Provisioner Response: Response containing information about a provisioner (`ProvisionerResponse`).
 
         Required scopes:
 
@@ -2977,12 +3646,20 @@ class AsyncQueue(AsyncClient):
     async def pendingTasks(self, taskQueueId: str) -> PendingTasksResponse:
         """Get Number of Pending Tasks
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get an approximate number of pending tasks for the given `taskQueueId`.
 
         As task states may change rapidly, this number may not represent the exact
         number of pending tasks, but a very good approximation.
 
         This method is **deprecated**, use queue.taskQueueCounts instead.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/pending/<taskQueueId>`.
+
+        Returns:
+            Count Pending Tasks Response: Response to a request for the number of pending tasks for a given `provisionerId` and `workerType` (`PendingTasksResponse`).
 
         Required scopes:
 
@@ -3003,6 +3680,12 @@ class AsyncQueue(AsyncClient):
 
         As task states may change rapidly, this number may not represent the exact
         number of pending and claimed tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/counts`.
+
+        Returns:
+            Count Pending and Claimed Tasks Response: Response to a request for the number of pending and claimed tasks for a given `provisionerId` and `workerType` (`TaskQueueCountsResponse`).
 
         Required scopes:
 
@@ -3027,6 +3710,14 @@ class AsyncQueue(AsyncClient):
 
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/pending`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Pending Tasks Response: Response from a `listPendingTasks` request (`ListPendingTasksResponse`).
 
         Required scopes:
 
@@ -3055,6 +3746,14 @@ class AsyncQueue(AsyncClient):
         As task states may change rapidly, this information might not represent the exact
         state of such tasks, but a very good approximation.
 
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>/claimed`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Claimed Tasks Response: Response from a `listClaimedTasks` request (`ListClaimedTasksResponse`).
+
         Required scopes:
 
             queue:claimed-list:<taskQueueId>
@@ -3075,8 +3774,10 @@ class AsyncQueue(AsyncClient):
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     async def listWorkerTypes(
         self, provisionerId: str, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListWorkertypesResponse:
+    ) -> ListWorkerTypesResponse:
         """Get a list of all active worker-types
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Get all active worker-types for the given provisioner.
 
@@ -3085,13 +3786,21 @@ class AsyncQueue(AsyncClient):
         option. By default this end-point will list up to 1000 worker-types in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Worker-Types Response: Response from a `listWorkerTypes` request (`ListWorkerTypesResponse`).
+
         Required scopes:
 
             queue:list-worker-types:<provisionerId>
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import ListWorkertypesResponse
+        from taskcluster_sdk.models.queue import ListWorkerTypesResponse
 
         return await self._call(
             _LIST_WORKER_TYPES,
@@ -3099,14 +3808,23 @@ class AsyncQueue(AsyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListWorkertypesResponse,
+            ListWorkerTypesResponse,
         )
 
     @deprecated("Queue.getWorkerType is deprecated by Taskcluster")
-    async def getWorkerType(self, provisionerId: str, workerType: str) -> WorkertypeResponse:
+    async def getWorkerType(self, provisionerId: str, workerType: str) -> WorkerTypeResponse:
         """Get a worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker-type from a provisioner.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -3114,10 +3832,10 @@ class AsyncQueue(AsyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import WorkertypeResponse
+        from taskcluster_sdk.models.queue import WorkerTypeResponse
 
         return await self._call(
-            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkertypeResponse
+            _GET_WORKER_TYPE, (provisionerId, workerType), None, None, None, WorkerTypeResponse
         )
 
     @deprecated("Queue.declareWorkerType is deprecated by Taskcluster")
@@ -3125,9 +3843,11 @@ class AsyncQueue(AsyncClient):
         self,
         provisionerId: str,
         workerType: str,
-        payload: UpdateWorkertypeRequest | Mapping[str, Any],
-    ) -> WorkertypeResponse:
+        payload: UpdateWorkerTypeRequest | UpdateWorkerTypeRequestDict,
+    ) -> WorkerTypeResponse:
         """Update a worker-type
+
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
 
         Declare a workerType, supplying some details about it.
 
@@ -3135,6 +3855,14 @@ class AsyncQueue(AsyncClient):
         possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
         provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
         `queue:declare-worker-type:my-provisioner/highmem#description`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>`.
+            payload: Worker-type Request: Request to update a worker-type. A model or a dict (`UpdateWorkerTypeRequest` or `UpdateWorkerTypeRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker-type Response: Response to a worker-type request from a provisioner (`WorkerTypeResponse`).
 
         Required scopes:
 
@@ -3144,20 +3872,20 @@ class AsyncQueue(AsyncClient):
 
         Stability: deprecated.
         """
-        from taskcluster_sdk.models.queue import UpdateWorkertypeRequest, WorkertypeResponse
+        from taskcluster_sdk.models.queue import UpdateWorkerTypeRequest, WorkerTypeResponse
 
         return await self._call(
             _DECLARE_WORKER_TYPE,
             (provisionerId, workerType),
             None,
             payload,
-            UpdateWorkertypeRequest,
-            WorkertypeResponse,
+            UpdateWorkerTypeRequest,
+            WorkerTypeResponse,
         )
 
     async def listTaskQueues(
         self, *, continuationToken: str | None = None, limit: int | None = None
-    ) -> ListTaskqueuesResponse:
+    ) -> ListTaskQueuesResponse:
         """Get a list of all active task queues
 
         Get all active task queues.
@@ -3167,13 +3895,20 @@ class AsyncQueue(AsyncClient):
         option. By default this end-point will list up to 1000 task queues in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            List Task-Queues Response: Response from a `listTaskQueues` request (`ListTaskQueuesResponse`).
+
         Required scopes:
 
             queue:list-task-queues
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import ListTaskqueuesResponse
+        from taskcluster_sdk.models.queue import ListTaskQueuesResponse
 
         return await self._call(
             _LIST_TASK_QUEUES,
@@ -3181,13 +3916,19 @@ class AsyncQueue(AsyncClient):
             {"continuationToken": continuationToken, "limit": limit},
             None,
             None,
-            ListTaskqueuesResponse,
+            ListTaskQueuesResponse,
         )
 
-    async def getTaskQueue(self, taskQueueId: str) -> TaskqueueResponse:
+    async def getTaskQueue(self, taskQueueId: str) -> TaskQueueResponse:
         """Get a task queue
 
         Get a task queue.
+
+        Args:
+            taskQueueId: the `<taskQueueId>` part of `/task-queues/<taskQueueId>`.
+
+        Returns:
+            Task queue Response: Response to a task queue request from a provisioner (`TaskQueueResponse`).
 
         Required scopes:
 
@@ -3195,10 +3936,10 @@ class AsyncQueue(AsyncClient):
 
         Stability: stable.
         """
-        from taskcluster_sdk.models.queue import TaskqueueResponse
+        from taskcluster_sdk.models.queue import TaskQueueResponse
 
         return await self._call(
-            _GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskqueueResponse
+            _GET_TASK_QUEUE, (taskQueueId,), None, None, None, TaskQueueResponse
         )
 
     @deprecated("Queue.listWorkers is deprecated by Taskcluster")
@@ -3213,6 +3954,8 @@ class AsyncQueue(AsyncClient):
     ) -> ListWorkersResponse:
         """Get a list of all active workers of a workerType
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a list of all active workers of a workerType.
 
         `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
@@ -3223,6 +3966,16 @@ class AsyncQueue(AsyncClient):
         should call the end-point again with the `continuationToken` as a query-string
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            quarantined: query argument `quarantined`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
 
         Required scopes:
 
@@ -3247,7 +4000,18 @@ class AsyncQueue(AsyncClient):
     ) -> WorkerResponse:
         """Get a worker from worker-type
 
+        **Deprecated** by Taskcluster: prefer the replacement its description names.
+
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -3272,11 +4036,21 @@ class AsyncQueue(AsyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: QuarantineWorkerRequest | Mapping[str, Any],
+        payload: QuarantineWorkerRequest | QuarantineWorkerRequestDict,
     ) -> WorkerResponse:
         """Quarantine a worker
 
         Quarantine a worker
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            payload: Quarantine Worker Request: Request to update a worker's quarantineUntil property. A model or a dict (`QuarantineWorkerRequest` or `QuarantineWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -3302,7 +4076,7 @@ class AsyncQueue(AsyncClient):
         workerType: str,
         workerGroup: str,
         workerId: str,
-        payload: UpdateWorkerRequest | Mapping[str, Any],
+        payload: UpdateWorkerRequest | UpdateWorkerRequestDict,
     ) -> WorkerResponse:
         """Declare a worker
 
@@ -3310,6 +4084,16 @@ class AsyncQueue(AsyncClient):
 
         `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
         possessed.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>`.
+            payload: Worker Request: Request to update a worker. A model or a dict (`UpdateWorkerRequest` or `UpdateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -3913,7 +4697,7 @@ class QueuePages:
         self._client = client
 
     def tasks(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> SyncPager[TasksResponse, TasksResponseTasks]:
         """Every page of `tasks`; iterate the pager for every item."""
         client = self._client
@@ -3923,7 +4707,7 @@ class QueuePages:
         )
 
     def statuses(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> SyncPager[TasksStatusesResponse, TasksStatusesResponseStatus]:
         """Every page of `statuses`; iterate the pager for every item."""
         client = self._client
@@ -4010,7 +4794,7 @@ class QueuePages:
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, limit: int | None = None
-    ) -> SyncPager[ListWorkertypesResponse, ListWorkertypesResponseWorkerType]:
+    ) -> SyncPager[ListWorkerTypesResponse, ListWorkerTypesResponseWorkerType]:
         """Every page of `listWorkerTypes`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -4022,7 +4806,7 @@ class QueuePages:
 
     def listTaskQueues(
         self, *, limit: int | None = None
-    ) -> SyncPager[ListTaskqueuesResponse, ListTaskqueuesResponseTaskQueue]:
+    ) -> SyncPager[ListTaskQueuesResponse, ListTaskQueuesResponseTaskQueue]:
         """Every page of `listTaskQueues`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -4066,7 +4850,7 @@ class AsyncQueuePages:
         self._client = client
 
     def tasks(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> AsyncPager[TasksResponse, TasksResponseTasks]:
         """Every page of `tasks`; iterate the pager for every item."""
         client = self._client
@@ -4076,7 +4860,7 @@ class AsyncQueuePages:
         )
 
     def statuses(
-        self, payload: TasksRequest | Mapping[str, Any], *, limit: int | None = None
+        self, payload: TasksRequest | TasksRequestDict, *, limit: int | None = None
     ) -> AsyncPager[TasksStatusesResponse, TasksStatusesResponseStatus]:
         """Every page of `statuses`; iterate the pager for every item."""
         client = self._client
@@ -4163,7 +4947,7 @@ class AsyncQueuePages:
     @deprecated("Queue.listWorkerTypes is deprecated by Taskcluster")
     def listWorkerTypes(
         self, provisionerId: str, *, limit: int | None = None
-    ) -> AsyncPager[ListWorkertypesResponse, ListWorkertypesResponseWorkerType]:
+    ) -> AsyncPager[ListWorkerTypesResponse, ListWorkerTypesResponseWorkerType]:
         """Every page of `listWorkerTypes`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(
@@ -4175,7 +4959,7 @@ class AsyncQueuePages:
 
     def listTaskQueues(
         self, *, limit: int | None = None
-    ) -> AsyncPager[ListTaskqueuesResponse, ListTaskqueuesResponseTaskQueue]:
+    ) -> AsyncPager[ListTaskQueuesResponse, ListTaskQueuesResponseTaskQueue]:
         """Every page of `listTaskQueues`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(

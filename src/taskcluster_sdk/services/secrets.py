@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,6 +14,7 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.secrets import (
         Secret,
+        SecretDict,
         SecretList,
     )
 
@@ -87,11 +87,15 @@ class Secrets(SyncClient):
         """
         self._call_no_output(_VERSION, (), None, None, None)
 
-    def set(self, name: str, payload: Secret | Mapping[str, Any]) -> None:
+    def set(self, name: str, payload: Secret | SecretDict) -> None:
         """Set Secret
 
         Set the secret associated with some key.  If the secret already exists, it is
         updated instead.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+            payload: Secret: Message containing a Taskcluster Secret. A model or a dict (`Secret` or `SecretDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -108,6 +112,9 @@ class Secrets(SyncClient):
 
         Delete the secret associated with some key. It will succeed whether or not the secret exists
 
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
         Required scopes:
 
             secrets:set:<name>
@@ -123,6 +130,12 @@ class Secrets(SyncClient):
         expired, the response code 410 is returned.  If the caller lacks the
         scope necessary to get the secret, the call will fail with a 403 code
         regardless of whether the secret exists.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
+        Returns:
+            Secret: Message containing a Taskcluster Secret (`Secret`).
 
         Required scopes:
 
@@ -148,6 +161,13 @@ class Secrets(SyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Secrets List: Message containing a list of secret names (`SecretList`).
 
         Required scopes:
 
@@ -238,11 +258,15 @@ class AsyncSecrets(AsyncClient):
         """
         await self._call_no_output(_VERSION, (), None, None, None)
 
-    async def set(self, name: str, payload: Secret | Mapping[str, Any]) -> None:
+    async def set(self, name: str, payload: Secret | SecretDict) -> None:
         """Set Secret
 
         Set the secret associated with some key.  If the secret already exists, it is
         updated instead.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+            payload: Secret: Message containing a Taskcluster Secret. A model or a dict (`Secret` or `SecretDict`); checked against the schema before it is sent (`PayloadValidationError`).
 
         Required scopes:
 
@@ -259,6 +283,9 @@ class AsyncSecrets(AsyncClient):
 
         Delete the secret associated with some key. It will succeed whether or not the secret exists
 
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
         Required scopes:
 
             secrets:set:<name>
@@ -274,6 +301,12 @@ class AsyncSecrets(AsyncClient):
         expired, the response code 410 is returned.  If the caller lacks the
         scope necessary to get the secret, the call will fail with a 403 code
         regardless of whether the secret exists.
+
+        Args:
+            name: the `<name>` part of `/secret/<name>`.
+
+        Returns:
+            Secret: Message containing a Taskcluster Secret (`Secret`).
 
         Required scopes:
 
@@ -301,6 +334,13 @@ class AsyncSecrets(AsyncClient):
 
         If you are not interested in listing all the members at once, you may
         use the query-string option `limit` to return fewer.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Secrets List: Message containing a list of secret names (`SecretList`).
 
         Required scopes:
 

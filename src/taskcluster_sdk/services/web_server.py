@@ -77,6 +77,9 @@ class WebServer(SyncClient):
         Generate a Firefox Profiler–compatible profile from a task group.
         The profile contains scheduling and execution timing for all tasks.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/profile`.
+
         Stability: experimental.
         """
         self._call_no_output(_TASK_GROUP_PROFILE, (taskGroupId,), None, None, None)
@@ -86,6 +89,9 @@ class WebServer(SyncClient):
 
         Generate a Firefox Profiler–compatible profile from a task's log output for resolved tasks.
         Parses `public/logs/live.log` (or `live_backing.log`) for timing data.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/profile`.
 
         Stability: experimental.
         """
@@ -160,6 +166,9 @@ class AsyncWebServer(AsyncClient):
         Generate a Firefox Profiler–compatible profile from a task group.
         The profile contains scheduling and execution timing for all tasks.
 
+        Args:
+            taskGroupId: the `<taskGroupId>` part of `/task-group/<taskGroupId>/profile`.
+
         Stability: experimental.
         """
         await self._call_no_output(_TASK_GROUP_PROFILE, (taskGroupId,), None, None, None)
@@ -169,6 +178,9 @@ class AsyncWebServer(AsyncClient):
 
         Generate a Firefox Profiler–compatible profile from a task's log output for resolved tasks.
         Parses `public/logs/live.log` (or `live_backing.log`) for timing data.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/profile`.
 
         Stability: experimental.
         """

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -15,29 +14,35 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.models.worker_manager import (
         CreateWorkerPoolRequest,
+        CreateWorkerPoolRequestDict,
         CreateWorkerRequest,
+        CreateWorkerRequestDict,
         ListWorkersResponse,
         ListWorkersResponseWorker,
         ProviderList,
         ProviderListProvider,
         RegisterWorkerRequest,
+        RegisterWorkerRequestDict,
         RegisterWorkerResponse,
         ReportWorkerErrorRequest,
+        ReportWorkerErrorRequestDict,
         ReregisterWorkerRequest,
+        ReregisterWorkerRequestDict,
         ReregisterWorkerResponse,
         ShouldWorkerTerminateResponse,
         UpdateWorkerPoolRequest,
+        UpdateWorkerPoolRequestDict,
         WorkerFull,
         WorkerList,
         WorkerPoolError,
         WorkerPoolErrorList,
         WorkerPoolErrorStats,
         WorkerPoolFull,
+        WorkerPoolLaunchConfigEntry,
         WorkerPoolLaunchConfigList,
-        WorkerPoolLaunchConfigListWorkerPoolLaunchConfig,
         WorkerPoolList,
         WorkerPoolListStats,
-        WorkerPoolListStatsWorkerPoolsStat,
+        WorkerPoolListStatsEntry,
         WorkerPoolStats,
         WorkerResponse,
     )
@@ -217,6 +222,13 @@ class WorkerManager(SyncClient):
 
         Retrieve a list of providers that are available for worker pools.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Provider List: A list of providers (`ProviderList`).
+
         Required scopes:
 
             worker-manager:list-providers
@@ -235,11 +247,18 @@ class WorkerManager(SyncClient):
         )
 
     def createWorkerPool(
-        self, workerPoolId: str, payload: CreateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: CreateWorkerPoolRequest | CreateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Create Worker Pool
 
         Create a new worker pool. If the worker pool already exists, this will throw an error.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`CreateWorkerPoolRequest` or `CreateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -261,7 +280,7 @@ class WorkerManager(SyncClient):
         )
 
     def updateWorkerPool(
-        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | UpdateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Update Worker Pool
 
@@ -272,6 +291,13 @@ class WorkerManager(SyncClient):
         After any existing workers have exited, a cleanup job will remove the
         worker pool.  During that time, the worker pool can be updated again, such
         as to set its `providerId` to a real provider.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`UpdateWorkerPoolRequest` or `UpdateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -300,6 +326,12 @@ class WorkerManager(SyncClient):
         `worker-manager:provider:null-provider`.
         This will also mark all launch configurations as archived.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:manage-worker-pool:<workerPoolId>
@@ -323,6 +355,15 @@ class WorkerManager(SyncClient):
         Get the list of launch configurations for a given worker pool.
         Include archived launch configurations by setting includeArchived=true.
         By default, only active launch configurations are returned.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/launch-configs`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            includeArchived: query argument `includeArchived`.
+
+        Returns:
+            Worker Pool Launch Config List: A list of worker pool launch configurations (`WorkerPoolLaunchConfigList`).
 
         Required scopes:
 
@@ -351,6 +392,12 @@ class WorkerManager(SyncClient):
         Fetch statistics for an existing worker pool, broken down by launch configuration.
         This includes counts and capacities of requested, running, stopping, and stopped workers.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/stats`.
+
+        Returns:
+            Worker Pool Statistics: Statistics for a worker pool, showing counts and capacities of workers in different states, broken down by launch configuration (`WorkerPoolStats`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -365,6 +412,12 @@ class WorkerManager(SyncClient):
         """Get Worker Pool
 
         Fetch an existing worker pool defition.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -382,6 +435,13 @@ class WorkerManager(SyncClient):
         """List All Worker Pools
 
         Get the list of all the existing worker pools.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List: A list of worker pools (`WorkerPoolList`).
 
         Required scopes:
 
@@ -407,6 +467,13 @@ class WorkerManager(SyncClient):
 
         Get the stats for all worker pools - number of requested, running, stopping and stopped capacity
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List Stats: A list of worker pools stats (`WorkerPoolListStats`).
+
         Required scopes:
 
             worker-manager:list-worker-pools
@@ -425,7 +492,7 @@ class WorkerManager(SyncClient):
         )
 
     def reportWorkerError(
-        self, workerPoolId: str, payload: ReportWorkerErrorRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: ReportWorkerErrorRequest | ReportWorkerErrorRequestDict
     ) -> WorkerPoolError:
         """Report an error from a worker
 
@@ -438,6 +505,13 @@ class WorkerManager(SyncClient):
 
         NOTE: errors are publicly visible.  Ensure that none of the content
         contains secrets or other sensitive information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            payload: Worker Error Report: A report of an error from a worker. A model or a dict (`ReportWorkerErrorRequest` or `ReportWorkerErrorRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Error: A complete worker pool error definition (`WorkerPoolError`).
 
         Required scopes:
 
@@ -466,6 +540,12 @@ class WorkerManager(SyncClient):
         Also includes total counts grouped by titles of error and error code.
 
         If `workerPoolId` is not specified, it will return the count of all errors
+
+        Args:
+            workerPoolId: query argument `workerPoolId`.
+
+        Returns:
+            Worker Pool Error Stats: Total number of errors for given worker pool or all worker pools broken down daily for the past 7 days, hourly for the past 24 hours (`WorkerPoolErrorStats`).
 
         Required scopes:
 
@@ -496,6 +576,16 @@ class WorkerManager(SyncClient):
         """List Worker Pool Errors
 
         Get the list of worker pool errors.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            errorId: query argument `errorId`.
+
+        Returns:
+            Worker Pool Error List: A list of worker pool errors (`WorkerPoolErrorList`).
 
         Required scopes:
 
@@ -531,6 +621,15 @@ class WorkerManager(SyncClient):
 
         Get the list of all the existing workers in a given group in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>/<workerGroup>
@@ -553,6 +652,14 @@ class WorkerManager(SyncClient):
 
         Get a single worker.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
+
         Required scopes:
 
             worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -570,7 +677,7 @@ class WorkerManager(SyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Create a Worker
 
@@ -580,6 +687,15 @@ class WorkerManager(SyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -603,7 +719,7 @@ class WorkerManager(SyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Update an existing Worker
 
@@ -614,6 +730,15 @@ class WorkerManager(SyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -641,6 +766,11 @@ class WorkerManager(SyncClient):
         Others may begin removing the worker, but it may remain available via
         the API (perhaps even in state RUNNING) afterward.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
         Required scopes:
 
             worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -663,6 +793,14 @@ class WorkerManager(SyncClient):
          - launch configuration changes
 
         Decision is made during provision or scanning loop based on above mentioned conditions.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+
+        Returns:
+            Should worker terminate response: Decision returned to a worker asking whether to keep running or be terminated (`ShouldWorkerTerminateResponse`).
 
         Required scopes:
 
@@ -694,6 +832,16 @@ class WorkerManager(SyncClient):
 
         Get the list of all the existing workers in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            state: query argument `state`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>
@@ -717,7 +865,7 @@ class WorkerManager(SyncClient):
         )
 
     def registerWorker(
-        self, payload: RegisterWorkerRequest | Mapping[str, Any]
+        self, payload: RegisterWorkerRequest | RegisterWorkerRequestDict
     ) -> RegisterWorkerResponse:
         """Register a running worker
 
@@ -726,6 +874,12 @@ class WorkerManager(SyncClient):
         This call both marks the worker as running and returns the credentials
         the worker will require to perform its work.  The worker must provide
         some proof of its identity, and that proof varies by provider type.
+
+        Args:
+            payload: Register Worker Request: Request body to `registerWorker`. A model or a dict (`RegisterWorkerRequest` or `RegisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Register Worker Response: Response body to `registerWorker` (`RegisterWorkerResponse`).
 
         Stability: stable.
         """
@@ -739,7 +893,7 @@ class WorkerManager(SyncClient):
         )
 
     def reregisterWorker(
-        self, payload: ReregisterWorkerRequest | Mapping[str, Any]
+        self, payload: ReregisterWorkerRequest | ReregisterWorkerRequestDict
     ) -> ReregisterWorkerResponse:
         """Reregister a Worker
 
@@ -749,6 +903,12 @@ class WorkerManager(SyncClient):
         on that instance to use. The credentials will not live longer the
         `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
         for the worker so that worker-manager does not terminate the instance.
+
+        Args:
+            payload: Reregister Worker Request: Request body to `reregisterWorker`. A model or a dict (`ReregisterWorkerRequest` or `ReregisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Reregister Worker Response: Response body to `reregisterWorker` (`ReregisterWorkerResponse`).
 
         Required scopes:
 
@@ -790,6 +950,18 @@ class WorkerManager(SyncClient):
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            quarantined: query argument `quarantined`.
+            workerState: query argument `workerState`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
+
         Required scopes:
 
             worker-manager:list-workers:<provisionerId>/<workerType>
@@ -819,6 +991,15 @@ class WorkerManager(SyncClient):
         """Get a worker
 
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -914,6 +1095,13 @@ class AsyncWorkerManager(AsyncClient):
 
         Retrieve a list of providers that are available for worker pools.
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Provider List: A list of providers (`ProviderList`).
+
         Required scopes:
 
             worker-manager:list-providers
@@ -932,11 +1120,18 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def createWorkerPool(
-        self, workerPoolId: str, payload: CreateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: CreateWorkerPoolRequest | CreateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Create Worker Pool
 
         Create a new worker pool. If the worker pool already exists, this will throw an error.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`CreateWorkerPoolRequest` or `CreateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -958,7 +1153,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def updateWorkerPool(
-        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: UpdateWorkerPoolRequest | UpdateWorkerPoolRequestDict
     ) -> WorkerPoolFull:
         """Update Worker Pool
 
@@ -969,6 +1164,13 @@ class AsyncWorkerManager(AsyncClient):
         After any existing workers have exited, a cleanup job will remove the
         worker pool.  During that time, the worker pool can be updated again, such
         as to set its `providerId` to a real provider.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+            payload: Worker Pool Definition: Fields that are defined by a user for a worker pool. A model or a dict (`UpdateWorkerPoolRequest` or `UpdateWorkerPoolRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
 
         Required scopes:
 
@@ -997,6 +1199,12 @@ class AsyncWorkerManager(AsyncClient):
         `worker-manager:provider:null-provider`.
         This will also mark all launch configurations as archived.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:manage-worker-pool:<workerPoolId>
@@ -1022,6 +1230,15 @@ class AsyncWorkerManager(AsyncClient):
         Get the list of launch configurations for a given worker pool.
         Include archived launch configurations by setting includeArchived=true.
         By default, only active launch configurations are returned.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/launch-configs`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            includeArchived: query argument `includeArchived`.
+
+        Returns:
+            Worker Pool Launch Config List: A list of worker pool launch configurations (`WorkerPoolLaunchConfigList`).
 
         Required scopes:
 
@@ -1050,6 +1267,12 @@ class AsyncWorkerManager(AsyncClient):
         Fetch statistics for an existing worker pool, broken down by launch configuration.
         This includes counts and capacities of requested, running, stopping, and stopped workers.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>/stats`.
+
+        Returns:
+            Worker Pool Statistics: Statistics for a worker pool, showing counts and capacities of workers in different states, broken down by launch configuration (`WorkerPoolStats`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -1067,6 +1290,12 @@ class AsyncWorkerManager(AsyncClient):
 
         Fetch an existing worker pool defition.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool/<workerPoolId>`.
+
+        Returns:
+            Worker Pool Full Definition: A complete worker pool definition (`WorkerPoolFull`).
+
         Required scopes:
 
             worker-manager:get-worker-pool:<workerPoolId>
@@ -1083,6 +1312,13 @@ class AsyncWorkerManager(AsyncClient):
         """List All Worker Pools
 
         Get the list of all the existing worker pools.
+
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List: A list of worker pools (`WorkerPoolList`).
 
         Required scopes:
 
@@ -1108,6 +1344,13 @@ class AsyncWorkerManager(AsyncClient):
 
         Get the stats for all worker pools - number of requested, running, stopping and stopped capacity
 
+        Args:
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker Pool List Stats: A list of worker pools stats (`WorkerPoolListStats`).
+
         Required scopes:
 
             worker-manager:list-worker-pools
@@ -1126,7 +1369,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def reportWorkerError(
-        self, workerPoolId: str, payload: ReportWorkerErrorRequest | Mapping[str, Any]
+        self, workerPoolId: str, payload: ReportWorkerErrorRequest | ReportWorkerErrorRequestDict
     ) -> WorkerPoolError:
         """Report an error from a worker
 
@@ -1139,6 +1382,13 @@ class AsyncWorkerManager(AsyncClient):
 
         NOTE: errors are publicly visible.  Ensure that none of the content
         contains secrets or other sensitive information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            payload: Worker Error Report: A report of an error from a worker. A model or a dict (`ReportWorkerErrorRequest` or `ReportWorkerErrorRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Pool Error: A complete worker pool error definition (`WorkerPoolError`).
 
         Required scopes:
 
@@ -1170,6 +1420,12 @@ class AsyncWorkerManager(AsyncClient):
 
         If `workerPoolId` is not specified, it will return the count of all errors
 
+        Args:
+            workerPoolId: query argument `workerPoolId`.
+
+        Returns:
+            Worker Pool Error Stats: Total number of errors for given worker pool or all worker pools broken down daily for the past 7 days, hourly for the past 24 hours (`WorkerPoolErrorStats`).
+
         Required scopes:
 
             worker-manager:list-worker-pool-errors:<workerPoolId>
@@ -1199,6 +1455,16 @@ class AsyncWorkerManager(AsyncClient):
         """List Worker Pool Errors
 
         Get the list of worker pool errors.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/worker-pool-errors/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            errorId: query argument `errorId`.
+
+        Returns:
+            Worker Pool Error List: A list of worker pool errors (`WorkerPoolErrorList`).
 
         Required scopes:
 
@@ -1234,6 +1500,15 @@ class AsyncWorkerManager(AsyncClient):
 
         Get the list of all the existing workers in a given group in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>/<workerGroup>
@@ -1256,6 +1531,14 @@ class AsyncWorkerManager(AsyncClient):
 
         Get a single worker.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
+
         Required scopes:
 
             worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -1273,7 +1556,7 @@ class AsyncWorkerManager(AsyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Create a Worker
 
@@ -1283,6 +1566,15 @@ class AsyncWorkerManager(AsyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -1306,7 +1598,7 @@ class AsyncWorkerManager(AsyncClient):
         workerPoolId: str,
         workerGroup: str,
         workerId: str,
-        payload: CreateWorkerRequest | Mapping[str, Any],
+        payload: CreateWorkerRequest | CreateWorkerRequestDict,
     ) -> WorkerFull:
         """Update an existing Worker
 
@@ -1317,6 +1609,15 @@ class AsyncWorkerManager(AsyncClient):
         See the documentation for the individual providers, and in particular the
         [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
         for more information.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            payload: Worker Creation/Update Request: Request to create or update a worker. A model or a dict (`CreateWorkerRequest` or `CreateWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Worker Full Definition: A complete worker definition (`WorkerFull`).
 
         Required scopes:
 
@@ -1344,6 +1645,11 @@ class AsyncWorkerManager(AsyncClient):
         Others may begin removing the worker, but it may remain available via
         the API (perhaps even in state RUNNING) afterward.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>`.
+
         Required scopes:
 
             worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>
@@ -1366,6 +1672,14 @@ class AsyncWorkerManager(AsyncClient):
          - launch configuration changes
 
         Decision is made during provision or scanning loop based on above mentioned conditions.
+
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerGroup: the `<workerGroup>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+            workerId: the `<workerId>` part of `/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate`.
+
+        Returns:
+            Should worker terminate response: Decision returned to a worker asking whether to keep running or be terminated (`ShouldWorkerTerminateResponse`).
 
         Required scopes:
 
@@ -1397,6 +1711,16 @@ class AsyncWorkerManager(AsyncClient):
 
         Get the list of all the existing workers in a given worker pool.
 
+        Args:
+            workerPoolId: the `<workerPoolId>` part of `/workers/<workerPoolId>`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            state: query argument `state`.
+
+        Returns:
+            Worker List in a Given Worker Pool: A list of workers in a given worker pool (`WorkerList`).
+
         Required scopes:
 
             worker-manager:list-workers:<workerPoolId>
@@ -1420,7 +1744,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def registerWorker(
-        self, payload: RegisterWorkerRequest | Mapping[str, Any]
+        self, payload: RegisterWorkerRequest | RegisterWorkerRequestDict
     ) -> RegisterWorkerResponse:
         """Register a running worker
 
@@ -1429,6 +1753,12 @@ class AsyncWorkerManager(AsyncClient):
         This call both marks the worker as running and returns the credentials
         the worker will require to perform its work.  The worker must provide
         some proof of its identity, and that proof varies by provider type.
+
+        Args:
+            payload: Register Worker Request: Request body to `registerWorker`. A model or a dict (`RegisterWorkerRequest` or `RegisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Register Worker Response: Response body to `registerWorker` (`RegisterWorkerResponse`).
 
         Stability: stable.
         """
@@ -1442,7 +1772,7 @@ class AsyncWorkerManager(AsyncClient):
         )
 
     async def reregisterWorker(
-        self, payload: ReregisterWorkerRequest | Mapping[str, Any]
+        self, payload: ReregisterWorkerRequest | ReregisterWorkerRequestDict
     ) -> ReregisterWorkerResponse:
         """Reregister a Worker
 
@@ -1452,6 +1782,12 @@ class AsyncWorkerManager(AsyncClient):
         on that instance to use. The credentials will not live longer the
         `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
         for the worker so that worker-manager does not terminate the instance.
+
+        Args:
+            payload: Reregister Worker Request: Request body to `reregisterWorker`. A model or a dict (`ReregisterWorkerRequest` or `ReregisterWorkerRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Reregister Worker Response: Response body to `reregisterWorker` (`ReregisterWorkerResponse`).
 
         Required scopes:
 
@@ -1493,6 +1829,18 @@ class AsyncWorkerManager(AsyncClient):
         option. By default this end-point will list up to 1000 workers in a single
         page. You may limit this with the query-string parameter `limit`.
 
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers`.
+            continuationToken: query argument `continuationToken` (pass the last page's token; `.pages` does it for you).
+            limit: query argument `limit`.
+            launchConfigId: query argument `launchConfigId`.
+            quarantined: query argument `quarantined`.
+            workerState: query argument `workerState`.
+
+        Returns:
+            List Workers Response: Response from a `listWorkers` request (`ListWorkersResponse`).
+
         Required scopes:
 
             worker-manager:list-workers:<provisionerId>/<workerType>
@@ -1522,6 +1870,15 @@ class AsyncWorkerManager(AsyncClient):
         """Get a worker
 
         Get a worker from a worker-type.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerType: the `<workerType>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerGroup: the `<workerGroup>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+            workerId: the `<workerId>` part of `/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>`.
+
+        Returns:
+            Worker Response: Response containing information about a worker (`WorkerResponse`).
 
         Required scopes:
 
@@ -2021,7 +2378,7 @@ class WorkerManagerPages:
 
     def listWorkerPoolLaunchConfigs(
         self, workerPoolId: str, *, limit: int | None = None, includeArchived: bool | None = None
-    ) -> SyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigListWorkerPoolLaunchConfig]:
+    ) -> SyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigEntry]:
         """Every page of `listWorkerPoolLaunchConfigs`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -2043,7 +2400,7 @@ class WorkerManagerPages:
 
     def listWorkerPoolsStats(
         self, *, limit: int | None = None
-    ) -> SyncPager[WorkerPoolListStats, WorkerPoolListStatsWorkerPoolsStat]:
+    ) -> SyncPager[WorkerPoolListStats, WorkerPoolListStatsEntry]:
         """Every page of `listWorkerPoolsStats`; iterate the pager for every item."""
         client = self._client
         return SyncPager(
@@ -2155,7 +2512,7 @@ class AsyncWorkerManagerPages:
 
     def listWorkerPoolLaunchConfigs(
         self, workerPoolId: str, *, limit: int | None = None, includeArchived: bool | None = None
-    ) -> AsyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigListWorkerPoolLaunchConfig]:
+    ) -> AsyncPager[WorkerPoolLaunchConfigList, WorkerPoolLaunchConfigEntry]:
         """Every page of `listWorkerPoolLaunchConfigs`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(
@@ -2177,7 +2534,7 @@ class AsyncWorkerManagerPages:
 
     def listWorkerPoolsStats(
         self, *, limit: int | None = None
-    ) -> AsyncPager[WorkerPoolListStats, WorkerPoolListStatsWorkerPoolsStat]:
+    ) -> AsyncPager[WorkerPoolListStats, WorkerPoolListStatsEntry]:
         """Every page of `listWorkerPoolsStats`; iterate the pager for every item."""
         client = self._client
         return AsyncPager(

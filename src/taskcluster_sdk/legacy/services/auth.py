@@ -52,6 +52,12 @@ class Auth(SyncClient):
         This API end-point allows you inspect clients without getting access to
         credentials, as provide by the `getCredentials` request below.
 
+        Args:
+            clientId: the `<clientId>` part of `/client/<clientId>/scopes`.
+
+        Returns:
+            Get Client Scopes Response: Scopes and expiration date for a client (`ClientScopesResponse`).
+
         Required scopes:
 
             Any of:
@@ -74,6 +80,12 @@ class Auth(SyncClient):
         Remark, **if you don't need** the `accessToken` but only want to see what
         scopes a client is authorized for, you should use the `getScopes`
         function described above.
+
+        Args:
+            clientId: the `<clientId>` part of `/client/<clientId>/credentials`.
+
+        Returns:
+            Get Client Credentials Response: Credentials, scopes and expiration date for a client (`ClientCredentialsResponse`).
 
         Required scopes:
 
@@ -115,6 +127,12 @@ class AsyncAuth(AsyncClient):
         This API end-point allows you inspect clients without getting access to
         credentials, as provide by the `getCredentials` request below.
 
+        Args:
+            clientId: the `<clientId>` part of `/client/<clientId>/scopes`.
+
+        Returns:
+            Get Client Scopes Response: Scopes and expiration date for a client (`ClientScopesResponse`).
+
         Required scopes:
 
             Any of:
@@ -137,6 +155,12 @@ class AsyncAuth(AsyncClient):
         Remark, **if you don't need** the `accessToken` but only want to see what
         scopes a client is authorized for, you should use the `getScopes`
         function described above.
+
+        Args:
+            clientId: the `<clientId>` part of `/client/<clientId>/credentials`.
+
+        Returns:
+            Get Client Credentials Response: Credentials, scopes and expiration date for a client (`ClientCredentialsResponse`).
 
         Required scopes:
 

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,14 +13,25 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.queue import (
         AmqpConnectionStringResponse,
+        AzureArtifactRequest,
+        AzureArtifactRequestDict,
+        CreateArtifactResponse,
         CreateTaskRequest,
+        CreateTaskRequestDict,
+        ErrorArtifactRequest,
+        ErrorArtifactRequestDict,
         ListArtifactsResponse,
         PostArtifactRequest,
-        PostArtifactResponse,
+        ReferenceArtifactRequest,
+        ReferenceArtifactRequestDict,
+        S3ArtifactRequest,
+        S3ArtifactRequestDict,
         Task,
         TaskClaimRequest,
+        TaskClaimRequestDict,
         TaskClaimResponse,
         TaskCompletedRequest,
+        TaskCompletedRequestDict,
         TaskStatusResponse,
     )
 
@@ -109,7 +119,7 @@ class Queue(SyncClient):
     _service = _SERVICE
 
     def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -128,6 +138,13 @@ class Queue(SyncClient):
         `route.<route>`. This is useful if you want another component to listen
         for completed tasks you have posted.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:create-task:<provisionerId>/<workerType>
@@ -145,6 +162,12 @@ class Queue(SyncClient):
 
         Get task definition from queue.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition: Definition of a task that can be scheduled (`Task`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import Task
@@ -152,7 +175,7 @@ class Queue(SyncClient):
         return self._call(_GET_TASK, (taskId,), None, None, None, Task)
 
     def defineTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Define Task
 
@@ -170,6 +193,13 @@ class Queue(SyncClient):
 
         **Note** this operation is **idempotent**, as long as you upload the same
         task definition as previously defined this operation is safe to retry.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/define`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -197,6 +227,12 @@ class Queue(SyncClient):
         if called with `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -214,6 +250,12 @@ class Queue(SyncClient):
 
         Get task status structure from `taskId`
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import TaskStatusResponse
@@ -221,11 +263,19 @@ class Queue(SyncClient):
         return self._call(_STATUS, (taskId,), None, None, None, TaskStatusResponse)
 
     def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim task
 
         claim a task, more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -247,6 +297,13 @@ class Queue(SyncClient):
 
         reclaim a task more to be added later...
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
+
         Required scopes:
 
             All of:
@@ -260,7 +317,7 @@ class Queue(SyncClient):
         return self._call(_RECLAIM_TASK, (taskId, runId), None, None, None, TaskClaimResponse)
 
     def claimWork(
-        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim work for a worker
 
@@ -273,6 +330,14 @@ class Queue(SyncClient):
         task to you. Instead it will return `204` and you should wait a while
         before polling the queue again. To avoid polling declare a RabbitMQ queue
         for your `workerType` claim work using `claimTaskRun`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/claim-work/<provisionerId>/<workerType>`.
+            workerType: the `<workerType>` part of `/claim-work/<provisionerId>/<workerType>`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -295,11 +360,22 @@ class Queue(SyncClient):
         )
 
     def reportCompleted(
-        self, taskId: str, runId: int | str, payload: TaskCompletedRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskCompletedRequest | TaskCompletedRequestDict,
     ) -> TaskStatusResponse:
         """Report Run Completed
 
         Report a run completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            payload: Task Completed Request: Request for a task to be declared completed. A model or a dict (`TaskCompletedRequest` or `TaskCompletedRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -336,6 +412,12 @@ class Queue(SyncClient):
         isn't either `failed` or `completed`, this operation will just return the
         current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -353,8 +435,16 @@ class Queue(SyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | AzureArtifactRequest
+        | ReferenceArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | AzureArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -403,6 +493,15 @@ class Queue(SyncClient):
         dependent tasks can distinguish between artifacts that were suppose to
         be generated and artifacts for which the name is misspelled.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `AzureArtifactRequest` or `ReferenceArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `AzureArtifactRequestDict` or `ReferenceArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `AzureCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -413,19 +512,26 @@ class Queue(SyncClient):
         """
         from taskcluster_sdk.legacy.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     def getArtifact(self, taskId: str, runId: int | str, name: str) -> None:
         """Get Artifact from Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
 
         Required scopes:
 
@@ -440,6 +546,10 @@ class Queue(SyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
         Required scopes:
 
             queue:get-artifact:<name>
@@ -453,6 +563,13 @@ class Queue(SyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import ListArtifactsResponse
@@ -463,6 +580,12 @@ class Queue(SyncClient):
         """Get Artifacts from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
 
         Stability: stable.
         """
@@ -478,6 +601,9 @@ class Queue(SyncClient):
         Documented later...
 
         **Warning** this api end-point is **not stable**.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/pending-tasks/<provisionerId>`.
 
         Stability: stable.
         """
@@ -498,6 +624,9 @@ class Queue(SyncClient):
         approach may not be optimal either. Thus, we may be choose to remove
         this API end-point when `pulse.mozilla.org` is a stable AMQP service
         we can rely on.
+
+        Returns:
+            AMQP Connection String Response: Connection string to use for RabbitMQ (`AmqpConnectionStringResponse`).
 
         Stability: stable.
         """
@@ -546,7 +675,7 @@ class AsyncQueue(AsyncClient):
     _service = _SERVICE
 
     async def createTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Create New Task
 
@@ -565,6 +694,13 @@ class AsyncQueue(AsyncClient):
         `route.<route>`. This is useful if you want another component to listen
         for completed tasks you have posted.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             queue:create-task:<provisionerId>/<workerType>
@@ -582,6 +718,12 @@ class AsyncQueue(AsyncClient):
 
         Get task definition from queue.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>`.
+
+        Returns:
+            Task Definition: Definition of a task that can be scheduled (`Task`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import Task
@@ -589,7 +731,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_GET_TASK, (taskId,), None, None, None, Task)
 
     async def defineTask(
-        self, taskId: str, payload: CreateTaskRequest | Mapping[str, Any]
+        self, taskId: str, payload: CreateTaskRequest | CreateTaskRequestDict
     ) -> TaskStatusResponse:
         """Define Task
 
@@ -607,6 +749,13 @@ class AsyncQueue(AsyncClient):
 
         **Note** this operation is **idempotent**, as long as you upload the same
         task definition as previously defined this operation is safe to retry.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/define`.
+            payload: Task Definition: Definition of a task that can be scheduled. A model or a dict (`CreateTaskRequest` or `CreateTaskRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -634,6 +783,12 @@ class AsyncQueue(AsyncClient):
         if called with `taskId` that is already scheduled, or even resolved.
         To reschedule a task previously resolved, use `rerunTask`.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/schedule`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -651,6 +806,12 @@ class AsyncQueue(AsyncClient):
 
         Get task status structure from `taskId`
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/status`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import TaskStatusResponse
@@ -658,11 +819,19 @@ class AsyncQueue(AsyncClient):
         return await self._call(_STATUS, (taskId,), None, None, None, TaskStatusResponse)
 
     async def claimTask(
-        self, taskId: str, runId: int | str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, taskId: str, runId: int | str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim task
 
         claim a task, more to be added later...
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/claim`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -684,6 +853,13 @@ class AsyncQueue(AsyncClient):
 
         reclaim a task more to be added later...
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/reclaim`.
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
+
         Required scopes:
 
             All of:
@@ -697,7 +873,7 @@ class AsyncQueue(AsyncClient):
         return await self._call(_RECLAIM_TASK, (taskId, runId), None, None, None, TaskClaimResponse)
 
     async def claimWork(
-        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | Mapping[str, Any]
+        self, provisionerId: str, workerType: str, payload: TaskClaimRequest | TaskClaimRequestDict
     ) -> TaskClaimResponse:
         """Claim work for a worker
 
@@ -710,6 +886,14 @@ class AsyncQueue(AsyncClient):
         task to you. Instead it will return `204` and you should wait a while
         before polling the queue again. To avoid polling declare a RabbitMQ queue
         for your `workerType` claim work using `claimTaskRun`.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/claim-work/<provisionerId>/<workerType>`.
+            workerType: the `<workerType>` part of `/claim-work/<provisionerId>/<workerType>`.
+            payload: Task Claim Request: Request to claim (or reclaim) a task. A model or a dict (`TaskClaimRequest` or `TaskClaimRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Claim Response: Response to a successful task claim (`TaskClaimResponse`).
 
         Required scopes:
 
@@ -732,11 +916,22 @@ class AsyncQueue(AsyncClient):
         )
 
     async def reportCompleted(
-        self, taskId: str, runId: int | str, payload: TaskCompletedRequest | Mapping[str, Any]
+        self,
+        taskId: str,
+        runId: int | str,
+        payload: TaskCompletedRequest | TaskCompletedRequestDict,
     ) -> TaskStatusResponse:
         """Report Run Completed
 
         Report a run completed, resolving the run as `completed`.
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/completed`.
+            payload: Task Completed Request: Request for a task to be declared completed. A model or a dict (`TaskCompletedRequest` or `TaskCompletedRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
 
         Required scopes:
 
@@ -773,6 +968,12 @@ class AsyncQueue(AsyncClient):
         isn't either `failed` or `completed`, this operation will just return the
         current task status.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/rerun`.
+
+        Returns:
+            Task Status Response: Response to a task status request (`TaskStatusResponse`).
+
         Required scopes:
 
             All of:
@@ -790,8 +991,16 @@ class AsyncQueue(AsyncClient):
         taskId: str,
         runId: int | str,
         name: str,
-        payload: PostArtifactRequest | Mapping[str, Any],
-    ) -> PostArtifactResponse:
+        payload: PostArtifactRequest
+        | S3ArtifactRequest
+        | AzureArtifactRequest
+        | ReferenceArtifactRequest
+        | ErrorArtifactRequest
+        | S3ArtifactRequestDict
+        | AzureArtifactRequestDict
+        | ReferenceArtifactRequestDict
+        | ErrorArtifactRequestDict,
+    ) -> CreateArtifactResponse:
         """Create Artifact
 
         This API end-point creates an artifact for a specific run of a task. This
@@ -840,6 +1049,15 @@ class AsyncQueue(AsyncClient):
         dependent tasks can distinguish between artifacts that were suppose to
         be generated and artifacts for which the name is misspelled.
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            payload: Post Artifact Request: Request a authorization to put and artifact or posting of a URL as an artifact. A model or a dict (`PostArtifactRequest` or `S3ArtifactRequest` or `AzureArtifactRequest` or `ReferenceArtifactRequest` or `ErrorArtifactRequest` or `S3ArtifactRequestDict` or `AzureArtifactRequestDict` or `ReferenceArtifactRequestDict` or `ErrorArtifactRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Post Artifact Response: Response to a request for posting an artifact. One of `S3CreateArtifactResponse`, `AzureCreateArtifactResponse`, `ReferenceCreateArtifactResponse`, `ErrorCreateArtifactResponse`, `UnknownCreateArtifactResponse` (narrow with `isinstance` or `match`).
+
         Required scopes:
 
             All of:
@@ -850,19 +1068,26 @@ class AsyncQueue(AsyncClient):
         """
         from taskcluster_sdk.legacy.models.queue import PostArtifactRequest, PostArtifactResponse
 
-        return await self._call(
-            _CREATE_ARTIFACT,
-            (taskId, runId, name),
-            None,
-            payload,
-            PostArtifactRequest,
-            PostArtifactResponse,
-        )
+        return (
+            await self._call(
+                _CREATE_ARTIFACT,
+                (taskId, runId, name),
+                None,
+                payload,
+                PostArtifactRequest,
+                PostArtifactResponse,
+            )
+        ).unwrap()
 
     async def getArtifact(self, taskId: str, runId: int | str, name: str) -> None:
         """Get Artifact from Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/runs/<runId>/artifacts/<name>`.
 
         Required scopes:
 
@@ -877,6 +1102,10 @@ class AsyncQueue(AsyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts/<name>`.
+            name: the `<name>` part of `/task/<taskId>/artifacts/<name>`.
+
         Required scopes:
 
             queue:get-artifact:<name>
@@ -890,6 +1119,13 @@ class AsyncQueue(AsyncClient):
 
         TODO: document this method
 
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+            runId: the `<runId>` part of `/task/<taskId>/runs/<runId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.queue import ListArtifactsResponse
@@ -902,6 +1138,12 @@ class AsyncQueue(AsyncClient):
         """Get Artifacts from Latest Run
 
         TODO: document this method
+
+        Args:
+            taskId: the `<taskId>` part of `/task/<taskId>/artifacts`.
+
+        Returns:
+            List Artifacts Response: List of artifacts for a given `taskId` and `runId` (`ListArtifactsResponse`).
 
         Stability: stable.
         """
@@ -917,6 +1159,9 @@ class AsyncQueue(AsyncClient):
         Documented later...
 
         **Warning** this api end-point is **not stable**.
+
+        Args:
+            provisionerId: the `<provisionerId>` part of `/pending-tasks/<provisionerId>`.
 
         Stability: stable.
         """
@@ -937,6 +1182,9 @@ class AsyncQueue(AsyncClient):
         approach may not be optimal either. Thus, we may be choose to remove
         this API end-point when `pulse.mozilla.org` is a stable AMQP service
         we can rely on.
+
+        Returns:
+            AMQP Connection String Response: Connection string to use for RabbitMQ (`AmqpConnectionStringResponse`).
 
         Stability: stable.
         """

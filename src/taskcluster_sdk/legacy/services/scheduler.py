@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskcluster_sdk._client import AsyncClient, SyncClient
 from taskcluster_sdk._endpoint import Endpoint, ServiceInfo
@@ -14,8 +13,10 @@ from taskcluster_sdk._urls import SignedURLBuilder, URLBuilder
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.scheduler import (
         ExtendTaskGraphRequest,
+        ExtendTaskGraphRequestDict,
         InspectTaskGraphResponse,
         TaskGraph,
+        TaskGraphDict,
         TaskGraphInfoResponse,
         TaskGraphStatusResponse,
     )
@@ -63,7 +64,7 @@ class Scheduler(SyncClient):
     _service = _SERVICE
 
     def createTaskGraph(
-        self, taskGraphId: str, payload: TaskGraph | Mapping[str, Any]
+        self, taskGraphId: str, payload: TaskGraph | TaskGraphDict
     ) -> TaskGraphStatusResponse:
         """Create new task-graph
 
@@ -130,6 +131,13 @@ class Scheduler(SyncClient):
         CC'ed with the routing-key: `route.<route>`. This is useful if you want
         another component to listen for completed tasks you have posted.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`TaskGraph` or `TaskGraphDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:create-task-graph
@@ -143,7 +151,7 @@ class Scheduler(SyncClient):
         )
 
     def extendTaskGraph(
-        self, taskGraphId: str, payload: ExtendTaskGraphRequest | Mapping[str, Any]
+        self, taskGraphId: str, payload: ExtendTaskGraphRequest | ExtendTaskGraphRequestDict
     ) -> TaskGraphStatusResponse:
         """Extend existing task-graph
 
@@ -160,6 +168,13 @@ class Scheduler(SyncClient):
         _finished_ or _blocked_, this method will leave the task-graph in this
         state. Hence, it is only truly _safe_ to call this API end-point from
         within a task in the task-graph being modified.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/extend`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`ExtendTaskGraphRequest` or `ExtendTaskGraphRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
 
         Required scopes:
 
@@ -190,6 +205,12 @@ class Scheduler(SyncClient):
 
         **Note**, that `finished` implies successfully completion.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/status`.
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.scheduler import TaskGraphStatusResponse
@@ -205,6 +226,12 @@ class Scheduler(SyncClient):
 
         If you want more detailed information use the `inspectTaskGraph`
         end-point instead.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/info`.
+
+        Returns:
+            Task-Graph Info Response: Response for a request for task-graph information (`TaskGraphInfoResponse`).
 
         Stability: stable.
         """
@@ -227,6 +254,12 @@ class Scheduler(SyncClient):
         Take these considerations into account when using the API end-point,
         as we do not promise it will remain fully backward compatible in
         the future.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/inspect`.
+
+        Returns:
+            Inspect Task-Graph Response: Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks (`InspectTaskGraphResponse`).
 
         Stability: stable.
         """
@@ -274,7 +307,7 @@ class AsyncScheduler(AsyncClient):
     _service = _SERVICE
 
     async def createTaskGraph(
-        self, taskGraphId: str, payload: TaskGraph | Mapping[str, Any]
+        self, taskGraphId: str, payload: TaskGraph | TaskGraphDict
     ) -> TaskGraphStatusResponse:
         """Create new task-graph
 
@@ -341,6 +374,13 @@ class AsyncScheduler(AsyncClient):
         CC'ed with the routing-key: `route.<route>`. This is useful if you want
         another component to listen for completed tasks you have posted.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`TaskGraph` or `TaskGraphDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Required scopes:
 
             scheduler:create-task-graph
@@ -354,7 +394,7 @@ class AsyncScheduler(AsyncClient):
         )
 
     async def extendTaskGraph(
-        self, taskGraphId: str, payload: ExtendTaskGraphRequest | Mapping[str, Any]
+        self, taskGraphId: str, payload: ExtendTaskGraphRequest | ExtendTaskGraphRequestDict
     ) -> TaskGraphStatusResponse:
         """Extend existing task-graph
 
@@ -371,6 +411,13 @@ class AsyncScheduler(AsyncClient):
         _finished_ or _blocked_, this method will leave the task-graph in this
         state. Hence, it is only truly _safe_ to call this API end-point from
         within a task in the task-graph being modified.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/extend`.
+            payload: Task-Graph Definition: Definition of a task-graph that can be scheduled. A model or a dict (`ExtendTaskGraphRequest` or `ExtendTaskGraphRequestDict`); checked against the schema before it is sent (`PayloadValidationError`).
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
 
         Required scopes:
 
@@ -401,6 +448,12 @@ class AsyncScheduler(AsyncClient):
 
         **Note**, that `finished` implies successfully completion.
 
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/status`.
+
+        Returns:
+            Task-Graph Status Response: Response containing the status structure for a task-graph (`TaskGraphStatusResponse`).
+
         Stability: stable.
         """
         from taskcluster_sdk.legacy.models.scheduler import TaskGraphStatusResponse
@@ -416,6 +469,12 @@ class AsyncScheduler(AsyncClient):
 
         If you want more detailed information use the `inspectTaskGraph`
         end-point instead.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/info`.
+
+        Returns:
+            Task-Graph Info Response: Response for a request for task-graph information (`TaskGraphInfoResponse`).
 
         Stability: stable.
         """
@@ -438,6 +497,12 @@ class AsyncScheduler(AsyncClient):
         Take these considerations into account when using the API end-point,
         as we do not promise it will remain fully backward compatible in
         the future.
+
+        Args:
+            taskGraphId: the `<taskGraphId>` part of `/task-graph/<taskGraphId>/inspect`.
+
+        Returns:
+            Inspect Task-Graph Response: Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks (`InspectTaskGraphResponse`).
 
         Stability: stable.
         """

@@ -3,89 +3,89 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+AuthenticateMethod: TypeAlias = Annotated[
+    Literal[
+        "get",
+        "post",
+        "put",
+        "head",
+        "delete",
+        "options",
+        "trace",
+        "copy",
+        "lock",
+        "mkcol",
+        "move",
+        "purge",
+        "propfind",
+        "proppatch",
+        "unlock",
+        "report",
+        "mkactivity",
+        "checkout",
+        "merge",
+        "m-search",
+        "notify",
+        "subscribe",
+        "unsubscribe",
+        "patch",
+        "search",
+        "connect",
+    ],
+    OpenStr,
+]
+"""HTTP method of the request being authenticated.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Method(str, OpenEnum):
+class AuthenticateHawkRequest(TaskclusterModel):
+    """Request to authenticate a hawk request."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/authenticate-hawk-request.json#",
+    )
+
+    authorization: str | None = None
+    """Authorization header, **must** only be specified if request being
+    authenticated has a `Authorization` header.
     """
-    HTTP method of the request being authenticated.
 
+    host: Annotated[str, Field(default=None)]
+    """Hostname or IPv4.
+
+    Host for which the request came in, this is typically the `Host` header
+    excluding the port if any.
     """
 
-    get = "get"
-    post = "post"
-    put = "put"
-    head = "head"
-    delete = "delete"
-    options = "options"
-    trace = "trace"
-    copy = "copy"
-    lock = "lock"
-    mkcol = "mkcol"
-    move = "move"
-    purge = "purge"
-    propfind = "propfind"
-    proppatch = "proppatch"
-    unlock = "unlock"
-    report = "report"
-    mkactivity = "mkactivity"
-    checkout = "checkout"
-    merge = "merge"
-    m_search = "m-search"
-    notify = "notify"
-    subscribe = "subscribe"
-    unsubscribe = "unsubscribe"
-    patch = "patch"
-    search = "search"
-    connect = "connect"
+    method: Annotated[AuthenticateMethod, Field(default=None)]
+    """HTTP method of the request being authenticated."""
 
-
-class AuthenticateHawkRequest(TaskclusterModel, closed=True):
-    """
-    Request to authenticate a hawk request.
-
+    port: Annotated[int, Field(default=None)]
+    """Port on which the request came in, this is typically `80` or `443`.
+    If you are running behind a reverse proxy look for the `x-forwarded-port`
+    header.
     """
 
-    authorization: Annotated[
-        str | None,
-        Field(
-            description="Authorization header, **must** only be specified if request being\nauthenticated has a `Authorization` header.\n"
-        ),
-    ] = None
-    host: Annotated[
-        str,
-        Field(
-            description="Host for which the request came in, this is typically the `Host` header\nexcluding the port if any.\n",
-            pattern="^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]{0,61}[A-Za-z0-9])$",
-            title="Hostname or IPv4",
-        ),
-    ]
-    method: Annotated[
-        Method, Field(description="HTTP method of the request being authenticated.\n")
-    ]
-    port: Annotated[
-        int,
-        Field(
-            description="Port on which the request came in, this is typically `80` or `443`.\nIf you are running behind a reverse proxy look for the `x-forwarded-port`\nheader.\n",
-            ge=0,
-            le=65535,
-        ),
-    ]
-    resource: Annotated[
-        str,
-        Field(
-            description="Resource the request operates on including querystring. This is the\nstring that follows the HTTP method.\n**Note,** order of querystring elements is important.\n"
-        ),
-    ]
-    sourceIp: Annotated[
-        IPv6Address | IPv4Address | None,
-        Field(
-            description="Source IP of the authentication request or request that requires\nauthentication. This is only used for audit logging.\n",
-            title="Source IP",
-        ),
-    ] = None
+    resource: Annotated[str, Field(default=None)]
+    """Resource the request operates on including querystring. This is the
+    string that follows the HTTP method.
+    **Note,** order of querystring elements is important.
+    """
+
+    sourceIp: str | None = None
+    """Source IP of the authentication request or request that requires
+    authentication. This is only used for audit logging.
+    """

@@ -5,117 +5,121 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel, TaskclusterRootModel
-
-Scope = TypeAliasType("Scope", Annotated[str, Field(pattern="^[ -~]*$")])
-
-
-class AuthenticateHawkResponseAuthSuccess(TaskclusterModel, closed=True):
-    """
-    Response from a request to authenticate a hawk request.
-
-    """
-
-    clientId: Annotated[
-        str,
-        Field(
-            description="The `clientId` that made this request.  This may be the `id` supplied in\nthe Authorization header, or in the case of a named temporary credential\nmay be embedded in the payload.  In any case, this clientId can be used\nfor logging, auditing, and identifying the credential but **must** not be\nused for access control.  That's what scopes are for.\n",
-            pattern="^[A-Za-z0-9!@/:.+|_-]+$",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="The expiration time that the returned scopes are valid for.\nThis should be treated as the latest time at which the authorization\nis valid. For most cases, where the access being authorized occurs\nimmediately, this field can be ignored, as the value will always be\nin the future.\n"
-        ),
-    ]
-    hash: Annotated[
-        Any | None,
-        Field(
-            description="Payload as extracted from `Authentication` header. This property is\nonly present if a hash is available. You are not required to validate\nthis hash, but if you do, please check `scheme` to ensure that it's\non a scheme you support.\n"
-        ),
-    ] = None
-    scheme: Annotated[
-        Literal["hawk"],
-        Field(
-            description="Authentication scheme the client used. Generally, you don't need to\nread this property unless `hash` is provided and you want to validate\nthe payload hash. Additional values may be added in the future.\n"
-        ),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes the client is authorized to access.  Scopes must be\ncomposed of printable ASCII characters and spaces.\n"
-        ),
-    ]
-    status: Annotated[
-        Literal["auth-success"],
-        Field(
-            description="If `auth-success`, the request has successfully authenticated.\nThis does not imply authorization (i.e. scope satisfaction not guaranteed).\n"
-        ),
-    ]
-
-
-class AuthenticateHawkResponseAuthFailed(TaskclusterModel, closed=True):
-    """
-    Response from a request to authenticate a hawk request.
-
-    """
-
-    message: Annotated[str, Field(description="Message saying why the authentication failed.\n")]
-    status: Annotated[
-        Literal["auth-failed"],
-        Field(
-            description="If `auth-failed`, the request failed to authenticate (e.g., invalid credentials).\n"
-        ),
-    ]
-
-
-class AuthenticateHawkResponseNoAuth(TaskclusterModel, closed=True):
-    """
-    Response from a request to authenticate a hawk request.
-
-    """
-
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="The expiration time that the returned scopes are valid for.\nThis should be treated as the latest time at which the authorization\nis valid. For most cases, where the access being authorized occurs\nimmediately, this field can be ignored, as the value will always be\nin the future.\n"
-        ),
-    ]
-    scheme: Annotated[
-        Literal["none"],
-        Field(
-            description="Authentication scheme the client used. Generally, you don't need to\nread this property unless `hash` is provided and you want to validate\nthe payload hash. Additional values may be added in the future.\n"
-        ),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes the client is authorized to access.  Scopes must be\ncomposed of printable ASCII characters and spaces.\n"
-        ),
-    ]
-    status: Annotated[
-        Literal["no-auth"],
-        Field(description="If `no-auth`, the request provided no credentials or bewit.\n"),
-    ]
-
-
-AuthenticateHawkResponseValue = TypeAliasType(
-    "AuthenticateHawkResponseValue",
-    Annotated[
-        AuthenticateHawkResponseAuthSuccess
-        | AuthenticateHawkResponseAuthFailed
-        | AuthenticateHawkResponseNoAuth,
-        Field(
-            description="Response from a request to authenticate a hawk request.\n",
-            title="AuthenticateHawkResponse",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
 )
 
 
-class AuthenticateHawkResponse(TaskclusterRootModel[AuthenticateHawkResponseValue]):
-    """The `AuthenticateHawkResponse` schema; the value is in `.root`."""
+class AuthSuccessHawkResponse(TaskclusterModel):
+    """Response from a request to authenticate a hawk request."""
+
+    clientId: Annotated[str, Field(default=None)]
+    """The `clientId` that made this request.  This may be the `id` supplied in
+    the Authorization header, or in the case of a named temporary credential
+    may be embedded in the payload.  In any case, this clientId can be used
+    for logging, auditing, and identifying the credential but **must** not be
+    used for access control.  That's what scopes are for.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """The expiration time that the returned scopes are valid for.
+    This should be treated as the latest time at which the authorization
+    is valid. For most cases, where the access being authorized occurs
+    immediately, this field can be ignored, as the value will always be
+    in the future.
+    """
+
+    hash: Any | None = None
+    """Payload as extracted from `Authentication` header. This property is
+    only present if a hash is available. You are not required to validate
+    this hash, but if you do, please check `scheme` to ensure that it's
+    on a scheme you support.
+    """
+
+    scheme: Annotated[Literal["hawk"], Field(default="hawk")]
+    """Authentication scheme the client used. Generally, you don't need to
+    read this property unless `hash` is provided and you want to validate
+    the payload hash. Additional values may be added in the future.
+    """
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the client is authorized to access.  Scopes must be
+    composed of printable ASCII characters and spaces.
+    """
+
+    status: Annotated[Literal["auth-success"], Field(default="auth-success")]
+    """If `auth-success`, the request has successfully authenticated.
+    This does not imply authorization (i.e. scope satisfaction not guaranteed).
+    """
+
+
+class AuthFailedHawkResponse(TaskclusterModel):
+    """Response from a request to authenticate a hawk request."""
+
+    message: Annotated[str, Field(default=None)]
+    """Message saying why the authentication failed."""
+
+    status: Annotated[Literal["auth-failed"], Field(default="auth-failed")]
+    """If `auth-failed`, the request failed to authenticate (e.g., invalid credentials)."""
+
+
+class NoAuthHawkResponse(TaskclusterModel):
+    """Response from a request to authenticate a hawk request."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """The expiration time that the returned scopes are valid for.
+    This should be treated as the latest time at which the authorization
+    is valid. For most cases, where the access being authorized occurs
+    immediately, this field can be ignored, as the value will always be
+    in the future.
+    """
+
+    scheme: Annotated[Literal["none"], Field(default="none")]
+    """Authentication scheme the client used. Generally, you don't need to
+    read this property unless `hash` is provided and you want to validate
+    the payload hash. Additional values may be added in the future.
+    """
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the client is authorized to access.  Scopes must be
+    composed of printable ASCII characters and spaces.
+    """
+
+    status: Annotated[Literal["no-auth"], Field(default="no-auth")]
+    """If `no-auth`, the request provided no credentials or bewit."""
+
+
+class UnknownHawkResponse(TaskclusterModel):
+    """A variant whose `status` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `status` says which kind it is.
+    """
+
+    status: str
+    """The `status` value as the server sent it."""
+
+
+HawkResponse = TypeAliasType(
+    "HawkResponse",
+    Annotated[
+        Annotated[AuthSuccessHawkResponse, Tag("auth-success")]
+        | Annotated[AuthFailedHawkResponse, Tag("auth-failed")]
+        | Annotated[NoAuthHawkResponse, Tag("no-auth")]
+        | Annotated[UnknownHawkResponse, Tag("__unknown__")],
+        open_discriminator("status", ("auth-success", "auth-failed", "no-auth")),
+    ],
+)
+"""Response from a request to authenticate a hawk request.
+
+Told apart by `status`; a `status` this SDK does not know parses as `UnknownHawkResponse`.
+"""
+
+
+class AuthenticateHawkResponse(TaskclusterRootModel[HawkResponse]):
+    """The `HawkResponse` schema as a root model; the value is in `.root`."""

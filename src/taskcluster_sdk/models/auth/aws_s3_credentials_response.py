@@ -7,52 +7,39 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Credentials(TaskclusterModel, closed=True):
+class Credentials(TaskclusterModel):
+    """Temporary STS credentials for use when operating on S3"""
+
+    accessKeyId: Annotated[str, Field(default=None)]
+    """Access key identifier that identifies the temporary security
+    credentials.
     """
-    Temporary STS credentials for use when operating on S3
 
+    secretAccessKey: Annotated[str, Field(default=None)]
+    """Secret access key used to sign requests"""
+
+    sessionToken: Annotated[str, Field(default=None)]
+    """A token that must passed with request to use the temporary
+    security credentials.
     """
 
-    accessKeyId: Annotated[
-        str,
-        Field(
-            description="Access key identifier that identifies the temporary security\ncredentials.\n",
-            title="AccessKeyId",
-        ),
-    ]
-    secretAccessKey: Annotated[
-        str,
-        Field(
-            description="Secret access key used to sign requests\n",
-            title="SecretAccessKey",
-        ),
-    ]
-    sessionToken: Annotated[
-        str,
-        Field(
-            description="A token that must passed with request to use the temporary\nsecurity credentials.\n",
-            title="SessionToken",
-        ),
-    ]
 
-
-class AwsS3CredentialsResponse(TaskclusterModel, closed=True):
-    """
-    Response for a request to get access to an S3 bucket.
-
-    """
+class AwsS3CredentialsResponse(TaskclusterModel):
+    """Response for a request to get access to an S3 bucket."""
 
     credentials: Annotated[
-        Credentials,
-        Field(
-            description="Temporary STS credentials for use when operating on S3\n",
-            title="Temporary Security Credentials",
-        ),
+        Credentials, Field(default_factory=lambda: Credentials.model_construct())
     ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date and time of when the temporary credentials expires.\n"),
-    ]
+    """Temporary Security Credentials.
+
+    Temporary STS credentials for use when operating on S3
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of when the temporary credentials expires."""

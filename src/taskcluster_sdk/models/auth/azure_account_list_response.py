@@ -7,19 +7,18 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class AzureAccountListResponse(TaskclusterModel, closed=True):
+class AzureAccountListResponse(TaskclusterModel):
+    """A list of Azure accounts managed by taskcluster-auth"""
+
+    accounts: Annotated[list[str], Field(default_factory=list)]
+    """Azure Accounts.
+
+    A list of accountIds that are managed by auth. These are
+    the accounts that can have SAS credentials fetched for tables
+    within them.
     """
-    A list of Azure accounts managed by taskcluster-auth
-
-    """
-
-    accounts: Annotated[
-        list[str],
-        Field(
-            description="A list of accountIds that are managed by auth. These are\nthe accounts that can have SAS credentials fetched for tables\nwithin them.\n",
-            title="Azure Accounts",
-        ),
-    ]

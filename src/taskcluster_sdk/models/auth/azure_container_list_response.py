@@ -7,26 +7,27 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class AzureContainerListResponse(TaskclusterModel, closed=True):
+class AzureContainerListResponse(TaskclusterModel):
+    """A list of Azure containers in an account"""
+
+    containers: Annotated[list[str], Field(default_factory=list)]
+    """Azure Containers.
+
+    A list of containers that are in an account.  Credentials are available for
+    these containers from the `azureBlobSAS` method.
     """
-    A list of Azure containers in an account
 
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of containers.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called this method with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
-
-    containers: Annotated[
-        list[str],
-        Field(
-            description="A list of containers that are in an account.  Credentials are available for\nthese containers from the `azureBlobSAS` method.\n",
-            title="Azure Containers",
-        ),
-    ]
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of containers.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called this method with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None

@@ -7,23 +7,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class AzureContainerResponse(TaskclusterModel, closed=True):
-    """
-    Response to a request for an Shared-Access-Signature to access an Azure
+class AzureContainerResponse(TaskclusterModel):
+    """Response to a request for an Shared-Access-Signature to access an Azure
     Blob Storage container.
-
     """
 
-    expiry: Annotated[
-        AwareDatetime,
-        Field(description="Date and time of when the Shared-Access-Signature expires.\n"),
-    ]
-    sas: Annotated[
-        str,
-        Field(
-            description="Shared-Access-Signature string. This is the querystring parameters to\nbe appened after `?` or `&` depending on whether or not a querystring is\nalready present in the URL.\n"
-        ),
-    ]
+    expiry: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of when the Shared-Access-Signature expires."""
+
+    sas: Annotated[str, Field(default=None)]
+    """Shared-Access-Signature string. This is the querystring parameters to
+    be appened after `?` or `&` depending on whether or not a querystring is
+    already present in the URL.
+    """

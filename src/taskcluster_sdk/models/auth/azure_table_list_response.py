@@ -7,26 +7,27 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class AzureTableListResponse(TaskclusterModel, closed=True):
+class AzureTableListResponse(TaskclusterModel):
+    """A list of Azure tables in an account"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of tables.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `azureAccountTables` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
-    A list of Azure tables in an account
 
+    tables: Annotated[list[str], Field(default_factory=list)]
+    """Azure Tables.
+
+    A list of tables that are in an account. These are
+    the tables that can have SAS credentials fetched for them.
     """
-
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of tables.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `azureAccountTables` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    tables: Annotated[
-        list[str],
-        Field(
-            description="A list of tables that are in an account. These are\nthe tables that can have SAS credentials fetched for them.\n",
-            title="Azure Tables",
-        ),
-    ]

@@ -7,20 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 
-class ClientMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a client has changed
+class ClientMessage(TaskclusterModel):
+    """Message reporting that a client has changed"""
 
-    """
+    clientId: Annotated[str, Field(default=None)]
+    """`clientId` of the client that was changed"""
 
-    clientId: Annotated[
-        str,
-        Field(
-            description="`clientId` of the client that was changed\n",
-            pattern="^[A-Za-z0-9!@/:.+|_-]+$",
-        ),
-    ]
-    version: Annotated[Literal[1], Field(description="Message version number")]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version number"""

@@ -3,50 +3,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
-
-Scope = TypeAliasType(
-    "Scope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
 )
 
 
-class CreateClientRequest(TaskclusterModel, closed=True):
-    """
-    Properties to create a client.
+class CreateClientRequest(TaskclusterModel):
+    """Properties to create a client."""
 
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/create-client-request.json#",
+    )
+
+    deleteOnExpiration: bool = False
+    """If `true`, the service may delete this client after it has expired.  If
+    `false` (the default), the client will remain after expiration, although
+    it cannot be used for authentication in that state.
     """
 
-    deleteOnExpiration: Annotated[
-        bool,
-        Field(
-            description="If `true`, the service may delete this client after it has expired.  If\n`false` (the default), the client will remain after expiration, although\nit cannot be used for authentication in that state.\n"
-        ),
-    ] = False
-    description: Annotated[
-        str,
-        Field(
-            description="Description of what these credentials are used for in markdown.\nShould include who is the owner, point of contact.\n",
-            max_length=10240,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date and time where the clients access is set to expire\n"),
-    ]
-    scopes: Annotated[
-        list[Scope] | None,
-        Field(description="List of scopes the client has (unexpanded).\n"),
-    ] = None
+    description: Annotated[str, Field(default=None)]
+    """Description of what these credentials are used for in markdown.
+    Should include who is the owner, point of contact.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time where the clients access is set to expire"""
+
+    scopes: list[str] | None = None
+    """List of scopes the client has (unexpanded)."""

@@ -6,98 +6,62 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
-
-ExpandedScope = TypeAliasType(
-    "ExpandedScope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
 )
 
 
-Scope = TypeAliasType(
-    "Scope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
-)
+class CreateClientResponse(TaskclusterModel):
+    """All details about a client including the `accessToken`"""
 
-
-class CreateClientResponse(TaskclusterModel, closed=True):
-    """
-    All details about a client including the `accessToken`
-
+    accessToken: Annotated[str, Field(default=None)]
+    """AccessToken used for authenticating requests, you should store this
+    you won't be able to retrive it again!
     """
 
-    accessToken: Annotated[
-        str,
-        Field(
-            description="AccessToken used for authenticating requests, you should store this\nyou won't be able to retrive it again!\n",
-            pattern="^[a-zA-Z0-9_-]{22,66}$",
-        ),
-    ]
-    clientId: Annotated[
-        str,
-        Field(description="ClientId of the client\n", pattern="^[A-Za-z0-9!@/:.+|_-]+$"),
-    ]
-    created: Annotated[
-        AwareDatetime, Field(description="Date and time when this client was created\n")
-    ]
-    deleteOnExpiration: Annotated[
-        bool,
-        Field(
-            description="If `true`, the service may delete this client after it has expired.  If\n`false`, the client will remain after expiration, although it cannot be\nused for authentication in that state.\n"
-        ),
-    ]
-    description: Annotated[
-        str,
-        Field(
-            description="Description of what these credentials are used for in markdown.\nShould include who is the owner, point of contact.\n",
-            max_length=10240,
-        ),
-    ]
-    disabled: Annotated[
-        bool,
-        Field(
-            description="If true, this client is disabled and cannot be used.  This usually occurs when the\nscopes available to the user owning the client no longer satisfy the client.\n"
-        ),
-    ]
-    expandedScopes: Annotated[
-        list[ExpandedScope],
-        Field(
-            description="List of scopes granted to this client by matching roles, including the\nclient's scopes and the implicit role `client-id:<clientId>`.\n"
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date and time where the clients access is set to expire\n"),
-    ]
-    lastDateUsed: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of last time this client was used. Will only be updated every 6 hours\nor so this may be off by up-to 6 hours. But it still gives a solid hint\nas to whether or not this client is in use.\n"
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime, Field(description="Date and time of last modification\n")
-    ]
-    lastRotated: Annotated[
-        AwareDatetime,
-        Field(description="Date and time of when the `accessToken` was reset last time.\n"),
-    ]
-    scopes: Annotated[
-        list[Scope], Field(description="List of scopes the client has (unexpanded).\n")
-    ]
+    clientId: Annotated[str, Field(default=None)]
+    """ClientId of the client"""
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this client was created"""
+
+    deleteOnExpiration: Annotated[bool, Field(default=None)]
+    """If `true`, the service may delete this client after it has expired.  If
+    `false`, the client will remain after expiration, although it cannot be
+    used for authentication in that state.
+    """
+
+    description: Annotated[str, Field(default=None)]
+    """Description of what these credentials are used for in markdown.
+    Should include who is the owner, point of contact.
+    """
+
+    disabled: Annotated[bool, Field(default=None)]
+    """If true, this client is disabled and cannot be used.  This usually occurs when the
+    scopes available to the user owning the client no longer satisfy the client.
+    """
+
+    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes granted to this client by matching roles, including the
+    client's scopes and the implicit role `client-id:<clientId>`.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time where the clients access is set to expire"""
+
+    lastDateUsed: Annotated[AwareDatetime, Field(default=None)]
+    """Date of last time this client was used. Will only be updated every 6 hours
+    or so this may be off by up-to 6 hours. But it still gives a solid hint
+    as to whether or not this client is in use.
+    """
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of last modification"""
+
+    lastRotated: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of when the `accessToken` was reset last time."""
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the client has (unexpanded)."""

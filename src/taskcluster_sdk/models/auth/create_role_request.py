@@ -3,42 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-Scope = TypeAliasType(
-    "Scope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    TaskclusterModel,
 )
 
 
-class CreateRoleRequest(TaskclusterModel, closed=True):
-    """
-    Data to create or update a role.
+class CreateRoleRequest(TaskclusterModel):
+    """Data to create or update a role."""
 
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/create-role-request.json#",
+    )
+
+    description: Annotated[str, Field(default=None)]
+    """Description of what this role is used for in markdown.
+    Should include who is the owner, point of contact.
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Description of what this role is used for in markdown.\nShould include who is the owner, point of contact.\n",
-            max_length=10240,
-        ),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes the role grants access to.  Scopes must be composed of\nprintable ASCII characters and spaces.\n"
-        ),
-    ]
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the role grants access to.  Scopes must be composed of
+    printable ASCII characters and spaces.
+    """

@@ -7,23 +7,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class GcpCredentialsResponse(TaskclusterModel, closed=True):
+class GcpCredentialsResponse(TaskclusterModel):
+    """Response for a request to get a GCP temporary credential."""
+
+    accessToken: Annotated[str, Field(default=None)]
+    """Temporary access token.
+
+    Temporary oauth2 access token to access the given service account
     """
-    Response for a request to get a GCP temporary credential.
 
-    """
-
-    accessToken: Annotated[
-        str,
-        Field(
-            description="Temporary oauth2 access token to access the given service account\n",
-            title="Temporary access token",
-        ),
-    ]
-    expireTime: Annotated[
-        AwareDatetime,
-        Field(description="The access token expire time", title="Expire time"),
-    ]
+    expireTime: Annotated[AwareDatetime, Field(default=None)]
+    """The access token expire time"""

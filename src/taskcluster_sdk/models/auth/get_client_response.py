@@ -6,83 +6,59 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
-
-ExpandedScope = TypeAliasType(
-    "ExpandedScope",
-    Annotated[
-        str,
-        Field(description="Scope that client is granted by a role\n", pattern="^[ -~]*$"),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
 )
 
 
-Scope = TypeAliasType("Scope", Annotated[str, Field(description="Scope", pattern="^[ -~]*$")])
+class GetClientResponse(TaskclusterModel):
+    """Get all details about a client, useful for tools modifying a client"""
 
+    clientId: Annotated[str, Field(default=None)]
+    """ClientId of the client scopes is requested about"""
 
-class GetClientResponse(TaskclusterModel, closed=True):
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this client was created"""
+
+    deleteOnExpiration: Annotated[bool, Field(default=None)]
+    """If `true`, the service may delete this client after it has expired.  If
+    `false`, the client will remain after expiration, although it cannot be
+    used for authentication in that state.
     """
-    Get all details about a client, useful for tools modifying a client
 
+    description: Annotated[str, Field(default=None)]
+    """Description of what these credentials are used for in markdown.
+    Should include who is the owner, point of contact.
     """
 
-    clientId: Annotated[
-        str,
-        Field(
-            description="ClientId of the client scopes is requested about\n",
-            pattern="^[A-Za-z0-9!@/:.+|_-]+$",
-        ),
-    ]
-    created: Annotated[
-        AwareDatetime, Field(description="Date and time when this client was created\n")
-    ]
-    deleteOnExpiration: Annotated[
-        bool,
-        Field(
-            description="If `true`, the service may delete this client after it has expired.  If\n`false`, the client will remain after expiration, although it cannot be\nused for authentication in that state.\n"
-        ),
-    ]
-    description: Annotated[
-        str,
-        Field(
-            description="Description of what these credentials are used for in markdown.\nShould include who is the owner, point of contact.\n",
-            max_length=10240,
-        ),
-    ]
-    disabled: Annotated[
-        bool,
-        Field(
-            description="If true, this client is disabled and cannot be used.  This usually occurs when the\nscopes available to the user owning the client no longer satisfy the client.\n"
-        ),
-    ]
-    expandedScopes: Annotated[
-        list[ExpandedScope],
-        Field(
-            description="List of scopes granted to this client by matching roles.  Scopes must be\ncomposed of printable ASCII characters and spaces.\n"
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date and time where the clients access is set to expire\n"),
-    ]
-    lastDateUsed: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of last time this client was used. Will only be updated every 6 hours\nor so this may be off by up-to 6 hours. But it still gives a solid hint\nas to whether or not this client is in use.\n"
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime, Field(description="Date and time of last modification\n")
-    ]
-    lastRotated: Annotated[
-        AwareDatetime,
-        Field(description="Date and time of when the `accessToken` was reset last time.\n"),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes the client has (unexpanded).  Scopes must be composed of\nprintable ASCII characters and spaces.\n"
-        ),
-    ]
+    disabled: Annotated[bool, Field(default=None)]
+    """If true, this client is disabled and cannot be used.  This usually occurs when the
+    scopes available to the user owning the client no longer satisfy the client.
+    """
+
+    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes granted to this client by matching roles.  Scopes must be
+    composed of printable ASCII characters and spaces.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time where the clients access is set to expire"""
+
+    lastDateUsed: Annotated[AwareDatetime, Field(default=None)]
+    """Date of last time this client was used. Will only be updated every 6 hours
+    or so this may be off by up-to 6 hours. But it still gives a solid hint
+    as to whether or not this client is in use.
+    """
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of last modification"""
+
+    lastRotated: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of when the `accessToken` was reset last time."""
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the client has (unexpanded).  Scopes must be composed of
+    printable ASCII characters and spaces.
+    """

@@ -7,30 +7,37 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class GetEntityHistoryResponseAuditHistoryItem(TaskclusterModel, closed=True):
-    actionType: Annotated[str, Field(description="The type of action performed")]
-    clientId: Annotated[str, Field(description="The ID of the client that performed the action")]
-    created: Annotated[AwareDatetime, Field(description="Timestamp when the action occurred")]
-    entityId: Annotated[str, Field(description="The entity Id on which an action was performed")]
-    entityType: Annotated[
-        str,
-        Field(
-            description="The entity type on which the action was performed (client, role, secret, hook, worker_pool)"
-        ),
+class GetEntityHistoryResponseAuditHistoryItem(TaskclusterModel):
+    """The `GetEntityHistoryResponseAuditHistoryItem` object."""
+
+    actionType: Annotated[str, Field(default=None)]
+    """The type of action performed"""
+
+    clientId: Annotated[str, Field(default=None)]
+    """The ID of the client that performed the action"""
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Timestamp when the action occurred"""
+
+    entityId: Annotated[str, Field(default=None)]
+    """The entity Id on which an action was performed"""
+
+    entityType: Annotated[str, Field(default=None)]
+    """The entity type on which the action was performed (client, role, secret, hook, worker_pool)"""
+
+
+class GetEntityHistoryResponse(TaskclusterModel):
+    """Response from getEntityHistory endpoint containing audit history entries"""
+
+    auditHistory: Annotated[
+        list[GetEntityHistoryResponseAuditHistoryItem], Field(default_factory=list)
     ]
 
-
-class GetEntityHistoryResponse(TaskclusterModel, closed=True):
-    """
-    Response from getEntityHistory endpoint containing audit history entries
-
-    """
-
-    auditHistory: list[GetEntityHistoryResponseAuditHistoryItem]
-    continuationToken: Annotated[
-        str | None,
-        Field(description="Token to be used to get the next page of results"),
-    ] = None
+    continuationToken: str | None = None
+    """Token to be used to get the next page of results"""

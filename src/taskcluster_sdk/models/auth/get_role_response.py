@@ -6,68 +6,37 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
-
-ExpandedScope = TypeAliasType(
-    "ExpandedScope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
 )
 
 
-Scope = TypeAliasType(
-    "Scope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
-)
+class GetRoleResponse(TaskclusterModel):
+    """Get all details about a role"""
 
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this role was created"""
 
-class GetRoleResponse(TaskclusterModel, closed=True):
-    """
-    Get all details about a role
-
+    description: Annotated[str, Field(default=None)]
+    """Description of what this role is used for in markdown.
+    Should include who is the owner, point of contact.
     """
 
-    created: Annotated[
-        AwareDatetime, Field(description="Date and time when this role was created\n")
-    ]
-    description: Annotated[
-        str,
-        Field(
-            description="Description of what this role is used for in markdown.\nShould include who is the owner, point of contact.\n",
-            max_length=10240,
-        ),
-    ]
-    expandedScopes: Annotated[
-        list[ExpandedScope],
-        Field(
-            description="List of scopes granted anyone who assumes this role, including anything\ngranted by roles that can be assumed when you have this role.\nHence, this includes any scopes in-directly granted as well.\n"
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime, Field(description="Date and time of last modification\n")
-    ]
-    roleId: Annotated[
-        str,
-        Field(description="roleId of the role requested\n", pattern="^[\\x20-\\x7e]+$"),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes the role grants access to.  Scopes must be composed of\nprintable ASCII characters and spaces.\n"
-        ),
-    ]
+    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes granted anyone who assumes this role, including anything
+    granted by roles that can be assumed when you have this role.
+    Hence, this includes any scopes in-directly granted as well.
+    """
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time of last modification"""
+
+    roleId: Annotated[str, Field(default=None)]
+    """roleId of the role requested"""
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the role grants access to.  Scopes must be composed of
+    printable ASCII characters and spaces.
+    """

@@ -3,85 +3,109 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+PermissionsPages: TypeAlias = Annotated[Literal["read", "write"], OpenStr]
+"""The values of `PermissionsPages`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PermissionsRepositoryProjects: TypeAlias = Annotated[Literal["read", "write", "admin"], OpenStr]
+"""The values of `PermissionsRepositoryProjects`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Actions(str, OpenEnum):
-    read = "read"
-    write = "write"
-
-
-class RepositoryProjects(str, OpenEnum):
-    read = "read"
-    write = "write"
-    admin = "admin"
-
-
-class Permissions(TaskclusterModel, closed=True):
+class Permissions(TaskclusterModel):
+    """Repository level github app permissions to request. Mapping a permission
+    name to the desired level of access. Names and levels are a direct mapping
+    from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
     """
+
+    actions: PermissionsPages | None = None
+
+    administration: PermissionsPages | None = None
+
+    artifact_metadata: PermissionsPages | None = None
+
+    attestations: PermissionsPages | None = None
+
+    checks: PermissionsPages | None = None
+
+    code_quality: PermissionsPages | None = None
+
+    codespaces: PermissionsPages | None = None
+
+    contents: PermissionsPages | None = None
+
+    dependabot_secrets: PermissionsPages | None = None
+
+    deployments: PermissionsPages | None = None
+
+    discussions: PermissionsPages | None = None
+
+    environments: PermissionsPages | None = None
+
+    issues: PermissionsPages | None = None
+
+    merge_queues: PermissionsPages | None = None
+
+    metadata: PermissionsPages | None = None
+
+    packages: PermissionsPages | None = None
+
+    pages: PermissionsPages | None = None
+
+    pull_requests: PermissionsPages | None = None
+
+    repository_custom_properties: PermissionsPages | None = None
+
+    repository_hooks: PermissionsPages | None = None
+
+    repository_projects: PermissionsRepositoryProjects | None = None
+
+    secret_scanning_alerts: PermissionsPages | None = None
+
+    secrets: PermissionsPages | None = None
+
+    security_events: PermissionsPages | None = None
+
+    single_file: PermissionsPages | None = None
+
+    statuses: PermissionsPages | None = None
+
+    vulnerability_alerts: PermissionsPages | None = None
+
+    workflows: Annotated[Literal["write"], OpenStr] | None = None
+
+
+class GithubRepoTokenRequest(TaskclusterModel):
+    """The list of permissions and repositories to scope a repository level github token to."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/github-repo-token-request.json#",
+    )
+
+    permissions: Annotated[
+        Permissions, Field(default_factory=lambda: Permissions.model_construct())
+    ]
+    """Repository permissions.
+
     Repository level github app permissions to request. Mapping a permission
     name to the desired level of access. Names and levels are a direct mapping
     from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
-
     """
 
-    actions: Actions | None = None
-    administration: Actions | None = None
-    artifact_metadata: Actions | None = None
-    attestations: Actions | None = None
-    checks: Actions | None = None
-    code_quality: Actions | None = None
-    codespaces: Actions | None = None
-    contents: Actions | None = None
-    dependabot_secrets: Actions | None = None
-    deployments: Actions | None = None
-    discussions: Actions | None = None
-    environments: Actions | None = None
-    issues: Actions | None = None
-    merge_queues: Actions | None = None
-    metadata: Actions | None = None
-    packages: Actions | None = None
-    pages: Actions | None = None
-    pull_requests: Actions | None = None
-    repository_custom_properties: Actions | None = None
-    repository_hooks: Actions | None = None
-    repository_projects: RepositoryProjects | None = None
-    secret_scanning_alerts: Actions | None = None
-    secrets: Actions | None = None
-    security_events: Actions | None = None
-    single_file: Actions | None = None
-    statuses: Actions | None = None
-    vulnerability_alerts: Actions | None = None
-    workflows: Literal["write"] | None = None
-
-
-Repository = TypeAliasType("Repository", Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")])
-
-
-class GithubRepoTokenRequest(TaskclusterModel, closed=True):
-    """
-    The list of permissions and repositories to scope a repository level github token to.
-
-    """
-
-    permissions: Annotated[
-        Permissions,
-        Field(
-            description="Repository level github app permissions to request. Mapping a permission\nname to the desired level of access. Names and levels are a direct mapping\nfrom [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).\n",
-            title="Repository permissions",
-        ),
-    ]
-    repositories: Annotated[
-        list[Repository],
-        Field(
-            description="Names of the repositories (within `:owner`) the token gets access to.\n",
-            max_length=500,
-            min_length=1,
-            title="Repositories",
-        ),
-    ]
+    repositories: Annotated[list[str], Field(default_factory=list)]
+    """Names of the repositories (within `:owner`) the token gets access to."""

@@ -7,17 +7,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class GithubTokenResponse(TaskclusterModel, closed=True):
+class GithubTokenResponse(TaskclusterModel):
+    """A github app installation access token."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiry time.
+
+    Time at which the token expires
     """
-    A github app installation access token.
 
-    """
-
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Time at which the token expires", title="Expiry time"),
-    ]
-    token: Annotated[str, Field(description="The installation access token", title="Token")]
+    token: Annotated[str, Field(default=None)]
+    """The installation access token"""

@@ -7,22 +7,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import get_client_response
 
 
-class ListClientsResponse(TaskclusterModel, closed=True):
-    """
-    List of clients
+class ListClientsResponse(TaskclusterModel):
+    """List of clients"""
 
-    """
+    clients: Annotated[list[get_client_response.GetClientResponse], Field(default_factory=list)]
 
-    clients: list[get_client_response.GetClientResponse]
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """

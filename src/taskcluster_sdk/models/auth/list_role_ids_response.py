@@ -7,22 +7,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ListRoleIdsResponse(TaskclusterModel, closed=True):
-    """
-    If no limit is given, the roleIds of all roles are returned. Since this
+class ListRoleIdsResponse(TaskclusterModel):
+    """If no limit is given, the roleIds of all roles are returned. Since this
     list may become long, callers can use the `limit` and `continuationToken`
     query arguments to page through the responses.
-
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    roleIds: Annotated[list[str], Field(description="A list of requested roleIds\n")]
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """
+
+    roleIds: Annotated[list[str], Field(default_factory=list)]
+    """A list of requested roleIds"""

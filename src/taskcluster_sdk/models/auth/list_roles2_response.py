@@ -7,27 +7,24 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import get_role_response
 
 
-class ListRoles2Response(TaskclusterModel, closed=True):
-    """
-    If no limit is given, all roles are returned. Since this
+class ListRoles2Response(TaskclusterModel):
+    """If no limit is given, all roles are returned. Since this
     list may become long, callers can use the `limit` and `continuationToken`
     query arguments to page through the responses.
-
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    roles: Annotated[
-        list[get_role_response.GetRoleResponse],
-        Field(description="A list of requested roles\n"),
-    ]
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """
+
+    roles: Annotated[list[get_role_response.GetRoleResponse], Field(default_factory=list)]
+    """A list of requested roles"""

@@ -3,27 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterRootModel
+from taskcluster_sdk._model import (
+    TaskclusterListModel,
+)
 
 from . import get_role_response
 
 ListRolesResponseValue = TypeAliasType(
-    "ListRolesResponseValue",
-    Annotated[
-        list[get_role_response.GetRoleResponse],
-        Field(description="List of roles\n", title="ListRolesResponse"),
-    ],
+    "ListRolesResponseValue", list[get_role_response.GetRoleResponse]
 )
-"""
-List of roles
-
-"""
+"""List of roles"""
 
 
-class ListRolesResponse(TaskclusterRootModel[ListRolesResponseValue]):
-    """The `ListRolesResponse` schema; the value is in `.root`."""
+class ListRolesResponse(TaskclusterListModel[get_role_response.GetRoleResponse]):
+    """A list of `GetRoleResponse`: iterate, index or `len()` it (`.root` is the list)."""

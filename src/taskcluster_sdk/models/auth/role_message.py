@@ -7,20 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 
-class RoleMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a role has changed
+class RoleMessage(TaskclusterModel):
+    """Message reporting that a role has changed"""
 
-    """
+    roleId: Annotated[str, Field(default=None)]
+    """`roleId` of the role that was changed"""
 
-    roleId: Annotated[
-        str,
-        Field(
-            description="`roleId` of the role that was changed\n",
-            pattern="^[\\x20-\\x7e]+$",
-        ),
-    ]
-    version: Annotated[Literal[1], Field(description="Message version number")]
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version number"""

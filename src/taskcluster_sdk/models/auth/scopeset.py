@@ -3,25 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
-Scope = TypeAliasType("Scope", Annotated[str, Field(description="Scope", pattern="^[ -~]*$")])
 
+class Scopeset(TaskclusterModel):
+    """A set of scopes"""
 
-class Scopeset(TaskclusterModel, closed=True):
-    """
-    A set of scopes
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/scopeset.json#",
+    )
 
-    """
-
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes.  Scopes must be composed of printable ASCII characters and spaces.\n"
-        ),
-    ]
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes.  Scopes must be composed of printable ASCII characters and spaces."""

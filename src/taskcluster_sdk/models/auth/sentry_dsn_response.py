@@ -7,50 +7,46 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Dsn(TaskclusterModel, closed=True):
-    """
-    Access credentials and urls for the Sentry project.
+class Dsn(TaskclusterModel):
+    """Access credentials and urls for the Sentry project.
     Credentials will expire in 24-48 hours, you should refresh them within
     24 hours.
-
     """
 
-    public: Annotated[
-        str,
-        Field(
-            description="Access credential and URL for public error reports.\nThese credentials can be used for up-to 24 hours.\nThis is for use in client-side applications only.\n"
-        ),
-    ]
-    secret: Annotated[
-        str,
-        Field(
-            description="Access credential and URL for private error reports.\nThese credentials can be used for up-to 24 hours.\nThis is for use in serser-side applications and should **not** be\nleaked.\n"
-        ),
-    ]
-
-
-class SentryDsnResponse(TaskclusterModel, closed=True):
-    """
-    Sentry DSN for submitting errors.
-
+    public: Annotated[str, Field(default=None)]
+    """Access credential and URL for public error reports.
+    These credentials can be used for up-to 24 hours.
+    This is for use in client-side applications only.
     """
 
-    dsn: Annotated[
-        Dsn,
-        Field(
-            description="Access credentials and urls for the Sentry project.\nCredentials will expire in 24-48 hours, you should refresh them within\n24 hours.\n"
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Expiration time for the credentials. The credentials should not be used\nafter this time. They might not be revoked immediately, but will be at\nsome arbitrary point after this date-time.\n"
-        ),
-    ]
-    project: Annotated[
-        str,
-        Field(description="Project name that the DSN grants access to.\n", title="Project"),
-    ]
+    secret: Annotated[str, Field(default=None)]
+    """Access credential and URL for private error reports.
+    These credentials can be used for up-to 24 hours.
+    This is for use in serser-side applications and should **not** be
+    leaked.
+    """
+
+
+class SentryDsnResponse(TaskclusterModel):
+    """Sentry DSN for submitting errors."""
+
+    dsn: Annotated[Dsn, Field(default_factory=lambda: Dsn.model_construct())]
+    """Access credentials and urls for the Sentry project.
+    Credentials will expire in 24-48 hours, you should refresh them within
+    24 hours.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration time for the credentials. The credentials should not be used
+    after this time. They might not be revoked immediately, but will be at
+    some arbitrary point after this date-time.
+    """
+
+    project: Annotated[str, Field(default=None)]
+    """Project name that the DSN grants access to."""

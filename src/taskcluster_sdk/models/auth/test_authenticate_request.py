@@ -3,34 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-ClientScope = TypeAliasType(
-    "ClientScope", Annotated[str, Field(description="Scope", pattern="^[ -~]*$")]
+from taskcluster_sdk._model import (
+    TaskclusterModel,
 )
 
 
-RequiredScope = TypeAliasType(
-    "RequiredScope", Annotated[str, Field(description="Scope", pattern="^[ -~]*$")]
-)
+class TestAuthenticateRequest(TaskclusterModel):
+    """Details on how the test request should be authenticated."""
 
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/auth/v1/test-authenticate-request.json#",
+    )
 
-class TestAuthenticateRequest(TaskclusterModel, closed=True):
-    """
-    Details on how the test request should be authenticated.
+    clientScopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes that should be client used should be given."""
 
-    """
-
-    clientScopes: Annotated[
-        list[ClientScope],
-        Field(description="List of scopes that should be client used should be given.\n"),
-    ]
-    requiredScopes: Annotated[
-        list[RequiredScope],
-        Field(description="List of scopes the request should require.\n"),
-    ]
+    requiredScopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the request should require."""

@@ -6,26 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
-Scope = TypeAliasType("Scope", Annotated[str, Field(description="Scope", pattern="^[ -~]*$")])
 
+class TestAuthenticateResponse(TaskclusterModel):
+    """Details on how the test request was authenticated."""
 
-class TestAuthenticateResponse(TaskclusterModel, closed=True):
-    """
-    Details on how the test request was authenticated.
+    clientId: Annotated[str, Field(default=None)]
+    """ClientId from the request as it will be logged"""
 
-    """
-
-    clientId: Annotated[
-        str,
-        Field(
-            description="ClientId from the request as it will be logged\n",
-            pattern="^[A-Za-z0-9!@/:.+|_-]+$",
-        ),
-    ]
-    scopes: Annotated[
-        list[Scope], Field(description="List of scopes the request was authorized.\n")
-    ]
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the request was authorized."""

@@ -7,39 +7,30 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class WebsocktunnelTokenResponse(TaskclusterModel, closed=True):
+class WebsocktunnelTokenResponse(TaskclusterModel):
+    """Token for connecting a worker to websocktunnel proxy"""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """The time at which the JWT will expire."""
+
+    token: Annotated[str, Field(default=None)]
+    """The JWT to be used as `Bearer <token>` when connecting to the service."""
+
+    wstAudience: Annotated[str, Field(default=None)]
+    """Websocktunnel Audience.
+
+    Audience identifying the websocktunnel servers that will honor this token; this will be the
+    same as the requested `wstAudience`.
     """
-    Token for connecting a worker to websocktunnel proxy
 
+    wstClient: Annotated[str, Field(default=None)]
+    """Websocktunnel Client.
+
+    Id for the websocktunnel client connection; this will be the same as the requested `wstClient`.
     """
-
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="The time at which the JWT will expire.\n", title="Expires"),
-    ]
-    token: Annotated[
-        str,
-        Field(
-            description="The JWT to be used as `Bearer <token>` when connecting to the service.\n",
-            title="Token",
-        ),
-    ]
-    wstAudience: Annotated[
-        str,
-        Field(
-            description="Audience identifying the websocktunnel servers that will honor this token; this will be the\nsame as the requested `wstAudience`.\n",
-            pattern="^[a-zA-Z0-9_-]{1,38}$",
-            title="Websocktunnel Audience",
-        ),
-    ]
-    wstClient: Annotated[
-        str,
-        Field(
-            description="Id for the websocktunnel client connection; this will be the same as the requested `wstClient`.\n",
-            pattern="^[a-zA-Z0-9_~.%-]+$",
-            title="Websocktunnel Client",
-        ),
-    ]

@@ -6,133 +6,116 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-ContextAdditionalProperty = TypeAliasType(
-    "ContextAdditionalProperty", Annotated[str, Field(max_length=4096)]
+from taskcluster_sdk._model import (
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
 )
 
 
-class Extra(TaskclusterModel):
+class ActionsTask(TaskclusterModel):
+    """The `ActionsTask` object."""
+
+    context: list[dict[str, str]] | None = None
+    """The `context` property determines in what context the action is
+    relevant. Thus, what context the action should be presented to the
+    end-user.
     """
-    Extra data that the decision task wishes to include for use by other
-    services interpreting `actions.json`.  Consumers of this file are free to
-    ignore any and all data in this field.
 
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of the action in markdown. This
+    can be displayed in a tooltip, popup and/or dialog when triggering
+    the action.
     """
 
+    extra: dict[str, Any] | None = None
 
-class ActionsTask(TaskclusterModel, closed=True):
-    context: Annotated[
-        list[dict[str, ContextAdditionalProperty]] | None,
-        Field(
-            description="The `context` property determines in what context the action is\nrelevant. Thus, what context the action should be presented to the\nend-user.\n"
-        ),
-    ] = None
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of the action in markdown. This\ncan be displayed in a tooltip, popup and/or dialog when triggering\nthe action.\n",
-            max_length=4096,
-        ),
-    ]
-    extra: Extra | None = None
-    kind: Literal["task"]
-    name: Annotated[
-        str | None,
-        Field(
-            description="The name of this action.  This is used by user interfaces to\nidentify the action.\n",
-            max_length=255,
-        ),
-    ] = None
-    schema_: Annotated[
-        Any | None,
-        Field(
-            alias="schema",
-            description="JSON schema for user input to the action.  If this property is omitted,\nthen the input is `null`.\n",
-        ),
-    ] = None
-    task: Annotated[
-        dict[str, Any],
-        Field(
-            description="Task template for triggering the action.\n\nWhen an action have been selected in the appropriate context and\ninput satisfying the `schema` (if any) has been collected. The\naction is triggered by parameterizing the task template given in\nthis property, and creating the resulting task.\n\nThe template is an object that is parameterized using\n[JSON-e](https://github.com/json-e/json-e), with the context\ndescribed in the documentation.\n",
-            title="Task Template",
-        ),
-    ]
-    title: Annotated[
-        str,
-        Field(
-            description="Title text to be displayed on the button or link triggering the action.\n",
-            max_length=255,
-        ),
-    ]
+    kind: Annotated[Annotated[Literal["task"], OpenStr], Field(default=None)]
 
-
-class ActionsHook(TaskclusterModel, closed=True):
-    context: Annotated[
-        list[dict[str, ContextAdditionalProperty]] | None,
-        Field(
-            description="The `context` property determines in what context the action is\nrelevant. Thus, what context the action should be presented to the\nend-user.\n"
-        ),
-    ] = None
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of the action in markdown. This\ncan be displayed in a tooltip, popup and/or dialog when triggering\nthe action.\n",
-            max_length=4096,
-        ),
-    ]
-    extra: Extra | None = None
-    hookGroupId: Annotated[
-        str,
-        Field(
-            description="The `hookGroupId` of the hook to trigger to run this action",
-            title="Hook Group ID",
-        ),
-    ]
-    hookId: Annotated[
-        str,
-        Field(
-            description="The `hookId` of the hook to trigger to run this action",
-            title="Hook ID",
-        ),
-    ]
-    hookPayload: Annotated[
-        dict[str, Any],
-        Field(
-            description="JSON-e template that renders to the payload for `hooks.triggerHook`.\n\nThe template is an object that is parameterized using\n[JSON-e](https://github.com/json-e/json-e), with the\ncontext described in the documentation. The output of this\nrendering is provided as the payload to `hooks.triggerHook`\n(where it becomes the context for another JSON-e rendering\nstep - don't get the two confused!)\n",
-            title="Hook Payload Template",
-        ),
-    ]
-    kind: Literal["hook"]
-    name: Annotated[
-        str | None,
-        Field(
-            description="The name of this action.  This is used by user interfaces to\nidentify the action.\n",
-            max_length=255,
-        ),
-    ] = None
-    schema_: Annotated[
-        Any | None,
-        Field(
-            alias="schema",
-            description="JSON schema for user input to the action.  If this property is omitted,\nthen the input is `null`.\n",
-        ),
-    ] = None
-    title: Annotated[
-        str,
-        Field(
-            description="Title text to be displayed on the button or link triggering the action.\n",
-            max_length=255,
-        ),
-    ]
-
-
-class ActionSchemaV1(TaskclusterModel, closed=True):
+    name: str | None = None
+    """The name of this action.  This is used by user interfaces to
+    identify the action.
     """
-    This document specifies the schema for the `public/actions.json` used by
+
+    schema_: Annotated[Any | None, Field(alias="schema")] = None
+    """JSON schema for user input to the action.  If this property is omitted,
+    then the input is `null`.
+    """
+
+    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Template.
+
+    Task template for triggering the action.
+
+    When an action have been selected in the appropriate context and
+    input satisfying the `schema` (if any) has been collected. The
+    action is triggered by parameterizing the task template given in
+    this property, and creating the resulting task.
+
+    The template is an object that is parameterized using
+    [JSON-e](https://github.com/json-e/json-e), with the context
+    described in the documentation.
+    """
+
+    title: Annotated[str, Field(default=None)]
+    """Title text to be displayed on the button or link triggering the action."""
+
+
+class ActionsHook(TaskclusterModel):
+    """The `ActionsHook` object."""
+
+    context: list[dict[str, str]] | None = None
+    """The `context` property determines in what context the action is
+    relevant. Thus, what context the action should be presented to the
+    end-user.
+    """
+
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of the action in markdown. This
+    can be displayed in a tooltip, popup and/or dialog when triggering
+    the action.
+    """
+
+    extra: dict[str, Any] | None = None
+
+    hookGroupId: Annotated[str, Field(default=None)]
+    """The `hookGroupId` of the hook to trigger to run this action"""
+
+    hookId: Annotated[str, Field(default=None)]
+    """The `hookId` of the hook to trigger to run this action"""
+
+    hookPayload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Hook Payload Template.
+
+    JSON-e template that renders to the payload for `hooks.triggerHook`.
+
+    The template is an object that is parameterized using
+    [JSON-e](https://github.com/json-e/json-e), with the
+    context described in the documentation. The output of this
+    rendering is provided as the payload to `hooks.triggerHook`
+    (where it becomes the context for another JSON-e rendering
+    step - don't get the two confused!)
+    """
+
+    kind: Annotated[Annotated[Literal["hook"], OpenStr], Field(default=None)]
+
+    name: str | None = None
+    """The name of this action.  This is used by user interfaces to
+    identify the action.
+    """
+
+    schema_: Annotated[Any | None, Field(alias="schema")] = None
+    """JSON schema for user input to the action.  If this property is omitted,
+    then the input is `null`.
+    """
+
+    title: Annotated[str, Field(default=None)]
+    """Title text to be displayed on the button or link triggering the action."""
+
+
+class ActionSchemaV1(TaskclusterModel):
+    """This document specifies the schema for the `public/actions.json` used by
     _decision tasks_ to expose actions that can be triggered by end-users.
 
     For the purpose of this document the _consumer_ is the user-interface that
@@ -140,15 +123,12 @@ class ActionSchemaV1(TaskclusterModel, closed=True):
     defined by `public/actions.json`. A _consumer_ might be Treeherder.
     The _end-user_ is a developer who is inspecting the results, and wishes to
     trigger actions.
-
     """
 
-    actions: Annotated[
-        list[ActionsTask | ActionsHook],
-        Field(description="List of actions that can be triggered.\n"),
-    ]
-    variables: Annotated[
-        dict[str, Any],
-        Field(description="Additional variables included in JSON-e context.\n"),
-    ]
-    version: Literal[1]
+    actions: Annotated[list[ActionsTask | ActionsHook], Field(default_factory=list)]
+    """List of actions that can be triggered."""
+
+    variables: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Additional variables included in JSON-e context."""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]

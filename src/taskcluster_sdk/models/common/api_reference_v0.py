@@ -6,219 +6,202 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+EntryMethod: TypeAlias = Annotated[
+    Literal[
+        "get",
+        "post",
+        "put",
+        "head",
+        "delete",
+        "options",
+        "trace",
+        "copy",
+        "lock",
+        "mkcol",
+        "move",
+        "purge",
+        "propfind",
+        "proppatch",
+        "unlock",
+        "report",
+        "mkactivity",
+        "checkout",
+        "merge",
+        "m-search",
+        "notify",
+        "subscribe",
+        "unsubscribe",
+        "patch",
+        "search",
+    ],
+    OpenStr,
+]
+"""HTTP method (verb) used to access the function
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+EntryStability: TypeAlias = Annotated[Literal["deprecated", "experimental", "stable"], OpenStr]
+"""Stability level of the API
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Method(str, OpenEnum):
-    """
-    HTTP method (verb) used to access the function
-    """
+class ForAll(TaskclusterModel):
+    """for/each/in objects will replace themselves with an array of basic scopes. They will be flattened into the array this object is a part of."""
 
-    get = "get"
-    post = "post"
-    put = "put"
-    head = "head"
-    delete = "delete"
-    options = "options"
-    trace = "trace"
-    copy = "copy"
-    lock = "lock"
-    mkcol = "mkcol"
-    move = "move"
-    purge = "purge"
-    propfind = "propfind"
-    proppatch = "proppatch"
-    unlock = "unlock"
-    report = "report"
-    mkactivity = "mkactivity"
-    checkout = "checkout"
-    merge = "merge"
-    m_search = "m-search"
-    notify = "notify"
-    subscribe = "subscribe"
-    unsubscribe = "unsubscribe"
-    patch = "patch"
-    search = "search"
+    each: Annotated[str, Field(default=None)]
+
+    for_: Annotated[str, Field(alias="for", default=None)]
+
+    in_: Annotated[str, Field(alias="in", default=None)]
 
 
-class Stability(str, OpenEnum):
-    """
+class ApiReferenceV0Entry(TaskclusterModel):
+    """The `ApiReferenceV0Entry` object."""
+
+    args: Annotated[list[str], Field(default_factory=list)]
+    """Arguments from `route` that must be replaced, they'll appear wrapped in brackets inside `route`."""
+
+    category: Annotated[str, Field(default=None)]
+    """Category for the API method"""
+
+    description: Annotated[str, Field(default=None)]
+    """Description (ie. documentation) for the API entry"""
+
+    input: str | None = None
+    """JSON schema for input, if input is validated, otherwise not present. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName`."""
+
+    method: Annotated[EntryMethod, Field(default=None)]
+    """HTTP method (verb) used to access the function"""
+
+    name: Annotated[str, Field(default=None)]
+    """Name of the `function` this is a stable identifier for use in auto-generated client libraries"""
+
+    output: str | Annotated[Literal["blob"], OpenStr] | None = None
+
+    query: list[str] | None = None
+    """List of accepted query-string parameters, these are always optional."""
+
+    route: Annotated[str, Field(default=None)]
+    """Route for the call, note that arguments wrapped with brackets, like `/user/<userId>/` must be replaced."""
+
+    scopes: (
+        ScopeExpressionTemplateAnyOf
+        | ScopeExpressionTemplateAllOf
+        | ScopeExpressionTemplateIf
+        | str
+        | None
+    ) = None
+    """Scope expression template specifying required scopes for a method. Not provided if authentication isn't required."""
+
+    stability: Annotated[EntryStability, Field(default=None)]
+    """Stability-Level.
+
     Stability level of the API
     """
 
-    deprecated = "deprecated"
-    experimental = "experimental"
-    stable = "stable"
+    title: Annotated[str, Field(default=None)]
+    """Title of API entry"""
+
+    type: Annotated[Annotated[Literal["function"], OpenStr], Field(default=None)]
+    """Type of entry, currently only `function`."""
 
 
-class ForAll(TaskclusterModel, closed=True):
-    """
-    for/each/in objects will replace themselves with an array of basic scopes. They will be flattened into the array this object is a part of.
-    """
+class ApiReferenceV0(TaskclusterModel):
+    """Reference of methods implemented by API"""
 
-    each: Annotated[str, Field(pattern="^[\\x20-\\x7e]*$")]
-    for_: Annotated[str, Field(alias="for", pattern="^[a-zA-Z][a-zA-Z0-9_]*$")]
-    in_: Annotated[str, Field(alias="in", pattern="^[a-zA-Z][a-zA-Z0-9_]*$")]
+    field_schema: Annotated[str, Field(alias="$schema", default=None)]
+    """Schema Reference.
 
-
-ScopeExpressionTemplateString = TypeAliasType(
-    "ScopeExpressionTemplateString",
-    Annotated[
-        str,
-        Field(
-            description="The most basic element of a scope expression",
-            pattern="^[\\x20-\\x7e]*$",
-            title="Required-Scope",
-        ),
-    ],
-)
-
-
-class ApiReferenceV0Entry(TaskclusterModel, closed=True):
-    args: Annotated[
-        list[str],
-        Field(
-            description="Arguments from `route` that must be replaced, they'll appear wrapped in brackets inside `route`."
-        ),
-    ]
-    category: Annotated[str, Field(description="Category for the API method")]
-    description: Annotated[
-        str, Field(description="Description (ie. documentation) for the API entry")
-    ]
-    input: Annotated[
-        str | None,
-        Field(
-            description="JSON schema for input, if input is validated, otherwise not present. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName`."
-        ),
-    ] = None
-    method: Annotated[Method, Field(description="HTTP method (verb) used to access the function")]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the `function` this is a stable identifier for use in auto-generated client libraries"
-        ),
-    ]
-    output: str | Literal["blob"] | None = None
-    query: Annotated[
-        list[str] | None,
-        Field(description="List of accepted query-string parameters, these are always optional."),
-    ] = None
-    route: Annotated[
-        str,
-        Field(
-            description="Route for the call, note that arguments wrapped with brackets, like `/user/<userId>/` must be replaced."
-        ),
-    ]
-    scopes: Annotated[
-        ScopeExpressionTemplateString
-        | ScopeExpressionTemplateAnyOf
-        | ScopeExpressionTemplateAllOf
-        | ScopeExpressionTemplateIf
-        | None,
-        Field(
-            description="Scope expression template specifying required scopes for a method. Not provided if authentication isn't required."
-        ),
-    ] = None
-    stability: Annotated[
-        Stability,
-        Field(description="Stability level of the API", title="Stability-Level"),
-    ]
-    title: Annotated[str, Field(description="Title of API entry")]
-    type: Annotated[
-        Literal["function"],
-        Field(description="Type of entry, currently only `function`."),
-    ]
-
-
-class ApiReferenceV0(TaskclusterModel, closed=True):
-    """
-    Reference of methods implemented by API
+    Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.
     """
 
-    field_schema: Annotated[
-        str,
-        Field(
-            alias="$schema",
-            description="Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.",
-            title="Schema Reference",
-        ),
-    ]
-    apiVersion: Annotated[str, Field(description="Version of the API", pattern="^v[0-9]+$")]
-    description: Annotated[str, Field(description="API description in markdown")]
-    entries: Annotated[
-        list[ApiReferenceV0Entry],
-        Field(description="Array of methods in this reference", title="Entries"),
-    ]
-    serviceName: Annotated[
-        str,
-        Field(
-            description="Name of service for automation. Will be consumed by client generators to produce URLs",
-            max_length=22,
-            min_length=1,
-            pattern="^[a-z][a-z0-9_-]*$",
-        ),
-    ]
-    title: Annotated[str, Field(description="API title in markdown")]
+    apiVersion: Annotated[str, Field(default=None)]
+    """Version of the API"""
+
+    description: Annotated[str, Field(default=None)]
+    """API description in markdown"""
+
+    entries: Annotated[list[ApiReferenceV0Entry], Field(default_factory=list)]
+    """Array of methods in this reference"""
+
+    serviceName: Annotated[str, Field(default=None)]
+    """Name of service for automation. Will be consumed by client generators to produce URLs"""
+
+    title: Annotated[str, Field(default=None)]
+    """API title in markdown"""
 
 
-class ScopeExpressionTemplateAllOf(TaskclusterModel, closed=True):
-    """
-    AllOf objects will evaluate to true if all subexpressions are true
-    """
+class ScopeExpressionTemplateAllOf(TaskclusterModel):
+    """AllOf objects will evaluate to true if all subexpressions are true"""
 
-    AllOf: list[
-        Union[
-            ScopeExpressionTemplateString,
-            "ScopeExpressionTemplateAnyOf",
-            "ScopeExpressionTemplateAllOf",
-            "ScopeExpressionTemplateIf",
-            ForAll,
-        ]
-    ]
-
-
-class ScopeExpressionTemplateAnyOf(TaskclusterModel, closed=True):
-    """
-    AnyOf objects will evaluate to true if any subexpressions are true
-    """
-
-    AnyOf: list[
-        Union[
-            ScopeExpressionTemplateString,
-            "ScopeExpressionTemplateAnyOf",
-            "ScopeExpressionTemplateAllOf",
-            "ScopeExpressionTemplateIf",
-            ForAll,
-        ]
-    ]
-
-
-class ScopeExpressionTemplateIf(TaskclusterModel, closed=True):
-    """
-    if/then objects will replace themselves with the contents of then if the `if` is true
-    """
-
-    else_: Annotated[
-        Optional[
+    AllOf: Annotated[
+        list[
             Union[
-                ScopeExpressionTemplateString,
                 "ScopeExpressionTemplateAnyOf",
                 "ScopeExpressionTemplateAllOf",
                 "ScopeExpressionTemplateIf",
                 ForAll,
+                str,
+            ]
+        ],
+        Field(default_factory=list),
+    ]
+
+
+class ScopeExpressionTemplateAnyOf(TaskclusterModel):
+    """AnyOf objects will evaluate to true if any subexpressions are true"""
+
+    AnyOf: Annotated[
+        list[
+            Union[
+                "ScopeExpressionTemplateAnyOf",
+                "ScopeExpressionTemplateAllOf",
+                "ScopeExpressionTemplateIf",
+                ForAll,
+                str,
+            ]
+        ],
+        Field(default_factory=list),
+    ]
+
+
+class ScopeExpressionTemplateIf(TaskclusterModel):
+    """if/then objects will replace themselves with the contents of then if the `if` is true"""
+
+    else_: Annotated[
+        Optional[
+            Union[
+                "ScopeExpressionTemplateAnyOf",
+                "ScopeExpressionTemplateAllOf",
+                "ScopeExpressionTemplateIf",
+                ForAll,
+                str,
             ]
         ],
         Field(alias="else"),
     ] = None
-    if_: Annotated[str, Field(alias="if", pattern="^[a-zA-Z][a-zA-Z0-9_]*$")]
-    then: Union[
-        ScopeExpressionTemplateString,
-        "ScopeExpressionTemplateAnyOf",
-        "ScopeExpressionTemplateAllOf",
-        "ScopeExpressionTemplateIf",
-        ForAll,
+
+    if_: Annotated[str, Field(alias="if", default=None)]
+
+    then: Annotated[
+        Union[
+            "ScopeExpressionTemplateAnyOf",
+            "ScopeExpressionTemplateAllOf",
+            "ScopeExpressionTemplateIf",
+            ForAll,
+            str,
+        ],
+        Field(default=None),
     ]
 
 

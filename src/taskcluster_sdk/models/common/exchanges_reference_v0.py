@@ -7,89 +7,77 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
 
-class RoutingKeyItem(TaskclusterModel, closed=True):
-    constant: Annotated[
-        str | None,
-        Field(
-            description="Constant to be used for this field, cannot be overwritten, only present if applicable."
-        ),
-    ] = None
-    multipleWords: Annotated[
-        bool,
-        Field(
-            description="True, if key may contain dots, which AMQP will consider as words. This determines if `#` or `*` should be used in client libraries"
-        ),
-    ]
-    name: Annotated[str, Field(description="Identifier usable in client libraries")]
-    required: Annotated[
-        bool,
-        Field(
-            description="True, if the key is always present, if `false` the value `_` will be used in place when no appropriate value is available for the key."
-        ),
-    ]
-    summary: Annotated[str, Field(description="Short description of key in markdown")]
+class RoutingKeyItem(TaskclusterModel):
+    """The `RoutingKeyItem` object."""
+
+    constant: str | None = None
+    """Constant to be used for this field, cannot be overwritten, only present if applicable."""
+
+    multipleWords: Annotated[bool, Field(default=None)]
+    """True, if key may contain dots, which AMQP will consider as words. This determines if `#` or `*` should be used in client libraries"""
+
+    name: Annotated[str, Field(default=None)]
+    """Identifier usable in client libraries"""
+
+    required: Annotated[bool, Field(default=None)]
+    """True, if the key is always present, if `false` the value `_` will be used in place when no appropriate value is available for the key."""
+
+    summary: Annotated[str, Field(default=None)]
+    """Short description of key in markdown"""
 
 
-class ExchangesReferenceV0Entry(TaskclusterModel, closed=True):
-    description: Annotated[
-        str, Field(description="Description (ie. documentation) for the exchange")
-    ]
-    exchange: Annotated[
-        str,
-        Field(
-            description="Exchange name on AMQP server, must be prefixed with `exchangePrefix` from this document."
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of exchange, this is a stable identifier for use in auto-generated client libraries"
-        ),
-    ]
-    routingKey: list[RoutingKeyItem]
-    schema_: Annotated[
-        str,
-        Field(
-            alias="schema",
-            description="JSON schema for messages on this exchange. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName>`.",
-        ),
-    ]
-    title: Annotated[str, Field(description="Title of exchange entry")]
-    type: Annotated[
-        Literal["topic-exchange"],
-        Field(description="Type of entry, currently only `topic-exchange`."),
-    ]
+class ExchangesReferenceV0Entry(TaskclusterModel):
+    """The `ExchangesReferenceV0Entry` object."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description (ie. documentation) for the exchange"""
+
+    exchange: Annotated[str, Field(default=None)]
+    """Exchange name on AMQP server, must be prefixed with `exchangePrefix` from this document."""
+
+    name: Annotated[str, Field(default=None)]
+    """Name of exchange, this is a stable identifier for use in auto-generated client libraries"""
+
+    routingKey: Annotated[list[RoutingKeyItem], Field(default_factory=list)]
+
+    schema_: Annotated[str, Field(alias="schema", default=None)]
+    """JSON schema for messages on this exchange. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName>`."""
+
+    title: Annotated[str, Field(default=None)]
+    """Title of exchange entry"""
+
+    type: Annotated[Annotated[Literal["topic-exchange"], OpenStr], Field(default=None)]
+    """Type of entry, currently only `topic-exchange`."""
 
 
-class ExchangesReferenceV0(TaskclusterModel, closed=True):
-    """
-    Reference of exchanges published
+class ExchangesReferenceV0(TaskclusterModel):
+    """Reference of exchanges published"""
+
+    field_schema: Annotated[str, Field(alias="$schema", default=None)]
+    """Schema Reference.
+
+    Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.
     """
 
-    field_schema: Annotated[
-        str,
-        Field(
-            alias="$schema",
-            description="Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.",
-            title="Schema Reference",
-        ),
-    ]
-    apiVersion: Annotated[str, Field(description="Version of the API", pattern="^v[0-9]+$")]
-    description: Annotated[str, Field(description="Description of set of exchanges in markdown")]
-    entries: list[ExchangesReferenceV0Entry]
-    exchangePrefix: Annotated[
-        str, Field(description="Prefix for all exchanges described in this document")
-    ]
-    serviceName: Annotated[
-        str,
-        Field(
-            description="Name of service for automation. Will be consumed by client generators to produce URLs",
-            max_length=22,
-            min_length=1,
-            pattern="^[a-z][a-z0-9_-]*$",
-        ),
-    ]
-    title: Annotated[str, Field(description="Title for set of exchanges in markdown")]
+    apiVersion: Annotated[str, Field(default=None)]
+    """Version of the API"""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of set of exchanges in markdown"""
+
+    entries: Annotated[list[ExchangesReferenceV0Entry], Field(default_factory=list)]
+
+    exchangePrefix: Annotated[str, Field(default=None)]
+    """Prefix for all exchanges described in this document"""
+
+    serviceName: Annotated[str, Field(default=None)]
+    """Name of service for automation. Will be consumed by client generators to produce URLs"""
+
+    title: Annotated[str, Field(default=None)]
+    """Title for set of exchanges in markdown"""

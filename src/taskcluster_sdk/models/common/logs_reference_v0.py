@@ -3,86 +3,61 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
+TypeLevel: TypeAlias = Annotated[
+    Literal["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "any"], OpenStr
+]
+"""Either "any" or the syslog level that this log will write at.
 
-class Level(str, OpenEnum):
-    """
-    Either "any" or the syslog level that this log will write at.
-    """
-
-    emerg = "emerg"
-    alert = "alert"
-    crit = "crit"
-    err = "err"
-    warning = "warning"
-    notice = "notice"
-    info = "info"
-    debug = "debug"
-    any = "any"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class LogsReferenceV0Type(TaskclusterModel, closed=True):
-    description: Annotated[str, Field(description="A description of this message type")]
-    fields: Annotated[
-        dict[str, Any],
-        Field(
-            description="The set of fields that will be in every instance of this message type. Mapping field name to description."
-        ),
-    ]
-    level: Annotated[
-        Level,
-        Field(description='Either "any" or the syslog level that this log will write at.'),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="The service-specific name of this message type.",
-            pattern="^[a-z][a-zA-Z0-9_]*",
-        ),
-    ]
-    title: Annotated[str, Field(description="A human-readable name for the message type.")]
-    type: Annotated[
-        str,
-        Field(
-            description='The "type" of the message will be in the top-level keys of a message under the name "Type".',
-            pattern="^[a-z][a-z0-9.-_]*",
-        ),
-    ]
-    version: Annotated[
-        int,
-        Field(
-            description="The version of the fields for this log type. Will increment for breaking changes.",
-            ge=1,
-        ),
-    ]
+class LogsReferenceV0Type(TaskclusterModel):
+    """The `LogsReferenceV0Type` object."""
+
+    description: Annotated[str, Field(default=None)]
+    """A description of this message type"""
+
+    fields: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """The set of fields that will be in every instance of this message type. Mapping field name to description."""
+
+    level: Annotated[TypeLevel, Field(default=None)]
+    """Either "any" or the syslog level that this log will write at."""
+
+    name: Annotated[str, Field(default=None)]
+    """The service-specific name of this message type."""
+
+    title: Annotated[str, Field(default=None)]
+    """A human-readable name for the message type."""
+
+    type: Annotated[str, Field(default=None)]
+    """The "type" of the message will be in the top-level keys of a message under the name "Type"."""
+
+    version: Annotated[int, Field(default=None)]
+    """The version of the fields for this log type. Will increment for breaking changes."""
 
 
-class LogsReferenceV0(TaskclusterModel, closed=True):
-    """
-    Reference of messages output by structured logging
+class LogsReferenceV0(TaskclusterModel):
+    """Reference of messages output by structured logging"""
+
+    field_schema: Annotated[str, Field(alias="$schema", default=None)]
+    """Log Message Reference.
+
+    Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.
     """
 
-    field_schema: Annotated[
-        str,
-        Field(
-            alias="$schema",
-            description="Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.",
-            title="Log Message Reference",
-        ),
-    ]
-    serviceName: Annotated[
-        str,
-        Field(
-            description="Name of the taskcluster service",
-            pattern="^[a-z][a-z0-9_-]*$",
-            title="Service Name",
-        ),
-    ]
-    types: Annotated[
-        list[LogsReferenceV0Type], Field(description="Array of log message types", title="Types")
-    ]
+    serviceName: Annotated[str, Field(default=None)]
+    """Name of the taskcluster service"""
+
+    types: Annotated[list[LogsReferenceV0Type], Field(default_factory=list)]
+    """Array of log message types"""

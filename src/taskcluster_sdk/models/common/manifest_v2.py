@@ -7,94 +7,65 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class Api(TaskclusterModel, closed=True):
-    """
-    HTTP API
-    """
+class Api(TaskclusterModel):
+    """HTTP API"""
 
-    reference: Annotated[
-        str,
-        Field(
-            description="A document conformant to `$ROOT_URL/schemas/common/api-reference-v1.json#` describing the API exposed by service.",
-            title="HTTP API reference",
-        ),
-    ]
-    version: Annotated[
-        str,
-        Field(
-            description="Version of API, e.g. `v1`.",
-            pattern="^v[0-9][0-9]*$",
-            title="Version",
-        ),
-    ]
+    reference: Annotated[str, Field(default=None)]
+    """HTTP API reference.
 
-
-class PulseItem(TaskclusterModel, closed=True):
-    """
-    AMQP API
+    A document conformant to `$ROOT_URL/schemas/common/api-reference-v1.json#` describing the API exposed by service.
     """
 
-    reference: Annotated[
-        str,
-        Field(
-            description="A document conformant to `$ROOT_URL/schemas/common/exchanges-reference-v1.json#` describing the API exposed by service.",
-            title="Pulse exchanges reference",
-        ),
-    ]
-    version: Annotated[
-        str,
-        Field(
-            description="Version of API, e.g. `v1`.",
-            pattern="^v[0-9][0-9]*$",
-            title="Version",
-        ),
-    ]
+    version: Annotated[str, Field(default=None)]
+    """Version of API, e.g. `v1`."""
 
 
-class ManifestV2Service(TaskclusterModel, closed=True):
-    """
-    A taskcluster microservice's APIs
+class PulseItem(TaskclusterModel):
+    """AMQP API"""
+
+    reference: Annotated[str, Field(default=None)]
+    """Pulse exchanges reference.
+
+    A document conformant to `$ROOT_URL/schemas/common/exchanges-reference-v1.json#` describing the API exposed by service.
     """
 
-    apis: Annotated[
-        list[Api],
-        Field(
-            description="HTTP API exposed by this service.",
-            title="HTTP APIs",
-            validate_default=True,
-        ),
-    ] = []
-    pulse: Annotated[
-        list[PulseItem],
-        Field(
-            description="Pulse exchanges exposed by this service.",
-            title="Pulse references",
-            validate_default=True,
-        ),
-    ] = []
-    serviceName: Annotated[
-        str,
-        Field(
-            description="A short name for the service, such as `queue` / `purge-cache` / `ec2-manager`.\nThis matches the `serviceName` field in any references linked from here.\n",
-            pattern="^[a-z][a-z0-9_-]*$",
-            title="Service Name",
-        ),
-    ]
+    version: Annotated[str, Field(default=None)]
+    """Version of API, e.g. `v1`."""
 
 
-class ManifestV2(TaskclusterModel, closed=True):
+class ManifestV2Service(TaskclusterModel):
+    """A taskcluster microservice's APIs"""
+
+    apis: Annotated[list[Api], Field(validate_default=True)] = []
+    """HTTP APIs.
+
+    HTTP API exposed by this service.
     """
-    Manifest of taskcluster service definitions available in a taskcluster service deployment.
+
+    pulse: Annotated[list[PulseItem], Field(validate_default=True)] = []
+    """Pulse references.
+
+    Pulse exchanges exposed by this service.
+    """
+
+    serviceName: Annotated[str, Field(default=None)]
+    """A short name for the service, such as `queue` / `purge-cache` / `ec2-manager`.
+    This matches the `serviceName` field in any references linked from here.
+    """
+
+
+class ManifestV2(TaskclusterModel):
+    """Manifest of taskcluster service definitions available in a taskcluster service deployment.
     These manifests are served from `$ROOT_URL/references/manifest.json`.
     """
 
-    services: Annotated[
-        list[ManifestV2Service],
-        Field(
-            description="List of services that comprise a taskcluster build.",
-            title="List of taskcluster services",
-        ),
-    ]
+    services: Annotated[list[ManifestV2Service], Field(default_factory=list)]
+    """List of taskcluster services.
+
+    List of services that comprise a taskcluster build.
+    """

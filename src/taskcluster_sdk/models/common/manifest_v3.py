@@ -7,13 +7,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ManifestV3(TaskclusterModel, closed=True):
-    """
-    Manifest of taskcluster service definitions available in a taskcluster service deployment.
+class ManifestV3(TaskclusterModel):
+    """Manifest of taskcluster service definitions available in a taskcluster service deployment.
     These manifests are served from `$ROOT_URL/references/manifest.json`.
     """
 
-    references: Annotated[list[str], Field(description="Array of URLs of reference documents")]
+    references: Annotated[list[str], Field(default_factory=list)]
+    """Array of URLs of reference documents"""

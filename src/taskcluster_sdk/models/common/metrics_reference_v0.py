@@ -3,84 +3,62 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
-Percentile = TypeAliasType("Percentile", Annotated[float, Field(ge=0.0, le=1.0)])
+MetricType: TypeAlias = Annotated[Literal["counter", "gauge", "histogram", "summary"], OpenStr]
+"""The type of metric (counter, gauge, histogram, summary).
 
-
-class Type(str, OpenEnum):
-    """
-    The type of metric (counter, gauge, histogram, summary).
-    """
-
-    counter = "counter"
-    gauge = "gauge"
-    histogram = "histogram"
-    summary = "summary"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class MetricsReferenceV0Metric(TaskclusterModel, closed=True):
-    buckets: Annotated[
-        list[float] | None,
-        Field(description="For histogram metrics, the bucket boundaries."),
-    ] = None
-    description: Annotated[str, Field(description="A description of this metric")]
-    labels: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="The set of labels with their descriptions that can be attached to this metric. Each key should be a valid prometheus label: ^[a-zA-Z][a-zA-Z0-9_]*$"
-        ),
-    ] = None
-    name: Annotated[
-        str,
-        Field(
-            description="The service-specific name of this metric.",
-            pattern="^[a-z][a-zA-Z0-9_]*",
-        ),
-    ]
-    percentiles: Annotated[
-        list[Percentile] | None,
-        Field(description="For summary metrics, the percentiles to calculate."),
-    ] = None
-    registers: Annotated[
-        list[str] | None,
-        Field(
-            description="Metric can belong to one or several registries that can be used to separate metrics aggregation."
-        ),
-    ] = None
-    title: Annotated[str | None, Field(description="Title of this metric")] = None
-    type: Annotated[
-        Type,
-        Field(description="The type of metric (counter, gauge, histogram, summary)."),
-    ]
+class MetricsReferenceV0Metric(TaskclusterModel):
+    """The `MetricsReferenceV0Metric` object."""
+
+    buckets: list[float] | None = None
+    """For histogram metrics, the bucket boundaries."""
+
+    description: Annotated[str, Field(default=None)]
+    """A description of this metric"""
+
+    labels: dict[str, Any] | None = None
+    """The set of labels with their descriptions that can be attached to this metric. Each key should be a valid prometheus label: ^[a-zA-Z][a-zA-Z0-9_]*$"""
+
+    name: Annotated[str, Field(default=None)]
+    """The service-specific name of this metric."""
+
+    percentiles: list[float] | None = None
+    """For summary metrics, the percentiles to calculate."""
+
+    registers: list[str] | None = None
+    """Metric can belong to one or several registries that can be used to separate metrics aggregation."""
+
+    title: str | None = None
+    """Title of this metric"""
+
+    type: Annotated[MetricType, Field(default=None)]
+    """The type of metric (counter, gauge, histogram, summary)."""
 
 
-class MetricsReferenceV0(TaskclusterModel, closed=True):
-    """
-    Reference of prometheus metrics exposed by Taskcluster services
+class MetricsReferenceV0(TaskclusterModel):
+    """Reference of prometheus metrics exposed by Taskcluster services"""
+
+    field_schema: Annotated[str, Field(alias="$schema", default=None)]
+    """Metrics Reference.
+
+    Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.
     """
 
-    field_schema: Annotated[
-        str,
-        Field(
-            alias="$schema",
-            description="Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.",
-            title="Metrics Reference",
-        ),
-    ]
-    metrics: Annotated[
-        list[MetricsReferenceV0Metric], Field(description="Array of metrics", title="Metrics")
-    ]
-    serviceName: Annotated[
-        str,
-        Field(
-            description="Name of the taskcluster service",
-            pattern="^[a-z][a-z0-9_-]*$",
-            title="Service Name",
-        ),
-    ]
+    metrics: Annotated[list[MetricsReferenceV0Metric], Field(default_factory=list)]
+    """Array of metrics"""
+
+    serviceName: Annotated[str, Field(default=None)]
+    """Name of the taskcluster service"""

@@ -3,725 +3,1096 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+ValuesSkipResourceTypes: TypeAlias = Annotated[
+    Literal[
+        "configmap",
+        "secret",
+        "ingress",
+        "gateway",
+        "httproute",
+        "healthcheckpolicy",
+        "serviceaccount",
+        "podmonitoring",
+    ],
+    OpenStr,
+]
+"""A list of kubernetes resource types to skip creating.  Useful when some resources are being managed externally.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Autoscaling(TaskclusterModel, closed=True):
-    enabled: Annotated[bool, Field(description="Whether to enable autoscaling for this service")]
-    maxReplicas: Annotated[int, Field(description="Maximum number of replicas", ge=1)]
-    minReplicas: Annotated[int, Field(description="Minimum number of replicas", ge=1)]
-    targetCPUUtilizationPercentage: Annotated[
-        int, Field(description="Target CPU utilization percentage", ge=1, le=100)
-    ]
-    targetMemoryUtilizationPercentage: Annotated[
-        int, Field(description="Target memory utilization percentage", ge=1, le=100)
-    ] = 80
+class Autoscaling(TaskclusterModel):
+    """The `Autoscaling` object."""
+
+    enabled: Annotated[bool, Field(default=None)]
+    """Whether to enable autoscaling for this service"""
+
+    maxReplicas: Annotated[int, Field(default=None)]
+    """Maximum number of replicas"""
+
+    minReplicas: Annotated[int, Field(default=None)]
+    """Minimum number of replicas"""
+
+    targetCPUUtilizationPercentage: Annotated[int, Field(default=None)]
+    """Target CPU utilization percentage"""
+
+    targetMemoryUtilizationPercentage: int = 80
+    """Target memory utilization percentage"""
 
 
-class PurgeAuditHistory(TaskclusterModel, closed=True):
-    cpu: str
-    memory: str
-    podAnnotations: Annotated[
-        dict[str, str] | None,
-        Field(
-            description="Annotations merged with global podAnnotations for this process; matching keys override global values."
-        ),
-    ] = None
+class PurgeAuditHistory(TaskclusterModel):
+    """The `PurgeAuditHistory` object."""
+
+    cpu: Annotated[str, Field(default=None)]
+
+    memory: Annotated[str, Field(default=None)]
+
+    podAnnotations: dict[str, str] | None = None
+    """Annotations merged with global podAnnotations for this process; matching keys override global values."""
 
 
 class PurgeExpiredClients(PurgeAuditHistory):
-    pass
+    """The `PurgeExpiredClients` object."""
 
 
-class Web(TaskclusterModel, closed=True):
-    cpu: str
-    memory: str
+class Web(TaskclusterModel):
+    """The `Web` object."""
+
+    cpu: Annotated[str, Field(default=None)]
+
+    memory: Annotated[str, Field(default=None)]
+
     metrics: bool | None = None
-    podAnnotations: Annotated[
-        dict[str, str] | None,
-        Field(
-            description="Annotations merged with global podAnnotations for this process; matching keys override global values."
-        ),
-    ] = None
-    replicas: int
+
+    podAnnotations: dict[str, str] | None = None
+    """Annotations merged with global podAnnotations for this process; matching keys override global values."""
+
+    replicas: Annotated[int, Field(default=None)]
 
 
-class Procs(TaskclusterModel, closed=True):
-    purgeAuditHistory: PurgeAuditHistory
-    purgeExpiredClients: PurgeExpiredClients
-    web: Web
+class Procs(TaskclusterModel):
+    """The `Procs` object."""
+
+    purgeAuditHistory: Annotated[
+        PurgeAuditHistory, Field(default_factory=lambda: PurgeAuditHistory.model_construct())
+    ]
+
+    purgeExpiredClients: Annotated[
+        PurgeExpiredClients, Field(default_factory=lambda: PurgeExpiredClients.model_construct())
+    ]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class Auth(TaskclusterModel, closed=True):
+class Auth(TaskclusterModel):
+    """The `Auth` object."""
+
     audit_retention_days: str | None = None
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     aws_credentials_allowed_buckets: dict[str, Any] | list[Any] | None = None
+
     azure_accounts: dict[str, Any] | list[Any] | None = None
+
     azure_crypto_key: str | None = None
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     docs_bucket: str | None = None
+
     gcp_credentials_allowed_projects: dict[str, Any] | list[Any] | None = None
+
     github_credentials_apps: dict[str, Any] | list[Any] | None = None
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[Procs, Field(title="Process settings for this service")]
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
+
+    procs: Annotated[Procs, Field(default_factory=lambda: Procs.model_construct())]
+    """Process settings for this service."""
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
     refs_bucket: str | None = None
+
     schemas_bucket: str | None = None
+
     sentry_auth_token: str | None = None
+
     sentry_host: str | None = None
+
     sentry_key_prefix: str | None = None
+
     sentry_organization: str | None = None
+
     sentry_team: str | None = None
-    static_clients: dict[str, Any] | list[Any]
+
+    static_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+
     websocktunnel_secret: str | None = None
-    write_db_url: str
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class Server(Web):
-    pass
+    """The `Server` object."""
 
 
-class ProcessSettingsForThisService(TaskclusterModel, closed=True):
-    server: Server
+class ProcessSettingsForThisService(TaskclusterModel):
+    """The `ProcessSettingsForThisService` object."""
+
+    server: Annotated[Server, Field(default_factory=lambda: Server.model_construct())]
 
 
-class BuiltInWorkers(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+class BuiltInWorkers(TaskclusterModel):
+    """The `BuiltInWorkers` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    debug: str | None = None
+    """node debug env var."""
+
     level: str | None = None
+
     procs: Annotated[
-        ProcessSettingsForThisService, Field(title="Process settings for this service")
+        ProcessSettingsForThisService,
+        Field(default_factory=lambda: ProcessSettingsForThisService.model_construct()),
     ]
-    taskcluster_access_token: str
-    taskcluster_client_id: str
+    """Process settings for this service."""
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
 
 
 class ErrorConfig(TaskclusterModel):
-    """
-    Error reporting configuration for lib-monitor.
-    """
+    """Error reporting configuration for lib-monitor."""
 
-    reporter: Annotated[str, Field(description="Which reporter to use.")]
+    reporter: Annotated[str, Field(default=None)]
+    """Which reporter to use."""
 
 
 class Sync(PurgeAuditHistory):
-    pass
+    """The `Sync` object."""
 
 
 class Worker(Web):
-    pass
+    """The `Worker` object."""
 
 
-class GithubProcs(TaskclusterModel, closed=True):
-    sync: Sync
-    web: Web
-    worker: Worker
+class GithubProcs(TaskclusterModel):
+    """The `GithubProcs` object."""
+
+    sync: Annotated[Sync, Field(default_factory=lambda: Sync.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
+
+    worker: Annotated[Worker, Field(default_factory=lambda: Worker.model_construct())]
 
 
-class Github(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    bot_username: str
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
-    github_app_id: str
-    github_private_pem: str
+class Github(TaskclusterModel):
+    """The `Github` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    bot_username: Annotated[str, Field(default=None)]
+
+    debug: str | None = None
+    """node debug env var."""
+
+    github_app_id: Annotated[str, Field(default=None)]
+
+    github_private_pem: Annotated[str, Field(default=None)]
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[GithubProcs, Field(title="Process settings for this service")]
+
+    procs: Annotated[GithubProcs, Field(default_factory=lambda: GithubProcs.model_construct())]
+    """Process settings for this service."""
+
     provisioner_id: str | None = None
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    webhook_secret: str
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    webhook_secret: Annotated[str, Field(default=None)]
+
     worker_type: str | None = None
-    write_db_url: str
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class Expires(PurgeAuditHistory):
-    pass
+    """The `Expires` object."""
 
 
 class Listeners(Web):
-    pass
+    """The `Listeners` object."""
 
 
 class Scheduler(Web):
-    pass
+    """The `Scheduler` object."""
 
 
-class HooksProcs(TaskclusterModel, closed=True):
-    expires: Expires
-    listeners: Listeners
-    scheduler: Scheduler
-    web: Web
+class HooksProcs(TaskclusterModel):
+    """The `HooksProcs` object."""
+
+    expires: Annotated[Expires, Field(default_factory=lambda: Expires.model_construct())]
+
+    listeners: Annotated[Listeners, Field(default_factory=lambda: Listeners.model_construct())]
+
+    scheduler: Annotated[Scheduler, Field(default_factory=lambda: Scheduler.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class Hooks(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class Hooks(TaskclusterModel):
+    """The `Hooks` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     azure_crypto_key: str | None = None
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     influx_connection: str | None = None
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[HooksProcs, Field(title="Process settings for this service")]
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
+
+    procs: Annotated[HooksProcs, Field(default_factory=lambda: HooksProcs.model_construct())]
+    """Process settings for this service."""
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class Expire(PurgeAuditHistory):
-    pass
+    """The `Expire` object."""
 
 
 class Handlers(Web):
-    pass
+    """The `Handlers` object."""
 
 
-class IndexProcs(TaskclusterModel, closed=True):
-    expire: Expire
-    handlers: Handlers
-    web: Web
+class IndexProcs(TaskclusterModel):
+    """The `IndexProcs` object."""
+
+    expire: Annotated[Expire, Field(default_factory=lambda: Expire.model_construct())]
+
+    handlers: Annotated[Handlers, Field(default_factory=lambda: Handlers.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class Index(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+class Index(TaskclusterModel):
+    """The `Index` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[IndexProcs, Field(title="Process settings for this service")]
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
+
+    procs: Annotated[IndexProcs, Field(default_factory=lambda: IndexProcs.model_construct())]
+    """Process settings for this service."""
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class Handler(Web):
-    pass
+    """The `Handler` object."""
 
 
-class NotifyProcs(TaskclusterModel, closed=True):
-    handler: Handler
-    web: Web
+class NotifyProcs(TaskclusterModel):
+    """The `NotifyProcs` object."""
+
+    handler: Annotated[Handler, Field(default_factory=lambda: Handler.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class Notify(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    aws_access_key_id: str
+class Notify(TaskclusterModel):
+    """The `Notify` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    aws_access_key_id: Annotated[str, Field(default=None)]
+
     aws_region: str | None = None
-    aws_secret_access_key: str
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    aws_secret_access_key: Annotated[str, Field(default=None)]
+
+    debug: str | None = None
+    """node debug env var."""
+
     email_blacklist: dict[str, Any] | list[Any] | None = None
-    email_source_address: str
+
+    email_source_address: Annotated[str, Field(default=None)]
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
+
     matrix_access_token: str | None = None
+
     matrix_base_url: str | None = None
+
     matrix_user_id: str | None = None
-    procs: Annotated[NotifyProcs, Field(title="Process settings for this service")]
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
+
+    procs: Annotated[NotifyProcs, Field(default_factory=lambda: NotifyProcs.model_construct())]
+    """Process settings for this service."""
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
     slack_access_token: str | None = None
+
     slack_api_url: str | None = None
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
-class ObjectProcs(TaskclusterModel, closed=True):
-    expire: Expire
-    web: Web
+class ObjectProcs(TaskclusterModel):
+    """The `ObjectProcs` object."""
+
+    expire: Annotated[Expire, Field(default_factory=lambda: Expire.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class Object(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class Object(TaskclusterModel):
+    """The `Object` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     backend_map: dict[str, Any] | list[Any] | None = None
+
     backends: dict[str, Any] | list[Any] | None = None
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
+
     middleware: dict[str, Any] | list[Any] | None = None
-    procs: Annotated[ObjectProcs, Field(title="Process settings for this service")]
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
+
+    procs: Annotated[ObjectProcs, Field(default_factory=lambda: ObjectProcs.model_construct())]
+    """Process settings for this service."""
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
-class Push(TaskclusterModel, closed=True):
-    gateway: Annotated[
-        str | None,
-        Field(description="URL to push metrics to, i.e. http://pushgateway:9091"),
-    ] = None
-    groupings: Annotated[
-        dict[str, Any] | None,
-        Field(description="Groupings to use when pushing metrics"),
-    ] = None
-    jobName: Annotated[str | None, Field(description="Job name to use when pushing metrics")] = None
+class Push(TaskclusterModel):
+    """The `Push` object."""
+
+    gateway: str | None = None
+    """URL to push metrics to, i.e. http://pushgateway:9091"""
+
+    groupings: dict[str, Any] | None = None
+    """Groupings to use when pushing metrics"""
+
+    jobName: str | None = None
+    """Job name to use when pushing metrics"""
 
 
-class PrometheusServer(TaskclusterModel, closed=True):
-    """
-    Metrics server configuration, one that will serve /metrics endpoint
-    """
+class PrometheusServer(TaskclusterModel):
+    """Metrics server configuration, one that will serve /metrics endpoint"""
 
-    ip: Annotated[
-        str | None, Field(description="IP address to listen on, default is 127.0.0.1")
-    ] = None
-    port: Annotated[int | None, Field(description="Port to listen on, default is 9100")] = None
+    ip: str | None = None
+    """IP address to listen on, default is 127.0.0.1"""
+
+    port: int | None = None
+    """Port to listen on, default is 9100"""
 
 
-class Prometheus(TaskclusterModel, closed=True):
-    """
-    Prometheus configuration
+class Prometheus(TaskclusterModel):
+    """Prometheus configuration
     PodMonitoring resource will be created if prometheus.enabled is true
     """
 
-    enabled: Annotated[bool | None, Field(description="Enable PodMonitoring")] = None
-    prefix: Annotated[str | None, Field(description="Optional prefix for all metrics")] = None
+    enabled: bool | None = None
+    """Enable PodMonitoring"""
+
+    prefix: str | None = None
+    """Optional prefix for all metrics"""
+
     push: Push | None = None
-    server: Annotated[
-        PrometheusServer | None,
-        Field(description="Metrics server configuration, one that will serve /metrics endpoint"),
-    ] = None
+
+    server: PrometheusServer | None = None
+    """Metrics server configuration, one that will serve /metrics endpoint"""
 
 
 class ExpireCachePurges(PurgeAuditHistory):
-    pass
+    """The `ExpireCachePurges` object."""
 
 
-class PurgeCacheProcs(TaskclusterModel, closed=True):
-    expireCachePurges: ExpireCachePurges
-    web: Web
+class PurgeCacheProcs(TaskclusterModel):
+    """The `PurgeCacheProcs` object."""
+
+    expireCachePurges: Annotated[
+        ExpireCachePurges, Field(default_factory=lambda: ExpireCachePurges.model_construct())
+    ]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class PurgeCache(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+class PurgeCache(TaskclusterModel):
+    """The `PurgeCache` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[PurgeCacheProcs, Field(title="Process settings for this service")]
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
+
+    procs: Annotated[
+        PurgeCacheProcs, Field(default_factory=lambda: PurgeCacheProcs.model_construct())
+    ]
+    """Process settings for this service."""
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class ClaimResolver(Web):
-    pass
+    """The `ClaimResolver` object."""
 
 
 class DeadlineResolver(Web):
-    pass
+    """The `DeadlineResolver` object."""
 
 
 class DependencyResolver(Web):
-    pass
+    """The `DependencyResolver` object."""
 
 
 class ExpireArtifacts(PurgeAuditHistory):
-    pass
+    """The `ExpireArtifacts` object."""
 
 
 class ExpireQueueMessages(PurgeAuditHistory):
-    pass
+    """The `ExpireQueueMessages` object."""
 
 
 class ExpireTask(PurgeAuditHistory):
-    pass
+    """The `ExpireTask` object."""
 
 
 class ExpireTaskDependency(PurgeAuditHistory):
-    pass
+    """The `ExpireTaskDependency` object."""
 
 
 class ExpireTaskGroups(PurgeAuditHistory):
-    pass
+    """The `ExpireTaskGroups` object."""
 
 
 class ExpireWorkerInfo(PurgeAuditHistory):
-    pass
+    """The `ExpireWorkerInfo` object."""
 
 
 class WorkerMetrics(Web):
-    pass
+    """The `WorkerMetrics` object."""
 
 
 class WorkerRemovedResolver(Web):
-    pass
+    """The `WorkerRemovedResolver` object."""
 
 
-class QueueProcs(TaskclusterModel, closed=True):
-    claimResolver: ClaimResolver
-    deadlineResolver: DeadlineResolver
-    dependencyResolver: DependencyResolver
-    expireArtifacts: ExpireArtifacts
-    expireQueueMessages: ExpireQueueMessages
-    expireTask: ExpireTask
-    expireTaskDependency: ExpireTaskDependency
-    expireTaskGroups: ExpireTaskGroups
-    expireWorkerInfo: ExpireWorkerInfo
-    web: Web
-    workerMetrics: WorkerMetrics
-    workerRemovedResolver: WorkerRemovedResolver
+class QueueProcs(TaskclusterModel):
+    """The `QueueProcs` object."""
+
+    claimResolver: Annotated[
+        ClaimResolver, Field(default_factory=lambda: ClaimResolver.model_construct())
+    ]
+
+    deadlineResolver: Annotated[
+        DeadlineResolver, Field(default_factory=lambda: DeadlineResolver.model_construct())
+    ]
+
+    dependencyResolver: Annotated[
+        DependencyResolver, Field(default_factory=lambda: DependencyResolver.model_construct())
+    ]
+
+    expireArtifacts: Annotated[
+        ExpireArtifacts, Field(default_factory=lambda: ExpireArtifacts.model_construct())
+    ]
+
+    expireQueueMessages: Annotated[
+        ExpireQueueMessages, Field(default_factory=lambda: ExpireQueueMessages.model_construct())
+    ]
+
+    expireTask: Annotated[ExpireTask, Field(default_factory=lambda: ExpireTask.model_construct())]
+
+    expireTaskDependency: Annotated[
+        ExpireTaskDependency, Field(default_factory=lambda: ExpireTaskDependency.model_construct())
+    ]
+
+    expireTaskGroups: Annotated[
+        ExpireTaskGroups, Field(default_factory=lambda: ExpireTaskGroups.model_construct())
+    ]
+
+    expireWorkerInfo: Annotated[
+        ExpireWorkerInfo, Field(default_factory=lambda: ExpireWorkerInfo.model_construct())
+    ]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
+
+    workerMetrics: Annotated[
+        WorkerMetrics, Field(default_factory=lambda: WorkerMetrics.model_construct())
+    ]
+
+    workerRemovedResolver: Annotated[
+        WorkerRemovedResolver,
+        Field(default_factory=lambda: WorkerRemovedResolver.model_construct()),
+    ]
 
 
-class Queue(TaskclusterModel, closed=True):
-    artifact_region: str
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    aws_access_key_id: str
+class Queue(TaskclusterModel):
+    """The `Queue` object."""
+
+    artifact_region: Annotated[str, Field(default=None)]
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    aws_access_key_id: Annotated[str, Field(default=None)]
+
     aws_endpoint: str | None = None
+
     aws_force_path_style: bool | None = None
-    aws_secret_access_key: str
+
+    aws_secret_access_key: Annotated[str, Field(default=None)]
+
     aws_skip_cors_configuration: bool | None = None
+
     aws_use_bulk_delete: bool | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     expire_artifacts_batch_size: float | None = None
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
+
     max_task_deadline_days: float | None = None
-    private_artifact_bucket: str
-    procs: Annotated[QueueProcs, Field(title="Process settings for this service")]
-    public_artifact_bucket: str
+
+    private_artifact_bucket: Annotated[str, Field(default=None)]
+
+    procs: Annotated[QueueProcs, Field(default_factory=lambda: QueueProcs.model_construct())]
+    """Process settings for this service."""
+
+    public_artifact_bucket: Annotated[str, Field(default=None)]
+
     public_artifact_bucket_cdn: str | None = None
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
     sign_public_artifact_urls: bool | None = None
+
     task_cache_max_size: float | None = None
+
     task_claim_timeout: float | None = None
+
     task_max_dependencies: float | None = None
-    taskcluster_access_token: str
-    taskcluster_client_id: str
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
     worker_info_update_frequency: str | None = None
-    write_db_url: str
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
-class ReferencesProcs(TaskclusterModel, closed=True):
-    web: Web
+class ReferencesProcs(TaskclusterModel):
+    """The `ReferencesProcs` object."""
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class References(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
-    procs: Annotated[ReferencesProcs, Field(title="Process settings for this service")]
+class References(TaskclusterModel):
+    """The `References` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
+    debug: str | None = None
+    """node debug env var."""
+
+    procs: Annotated[
+        ReferencesProcs, Field(default_factory=lambda: ReferencesProcs.model_construct())
+    ]
+    """Process settings for this service."""
 
 
 class SecretsProcs(ObjectProcs):
-    pass
+    """The `SecretsProcs` object."""
 
 
-class Secrets(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class Secrets(TaskclusterModel):
+    """The `Secrets` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     azure_crypto_key: str | None = None
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[SecretsProcs, Field(title="Process settings for this service")]
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    write_db_url: str
 
+    procs: Annotated[SecretsProcs, Field(default_factory=lambda: SecretsProcs.model_construct())]
+    """Process settings for this service."""
 
-class ValuesSchemaSkipResourceType(str, OpenEnum):
-    configmap = "configmap"
-    secret = "secret"
-    ingress = "ingress"
-    gateway = "gateway"
-    httproute = "httproute"
-    healthcheckpolicy = "healthcheckpolicy"
-    serviceaccount = "serviceaccount"
-    podmonitoring = "podmonitoring"
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class UiProcs(ReferencesProcs):
-    pass
+    """The `UiProcs` object."""
 
 
-class Ui(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class Ui(TaskclusterModel):
+    """The `Ui` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     banner_message: str | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
-    graphql_endpoint: str
-    graphql_subscription_endpoint: str
-    procs: Annotated[UiProcs, Field(title="Process settings for this service")]
+
+    debug: str | None = None
+    """node debug env var."""
+
+    graphql_endpoint: Annotated[str, Field(default=None)]
+
+    graphql_subscription_endpoint: Annotated[str, Field(default=None)]
+
+    procs: Annotated[UiProcs, Field(default_factory=lambda: UiProcs.model_construct())]
+    """Process settings for this service."""
+
     site_specific: dict[str, Any] | list[Any] | None = None
-    ui_login_strategy_names: str
+
+    ui_login_strategy_names: Annotated[str, Field(default=None)]
 
 
 class CleanupExpireAccessTokens(PurgeAuditHistory):
-    pass
+    """The `CleanupExpireAccessTokens` object."""
 
 
 class CleanupExpireAuthCodes(PurgeAuditHistory):
-    pass
+    """The `CleanupExpireAuthCodes` object."""
 
 
 class CleanupSessionStorage(PurgeAuditHistory):
-    pass
+    """The `CleanupSessionStorage` object."""
 
 
 class Scanner(PurgeAuditHistory):
-    pass
+    """The `Scanner` object."""
 
 
-class WebServerProcs(TaskclusterModel, closed=True):
-    cleanup_expire_access_tokens: CleanupExpireAccessTokens
-    cleanup_expire_auth_codes: CleanupExpireAuthCodes
-    cleanup_session_storage: CleanupSessionStorage
-    scanner: Scanner
-    web: Web
+class WebServerProcs(TaskclusterModel):
+    """The `WebServerProcs` object."""
+
+    cleanup_expire_access_tokens: Annotated[
+        CleanupExpireAccessTokens,
+        Field(default_factory=lambda: CleanupExpireAccessTokens.model_construct()),
+    ]
+
+    cleanup_expire_auth_codes: Annotated[
+        CleanupExpireAuthCodes,
+        Field(default_factory=lambda: CleanupExpireAuthCodes.model_construct()),
+    ]
+
+    cleanup_session_storage: Annotated[
+        CleanupSessionStorage,
+        Field(default_factory=lambda: CleanupSessionStorage.model_construct()),
+    ]
+
+    scanner: Annotated[Scanner, Field(default_factory=lambda: Scanner.model_construct())]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
 
 
-class WebServer(TaskclusterModel, closed=True):
-    additional_allowed_cors_origin: str
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class WebServer(TaskclusterModel):
+    """The `WebServer` object."""
+
+    additional_allowed_cors_origin: Annotated[str, Field(default=None)]
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     azure_crypto_key: str | None = None
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[WebServerProcs, Field(title="Process settings for this service")]
-    public_url: str
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
-    registered_clients: dict[str, Any] | list[Any]
-    session_secret: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
-    ui_login_strategies: dict[str, Any] | list[Any]
-    write_db_url: str
+
+    procs: Annotated[
+        WebServerProcs, Field(default_factory=lambda: WebServerProcs.model_construct())
+    ]
+    """Process settings for this service."""
+
+    public_url: Annotated[str, Field(default=None)]
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    registered_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+
+    session_secret: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
+    ui_login_strategies: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
 class ExpireErrors(PurgeAuditHistory):
-    pass
+    """The `ExpireErrors` object."""
 
 
 class ExpireLaunchConfigs(PurgeAuditHistory):
-    pass
+    """The `ExpireLaunchConfigs` object."""
 
 
 class ExpireWorkerPools(PurgeAuditHistory):
-    pass
+    """The `ExpireWorkerPools` object."""
 
 
 class ExpireWorkers(PurgeAuditHistory):
-    pass
+    """The `ExpireWorkers` object."""
 
 
 class Provisioner(Web):
-    pass
+    """The `Provisioner` object."""
 
 
 class Workerscanner(Web):
-    pass
+    """The `Workerscanner` object."""
 
 
 class WorkerscannerAzure(Web):
-    pass
+    """The `WorkerscannerAzure` object."""
 
 
-class WorkerManagerProcs(TaskclusterModel, closed=True):
-    expire_errors: ExpireErrors
-    expire_launch_configs: ExpireLaunchConfigs
-    expire_worker_pools: ExpireWorkerPools
-    expire_workers: ExpireWorkers
-    provisioner: Provisioner
-    web: Web
-    workerscanner: Workerscanner
-    workerscanner_azure: WorkerscannerAzure
+class WorkerManagerProcs(TaskclusterModel):
+    """The `WorkerManagerProcs` object."""
+
+    expire_errors: Annotated[
+        ExpireErrors, Field(default_factory=lambda: ExpireErrors.model_construct())
+    ]
+
+    expire_launch_configs: Annotated[
+        ExpireLaunchConfigs, Field(default_factory=lambda: ExpireLaunchConfigs.model_construct())
+    ]
+
+    expire_worker_pools: Annotated[
+        ExpireWorkerPools, Field(default_factory=lambda: ExpireWorkerPools.model_construct())
+    ]
+
+    expire_workers: Annotated[
+        ExpireWorkers, Field(default_factory=lambda: ExpireWorkers.model_construct())
+    ]
+
+    provisioner: Annotated[
+        Provisioner, Field(default_factory=lambda: Provisioner.model_construct())
+    ]
+
+    web: Annotated[Web, Field(default_factory=lambda: Web.model_construct())]
+
+    workerscanner: Annotated[
+        Workerscanner, Field(default_factory=lambda: Workerscanner.model_construct())
+    ]
+
+    workerscanner_azure: Annotated[
+        WorkerscannerAzure, Field(default_factory=lambda: WorkerscannerAzure.model_construct())
+    ]
 
 
-class WorkerManager(TaskclusterModel, closed=True):
-    autoscaling: Annotated[
-        Autoscaling | None, Field(title="Autoscaling configuration for this service")
-    ] = None
+class WorkerManager(TaskclusterModel):
+    """The `WorkerManager` object."""
+
+    autoscaling: Autoscaling | None = None
+    """Autoscaling configuration for this service."""
+
     db_crypto_keys: dict[str, Any] | list[Any] | None = None
-    debug: Annotated[str | None, Field(title="node debug env var")] = None
+
+    debug: str | None = None
+    """node debug env var."""
+
     keep_alive_timeout_seconds: float | None = None
+
     level: str | None = None
-    procs: Annotated[WorkerManagerProcs, Field(title="Process settings for this service")]
-    providers: dict[str, Any] | list[Any]
+
+    procs: Annotated[
+        WorkerManagerProcs, Field(default_factory=lambda: WorkerManagerProcs.model_construct())
+    ]
+    """Process settings for this service."""
+
+    providers: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+
     provisioner_iterate_config: dict[str, Any] | list[Any] | None = None
-    pulse_password: str
-    pulse_username: str
-    read_db_url: str
-    taskcluster_access_token: str
-    taskcluster_client_id: str
+
+    pulse_password: Annotated[str, Field(default=None)]
+
+    pulse_username: Annotated[str, Field(default=None)]
+
+    read_db_url: Annotated[str, Field(default=None)]
+
+    taskcluster_access_token: Annotated[str, Field(default=None)]
+
+    taskcluster_client_id: Annotated[str, Field(default=None)]
+
     worker_scanner_concurrency: float | None = None
+
     worker_scanner_iterate_config: dict[str, Any] | list[Any] | None = None
-    write_db_url: str
+
+    write_db_url: Annotated[str, Field(default=None)]
 
 
-class ValuesSchema(TaskclusterModel, closed=True):
-    applicationName: Annotated[
-        str | None, Field(description="The name of this deployment of Taskcluster.")
-    ] = None
-    auth: Annotated[Auth, Field(title="Configuration options for auth")]
+class ValuesSchema(TaskclusterModel):
+    """The `ValuesSchema` object."""
+
+    applicationName: str | None = None
+    """The name of this deployment of Taskcluster."""
+
+    auth: Annotated[Auth, Field(default_factory=lambda: Auth.model_construct())]
+    """Configuration options for auth."""
+
     built_in_workers: Annotated[
-        BuiltInWorkers, Field(title="Configuration options for built-in-workers")
+        BuiltInWorkers, Field(default_factory=lambda: BuiltInWorkers.model_construct())
     ]
-    certManagerClusterIssuerName: Annotated[
-        str | None,
-        Field(description='Name of the cluster issuer, i.e. "letsencrypt-prod"'),
-    ] = None
-    dockerImage: Annotated[str, Field(description="The docker image containing taskcluster.")]
-    errorConfig: Annotated[
-        ErrorConfig | None,
-        Field(description="Error reporting configuration for lib-monitor."),
-    ] = None
-    forceSSL: Annotated[bool, Field(description="If true, all connections must use ssl")]
-    gatewayClassName: Annotated[
-        str | None,
-        Field(
-            description='GatewayClass name for the Gateway API gateway, e.g. "gke-l7-regional-external-managed". Required when using Gateway API (ingressType: "gateway").'
-        ),
-    ] = None
-    gatewayStaticIpName: Annotated[
-        str | None,
-        Field(
-            description='Name of the reserved static IP address for the Gateway, e.g. "tc-dev-gateway-ip".'
-        ),
-    ] = None
-    gcpManagedCertName: Annotated[
-        str | None,
-        Field(
-            description='Name of the GCP Certificate Manager certificate for the Gateway, e.g. "tc-dev-gw-cert".'
-        ),
-    ] = None
-    github: Annotated[Github, Field(title="Configuration options for github")]
-    hooks: Annotated[Hooks, Field(title="Configuration options for hooks")]
-    imagePullSecret: Annotated[
-        str | None,
-        Field(description="Secret name with docker credentials for private registry"),
-    ] = None
-    index: Annotated[Index, Field(title="Configuration options for index")]
-    ingressCertName: Annotated[
-        str | None,
-        Field(description="A google certificate name that the ingress can use to set up tls."),
-    ] = None
-    ingressStaticIpName: Annotated[
-        str | None,
-        Field(
-            description="A google static ip object that the ingress can use to maintain the same ip address."
-        ),
-    ] = None
-    ingressTlsSecretName: Annotated[
-        str | None,
-        Field(
-            description='Name of the secret where cert is stored, i.e. "dev-cert". This can be provisioned manually or automatically, by using cert-manager'
-        ),
-    ] = None
-    ingressType: Annotated[
-        str | None,
-        Field(
-            description='Allows to use non-GLB ingress types: "nginx" for ingress-nginx, or "gateway" for Gateway API'
-        ),
-    ] = None
-    meta: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="Metadata about a deployment. This is not interpreted by Helm and can be used to store arbitrary metadata\nabout the configuration for use by other tooling.  It is automatically generated by `yarn dev:init`."
-        ),
-    ] = None
-    newRelic: Annotated[
-        dict[Annotated[str, StringConstraints(pattern=r"^NEW_RELIC_[A-Z0-9_]*$")], str] | None,
-        Field(
-            description="If present, configuration for New Relic to be used by all services.  The properties and values of this\nobject are environment variables as given in\nhttps://docs.newrelic.com/docs/agents/nodejs-agent/installation-configuration/nodejs-agent-configuration\nIf omitted, the New Relic library will not be loaded."
-        ),
-    ] = None
-    nodeEnv: Annotated[str, Field(description='You almost certainly want "production" here.')]
-    notify: Annotated[Notify, Field(title="Configuration options for notify")]
-    object: Annotated[Object, Field(title="Configuration options for object")]
-    podAnnotations: Annotated[
-        dict[str, str] | None,
-        Field(description="Annotations applied to every Taskcluster workload pod."),
-    ] = None
-    prometheus: Annotated[
-        Prometheus | None,
-        Field(
-            description="Prometheus configuration\nPodMonitoring resource will be created if prometheus.enabled is true"
-        ),
-    ] = None
-    pulseAmqps: Annotated[
-        bool | None,
-        Field(description="whether to use amqps (TLS) to communicate with pulse (default true)"),
-    ] = None
-    pulseHostname: Annotated[str, Field(description="A rabbitmq cluster")]
-    pulseVhost: Annotated[
-        str,
-        Field(description="The vhost this deployment will use on the rabbitmq cluster"),
-    ]
-    purge_cache: Annotated[PurgeCache, Field(title="Configuration options for purge-cache")]
-    queue: Annotated[Queue, Field(title="Configuration options for queue")]
-    references: Annotated[References, Field(title="Configuration options for references")]
-    rootUrl: Annotated[str, Field(description="The url pointing to your deployment's ingress.")]
-    secrets: Annotated[Secrets, Field(title="Configuration options for secrets")]
-    skipResourceTypes: Annotated[
-        list[ValuesSchemaSkipResourceType] | None,
-        Field(
-            description="A list of kubernetes resource types to skip creating.  Useful when some resources are being managed externally."
-        ),
-    ] = None
-    trustProxy: Annotated[
-        bool,
-        Field(
-            description="If true, only the external ingress needs to use ssl. connections to services are allowed however."
-        ),
-    ]
-    ui: Annotated[Ui, Field(title="Configuration options for ui")]
-    useKubernetesDnsServiceDiscovery: Annotated[
-        bool,
-        Field(
-            description="If true, requests will not pass back in through load balancer to pass between services."
-        ),
-    ]
-    web_server: Annotated[WebServer, Field(title="Configuration options for web-server")]
+    """Configuration options for built-in-workers."""
+
+    certManagerClusterIssuerName: str | None = None
+    """Name of the cluster issuer, i.e. "letsencrypt-prod" """
+
+    dockerImage: Annotated[str, Field(default=None)]
+    """The docker image containing taskcluster."""
+
+    errorConfig: ErrorConfig | None = None
+    """Error reporting configuration for lib-monitor."""
+
+    forceSSL: Annotated[bool, Field(default=None)]
+    """If true, all connections must use ssl"""
+
+    gatewayClassName: str | None = None
+    """GatewayClass name for the Gateway API gateway, e.g. "gke-l7-regional-external-managed". Required when using Gateway API (ingressType: "gateway")."""
+
+    gatewayStaticIpName: str | None = None
+    """Name of the reserved static IP address for the Gateway, e.g. "tc-dev-gateway-ip"."""
+
+    gcpManagedCertName: str | None = None
+    """Name of the GCP Certificate Manager certificate for the Gateway, e.g. "tc-dev-gw-cert"."""
+
+    github: Annotated[Github, Field(default_factory=lambda: Github.model_construct())]
+    """Configuration options for github."""
+
+    hooks: Annotated[Hooks, Field(default_factory=lambda: Hooks.model_construct())]
+    """Configuration options for hooks."""
+
+    imagePullSecret: str | None = None
+    """Secret name with docker credentials for private registry"""
+
+    index: Annotated[Index, Field(default_factory=lambda: Index.model_construct())]
+    """Configuration options for index."""
+
+    ingressCertName: str | None = None
+    """A google certificate name that the ingress can use to set up tls."""
+
+    ingressStaticIpName: str | None = None
+    """A google static ip object that the ingress can use to maintain the same ip address."""
+
+    ingressTlsSecretName: str | None = None
+    """Name of the secret where cert is stored, i.e. "dev-cert". This can be provisioned manually or automatically, by using cert-manager"""
+
+    ingressType: str | None = None
+    """Allows to use non-GLB ingress types: "nginx" for ingress-nginx, or "gateway" for Gateway API"""
+
+    meta: dict[str, Any] | None = None
+    """Metadata about a deployment. This is not interpreted by Helm and can be used to store arbitrary metadata
+    about the configuration for use by other tooling.  It is automatically generated by `yarn dev:init`.
+    """
+
+    newRelic: dict[str, str] | None = None
+    """If present, configuration for New Relic to be used by all services.  The properties and values of this
+    object are environment variables as given in
+    https://docs.newrelic.com/docs/agents/nodejs-agent/installation-configuration/nodejs-agent-configuration
+    If omitted, the New Relic library will not be loaded.
+    """
+
+    nodeEnv: Annotated[str, Field(default=None)]
+    """You almost certainly want "production" here."""
+
+    notify: Annotated[Notify, Field(default_factory=lambda: Notify.model_construct())]
+    """Configuration options for notify."""
+
+    object: Annotated[Object, Field(default_factory=lambda: Object.model_construct())]
+    """Configuration options for object."""
+
+    podAnnotations: dict[str, str] | None = None
+    """Annotations applied to every Taskcluster workload pod."""
+
+    prometheus: Prometheus | None = None
+    """Prometheus configuration
+    PodMonitoring resource will be created if prometheus.enabled is true
+    """
+
+    pulseAmqps: bool | None = None
+    """whether to use amqps (TLS) to communicate with pulse (default true)"""
+
+    pulseHostname: Annotated[str, Field(default=None)]
+    """A rabbitmq cluster"""
+
+    pulseVhost: Annotated[str, Field(default=None)]
+    """The vhost this deployment will use on the rabbitmq cluster"""
+
+    purge_cache: Annotated[PurgeCache, Field(default_factory=lambda: PurgeCache.model_construct())]
+    """Configuration options for purge-cache."""
+
+    queue: Annotated[Queue, Field(default_factory=lambda: Queue.model_construct())]
+    """Configuration options for queue."""
+
+    references: Annotated[References, Field(default_factory=lambda: References.model_construct())]
+    """Configuration options for references."""
+
+    rootUrl: Annotated[str, Field(default=None)]
+    """The url pointing to your deployment's ingress."""
+
+    secrets: Annotated[Secrets, Field(default_factory=lambda: Secrets.model_construct())]
+    """Configuration options for secrets."""
+
+    skipResourceTypes: list[ValuesSkipResourceTypes] | None = None
+    """A list of kubernetes resource types to skip creating.  Useful when some resources are being managed externally."""
+
+    trustProxy: Annotated[bool, Field(default=None)]
+    """If true, only the external ingress needs to use ssl. connections to services are allowed however."""
+
+    ui: Annotated[Ui, Field(default_factory=lambda: Ui.model_construct())]
+    """Configuration options for ui."""
+
+    useKubernetesDnsServiceDiscovery: Annotated[bool, Field(default=None)]
+    """If true, requests will not pass back in through load balancer to pass between services."""
+
+    web_server: Annotated[WebServer, Field(default_factory=lambda: WebServer.model_construct())]
+    """Configuration options for web-server."""
+
     worker_manager: Annotated[
-        WorkerManager, Field(title="Configuration options for worker-manager")
+        WorkerManager, Field(default_factory=lambda: WorkerManager.model_construct())
     ]
+    """Configuration options for worker-manager."""

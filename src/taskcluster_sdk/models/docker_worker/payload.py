@@ -6,268 +6,252 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+ArtifactType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
+"""The values of `ArtifactType`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Devices(TaskclusterModel, closed=True):
+class Devices(TaskclusterModel):
+    """Allows devices from the host system to be attached to a task container similar to using `--device` in docker."""
+
+    hostSharedMemory: bool | None = None
+    """Host shared memory device (Experimental).
+
+    Mount /dev/shm from the host in the container.
     """
+
+    kvm: bool | None = None
+    """/dev/kvm device (Experimental).
+
+    Mount /dev/kvm from the host in the container.
+    """
+
+    loopbackAudio: bool | None = None
+    """Loopback Audio device.
+
+    Audio loopback device created using snd-aloop
+    """
+
+    loopbackVideo: bool | None = None
+    """Loopback Video device.
+
+    Video loopback device created using v4l2loopback.
+    """
+
+
+class Capabilities(TaskclusterModel):
+    """Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```"""
+
+    devices: Devices | None = None
+    """Devices to be attached to task containers.
+
     Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
     """
 
-    hostSharedMemory: Annotated[
-        bool | None,
-        Field(
-            description="Mount /dev/shm from the host in the container.",
-            title="Host shared memory device (Experimental)",
-        ),
-    ] = None
-    kvm: Annotated[
-        bool | None,
-        Field(
-            description="Mount /dev/kvm from the host in the container.",
-            title="/dev/kvm device (Experimental)",
-        ),
-    ] = None
-    loopbackAudio: Annotated[
-        bool | None,
-        Field(
-            description="Audio loopback device created using snd-aloop",
-            title="Loopback Audio device",
-        ),
-    ] = None
-    loopbackVideo: Annotated[
-        bool | None,
-        Field(
-            description="Video loopback device created using v4l2loopback.",
-            title="Loopback Video device",
-        ),
-    ] = None
+    disableSeccomp: bool = False
+    """Container does not have a seccomp profile set. NO LONGER SUPPORTED IN DOCKER WORKER..
 
-
-class Capabilities(TaskclusterModel, closed=True):
+    Allowed a task to run without seccomp, similar to running docker with `--security-opt seccomp=unconfined`.  This only worked for worker-types configured to enable it. NO LONGER SUPPORTED IN DOCKER WORKER, but payload still includes feature in order for d2g to work with it.
     """
+
+    privileged: bool = False
+    """Privileged container.
+
+    Allows a task to run in a privileged container, similar to running docker with `--privileged`.  This only works for worker-types configured to enable it.
+    """
+
+
+class Features(TaskclusterModel):
+    """Used to enable additional functionality."""
+
+    allowPtrace: bool = False
+    """Allow ptrace within the container.
+
+    This allows you to use the Linux ptrace functionality inside the container; it is otherwise disallowed by Docker's security policy.
+    """
+
+    artifacts: bool = True
+    """Artifact uploads."""
+
+    bulkLog: bool = True
+    """Bulk upload the task log into a single artifact.
+
+    Useful if live logging is not interesting but the overalllog is later on
+    """
+
+    chainOfTrust: bool = False
+    """Enable generation of ed25519-signed Chain of Trust artifacts.
+
+    Artifacts named chain-of-trust.json and chain-of-trust.json.sig should be generated which will include information for downstream tasks to build a level of trust for the artifacts produced by the task and the environment it ran in.
+    """
+
+    interactive: bool = False
+    """Docker Exec Interactive.
+
+    This allows you to interactively run commands inside the container and attaches you to the stdin/stdout/stderr over a websocket. Can be used for SSH-like access to docker containers.
+    """
+
+    localLiveLog: bool = True
+    """Enable live logging (worker local).
+
+    Logs are stored on the worker during the duration of tasks and available via http chunked streaming then uploaded to s3
+    """
+
+    taskclusterProxy: bool = False
+    """Taskcluster auth proxy service.
+
+    The auth proxy allows making requests to taskcluster/queue and taskcluster/scheduler directly from your task with the same scopes as set in the task. This can be used to make api calls via the [client](https://github.com/taskcluster/taskcluster-client) CURL, etc... Without embedding credentials in the task.
+    """
+
+
+class ImageDockerImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    name: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
+
+
+class ImageIndexedImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    namespace: Annotated[str, Field(default=None)]
+
+    path: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["indexed-image"], OpenStr], Field(default=None)]
+
+
+class ImageTaskImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    path: Annotated[str, Field(default=None)]
+
+    taskId: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["task-image"], OpenStr], Field(default=None)]
+
+
+class OnExitStatus(TaskclusterModel):
+    """By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception."""
+
+    purgeCaches: list[int] | None = None
+    """Purge caches exit status.
+
+    If the task exits with a purge caches exit status, all caches associated with the task will be purged.
+    """
+
+    retry: list[int] | None = None
+    """Retriable exit statuses.
+
+    If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.
+    """
+
+
+class Artifact(TaskclusterModel):
+    """The `Artifact` object."""
+
+    expires: AwareDatetime | None = None
+    """Date when artifact should expire must be in the future.."""
+
+    path: Annotated[str, Field(default=None)]
+    """Location of artifact in container, as an absolute path.."""
+
+    type: Annotated[ArtifactType, Field(default=None)]
+    """Artifact upload type.."""
+
+
+class DockerWorkerPayload(TaskclusterModel):
+    """`.payload` field of the queue."""
+
+    artifacts: dict[str, Artifact] | None = None
+    """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
+    Artifacts can be an individual `file`, a `directory` containing
+    potentially multiple files with recursively included subdirectories,
+    or a `volume` (d2g only) which will create a volume mount from the
+    host to the running container. Unlike `directory` artifacts, the
+    `volume` directory will already exist as the task starts. Since the
+    artifacts will be created directly on the host, they do not need to
+    be copied from the container to the host prior to being published,
+    so perform more efficiently, and simplify the d2g-generated task payload.
+    Moreover, in the case of time-critical spot terminations, tasks have
+    more chance of successfully publishing volume artifacts than directory
+    artifacts, due to the efficiency gain.
+    """
+
+    cache: dict[str, str] | None = None
+    """Caches to mount point mapping..
+
+    Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
+    """
+
+    capabilities: Capabilities | None = None
+    """Capabilities that must be available/enabled for the task container..
+
     Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
     """
 
-    devices: Annotated[
-        Devices | None,
-        Field(
-            description="Allows devices from the host system to be attached to a task container similar to using `--device` in docker.",
-            title="Devices to be attached to task containers",
-        ),
-    ] = None
-    disableSeccomp: Annotated[
-        bool,
-        Field(
-            description="Allowed a task to run without seccomp, similar to running docker with `--security-opt seccomp=unconfined`.  This only worked for worker-types configured to enable it. NO LONGER SUPPORTED IN DOCKER WORKER, but payload still includes feature in order for d2g to work with it.",
-            title="Container does not have a seccomp profile set. NO LONGER SUPPORTED IN DOCKER WORKER.",
-        ),
-    ] = False
-    privileged: Annotated[
-        bool,
-        Field(
-            description="Allows a task to run in a privileged container, similar to running docker with `--privileged`.  This only works for worker-types configured to enable it.",
-            title="Privileged container",
-        ),
-    ] = False
+    command: list[str] = []
+    """Docker command to run (see docker api)..
 
-
-class Features(TaskclusterModel, closed=True):
+    Example: `['/bin/bash', '-c', 'ls']`.
     """
+
+    env: dict[str, str] | None = None
+    """Environment variable mappings..
+
+    Example: ```
+    {
+      "PATH": '/borked/path'
+      "ENV_NAME": "VALUE"
+    }
+    ```
+    """
+
+    features: Features | None = None
+    """Feature flags.
+
     Used to enable additional functionality.
     """
 
-    allowPtrace: Annotated[
-        bool,
-        Field(
-            description="This allows you to use the Linux ptrace functionality inside the container; it is otherwise disallowed by Docker's security policy.",
-            title="Allow ptrace within the container",
-        ),
-    ] = False
-    artifacts: Annotated[bool, Field(description="", title="Artifact uploads")] = True
-    bulkLog: Annotated[
-        bool,
-        Field(
-            description="Useful if live logging is not interesting but the overalllog is later on",
-            title="Bulk upload the task log into a single artifact",
-        ),
-    ] = True
-    chainOfTrust: Annotated[
-        bool,
-        Field(
-            description="Artifacts named chain-of-trust.json and chain-of-trust.json.sig should be generated which will include information for downstream tasks to build a level of trust for the artifacts produced by the task and the environment it ran in.",
-            title="Enable generation of ed25519-signed Chain of Trust artifacts",
-        ),
-    ] = False
-    interactive: Annotated[
-        bool,
-        Field(
-            description="This allows you to interactively run commands inside the container and attaches you to the stdin/stdout/stderr over a websocket. Can be used for SSH-like access to docker containers.",
-            title="Docker Exec Interactive",
-        ),
-    ] = False
-    localLiveLog: Annotated[
-        bool,
-        Field(
-            description="Logs are stored on the worker during the duration of tasks and available via http chunked streaming then uploaded to s3",
-            title="Enable live logging (worker local)",
-        ),
-    ] = True
-    taskclusterProxy: Annotated[
-        bool,
-        Field(
-            description="The auth proxy allows making requests to taskcluster/queue and taskcluster/scheduler directly from your task with the same scopes as set in the task. This can be used to make api calls via the [client](https://github.com/taskcluster/taskcluster-client) CURL, etc... Without embedding credentials in the task.",
-            title="Taskcluster auth proxy service",
-        ),
-    ] = False
+    image: Annotated[
+        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage, Field(default=None)
+    ]
+    """Docker image..
 
-
-class ImageDockerImage(TaskclusterModel, closed=True):
-    """
     Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
     """
 
-    name: str
-    type: Literal["docker-image"]
+    log: str = "public/logs/live.log"
+    """Livelog artifact name.
 
-
-class ImageIndexedImage(TaskclusterModel, closed=True):
-    """
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
+    Specifies a custom name for the livelog artifact. Note that this is also used in determining the name of the backing log artifact name. Backing log artifact name matches livelog artifact name with `_backing` appended, prior to the file extension (if present). For example, `apple/banana.log.txt` results in livelog artifact `apple/banana.log.txt` and backing log artifact `apple/banana.log_backing.txt`. Defaults to `public/logs/live.log`.
     """
 
-    namespace: str
-    path: str
-    type: Literal["indexed-image"]
+    maxRunTime: Annotated[int, Field(default=None)]
+    """Maximum run time in seconds.
 
-
-class ImageTaskImage(TaskclusterModel, closed=True):
-    """
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
+    Maximum time the task container can run in seconds.
     """
 
-    path: str
-    taskId: str
-    type: Literal["task-image"]
+    onExitStatus: OnExitStatus | None = None
+    """Exit status handling.
 
-
-class OnExitStatus(TaskclusterModel, closed=True):
-    """
     By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
     """
 
-    purgeCaches: Annotated[
-        list[int] | None,
-        Field(
-            description="If the task exits with a purge caches exit status, all caches associated with the task will be purged.",
-            title="Purge caches exit status",
-        ),
-    ] = None
-    retry: Annotated[
-        list[int] | None,
-        Field(
-            description="If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.",
-            title="Retriable exit statuses",
-        ),
-    ] = None
+    supersederUrl: str | None = None
+    """(unused).
 
-
-class Type(str, OpenEnum):
-    file = "file"
-    directory = "directory"
-    volume = "volume"
-
-
-class Artifact(TaskclusterModel, closed=True):
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(title="Date when artifact should expire must be in the future."),
-    ] = None
-    path: Annotated[str, Field(title="Location of artifact in container, as an absolute path.")]
-    type: Annotated[Type, Field(title="Artifact upload type.")]
-
-
-class Payload(TaskclusterModel, closed=True):
+    Maintained for backward compatibility, but no longer used
     """
-    `.payload` field of the queue.
-    """
-
-    artifacts: Annotated[
-        dict[str, Artifact] | None,
-        Field(
-            description='Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```\nArtifacts can be an individual `file`, a `directory` containing\npotentially multiple files with recursively included subdirectories,\nor a `volume` (d2g only) which will create a volume mount from the\nhost to the running container. Unlike `directory` artifacts, the\n`volume` directory will already exist as the task starts. Since the\nartifacts will be created directly on the host, they do not need to\nbe copied from the container to the host prior to being published,\nso perform more efficiently, and simplify the d2g-generated task payload.\nMoreover, in the case of time-critical spot terminations, tasks have\nmore chance of successfully publishing volume artifacts than directory\nartifacts, due to the efficiency gain.',
-            title="Artifacts",
-        ),
-    ] = None
-    cache: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```',
-            title="Caches to mount point mapping.",
-        ),
-    ] = None
-    capabilities: Annotated[
-        Capabilities | None,
-        Field(
-            description='Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```',
-            title="Capabilities that must be available/enabled for the task container.",
-        ),
-    ] = None
-    command: Annotated[
-        list[str],
-        Field(
-            description="Example: `['/bin/bash', '-c', 'ls']`.",
-            title="Docker command to run (see docker api).",
-        ),
-    ] = []
-    env: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Example: ```\n{\n  "PATH": \'/borked/path\'\n  "ENV_NAME": "VALUE"\n}\n```',
-            title="Environment variable mappings.",
-        ),
-    ] = None
-    features: Annotated[
-        Features | None,
-        Field(
-            description="Used to enable additional functionality.",
-            title="Feature flags",
-        ),
-    ] = None
-    image: Annotated[
-        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage,
-        Field(
-            description="Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace",
-            title="Docker image.",
-        ),
-    ]
-    log: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the livelog artifact. Note that this is also used in determining the name of the backing log artifact name. Backing log artifact name matches livelog artifact name with `_backing` appended, prior to the file extension (if present). For example, `apple/banana.log.txt` results in livelog artifact `apple/banana.log.txt` and backing log artifact `apple/banana.log_backing.txt`. Defaults to `public/logs/live.log`.",
-            title="Livelog artifact name",
-        ),
-    ] = "public/logs/live.log"
-    maxRunTime: Annotated[
-        int,
-        Field(
-            description="Maximum time the task container can run in seconds.",
-            ge=1,
-            title="Maximum run time in seconds",
-        ),
-    ]
-    onExitStatus: Annotated[
-        OnExitStatus | None,
-        Field(
-            description="By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.",
-            title="Exit status handling",
-        ),
-    ] = None
-    supersederUrl: Annotated[
-        str | None,
-        Field(
-            description="Maintained for backward compatibility, but no longer used",
-            title="(unused)",
-        ),
-    ] = None

@@ -6,13 +6,126 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias, TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+    TaskclusterRootModel,
+)
+
+ArtifactContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
+"""Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
+following file extensions, where `identity` will be used, since they are already
+compressed:
+
+* 7z
+* aab
+* apk
+* bz2
+* deb
+* dmg
+* flv
+* gif
+* gz
+* jar
+* jpeg
+* jpg
+* npz
+* pkg
+* png
+* swf
+* tbz
+* tgz
+* wasm
+* webp
+* whl
+* woff
+* woff2
+* xpi
+* xz
+* zip
+* zst
+
+Note, setting `contentEncoding` on a directory artifact will apply the same content
+encoding to all the files contained in the directory.
+
+Since: generic-worker 16.2.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+ArtifactType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
+"""Artifacts can be either an individual `file` or a `directory` containing
+potentially multiple files with recursively included subdirectories.
+
+Since: generic-worker 1.0.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+ArtifactUploadType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
+"""The values of `ArtifactUploadType`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+CacheFormat: TypeAlias = Annotated[
+    Literal[
+        "7z",
+        "rar",
+        "tar",
+        "tar.br",
+        "tar.bz2",
+        "tar.gz",
+        "tar.lz",
+        "tar.lz4",
+        "tar.mz",
+        "tar.sz",
+        "tar.xz",
+        "tar.zst",
+        "tar.zz",
+        "zip",
+    ],
+    OpenStr,
+]
+"""Archive format of the preloaded content (if `content` provided).
+
+Since: generic-worker 5.4.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+MountFormat: TypeAlias = Annotated[
+    Literal["br", "bz2", "gz", "lz", "lz4", "mz", "sz", "xz", "zst", "zz"], OpenStr
+]
+"""Compression format of the preloaded content.
+
+Since: generic-worker 55.3.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
+    Literal["localhost", "docker-bridge"], OpenStr
+]
+"""Specifies whether taskcluster-proxy should listen on
+localhost interface (default) or search for a docker bridge
+interface (for tasks that wish to call the taskcluster
+proxy from inside a docker container that does not share
+the host network).
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class ContentEncoding(str, OpenEnum):
-    """
+class GenericWorkerPayloadArtifact(TaskclusterModel):
+    """The `GenericWorkerPayloadArtifact` object."""
+
+    contentEncoding: ArtifactContentEncoding | None = None
+    """Content-Encoding header when serving artifact over HTTP..
+
     Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
     following file extensions, where `identity` will be used, since they are already
     compressed:
@@ -51,190 +164,738 @@ class ContentEncoding(str, OpenEnum):
     Since: generic-worker 16.2.0
     """
 
-    identity = "identity"
-    gzip = "gzip"
+    contentType: str | None = None
+    """Content-Type header when serving artifact over HTTP.
 
+    Explicitly set the value of the HTTP `Content-Type` response header when the artifact(s)
+    is/are served over HTTP(S). If not provided (this property is optional) the worker will
+    guess the content type of artifacts based on the filename extension of the file storing
+    the artifact content. It does this by looking at the system filename-to-mimetype mappings
+    defined in multiple `mime.types` files located under `/etc`. Note, setting `contentType`
+    on a directory artifact will apply the same contentType to all files contained in the
+    directory.
 
-class Type(str, OpenEnum):
+    See [mime.TypeByExtension](https://pkg.go.dev/mime#TypeByExtension).
+
+    Since: generic-worker 10.4.0
     """
+
+    expires: AwareDatetime | None = None
+    """Expiry date and time.
+
+    Date when artifact should expire must be in the future, no earlier than task deadline, but
+    no later than task expiry. If not set, defaults to task expiry.
+
+    Since: generic-worker 1.0.0
+    """
+
+    name: str | None = None
+    """Name of the artifact, as it will be published. If not set, `path` will be used.
+    Conventionally (although not enforced) path elements are forward slash separated. Example:
+    `public/build/a/house`. Note, no scopes are required to read artifacts beginning `public/`.
+    Artifact names not beginning `public/` are scope-protected (caller requires scopes to
+    download the artifact). See the Queue documentation for more information.
+
+    Since: generic-worker 8.1.0
+    """
+
+    optional: bool = False
+    """Optional artifact.
+
+    If `true`, the artifact is optional. If the file or directory
+    doesn't exist, the artifact won't be created.
+
+    Since: generic-worker 83.1.0
+    """
+
+    path: Annotated[str, Field(default=None)]
+    """Artifact location.
+
+    Filesystem path of the file/directory relative to the
+    task directory, or an absolute path.
+    Example: `dist\\regedit.exe`. It doesn't matter if
+    forward slashes or backslashes are used.
+
+    Since: generic-worker 1.0.0
+    """
+
+    type: Annotated[ArtifactType, Field(default=None)]
+    """Artifact upload type..
+
     Artifacts can be either an individual `file` or a `directory` containing
     potentially multiple files with recursively included subdirectories.
 
     Since: generic-worker 1.0.0
     """
 
-    file = "file"
-    directory = "directory"
 
-
-class GenericWorkerPayloadArtifact(TaskclusterModel, closed=True):
-    contentEncoding: Annotated[
-        ContentEncoding | None,
-        Field(
-            description="Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the\nfollowing file extensions, where `identity` will be used, since they are already\ncompressed:\n\n* 7z\n* aab\n* apk\n* bz2\n* deb\n* dmg\n* flv\n* gif\n* gz\n* jar\n* jpeg\n* jpg\n* npz\n* pkg\n* png\n* swf\n* tbz\n* tgz\n* wasm\n* webp\n* whl\n* woff\n* woff2\n* xpi\n* xz\n* zip\n* zst\n\nNote, setting `contentEncoding` on a directory artifact will apply the same content\nencoding to all the files contained in the directory.\n\nSince: generic-worker 16.2.0",
-            title="Content-Encoding header when serving artifact over HTTP.",
-        ),
-    ] = None
-    contentType: Annotated[
-        str | None,
-        Field(
-            description="Explicitly set the value of the HTTP `Content-Type` response header when the artifact(s)\nis/are served over HTTP(S). If not provided (this property is optional) the worker will\nguess the content type of artifacts based on the filename extension of the file storing\nthe artifact content. It does this by looking at the system filename-to-mimetype mappings\ndefined in multiple `mime.types` files located under `/etc`. Note, setting `contentType`\non a directory artifact will apply the same contentType to all files contained in the\ndirectory.\n\nSee [mime.TypeByExtension](https://pkg.go.dev/mime#TypeByExtension).\n\nSince: generic-worker 10.4.0",
-            title="Content-Type header when serving artifact over HTTP",
-        ),
-    ] = None
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date when artifact should expire must be in the future, no earlier than task deadline, but\nno later than task expiry. If not set, defaults to task expiry.\n\nSince: generic-worker 1.0.0",
-            title="Expiry date and time",
-        ),
-    ] = None
-    name: Annotated[
-        str | None,
-        Field(
-            description="Name of the artifact, as it will be published. If not set, `path` will be used.\nConventionally (although not enforced) path elements are forward slash separated. Example:\n`public/build/a/house`. Note, no scopes are required to read artifacts beginning `public/`.\nArtifact names not beginning `public/` are scope-protected (caller requires scopes to\ndownload the artifact). See the Queue documentation for more information.\n\nSince: generic-worker 8.1.0",
-            title="Name of the artifact",
-        ),
-    ] = None
-    optional: Annotated[
-        bool,
-        Field(
-            description="If `true`, the artifact is optional. If the file or directory\ndoesn't exist, the artifact won't be created.\n\nSince: generic-worker 83.1.0",
-            title="Optional artifact",
-        ),
-    ] = False
-    path: Annotated[
-        str,
-        Field(
-            description="Filesystem path of the file/directory relative to the\ntask directory, or an absolute path.\nExample: `dist\\regedit.exe`. It doesn't matter if\nforward slashes or backslashes are used.\n\nSince: generic-worker 1.0.0",
-            title="Artifact location",
-        ),
-    ]
-    type: Annotated[
-        Type,
-        Field(
-            description="Artifacts can be either an individual `file` or a `directory` containing\npotentially multiple files with recursively included subdirectories.\n\nSince: generic-worker 1.0.0",
-            title="Artifact upload type.",
-        ),
-    ]
-
-
-CommandItem = TypeAliasType("CommandItem", Annotated[list[str], Field(min_length=1)])
-
-
-class Features(TaskclusterModel, closed=True):
-    """
-    Feature flags enable additional functionality.
+class Features(TaskclusterModel):
+    """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    backingLog: Annotated[
-        bool,
-        Field(
-            description="The backing log feature publishes a task artifact containing the complete\nstderr and stdout of the task.\n\nSince: generic-worker 48.2.0",
-            title="Enable backing log",
-        ),
-    ] = True
-    interactive: Annotated[
-        bool | None,
-        Field(
-            description="This allows you to interactively run commands from within the worker\nas the task user. This may be useful for debugging purposes.\nCan be used for SSH-like access to the running worker.\nNote that this feature works differently from the `interactive` feature\nin docker worker, which `docker exec`s into the running container.\nSince tasks on generic worker are not guaranteed to be running in a\ncontainer, a bash shell is started on the task user's account.\nA user can then `docker exec` into the a running container, if there\nis one.\n\nSince: generic-worker 49.2.0",
-            title="Interactive shell",
-        ),
-    ] = None
-    liveLog: Annotated[
-        bool,
-        Field(
-            description="The live log feature streams the combined stderr and stdout to a task artifact\nso that the output is available while the task is running.\n\nSince: generic-worker 48.2.0",
-            title="Enable [livelog](https://github.com/taskcluster/taskcluster/tree/main/tools/livelog)",
-        ),
-    ] = True
-    loopbackAudio: Annotated[
-        bool | None,
-        Field(
-            description="Audio loopback device created using snd-aloop.\nAn audio device will be available for the task. Its\nlocation will be `/dev/snd`. Devices inside that directory\nwill take the form `/dev/snd/controlC<N>`,\n`/dev/snd/pcmC<N>D0c`, `/dev/snd/pcmC<N>D0p`,\n`/dev/snd/pcmC<N>D1c`, and `/dev/snd/pcmC<N>D1p`,\nwhere <N> is an integer between 0 and 31, inclusive.\nThe Generic Worker config setting `loopbackAudioDeviceNumber`\nmay be used to change the device number in case the\ndefault value (`16`) conflicts with another\naudio device on the worker.\n\nThis feature is only available on Linux. If a task\nis submitted with this feature enabled on a non-Linux,\nposix platform (FreeBSD, macOS), the task will resolve as\n`exception/malformed-payload`.\n\nSince: generic-worker 54.5.0",
-            title="Loopback Audio device",
-        ),
-    ] = None
-    loopbackVideo: Annotated[
-        bool | None,
-        Field(
-            description="Video loopback device created using v4l2loopback.\nA video device will be available for the task. Its\nlocation will be passed to the task via environment\nvariable `TASKCLUSTER_VIDEO_DEVICE`. The\nlocation will be `/dev/video<N>` where `<N>` is\nan integer between 0 and 255. The value of `<N>`\nis not static, and therefore either the environment\nvariable should be used, or `/dev` should be\nscanned in order to determine the correct location.\nTasks should not assume a constant value.\n\nThis feature is only available on Linux. If a task\nis submitted with this feature enabled on a non-Linux,\nposix platform (FreeBSD, macOS), the task will resolve as\n`exception/malformed-payload`.\n\nSince: generic-worker 53.1.0",
-            title="Loopback Video device",
-        ),
-    ] = None
-    resourceMonitor: Annotated[
-        bool,
-        Field(
-            description="The resource monitor feature reports Peak System Memory Used,\nAverage System Memory Used, Average Available System Memory,\nand Total System Memory in the task log for each task command\nexecuted. It also will abort any task command if the used\nsystem memory exceeds worker config maxMemoryUsagePercent\n_AND_ available system memory drops below worker config\nminAvailableMemoryBytes for longer than worker config\nallowedHighMemoryDuration seconds. When this happens, the\ntask will be resolved as failed.\n\nSince: generic-worker 83.4.0",
-            title="Resource monitor",
-        ),
-    ] = True
-    taskclusterProxy: Annotated[
-        bool | None,
-        Field(
-            description="The taskcluster proxy provides an easy and safe way to make authenticated\ntaskcluster requests within the scope(s) of a particular task. See\n[the github project](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) for more information.\n\nSince: generic-worker 10.6.0",
-            title="Run [taskcluster-proxy](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) to allow tasks to dynamically proxy requests to taskcluster services",
-        ),
-    ] = None
+    backingLog: bool = True
+    """Enable backing log.
 
-
-class Logs(TaskclusterModel, closed=True):
-    """
-    Configuration for task logs.
+    The backing log feature publishes a task artifact containing the complete
+    stderr and stdout of the task.
 
     Since: generic-worker 48.2.0
     """
 
-    backing: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the backing log artifact.\nThis is only used if `features.backingLog` is `true`.\n\nSince: generic-worker 48.2.0",
-            title="Backing log artifact name",
-        ),
-    ] = "public/logs/live_backing.log"
-    live: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the live log artifact.\nThis is only used if `features.liveLog` is `true`.\n\nSince: generic-worker 48.2.0",
-            title="Live log artifact name",
-        ),
-    ] = "public/logs/live.log"
+    interactive: bool | None = None
+    """Interactive shell.
 
+    This allows you to interactively run commands from within the worker
+    as the task user. This may be useful for debugging purposes.
+    Can be used for SSH-like access to the running worker.
+    Note that this feature works differently from the `interactive` feature
+    in docker worker, which `docker exec`s into the running container.
+    Since tasks on generic worker are not guaranteed to be running in a
+    container, a bash shell is started on the task user's account.
+    A user can then `docker exec` into the a running container, if there
+    is one.
 
-PurgeCach = TypeAliasType("PurgeCach", Annotated[int, Field(ge=0, title="Exit statuses")])
-
-
-RetryItem = TypeAliasType("RetryItem", Annotated[int, Field(ge=1, title="Exit codes")])
-
-
-class OnExitStatus(TaskclusterModel, closed=True):
+    Since: generic-worker 49.2.0
     """
+
+    liveLog: bool = True
+    """Enable [livelog](https://github.com/taskcluster/taskcluster/tree/main/tools/livelog).
+
+    The live log feature streams the combined stderr and stdout to a task artifact
+    so that the output is available while the task is running.
+
+    Since: generic-worker 48.2.0
+    """
+
+    loopbackAudio: bool | None = None
+    """Loopback Audio device.
+
+    Audio loopback device created using snd-aloop.
+    An audio device will be available for the task. Its
+    location will be `/dev/snd`. Devices inside that directory
+    will take the form `/dev/snd/controlC<N>`,
+    `/dev/snd/pcmC<N>D0c`, `/dev/snd/pcmC<N>D0p`,
+    `/dev/snd/pcmC<N>D1c`, and `/dev/snd/pcmC<N>D1p`,
+    where <N> is an integer between 0 and 31, inclusive.
+    The Generic Worker config setting `loopbackAudioDeviceNumber`
+    may be used to change the device number in case the
+    default value (`16`) conflicts with another
+    audio device on the worker.
+
+    This feature is only available on Linux. If a task
+    is submitted with this feature enabled on a non-Linux,
+    posix platform (FreeBSD, macOS), the task will resolve as
+    `exception/malformed-payload`.
+
+    Since: generic-worker 54.5.0
+    """
+
+    loopbackVideo: bool | None = None
+    """Loopback Video device.
+
+    Video loopback device created using v4l2loopback.
+    A video device will be available for the task. Its
+    location will be passed to the task via environment
+    variable `TASKCLUSTER_VIDEO_DEVICE`. The
+    location will be `/dev/video<N>` where `<N>` is
+    an integer between 0 and 255. The value of `<N>`
+    is not static, and therefore either the environment
+    variable should be used, or `/dev` should be
+    scanned in order to determine the correct location.
+    Tasks should not assume a constant value.
+
+    This feature is only available on Linux. If a task
+    is submitted with this feature enabled on a non-Linux,
+    posix platform (FreeBSD, macOS), the task will resolve as
+    `exception/malformed-payload`.
+
+    Since: generic-worker 53.1.0
+    """
+
+    resourceMonitor: bool = True
+    """The resource monitor feature reports Peak System Memory Used,
+    Average System Memory Used, Average Available System Memory,
+    and Total System Memory in the task log for each task command
+    executed. It also will abort any task command if the used
+    system memory exceeds worker config maxMemoryUsagePercent
+    _AND_ available system memory drops below worker config
+    minAvailableMemoryBytes for longer than worker config
+    allowedHighMemoryDuration seconds. When this happens, the
+    task will be resolved as failed.
+
+    Since: generic-worker 83.4.0
+    """
+
+    taskclusterProxy: bool | None = None
+    """Run [taskcluster-proxy](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) to allow tasks to dynamically proxy requests to taskcluster services.
+
+    The taskcluster proxy provides an easy and safe way to make authenticated
+    taskcluster requests within the scope(s) of a particular task. See
+    [the github project](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) for more information.
+
+    Since: generic-worker 10.6.0
+    """
+
+
+class Logs(TaskclusterModel):
+    """Configuration for task logs.
+
+    Since: generic-worker 48.2.0
+    """
+
+    backing: str = "public/logs/live_backing.log"
+    """Backing log artifact name.
+
+    Specifies a custom name for the backing log artifact.
+    This is only used if `features.backingLog` is `true`.
+
+    Since: generic-worker 48.2.0
+    """
+
+    live: str = "public/logs/live.log"
+    """Live log artifact name.
+
+    Specifies a custom name for the live log artifact.
+    This is only used if `features.liveLog` is `true`.
+
+    Since: generic-worker 48.2.0
+    """
+
+
+class OnExitStatus(TaskclusterModel):
+    """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
+    if all task commands have a zero exit code, or `failed/failed` if any command has a
+    non-zero exit code. This payload property allows customsation of the task resolution
+    based on exit code of task commands.
+    """
+
+    purgeCaches: list[int] | None = None
+    """Purge caches exit status.
+
+    If the task exits with a purge caches exit status, all caches
+    associated with the task will be purged.
+
+    Since: generic-worker 49.0.0
+    """
+
+    retry: list[int] | None = None
+    """Intermittent task exit codes.
+
+    Exit codes for any command in the task payload to cause this task to
+    be resolved as `exception/intermittent-task`. Typically the Queue
+    will then schedule a new run of the existing `taskId` (rerun) if not
+    all task runs have been exhausted.
+
+    See [itermittent tasks](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/worker-interaction#intermittent-tasks) for more detail.
+
+    Since: generic-worker 10.10.0
+    """
+
+
+class Devices(TaskclusterModel):
+    """Allows devices from the host system to be attached to a task container similar to using `--device` in docker."""
+
+    hostSharedMemory: bool | None = None
+    """Host shared memory device (Experimental).
+
+    Mount /dev/shm from the host in the container.
+    """
+
+    kvm: bool | None = None
+    """/dev/kvm device (Experimental).
+
+    Mount /dev/kvm from the host in the container.
+    """
+
+    loopbackAudio: bool | None = None
+    """Loopback Audio device.
+
+    Audio loopback device created using snd-aloop
+    """
+
+    loopbackVideo: bool | None = None
+    """Loopback Video device.
+
+    Video loopback device created using v4l2loopback.
+    """
+
+
+class Capabilities(TaskclusterModel):
+    """Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```"""
+
+    devices: Devices | None = None
+    """Devices to be attached to task containers.
+
+    Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
+    """
+
+    disableSeccomp: bool = False
+    """Container does not have a seccomp profile set. NO LONGER SUPPORTED IN DOCKER WORKER..
+
+    Allowed a task to run without seccomp, similar to running docker with `--security-opt seccomp=unconfined`.  This only worked for worker-types configured to enable it. NO LONGER SUPPORTED IN DOCKER WORKER, but payload still includes feature in order for d2g to work with it.
+    """
+
+    privileged: bool = False
+    """Privileged container.
+
+    Allows a task to run in a privileged container, similar to running docker with `--privileged`.  This only works for worker-types configured to enable it.
+    """
+
+
+class DockerWorkerFeatureFlags(TaskclusterModel):
+    """Used to enable additional functionality."""
+
+    allowPtrace: bool = False
+    """Allow ptrace within the container.
+
+    This allows you to use the Linux ptrace functionality inside the container; it is otherwise disallowed by Docker's security policy.
+    """
+
+    artifacts: bool = True
+    """Artifact uploads."""
+
+    bulkLog: bool = True
+    """Bulk upload the task log into a single artifact.
+
+    Useful if live logging is not interesting but the overalllog is later on
+    """
+
+    chainOfTrust: bool = False
+    """Enable generation of ed25519-signed Chain of Trust artifacts.
+
+    Artifacts named chain-of-trust.json and chain-of-trust.json.sig should be generated which will include information for downstream tasks to build a level of trust for the artifacts produced by the task and the environment it ran in.
+    """
+
+    interactive: bool = False
+    """Docker Exec Interactive.
+
+    This allows you to interactively run commands inside the container and attaches you to the stdin/stdout/stderr over a websocket. Can be used for SSH-like access to docker containers.
+    """
+
+    localLiveLog: bool = True
+    """Enable live logging (worker local).
+
+    Logs are stored on the worker during the duration of tasks and available via http chunked streaming then uploaded to s3
+    """
+
+    taskclusterProxy: bool = False
+    """Taskcluster auth proxy service.
+
+    The auth proxy allows making requests to taskcluster/queue and taskcluster/scheduler directly from your task with the same scopes as set in the task. This can be used to make api calls via the [client](https://github.com/taskcluster/taskcluster-client) CURL, etc... Without embedding credentials in the task.
+    """
+
+
+class ImageDockerImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    name: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
+
+
+class ImageIndexedImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    namespace: Annotated[str, Field(default=None)]
+
+    path: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["indexed-image"], OpenStr], Field(default=None)]
+
+
+class ImageTaskImage(TaskclusterModel):
+    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    path: Annotated[str, Field(default=None)]
+
+    taskId: Annotated[str, Field(default=None)]
+
+    type: Annotated[Annotated[Literal["task-image"], OpenStr], Field(default=None)]
+
+
+class ExitStatusHandling(TaskclusterModel):
+    """By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception."""
+
+    purgeCaches: list[int] | None = None
+    """Purge caches exit status.
+
+    If the task exits with a purge caches exit status, all caches associated with the task will be purged.
+    """
+
+    retry: list[int] | None = None
+    """Retriable exit statuses.
+
+    If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.
+    """
+
+
+class Artifact(TaskclusterModel):
+    """The `Artifact` object."""
+
+    expires: AwareDatetime | None = None
+    """Date when artifact should expire must be in the future.."""
+
+    path: Annotated[str, Field(default=None)]
+    """Location of artifact in container, as an absolute path.."""
+
+    type: Annotated[ArtifactUploadType, Field(default=None)]
+    """Artifact upload type.."""
+
+
+class ArtifactContent(TaskclusterModel):
+    """Requires scope `queue:get-artifact:<artifact-name>`.
+
+    Since: generic-worker 5.4.0
+    """
+
+    artifact: Annotated[str, Field(default=None)]
+
+    sha256: str | None = None
+    """If provided, the required SHA256 of the content body.
+
+    Since: generic-worker 10.8.0
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+
+
+class IndexedContent(TaskclusterModel):
+    """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
+
+    Since: generic-worker 51.0.0
+    """
+
+    artifact: Annotated[str, Field(default=None)]
+
+    namespace: Annotated[str, Field(default=None)]
+
+
+class URLContent(TaskclusterModel):
+    """URL to download content from.
+
+    Since: generic-worker 5.4.0
+    """
+
+    sha256: str | None = None
+    """If provided, the required SHA256 of the content body.
+
+    Since: generic-worker 10.8.0
+    """
+
+    url: Annotated[str, Field(default=None)]
+    """URL to download content from.
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class ContentRaw(TaskclusterModel):
+    """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+    raw: Annotated[str, Field(default=None)]
+    """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+
+class ContentBase64(TaskclusterModel):
+    """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+    base64: Annotated[str, Field(default=None)]
+    """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+
+class FileMount(TaskclusterModel):
+    """The `FileMount` object."""
+
+    content: Annotated[
+        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
+        Field(default=None),
+    ]
+    """Content of the file to be mounted.
+
+    Since: generic-worker 5.4.0
+    """
+
+    file: Annotated[str, Field(default=None)]
+    """The filesystem location to mount the file. This can be a
+    path relative to the task directory, or an absolute path.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: MountFormat | None = None
+    """Compression format of the preloaded content.
+
+    Since: generic-worker 55.3.0
+    """
+
+
+class ReadOnlyDirectory(TaskclusterModel):
+    """The `ReadOnlyDirectory` object."""
+
+    content: Annotated[
+        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
+        Field(default=None),
+    ]
+    """Contents of read only directory.
+
+    Since: generic-worker 5.4.0
+    """
+
+    directory: Annotated[str, Field(default=None)]
+    """The filesystem location to mount the directory volume.
+    This can be a path relative to the task directory, or an
+    absolute path.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: Annotated[CacheFormat, Field(default=None)]
+    """Archive format of content for read only directory.
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class WritableDirectoryCache(TaskclusterModel):
+    """The `WritableDirectoryCache` object."""
+
+    cacheName: Annotated[str, Field(default=None)]
+    """Implies a read/write cache directory volume. A unique name for the
+    cache volume. Requires scope `generic-worker:cache:<cache-name>`.
+    Note if this cache is loaded from an artifact, you will also require
+    scope `queue:get-artifact:<artifact-name>` to use this cache.
+
+    Since: generic-worker 5.4.0
+    """
+
+    content: ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = (
+        None
+    )
+    """Optional content to be preloaded when initially creating the cache
+    (if set, `format` must also be provided).
+
+    Since: generic-worker 5.4.0
+    """
+
+    directory: Annotated[str, Field(default=None)]
+    """Directory Volume.
+
+    The filesystem location to mount the directory volume.
+    This can be a path relative to the task directory, or an
+    absolute path.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: CacheFormat | None = None
+    """Archive format of the preloaded content (if `content` provided).
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class DockerWorkerPayload(TaskclusterModel):
+    """`.payload` field of the queue."""
+
+    artifacts: dict[str, Artifact] | None = None
+    """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
+    Artifacts can be an individual `file`, a `directory` containing
+    potentially multiple files with recursively included subdirectories,
+    or a `volume` which will create a volume mount from the
+    host to the running container. Unlike `directory` artifacts, the
+    `volume` directory will already exist as the task starts. Since the
+    artifacts will be created directly on the host, they do not need to
+    be copied from the container to the host prior to being published,
+    so perform more efficiently, and simplify the d2g-generated task payload.
+    Moreover, in the case of time-critical spot terminations, tasks have
+    more chance of successfully publishing volume artifacts than directory
+    artifacts, due to the efficiency gain.
+    """
+
+    cache: dict[str, str] | None = None
+    """Caches to mount point mapping..
+
+    Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
+    """
+
+    capabilities: Capabilities | None = None
+    """Capabilities that must be available/enabled for the task container..
+
+    Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
+    """
+
+    command: list[str] = []
+    """Docker command to run (see docker api)..
+
+    Example: `['/bin/bash', '-c', 'ls']`.
+    """
+
+    env: dict[str, str] | None = None
+    """Environment variable mappings..
+
+    Example: ```
+    {
+      "PATH": '/borked/path'
+      "ENV_NAME": "VALUE"
+    }
+    ```
+    """
+
+    features: DockerWorkerFeatureFlags | None = None
+    """Docker Worker feature flags.
+
+    Used to enable additional functionality.
+    """
+
+    image: Annotated[
+        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage, Field(default=None)
+    ]
+    """Docker image..
+
+    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
+    """
+
+    log: str = "public/logs/live.log"
+    """Livelog artifact name.
+
+    Specifies a custom name for the livelog artifact. Note that this is also used in determining the name of the backing log artifact name. Backing log artifact name matches livelog artifact name with `_backing` appended, prior to the file extension (if present). For example, `apple/banana.log.txt` results in livelog artifact `apple/banana.log.txt` and backing log artifact `apple/banana.log_backing.txt`. Defaults to `public/logs/live.log`.
+    """
+
+    maxRunTime: Annotated[int, Field(default=None)]
+    """Maximum run time in seconds.
+
+    Maximum time the task container can run in seconds.
+    """
+
+    onExitStatus: ExitStatusHandling | None = None
+    """Exit status handling.
+
+    By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
+    """
+
+    supersederUrl: str | None = None
+    """(unused).
+
+    Maintained for backward compatibility, but no longer used
+    """
+
+
+class InsecurePosixPayload(TaskclusterModel):
+    """This schema defines the structure of the `payload` property referred to in a
+    Taskcluster Task definition.
+    """
+
+    artifacts: list[GenericWorkerPayloadArtifact] | None = None
+    """Artifacts to be published.
+
+    Since: generic-worker 1.0.0
+    """
+
+    command: Annotated[list[list[str]], Field(default_factory=list)]
+    """Commands to run.
+
+    One array per command (each command is an array of arguments). Several arrays
+    for several commands.
+
+    Since: generic-worker 0.0.1
+    """
+
+    env: dict[str, str] | None = None
+    """Env vars must be string to __string__ mappings (not number or boolean). For example:
+    ```
+    {
+      "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+      "GOOS": "darwin",
+      "FOO_ENABLE": "true",
+      "BAR_TOTAL": "3"
+    }
+    ```
+
+    Note, the following environment variables will automatically be set in the task
+    commands:
+      * `TASK_ID` - the task ID of the currently running task
+      * `RUN_ID` - the run ID of the currently running task
+      * `TASK_WORKDIR` - the working directory of the currently running task
+      * `TASK_GROUP_ID` - the task group ID of the currently running task
+      * `TASKCLUSTER_ROOT_URL` - the root URL of the taskcluster deployment
+      * `TASKCLUSTER_PROXY_URL` (if taskcluster proxy feature enabled) - the
+        taskcluster authentication proxy for making unauthenticated taskcluster
+        API calls
+      * `TASKCLUSTER_INSTANCE_TYPE` - the cloud instance type of the worker (optional, not all workers run in a cloud)
+      * `TASKCLUSTER_WORKER_LOCATION`. See
+        [RFC #0148](https://github.com/taskcluster/taskcluster-rfcs/blob/master/rfcs/0148-taskcluster-worker-location.md)
+        for details.
+
+    Since: generic-worker 0.0.1
+    """
+
+    features: Features | None = None
+    """Feature flags enable additional functionality.
+
+    Since: generic-worker 5.3.0
+    """
+
+    logs: Logs | None = None
+    """Configuration for task logs.
+
+    Since: generic-worker 48.2.0
+    """
+
+    maxRunTime: Annotated[int, Field(default=None)]
+    """Maximum run time in seconds.
+
+    Maximum time the task container can run in seconds.
+    The maximum value for `maxRunTime` is set by a `maxTaskRunTime` config property specific to each worker-pool.
+
+    Since: generic-worker 0.0.1
+    """
+
+    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    """Directories and/or files to be mounted.
+
+    Since: generic-worker 5.4.0
+    """
+
+    onExitStatus: OnExitStatus | None = None
+    """Exit code handling.
+
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
     based on exit code of task commands.
     """
 
-    purgeCaches: Annotated[
-        list[PurgeCach] | None,
-        Field(
-            description="If the task exits with a purge caches exit status, all caches\nassociated with the task will be purged.\n\nSince: generic-worker 49.0.0",
-            title="Purge caches exit status",
-        ),
-    ] = None
-    retry: Annotated[
-        list[RetryItem] | None,
-        Field(
-            description="Exit codes for any command in the task payload to cause this task to\nbe resolved as `exception/intermittent-task`. Typically the Queue\nwill then schedule a new run of the existing `taskId` (rerun) if not\nall task runs have been exhausted.\n\nSee [itermittent tasks](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/worker-interaction#intermittent-tasks) for more detail.\n\nSince: generic-worker 10.10.0",
-            title="Intermittent task exit codes",
-        ),
-    ] = None
+    osGroups: list[str] | None = None
+    """A list of OS Groups that the task user should be a member of. Not yet implemented on
+    non-Windows platforms, therefore this optional property may only be an empty array if
+    provided.
 
-
-class TaskclusterProxyInterface(str, OpenEnum):
+    Since: generic-worker 6.0.0
     """
+
+    supersederUrl: str | None = None
+    """unused.
+
+    This property is allowed for backward compatibility, but is unused.
+    """
+
+    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    """Network Interface for Taskcluster Proxy to listen on.
+
     Specifies whether taskcluster-proxy should listen on
     localhost interface (default) or search for a docker bridge
     interface (for tasks that wish to call the taskcluster
@@ -242,597 +903,9 @@ class TaskclusterProxyInterface(str, OpenEnum):
     the host network).
     """
 
-    localhost = "localhost"
-    docker_bridge = "docker-bridge"
 
-
-class Devices(TaskclusterModel, closed=True):
-    """
-    Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
-    """
-
-    hostSharedMemory: Annotated[
-        bool | None,
-        Field(
-            description="Mount /dev/shm from the host in the container.",
-            title="Host shared memory device (Experimental)",
-        ),
-    ] = None
-    kvm: Annotated[
-        bool | None,
-        Field(
-            description="Mount /dev/kvm from the host in the container.",
-            title="/dev/kvm device (Experimental)",
-        ),
-    ] = None
-    loopbackAudio: Annotated[
-        bool | None,
-        Field(
-            description="Audio loopback device created using snd-aloop",
-            title="Loopback Audio device",
-        ),
-    ] = None
-    loopbackVideo: Annotated[
-        bool | None,
-        Field(
-            description="Video loopback device created using v4l2loopback.",
-            title="Loopback Video device",
-        ),
-    ] = None
-
-
-class Capabilities(TaskclusterModel, closed=True):
-    """
-    Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
-    """
-
-    devices: Annotated[
-        Devices | None,
-        Field(
-            description="Allows devices from the host system to be attached to a task container similar to using `--device` in docker.",
-            title="Devices to be attached to task containers",
-        ),
-    ] = None
-    disableSeccomp: Annotated[
-        bool,
-        Field(
-            description="Allowed a task to run without seccomp, similar to running docker with `--security-opt seccomp=unconfined`.  This only worked for worker-types configured to enable it. NO LONGER SUPPORTED IN DOCKER WORKER, but payload still includes feature in order for d2g to work with it.",
-            title="Container does not have a seccomp profile set. NO LONGER SUPPORTED IN DOCKER WORKER.",
-        ),
-    ] = False
-    privileged: Annotated[
-        bool,
-        Field(
-            description="Allows a task to run in a privileged container, similar to running docker with `--privileged`.  This only works for worker-types configured to enable it.",
-            title="Privileged container",
-        ),
-    ] = False
-
-
-class DockerWorkerFeatureFlags(TaskclusterModel, closed=True):
-    """
-    Used to enable additional functionality.
-    """
-
-    allowPtrace: Annotated[
-        bool,
-        Field(
-            description="This allows you to use the Linux ptrace functionality inside the container; it is otherwise disallowed by Docker's security policy.",
-            title="Allow ptrace within the container",
-        ),
-    ] = False
-    artifacts: Annotated[bool, Field(description="", title="Artifact uploads")] = True
-    bulkLog: Annotated[
-        bool,
-        Field(
-            description="Useful if live logging is not interesting but the overalllog is later on",
-            title="Bulk upload the task log into a single artifact",
-        ),
-    ] = True
-    chainOfTrust: Annotated[
-        bool,
-        Field(
-            description="Artifacts named chain-of-trust.json and chain-of-trust.json.sig should be generated which will include information for downstream tasks to build a level of trust for the artifacts produced by the task and the environment it ran in.",
-            title="Enable generation of ed25519-signed Chain of Trust artifacts",
-        ),
-    ] = False
-    interactive: Annotated[
-        bool,
-        Field(
-            description="This allows you to interactively run commands inside the container and attaches you to the stdin/stdout/stderr over a websocket. Can be used for SSH-like access to docker containers.",
-            title="Docker Exec Interactive",
-        ),
-    ] = False
-    localLiveLog: Annotated[
-        bool,
-        Field(
-            description="Logs are stored on the worker during the duration of tasks and available via http chunked streaming then uploaded to s3",
-            title="Enable live logging (worker local)",
-        ),
-    ] = True
-    taskclusterProxy: Annotated[
-        bool,
-        Field(
-            description="The auth proxy allows making requests to taskcluster/queue and taskcluster/scheduler directly from your task with the same scopes as set in the task. This can be used to make api calls via the [client](https://github.com/taskcluster/taskcluster-client) CURL, etc... Without embedding credentials in the task.",
-            title="Taskcluster auth proxy service",
-        ),
-    ] = False
-
-
-class ImageDockerImage(TaskclusterModel, closed=True):
-    """
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
-    """
-
-    name: str
-    type: Literal["docker-image"]
-
-
-class ImageIndexedImage(TaskclusterModel, closed=True):
-    """
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
-    """
-
-    namespace: str
-    path: str
-    type: Literal["indexed-image"]
-
-
-class ImageTaskImage(TaskclusterModel, closed=True):
-    """
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
-    """
-
-    path: str
-    taskId: str
-    type: Literal["task-image"]
-
-
-class ExitStatusHandling(TaskclusterModel, closed=True):
-    """
-    By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
-    """
-
-    purgeCaches: Annotated[
-        list[int] | None,
-        Field(
-            description="If the task exits with a purge caches exit status, all caches associated with the task will be purged.",
-            title="Purge caches exit status",
-        ),
-    ] = None
-    retry: Annotated[
-        list[int] | None,
-        Field(
-            description="If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.",
-            title="Retriable exit statuses",
-        ),
-    ] = None
-
-
-class ArtifactUploadType(str, OpenEnum):
-    file = "file"
-    directory = "directory"
-    volume = "volume"
-
-
-class Artifact(TaskclusterModel, closed=True):
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(title="Date when artifact should expire must be in the future."),
-    ] = None
-    path: Annotated[str, Field(title="Location of artifact in container, as an absolute path.")]
-    type: Annotated[ArtifactUploadType, Field(title="Artifact upload type.")]
-
-
-class ArtifactContent(TaskclusterModel, closed=True):
-    """
-    Requires scope `queue:get-artifact:<artifact-name>`.
-
-    Since: generic-worker 5.4.0
-    """
-
-    artifact: Annotated[str, Field(max_length=1024)]
-    sha256: Annotated[
-        str | None,
-        Field(
-            description="If provided, the required SHA256 of the content body.\n\nSince: generic-worker 10.8.0",
-            pattern="^[a-f0-9]{64}$",
-            title="SHA 256",
-        ),
-    ] = None
-    taskId: Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$"
-        ),
-    ]
-
-
-class IndexedContent(TaskclusterModel, closed=True):
-    """
-    Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
-
-    Since: generic-worker 51.0.0
-    """
-
-    artifact: Annotated[str, Field(max_length=1024)]
-    namespace: Annotated[str, Field(max_length=255)]
-
-
-class URLContent(TaskclusterModel, closed=True):
-    """
-    URL to download content from.
-
-    Since: generic-worker 5.4.0
-    """
-
-    sha256: Annotated[
-        str | None,
-        Field(
-            description="If provided, the required SHA256 of the content body.\n\nSince: generic-worker 10.8.0",
-            pattern="^[a-f0-9]{64}$",
-            title="SHA 256",
-        ),
-    ] = None
-    url: Annotated[
-        str,
-        Field(
-            description="URL to download content from.\n\nSince: generic-worker 5.4.0",
-            title="URL",
-        ),
-    ]
-
-
-class ContentRaw(TaskclusterModel, closed=True):
-    """
-    Byte-for-byte literal inline content of file/archive, up to 64KB in size.
-
-    Since: generic-worker 11.1.0
-    """
-
-    raw: Annotated[
-        str,
-        Field(
-            description="Byte-for-byte literal inline content of file/archive, up to 64KB in size.\n\nSince: generic-worker 11.1.0",
-            max_length=65536,
-            title="Raw",
-        ),
-    ]
-
-
-class ContentBase64(TaskclusterModel, closed=True):
-    """
-    Base64 encoded content of file/archive, up to 64KB (encoded) in size.
-
-    Since: generic-worker 11.1.0
-    """
-
-    base64: Annotated[
-        str,
-        Field(
-            description="Base64 encoded content of file/archive, up to 64KB (encoded) in size.\n\nSince: generic-worker 11.1.0",
-            max_length=65536,
-            pattern="^[A-Za-z0-9/+]+[=]{0,2}$",
-            title="Base64",
-        ),
-    ]
-
-
-class Format(str, OpenEnum):
-    """
-    Compression format of the preloaded content.
-
-    Since: generic-worker 55.3.0
-    """
-
-    br = "br"
-    bz2 = "bz2"
-    gz = "gz"
-    lz = "lz"
-    lz4 = "lz4"
-    mz = "mz"
-    sz = "sz"
-    xz = "xz"
-    zst = "zst"
-    zz = "zz"
-
-
-class FileMount(TaskclusterModel, closed=True):
-    content: Annotated[
-        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
-        Field(description="Content of the file to be mounted.\n\nSince: generic-worker 5.4.0"),
-    ]
-    file: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the file. This can be a\npath relative to the task directory, or an absolute path.\n\nSince: generic-worker 5.4.0",
-            title="File",
-        ),
-    ]
-    format: Annotated[
-        Format | None,
-        Field(
-            description="Compression format of the preloaded content.\n\nSince: generic-worker 55.3.0",
-            title="Format",
-        ),
-    ] = None
-
-
-class ReadOnlyDirectoryFormat(str, OpenEnum):
-    """
-    Archive format of content for read only directory.
-
-    Since: generic-worker 5.4.0
-    """
-
-    field_7z = "7z"
-    rar = "rar"
-    tar = "tar"
-    tar_br = "tar.br"
-    tar_bz2 = "tar.bz2"
-    tar_gz = "tar.gz"
-    tar_lz = "tar.lz"
-    tar_lz4 = "tar.lz4"
-    tar_mz = "tar.mz"
-    tar_sz = "tar.sz"
-    tar_xz = "tar.xz"
-    tar_zst = "tar.zst"
-    tar_zz = "tar.zz"
-    zip = "zip"
-
-
-class ReadOnlyDirectory(TaskclusterModel, closed=True):
-    content: Annotated[
-        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
-        Field(
-            description="Contents of read only directory.\n\nSince: generic-worker 5.4.0",
-            title="Content",
-        ),
-    ]
-    directory: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the directory volume.\nThis can be a path relative to the task directory, or an\nabsolute path.\n\nSince: generic-worker 5.4.0",
-            title="Directory",
-        ),
-    ]
-    format: Annotated[
-        ReadOnlyDirectoryFormat,
-        Field(
-            description="Archive format of content for read only directory.\n\nSince: generic-worker 5.4.0",
-            title="Format",
-        ),
-    ]
-
-
-class WritableDirectoryCacheFormat(str, OpenEnum):
-    """
-    Archive format of the preloaded content (if `content` provided).
-
-    Since: generic-worker 5.4.0
-    """
-
-    field_7z = "7z"
-    rar = "rar"
-    tar = "tar"
-    tar_br = "tar.br"
-    tar_bz2 = "tar.bz2"
-    tar_gz = "tar.gz"
-    tar_lz = "tar.lz"
-    tar_lz4 = "tar.lz4"
-    tar_mz = "tar.mz"
-    tar_sz = "tar.sz"
-    tar_xz = "tar.xz"
-    tar_zst = "tar.zst"
-    tar_zz = "tar.zz"
-    zip = "zip"
-
-
-class WritableDirectoryCache(TaskclusterModel, closed=True):
-    cacheName: Annotated[
-        str,
-        Field(
-            description="Implies a read/write cache directory volume. A unique name for the\ncache volume. Requires scope `generic-worker:cache:<cache-name>`.\nNote if this cache is loaded from an artifact, you will also require\nscope `queue:get-artifact:<artifact-name>` to use this cache.\n\nSince: generic-worker 5.4.0",
-            title="Cache Name",
-        ),
-    ]
-    content: Annotated[
-        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64 | None,
-        Field(
-            description="Optional content to be preloaded when initially creating the cache\n(if set, `format` must also be provided).\n\nSince: generic-worker 5.4.0",
-            title="Content",
-        ),
-    ] = None
-    directory: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the directory volume.\nThis can be a path relative to the task directory, or an\nabsolute path.\n\nSince: generic-worker 5.4.0",
-            title="Directory Volume",
-        ),
-    ]
-    format: Annotated[
-        WritableDirectoryCacheFormat | None,
-        Field(
-            description="Archive format of the preloaded content (if `content` provided).\n\nSince: generic-worker 5.4.0",
-            title="Format",
-        ),
-    ] = None
-
-
-class DockerWorkerPayload(TaskclusterModel, closed=True):
-    """
-    `.payload` field of the queue.
-    """
-
-    artifacts: Annotated[
-        dict[str, Artifact] | None,
-        Field(
-            description='Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```\nArtifacts can be an individual `file`, a `directory` containing\npotentially multiple files with recursively included subdirectories,\nor a `volume` which will create a volume mount from the\nhost to the running container. Unlike `directory` artifacts, the\n`volume` directory will already exist as the task starts. Since the\nartifacts will be created directly on the host, they do not need to\nbe copied from the container to the host prior to being published,\nso perform more efficiently, and simplify the d2g-generated task payload.\nMoreover, in the case of time-critical spot terminations, tasks have\nmore chance of successfully publishing volume artifacts than directory\nartifacts, due to the efficiency gain.',
-            title="Artifacts",
-        ),
-    ] = None
-    cache: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```',
-            title="Caches to mount point mapping.",
-        ),
-    ] = None
-    capabilities: Annotated[
-        Capabilities | None,
-        Field(
-            description='Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```',
-            title="Capabilities that must be available/enabled for the task container.",
-        ),
-    ] = None
-    command: Annotated[
-        list[str],
-        Field(
-            description="Example: `['/bin/bash', '-c', 'ls']`.",
-            title="Docker command to run (see docker api).",
-        ),
-    ] = []
-    env: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Example: ```\n{\n  "PATH": \'/borked/path\'\n  "ENV_NAME": "VALUE"\n}\n```',
-            title="Environment variable mappings.",
-        ),
-    ] = None
-    features: Annotated[
-        DockerWorkerFeatureFlags | None,
-        Field(
-            description="Used to enable additional functionality.",
-            title="Docker Worker feature flags",
-        ),
-    ] = None
-    image: Annotated[
-        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage,
-        Field(
-            description="Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace",
-            title="Docker image.",
-        ),
-    ]
-    log: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the livelog artifact. Note that this is also used in determining the name of the backing log artifact name. Backing log artifact name matches livelog artifact name with `_backing` appended, prior to the file extension (if present). For example, `apple/banana.log.txt` results in livelog artifact `apple/banana.log.txt` and backing log artifact `apple/banana.log_backing.txt`. Defaults to `public/logs/live.log`.",
-            title="Livelog artifact name",
-        ),
-    ] = "public/logs/live.log"
-    maxRunTime: Annotated[
-        int,
-        Field(
-            description="Maximum time the task container can run in seconds.",
-            ge=1,
-            title="Maximum run time in seconds",
-        ),
-    ]
-    onExitStatus: Annotated[
-        ExitStatusHandling | None,
-        Field(
-            description="By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.",
-            title="Exit status handling",
-        ),
-    ] = None
-    supersederUrl: Annotated[
-        str | None,
-        Field(
-            description="Maintained for backward compatibility, but no longer used",
-            title="(unused)",
-        ),
-    ] = None
-
-
-class GenericWorkerPayload(TaskclusterModel, closed=True):
-    """
-    This schema defines the structure of the `payload` property referred to in a
-    Taskcluster Task definition.
-    """
-
-    artifacts: Annotated[
-        list[GenericWorkerPayloadArtifact] | None,
-        Field(
-            description="Artifacts to be published.\n\nSince: generic-worker 1.0.0",
-            title="Artifacts to be published",
-        ),
-    ] = None
-    command: Annotated[
-        list[CommandItem],
-        Field(
-            description="One array per command (each command is an array of arguments). Several arrays\nfor several commands.\n\nSince: generic-worker 0.0.1",
-            min_length=1,
-            title="Commands to run",
-        ),
-    ]
-    env: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Env vars must be string to __string__ mappings (not number or boolean). For example:\n```\n{\n  "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",\n  "GOOS": "darwin",\n  "FOO_ENABLE": "true",\n  "BAR_TOTAL": "3"\n}\n```\n\nNote, the following environment variables will automatically be set in the task\ncommands:\n  * `TASK_ID` - the task ID of the currently running task\n  * `RUN_ID` - the run ID of the currently running task\n  * `TASK_WORKDIR` - the working directory of the currently running task\n  * `TASK_GROUP_ID` - the task group ID of the currently running task\n  * `TASKCLUSTER_ROOT_URL` - the root URL of the taskcluster deployment\n  * `TASKCLUSTER_PROXY_URL` (if taskcluster proxy feature enabled) - the\n    taskcluster authentication proxy for making unauthenticated taskcluster\n    API calls\n  * `TASKCLUSTER_INSTANCE_TYPE` - the cloud instance type of the worker (optional, not all workers run in a cloud)\n  * `TASKCLUSTER_WORKER_LOCATION`. See\n    [RFC #0148](https://github.com/taskcluster/taskcluster-rfcs/blob/master/rfcs/0148-taskcluster-worker-location.md)\n    for details.\n\nSince: generic-worker 0.0.1',
-            title="Env vars",
-        ),
-    ] = None
-    features: Annotated[
-        Features | None,
-        Field(
-            description="Feature flags enable additional functionality.\n\nSince: generic-worker 5.3.0",
-            title="Feature flags",
-        ),
-    ] = None
-    logs: Annotated[
-        Logs | None,
-        Field(
-            description="Configuration for task logs.\n\nSince: generic-worker 48.2.0",
-            title="Logs",
-        ),
-    ] = None
-    maxRunTime: Annotated[
-        int,
-        Field(
-            description="Maximum time the task container can run in seconds.\nThe maximum value for `maxRunTime` is set by a `maxTaskRunTime` config property specific to each worker-pool.\n\nSince: generic-worker 0.0.1",
-            ge=1,
-            title="Maximum run time in seconds",
-        ),
-    ]
-    mounts: Annotated[
-        list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None,
-        Field(description="Directories and/or files to be mounted.\n\nSince: generic-worker 5.4.0"),
-    ] = None
-    onExitStatus: Annotated[
-        OnExitStatus | None,
-        Field(
-            description="By default tasks will be resolved with `state/reasonResolved`: `completed/completed`\nif all task commands have a zero exit code, or `failed/failed` if any command has a\nnon-zero exit code. This payload property allows customsation of the task resolution\nbased on exit code of task commands.",
-            title="Exit code handling",
-        ),
-    ] = None
-    osGroups: Annotated[
-        list[str] | None,
-        Field(
-            description="A list of OS Groups that the task user should be a member of. Not yet implemented on\nnon-Windows platforms, therefore this optional property may only be an empty array if\nprovided.\n\nSince: generic-worker 6.0.0",
-            title="OS Groups",
-        ),
-    ] = None
-    supersederUrl: Annotated[
-        str | None,
-        Field(
-            description="This property is allowed for backward compatibility, but is unused.",
-            title="unused",
-        ),
-    ] = None
-    taskclusterProxyInterface: Annotated[
-        TaskclusterProxyInterface,
-        Field(
-            description="Specifies whether taskcluster-proxy should listen on\nlocalhost interface (default) or search for a docker bridge\ninterface (for tasks that wish to call the taskcluster\nproxy from inside a docker container that does not share\nthe host network).",
-            title="Network Interface for Taskcluster Proxy to listen on",
-        ),
-    ] = TaskclusterProxyInterface.localhost
-
-
-InsecurePosixValue = TypeAliasType(
-    "InsecurePosixValue",
-    Annotated[GenericWorkerPayload | DockerWorkerPayload, Field(title="InsecurePosix")],
-)
+InsecurePosixValue = TypeAliasType("InsecurePosixValue", InsecurePosixPayload | DockerWorkerPayload)
 
 
 class InsecurePosix(TaskclusterRootModel[InsecurePosixValue]):
-    """The `InsecurePosix` schema; the value is in `.root`."""
+    """The `InsecurePosixValue` schema as a root model; the value is in `.root`."""

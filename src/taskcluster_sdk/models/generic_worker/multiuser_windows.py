@@ -3,16 +3,122 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+ArtifactContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
+"""Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
+following file extensions, where `identity` will be used, since they are already
+compressed:
+
+* 7z
+* aab
+* apk
+* bz2
+* deb
+* dmg
+* flv
+* gif
+* gz
+* jar
+* jpeg
+* jpg
+* npz
+* pkg
+* png
+* swf
+* tbz
+* tgz
+* wasm
+* webp
+* whl
+* woff
+* woff2
+* xpi
+* xz
+* zip
+* zst
+
+Note, setting `contentEncoding` on a directory artifact will apply the same content
+encoding to all the files contained in the directory.
+
+Since: generic-worker 16.2.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+ArtifactType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
+"""Artifacts can be either an individual `file` or a `directory` containing
+potentially multiple files with recursively included subdirectories.
+
+Since: generic-worker 1.0.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+CacheFormat: TypeAlias = Annotated[
+    Literal[
+        "7z",
+        "rar",
+        "tar",
+        "tar.br",
+        "tar.bz2",
+        "tar.gz",
+        "tar.lz",
+        "tar.lz4",
+        "tar.mz",
+        "tar.sz",
+        "tar.xz",
+        "tar.zst",
+        "tar.zz",
+        "zip",
+    ],
+    OpenStr,
+]
+"""Archive format of the preloaded content (if `content` provided).
+
+Since: generic-worker 5.4.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+MountFormat: TypeAlias = Annotated[
+    Literal["br", "bz2", "gz", "lz", "lz4", "mz", "sz", "xz", "zst", "zz"], OpenStr
+]
+"""Compression format of the preloaded content.
+
+Since: generic-worker 55.3.0
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
+    Literal["localhost", "docker-bridge"], OpenStr
+]
+"""Specifies whether taskcluster-proxy should listen on
+localhost interface (default) or search for a docker bridge
+interface (for tasks that wish to call the taskcluster
+proxy from inside a docker container that does not share
+the host network).
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class ContentEncoding(str, OpenEnum):
-    """
+class MultiuserWindowsPayloadArtifact(TaskclusterModel):
+    """The `MultiuserWindowsPayloadArtifact` object."""
+
+    contentEncoding: ArtifactContentEncoding | None = None
+    """Content-Encoding header when serving artifact over HTTP..
+
     Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
     following file extensions, where `identity` will be used, since they are already
     compressed:
@@ -51,533 +157,575 @@ class ContentEncoding(str, OpenEnum):
     Since: generic-worker 16.2.0
     """
 
-    identity = "identity"
-    gzip = "gzip"
+    contentType: str | None = None
+    """Content-Type header when serving artifact over HTTP.
 
+    Explicitly set the value of the HTTP `Content-Type` response header when the artifact(s)
+    is/are served over HTTP(S). If not provided (this property is optional) the worker will
+    guess the content type of artifacts based on the filename extension of the file storing
+    the artifact content. It does this by looking at the system filename-to-mimetype mappings
+    defined in the Windows registry. Note, setting `contentType` on a directory artifact will
+    apply the same contentType to all files contained in the directory.
 
-class Type(str, OpenEnum):
+    See [mime.TypeByExtension](https://pkg.go.dev/mime#TypeByExtension).
+
+    Since: generic-worker 10.4.0
     """
+
+    expires: AwareDatetime | None = None
+    """Expiry date and time.
+
+    Date when artifact should expire must be in the future, no earlier than task deadline, but
+    no later than task expiry. If not set, defaults to task expiry.
+
+    Since: generic-worker 1.0.0
+    """
+
+    name: str | None = None
+    """Name of the artifact, as it will be published. If not set, `path` will be used.
+    Conventionally (although not enforced) path elements are forward slash separated. Example:
+    `public/build/a/house`. Note, no scopes are required to read artifacts beginning `public/`.
+    Artifact names not beginning `public/` are scope-protected (caller requires scopes to
+    download the artifact). See the Queue documentation for more information.
+
+    Since: generic-worker 8.1.0
+    """
+
+    optional: bool = False
+    """Optional artifact.
+
+    If `true`, the artifact is optional. If the file or directory
+    doesn't exist, the artifact won't be created.
+
+    Since: generic-worker 83.1.0
+    """
+
+    path: Annotated[str, Field(default=None)]
+    """Artifact location.
+
+    Filesystem path of the file/directory relative to the
+    task directory, or an absolute path.
+    Example: `dist\\regedit.exe`. It doesn't matter if
+    forward slashes or backslashes are used.
+
+    Since: generic-worker 1.0.0
+    """
+
+    type: Annotated[ArtifactType, Field(default=None)]
+    """Artifact upload type..
+
     Artifacts can be either an individual `file` or a `directory` containing
     potentially multiple files with recursively included subdirectories.
 
     Since: generic-worker 1.0.0
     """
 
-    file = "file"
-    directory = "directory"
 
-
-class MultiuserWindowsArtifact(TaskclusterModel, closed=True):
-    contentEncoding: Annotated[
-        ContentEncoding | None,
-        Field(
-            description="Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the\nfollowing file extensions, where `identity` will be used, since they are already\ncompressed:\n\n* 7z\n* aab\n* apk\n* bz2\n* deb\n* dmg\n* flv\n* gif\n* gz\n* jar\n* jpeg\n* jpg\n* npz\n* pkg\n* png\n* swf\n* tbz\n* tgz\n* wasm\n* webp\n* whl\n* woff\n* woff2\n* xpi\n* xz\n* zip\n* zst\n\nNote, setting `contentEncoding` on a directory artifact will apply the same content\nencoding to all the files contained in the directory.\n\nSince: generic-worker 16.2.0",
-            title="Content-Encoding header when serving artifact over HTTP.",
-        ),
-    ] = None
-    contentType: Annotated[
-        str | None,
-        Field(
-            description="Explicitly set the value of the HTTP `Content-Type` response header when the artifact(s)\nis/are served over HTTP(S). If not provided (this property is optional) the worker will\nguess the content type of artifacts based on the filename extension of the file storing\nthe artifact content. It does this by looking at the system filename-to-mimetype mappings\ndefined in the Windows registry. Note, setting `contentType` on a directory artifact will\napply the same contentType to all files contained in the directory.\n\nSee [mime.TypeByExtension](https://pkg.go.dev/mime#TypeByExtension).\n\nSince: generic-worker 10.4.0",
-            title="Content-Type header when serving artifact over HTTP",
-        ),
-    ] = None
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date when artifact should expire must be in the future, no earlier than task deadline, but\nno later than task expiry. If not set, defaults to task expiry.\n\nSince: generic-worker 1.0.0",
-            title="Expiry date and time",
-        ),
-    ] = None
-    name: Annotated[
-        str | None,
-        Field(
-            description="Name of the artifact, as it will be published. If not set, `path` will be used.\nConventionally (although not enforced) path elements are forward slash separated. Example:\n`public/build/a/house`. Note, no scopes are required to read artifacts beginning `public/`.\nArtifact names not beginning `public/` are scope-protected (caller requires scopes to\ndownload the artifact). See the Queue documentation for more information.\n\nSince: generic-worker 8.1.0",
-            title="Name of the artifact",
-        ),
-    ] = None
-    optional: Annotated[
-        bool,
-        Field(
-            description="If `true`, the artifact is optional. If the file or directory\ndoesn't exist, the artifact won't be created.\n\nSince: generic-worker 83.1.0",
-            title="Optional artifact",
-        ),
-    ] = False
-    path: Annotated[
-        str,
-        Field(
-            description="Filesystem path of the file/directory relative to the\ntask directory, or an absolute path.\nExample: `dist\\regedit.exe`. It doesn't matter if\nforward slashes or backslashes are used.\n\nSince: generic-worker 1.0.0",
-            title="Artifact location",
-        ),
-    ]
-    type: Annotated[
-        Type,
-        Field(
-            description="Artifacts can be either an individual `file` or a `directory` containing\npotentially multiple files with recursively included subdirectories.\n\nSince: generic-worker 1.0.0",
-            title="Artifact upload type.",
-        ),
-    ]
-
-
-class Features(TaskclusterModel, closed=True):
-    """
-    Feature flags enable additional functionality.
+class Features(TaskclusterModel):
+    """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    backingLog: Annotated[
-        bool,
-        Field(
-            description="The backing log feature publishes a task artifact containing the complete\nstderr and stdout of the task.\n\nSince: generic-worker 48.2.0",
-            title="Enable backing log",
-        ),
-    ] = True
-    chainOfTrust: Annotated[
-        bool | None,
-        Field(
-            description="Artifacts named `public/chain-of-trust.json` and\n`public/chain-of-trust.json.sig` should be generated which will\ninclude information for downstream tasks to build a level of trust\nfor the artifacts produced by the task and the environment it ran in.\n\nSince: generic-worker 5.3.0\n\nTasks may inject additional data into the certificate by writing them\nas json to file chain-of-trust-additional-data.json in the task\ndirectory.\n\nSince: generic-worker 81.0.0",
-            title="Enable generation of signed Chain of Trust artifacts",
-        ),
-    ] = None
-    hideCmdWindow: Annotated[
-        bool,
-        Field(
-            description="If `true`, the command window for each command will be hidden.\nThis is useful for tasks that run GUI applications to prevent\nthe command window from obscuring the application window.\n\nThe process creation flags used when this is set to `true`\nare CREATE_NEW_PROCESS_GROUP|CREATE_NO_WINDOW. If this is\nset to `false`, the flags used are CREATE_NEW_PROCESS_GROUP|CREATE_NEW_CONSOLE.\nMore info about these flags can be found [here](https://learn.microsoft.com/en-us/windows/win32/procthread/process-creation-flags).\n\nIf your task needs to allocate new consoles (with\nAllocConsole(), for example) then you should not use this.\n\nSince: generic-worker 96.1.0",
-            title="Hide cmd.exe window",
-        ),
-    ] = False
-    interactive: Annotated[
-        bool | None,
-        Field(
-            description="This allows you to interactively run commands from within the worker\nas the task user. This may be useful for debugging purposes.\nCan be used for SSH-like access to the running worker.\nNote that this feature works differently from the `interactive` feature\nin docker worker, which `docker exec`s into the running container.\nSince tasks on generic worker are not guaranteed to be running in a\ncontainer, a powershell instance is started on the task user's account.\nA user can then `docker exec` into the a running container, if there\nis one.\n\nSince: generic-worker 83.6.0",
-            title="Interactive shell",
-        ),
-    ] = None
-    liveLog: Annotated[
-        bool,
-        Field(
-            description="The live log feature streams the combined stderr and stdout to a task artifact\nso that the output is available while the task is running.\n\nSince: generic-worker 48.2.0",
-            title="Enable [livelog](https://github.com/taskcluster/taskcluster/tree/main/tools/livelog)",
-        ),
-    ] = True
-    resourceMonitor: Annotated[
-        bool,
-        Field(
-            description="The resource monitor feature reports Peak System Memory Used,\nAverage System Memory Used, Average Available System Memory,\nand Total System Memory in the task log for each task command\nexecuted. It also will abort any task command if the used\nsystem memory exceeds worker config maxMemoryUsagePercent\n_AND_ available system memory drops below worker config\nminAvailableMemoryBytes for longer than worker config\nallowedHighMemoryDuration seconds. When this happens, the\ntask will be resolved as failed.\n\nSince: generic-worker 83.4.0",
-            title="Resource monitor",
-        ),
-    ] = True
-    runAsAdministrator: Annotated[
-        bool | None,
-        Field(
-            description="Runs commands with UAC elevation. Only set to true when UAC is\nenabled on the worker and Administrative privileges are required by\ntask commands. When UAC is disabled on the worker, task commands will\nalready run with full user privileges, and therefore a value of true\nwill result in a malformed-payload task exception.\n\nA value of true does not add the task user to the `Administrators`\ngroup - see the `osGroups` property for that. Typically\n`task.payload.osGroups` should include an Administrative group, such\nas `Administrators`, when setting to true.\n\nFor security, `runAsAdministrator` feature cannot be used in\nconjunction with `chainOfTrust` feature.\n\nRequires scope\n`generic-worker:run-as-administrator:<provisionerId>/<workerType>`.\n\nSince: generic-worker 10.11.0",
-            title="Run commands with UAC process elevation",
-        ),
-    ] = None
-    runTaskAsCurrentUser: Annotated[
-        bool | None,
-        Field(
-            description="If `true`, task commands will be executed as the\nuser currently running Generic Worker (typically\n`root` or `LocalSystem`), rather than as the\ndedicated task user created for the task. The task\nuser account will still be created, and is\navailable for the task to use.\n\nRequires scope `generic-worker:run-task-as-current-user:<provisionerID>/<workerType>`.\nTasks submitted without this scope will be resolved\nas `exception/malformed-payload`.\n\nSince: generic-worker 81.0.0",
-            title="Run task as current user",
-        ),
-    ] = None
-    taskclusterProxy: Annotated[
-        bool | None,
-        Field(
-            description="The taskcluster proxy provides an easy and safe way to make authenticated\ntaskcluster requests within the scope(s) of a particular task. See\n[the github project](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) for more information.\n\nSince: generic-worker 10.6.0",
-            title="Run [taskcluster-proxy](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) to allow tasks to dynamically proxy requests to taskcluster services",
-        ),
-    ] = None
+    backingLog: bool = True
+    """Enable backing log.
 
-
-class Logs(TaskclusterModel, closed=True):
-    """
-    Configuration for task logs.
+    The backing log feature publishes a task artifact containing the complete
+    stderr and stdout of the task.
 
     Since: generic-worker 48.2.0
     """
 
-    backing: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the backing log artifact.\nThis is only used if `features.backingLog` is `true`.\n\nSince: generic-worker 48.2.0",
-            title="Backing log artifact name",
-        ),
-    ] = "public/logs/live_backing.log"
-    live: Annotated[
-        str,
-        Field(
-            description="Specifies a custom name for the live log artifact.\nThis is only used if `features.liveLog` is `true`.\n\nSince: generic-worker 48.2.0",
-            title="Live log artifact name",
-        ),
-    ] = "public/logs/live.log"
+    chainOfTrust: bool | None = None
+    """Enable generation of signed Chain of Trust artifacts.
 
+    Artifacts named `public/chain-of-trust.json` and
+    `public/chain-of-trust.json.sig` should be generated which will
+    include information for downstream tasks to build a level of trust
+    for the artifacts produced by the task and the environment it ran in.
 
-PurgeCach = TypeAliasType("PurgeCach", Annotated[int, Field(ge=0, title="Exit statuses")])
+    Since: generic-worker 5.3.0
 
+    Tasks may inject additional data into the certificate by writing them
+    as json to file chain-of-trust-additional-data.json in the task
+    directory.
 
-RetryItem = TypeAliasType("RetryItem", Annotated[int, Field(ge=1, title="Exit codes")])
-
-
-class OnExitStatus(TaskclusterModel, closed=True):
+    Since: generic-worker 81.0.0
     """
+
+    hideCmdWindow: bool = False
+    """Hide cmd.exe window.
+
+    If `true`, the command window for each command will be hidden.
+    This is useful for tasks that run GUI applications to prevent
+    the command window from obscuring the application window.
+
+    The process creation flags used when this is set to `true`
+    are CREATE_NEW_PROCESS_GROUP|CREATE_NO_WINDOW. If this is
+    set to `false`, the flags used are CREATE_NEW_PROCESS_GROUP|CREATE_NEW_CONSOLE.
+    More info about these flags can be found [here](https://learn.microsoft.com/en-us/windows/win32/procthread/process-creation-flags).
+
+    If your task needs to allocate new consoles (with
+    AllocConsole(), for example) then you should not use this.
+
+    Since: generic-worker 96.1.0
+    """
+
+    interactive: bool | None = None
+    """Interactive shell.
+
+    This allows you to interactively run commands from within the worker
+    as the task user. This may be useful for debugging purposes.
+    Can be used for SSH-like access to the running worker.
+    Note that this feature works differently from the `interactive` feature
+    in docker worker, which `docker exec`s into the running container.
+    Since tasks on generic worker are not guaranteed to be running in a
+    container, a powershell instance is started on the task user's account.
+    A user can then `docker exec` into the a running container, if there
+    is one.
+
+    Since: generic-worker 83.6.0
+    """
+
+    liveLog: bool = True
+    """Enable [livelog](https://github.com/taskcluster/taskcluster/tree/main/tools/livelog).
+
+    The live log feature streams the combined stderr and stdout to a task artifact
+    so that the output is available while the task is running.
+
+    Since: generic-worker 48.2.0
+    """
+
+    resourceMonitor: bool = True
+    """The resource monitor feature reports Peak System Memory Used,
+    Average System Memory Used, Average Available System Memory,
+    and Total System Memory in the task log for each task command
+    executed. It also will abort any task command if the used
+    system memory exceeds worker config maxMemoryUsagePercent
+    _AND_ available system memory drops below worker config
+    minAvailableMemoryBytes for longer than worker config
+    allowedHighMemoryDuration seconds. When this happens, the
+    task will be resolved as failed.
+
+    Since: generic-worker 83.4.0
+    """
+
+    runAsAdministrator: bool | None = None
+    """Run commands with UAC process elevation.
+
+    Runs commands with UAC elevation. Only set to true when UAC is
+    enabled on the worker and Administrative privileges are required by
+    task commands. When UAC is disabled on the worker, task commands will
+    already run with full user privileges, and therefore a value of true
+    will result in a malformed-payload task exception.
+
+    A value of true does not add the task user to the `Administrators`
+    group - see the `osGroups` property for that. Typically
+    `task.payload.osGroups` should include an Administrative group, such
+    as `Administrators`, when setting to true.
+
+    For security, `runAsAdministrator` feature cannot be used in
+    conjunction with `chainOfTrust` feature.
+
+    Requires scope
+    `generic-worker:run-as-administrator:<provisionerId>/<workerType>`.
+
+    Since: generic-worker 10.11.0
+    """
+
+    runTaskAsCurrentUser: bool | None = None
+    """If `true`, task commands will be executed as the
+    user currently running Generic Worker (typically
+    `root` or `LocalSystem`), rather than as the
+    dedicated task user created for the task. The task
+    user account will still be created, and is
+    available for the task to use.
+
+    Requires scope `generic-worker:run-task-as-current-user:<provisionerID>/<workerType>`.
+    Tasks submitted without this scope will be resolved
+    as `exception/malformed-payload`.
+
+    Since: generic-worker 81.0.0
+    """
+
+    taskclusterProxy: bool | None = None
+    """Run [taskcluster-proxy](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) to allow tasks to dynamically proxy requests to taskcluster services.
+
+    The taskcluster proxy provides an easy and safe way to make authenticated
+    taskcluster requests within the scope(s) of a particular task. See
+    [the github project](https://github.com/taskcluster/taskcluster/tree/main/tools/taskcluster-proxy) for more information.
+
+    Since: generic-worker 10.6.0
+    """
+
+
+class Logs(TaskclusterModel):
+    """Configuration for task logs.
+
+    Since: generic-worker 48.2.0
+    """
+
+    backing: str = "public/logs/live_backing.log"
+    """Backing log artifact name.
+
+    Specifies a custom name for the backing log artifact.
+    This is only used if `features.backingLog` is `true`.
+
+    Since: generic-worker 48.2.0
+    """
+
+    live: str = "public/logs/live.log"
+    """Live log artifact name.
+
+    Specifies a custom name for the live log artifact.
+    This is only used if `features.liveLog` is `true`.
+
+    Since: generic-worker 48.2.0
+    """
+
+
+class OnExitStatus(TaskclusterModel):
+    """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
+    if all task commands have a zero exit code, or `failed/failed` if any command has a
+    non-zero exit code. This payload property allows customsation of the task resolution
+    based on exit code of task commands.
+    """
+
+    purgeCaches: list[int] | None = None
+    """Purge caches exit status.
+
+    If the task exits with a purge caches exit status, all caches
+    associated with the task will be purged.
+
+    Since: generic-worker 49.0.0
+    """
+
+    retry: list[int] | None = None
+    """Intermittent task exit codes.
+
+    Exit codes for any command in the task payload to cause this task to
+    be resolved as `exception/intermittent-task`. Typically the Queue
+    will then schedule a new run of the existing `taskId` (rerun) if not
+    all task runs have been exhausted.
+
+    See [itermittent tasks](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/worker-interaction#intermittent-tasks) for more detail.
+
+    Since: generic-worker 10.10.0
+    """
+
+
+class Content(TaskclusterModel):
+    """Requires scope `queue:get-artifact:<artifact-name>`.
+
+    Since: generic-worker 5.4.0
+    """
+
+    artifact: Annotated[str, Field(default=None)]
+
+    sha256: str | None = None
+    """If provided, the required SHA256 of the content body.
+
+    Since: generic-worker 10.8.0
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+
+
+class IndexedContent(TaskclusterModel):
+    """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
+
+    Since: generic-worker 51.0.0
+    """
+
+    artifact: Annotated[str, Field(default=None)]
+
+    namespace: Annotated[str, Field(default=None)]
+
+
+class URLContent(TaskclusterModel):
+    """URL to download content from.
+
+    Since: generic-worker 5.4.0
+    """
+
+    sha256: str | None = None
+    """If provided, the required SHA256 of the content body.
+
+    Since: generic-worker 10.8.0
+    """
+
+    url: Annotated[str, Field(default=None)]
+    """URL to download content from.
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class ContentRaw(TaskclusterModel):
+    """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+    raw: Annotated[str, Field(default=None)]
+    """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+
+class ContentBase64(TaskclusterModel):
+    """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+    base64: Annotated[str, Field(default=None)]
+    """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
+
+    Since: generic-worker 11.1.0
+    """
+
+
+class FileMount(TaskclusterModel):
+    """The `FileMount` object."""
+
+    content: Annotated[
+        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+    ]
+    """Content of the file to be mounted.
+
+    Since: generic-worker 5.4.0
+    """
+
+    file: Annotated[str, Field(default=None)]
+    """The filesystem location to mount the file. This can be a
+    path relative to the task directory, or an absolute path.
+    The file will be created as the task user, so the target
+    location must be writable by the task user.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: MountFormat | None = None
+    """Compression format of the preloaded content.
+
+    Since: generic-worker 55.3.0
+    """
+
+
+class ReadOnlyDirectory(TaskclusterModel):
+    """The `ReadOnlyDirectory` object."""
+
+    content: Annotated[
+        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+    ]
+    """Contents of read only directory.
+
+    Since: generic-worker 5.4.0
+    """
+
+    directory: Annotated[str, Field(default=None)]
+    """The filesystem location to mount the directory volume.
+    This can be a path relative to the task directory, or an
+    absolute path. The directory will be created as the task
+    user, so the target location must be writable by the task
+    user.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: Annotated[CacheFormat, Field(default=None)]
+    """Archive format of content for read only directory.
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class WritableDirectoryCache(TaskclusterModel):
+    """The `WritableDirectoryCache` object."""
+
+    cacheName: Annotated[str, Field(default=None)]
+    """Implies a read/write cache directory volume. A unique name for the
+    cache volume. Requires scope `generic-worker:cache:<cache-name>`.
+    Note if this cache is loaded from an artifact, you will also require
+    scope `queue:get-artifact:<artifact-name>` to use this cache.
+
+    Since: generic-worker 5.4.0
+    """
+
+    content: Content | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = None
+    """Optional content to be preloaded when initially creating the cache
+    (if set, `format` must also be provided).
+
+    Since: generic-worker 5.4.0
+    """
+
+    directory: Annotated[str, Field(default=None)]
+    """Directory Volume.
+
+    The filesystem location to mount the directory volume.
+    This can be a path relative to the task directory, or an
+    absolute path. The directory will be created as the task
+    user, so the target location must be writable by the task
+    user.
+
+    Since: generic-worker 5.4.0
+    """
+
+    format: CacheFormat | None = None
+    """Archive format of the preloaded content (if `content` provided).
+
+    Since: generic-worker 5.4.0
+    """
+
+
+class MultiuserWindowsPayload(TaskclusterModel):
+    """This schema defines the structure of the `payload` property referred to in a
+    Taskcluster Task definition.
+    """
+
+    artifacts: list[MultiuserWindowsPayloadArtifact] | None = None
+    """Artifacts to be published.
+
+    Since: generic-worker 1.0.0
+    """
+
+    command: Annotated[list[str], Field(default_factory=list)]
+    """Commands to run.
+
+    One entry per command (consider each entry to be interpreted as a full line of
+    a Windows™ .bat file). For example:
+    ```
+    [
+      "set",
+      "echo hello world > hello_world.txt",
+      "set GOPATH=C:\\\\Go"
+    ]
+    ```
+
+    Since: generic-worker 0.0.1
+    """
+
+    env: dict[str, str] | None = None
+    """Env vars must be string to __string__ mappings (not number or boolean). For example:
+    ```
+    {
+      "PATH": "C:\\\\Windows\\\\system32;C:\\\\Windows",
+      "GOOS": "windows",
+      "FOO_ENABLE": "true",
+      "BAR_TOTAL": "3"
+    }
+    ```
+
+    Note, the following environment variables will automatically be set in the task
+    commands:
+      * `TASK_ID` - the task ID of the currently running task
+      * `RUN_ID` - the run ID of the currently running task
+      * `TASK_WORKDIR` - the working directory of the currently running task
+      * `TASK_GROUP_ID` - the task group ID of the currently running task
+      * `TASKCLUSTER_ROOT_URL` - the root URL of the taskcluster deployment
+      * `TASKCLUSTER_PROXY_URL` (if taskcluster proxy feature enabled) - the
+         taskcluster authentication proxy for making unauthenticated taskcluster
+         API calls
+      * `TASK_USER_CREDENTIALS` (if payload feature `runTaskAsCurrentUser` set to
+        `true` in the task definition - the absolute file location of a
+        json file containing the current task OS user account name and password.
+        This is only useful for the generic-worker multiuser CI tasks, where
+        `runTaskAsCurrentUser` is set to `true`.
+      * `TASKCLUSTER_INSTANCE_TYPE` - the cloud instance type of the worker (optional, not all workers run in a cloud)
+      * `TASKCLUSTER_WORKER_LOCATION`. See
+        [RFC #0148](https://github.com/taskcluster/taskcluster-rfcs/blob/master/rfcs/0148-taskcluster-worker-location.md)
+        for details.
+
+    Since: generic-worker 0.0.1
+    """
+
+    features: Features | None = None
+    """Feature flags enable additional functionality.
+
+    Since: generic-worker 5.3.0
+    """
+
+    logs: Logs | None = None
+    """Configuration for task logs.
+
+    Since: generic-worker 48.2.0
+    """
+
+    maxRunTime: Annotated[int, Field(default=None)]
+    """Maximum run time in seconds.
+
+    Maximum time the task container can run in seconds.
+    The maximum value for `maxRunTime` is set by a `maxTaskRunTime` config property specific to each worker-pool.
+
+    Since: generic-worker 0.0.1
+    """
+
+    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    """Directories and/or files to be mounted.
+
+    Since: generic-worker 5.4.0
+    """
+
+    onExitStatus: OnExitStatus | None = None
+    """Exit code handling.
+
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
     based on exit code of task commands.
     """
 
-    purgeCaches: Annotated[
-        list[PurgeCach] | None,
-        Field(
-            description="If the task exits with a purge caches exit status, all caches\nassociated with the task will be purged.\n\nSince: generic-worker 49.0.0",
-            title="Purge caches exit status",
-        ),
-    ] = None
-    retry: Annotated[
-        list[RetryItem] | None,
-        Field(
-            description="Exit codes for any command in the task payload to cause this task to\nbe resolved as `exception/intermittent-task`. Typically the Queue\nwill then schedule a new run of the existing `taskId` (rerun) if not\nall task runs have been exhausted.\n\nSee [itermittent tasks](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/worker-interaction#intermittent-tasks) for more detail.\n\nSince: generic-worker 10.10.0",
-            title="Intermittent task exit codes",
-        ),
-    ] = None
+    osGroups: list[str] | None = None
+    """A list of OS Groups that the task user should be a member of. Requires scope
+    `generic-worker:os-group:<provisionerId>/<workerType>/<os-group>` for each
+    group listed.
 
-
-class TaskclusterProxyInterface(str, OpenEnum):
+    Since: generic-worker 6.0.0
     """
+
+    rdpInfo: str | None = None
+    """Specifies an artifact name for publishing RDP connection information.
+
+    Since this is potentially sensitive data, care should be taken to publish
+    to a suitably locked down path, such as
+    `login-identity/<login-identity>/rdpinfo.json` which is only readable for
+    the given login identity (for example
+    `login-identity/mozilla-ldap/pmoore@mozilla.com/rdpinfo.json`). See the
+    [artifact namespace guide](https://docs.taskcluster.net/docs/manual/using/namespaces#artifacts) for more information.
+
+    Use of this feature requires scope
+    `generic-worker:allow-rdp:<provisionerId>/<workerType>` which must be
+    declared as a task scope.
+
+    The RDP connection data is published during task startup so that a user
+    may interact with the running task.
+
+    The task environment will be retained for 12 hours after the task
+    completes, to enable an interactive user to perform investigative tasks.
+    After these 12 hours, the worker will delete the task's Windows user
+    account, and then continue with other tasks.
+
+    No guarantees are given about the resolution status of the interactive
+    task, since the task is inherently non-reproducible and no automation
+    should rely on this value.
+
+    Since: generic-worker 10.5.0
+    """
+
+    supersederUrl: str | None = None
+    """unused.
+
+    This property is allowed for backward compatibility, but is unused.
+    """
+
+    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    """Network Interface for Taskcluster Proxy to listen on.
+
     Specifies whether taskcluster-proxy should listen on
     localhost interface (default) or search for a docker bridge
     interface (for tasks that wish to call the taskcluster
     proxy from inside a docker container that does not share
     the host network).
     """
-
-    localhost = "localhost"
-    docker_bridge = "docker-bridge"
-
-
-class Content(TaskclusterModel, closed=True):
-    """
-    Requires scope `queue:get-artifact:<artifact-name>`.
-
-    Since: generic-worker 5.4.0
-    """
-
-    artifact: Annotated[str, Field(max_length=1024)]
-    sha256: Annotated[
-        str | None,
-        Field(
-            description="If provided, the required SHA256 of the content body.\n\nSince: generic-worker 10.8.0",
-            pattern="^[a-f0-9]{64}$",
-            title="SHA 256",
-        ),
-    ] = None
-    taskId: Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$"
-        ),
-    ]
-
-
-class IndexedContent(TaskclusterModel, closed=True):
-    """
-    Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
-
-    Since: generic-worker 51.0.0
-    """
-
-    artifact: Annotated[str, Field(max_length=1024)]
-    namespace: Annotated[str, Field(max_length=255)]
-
-
-class URLContent(TaskclusterModel, closed=True):
-    """
-    URL to download content from.
-
-    Since: generic-worker 5.4.0
-    """
-
-    sha256: Annotated[
-        str | None,
-        Field(
-            description="If provided, the required SHA256 of the content body.\n\nSince: generic-worker 10.8.0",
-            pattern="^[a-f0-9]{64}$",
-            title="SHA 256",
-        ),
-    ] = None
-    url: Annotated[
-        str,
-        Field(
-            description="URL to download content from.\n\nSince: generic-worker 5.4.0",
-            title="URL",
-        ),
-    ]
-
-
-class ContentRaw(TaskclusterModel, closed=True):
-    """
-    Byte-for-byte literal inline content of file/archive, up to 64KB in size.
-
-    Since: generic-worker 11.1.0
-    """
-
-    raw: Annotated[
-        str,
-        Field(
-            description="Byte-for-byte literal inline content of file/archive, up to 64KB in size.\n\nSince: generic-worker 11.1.0",
-            max_length=65536,
-            title="Raw",
-        ),
-    ]
-
-
-class ContentBase64(TaskclusterModel, closed=True):
-    """
-    Base64 encoded content of file/archive, up to 64KB (encoded) in size.
-
-    Since: generic-worker 11.1.0
-    """
-
-    base64: Annotated[
-        str,
-        Field(
-            description="Base64 encoded content of file/archive, up to 64KB (encoded) in size.\n\nSince: generic-worker 11.1.0",
-            max_length=65536,
-            pattern="^[A-Za-z0-9/+]+[=]{0,2}$",
-            title="Base64",
-        ),
-    ]
-
-
-class Format(str, OpenEnum):
-    """
-    Compression format of the preloaded content.
-
-    Since: generic-worker 55.3.0
-    """
-
-    br = "br"
-    bz2 = "bz2"
-    gz = "gz"
-    lz = "lz"
-    lz4 = "lz4"
-    mz = "mz"
-    sz = "sz"
-    xz = "xz"
-    zst = "zst"
-    zz = "zz"
-
-
-class FileMount(TaskclusterModel, closed=True):
-    content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64,
-        Field(description="Content of the file to be mounted.\n\nSince: generic-worker 5.4.0"),
-    ]
-    file: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the file. This can be a\npath relative to the task directory, or an absolute path.\nThe file will be created as the task user, so the target\nlocation must be writable by the task user.\n\nSince: generic-worker 5.4.0",
-            title="File",
-        ),
-    ]
-    format: Annotated[
-        Format | None,
-        Field(
-            description="Compression format of the preloaded content.\n\nSince: generic-worker 55.3.0",
-            title="Format",
-        ),
-    ] = None
-
-
-class ReadOnlyDirectoryFormat(str, OpenEnum):
-    """
-    Archive format of content for read only directory.
-
-    Since: generic-worker 5.4.0
-    """
-
-    field_7z = "7z"
-    rar = "rar"
-    tar = "tar"
-    tar_br = "tar.br"
-    tar_bz2 = "tar.bz2"
-    tar_gz = "tar.gz"
-    tar_lz = "tar.lz"
-    tar_lz4 = "tar.lz4"
-    tar_mz = "tar.mz"
-    tar_sz = "tar.sz"
-    tar_xz = "tar.xz"
-    tar_zst = "tar.zst"
-    tar_zz = "tar.zz"
-    zip = "zip"
-
-
-class ReadOnlyDirectory(TaskclusterModel, closed=True):
-    content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64,
-        Field(
-            description="Contents of read only directory.\n\nSince: generic-worker 5.4.0",
-            title="Content",
-        ),
-    ]
-    directory: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the directory volume.\nThis can be a path relative to the task directory, or an\nabsolute path. The directory will be created as the task\nuser, so the target location must be writable by the task\nuser.\n\nSince: generic-worker 5.4.0",
-            title="Directory",
-        ),
-    ]
-    format: Annotated[
-        ReadOnlyDirectoryFormat,
-        Field(
-            description="Archive format of content for read only directory.\n\nSince: generic-worker 5.4.0",
-            title="Format",
-        ),
-    ]
-
-
-class WritableDirectoryCacheFormat(str, OpenEnum):
-    """
-    Archive format of the preloaded content (if `content` provided).
-
-    Since: generic-worker 5.4.0
-    """
-
-    field_7z = "7z"
-    rar = "rar"
-    tar = "tar"
-    tar_br = "tar.br"
-    tar_bz2 = "tar.bz2"
-    tar_gz = "tar.gz"
-    tar_lz = "tar.lz"
-    tar_lz4 = "tar.lz4"
-    tar_mz = "tar.mz"
-    tar_sz = "tar.sz"
-    tar_xz = "tar.xz"
-    tar_zst = "tar.zst"
-    tar_zz = "tar.zz"
-    zip = "zip"
-
-
-class WritableDirectoryCache(TaskclusterModel, closed=True):
-    cacheName: Annotated[
-        str,
-        Field(
-            description="Implies a read/write cache directory volume. A unique name for the\ncache volume. Requires scope `generic-worker:cache:<cache-name>`.\nNote if this cache is loaded from an artifact, you will also require\nscope `queue:get-artifact:<artifact-name>` to use this cache.\n\nSince: generic-worker 5.4.0",
-            title="Cache Name",
-        ),
-    ]
-    content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64 | None,
-        Field(
-            description="Optional content to be preloaded when initially creating the cache\n(if set, `format` must also be provided).\n\nSince: generic-worker 5.4.0",
-            title="Content",
-        ),
-    ] = None
-    directory: Annotated[
-        str,
-        Field(
-            description="The filesystem location to mount the directory volume.\nThis can be a path relative to the task directory, or an\nabsolute path. The directory will be created as the task\nuser, so the target location must be writable by the task\nuser.\n\nSince: generic-worker 5.4.0",
-            title="Directory Volume",
-        ),
-    ]
-    format: Annotated[
-        WritableDirectoryCacheFormat | None,
-        Field(
-            description="Archive format of the preloaded content (if `content` provided).\n\nSince: generic-worker 5.4.0",
-            title="Format",
-        ),
-    ] = None
-
-
-class MultiuserWindows(TaskclusterModel, closed=True):
-    """
-    This schema defines the structure of the `payload` property referred to in a
-    Taskcluster Task definition.
-    """
-
-    artifacts: Annotated[
-        list[MultiuserWindowsArtifact] | None,
-        Field(
-            description="Artifacts to be published.\n\nSince: generic-worker 1.0.0",
-            title="Artifacts to be published",
-        ),
-    ] = None
-    command: Annotated[
-        list[str],
-        Field(
-            description='One entry per command (consider each entry to be interpreted as a full line of\na Windows™ .bat file). For example:\n```\n[\n  "set",\n  "echo hello world > hello_world.txt",\n  "set GOPATH=C:\\\\Go"\n]\n```\n\nSince: generic-worker 0.0.1',
-            min_length=1,
-            title="Commands to run",
-        ),
-    ]
-    env: Annotated[
-        dict[str, str] | None,
-        Field(
-            description='Env vars must be string to __string__ mappings (not number or boolean). For example:\n```\n{\n  "PATH": "C:\\\\Windows\\\\system32;C:\\\\Windows",\n  "GOOS": "windows",\n  "FOO_ENABLE": "true",\n  "BAR_TOTAL": "3"\n}\n```\n\nNote, the following environment variables will automatically be set in the task\ncommands:\n  * `TASK_ID` - the task ID of the currently running task\n  * `RUN_ID` - the run ID of the currently running task\n  * `TASK_WORKDIR` - the working directory of the currently running task\n  * `TASK_GROUP_ID` - the task group ID of the currently running task\n  * `TASKCLUSTER_ROOT_URL` - the root URL of the taskcluster deployment\n  * `TASKCLUSTER_PROXY_URL` (if taskcluster proxy feature enabled) - the\n     taskcluster authentication proxy for making unauthenticated taskcluster\n     API calls\n  * `TASK_USER_CREDENTIALS` (if payload feature `runTaskAsCurrentUser` set to\n    `true` in the task definition - the absolute file location of a\n    json file containing the current task OS user account name and password.\n    This is only useful for the generic-worker multiuser CI tasks, where\n    `runTaskAsCurrentUser` is set to `true`.\n  * `TASKCLUSTER_INSTANCE_TYPE` - the cloud instance type of the worker (optional, not all workers run in a cloud)\n  * `TASKCLUSTER_WORKER_LOCATION`. See\n    [RFC #0148](https://github.com/taskcluster/taskcluster-rfcs/blob/master/rfcs/0148-taskcluster-worker-location.md)\n    for details.\n\nSince: generic-worker 0.0.1',
-            title="Env vars",
-        ),
-    ] = None
-    features: Annotated[
-        Features | None,
-        Field(
-            description="Feature flags enable additional functionality.\n\nSince: generic-worker 5.3.0",
-            title="Feature flags",
-        ),
-    ] = None
-    logs: Annotated[
-        Logs | None,
-        Field(
-            description="Configuration for task logs.\n\nSince: generic-worker 48.2.0",
-            title="Logs",
-        ),
-    ] = None
-    maxRunTime: Annotated[
-        int,
-        Field(
-            description="Maximum time the task container can run in seconds.\nThe maximum value for `maxRunTime` is set by a `maxTaskRunTime` config property specific to each worker-pool.\n\nSince: generic-worker 0.0.1",
-            ge=1,
-            title="Maximum run time in seconds",
-        ),
-    ]
-    mounts: Annotated[
-        list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None,
-        Field(description="Directories and/or files to be mounted.\n\nSince: generic-worker 5.4.0"),
-    ] = None
-    onExitStatus: Annotated[
-        OnExitStatus | None,
-        Field(
-            description="By default tasks will be resolved with `state/reasonResolved`: `completed/completed`\nif all task commands have a zero exit code, or `failed/failed` if any command has a\nnon-zero exit code. This payload property allows customsation of the task resolution\nbased on exit code of task commands.",
-            title="Exit code handling",
-        ),
-    ] = None
-    osGroups: Annotated[
-        list[str] | None,
-        Field(
-            description="A list of OS Groups that the task user should be a member of. Requires scope\n`generic-worker:os-group:<provisionerId>/<workerType>/<os-group>` for each\ngroup listed.\n\nSince: generic-worker 6.0.0",
-            title="OS Groups",
-        ),
-    ] = None
-    rdpInfo: Annotated[
-        str | None,
-        Field(
-            description="Specifies an artifact name for publishing RDP connection information.\n\nSince this is potentially sensitive data, care should be taken to publish\nto a suitably locked down path, such as\n`login-identity/<login-identity>/rdpinfo.json` which is only readable for\nthe given login identity (for example\n`login-identity/mozilla-ldap/pmoore@mozilla.com/rdpinfo.json`). See the\n[artifact namespace guide](https://docs.taskcluster.net/docs/manual/using/namespaces#artifacts) for more information.\n\nUse of this feature requires scope\n`generic-worker:allow-rdp:<provisionerId>/<workerType>` which must be\ndeclared as a task scope.\n\nThe RDP connection data is published during task startup so that a user\nmay interact with the running task.\n\nThe task environment will be retained for 12 hours after the task\ncompletes, to enable an interactive user to perform investigative tasks.\nAfter these 12 hours, the worker will delete the task's Windows user\naccount, and then continue with other tasks.\n\nNo guarantees are given about the resolution status of the interactive\ntask, since the task is inherently non-reproducible and no automation\nshould rely on this value.\n\nSince: generic-worker 10.5.0",
-            title="RDP Info",
-        ),
-    ] = None
-    supersederUrl: Annotated[
-        str | None,
-        Field(
-            description="This property is allowed for backward compatibility, but is unused.",
-            title="unused",
-        ),
-    ] = None
-    taskclusterProxyInterface: Annotated[
-        TaskclusterProxyInterface,
-        Field(
-            description="Specifies whether taskcluster-proxy should listen on\nlocalhost interface (default) or search for a docker bridge\ninterface (for tasks that wish to call the taskcluster\nproxy from inside a docker container that does not share\nthe host network).",
-            title="Network Interface for Taskcluster Proxy to listen on",
-        ),
-    ] = TaskclusterProxyInterface.localhost

@@ -6,108 +6,62 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
-
-EventId = TypeAliasType(
-    "EventId",
-    Annotated[
-        str,
-        Field(
-            description="The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'\n",
-            pattern="^[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12}$",
-            title="Github GUID",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
 )
 
+BuildState: TypeAlias = Annotated[
+    Literal["pending", "success", "error", "failure", "cancelled"], OpenStr
+]
+"""Github status associated with the build.
 
-class State(str, OpenEnum):
-    """
-    Github status associated with the build.
-    """
-
-    pending = "pending"
-    success = "success"
-    error = "error"
-    failure = "failure"
-    cancelled = "cancelled"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class BuildListBuild(TaskclusterModel, closed=True):
-    created: Annotated[
-        AwareDatetime,
-        Field(
-            description="The initial creation time of the build. This is when it became pending.\n"
-        ),
-    ]
-    eventId: Annotated[
-        EventId | Literal["Unknown"],
-        Field(
-            description="The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'\n"
-        ),
-    ]
-    eventType: Annotated[
-        str,
-        Field(
-            description="Type of Github event that triggered the build (i.e. push, pull_request.opened)."
-        ),
-    ]
-    organization: Annotated[
-        str,
-        Field(
-            description="Github organization associated with the build.",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    pullRequestNumber: Annotated[
-        int | None,
-        Field(description="Associated pull request number for 'pull_request' events.\n"),
-    ] = None
-    repository: Annotated[
-        str,
-        Field(
-            description="Github repository associated with the build.",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    sha: Annotated[
-        str,
-        Field(
-            description="Github revision associated with the build.",
-            max_length=40,
-            min_length=40,
-        ),
-    ]
-    state: Annotated[State, Field(description="Github status associated with the build.")]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Taskcluster task-group associated with the build.",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-        ),
-    ]
-    updated: Annotated[
-        AwareDatetime,
-        Field(
-            description="The last updated of the build. If it is done, this is when it finished.\n"
-        ),
-    ]
+class BuildListBuild(TaskclusterModel):
+    """The `BuildListBuild` object."""
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """The initial creation time of the build. This is when it became pending."""
+
+    eventId: Annotated[str | Annotated[Literal["Unknown"], OpenStr], Field(default=None)]
+    """The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'"""
+
+    eventType: Annotated[str, Field(default=None)]
+    """Type of Github event that triggered the build (i.e. push, pull_request.opened)."""
+
+    organization: Annotated[str, Field(default=None)]
+    """Github organization associated with the build."""
+
+    pullRequestNumber: int | None = None
+    """Associated pull request number for 'pull_request' events."""
+
+    repository: Annotated[str, Field(default=None)]
+    """Github repository associated with the build."""
+
+    sha: Annotated[str, Field(default=None)]
+    """Github revision associated with the build."""
+
+    state: Annotated[BuildState, Field(default=None)]
+    """Github status associated with the build."""
+
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Taskcluster task-group associated with the build."""
+
+    updated: Annotated[AwareDatetime, Field(default=None)]
+    """The last updated of the build. If it is done, this is when it finished."""
 
 
-class BuildList(TaskclusterModel, closed=True):
-    """
-    A paginated list of builds
+class BuildList(TaskclusterModel):
+    """A paginated list of builds"""
 
-    """
+    builds: Annotated[list[BuildListBuild], Field(default_factory=list)]
+    """A simple list of builds."""
 
-    builds: Annotated[list[BuildListBuild], Field(description="A simple list of builds.\n")]
-    continuationToken: Annotated[
-        str | None,
-        Field(description="Passed back from Azure to allow us to page through long result sets."),
-    ] = None
+    continuationToken: str | None = None
+    """Passed back from Azure to allow us to page through long result sets."""

@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class CreateComment(TaskclusterModel, closed=True):
-    """
-    Write a new comment on a GitHub Issue or Pull Request.
+class CreateComment(TaskclusterModel):
+    """Write a new comment on a GitHub Issue or Pull Request.
     Full specification on [GitHub docs](https://developer.github.com/v3/issues/comments/#create-a-comment)
-
     """
 
-    body: Annotated[str, Field(description="The contents of the comment.")]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/create-comment.json#",
+    )
+
+    body: Annotated[str, Field(default=None)]
+    """The contents of the comment."""

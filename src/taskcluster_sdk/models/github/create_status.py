@@ -3,44 +3,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+StatusState: TypeAlias = Annotated[Literal["pending", "success", "error", "failure"], OpenStr]
+"""The state of the status.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class State(str, OpenEnum):
-    """
-    The state of the status.
-    """
-
-    pending = "pending"
-    success = "success"
-    error = "error"
-    failure = "failure"
-
-
-class CreateStatus(TaskclusterModel, closed=True):
-    """
-    Create a commit status on GitHub.
+class CreateStatus(TaskclusterModel):
+    """Create a commit status on GitHub.
     Full specification on [GitHub docs](https://developer.github.com/v3/repos/statuses/#create-a-status)
-
     """
 
-    context: Annotated[
-        str | None,
-        Field(
-            description="A string label to differentiate this status from the status of other systems."
-        ),
-    ] = None
-    description: Annotated[str | None, Field(description="A short description of the status.")] = (
-        None
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/create-status.json#",
     )
-    state: Annotated[State, Field(description="The state of the status.")]
-    target_url: Annotated[
-        str | None,
-        Field(
-            description="The target URL to associate with this status. This URL will be linked from the GitHub UI to allow users to easily see the 'source' of the Status."
-        ),
-    ] = None
+
+    context: str | None = None
+    """A string label to differentiate this status from the status of other systems."""
+
+    description: str | None = None
+    """A short description of the status."""
+
+    state: Annotated[StatusState, Field(default=None)]
+    """The state of the status."""
+
+    target_url: str | None = None
+    """The target URL to associate with this status. This URL will be linked from the GitHub UI to allow users to easily see the 'source' of the Status."""

@@ -7,52 +7,38 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 
-class GithubReleaseMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a GitHub release has occurred
+class GithubReleaseMessage(TaskclusterModel):
+    """Message reporting that a GitHub release has occurred"""
 
-    """
+    body: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """The raw body of github event (for version 1)"""
 
-    body: Annotated[
-        dict[str, Any],
-        Field(description="The raw body of github event (for version 1)\n"),
-    ]
-    branch: Annotated[str, Field(description="The head ref of the event (for version 1)\n")]
-    details: Annotated[
-        dict[str, Any] | None,
-        Field(description="Metadata describing the release (for version 0)\n"),
-    ] = None
-    eventId: Annotated[
-        str,
-        Field(
-            description="The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'\n",
-            pattern="^[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12}$",
-        ),
-    ]
-    installationId: Annotated[
-        int,
-        Field(description="The installation which had an event.\n", ge=0, le=10000000000),
-    ]
-    organization: Annotated[
-        str,
-        Field(
-            description="The GitHub `organization` which had an event.\n",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    repository: Annotated[
-        str,
-        Field(
-            description="The GitHub `repository` which had an event.\n",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    tasks_for: Annotated[str, Field(description="The type of the event (for version 1)\n")]
-    version: Annotated[Literal[1], Field(description="Message version")]
+    branch: Annotated[str, Field(default=None)]
+    """The head ref of the event (for version 1)"""
+
+    details: dict[str, Any] | None = None
+    """Metadata describing the release (for version 0)"""
+
+    eventId: Annotated[str, Field(default=None)]
+    """The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'"""
+
+    installationId: Annotated[int, Field(default=None)]
+    """The installation which had an event."""
+
+    organization: Annotated[str, Field(default=None)]
+    """The GitHub `organization` which had an event."""
+
+    repository: Annotated[str, Field(default=None)]
+    """The GitHub `repository` which had an event."""
+
+    tasks_for: Annotated[str, Field(default=None)]
+    """The type of the event (for version 1)"""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterRootModel
+from taskcluster_sdk._model import (
+    TaskclusterRootModel,
+)
 
 from . import (
     webhook_check_run_payload,
@@ -22,21 +21,25 @@ from . import (
 
 GithubWebhookEventValue = TypeAliasType(
     "GithubWebhookEventValue",
-    Annotated[
-        webhook_pull_request_payload.WebhookPullRequestPayload
-        | webhook_push_payload.WebhookPushPayload
-        | webhook_issue_comment_payload.WebhookIssueCommentPayload
-        | webhook_release_payload.WebhookReleasePayload
-        | webhook_installation_payload.WebhookInstallationPayload
-        | webhook_check_run_payload.WebhookCheckRunPayload
-        | webhook_ping_payload.WebhookPingPayload,
-        Field(
-            description="Validates GitHub webhook event payloads to prevent errors from missing or\nmalformed fields. Uses OneOf pattern to strictly validate each event type\nwith its own schema, preventing TypeErrors identified in PR #7958.\n\nValidation Philosophy:\n- STRICT on structure: Required fields, types, and patterns are validated\n- LENIENT on enum values: Action/status/conclusion accept any string where\n  GitHub may add new values in the future\n- This prevents rejecting valid webhooks when GitHub adds new action types\n",
-            title="GithubWebhookEvent",
-        ),
-    ],
+    webhook_pull_request_payload.WebhookPullRequestPayload
+    | webhook_push_payload.WebhookPushPayload
+    | webhook_issue_comment_payload.WebhookIssueCommentPayload
+    | webhook_release_payload.WebhookReleasePayload
+    | webhook_installation_payload.WebhookInstallationPayload
+    | webhook_check_run_payload.WebhookCheckRunPayload
+    | webhook_ping_payload.WebhookPingPayload,
 )
+"""Validates GitHub webhook event payloads to prevent errors from missing or
+malformed fields. Uses OneOf pattern to strictly validate each event type
+with its own schema, preventing TypeErrors identified in PR #7958.
+
+Validation Philosophy:
+- STRICT on structure: Required fields, types, and patterns are validated
+- LENIENT on enum values: Action/status/conclusion accept any string where
+  GitHub may add new values in the future
+- This prevents rejecting valid webhooks when GitHub adds new action types
+"""
 
 
 class GithubWebhookEvent(TaskclusterRootModel[GithubWebhookEventValue]):
-    """The `GithubWebhookEvent` schema; the value is in `.root`."""
+    """The `GithubWebhookEventValue` schema as a root model; the value is in `.root`."""

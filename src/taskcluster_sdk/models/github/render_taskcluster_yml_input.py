@@ -3,149 +3,152 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+EventsAction: TypeAlias = Annotated[Literal["created", "edited"], OpenStr]
+"""The values of `EventsAction`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+EventsType: TypeAlias = Annotated[
+    Literal["github-pull-request", "github-pull-request-untrusted"], OpenStr
+]
+"""The values of `EventsType`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PullAction: TypeAlias = Annotated[
+    Literal[
+        "opened",
+        "synchronize",
+        "reopened",
+        "assigned",
+        "auto_merge_disabled",
+        "auto_merge_enabled",
+        "closed",
+        "converted_to_draft",
+        "dequeued",
+        "edited",
+        "enqueued",
+        "labeled",
+        "ready_for_review",
+        "review_requested",
+        "review_request_removed",
+        "unassigned",
+        "unlabeled",
+    ],
+    OpenStr,
+]
+"""The values of `PullAction`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+ReleaseAction: TypeAlias = Annotated[
+    Literal["published", "unpublished", "created", "edited", "deleted", "prereleased", "released"],
+    OpenStr,
+]
+"""The values of `ReleaseAction`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Action(str, OpenEnum):
-    opened = "opened"
-    synchronize = "synchronize"
-    reopened = "reopened"
-    assigned = "assigned"
-    auto_merge_disabled = "auto_merge_disabled"
-    auto_merge_enabled = "auto_merge_enabled"
-    closed = "closed"
-    converted_to_draft = "converted_to_draft"
-    dequeued = "dequeued"
-    edited = "edited"
-    enqueued = "enqueued"
-    labeled = "labeled"
-    ready_for_review = "ready_for_review"
-    review_requested = "review_requested"
-    review_request_removed = "review_request_removed"
-    unassigned = "unassigned"
-    unlabeled = "unlabeled"
-
-
-class Type(str, OpenEnum):
-    github_pull_request = "github-pull-request"
-    github_pull_request_untrusted = "github-pull-request-untrusted"
-
-
-class ReleaseAction(str, OpenEnum):
-    published = "published"
-    unpublished = "unpublished"
-    created = "created"
-    edited = "edited"
-    deleted = "deleted"
-    prereleased = "prereleased"
-    released = "released"
-
-
-class IssueCommentAction(str, OpenEnum):
-    created = "created"
-    edited = "edited"
-
-
-class Overrides(TaskclusterModel):
-    """
-    Additional data to be mixed to the mocked event object.
-    This can be used to set some specific properties of the event or override the existing ones.
-    For example:
-      "ref": "refs/heads/main"
-      "before": "000"
-      "after": "111"
-    To make sure which properties are available for each event type,
-    please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
-
-    """
-
-
-class FakeEvent(TaskclusterModel, closed=True):
-    """
-    Github sends `push` event for commits and for tags.
+class FakeEvent(TaskclusterModel):
+    """Github sends `push` event for commits and for tags.
     To distinguish between those two, the `ref` property is used.
     If you want to mock a tag push, please specify `ref` property in the overrides:
     "ref": "refs/tags/v1.0.0"
-
     """
 
-    overrides: Overrides | None = None
-    type: Literal["github-push"]
+    overrides: dict[str, Any] | None = None
+
+    type: Annotated[Annotated[Literal["github-push"], OpenStr], Field(default=None)]
 
 
-class PullRequestEvents(TaskclusterModel, closed=True):
-    """
-    .taskcluster.yml supports `github-pull-request` and `github-pull-request-untrusted` events.
+class PullRequestEvents(TaskclusterModel):
+    """.taskcluster.yml supports `github-pull-request` and `github-pull-request-untrusted` events.
     The difference is that `github-pull-request-untrusted` will use different set of scopes.
     See [RFC 175](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md)
-
     """
 
-    action: Annotated[Action, Field(title="Pull Request action")]
-    overrides: Overrides | None = None
-    type: Type
+    action: Annotated[PullAction, Field(default=None)]
+    """Pull Request action."""
+
+    overrides: dict[str, Any] | None = None
+
+    type: Annotated[EventsType, Field(default=None)]
 
 
-class ReleaseEvents(TaskclusterModel, closed=True):
-    """
-    Emulate one of the github events with mocked payload.
+class ReleaseEvents(TaskclusterModel):
+    """Emulate one of the github events with mocked payload.
     Some of the events have sub-actions, that can be specified.
     Event type names follow the `tasks_for` naming convention.
-
     """
 
-    action: Annotated[ReleaseAction, Field(title="Release action")]
-    overrides: Overrides | None = None
-    type: Literal["github-release"]
+    action: Annotated[ReleaseAction, Field(default=None)]
+    """Release action."""
+
+    overrides: dict[str, Any] | None = None
+
+    type: Annotated[Annotated[Literal["github-release"], OpenStr], Field(default=None)]
 
 
-class IssueCommentEvents(TaskclusterModel, closed=True):
-    """
-    Emulate one of the github events with mocked payload.
+class IssueCommentEvents(TaskclusterModel):
+    """Emulate one of the github events with mocked payload.
     Some of the events have sub-actions, that can be specified.
     Event type names follow the `tasks_for` naming convention.
-
     """
 
-    action: Annotated[IssueCommentAction, Field(title="Issue Comment action")]
-    overrides: Overrides | None = None
-    type: Literal["github-issue-comment"]
+    action: Annotated[EventsAction, Field(default=None)]
+    """Issue Comment action."""
+
+    overrides: dict[str, Any] | None = None
+
+    type: Annotated[Annotated[Literal["github-issue-comment"], OpenStr], Field(default=None)]
 
 
-class RenderTaskclusterYmlInput(TaskclusterModel, closed=True):
-    """
-    Render .taskcluster.yml for one of the supported events.
+class RenderTaskclusterYmlInput(TaskclusterModel):
+    """Render .taskcluster.yml for one of the supported events.
 
     Read more about the `.taskcluster.yml` file format in
     [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
-
     """
 
-    body: Annotated[
-        str,
-        Field(
-            description="The contents of the .taskcluster.yml file.",
-            title="Taskcluster.yml contents",
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/github/v1/render-taskcluster-yml-input.json#",
+    )
+
+    body: Annotated[str, Field(default=None)]
+    """Taskcluster.yml contents.
+
+    The contents of the .taskcluster.yml file.
+    """
+
     fakeEvent: Annotated[
-        FakeEvent | PullRequestEvents | ReleaseEvents | IssueCommentEvents,
-        Field(
-            description="Emulate one of the github events with mocked payload.\nSome of the events have sub-actions, that can be specified.\nEvent type names follow the `tasks_for` naming convention.\n"
-        ),
+        FakeEvent | PullRequestEvents | ReleaseEvents | IssueCommentEvents, Field(default=None)
     ]
-    organization: Annotated[
-        str | None,
-        Field(
-            pattern="^[-a-zA-Z0-9]{1,39}$",
-            title="The organization that owns the repository.\nThis value together with the repository name will be used in mocked event payload.\n",
-        ),
-    ] = None
-    repository: Annotated[
-        str | None,
-        Field(pattern="^[-a-zA-Z0-9_.]{1,100}$", title="The repository name."),
-    ] = None
+    """Emulate one of the github events with mocked payload.
+    Some of the events have sub-actions, that can be specified.
+    Event type names follow the `tasks_for` naming convention.
+    """
+
+    organization: str | None = None
+    """The organization that owns the repository.
+    This value together with the repository name will be used in mocked event payload.
+    .
+    """
+
+    repository: str | None = None
+    """The repository name.."""

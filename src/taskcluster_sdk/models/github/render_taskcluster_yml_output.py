@@ -7,23 +7,21 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class RenderTaskclusterYmlOutput(TaskclusterModel, closed=True):
+class RenderTaskclusterYmlOutput(TaskclusterModel):
+    """Rendered .taskcluster.yml output."""
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """Scopes that will be used by the github client to create tasks.
+    Those are different that the scopes inside the tasks itself.
     """
-    Rendered .taskcluster.yml output.
-    """
 
-    scopes: Annotated[
-        list[str],
-        Field(
-            description="Scopes that will be used by the github client to create tasks.\nThose are different that the scopes inside the tasks itself.\n"
-        ),
-    ]
-    tasks: Annotated[
-        list[dict[str, Any]],
-        Field(
-            description="Rendered tasks objects.\nThose objects not guaranteed to produce valid task definitions\nthat conform to the json schema.\n"
-        ),
-    ]
+    tasks: Annotated[list[dict[str, Any]], Field(default_factory=list)]
+    """Rendered tasks objects.
+    Those objects not guaranteed to produce valid task definitions
+    that conform to the json schema.
+    """

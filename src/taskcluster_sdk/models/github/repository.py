@@ -7,15 +7,13 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class Repository(TaskclusterModel, closed=True):
-    """
-    Any Taskcluster-specific Github repository information.
+class Repository(TaskclusterModel):
+    """Any Taskcluster-specific Github repository information."""
 
-    """
-
-    installed: Annotated[
-        bool, Field(description="True if integration is installed, False otherwise.\n")
-    ]
+    installed: Annotated[bool, Field(default=None)]
+    """True if integration is installed, False otherwise."""

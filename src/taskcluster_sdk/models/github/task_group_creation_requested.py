@@ -7,34 +7,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 
-class TaskGroupCreationRequested(TaskclusterModel, closed=True):
-    """
-    Indicates that this service has created a new task group in response to a GitHub event.
+class TaskGroupCreationRequested(TaskclusterModel):
+    """Indicates that this service has created a new task group in response to a GitHub event.
     This message is for internal use only and should not be relied on for other purposes.
     Full specification on [GitHub docs](https://developer.github.com/v3/repos/statuses/#create-a-status)
-
     """
 
-    organization: Annotated[
-        str,
-        Field(
-            description="The GitHub `organization` which had an event.\n",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    repository: Annotated[
-        str,
-        Field(
-            description="The GitHub `repository` which had an event.\n",
-            max_length=100,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_%]*)$",
-        ),
-    ]
-    taskGroupId: Annotated[str, Field(description="The id of the taskGroup that had been created.")]
-    version: Annotated[Literal[1], Field(description="Message version")]
+    organization: Annotated[str, Field(default=None)]
+    """The GitHub `organization` which had an event."""
+
+    repository: Annotated[str, Field(default=None)]
+    """The GitHub `repository` which had an event."""
+
+    taskGroupId: Annotated[str, Field(default=None)]
+    """The id of the taskGroup that had been created."""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -6,92 +6,73 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TaskclusterAllowPullRequests: TypeAlias = Annotated[Literal["public", "collaborators"], OpenStr]
+"""Policy for creating tasks for pull requests.  The effective policy is found in this property
+in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
+detailed definition of the options.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class AllowPullRequests(str, OpenEnum):
+class Metadata(TaskclusterModel):
+    """Required task graph metadata"""
+
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of the task, please **explain** what the
+    task does. A few lines of documentation is not going to hurt you.
     """
-    Policy for creating tasks for pull requests.  The effective policy is found in this property
-    in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
-    detailed definition of the options.
 
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task, used to very briefly given an idea about
+    what the task does.
     """
 
-    public = "public"
-    collaborators = "collaborators"
-
-
-class Metadata(TaskclusterModel, closed=True):
-    """
-    Required task graph metadata
+    owner: Annotated[str, Field(default=None)]
+    """E-mail of person who caused this task, e.g. the person who did
+    `hg push`. The person we should contact to ask why this task is here.
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of the task, please **explain** what the\ntask does. A few lines of documentation is not going to hurt you.\n",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task, used to very briefly given an idea about\nwhat the task does.\n",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="E-mail of person who caused this task, e.g. the person who did\n`hg push`. The person we should contact to ask why this task is here.\n",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        str,
-        Field(
-            description="Link to source of this task, should specify a file, revision and\nrepository. This should be place someone can go an do a git/hg blame\nto who came up with recipe for this task.\n",
-            max_length=4096,
-            title="Source",
-        ),
-    ]
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task, should specify a file, revision and
+    repository. This should be place someone can go an do a git/hg blame
+    to who came up with recipe for this task.
+    """
 
 
 class TaskclusterGithubConfigTask(TaskclusterModel):
-    """
-    Definition of a task that can be scheduled
+    """Definition of a task that can be scheduled"""
 
-    """
+    created: str = "{{ $fromNow }}"
+    """Creation time of task"""
 
-    created: Annotated[str, Field(description="Creation time of task", title="Created")] = (
-        "{{ $fromNow }}"
-    )
-    deadline: Annotated[
-        str,
-        Field(
-            description="Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline",
-            title="Deadline",
-        ),
-    ] = "{{ '1 day' | $fromNow }}"
+    deadline: str = "{{ '1 day' | $fromNow }}"
+    """Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline"""
 
 
-class TaskclusterGithubConfig(TaskclusterModel, closed=True):
-    """
-    Description of a taskcluster.yml file v0, which may be used to generate a taskgraph
+class TaskclusterGithubConfig(TaskclusterModel):
+    """Description of a taskcluster.yml file v0, which may be used to generate a taskgraph
     and tasks.
-
     """
 
-    allowPullRequests: Annotated[
-        AllowPullRequests | None,
-        Field(
-            description="Policy for creating tasks for pull requests.  The effective policy is found in this property\nin the `.taskcluster.yml` file in the repository's default branch.  See the documentation for\ndetailed definition of the options.\n"
-        ),
-    ] = None
-    metadata: Annotated[Metadata | None, Field(description="Required task graph metadata")] = None
+    allowPullRequests: TaskclusterAllowPullRequests | None = None
+    """Policy for creating tasks for pull requests.  The effective policy is found in this property
+    in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
+    detailed definition of the options.
+    """
+
+    metadata: Metadata | None = None
+    """Required task graph metadata"""
+
     tasks: Annotated[list[TaskclusterGithubConfigTask], Field(validate_default=True)] = []
-    version: Annotated[Literal[0], Field(description=".taskcluster.yml version")]
+
+    version: Annotated[Annotated[Literal[0], OpenInt], Field(default=None)]
+    """.taskcluster.yml version"""

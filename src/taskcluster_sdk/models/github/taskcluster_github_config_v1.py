@@ -6,101 +6,82 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
-
-
-class TaskclusterGithubConfigV1Hook(TaskclusterModel, closed=True):
-    context: Annotated[
-        dict[str, Any],
-        Field(
-            description='Optional arbitrary context object that will be passed to the hook\ntrigger payload under the "context" key. Must be JSON serializable.\n'
-        ),
-    ] = {}
-    name: Annotated[
-        str,
-        Field(
-            description='Hook identifier in the format "<hookGroupId>/<hookId>".\nThe hook must already exist in the Taskcluster instance.\n'
-        ),
-    ]
-
-
-class PullRequests(str, OpenEnum):
-    """
-    Policy for creating tasks for pull requests.  The effective policy is found in this property
-    in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
-    detailed definition of the options.
-
-    """
-
-    public = "public"
-    public_restricted = "public_restricted"
-    collaborators = "collaborators"
-    collaborators_quiet = "collaborators_quiet"
-
-
-class Policy(TaskclusterModel, closed=True):
-    allowComments: Annotated[
-        Literal["collaborators"] | None,
-        Field(
-            description="Allow to trigger tasks from github comments. When set, collaborators would be able to trigger taskcluster bot\nby adding a comment that starts with `/taskcluster` and followed by command.\nDetails can be found in [RFC 168](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0168-Trigger-Tests-Based-on-PR-Comments.md)\n"
-        ),
-    ] = None
-    pullRequests: Annotated[
-        PullRequests | None,
-        Field(
-            description="Policy for creating tasks for pull requests.  The effective policy is found in this property\nin the `.taskcluster.yml` file in the repository's default branch.  See the documentation for\ndetailed definition of the options.\n"
-        ),
-    ] = None
-
-
-Tasks = TypeAliasType(
-    "Tasks",
-    Annotated[
-        list[dict[str, Any]],
-        Field(
-            description="Each element of this should evaluate to a task definition via json-e",
-            title='Task definition template"',
-        ),
-    ],
+from taskcluster_sdk._model import (
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
 )
 
+PolicyPullRequests: TypeAlias = Annotated[
+    Literal["public", "public_restricted", "collaborators", "collaborators_quiet"], OpenStr
+]
+"""Policy for creating tasks for pull requests.  The effective policy is found in this property
+in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
+detailed definition of the options.
 
-class TaskclusterGithubConfigV1(TaskclusterModel, closed=True):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class TaskclusterGithubConfigV1Hook(TaskclusterModel):
+    """The `TaskclusterGithubConfigV1Hook` object."""
+
+    context: dict[str, Any] = {}
+    """Optional arbitrary context object that will be passed to the hook
+    trigger payload under the "context" key. Must be JSON serializable.
     """
-    Description of a taskcluster.yml file v1, which may be used to generate a taskgraph
+
+    name: Annotated[str, Field(default=None)]
+    """Hook identifier in the format "<hookGroupId>/<hookId>".
+    The hook must already exist in the Taskcluster instance.
+    """
+
+
+class Policy(TaskclusterModel):
+    """The `Policy` object."""
+
+    allowComments: Annotated[Literal["collaborators"], OpenStr] | None = None
+    """Allow to trigger tasks from github comments. When set, collaborators would be able to trigger taskcluster bot
+    by adding a comment that starts with `/taskcluster` and followed by command.
+    Details can be found in [RFC 168](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0168-Trigger-Tests-Based-on-PR-Comments.md)
+    """
+
+    pullRequests: PolicyPullRequests | None = None
+    """Policy for creating tasks for pull requests.  The effective policy is found in this property
+    in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
+    detailed definition of the options.
+    """
+
+
+class TaskclusterGithubConfigV1(TaskclusterModel):
+    """Description of a taskcluster.yml file v1, which may be used to generate a taskgraph
     and tasks.
-
     """
 
-    autoCancelPreviousChecks: Annotated[
-        bool,
-        Field(
-            description="Automatically cancel running task group on a non-default branch.\nUseful for PRs that are updated frequently. Only the last build will be running.\n"
-        ),
-    ] = True
-    hooks: Annotated[
-        list[TaskclusterGithubConfigV1Hook],
-        Field(
-            description="Optional array of hooks to trigger. Each hook is triggered via the\nhooks.triggerHook API with a payload containing event, now,\ntaskcluster_root_url, tasks_for, taskId (a pre-allocated task group ID),\nand the user-defined context. Hook context values do not support JSON-e templating.\n",
-            validate_default=True,
-        ),
-    ] = []
+    autoCancelPreviousChecks: bool = True
+    """Automatically cancel running task group on a non-default branch.
+    Useful for PRs that are updated frequently. Only the last build will be running.
+    """
+
+    hooks: Annotated[list[TaskclusterGithubConfigV1Hook], Field(validate_default=True)] = []
+    """Optional array of hooks to trigger. Each hook is triggered via the
+    hooks.triggerHook API with a payload containing event, now,
+    taskcluster_root_url, tasks_for, taskId (a pre-allocated task group ID),
+    and the user-defined context. Hook context values do not support JSON-e templating.
+    """
+
     policy: Policy | None = None
-    reporting: Annotated[
-        Literal["checks-v1"] | None,
-        Field(
-            description="Policy for reporting status of PR or a commit. If absent, Github Statuses API is used"
-        ),
-    ] = None
-    tasks: Annotated[
-        Tasks | dict[str, Any],
-        Field(
-            description="Definitions of tasks that can be scheduled. Rendered with JSON-e\n",
-            title='Task definition template"',
-        ),
-    ] = []
-    version: Annotated[
-        Literal[1], Field(description="Version of the format of this file; must be 1")
-    ]
+
+    reporting: Annotated[Literal["checks-v1"], OpenStr] | None = None
+    """Policy for reporting status of PR or a commit. If absent, Github Statuses API is used"""
+
+    tasks: list[dict[str, Any]] | dict[str, Any] = []
+    """Task definition template".
+
+    Definitions of tasks that can be scheduled. Rendered with JSON-e
+    """
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Version of the format of this file; must be 1"""

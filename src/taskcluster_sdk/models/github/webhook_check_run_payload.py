@@ -6,100 +6,121 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-HeadBranch = TypeAliasType("HeadBranch", Annotated[str, Field(min_length=1)])
-
-
-class CheckSuite(TaskclusterModel):
-    head_branch: HeadBranch | None = None
-    head_sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
-    id: Annotated[int, Field(ge=1)]
-
-
-Conclusion = TypeAliasType(
-    "Conclusion",
-    Annotated[
-        str,
-        Field(
-            description="The conclusion of the check run when status is completed.\nKnown values: success, failure, neutral, cancelled, skipped,\ntimed_out, action_required, stale.\nNote: Only GitHub can set 'stale'.\nGitHub may add new values; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ],
+from taskcluster_sdk._model import (
+    TaskclusterModel,
 )
 
 
+class CheckSuite(TaskclusterModel):
+    """The `CheckSuite` object."""
+
+    head_branch: str | None = None
+
+    head_sha: Annotated[str, Field(default=None)]
+
+    id: Annotated[int, Field(default=None)]
+
+
 class Base(TaskclusterModel):
-    sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
+    """The `Base` object."""
+
+    sha: Annotated[str, Field(default=None)]
 
 
 class Head(Base):
-    pass
+    """The `Head` object."""
 
 
 class PullRequest(TaskclusterModel):
-    base: Base
-    head: Head
-    id: Annotated[int, Field(ge=1)]
-    number: Annotated[int, Field(ge=1)]
+    """The `PullRequest` object."""
+
+    base: Annotated[Base, Field(default_factory=lambda: Base.model_construct())]
+
+    head: Annotated[Head, Field(default_factory=lambda: Head.model_construct())]
+
+    id: Annotated[int, Field(default=None)]
+
+    number: Annotated[int, Field(default=None)]
 
 
 class CheckRun(TaskclusterModel):
-    check_suite: CheckSuite
-    conclusion: Conclusion | None = None
-    head_sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
-    id: Annotated[int, Field(ge=1)]
-    name: Annotated[str, Field(min_length=1)]
-    pull_requests: list[PullRequest]
-    status: Annotated[
-        str,
-        Field(
-            description="The status of the check run.\nKnown values: queued, in_progress, completed, waiting, requested, pending.\nNote: GitHub Actions can set waiting, requested, or pending.\nGitHub may add new values; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ]
+    """The `CheckRun` object."""
+
+    check_suite: Annotated[CheckSuite, Field(default_factory=lambda: CheckSuite.model_construct())]
+
+    conclusion: str | None = None
+
+    head_sha: Annotated[str, Field(default=None)]
+
+    id: Annotated[int, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    pull_requests: Annotated[list[PullRequest], Field(default_factory=list)]
+
+    status: Annotated[str, Field(default=None)]
+    """The status of the check run.
+    Known values: queued, in_progress, completed, waiting, requested, pending.
+    Note: GitHub Actions can set waiting, requested, or pending.
+    GitHub may add new values; validation accepts any non-empty string.
+    """
 
 
 class Installation(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
+    """The `Installation` object."""
+
+    id: Annotated[int, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepositoryOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepositoryOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class WebhookCheckRunPayloadRepository(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepositoryOwner
+    """The `WebhookCheckRunPayloadRepository` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepositoryOwner, Field(default=None)]
 
 
 class Sender(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Sender` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class WebhookCheckRunPayload(TaskclusterModel):
-    """
-    Validates GitHub check run event webhook payload.
+    """Validates GitHub check run event webhook payload."""
 
+    action: Annotated[str, Field(default=None)]
+    """The action performed on the check run.
+    Known values: created, completed, rerequested, requested_action.
+    GitHub may add new action types; validation accepts any non-empty string.
     """
 
-    action: Annotated[
-        str,
-        Field(
-            description="The action performed on the check run.\nKnown values: created, completed, rerequested, requested_action.\nGitHub may add new action types; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ]
-    check_run: CheckRun
+    check_run: Annotated[CheckRun, Field(default_factory=lambda: CheckRun.model_construct())]
+
     installation: Installation | None = None
-    repository: WebhookCheckRunPayloadRepository
-    sender: Sender
+
+    repository: Annotated[
+        WebhookCheckRunPayloadRepository,
+        Field(default_factory=lambda: WebhookCheckRunPayloadRepository.model_construct()),
+    ]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

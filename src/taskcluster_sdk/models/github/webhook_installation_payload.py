@@ -3,60 +3,82 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
+AccountType: TypeAlias = Annotated[Literal["User", "Organization"], OpenStr]
+"""The values of `AccountType`.
 
-class Type(str, OpenEnum):
-    User = "User"
-    Organization = "Organization"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+InstallationRepositorySelection: TypeAlias = Annotated[Literal["all", "selected"], OpenStr]
+"""The values of `InstallationRepositorySelection`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
 class Account(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    type: Type
+    """The `Account` object."""
 
+    id: Annotated[int, Field(default=None)]
 
-class RepositorySelection(str, OpenEnum):
-    all = "all"
-    selected = "selected"
+    login: Annotated[str, Field(default=None)]
+
+    type: Annotated[AccountType, Field(default=None)]
 
 
 class Installation(TaskclusterModel):
-    account: Account
-    id: Annotated[int, Field(ge=1)]
-    repository_selection: RepositorySelection
-    target_id: Annotated[int, Field(ge=1)]
-    target_type: Type
+    """The `Installation` object."""
+
+    account: Annotated[Account, Field(default_factory=lambda: Account.model_construct())]
+
+    id: Annotated[int, Field(default=None)]
+
+    repository_selection: Annotated[InstallationRepositorySelection, Field(default=None)]
+
+    target_id: Annotated[int, Field(default=None)]
+
+    target_type: Annotated[AccountType, Field(default=None)]
 
 
 class WebhookInstallationPayloadRepositories(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    id: Annotated[int, Field(ge=1)]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
+    """The `WebhookInstallationPayloadRepositories` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    id: Annotated[int, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
 
 
 class Sender(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Sender` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class WebhookInstallationPayload(TaskclusterModel):
-    """
-    Validates GitHub installation event webhook payload.
+    """Validates GitHub installation event webhook payload."""
 
+    action: Annotated[str, Field(default=None)]
+    """The action performed on the installation.
+    Known values: created, deleted, suspend, unsuspend, new_permissions_accepted.
+    GitHub may add new action types; validation accepts any non-empty string.
     """
 
-    action: Annotated[
-        str,
-        Field(
-            description="The action performed on the installation.\nKnown values: created, deleted, suspend, unsuspend, new_permissions_accepted.\nGitHub may add new action types; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
+    installation: Annotated[
+        Installation, Field(default_factory=lambda: Installation.model_construct())
     ]
-    installation: Installation
+
     repositories: list[WebhookInstallationPayloadRepositories] | None = None
-    sender: Sender
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

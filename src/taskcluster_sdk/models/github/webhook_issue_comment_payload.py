@@ -3,75 +3,107 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `PullState`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
 class User(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `User` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class Comment(TaskclusterModel):
-    body: str
-    id: Annotated[int, Field(ge=1)]
-    user: User
+    """The `Comment` object."""
+
+    body: Annotated[str, Field(default=None)]
+
+    id: Annotated[int, Field(default=None)]
+
+    user: Annotated[User, Field(default_factory=lambda: User.model_construct())]
 
 
 class Installation(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
+    """The `Installation` object."""
 
-
-class State(str, OpenEnum):
-    open = "open"
-    closed = "closed"
+    id: Annotated[int, Field(default=None)]
 
 
 class Issue(TaskclusterModel):
-    number: Annotated[int, Field(ge=1)]
+    """The `Issue` object."""
+
+    number: Annotated[int, Field(default=None)]
+
     pull_request: dict[str, Any] | None = None
-    state: State
-    title: str
-    user: User
+
+    state: Annotated[PullState, Field(default=None)]
+
+    title: Annotated[str, Field(default=None)]
+
+    user: Annotated[User, Field(default_factory=lambda: User.model_construct())]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepositoryOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepositoryOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class WebhookIssueCommentPayloadRepository(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepositoryOwner
+    """The `WebhookIssueCommentPayloadRepository` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepositoryOwner, Field(default=None)]
 
 
 class Sender(User):
-    pass
+    """The `Sender` object."""
 
 
 class WebhookIssueCommentPayload(TaskclusterModel):
-    """
-    Validates GitHub issue comment event webhook payload.
+    """Validates GitHub issue comment event webhook payload."""
 
+    action: Annotated[str, Field(default=None)]
+    """The action performed on the issue comment.
+    Known values: created, edited, deleted.
+    GitHub may add new action types; validation accepts any non-empty string.
     """
 
-    action: Annotated[
-        str,
-        Field(
-            description="The action performed on the issue comment.\nKnown values: created, edited, deleted.\nGitHub may add new action types; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ]
-    comment: Comment
+    comment: Annotated[Comment, Field(default_factory=lambda: Comment.model_construct())]
+
     installation: Installation | None = None
-    issue: Issue
-    repository: WebhookIssueCommentPayloadRepository
-    sender: Sender
+
+    issue: Annotated[Issue, Field(default_factory=lambda: Issue.model_construct())]
+
+    repository: Annotated[
+        WebhookIssueCommentPayloadRepository,
+        Field(default_factory=lambda: WebhookIssueCommentPayloadRepository.model_construct()),
+    ]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

@@ -6,61 +6,85 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
-Event = TypeAliasType("Event", Annotated[str, Field(min_length=1)])
+HookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
+"""The values of `HookType`.
 
-
-class Type(str, OpenEnum):
-    Repository = "Repository"
-    Organization = "Organization"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
 class Hook(TaskclusterModel):
-    active: bool
-    config: dict[str, Any]
-    events: list[Event]
-    id: Annotated[int, Field(ge=1)]
-    name: Literal["web"]
-    type: Type
+    """The `Hook` object."""
+
+    active: Annotated[bool, Field(default=None)]
+
+    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+
+    events: Annotated[list[str], Field(default_factory=list)]
+
+    id: Annotated[int, Field(default=None)]
+
+    name: Annotated[Annotated[Literal["web"], OpenStr], Field(default=None)]
+
+    type: Annotated[HookType, Field(default=None)]
 
 
 class Organization(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Organization` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepositoryOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepositoryOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class WebhookPingPayloadRepository(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepositoryOwner
+    """The `WebhookPingPayloadRepository` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepositoryOwner, Field(default=None)]
 
 
 class Sender(Organization):
-    pass
+    """The `Sender` object."""
 
 
 class WebhookPingPayload(TaskclusterModel):
-    """
-    Validates GitHub ping event webhook payload.
+    """Validates GitHub ping event webhook payload.
     This event is sent when a webhook is first created.
-
     """
 
-    hook: Hook
-    hook_id: Annotated[int, Field(ge=1)]
+    hook: Annotated[Hook, Field(default_factory=lambda: Hook.model_construct())]
+
+    hook_id: Annotated[int, Field(default=None)]
+
     organization: Organization | None = None
+
     repository: WebhookPingPayloadRepository | None = None
-    sender: Sender
-    zen: Annotated[str, Field(min_length=1)]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]
+
+    zen: Annotated[str, Field(default=None)]

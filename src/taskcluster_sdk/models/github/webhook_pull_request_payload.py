@@ -3,112 +3,167 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `PullState`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
 class Installation(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
+    """The `Installation` object."""
+
+    id: Annotated[int, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepoOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepoOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class Repo(TaskclusterModel):
-    clone_url: str
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepoOwner
+    """The `Repo` object."""
+
+    clone_url: Annotated[str, Field(default=None)]
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepoOwner, Field(default=None)]
 
 
 class Base(TaskclusterModel):
-    ref: Annotated[str, Field(min_length=1)]
-    repo: Repo
-    sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
+    """The `Base` object."""
+
+    ref: Annotated[str, Field(default=None)]
+
+    repo: Annotated[Repo, Field(default_factory=lambda: Repo.model_construct())]
+
+    sha: Annotated[str, Field(default=None)]
 
 
 class HeadRepoOwner(Owner):
-    pass
+    """The `HeadRepoOwner` object."""
 
 
 class WebhookPullRequestPayloadOwner(RepoOwner):
-    pass
+    """The `WebhookPullRequestPayloadOwner` object."""
 
 
 class HeadRepo(TaskclusterModel):
-    clone_url: str
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: HeadRepoOwner | WebhookPullRequestPayloadOwner
+    """The `HeadRepo` object."""
+
+    clone_url: Annotated[str, Field(default=None)]
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[HeadRepoOwner | WebhookPullRequestPayloadOwner, Field(default=None)]
 
 
 class Head(TaskclusterModel):
-    ref: Annotated[str, Field(min_length=1)]
-    repo: HeadRepo
-    sha: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
+    """The `Head` object."""
 
+    ref: Annotated[str, Field(default=None)]
 
-class State(str, OpenEnum):
-    open = "open"
-    closed = "closed"
+    repo: Annotated[HeadRepo, Field(default_factory=lambda: HeadRepo.model_construct())]
+
+    sha: Annotated[str, Field(default=None)]
 
 
 class User(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `User` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class PullRequest(TaskclusterModel):
-    base: Base
-    head: Head
-    number: Annotated[int, Field(ge=1)]
-    state: State
+    """The `PullRequest` object."""
+
+    base: Annotated[Base, Field(default_factory=lambda: Base.model_construct())]
+
+    head: Annotated[Head, Field(default_factory=lambda: Head.model_construct())]
+
+    number: Annotated[int, Field(default=None)]
+
+    state: Annotated[PullState, Field(default=None)]
+
     title: str | None = None
-    user: User
+
+    user: Annotated[User, Field(default_factory=lambda: User.model_construct())]
 
 
 class WebhookPullRequestPayloadRepositoryOwner(Owner):
-    pass
+    """The `WebhookPullRequestPayloadRepositoryOwner` object."""
 
 
 class WebhookPullRequestPayloadRepositoryRepoOwner(RepoOwner):
-    pass
+    """The `WebhookPullRequestPayloadRepositoryRepoOwner` object."""
 
 
 class WebhookPullRequestPayloadRepository(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    owner: WebhookPullRequestPayloadRepositoryOwner | WebhookPullRequestPayloadRepositoryRepoOwner
+    """The `WebhookPullRequestPayloadRepository` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[
+        WebhookPullRequestPayloadRepositoryOwner | WebhookPullRequestPayloadRepositoryRepoOwner,
+        Field(default=None),
+    ]
 
 
 class Sender(User):
-    pass
+    """The `Sender` object."""
 
 
 class WebhookPullRequestPayload(TaskclusterModel):
-    """
-    Validates GitHub pull request event webhook payload.
+    """Validates GitHub pull request event webhook payload.
     Strictly validates fields that caused issues in PR #7958.
-
     """
 
-    action: Annotated[
-        str,
-        Field(
-            description="The action performed on the pull request.\nCommon values: opened, closed, reopened, synchronize, edited, assigned,\nunassigned, labeled, unlabeled, review_requested, review_request_removed,\nready_for_review, converted_to_draft, locked, unlocked, auto_merge_enabled,\nauto_merge_disabled, enqueued, dequeued, milestoned, demilestoned, etc.\nGitHub may add new action types; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ]
+    action: Annotated[str, Field(default=None)]
+    """The action performed on the pull request.
+    Common values: opened, closed, reopened, synchronize, edited, assigned,
+    unassigned, labeled, unlabeled, review_requested, review_request_removed,
+    ready_for_review, converted_to_draft, locked, unlocked, auto_merge_enabled,
+    auto_merge_disabled, enqueued, dequeued, milestoned, demilestoned, etc.
+    GitHub may add new action types; validation accepts any non-empty string.
+    """
+
     installation: Installation | None = None
-    number: Annotated[int, Field(ge=1)]
-    pull_request: PullRequest
-    repository: WebhookPullRequestPayloadRepository
-    sender: Sender
+
+    number: Annotated[int, Field(default=None)]
+
+    pull_request: Annotated[
+        PullRequest, Field(default_factory=lambda: PullRequest.model_construct())
+    ]
+
+    repository: Annotated[
+        WebhookPullRequestPayloadRepository,
+        Field(default_factory=lambda: WebhookPullRequestPayloadRepository.model_construct()),
+    ]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

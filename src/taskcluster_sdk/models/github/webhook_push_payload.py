@@ -7,59 +7,89 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
 class WebhookPushPayloadCommit(TaskclusterModel):
-    id: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
-    message: str
+    """The `WebhookPushPayloadCommit` object."""
+
+    id: Annotated[str, Field(default=None)]
+
+    message: Annotated[str, Field(default=None)]
 
 
 class HeadCommit(WebhookPushPayloadCommit):
-    pass
+    """The `HeadCommit` object."""
 
 
 class Installation(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
+    """The `Installation` object."""
+
+    id: Annotated[int, Field(default=None)]
 
 
 class Pusher(TaskclusterModel):
-    name: Annotated[str, Field(min_length=1)]
+    """The `Pusher` object."""
+
+    name: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepositoryOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepositoryOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class WebhookPushPayloadRepository(TaskclusterModel):
-    clone_url: str
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepositoryOwner
+    """The `WebhookPushPayloadRepository` object."""
+
+    clone_url: Annotated[str, Field(default=None)]
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepositoryOwner, Field(default=None)]
 
 
 class Sender(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Sender` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class WebhookPushPayload(TaskclusterModel):
-    """
-    Validates GitHub push event webhook payload.
+    """Validates GitHub push event webhook payload."""
 
-    """
+    after: Annotated[str, Field(default=None)]
 
-    after: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
-    before: Annotated[str, Field(pattern="^[a-f0-9]{40}$")]
-    commits: list[WebhookPushPayloadCommit]
+    before: Annotated[str, Field(default=None)]
+
+    commits: Annotated[list[WebhookPushPayloadCommit], Field(default_factory=list)]
+
     head_commit: HeadCommit | None = None
+
     installation: Installation | None = None
-    pusher: Pusher
-    ref: Annotated[str, Field(pattern="^refs/(heads|tags)/.*$")]
-    repository: WebhookPushPayloadRepository
-    sender: Sender
+
+    pusher: Annotated[Pusher, Field(default_factory=lambda: Pusher.model_construct())]
+
+    ref: Annotated[str, Field(default=None)]
+
+    repository: Annotated[
+        WebhookPushPayloadRepository,
+        Field(default_factory=lambda: WebhookPushPayloadRepository.model_construct()),
+    ]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

@@ -7,61 +7,87 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
 class Installation(TaskclusterModel):
-    id: Annotated[int, Field(ge=1)]
+    """The `Installation` object."""
+
+    id: Annotated[int, Field(default=None)]
 
 
 class Author(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Author` object."""
+
+    login: Annotated[str, Field(default=None)]
 
 
 class Release(TaskclusterModel):
-    author: Author
-    draft: bool
-    id: Annotated[int, Field(ge=1)]
+    """The `Release` object."""
+
+    author: Annotated[Author, Field(default_factory=lambda: Author.model_construct())]
+
+    draft: Annotated[bool, Field(default=None)]
+
+    id: Annotated[int, Field(default=None)]
+
     name: str | None = None
-    prerelease: bool
-    tag_name: Annotated[str, Field(min_length=1)]
-    target_commitish: Annotated[str, Field(min_length=1)]
+
+    prerelease: Annotated[bool, Field(default=None)]
+
+    tag_name: Annotated[str, Field(default=None)]
+
+    target_commitish: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
-    login: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
-    name: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
+    """The `Owner` object."""
+
+    login: str | None = None
+
+    name: Annotated[str, Field(default=None)]
 
 
 class RepositoryOwner(TaskclusterModel):
-    login: Annotated[str, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")]
-    name: Annotated[str | None, Field(pattern="^([a-zA-Z0-9-_%\\[\\]]*)$")] = None
+    """The `RepositoryOwner` object."""
+
+    login: Annotated[str, Field(default=None)]
+
+    name: str | None = None
 
 
 class WebhookReleasePayloadRepository(TaskclusterModel):
-    full_name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")]
-    name: Annotated[str, Field(pattern="^[A-Za-z0-9._-]+$")]
-    owner: Owner | RepositoryOwner
+    """The `WebhookReleasePayloadRepository` object."""
+
+    full_name: Annotated[str, Field(default=None)]
+
+    name: Annotated[str, Field(default=None)]
+
+    owner: Annotated[Owner | RepositoryOwner, Field(default=None)]
 
 
 class Sender(Author):
-    pass
+    """The `Sender` object."""
 
 
 class WebhookReleasePayload(TaskclusterModel):
-    """
-    Validates GitHub release event webhook payload.
+    """Validates GitHub release event webhook payload."""
 
+    action: Annotated[str, Field(default=None)]
+    """The action performed on the release.
+    Known values: published, unpublished, created, edited, deleted, prereleased, released.
+    GitHub may add new action types; validation accepts any non-empty string.
     """
 
-    action: Annotated[
-        str,
-        Field(
-            description="The action performed on the release.\nKnown values: published, unpublished, created, edited, deleted, prereleased, released.\nGitHub may add new action types; validation accepts any non-empty string.\n",
-            min_length=1,
-        ),
-    ]
     installation: Installation | None = None
-    release: Release
-    repository: WebhookReleasePayloadRepository
-    sender: Sender
+
+    release: Annotated[Release, Field(default_factory=lambda: Release.model_construct())]
+
+    repository: Annotated[
+        WebhookReleasePayloadRepository,
+        Field(default_factory=lambda: WebhookReleasePayloadRepository.model_construct()),
+    ]
+
+    sender: Annotated[Sender, Field(default_factory=lambda: Sender.model_construct())]

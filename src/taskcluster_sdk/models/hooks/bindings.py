@@ -7,14 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class Binding(TaskclusterModel, closed=True):
-    """
-    Exchange and RoutingKeyPattern for each binding
+class Binding(TaskclusterModel):
+    """Exchange and RoutingKeyPattern for each binding"""
 
-    """
+    exchange: Annotated[str, Field(default=None)]
 
-    exchange: Annotated[str, Field(min_length=1)]
-    routingKeyPattern: Annotated[str, Field(min_length=1)]
+    routingKeyPattern: Annotated[str, Field(default=None)]

@@ -3,49 +3,57 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import bindings as bindings_1
 from . import hook_metadata
 
 
-class CreateHookRequest(TaskclusterModel, closed=True):
-    """
-    Definition of a hook that can create tasks at defined times.
+class CreateHookRequest(TaskclusterModel):
+    """Definition of a hook that can create tasks at defined times."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/hooks/v1/create-hook-request.json#",
+    )
 
-    bindings: Annotated[list[bindings_1.Binding] | None, Field(title="Bindings")] = None
-    hookGroupId: Annotated[
-        str | None, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_]*)$")
-    ] = None
-    hookId: Annotated[
-        str | None, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_/]*)$")
-    ] = None
-    metadata: hook_metadata.HookMetadata
-    schedule: Annotated[
-        list[str],
-        Field(
-            description="Definition of the times at which a hook will result in creation of a task.\nIf several patterns are specified, tasks will be created at any time\nspecified by one or more patterns.\n"
-        ),
-    ] = []
-    task: Annotated[
-        dict[str, Any],
-        Field(
-            description="Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)\nas described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce\na task definition that is submitted to the Queue service.\n",
-            title="Task Template",
-        ),
+    bindings: list[bindings_1.Binding] | None = None
+
+    hookGroupId: str | None = None
+
+    hookId: str | None = None
+
+    metadata: Annotated[
+        hook_metadata.HookMetadata,
+        Field(default_factory=lambda: hook_metadata.HookMetadata.model_construct()),
     ]
-    triggerSchema: Annotated[
-        dict[str, Any],
-        Field(
-            description="JSON Schema used to validate payloads supplied when firing the hook.\nAPI calls and webhooks are rejected when their payloads fail validation.\nPulse messages that match the hook's bindings are discarded without\ncreating a task when their payloads fail validation. When omitted, this\ndefaults to a schema that only accepts an empty payload, so a hook\nwithout an explicit triggerSchema will not fire on Pulse messages that\ncarry a payload.\n"
-        ),
-    ] = {
-        "additionalProperties": False,
-        "type": "object",
-    }
+
+    schedule: list[str] = []
+    """Definition of the times at which a hook will result in creation of a task.
+    If several patterns are specified, tasks will be created at any time
+    specified by one or more patterns.
+    """
+
+    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Template.
+
+    Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
+    as described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce
+    a task definition that is submitted to the Queue service.
+    """
+
+    triggerSchema: dict[str, Any] = {"additionalProperties": False, "type": "object"}
+    """JSON Schema used to validate payloads supplied when firing the hook.
+    API calls and webhooks are rejected when their payloads fail validation.
+    Pulse messages that match the hook's bindings are discarded without
+    creating a task when their payloads fail validation. When omitted, this
+    defaults to a schema that only accepts an empty payload, so a hook
+    without an explicit triggerSchema will not fire on Pulse messages that
+    carry a payload.
+    """

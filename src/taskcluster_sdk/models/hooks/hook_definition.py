@@ -7,39 +7,46 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import bindings as bindings_1
 from . import hook_metadata
 
 
-class HookDefinition(TaskclusterModel, closed=True):
-    """
-    Definition of a hook that will create tasks when defined events occur.
+class HookDefinition(TaskclusterModel):
+    """Definition of a hook that will create tasks when defined events occur."""
 
+    bindings: list[bindings_1.Binding] | None = None
+
+    hookGroupId: Annotated[str, Field(default=None)]
+
+    hookId: Annotated[str, Field(default=None)]
+
+    metadata: Annotated[
+        hook_metadata.HookMetadata,
+        Field(default_factory=lambda: hook_metadata.HookMetadata.model_construct()),
+    ]
+
+    schedule: Annotated[list[str], Field(default_factory=list)]
+    """A list of cron-style definitions to represent a set of moments in (UTC) time.
+    If several patterns are specified, a given moment in time represented by
+    more than one pattern is considered only to be counted once, in other words
+    it is allowed for the cron patterns to overlap; duplicates are redundant.
     """
 
-    bindings: Annotated[list[bindings_1.Binding] | None, Field(title="Bindings")] = None
-    hookGroupId: Annotated[str, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_]*)$")]
-    hookId: Annotated[str, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_/]*)$")]
-    metadata: hook_metadata.HookMetadata
-    schedule: Annotated[
-        list[str],
-        Field(
-            description="A list of cron-style definitions to represent a set of moments in (UTC) time.\nIf several patterns are specified, a given moment in time represented by\nmore than one pattern is considered only to be counted once, in other words\nit is allowed for the cron patterns to overlap; duplicates are redundant.\n",
-            title="Schedule",
-        ),
-    ]
-    task: Annotated[
-        dict[str, Any],
-        Field(
-            description="Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)\nas described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce\na task definition that is submitted to the Queue service.\n",
-            title="Task Template",
-        ),
-    ]
-    triggerSchema: Annotated[
-        dict[str, Any],
-        Field(
-            description="JSON Schema used to validate payloads supplied when firing the hook.\nAPI calls and webhooks are rejected when their payloads fail validation.\nPulse messages that match the hook's bindings are discarded without\ncreating a task when their payloads fail validation.\n"
-        ),
-    ]
+    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Template.
+
+    Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
+    as described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce
+    a task definition that is submitted to the Queue service.
+    """
+
+    triggerSchema: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """JSON Schema used to validate payloads supplied when firing the hook.
+    API calls and webhooks are rejected when their payloads fail validation.
+    Pulse messages that match the hook's bindings are discarded without
+    creating a task when their payloads fail validation.
+    """

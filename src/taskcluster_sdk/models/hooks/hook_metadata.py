@@ -7,34 +7,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class HookMetadata(TaskclusterModel, closed=True):
-    description: Annotated[
-        str,
-        Field(
-            description="Long-form of the hook's purpose and behavior",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    emailOnError: Annotated[
-        bool,
-        Field(
-            description="Whether to email the owner on an error creating the task.",
-            title="Email on error",
-        ),
-    ] = True
-    name: Annotated[
-        str,
-        Field(description="Human readable name of the hook", max_length=255, title="Name"),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="Email of the person or group responsible for this hook.",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
+class HookMetadata(TaskclusterModel):
+    """The `HookMetadata` object."""
+
+    description: Annotated[str, Field(default=None)]
+    """Long-form of the hook's purpose and behavior"""
+
+    emailOnError: bool = True
+    """Whether to email the owner on an error creating the task."""
+
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of the hook"""
+
+    owner: Annotated[str, Field(default=None)]
+    """Email of the person or group responsible for this hook."""

@@ -7,73 +7,55 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 
-class LastFireSuccess(TaskclusterModel, closed=True):
-    """
-    Information about a successful firing of the hook
-    """
+class LastFireSuccess(TaskclusterModel):
+    """Information about a successful firing of the hook"""
 
-    result: Literal["success"]
-    taskId: Annotated[
-        str,
-        Field(
-            description="The task created",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-        ),
-    ]
-    time: Annotated[
-        AwareDatetime,
-        Field(
-            description="The time the task was created.  This will not necessarily match `task.created`.\n"
-        ),
-    ]
+    result: Annotated[Annotated[Literal["success"], OpenStr], Field(default=None)]
+
+    taskId: Annotated[str, Field(default=None)]
+    """The task created"""
+
+    time: Annotated[AwareDatetime, Field(default=None)]
+    """The time the task was created.  This will not necessarily match `task.created`."""
 
 
-class LastFireError(TaskclusterModel, closed=True):
-    """
-    Information about an unsuccessful firing of the hook
+class LastFireError(TaskclusterModel):
+    """Information about an unsuccessful firing of the hook"""
+
+    error: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """The error that occurred when firing the task.  This is typically,
+    but not always, an API error message.
     """
 
-    error: Annotated[
-        dict[str, Any],
-        Field(
-            description="The error that occurred when firing the task.  This is typically,\nbut not always, an API error message.\n"
-        ),
-    ]
-    result: Literal["error"]
-    time: Annotated[
-        AwareDatetime,
-        Field(
-            description="The time the task was created.  This will not necessarily match `task.created`.\n"
-        ),
-    ]
+    result: Annotated[Annotated[Literal["error"], OpenStr], Field(default=None)]
+
+    time: Annotated[AwareDatetime, Field(default=None)]
+    """The time the task was created.  This will not necessarily match `task.created`."""
 
 
-class LastFireNoFire(TaskclusterModel, closed=True):
-    """
-    Information about no firing of the hook (e.g., a new hook)
-    """
+class LastFireNoFire(TaskclusterModel):
+    """Information about no firing of the hook (e.g., a new hook)"""
 
-    result: Literal["no-fire"]
+    result: Annotated[Annotated[Literal["no-fire"], OpenStr], Field(default=None)]
 
 
-class HookStatus(TaskclusterModel, closed=True):
-    """
-    A snapshot of the current status of a hook.
+class HookStatus(TaskclusterModel):
+    """A snapshot of the current status of a hook."""
 
+    lastFire: Annotated[LastFireSuccess | LastFireError | LastFireNoFire, Field(default=None)]
+    """Information about the last time this hook fired.  This property is only present
+    if the hook has fired at least once.
     """
 
-    lastFire: Annotated[
-        LastFireSuccess | LastFireError | LastFireNoFire,
-        Field(
-            description="Information about the last time this hook fired.  This property is only present\nif the hook has fired at least once.\n"
-        ),
-    ]
-    nextScheduledDate: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="The next time this hook's task is scheduled to be created. This property\nis only present if there is a scheduled next time. Some hooks don't have\nany schedules.\n"
-        ),
-    ] = None
+    nextScheduledDate: AwareDatetime | None = None
+    """The next time this hook's task is scheduled to be created. This property
+    is only present if there is a scheduled next time. Some hooks don't have
+    any schedules.
+    """

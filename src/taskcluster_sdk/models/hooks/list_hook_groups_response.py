@@ -7,13 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ListHookGroupsResponse(TaskclusterModel, closed=True):
-    """
-    List of `hookGroupIds`.
+class ListHookGroupsResponse(TaskclusterModel):
+    """List of `hookGroupIds`."""
 
-    """
-
-    groups: Annotated[list[str], Field(title="Groups")]
+    groups: Annotated[list[str], Field(default_factory=list)]

@@ -7,15 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import hook_definition
 
 
-class ListHooksResponse(TaskclusterModel, closed=True):
-    """
-    List of hooks
+class ListHooksResponse(TaskclusterModel):
+    """List of hooks"""
 
-    """
-
-    hooks: Annotated[list[hook_definition.HookDefinition], Field(title="Hooks")]
+    hooks: Annotated[list[hook_definition.HookDefinition], Field(default_factory=list)]

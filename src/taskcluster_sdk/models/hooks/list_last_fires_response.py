@@ -3,88 +3,85 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+FireFiredBy: TypeAlias = Annotated[
+    Literal["schedule", "triggerHook", "triggerHookWithToken", "pulseMessage"], OpenStr
+]
+"""The values of `FireFiredBy`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+FireResult: TypeAlias = Annotated[Literal["success", "error"], OpenStr]
+"""Information about success or failure of firing of the hook
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+FireTaskState: TypeAlias = Annotated[
+    Literal["unknown", "unscheduled", "pending", "running", "completed", "failed", "exception"],
+    OpenStr,
+]
+"""Task state derived from tasks last run status.
+This value can change through time as tasks are being scheduled, run and re-run.
+If task doesn't exist or was just created, this value will default to `unknown`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class FiredBy(str, OpenEnum):
-    schedule = "schedule"
-    triggerHook = "triggerHook"
-    triggerHookWithToken = "triggerHookWithToken"
-    pulseMessage = "pulseMessage"
+class ListLastFiresResponseLastFire(TaskclusterModel):
+    """The `ListLastFiresResponseLastFire` object."""
 
-
-class Result(str, OpenEnum):
+    error: Annotated[str, Field(default=None)]
+    """The error that occurred when firing the task. This is typically,
+    but not always, an API error message.
     """
-    Information about success or failure of firing of the hook
+
+    firedBy: Annotated[FireFiredBy, Field(default=None)]
+
+    hookGroupId: Annotated[str, Field(default=None)]
+
+    hookId: Annotated[str, Field(default=None)]
+
+    result: Annotated[FireResult, Field(default=None)]
+    """Information about success or failure of firing of the hook"""
+
+    taskCreateTime: Annotated[AwareDatetime, Field(default=None)]
+    """Time when the task was created"""
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
     """
 
-    success = "success"
-    error = "error"
-
-
-class TaskState(str, OpenEnum):
-    """
-    Task state derived from tasks last run status.
+    taskState: Annotated[FireTaskState, Field(default=None)]
+    """Task state derived from tasks last run status.
     This value can change through time as tasks are being scheduled, run and re-run.
     If task doesn't exist or was just created, this value will default to `unknown`.
-
     """
 
-    unknown = "unknown"
-    unscheduled = "unscheduled"
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    exception = "exception"
 
+class ListLastFiresResponse(TaskclusterModel):
+    """List of lastFires"""
 
-class ListLastFiresResponseLastFire(TaskclusterModel, closed=True):
-    error: Annotated[
-        str,
-        Field(
-            description="The error that occurred when firing the task. This is typically,\nbut not always, an API error message.\n"
-        ),
-    ]
-    firedBy: FiredBy
-    hookGroupId: Annotated[str, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_]*)$")]
-    hookId: Annotated[str, Field(max_length=1000, min_length=1, pattern="^([a-zA-Z0-9-_/]*)$")]
-    result: Annotated[
-        Result,
-        Field(description="Information about success or failure of firing of the hook"),
-    ]
-    taskCreateTime: Annotated[AwareDatetime, Field(description="Time when the task was created")]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
-    taskState: Annotated[
-        TaskState,
-        Field(
-            description="Task state derived from tasks last run status.\nThis value can change through time as tasks are being scheduled, run and re-run.\nIf task doesn't exist or was just created, this value will default to `unknown`.\n"
-        ),
-    ]
-
-
-class ListLastFiresResponse(TaskclusterModel, closed=True):
-    """
-    List of lastFires
-
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    lastFires: Annotated[list[ListLastFiresResponseLastFire], Field(title="LastFires")]
+    lastFires: Annotated[list[ListLastFiresResponseLastFire], Field(default_factory=list)]

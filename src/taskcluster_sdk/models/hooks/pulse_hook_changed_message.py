@@ -7,14 +7,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
 class PulseHookChangedMessage(TaskclusterModel):
-    """
-    Message reporting that a hook has changed
+    """Message reporting that a hook has changed"""
 
-    """
+    hookGroupId: Annotated[str, Field(default=None)]
+    """`hookGroupId` of the hook that was changed"""
 
-    hookGroupId: Annotated[str, Field(description="`hookGroupId` of the hook that was changed\n")]
-    hookId: Annotated[str, Field(description="`hookId` of the hook that was changed\n")]
+    hookId: Annotated[str, Field(default=None)]
+    """`hookId` of the hook that was changed"""

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import ClassVar
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
 class TriggerHook(TaskclusterModel):
-    """
-    A request to trigger a hook.  The payload must be a JSON object, and is used as the context
+    """A request to trigger a hook.  The payload must be a JSON object, and is used as the context
     for a JSON-e rendering of the hook's task template, as described in "Firing Hooks".
-
     """
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/hooks/v1/trigger-hook.json#",
+    )

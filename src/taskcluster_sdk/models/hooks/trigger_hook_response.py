@@ -3,62 +3,49 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
-
-
-class Status(TaskclusterModel, closed=True):
-    """
-    Another copy of the taskId, at the location where it was published in
-    Taskcluster versions before v42.  Prefer to use the top-level property,
-    as `status.taskId` may be removed in future versions.
-
-    """
-
-    taskId: Annotated[
-        str | None,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$"
-        ),
-    ] = None
-
-
-class TriggerHookResponseTriggerHookResponse(TaskclusterModel, closed=True):
-    """
-    Response identifying the created task
-    """
-
-    status: Annotated[
-        Status | None,
-        Field(
-            description="Another copy of the taskId, at the location where it was published in\nTaskcluster versions before v42.  Prefer to use the top-level property,\nas `status.taskId` may be removed in future versions.\n"
-        ),
-    ] = None
-    taskId: Annotated[
-        str,
-        Field(
-            description="TaskId of the task created by triggering the hook.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
-
-
-TriggerHookResponseValue = TypeAliasType(
-    "TriggerHookResponseValue",
-    Annotated[
-        TriggerHookResponseTriggerHookResponse | dict[str, Any],
-        Field(
-            description="Response to a `triggerHook` or `triggerHookWithToken` call.\n\nIn most cases, this gives a `taskId`, but in cases where the hook template\ndoes not generate a task, it is an empty object with no `taskId`.\n",
-            title="TriggerHookResponse",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
 )
 
 
+class Status(TaskclusterModel):
+    """Another copy of the taskId, at the location where it was published in
+    Taskcluster versions before v42.  Prefer to use the top-level property,
+    as `status.taskId` may be removed in future versions.
+    """
+
+    taskId: str | None = None
+
+
+class TriggeredTask(TaskclusterModel):
+    """Response identifying the created task"""
+
+    status: Status | None = None
+    """Another copy of the taskId, at the location where it was published in
+    Taskcluster versions before v42.  Prefer to use the top-level property,
+    as `status.taskId` may be removed in future versions.
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    TaskId of the task created by triggering the hook.
+    """
+
+
+TriggerHookResponseValue = TypeAliasType("TriggerHookResponseValue", TriggeredTask)
+"""Response to a `triggerHook` or `triggerHookWithToken` call.
+
+In most cases, this gives a `taskId`, but in cases where the hook template
+does not generate a task, it is an empty object with no `taskId`.
+"""
+
+
 class TriggerHookResponse(TaskclusterRootModel[TriggerHookResponseValue]):
-    """The `TriggerHookResponse` schema; the value is in `.root`."""
+    """The `TriggerHookResponseValue` schema as a root model; the value is in `.root`."""

@@ -7,13 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TriggerTokenResponse(TaskclusterModel, closed=True):
-    """
-    Secret token for a trigger
+class TriggerTokenResponse(TaskclusterModel):
+    """Secret token for a trigger"""
 
-    """
-
-    token: Annotated[str, Field(title="Token")]
+    token: Annotated[str, Field(default=None)]

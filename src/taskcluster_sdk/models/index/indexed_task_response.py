@@ -7,49 +7,40 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class IndexedTaskResponse(TaskclusterModel, closed=True):
+class IndexedTaskResponse(TaskclusterModel):
+    """Representation of an indexed task."""
+
+    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Specific Data.
+
+    Data that was reported with the task. This is an arbitrary JSON object.
     """
-    Representation of an indexed task.
 
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    Date at which this entry expires from the task index.
     """
 
-    data: Annotated[
-        dict[str, Any],
-        Field(
-            description="Data that was reported with the task. This is an arbitrary JSON object.\n",
-            title="Task Specific Data",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date at which this entry expires from the task index.\n",
-            title="Expiration",
-        ),
-    ]
-    namespace: Annotated[
-        str,
-        Field(
-            description="Namespace of the indexed task, used to find the indexed task in the index.\n",
-            max_length=255,
-            title="Namespace",
-        ),
-    ]
-    rank: Annotated[
-        float,
-        Field(
-            description="If multiple tasks are indexed with the same `namespace` the task with the\nhighest `rank` will be stored and returned in later requests. If two tasks\nhas the same `rank` the latest task will be stored.\n",
-            title="Rank",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
+    namespace: Annotated[str, Field(default=None)]
+    """Namespace of the indexed task, used to find the indexed task in the index."""
+
+    rank: Annotated[float, Field(default=None)]
+    """If multiple tasks are indexed with the same `namespace` the task with the
+    highest `rank` will be stored and returned in later requests. If two tasks
+    has the same `rank` the latest task will be stored.
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """

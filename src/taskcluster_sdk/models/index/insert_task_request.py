@@ -3,45 +3,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class InsertTaskRequest(TaskclusterModel, closed=True):
+class InsertTaskRequest(TaskclusterModel):
+    """Representation of the index entry to insert."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/index/v1/insert-task-request.json#",
+    )
+
+    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Specific Data.
+
+    This is an arbitrary JSON object. Feel free to put whatever data you want
+    here, but do limit it, you'll get errors if you store more than 32KB.
+    So stay well, below that limit.
     """
-    Representation of the index entry to insert.
 
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    Date at which this entry expires from the task index.
     """
 
-    data: Annotated[
-        dict[str, Any],
-        Field(
-            description="This is an arbitrary JSON object. Feel free to put whatever data you want\nhere, but do limit it, you'll get errors if you store more than 32KB.\nSo stay well, below that limit.\n",
-            title="Task Specific Data",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date at which this entry expires from the task index.\n",
-            title="Expiration",
-        ),
-    ]
-    rank: Annotated[
-        float,
-        Field(
-            description="If multiple tasks are indexed with the same `namespace` the task with the\nhighest `rank` will be stored and returned in later requests. If two tasks\nhas the same `rank` the latest task will be stored.\n",
-            title="Rank",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
+    rank: Annotated[float, Field(default=None)]
+    """If multiple tasks are indexed with the same `namespace` the task with the
+    highest `rank` will be stored and returned in later requests. If two tasks
+    has the same `rank` the latest task will be stored.
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """

@@ -3,32 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ListNamespacesRequest(TaskclusterModel, closed=True):
+class ListNamespacesRequest(TaskclusterModel):
+    """Request to list namespaces within a given namespace."""
+
+    continuationToken: str | None = None
+    """A continuation token previously returned in a response to this list
+    request. This property is optional and should not be provided for first
+    requests.
     """
-    Request to list namespaces within a given namespace.
 
+    limit: int = 1000
+    """Result limit.
+
+    Maximum number of results per page. If there are more results than this
+    a continuation token will be return.
     """
-
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token previously returned in a response to this list\nrequest. This property is optional and should not be provided for first\nrequests.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    limit: Annotated[
-        int,
-        Field(
-            description="Maximum number of results per page. If there are more results than this\na continuation token will be return.\n",
-            ge=1,
-            le=1000,
-            title="Result limit",
-        ),
-    ] = 1000

@@ -7,53 +7,39 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class ListNamespacesResponseNamespace(TaskclusterModel, closed=True):
-    """
-    Representation of a namespace that contains indexed tasks.
+class ListNamespacesResponseNamespace(TaskclusterModel):
+    """Representation of a namespace that contains indexed tasks."""
 
-    """
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date at which this entry, and by implication all entries below it,\nexpires from the task index.\n",
-            title="Expiration",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of namespace within it's parent namespace.\n",
-            title="Name",
-        ),
-    ]
-    namespace: Annotated[
-        str,
-        Field(
-            description="Fully qualified name of the namespace, you can use this to list\nnamespaces or tasks under this namespace.\n",
-            max_length=255,
-            title="Namespace",
-        ),
-    ]
-
-
-class ListNamespacesResponse(TaskclusterModel, closed=True):
-    """
-    Response from a request to list namespaces within a given namespace.
-
+    Date at which this entry, and by implication all entries below it,
+    expires from the task index.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    namespaces: Annotated[
-        list[ListNamespacesResponseNamespace],
-        Field(description="List of namespaces.\n", title="Namespaces"),
-    ]
+    name: Annotated[str, Field(default=None)]
+    """Name of namespace within it's parent namespace."""
+
+    namespace: Annotated[str, Field(default=None)]
+    """Fully qualified name of the namespace, you can use this to list
+    namespaces or tasks under this namespace.
+    """
+
+
+class ListNamespacesResponse(TaskclusterModel):
+    """Response from a request to list namespaces within a given namespace."""
+
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """
+
+    namespaces: Annotated[list[ListNamespacesResponseNamespace], Field(default_factory=list)]
+    """List of namespaces."""

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import ClassVar
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ListTasksAtIndex(TaskclusterModel, closed=True):
-    """
-    Request to list tasks at the given indexes.
+class ListTasksAtIndex(TaskclusterModel):
+    """Request to list tasks at the given indexes."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/index/v1/list-tasks-at-index.json#",
+    )
 
     indexes: list[str] = []

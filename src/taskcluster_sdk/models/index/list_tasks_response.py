@@ -7,63 +7,53 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class ListTasksResponseTask(TaskclusterModel, closed=True):
-    """
-    Representation of a task.
+class ListTasksResponseTask(TaskclusterModel):
+    """Representation of a task."""
 
-    """
+    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Specific Data.
 
-    data: Annotated[
-        dict[str, Any],
-        Field(
-            description="Data that was reported with the task. This is an arbitrary JSON\nobject.\n",
-            title="Task Specific Data",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date at which this entry expires from the task index.\n",
-            title="Expiration",
-        ),
-    ]
-    namespace: Annotated[
-        str,
-        Field(description="Index path of the task.\n", max_length=255, title="Namespace"),
-    ]
-    rank: Annotated[
-        float,
-        Field(
-            description="If multiple tasks are indexed with the same `namespace` the task\nwith the highest `rank` will be stored and returned in later\nrequests. If two tasks has the same `rank` the latest task will be\nstored.\n",
-            title="Rank",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier for the task currently indexed at `namespace`.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
-
-
-class ListTasksResponse(TaskclusterModel, closed=True):
-    """
-    Representation of an indexed task.
-
+    Data that was reported with the task. This is an arbitrary JSON
+    object.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    tasks: Annotated[
-        list[ListTasksResponseTask], Field(description="List of tasks.\n", title="Tasks")
-    ]
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    Date at which this entry expires from the task index.
+    """
+
+    namespace: Annotated[str, Field(default=None)]
+    """Index path of the task."""
+
+    rank: Annotated[float, Field(default=None)]
+    """If multiple tasks are indexed with the same `namespace` the task
+    with the highest `rank` will be stored and returned in later
+    requests. If two tasks has the same `rank` the latest task will be
+    stored.
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier for the task currently indexed at `namespace`.
+    """
+
+
+class ListTasksResponse(TaskclusterModel):
+    """Representation of an indexed task."""
+
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """
+
+    tasks: Annotated[list[ListTasksResponseTask], Field(default_factory=list)]
+    """List of tasks."""

@@ -3,76 +3,58 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+EmailTemplate: TypeAlias = Annotated[Literal["simple", "fullscreen"], OpenStr]
+"""E-mail html template used to format your content.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Link(TaskclusterModel, closed=True):
+class Link(TaskclusterModel):
+    """Optional link that can be added as a button to the email."""
+
+    href: Annotated[str, Field(default=None)]
+    """Where the link should point to."""
+
+    text: Annotated[str, Field(default=None)]
+    """Text to display on link."""
+
+
+class EmailRequest(TaskclusterModel):
+    """Request to send an email"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/email-request.json#",
+    )
+
+    address: Annotated[str, Field(default=None)]
+    """E-mail address to which the message should be sent"""
+
+    content: Annotated[str, Field(default=None)]
+    """Content of the e-mail as **markdown**, will be rendered to HTML before
+    the email is sent. Notice that markdown allows for a few HTML tags, but
+    won't allow inclusion of script tags and other unpleasantries.
     """
-    Optional link that can be added as a button to the email.
 
-    """
+    link: Link | None = None
+    """Optional link that can be added as a button to the email."""
 
-    href: Annotated[
-        str,
-        Field(
-            description="Where the link should point to.\n",
-            max_length=1024,
-            min_length=1,
-        ),
-    ]
-    text: Annotated[
-        str,
-        Field(description="Text to display on link.\n", max_length=40, min_length=1),
-    ]
+    replyTo: str | None = None
+    """Reply-to e-mail (this property is optional)"""
 
+    subject: Annotated[str, Field(default=None)]
+    """Subject line of the e-mail, this is plain-text"""
 
-class Template(str, OpenEnum):
-    """
-    E-mail html template used to format your content.
-
-    """
-
-    simple = "simple"
-    fullscreen = "fullscreen"
-
-
-class EmailRequest(TaskclusterModel, closed=True):
-    """
-    Request to send an email
-
-    """
-
-    address: Annotated[
-        str, Field(description="E-mail address to which the message should be sent\n")
-    ]
-    content: Annotated[
-        str,
-        Field(
-            description="Content of the e-mail as **markdown**, will be rendered to HTML before\nthe email is sent. Notice that markdown allows for a few HTML tags, but\nwon't allow inclusion of script tags and other unpleasantries.\n",
-            max_length=102400,
-            min_length=1,
-        ),
-    ]
-    link: Annotated[
-        Link | None,
-        Field(description="Optional link that can be added as a button to the email.\n"),
-    ] = None
-    replyTo: Annotated[
-        str | None, Field(description="Reply-to e-mail (this property is optional)\n")
-    ] = None
-    subject: Annotated[
-        str,
-        Field(
-            description="Subject line of the e-mail, this is plain-text\n",
-            max_length=255,
-            min_length=1,
-        ),
-    ]
-    template: Annotated[
-        Template,
-        Field(description="E-mail html template used to format your content.\n"),
-    ] = Template.simple
+    template: EmailTemplate = "simple"
+    """E-mail html template used to format your content."""

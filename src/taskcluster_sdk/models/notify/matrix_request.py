@@ -3,58 +3,54 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+MatrixMsgtype: TypeAlias = Annotated[Literal["m.notice", "m.text", "m.emote"], OpenStr]
+"""Which of the `m.room.message` msgtypes to use. At the moment only the
+types that take `body`/`format`/`formattedBody` are supported.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Msgtype(str, OpenEnum):
-    """
-    Which of the `m.room.message` msgtypes to use. At the moment only the
-    types that take `body`/`format`/`formattedBody` are supported.
-
-    """
-
-    m_notice = "m.notice"
-    m_text = "m.text"
-    m_emote = "m.emote"
-
-
-class MatrixRequest(TaskclusterModel, closed=True):
-    """
-    Request to send a Matrix notice. Many of these fields are better understood by
+class MatrixRequest(TaskclusterModel):
+    """Request to send a Matrix notice. Many of these fields are better understood by
     checking the matrix spec itself. The precise definitions of these fields is
     beyond the scope of this document.
-
     """
 
-    body: Annotated[
-        str,
-        Field(
-            description="Unformatted text that will be displayed in the room if you do not\nspecify `formattedBody` or if a user's client can not render the format.\n"
-        ),
-    ]
-    format: Annotated[
-        str | None,
-        Field(description="The format for `formattedBody`. For instance, `org.matrix.custom.html`"),
-    ] = None
-    formattedBody: Annotated[
-        str | None,
-        Field(
-            description="Text that will be rendered by matrix clients that support the given\nformat in that format. For instance, `<h1>Header Text</h1>`.\n"
-        ),
-    ] = None
-    msgtype: Annotated[
-        Msgtype,
-        Field(
-            description="Which of the `m.room.message` msgtypes to use. At the moment only the\ntypes that take `body`/`format`/`formattedBody` are supported.\n"
-        ),
-    ] = Msgtype.m_notice
-    roomId: Annotated[
-        str,
-        Field(
-            description="The fully qualified room name, such as `!whDRjjSmICCgrhFHsQ:mozilla.org`\nIf you are using riot, you can find this under the advanced settings for a room.\n"
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/matrix-request.json#",
+    )
+
+    body: Annotated[str, Field(default=None)]
+    """Unformatted text that will be displayed in the room if you do not
+    specify `formattedBody` or if a user's client can not render the format.
+    """
+
+    format: str | None = None
+    """The format for `formattedBody`. For instance, `org.matrix.custom.html`"""
+
+    formattedBody: str | None = None
+    """Text that will be rendered by matrix clients that support the given
+    format in that format. For instance, `<h1>Header Text</h1>`.
+    """
+
+    msgtype: MatrixMsgtype = "m.notice"
+    """Which of the `m.room.message` msgtypes to use. At the moment only the
+    types that take `body`/`format`/`formattedBody` are supported.
+    """
+
+    roomId: Annotated[str, Field(default=None)]
+    """The fully qualified room name, such as `!whDRjjSmICCgrhFHsQ:mozilla.org`
+    If you are using riot, you can find this under the advanced settings for a room.
+    """

@@ -3,21 +3,33 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+from typing_extensions import TypeAlias
+
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+NotificationType: TypeAlias = Annotated[
+    Literal["email", "pulse", "matrix-room", "slack-channel"], OpenStr
+]
+"""The values of `NotificationType`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class NotificationType(str, OpenEnum):
-    email = "email"
-    pulse = "pulse"
-    matrix_room = "matrix-room"
-    slack_channel = "slack-channel"
+class NotificationAddress(TaskclusterModel):
+    """Type of notification and its corresponding address."""
 
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/notification-address.json#",
+    )
 
-class NotificationAddress(TaskclusterModel, closed=True):
-    """
-    Type of notification and its corresponding address.
+    notificationAddress: Annotated[str, Field(default=None)]
 
-    """
-
-    notificationAddress: str
-    notificationType: NotificationType
+    notificationType: Annotated[NotificationType, Field(default=None)]

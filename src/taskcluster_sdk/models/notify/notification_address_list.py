@@ -7,22 +7,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import notification_address
 
 
-class NotificationAddressList(TaskclusterModel, closed=True):
-    """
-    List of notification addresses.
+class NotificationAddressList(TaskclusterModel):
+    """List of notification addresses."""
 
-    """
+    addresses: Annotated[
+        list[notification_address.NotificationAddress], Field(default_factory=list)
+    ]
 
-    addresses: list[notification_address.NotificationAddress]
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
+    """

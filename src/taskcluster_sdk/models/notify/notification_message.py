@@ -7,14 +7,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 
-class NotificationMessage(TaskclusterModel, closed=True):
-    """
-    This can be pretty much anything you want it to be.
+class NotificationMessage(TaskclusterModel):
+    """This can be pretty much anything you want it to be."""
 
-    """
+    message: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Arbitrary message."""
 
-    message: Annotated[dict[str, Any], Field(description="Arbitrary message.\n", title="Message")]
-    version: Annotated[Literal[1] | None, Field(description="Message version")] = None
+    version: Annotated[Literal[1], OpenInt] | None = None
+    """Message version"""

@@ -3,21 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class PulseRequest(TaskclusterModel, closed=True):
-    """
-    Request to post a message on pulse.
+class PulseRequest(TaskclusterModel):
+    """Request to post a message on pulse."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/pulse-request.json#",
+    )
 
-    message: Annotated[dict[str, Any], Field(description="Pulse message to send as plain text.\n")]
-    routingKey: Annotated[
-        str,
-        Field(description="Routing-key to use when posting the message.\n", max_length=255),
-    ]
+    message: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Pulse message to send as plain text."""
+
+    routingKey: Annotated[str, Field(default=None)]
+    """Routing-key to use when posting the message."""

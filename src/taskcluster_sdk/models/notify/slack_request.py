@@ -3,53 +3,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class SlackRequest(TaskclusterModel, closed=True):
-    """
-    Request to send a message to a Slack channel. The most interesting field in
+class SlackRequest(TaskclusterModel):
+    """Request to send a message to a Slack channel. The most interesting field in
     this request is the `blocks` field which allows you to specify advanced
     display layout for messages. This is best understood via the Slack API
     documentation.
-
     """
 
-    attachments: Annotated[
-        list[Any] | None,
-        Field(
-            description="An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments.\n"
-        ),
-    ] = None
-    blocks: Annotated[
-        list[Any] | None,
-        Field(
-            description="An array of Slack layout blocks. See https://api.slack.com/reference/block-kit/blocks.\n"
-        ),
-    ] = None
-    channelId: Annotated[
-        str,
-        Field(
-            description="The unique Slack channel ID, such as `C123456GZ`.\nIn the app, this is the last section of the 'copy link' URL for a channel.\n"
-        ),
-    ]
-    text: Annotated[
-        str,
-        Field(
-            description="The main message text. If no blocks are included, this is used as the\nmessage text, otherwise this is used as alternative text and the blocks\nare used.\n"
-        ),
-    ]
-    unfurlLinks: Annotated[
-        bool,
-        Field(description="Whether Slack should show previews for links in the message.\n"),
-    ] = False
-    unfurlMedia: Annotated[
-        bool,
-        Field(
-            description="Whether Slack should show previews for links to media in the message.\n"
-        ),
-    ] = False
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/notify/v1/slack-request.json#",
+    )
+
+    attachments: list[Any] | None = None
+    """An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments."""
+
+    blocks: list[Any] | None = None
+    """An array of Slack layout blocks. See https://api.slack.com/reference/block-kit/blocks."""
+
+    channelId: Annotated[str, Field(default=None)]
+    """The unique Slack channel ID, such as `C123456GZ`.
+    In the app, this is the last section of the 'copy link' URL for a channel.
+    """
+
+    text: Annotated[str, Field(default=None)]
+    """The main message text. If no blocks are included, this is used as the
+    message text, otherwise this is used as alternative text and the blocks
+    are used.
+    """
+
+    unfurlLinks: bool = False
+    """Whether Slack should show previews for links in the message."""
+
+    unfurlMedia: bool = False
+    """Whether Slack should show previews for links to media in the message."""

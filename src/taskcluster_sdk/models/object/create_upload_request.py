@@ -3,67 +3,70 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import hashes as hashes_1
 from . import upload_method_data_inline, upload_method_put_url
 
 
-class ProposedUploadMethods(TaskclusterModel, closed=True):
-    """
-    Upload methods, with details, that the caller is prepared to execute.  If
+class ProposedUploadMethods(TaskclusterModel):
+    """Upload methods, with details, that the caller is prepared to execute.  If
     this object is empty, then the server will reject the request but still
     create the upload with the given `uploadId`, `projectId`, and `expires`,
     so any subsequent calls must share those values.  The server may choose
     any of the proposed methods at its discretion.
-
     """
 
     dataInline: upload_method_data_inline.Request | None = None
+
     putUrl: upload_method_put_url.Request | None = None
 
 
-class CreateUploadRequest(TaskclusterModel, closed=True):
-    """
-    A request to begin an upload, containing proposed upload methods to which the
+class CreateUploadRequest(TaskclusterModel):
+    """A request to begin an upload, containing proposed upload methods to which the
     server may agree to or reject.
-
     """
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date at which this entry expires from the object table.  The expiration cannot\nbe changed in subsequent calls to the same method.\n",
-            title="Expiration",
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/create-upload-request.json#",
+    )
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    Date at which this entry expires from the object table.  The expiration cannot
+    be changed in subsequent calls to the same method.
+    """
+
     hashes: hashes_1.Upload | None = None
-    projectId: Annotated[
-        str,
-        Field(
-            description="Project identifier.\n",
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ]
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier.
+
+    Project identifier.
+    """
+
     proposedUploadMethods: Annotated[
         ProposedUploadMethods,
-        Field(
-            description="Upload methods, with details, that the caller is prepared to execute.  If\nthis object is empty, then the server will reject the request but still\ncreate the upload with the given `uploadId`, `projectId`, and `expires`,\nso any subsequent calls must share those values.  The server may choose\nany of the proposed methods at its discretion.\n",
-            title="Proposed Upload Methods",
-        ),
+        Field(default_factory=lambda: ProposedUploadMethods.model_construct()),
     ]
-    uploadId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for this upload.   Once an object is created with an uploadId,\nuploads of the same object with different uploadIds will be rejected.  Callers\nshould pass a randomly-generated slugid here.",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Upload ID",
-        ),
-    ]
+    """Upload methods, with details, that the caller is prepared to execute.  If
+    this object is empty, then the server will reject the request but still
+    create the upload with the given `uploadId`, `projectId`, and `expires`,
+    so any subsequent calls must share those values.  The server may choose
+    any of the proposed methods at its discretion.
+    """
+
+    uploadId: Annotated[str, Field(default=None)]
+    """Unique identifier for this upload.   Once an object is created with an uploadId,
+    uploads of the same object with different uploadIds will be rejected.  Callers
+    should pass a randomly-generated slugid here.
+    """

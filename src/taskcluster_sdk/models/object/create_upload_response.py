@@ -7,57 +7,48 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import upload_method_put_url
 
 
-class UploadMethod(TaskclusterModel, closed=True):
-    """
-    The selected upload method, from those contained in the request.  At most one
+class UploadMethod(TaskclusterModel):
+    """The selected upload method, from those contained in the request.  At most one
     property will be set, indicating the selected method.  If no properties are set,
     then none of the proposed methods were selected.
-
     """
 
-    dataInline: Annotated[
-        Literal[True] | None,
-        Field(
-            description="Indication that the data has been uploaded.",
-            title="`dataInline` upload response",
-        ),
-    ] = None
+    dataInline: Literal[True] | None = None
+    """`dataInline` upload response.
+
+    Indication that the data has been uploaded.
+    """
+
     putUrl: upload_method_put_url.Response | None = None
 
 
-class CreateUploadResponse(TaskclusterModel, closed=True):
-    """
-    A response from the `createUpload` method, either agreeing to an upload method or
+class CreateUploadResponse(TaskclusterModel):
+    """A response from the `createUpload` method, either agreeing to an upload method or
     rejecting the proposal.
-
     """
 
-    expires: Annotated[AwareDatetime, Field(title="Expiration")]
-    projectId: Annotated[
-        str,
-        Field(
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ]
-    uploadId: Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Upload ID",
-        ),
-    ]
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration."""
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier."""
+
+    uploadId: Annotated[str, Field(default=None)]
+
     uploadMethod: Annotated[
-        UploadMethod,
-        Field(
-            description="The selected upload method, from those contained in the request.  At most one\nproperty will be set, indicating the selected method.  If no properties are set,\nthen none of the proposed methods were selected.\n",
-            title="Selected Upload Method (or none)",
-        ),
+        UploadMethod, Field(default_factory=lambda: UploadMethod.model_construct())
     ]
+    """Selected Upload Method (or none).
+
+    The selected upload method, from those contained in the request.  At most one
+    property will be set, indicating the selected method.  If no properties are set,
+    then none of the proposed methods were selected.
+    """

@@ -8,18 +8,19 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+    TaskclusterRootModel,
+)
 
 from . import hashes as hashes_1
 
-DownloadMethodGeturlValue = TypeAliasType(
-    "DownloadMethodGeturlValue", Annotated[Any, Field(title="DownloadMethodGeturl")]
-)
+DownloadMethodGeturlValue = TypeAliasType("DownloadMethodGeturlValue", Any)
 
 
-class Response(TaskclusterModel, closed=True):
-    """
-    This download method returns a URL from which the data may be fetched with an HTTP GET request.
+class GetUrlDownloadMethod(TaskclusterModel):
+    """This download method returns a URL from which the data may be fetched with an HTTP GET request.
 
     The client should begin a GET request as soon as possible after receiving the reponse.
     The server will respond with a 200 OK containing the data, or with a 4xx or 5xx error response.
@@ -39,20 +40,22 @@ class Response(TaskclusterModel, closed=True):
     The object service does not, itself, validate object data and relies on clients to do so.
     """
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="The time after which `url` is no longer valid.\nIf the client wishes to begin an HTTP GET request after this time, it should first call `startDownload` again to get a fresh URL.\n",
-            title="Expiration",
-        ),
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    The time after which `url` is no longer valid.
+    If the client wishes to begin an HTTP GET request after this time, it should first call `startDownload` again to get a fresh URL.
+    """
+
+    hashes: Annotated[
+        hashes_1.Download, Field(default_factory=lambda: hashes_1.Download.model_construct())
     ]
-    hashes: hashes_1.Download
-    method: Literal["getUrl"]
-    url: Annotated[
-        str,
-        Field(description="The URL to which the client should make a GET request.\n"),
-    ]
+
+    method: Annotated[Literal["getUrl"], Field(default="getUrl")]
+
+    url: Annotated[str, Field(default=None)]
+    """The URL to which the client should make a GET request."""
 
 
 class DownloadMethodGeturl(TaskclusterRootModel[DownloadMethodGeturlValue]):
-    """The `DownloadMethodGeturl` schema; the value is in `.root`."""
+    """The `DownloadMethodGeturlValue` schema as a root model; the value is in `.root`."""

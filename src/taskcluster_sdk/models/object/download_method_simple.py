@@ -8,22 +8,23 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
-
-DownloadMethodSimpleValue = TypeAliasType(
-    "DownloadMethodSimpleValue", Annotated[Any, Field(title="DownloadMethodSimple")]
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
 )
 
+DownloadMethodSimpleValue = TypeAliasType("DownloadMethodSimpleValue", Any)
 
-class Response(TaskclusterModel, closed=True):
-    """
-    A simple download returns a URL to which the caller should make a GET request.
+
+class SimpleDownloadMethod(TaskclusterModel):
+    """A simple download returns a URL to which the caller should make a GET request.
     See [Simple Downloads](https://docs.taskcluster.net/docs/docs/reference/platform/object/simple-downloads) for details.
     """
 
-    method: Literal["simple"]
-    url: str
+    method: Annotated[Literal["simple"], Field(default="simple")]
+
+    url: Annotated[str, Field(default=None)]
 
 
 class DownloadMethodSimple(TaskclusterRootModel[DownloadMethodSimpleValue]):
-    """The `DownloadMethodSimple` schema; the value is in `.root`."""
+    """The `DownloadMethodSimpleValue` schema as a root model; the value is in `.root`."""

@@ -3,33 +3,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class AcceptDownloadMethods(TaskclusterModel, closed=True):
-    """
-    Download methods that the caller can suport, together with parameters for each method.
+class AcceptDownloadMethods(TaskclusterModel):
+    """Download methods that the caller can suport, together with parameters for each method.
     The server will choose one method and make the corresponding response.
     """
 
     getUrl: Literal[True] | None = None
+
     simple: Literal[True] | None = None
 
 
-class DownloadObjectRequest(TaskclusterModel, closed=True):
-    """
-    See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
+class DownloadObjectRequest(TaskclusterModel):
+    """See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/download-object-request.json#",
+    )
 
     acceptDownloadMethods: Annotated[
         AcceptDownloadMethods,
-        Field(
-            description="Download methods that the caller can suport, together with parameters for each method.\nThe server will choose one method and make the corresponding response.",
-            title="Supported download methods",
-        ),
+        Field(default_factory=lambda: AcceptDownloadMethods.model_construct()),
     ]
+    """Supported download methods.
+
+    Download methods that the caller can suport, together with parameters for each method.
+    The server will choose one method and make the corresponding response.
+    """

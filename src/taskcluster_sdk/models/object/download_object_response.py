@@ -5,24 +5,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Tag
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterRootModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
+)
 
 from . import download_method_geturl, download_method_simple
 
-DownloadObjectResponseValue = TypeAliasType(
-    "DownloadObjectResponseValue",
+
+class UnknownDownloadMethod(TaskclusterModel):
+    """A variant whose `method` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `method` says which kind it is.
+    """
+
+    method: str
+    """The `method` value as the server sent it."""
+
+
+DownloadMethod = TypeAliasType(
+    "DownloadMethod",
     Annotated[
-        download_method_simple.Response | download_method_geturl.Response,
-        Field(
-            description="See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.\n",
-            title="DownloadObjectResponse",
-        ),
+        Annotated[download_method_simple.SimpleDownloadMethod, Tag("simple")]
+        | Annotated[download_method_geturl.GetUrlDownloadMethod, Tag("getUrl")]
+        | Annotated[UnknownDownloadMethod, Tag("__unknown__")],
+        open_discriminator("method", ("simple", "getUrl")),
     ],
 )
+"""See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
+
+Told apart by `method`; a `method` this SDK does not know parses as `UnknownDownloadMethod`.
+"""
 
 
-class DownloadObjectResponse(TaskclusterRootModel[DownloadObjectResponseValue]):
-    """The `DownloadObjectResponse` schema; the value is in `.root`."""
+class DownloadObjectResponse(TaskclusterRootModel[DownloadMethod]):
+    """The `DownloadMethod` schema as a root model; the value is in `.root`."""

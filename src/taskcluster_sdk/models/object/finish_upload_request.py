@@ -3,32 +3,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import hashes as hashes_1
 
 
-class FinishUploadRequest(TaskclusterModel, closed=True):
+class FinishUploadRequest(TaskclusterModel):
+    """The `FinishUploadRequest` object."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/object/v1/finish-upload-request.json#",
+    )
+
     hashes: hashes_1.Upload | None = None
-    projectId: Annotated[
-        str,
-        Field(
-            description="Project identifier.\n",
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ]
-    uploadId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for this upload.",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Upload ID",
-        ),
-    ]
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier.
+
+    Project identifier.
+    """
+
+    uploadId: Annotated[str, Field(default=None)]
+    """Unique identifier for this upload."""

@@ -7,25 +7,23 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import hashes as hashes_1
 
 
-class GetObjectResponse(TaskclusterModel, closed=True):
-    """
-    Metadata about an object.
+class GetObjectResponse(TaskclusterModel):
+    """Metadata about an object."""
 
-    """
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration."""
 
-    expires: Annotated[AwareDatetime, Field(title="Expiration")]
-    hashes: hashes_1.Download
-    projectId: Annotated[
-        str,
-        Field(
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
+    hashes: Annotated[
+        hashes_1.Download, Field(default_factory=lambda: hashes_1.Download.model_construct())
     ]
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier."""

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
+)
 
-HashesValue = TypeAliasType("HashesValue", Annotated[Any, Field(title="Hashes")])
+HashesValue = TypeAliasType("HashesValue", Any)
 
 
 class Upload(TaskclusterModel):
-    """
-    Hashes of the content of this object.  These values will be verified by
+    """Hashes of the content of this object.  These values will be verified by
     well-behaved downloaders.  The format is `{alogrithm: value}`.
 
     Multiple calls to `createUpload` or `finishUpload` for the same object
@@ -25,24 +26,27 @@ class Upload(TaskclusterModel):
 
     At least one non-deprecated algorithm must be included, preferably the
     most advanced (SHA512).  Deprecated algorithms may also be included.
-
     """
 
-    sha256: Annotated[str | None, Field(pattern="^[a-z0-9]{64}$", title="SHA256 hash")] = None
-    sha512: Annotated[str | None, Field(pattern="^[a-z0-9]{128}$", title="SHA512 hash")] = None
+    sha256: str | None = None
+    """SHA256 hash."""
+
+    sha512: str | None = None
+    """SHA512 hash."""
 
 
 class Download(TaskclusterModel):
-    """
-    Hashes of the content of this object.  The caller should verify all
+    """Hashes of the content of this object.  The caller should verify all
     hashes present for recognized algorithms, and verify that at least one
     non-deprecated hash is present.
-
     """
 
-    sha256: Annotated[str | None, Field(pattern="^[a-z0-9]{64}$", title="SHA256 hash")] = None
-    sha512: Annotated[str | None, Field(pattern="^[a-z0-9]{128}$", title="SHA512 hash")] = None
+    sha256: str | None = None
+    """SHA256 hash."""
+
+    sha512: str | None = None
+    """SHA512 hash."""
 
 
 class Hashes(TaskclusterRootModel[HashesValue]):
-    """The `Hashes` schema; the value is in `.root`."""
+    """The `HashesValue` schema as a root model; the value is in `.root`."""

@@ -8,33 +8,27 @@ from typing import Annotated, Any
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
-
-UploadMethodDataInlineValue = TypeAliasType(
-    "UploadMethodDataInlineValue", Annotated[Any, Field(title="UploadMethodDataInline")]
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
 )
 
+UploadMethodDataInlineValue = TypeAliasType("UploadMethodDataInlineValue", Any)
 
-class Request(TaskclusterModel, closed=True):
-    """
-    Upload data included directly in the request.  The data has a fixed maximum length, so this should
+
+class Request(TaskclusterModel):
+    """Upload data included directly in the request.  The data has a fixed maximum length, so this should
     be used only for value that are known to be of constant, fairly small size to avoid surprises as
     the payload grows. In general, this is useful for testing and for metadata objects such as
     separate cryptographic signatures.
-
     """
 
-    contentType: Annotated[
-        str, Field(description="Content-type to be returned when downloading this data")
-    ]
-    objectData: Annotated[
-        str,
-        Field(
-            description="Base64-encoded byte data, with decoded size at most 8k.",
-            max_length=10926,
-        ),
-    ]
+    contentType: Annotated[str, Field(default=None)]
+    """Content-type to be returned when downloading this data"""
+
+    objectData: Annotated[str, Field(default=None)]
+    """Base64-encoded byte data, with decoded size at most 8k."""
 
 
 class UploadMethodDataInline(TaskclusterRootModel[UploadMethodDataInlineValue]):
-    """The `UploadMethodDataInline` schema; the value is in `.root`."""
+    """The `UploadMethodDataInlineValue` schema as a root model; the value is in `.root`."""

@@ -8,41 +8,47 @@ from typing import Annotated, Any
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel, TaskclusterRootModel
-
-UploadMethodPutUrlValue = TypeAliasType(
-    "UploadMethodPutUrlValue", Annotated[Any, Field(title="UploadMethodPutUrl")]
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+    TaskclusterRootModel,
 )
 
+UploadMethodPutUrlValue = TypeAliasType("UploadMethodPutUrlValue", Any)
 
-class Request(TaskclusterModel, closed=True):
+
+class Request(TaskclusterModel):
+    """Request a URL to which a PUT request can be made."""
+
+    contentLength: Annotated[int, Field(default=None)]
+    """Length, in bytes, of the uploaded data."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Content-type of the data to be uploaded."""
+
+
+class Response(TaskclusterModel):
+    """Response containing a URL to which to PUT the data."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration time for the URL.  After this time, the client must
+    call `createUpload` again to get a fresh URL.
     """
-    Request a URL to which a PUT request can be made.
+
+    headers: Annotated[dict[str, str], Field(default_factory=dict)]
+    """Headers which must be included with the PUT request.  In many
+    cases, these are included in a signature embedded in the URL,
+    and must be provided verbatim.
+
+    The `Content-Length` header may be included here.  Many HTTP client
+    libraries will also set this directly when the length is known.  In
+    this case, the values should be identical, and the header should only
+    be specified once.
     """
 
-    contentLength: Annotated[int, Field(description="Length, in bytes, of the uploaded data.")]
-    contentType: Annotated[str, Field(description="Content-type of the data to be uploaded.")]
-
-
-class Response(TaskclusterModel, closed=True):
-    """
-    Response containing a URL to which to PUT the data.
-    """
-
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Expiration time for the URL.  After this time, the client must\ncall `createUpload` again to get a fresh URL."
-        ),
-    ]
-    headers: Annotated[
-        dict[str, str],
-        Field(
-            description="Headers which must be included with the PUT request.  In many\ncases, these are included in a signature embedded in the URL,\nand must be provided verbatim.\n\nThe `Content-Length` header may be included here.  Many HTTP client\nlibraries will also set this directly when the length is known.  In\nthis case, the values should be identical, and the header should only\nbe specified once."
-        ),
-    ]
-    url: Annotated[str, Field(description="URL to which a PUT request should be made.")]
+    url: Annotated[str, Field(default=None)]
+    """URL to which a PUT request should be made."""
 
 
 class UploadMethodPutUrl(TaskclusterRootModel[UploadMethodPutUrlValue]):
-    """The `UploadMethodPutUrl` schema; the value is in `.root`."""
+    """The `UploadMethodPutUrlValue` schema as a root model; the value is in `.root`."""

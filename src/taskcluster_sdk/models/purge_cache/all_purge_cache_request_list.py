@@ -7,25 +7,23 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import purge_cache_requests
 
 
-class AllPurgeCacheRequestList(TaskclusterModel, closed=True):
-    """
-    A list of currently open purge-cache requests. Should not be used by workers.
+class AllPurgeCacheRequestList(TaskclusterModel):
+    """A list of currently open purge-cache requests. Should not be used by workers."""
 
-    """
+    continuationToken: str | None = None
+    """Passed back from Azure to allow us to page through long result sets."""
 
-    continuationToken: Annotated[
-        str | None,
-        Field(description="Passed back from Azure to allow us to page through long result sets."),
-    ] = None
     requests: Annotated[
-        list[purge_cache_requests.PurgeCacheRequestsItem],
-        Field(
-            description="A list of Purge Cache requests that the Purge Cache service has previously received.\n",
-            title="PurgeCacheRequests",
-        ),
+        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=list)
     ]
+    """PurgeCacheRequests.
+
+    A list of Purge Cache requests that the Purge Cache service has previously received.
+    """

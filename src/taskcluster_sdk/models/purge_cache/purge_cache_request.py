@@ -3,22 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class PurgeCacheRequest(TaskclusterModel, closed=True):
+class PurgeCacheRequest(TaskclusterModel):
+    """Request that a message be published to purge a specific cache."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/purge-cache/v1/purge-cache-request.json#",
+    )
+
+    cacheName: Annotated[str, Field(default=None)]
+    """Name of cache to purge. Notice that if a `workerType` have multiple kinds
+    of caches (with independent names), it should purge all caches identified
+    by `cacheName` regardless of cache type.
     """
-    Request that a message be published to purge a specific cache.
-
-    """
-
-    cacheName: Annotated[
-        str,
-        Field(
-            description="Name of cache to purge. Notice that if a `workerType` have multiple kinds\nof caches (with independent names), it should purge all caches identified\nby `cacheName` regardless of cache type.\n"
-        ),
-    ]

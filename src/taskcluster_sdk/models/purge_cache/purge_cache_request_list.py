@@ -7,21 +7,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import purge_cache_requests
 
 
-class PurgeCacheRequestList(TaskclusterModel, closed=True):
-    """
-    A list of currently open purge-cache requests.
-
-    """
+class PurgeCacheRequestList(TaskclusterModel):
+    """A list of currently open purge-cache requests."""
 
     requests: Annotated[
-        list[purge_cache_requests.PurgeCacheRequestsItem],
-        Field(
-            description="A list of Purge Cache requests that the Purge Cache service has previously received.\n",
-            title="PurgeCacheRequests",
-        ),
+        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=list)
     ]
+    """PurgeCacheRequests.
+
+    A list of Purge Cache requests that the Purge Cache service has previously received.
+    """

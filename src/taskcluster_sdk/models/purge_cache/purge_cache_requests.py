@@ -7,37 +7,23 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class PurgeCacheRequestsItem(TaskclusterModel, closed=True):
-    """
-    An entry in a list of Purge Cache Requests that the Purge Cache service has previously received.
+class PurgeCacheRequestsItem(TaskclusterModel):
+    """An entry in a list of Purge Cache Requests that the Purge Cache service has previously received."""
 
-    """
+    before: Annotated[AwareDatetime, Field(default=None)]
+    """All caches that match this provisionerId, workerType, and cacheName must be destroyed if they were created _before_ this time."""
 
-    before: Annotated[
-        AwareDatetime,
-        Field(
-            description="All caches that match this provisionerId, workerType, and cacheName must be destroyed if they were created _before_ this time.\n"
-        ),
-    ]
-    cacheName: Annotated[str, Field(description="Name of cache to purge.")]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="ProvisionerId associated with the workerType.",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Workertype cache exists on.",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+    cacheName: Annotated[str, Field(default=None)]
+    """Name of cache to purge."""
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """ProvisionerId associated with the workerType."""
+
+    workerType: Annotated[str, Field(default=None)]
+    """Workertype cache exists on."""

@@ -3,46 +3,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
+ActionContext: TypeAlias = Annotated[Literal["provisioner", "worker-type", "worker"], OpenStr]
+"""Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
+which it applies to. `context` is used by the front-end to know where to display the action.
 
-class Context(str, OpenEnum):
-    """
-    Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
-    which it applies to. `context` is used by the front-end to know where to display the action.
+| `context`   | Page displayed        |
+|-------------|-----------------------|
+| provisioner | Provisioner Explorer  |
+| worker-type | Workers Explorer      |
+| worker      | Worker Explorer       |
 
-    | `context`   | Page displayed        |
-    |-------------|-----------------------|
-    | provisioner | Provisioner Explorer  |
-    | worker-type | Workers Explorer      |
-    | worker      | Worker Explorer       |
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
-    """
+ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
+"""Method to indicate the desired action to be performed for a given resource.
 
-    provisioner = "provisioner"
-    worker_type = "worker-type"
-    worker = "worker"
-
-
-class Method(str, OpenEnum):
-    """
-    Method to indicate the desired action to be performed for a given resource.
-
-    """
-
-    POST = "POST"
-    PUT = "PUT"
-    DELETE = "DELETE"
-    PATCH = "PATCH"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Action(TaskclusterModel, closed=True):
-    """
-    Actions provide a generic mechanism to expose additional features of a
+class Action(TaskclusterModel):
+    """Actions provide a generic mechanism to expose additional features of a
     provisioner, worker type, or worker to Taskcluster clients.
 
     An action is comprised of metadata describing the feature it exposes,
@@ -71,44 +63,40 @@ class Action(TaskclusterModel, closed=True):
 
     See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
     for more information.
-
     """
 
-    context: Annotated[
-        Context,
-        Field(
-            description='Actions have a "context" that is one of provisioner, worker-type, or worker, indicating\nwhich it applies to. `context` is used by the front-end to know where to display the action.\n\n| `context`   | Page displayed        |\n|-------------|-----------------------|\n| provisioner | Provisioner Explorer  |\n| worker-type | Workers Explorer      |\n| worker      | Worker Explorer       |\n',
-            title="Context",
-        ),
-    ]
-    description: Annotated[
-        str, Field(description="Description of the provisioner.\n", title="Description")
-    ]
-    method: Annotated[
-        Method,
-        Field(
-            description="Method to indicate the desired action to be performed for a given resource.\n",
-            title="Method",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Short names for things like logging/error messages.\n",
-            title="Name",
-        ),
-    ]
-    title: Annotated[
-        Any,
-        Field(
-            description="Appropriate title for any sort of Modal prompt.\n",
-            title="Title",
-        ),
-    ]
-    url: Annotated[
-        str,
-        Field(
-            description="When an action is triggered, a request is made using the `url` and `method`.\nDepending on the `context`, the following parameters will be substituted in the url:\n\n| `context`   | Path parameters                                          |\n|-------------|----------------------------------------------------------|\n| provisioner | <provisionerId>                                          |\n| worker-type | <provisionerId>, <workerType>                            |\n| worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |\n\n_Note: The request needs to be signed with the user's Taskcluster credentials._\n",
-            title="URL",
-        ),
-    ]
+    context: Annotated[ActionContext, Field(default=None)]
+    """Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
+    which it applies to. `context` is used by the front-end to know where to display the action.
+
+    | `context`   | Page displayed        |
+    |-------------|-----------------------|
+    | provisioner | Provisioner Explorer  |
+    | worker-type | Workers Explorer      |
+    | worker      | Worker Explorer       |
+    """
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the provisioner."""
+
+    method: Annotated[ActionMethod, Field(default=None)]
+    """Method to indicate the desired action to be performed for a given resource."""
+
+    name: Annotated[str, Field(default=None)]
+    """Short names for things like logging/error messages."""
+
+    title: Annotated[Any, Field(default=None)]
+    """Appropriate title for any sort of Modal prompt."""
+
+    url: Annotated[str, Field(default=None)]
+    """When an action is triggered, a request is made using the `url` and `method`.
+    Depending on the `context`, the following parameters will be substituted in the url:
+
+    | `context`   | Path parameters                                          |
+    |-------------|----------------------------------------------------------|
+    | provisioner | <provisionerId>                                          |
+    | worker-type | <provisionerId>, <workerType>                            |
+    | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+
+    _Note: The request needs to be signed with the user's Taskcluster credentials._
+    """

@@ -5,86 +5,100 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
+)
 
 from . import object_credentials
 
 
-class ArtifactContentResponseS3(TaskclusterModel, closed=True):
-    """
-    Response to the `artifact` and `latestArtifact` methods.  It is one of the
+class S3ArtifactContent(TaskclusterModel):
+    """Response to the `artifact` and `latestArtifact` methods.  It is one of the
     following types, as identified by the `storageType` property.
-
     """
 
-    storageType: Literal["s3"]
-    url: Annotated[
-        str,
-        Field(
-            description="URL from which to download the artifact.  This may be a URL for a bucket or\na CDN, and may or may not be signed, depending on server configuration.\n"
-        ),
-    ]
+    storageType: Annotated[Literal["s3"], Field(default="s3")]
 
-
-class ArtifactContentResponseReference(TaskclusterModel, closed=True):
+    url: Annotated[str, Field(default=None)]
+    """URL from which to download the artifact.  This may be a URL for a bucket or
+    a CDN, and may or may not be signed, depending on server configuration.
     """
-    Response to the `artifact` and `latestArtifact` methods.  It is one of the
+
+
+class ReferenceArtifactContent(TaskclusterModel):
+    """Response to the `artifact` and `latestArtifact` methods.  It is one of the
     following types, as identified by the `storageType` property.
-
     """
 
-    storageType: Literal["reference"]
-    url: Annotated[str, Field(description="Referenced URL")]
+    storageType: Annotated[Literal["reference"], Field(default="reference")]
+
+    url: Annotated[str, Field(default=None)]
+    """Referenced URL"""
 
 
-class ArtifactContentResponseError(TaskclusterModel, closed=True):
-    """
-    Response to the `artifact` and `latestArtifact` methods.  It is one of the
+class ErrorArtifactContent(TaskclusterModel):
+    """Response to the `artifact` and `latestArtifact` methods.  It is one of the
     following types, as identified by the `storageType` property.
-
     """
 
-    message: Annotated[str, Field(description="Error message")]
-    reason: Annotated[str, Field(description="Error reason")]
-    storageType: Literal["error"]
+    message: Annotated[str, Field(default=None)]
+    """Error message"""
+
+    reason: Annotated[str, Field(default=None)]
+    """Error reason"""
+
+    storageType: Annotated[Literal["error"], Field(default="error")]
 
 
-class ArtifactContentResponseObject(TaskclusterModel, closed=True):
-    """
-    An object name, and credentials to use to access that object on the object service.
+class ObjectArtifactContent(TaskclusterModel):
+    """An object name, and credentials to use to access that object on the object service.
     The credentials expire one hour after this call; this should allow ample time for
     retries, slow downloads, and clock skew.
-
     """
 
-    credentials: object_credentials.ObjectCredentials
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the object on the object service.\n",
-            pattern="^[\\x20-\\x7e]+$",
-        ),
+    credentials: Annotated[
+        object_credentials.ObjectCredentials,
+        Field(default_factory=lambda: object_credentials.ObjectCredentials.model_construct()),
     ]
-    storageType: Literal["object"]
+
+    name: Annotated[str, Field(default=None)]
+    """Name of the object on the object service."""
+
+    storageType: Annotated[Literal["object"], Field(default="object")]
 
 
-ArtifactContentResponseValue = TypeAliasType(
-    "ArtifactContentResponseValue",
+class UnknownArtifactContent(TaskclusterModel):
+    """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
+    """
+
+    storageType: str
+    """The `storageType` value as the server sent it."""
+
+
+ArtifactContent = TypeAliasType(
+    "ArtifactContent",
     Annotated[
-        ArtifactContentResponseS3
-        | ArtifactContentResponseObject
-        | ArtifactContentResponseReference
-        | ArtifactContentResponseError,
-        Field(
-            description="Response to the `artifact` and `latestArtifact` methods.  It is one of the\nfollowing types, as identified by the `storageType` property.\n",
-            title="ArtifactContentResponse",
-        ),
+        Annotated[S3ArtifactContent, Tag("s3")]
+        | Annotated[ObjectArtifactContent, Tag("object")]
+        | Annotated[ReferenceArtifactContent, Tag("reference")]
+        | Annotated[ErrorArtifactContent, Tag("error")]
+        | Annotated[UnknownArtifactContent, Tag("__unknown__")],
+        open_discriminator("storageType", ("s3", "object", "reference", "error")),
     ],
 )
+"""Response to the `artifact` and `latestArtifact` methods.  It is one of the
+following types, as identified by the `storageType` property.
+
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownArtifactContent`.
+"""
 
 
-class ArtifactContentResponse(TaskclusterRootModel[ArtifactContentResponseValue]):
-    """The `ArtifactContentResponse` schema; the value is in `.root`."""
+class ArtifactContentResponse(TaskclusterRootModel[ArtifactContent]):
+    """The `ArtifactContent` schema as a root model; the value is in `.root`."""

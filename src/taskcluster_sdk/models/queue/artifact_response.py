@@ -3,68 +3,63 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+ArtifactResponseStorageType: TypeAlias = Annotated[
+    Literal["s3", "object", "reference", "link", "error"], OpenStr
+]
+"""This is the `storageType` for the request that was used to create
+the artifact.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class StorageType(str, OpenEnum):
+class ArtifactResponse(TaskclusterModel):
+    """Information about an artifact"""
+
+    contentLength: int | None = None
+    """Content-Length.
+
+    Size of the artifact content in bytes, if reported by the worker.
+    This value is null if the worker did not report the size.
     """
+
+    contentType: Annotated[str, Field(default=None)]
+    """Content-Type.
+
+    Expected content-type of the artifact.  This is informational only:
+    it is suitable for use to choose an icon for the artifact, for example.
+    The accurate content-type of the artifact can only be determined by
+    downloading it.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Artifact Expiration.
+
+    Date and time after which the artifact created will be automatically
+    deleted by the queue.
+    """
+
+    name: Annotated[str, Field(default=None)]
+    """Artifact Name.
+
+    Name of the artifact that was created, this is useful if you want to
+    attempt to fetch the artifact.
+    """
+
+    storageType: Annotated[ArtifactResponseStorageType, Field(default=None)]
+    """Artifact Storage-Type.
+
     This is the `storageType` for the request that was used to create
     the artifact.
-
     """
-
-    s3 = "s3"
-    object = "object"
-    reference = "reference"
-    link = "link"
-    error = "error"
-
-
-class ArtifactResponse(TaskclusterModel, closed=True):
-    """
-    Information about an artifact
-
-    """
-
-    contentLength: Annotated[
-        int | None,
-        Field(
-            description="Size of the artifact content in bytes, if reported by the worker.\nThis value is null if the worker did not report the size.\n",
-            ge=0,
-            title="Content-Length",
-        ),
-    ] = None
-    contentType: Annotated[
-        str,
-        Field(
-            description="Expected content-type of the artifact.  This is informational only:\nit is suitable for use to choose an icon for the artifact, for example.\nThe accurate content-type of the artifact can only be determined by\ndownloading it.\n",
-            max_length=255,
-            title="Content-Type",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the artifact created will be automatically\ndeleted by the queue.\n",
-            title="Artifact Expiration",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the artifact that was created, this is useful if you want to\nattempt to fetch the artifact.\n",
-            max_length=1024,
-            title="Artifact Name",
-        ),
-    ]
-    storageType: Annotated[
-        StorageType,
-        Field(
-            description="This is the `storageType` for the request that was used to create\nthe artifact.\n",
-            title="Artifact Storage-Type",
-        ),
-    ]

@@ -6,55 +6,36 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-TaskId = TypeAliasType(
-    "TaskId",
-    Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$"
-        ),
-    ],
+from taskcluster_sdk._model import (
+    TaskclusterModel,
 )
 
 
-class CancelTaskGroupResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `cancelTaskGroup` request.
+class CancelTaskGroupResponse(TaskclusterModel):
+    """Response from a `cancelTaskGroup` request."""
 
+    cancelledCount: Annotated[int, Field(default=None)]
+    """Total number of cancelled tasks.
+
+    Total number of tasks that were cancelled with this call.
+    It includes all non-resolved tasks.
     """
 
-    cancelledCount: Annotated[
-        int,
-        Field(
-            description="Total number of tasks that were cancelled with this call.\nIt includes all non-resolved tasks.\n",
-            ge=0,
-            title="Total number of cancelled tasks",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for the task-group being listed.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    taskGroupSize: Annotated[
-        int,
-        Field(
-            description="Current count of tasks in the task group.\n",
-            ge=0,
-            title="Task-Group size",
-        ),
-    ]
-    taskIds: Annotated[
-        list[TaskId],
-        Field(
-            description="List of `taskIds` cancelled by this call.\n",
-            title="List of task IDs",
-        ),
-    ]
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
+
+    Identifier for the task-group being listed.
+    """
+
+    taskGroupSize: Annotated[int, Field(default=None)]
+    """Task-Group size.
+
+    Current count of tasks in the task group.
+    """
+
+    taskIds: Annotated[list[str], Field(default_factory=list)]
+    """List of task IDs.
+
+    List of `taskIds` cancelled by this call.
+    """

@@ -3,38 +3,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class NewPriority(str, OpenEnum):
-    """
-    New priority to apply. Claimed runs keep their current run priority until
+class ChangeTaskPriorityRequest(TaskclusterModel):
+    """Payload for task and task-group reprioritization endpoints."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/change-task-priority-request.json#",
+    )
+
+    newPriority: Annotated[TaskPriority, Field(default=None)]
+    """New priority to apply. Claimed runs keep their current run priority until
     they are retried.
-
     """
-
-    highest = "highest"
-    very_high = "very-high"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    very_low = "very-low"
-    lowest = "lowest"
-
-
-class ChangeTaskPriorityRequest(TaskclusterModel, closed=True):
-    """
-    Payload for task and task-group reprioritization endpoints.
-
-    """
-
-    newPriority: Annotated[
-        NewPriority,
-        Field(
-            description="New priority to apply. Claimed runs keep their current run priority until\nthey are retried.\n"
-        ),
-    ]

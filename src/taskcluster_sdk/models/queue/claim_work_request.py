@@ -3,35 +3,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ClaimWorkRequest(TaskclusterModel, closed=True):
-    """
-    Request to claim a task for a worker to process.
+class ClaimWorkRequest(TaskclusterModel):
+    """Request to claim a task for a worker to process."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/claim-work-request.json#",
+    )
 
-    tasks: Annotated[int, Field(description="Number of tasks to attempt to claim.\n", ge=1, le=32)]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for group that worker claiming the task is a part of.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for worker within the given workerGroup\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+    tasks: Annotated[int, Field(default=None)]
+    """Number of tasks to attempt to claim."""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for group that worker claiming the task is a part of."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for worker within the given workerGroup"""

@@ -7,55 +7,51 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task as task_1
 from . import task_credentials, task_status
 
 
-class ClaimWorkResponseTasks(TaskclusterModel, closed=True):
-    credentials: task_credentials.TaskCredentials
-    runId: Annotated[
-        int,
-        Field(description="`run-id` assigned to this run of the task\n", ge=0, le=1000),
-    ]
-    status: task_status.TaskStatus
-    takenUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Time at which the run expires and is resolved as `exception`,\nwith reason `claim-expired` if the run haven't been reclaimed.\nThis will be some time in the future, with that time controlled\nby the `queue.task_claim_timeout` configuration.\n"
-        ),
-    ]
-    task: task_1.Task
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run started.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker executing this run.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
+class ClaimWorkResponseTasks(TaskclusterModel):
+    """The `ClaimWorkResponseTasks` object."""
+
+    credentials: Annotated[
+        task_credentials.TaskCredentials,
+        Field(default_factory=lambda: task_credentials.TaskCredentials.model_construct()),
     ]
 
+    runId: Annotated[int, Field(default=None)]
+    """`run-id` assigned to this run of the task"""
 
-class ClaimWorkResponse(TaskclusterModel, closed=True):
-    """
-    Response to an attempt to claim tasks for a worker to process.
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
 
+    takenUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Time at which the run expires and is resolved as `exception`,
+    with reason `claim-expired` if the run haven't been reclaimed.
+    This will be some time in the future, with that time controlled
+    by the `queue.task_claim_timeout` configuration.
     """
 
-    tasks: Annotated[
-        list[ClaimWorkResponseTasks],
-        Field(
-            description="List of task claims, may be empty if no tasks was claimed, in which case\nthe worker should sleep a tiny bit before polling again.\n"
-        ),
-    ]
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run started."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker executing this run."""
+
+
+class ClaimWorkResponse(TaskclusterModel):
+    """Response to an attempt to claim tasks for a worker to process."""
+
+    tasks: Annotated[list[ClaimWorkResponseTasks], Field(default_factory=list)]
+    """List of task claims, may be empty if no tasks was claimed, in which case
+    the worker should sleep a tiny bit before polling again.
+    """

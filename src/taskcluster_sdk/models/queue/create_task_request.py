@@ -3,125 +3,175 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task, task_metadata
 
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
 
-class CreateTaskRequest(TaskclusterModel, closed=True):
-    """
-    Definition of a task that can be scheduled
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
-    """
+TaskRequires: TypeAlias = Annotated[Literal["all-completed", "all-resolved"], OpenStr]
+"""The tasks relation to its dependencies. This property specifies the
+semantics of the `task.dependencies` property.
+If `all-completed` is given the task will be scheduled when all
+dependencies are resolved _completed_ (successful resolution).
+If `all-resolved` is given the task will be scheduled when all dependencies
+have been resolved, regardless of what their resolution is.
 
-    created: Annotated[AwareDatetime, Field(description="Creation time of task", title="Created")]
-    deadline: Annotated[
-        AwareDatetime,
-        Field(
-            description="Deadline of the task, by which this task must be complete. `pending` and\n`running` runs are resolved as **exception** if not resolved by other means\nbefore the deadline. After the deadline, a task is immutable. Note,\ndeadline cannot be more than 5 days into the future\n",
-            title="Deadline",
-        ),
-    ]
-    dependencies: Annotated[
-        list[task.Dependency],
-        Field(
-            description="List of dependent tasks. These must either be _completed_ or _resolved_\nbefore this task is scheduled. See `requires` for semantics.\nThere can be up to `max-task-dependencies` dependencies, but this value can be\noverridden per-deployment to allow lower values.\n",
-            max_length=10000,
-            title="Task Dependencies",
-        ),
-    ] = []
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Task expiration, time at which task definition and status is deleted.\nNotice that all artifacts for the task must have an expiration that is no\nlater than this. If this property isn't it will be set to `deadline`\nplus one year (this default may change).\n",
-            title="Expiration",
-        ),
-    ] = None
-    extra: Annotated[task.Extra, Field(validate_default=True)] = Field(
-        default_factory=lambda: task.Extra.model_validate({})
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class CreateTaskRequest(TaskclusterModel):
+    """Definition of a task that can be scheduled"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/create-task-request.json#",
     )
-    metadata: task_metadata.TaskMetadata
-    payload: task.Payload
-    priority: task.Priority = task.Priority.lowest
-    projectId: Annotated[
-        str,
-        Field(
-            description='The name for the "project" with which this task is associated.  This\nvalue can be used to control permission to manipulate tasks as well as\nfor usage reporting.  Project ids are typically simple identifiers,\noptionally in a hierarchical namespace separated by `/` characters.\nThis value defaults to `none`.\n',
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ] = "none"
-    provisionerId: Annotated[
-        str | None,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ] = None
-    requires: task.Requires = task.Requires.all_completed
-    retries: Annotated[
-        int,
-        Field(
-            description="Number of times to retry the task in case of infrastructure issues.\nAn _infrastructure issue_ is a worker node that crashes or is shutdown,\nthese events are to be expected.\n",
-            ge=0,
-            le=49,
-            title="Retries",
-        ),
-    ] = 5
-    routes: Annotated[
-        list[task.Route],
-        Field(
-            description='List of task-specific routes. Pulse messages about the task will be CC\'ed to\n`route.<value>` for each `<value>` in this array.\n\nThis array has a maximum size due to a limitation of the AMQP protocol,\nover which Pulse runs.  All routes must fit in the same "frame" of this\nprotocol, and the frames have a fixed maximum size (typically 128k).\n',
-            max_length=64,
-            title="Task Specific Routes",
-        ),
-    ] = []
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ] = "-"
-    scopes: Annotated[
-        list[task.Scope],
-        Field(
-            description="List of scopes that the task is authorized to use during its execution.\n",
-            title="Scopes",
-        ),
-    ] = []
-    tags: dict[str, task.TagsAdditionalProperty] = {}
-    taskGroupId: Annotated[
-        str | None,
-        Field(
-            description="Identifier for a group of tasks scheduled together with this task.\nGenerally, all tasks related to a single event such as a version-control\npush or a nightly build have the same `taskGroupId`.  This property\ndefaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to\nthe `taskGroupId` are, [by convention](/docs/manual/using/task-graph),\ndecision tasks.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ] = None
-    taskQueueId: Annotated[
-        str | None,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ] = None
-    workerType: Annotated[
-        str | None,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ] = None
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Creation time of task"""
+
+    deadline: Annotated[AwareDatetime, Field(default=None)]
+    """Deadline of the task, by which this task must be complete. `pending` and
+    `running` runs are resolved as **exception** if not resolved by other means
+    before the deadline. After the deadline, a task is immutable. Note,
+    deadline cannot be more than 5 days into the future
+    """
+
+    dependencies: list[str] = []
+    """Task Dependencies.
+
+    List of dependent tasks. These must either be _completed_ or _resolved_
+    before this task is scheduled. See `requires` for semantics.
+    There can be up to `max-task-dependencies` dependencies, but this value can be
+    overridden per-deployment to allow lower values.
+    """
+
+    expires: AwareDatetime | None = None
+    """Expiration.
+
+    Task expiration, time at which task definition and status is deleted.
+    Notice that all artifacts for the task must have an expiration that is no
+    later than this. If this property isn't it will be set to `deadline`
+    plus one year (this default may change).
+    """
+
+    extra: Annotated[dict[str, Any], Field(validate_default=True)] = {}
+
+    metadata: Annotated[
+        task_metadata.TaskMetadata,
+        Field(default_factory=lambda: task_metadata.TaskMetadata.model_construct()),
+    ]
+
+    payload: Annotated[task.TaskPayload, Field(default_factory=dict)]
+
+    priority: TaskPriority = "lowest"
+    """Task Priority.
+
+    Priority of task. This defaults to `lowest` and the scope
+    `queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+    to define a task with `<priority>`.
+    """
+
+    projectId: str = "none"
+    """Project Identifier.
+
+    The name for the "project" with which this task is associated.  This
+    value can be used to control permission to manipulate tasks as well as
+    for usage reporting.  Project ids are typically simple identifiers,
+    optionally in a hierarchical namespace separated by `/` characters.
+    This value defaults to `none`.
+    """
+
+    provisionerId: str | None = None
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    requires: TaskRequires = "all-completed"
+    """Dependency Requirement Semantics.
+
+    The tasks relation to its dependencies. This property specifies the
+    semantics of the `task.dependencies` property.
+    If `all-completed` is given the task will be scheduled when all
+    dependencies are resolved _completed_ (successful resolution).
+    If `all-resolved` is given the task will be scheduled when all dependencies
+    have been resolved, regardless of what their resolution is.
+    """
+
+    retries: int = 5
+    """Number of times to retry the task in case of infrastructure issues.
+    An _infrastructure issue_ is a worker node that crashes or is shutdown,
+    these events are to be expected.
+    """
+
+    routes: list[str] = []
+    """Task Specific Routes.
+
+    List of task-specific routes. Pulse messages about the task will be CC'ed to
+    `route.<value>` for each `<value>` in this array.
+
+    This array has a maximum size due to a limitation of the AMQP protocol,
+    over which Pulse runs.  All routes must fit in the same "frame" of this
+    protocol, and the frames have a fixed maximum size (typically 128k).
+    """
+
+    schedulerId: str = "-"
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
+    """
+
+    scopes: list[str] = []
+    """List of scopes that the task is authorized to use during its execution."""
+
+    tags: dict[str, str] = {}
+
+    taskGroupId: str | None = None
+    """Task-Group Identifier.
+
+    Identifier for a group of tasks scheduled together with this task.
+    Generally, all tasks related to a single event such as a version-control
+    push or a nightly build have the same `taskGroupId`.  This property
+    defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
+    the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    decision tasks.
+    """
+
+    taskQueueId: str | None = None
+    """Unique identifier for a task queue"""
+
+    workerType: str | None = None
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
+    """

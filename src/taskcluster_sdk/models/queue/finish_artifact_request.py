@@ -3,24 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class FinishArtifactRequest(TaskclusterModel, closed=True):
+class FinishArtifactRequest(TaskclusterModel):
+    """Request body for `finishArtifact`"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/finish-artifact-request.json#",
+    )
+
+    uploadId: Annotated[str, Field(default=None)]
+    """The uploadId from `createArtifact`.  Supplying this value provides an
+    additional check, beyond scopes, that the caller was the entity that
+    uploaded the data.  This must be specified for `storageType: object`.
     """
-    Request body for `finishArtifact`
-
-    """
-
-    uploadId: Annotated[
-        str,
-        Field(
-            description="The uploadId from `createArtifact`.  Supplying this value provides an\nadditional check, beyond scopes, that the caller was the entity that\nuploaded the data.  This must be specified for `storageType: object`.",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Upload ID",
-        ),
-    ]

@@ -7,22 +7,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class GetArtifactResponse(TaskclusterModel, closed=True):
-    """
-    Response to the `getArtifact` method.  This method returns a simple URL from
+class GetArtifactResponse(TaskclusterModel):
+    """Response to the `getArtifact` method.  This method returns a simple URL from
     which the artifact data can be read.  Not that this response is provided as
     the body of an HTTP 303 response, so clients which automatically follow
     redirects may not see this content.
-
     """
 
-    storageType: Annotated[
-        str,
-        Field(
-            description="Artifact storage type.  Note that this is also available in the\n`x-taskcluster-artifact-storage-type` header.\n"
-        ),
-    ]
-    url: Annotated[str, Field(description="URL from which to download the artifact\n")]
+    storageType: Annotated[str, Field(default=None)]
+    """Artifact storage type.  Note that this is also available in the
+    `x-taskcluster-artifact-storage-type` header.
+    """
+
+    url: Annotated[str, Field(default=None)]
+    """URL from which to download the artifact"""

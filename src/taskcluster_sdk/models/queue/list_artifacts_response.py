@@ -7,28 +7,28 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import artifact_response
 
 
-class ListArtifactsResponse(TaskclusterModel, closed=True):
-    """
-    List of artifacts for a given `taskId` and `runId`.
+class ListArtifactsResponse(TaskclusterModel):
+    """List of artifacts for a given `taskId` and `runId`."""
 
+    artifacts: Annotated[list[artifact_response.ArtifactResponse], Field(default_factory=list)]
+    """Artifact List.
+
+    List of artifacts for given `taskId` and `runId`.
     """
 
-    artifacts: Annotated[
-        list[artifact_response.ArtifactResponse],
-        Field(
-            description="List of artifacts for given `taskId` and `runId`.\n",
-            title="Artifact List",
-        ),
-    ]
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of artifacts.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called with `continuationToken` until you get a\nresult without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of artifacts.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called with `continuationToken` until you get a
+    result without a `continuationToken`.
+    """

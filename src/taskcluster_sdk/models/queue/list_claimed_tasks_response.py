@@ -7,52 +7,59 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task as task_1
 
 
-class ListClaimedTasksResponseTasks(TaskclusterModel, closed=True):
-    claimed: AwareDatetime
-    runId: Annotated[
-        int,
-        Field(
-            description="Unique run identifier, this is a number between 0 and 1000 inclusive.\n",
-            ge=0,
-            le=1000,
-            title="Run Identifier",
-        ),
-    ]
-    task: task_1.Task
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
-    workerGroup: str
-    workerId: str
+class ListClaimedTasksResponseTasks(TaskclusterModel):
+    """The `ListClaimedTasksResponseTasks` object."""
 
+    claimed: Annotated[AwareDatetime, Field(default=None)]
 
-class ListClaimedTasksResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listClaimedTasks` request.
+    runId: Annotated[int, Field(default=None)]
+    """Run Identifier.
 
+    Unique run identifier, this is a number between 0 and 1000 inclusive.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of dependent tasks.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listClaimedTasks` with\n`continuationToken` until you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    tasks: Annotated[
-        list[ListClaimedTasksResponseTasks],
-        Field(
-            description="List of tasks that are currently claimed by workers and are not yet resolved.\nResults might not represent the actual state of the tasks,\nas they might be currently resolved by a worker or claim-resolver.\n\nTasks are returned by claimed time, with the oldest claimed tasks first.\n",
-            title="Task that are currently running in a given task queue",
-        ),
-    ]
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """
+
+    workerGroup: Annotated[str, Field(default=None)]
+
+    workerId: Annotated[str, Field(default=None)]
+
+
+class ListClaimedTasksResponse(TaskclusterModel):
+    """Response from a `listClaimedTasks` request."""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of dependent tasks.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listClaimedTasks` with
+    `continuationToken` until you get a result without a `continuationToken`.
+    """
+
+    tasks: Annotated[list[ListClaimedTasksResponseTasks], Field(default_factory=list)]
+    """Task that are currently running in a given task queue.
+
+    List of tasks that are currently claimed by workers and are not yet resolved.
+    Results might not represent the actual state of the tasks,
+    as they might be currently resolved by a worker or claim-resolver.
+
+    Tasks are returned by claimed time, with the oldest claimed tasks first.
+    """

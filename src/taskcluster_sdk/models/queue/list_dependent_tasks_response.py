@@ -7,36 +7,36 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_definition_and_status
 
 
-class ListDependentTasksResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listDependentTasks` request.
+class ListDependentTasksResponse(TaskclusterModel):
+    """Response from a `listDependentTasks` request."""
 
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of dependent tasks.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listDependentTasks` with
+    `continuationToken` until you get a result without a `continuationToken`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of dependent tasks.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listDependentTasks` with\n`continuationToken` until you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    taskId: Annotated[
-        str,
-        Field(
-            description="Identifier for the task whose dependents are being listed.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Identifier for the task whose dependents are being listed.
+    """
+
     tasks: Annotated[
-        list[task_definition_and_status.TaskDefinitionAndStatus],
-        Field(
-            description="List of tasks that have `taskId` in the `task.dependencies` property.\n",
-            title="Tasks that depend on `taskId`",
-        ),
+        list[task_definition_and_status.TaskDefinitionAndStatus], Field(default_factory=list)
     ]
+    """Tasks that depend on `taskId`.
+
+    List of tasks that have `taskId` in the `task.dependencies` property.
+    """

@@ -7,53 +7,56 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task as task_1
 
 
-class ListPendingTasksResponseTasks(TaskclusterModel, closed=True):
-    inserted: Annotated[
-        AwareDatetime,
-        Field(title="Date and time when the task was inserted in the pending queue"),
-    ]
-    runId: Annotated[
-        int,
-        Field(
-            description="Unique run identifier, this is a number between 0 and 1000 inclusive.\n",
-            ge=0,
-            le=1000,
-            title="Run Identifier",
-        ),
-    ]
-    task: task_1.Task
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
+class ListPendingTasksResponseTasks(TaskclusterModel):
+    """The `ListPendingTasksResponseTasks` object."""
 
+    inserted: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when the task was inserted in the pending queue."""
 
-class ListPendingTasksResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listPendingTasks` request.
+    runId: Annotated[int, Field(default=None)]
+    """Run Identifier.
 
+    Unique run identifier, this is a number between 0 and 1000 inclusive.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of dependent tasks.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listPendingTasks` with\n`continuationToken` until you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    tasks: Annotated[
-        list[ListPendingTasksResponseTasks],
-        Field(
-            description="List of tasks that are currently waiting for workers to be claimed.\nResults may not represent the actual state of the tasks,\nas they might be actively claimed by a worker.\n\nTasks are returned in inserted order.\n",
-            title="Tasks that are currently pending in a given task queue",
-        ),
-    ]
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """
+
+
+class ListPendingTasksResponse(TaskclusterModel):
+    """Response from a `listPendingTasks` request."""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of dependent tasks.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listPendingTasks` with
+    `continuationToken` until you get a result without a `continuationToken`.
+    """
+
+    tasks: Annotated[list[ListPendingTasksResponseTasks], Field(default_factory=list)]
+    """Tasks that are currently pending in a given task queue.
+
+    List of tasks that are currently waiting for workers to be claimed.
+    Results may not represent the actual state of the tasks,
+    as they might be actively claimed by a worker.
+
+    Tasks are returned in inserted order.
+    """

@@ -3,77 +3,77 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import actions as actions_1
 
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
 
-class Stability(str, OpenEnum):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class ListProvisionersResponseProvisioner(TaskclusterModel):
+    """The `ListProvisionersResponseProvisioner` object."""
+
+    actions: Annotated[list[actions_1.Action], Field(default_factory=list)]
+    """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the provisioner."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Provisioner Expiration.
+
+    Date and time after which the provisioner created will be automatically
+    deleted by the queue.
     """
-    This is the stability of the provisioner. Accepted values:
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Provisioner Last Date Active.
+
+    Date and time where the provisioner was last seen active
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the provisioner. Accepted values:
      * `experimental`
      * `stable`
      * `deprecated`
-
     """
 
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
 
+class ListProvisionersResponse(TaskclusterModel):
+    """The `ListProvisionersResponse` object."""
 
-class ListProvisionersResponseProvisioner(TaskclusterModel, closed=True):
-    actions: Annotated[
-        list[actions_1.Action],
-        Field(
-            description="See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.\n",
-            title="Actions",
-        ),
-    ]
-    description: Annotated[
-        str, Field(description="Description of the provisioner.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the provisioner created will be automatically\ndeleted by the queue.\n",
-            title="Provisioner Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time where the provisioner was last seen active\n",
-            title="Provisioner Last Date Active",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the provisioner. Accepted values:\n * `experimental`\n * `stable`\n * `deprecated`\n",
-            title="Stability",
-        ),
-    ]
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of provisioners.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called with `continuationToken` until you get a
+    result without a `continuationToken`.
+    """
 
-
-class ListProvisionersResponse(TaskclusterModel, closed=True):
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of provisioners.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called with `continuationToken` until you get a\nresult without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    provisioners: list[ListProvisionersResponseProvisioner]
+    provisioners: Annotated[list[ListProvisionersResponseProvisioner], Field(default_factory=list)]

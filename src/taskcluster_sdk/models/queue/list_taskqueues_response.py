@@ -3,76 +3,69 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Stability(str, OpenEnum):
+class ListTaskQueuesResponseTaskQueue(TaskclusterModel):
+    """The `ListTaskQueuesResponseTaskQueue` object."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the task queue."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Task queue Expiration.
+
+    Date and time after which the task queue will be automatically
+    deleted by the queue.
     """
-    This is the stability of the task queue. Accepted values:
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Task queue Last Date Active.
+
+    Date and time where the task queue was last seen active
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the task queue. Accepted values:
      * `experimental`
      * `stable`
      * `deprecated`
-
     """
 
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
 
 
-class ListTaskqueuesResponseTaskQueue(TaskclusterModel, closed=True):
-    description: Annotated[
-        str, Field(description="Description of the task queue.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the task queue will be automatically\ndeleted by the queue.\n",
-            title="Task queue Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time where the task queue was last seen active\n",
-            title="Task queue Last Date Active",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the task queue. Accepted values:\n * `experimental`\n * `stable`\n * `deprecated`\n",
-            title="Stability",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
+class ListTaskQueuesResponse(TaskclusterModel):
+    """Response from a `listTaskQueues` request."""
 
-
-class ListTaskqueuesResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listTaskQueues` request.
-
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of task-queues.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listTaskQueues` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of task-queues.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listTaskQueues` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    taskQueues: Annotated[
-        list[ListTaskqueuesResponseTaskQueue],
-        Field(description="List of all task-queues.\n", title="taskQueues"),
-    ]
+    taskQueues: Annotated[list[ListTaskQueuesResponseTaskQueue], Field(default_factory=list)]
+    """List of all task-queues."""

@@ -7,74 +7,71 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task_run
 
 
-class ListWorkersResponseWorker(TaskclusterModel, closed=True):
-    firstClaim: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of the first time this worker claimed a task.\n",
-            title="First task claimed",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date of the last time this worker was seen active. Updated each time a worker calls\n`queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.\n`lastDateActive` is updated every half hour but may be off by up-to half an hour.\nNonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.\nThis defaults to null in the database, and is set to the current time when the worker\nis first seen.\n",
-            title="Worker Last Date Active",
-        ),
-    ] = None
-    latestTask: Annotated[
-        task_run.TaskRun | None,
-        Field(description="The most recent claimed task\n", title="Most Recent Task"),
-    ] = None
-    quarantineUntil: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Quarantining a worker allows the machine to remain alive but not accept jobs.\nOnce the quarantineUntil time has elapsed, the worker resumes accepting jobs.\nNote that a quarantine can be lifted by setting `quarantineUntil` to the present time (or\nsomewhere in the past).\n",
-            title="Worker Quarantine",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker group containing this worker.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for this worker (unique within this worker group).\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+class ListWorkersResponseWorker(TaskclusterModel):
+    """The `ListWorkersResponseWorker` object."""
 
+    firstClaim: Annotated[AwareDatetime, Field(default=None)]
+    """First task claimed.
 
-class ListWorkersResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listWorkers` request.
-
+    Date of the first time this worker claimed a task.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of workers in the worker-type.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerTypes` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    workers: Annotated[
-        list[ListWorkersResponseWorker],
-        Field(
-            description="List of workers in this worker-type.\n",
-            title="Workers from a WorkerType",
-        ),
-    ]
+    lastDateActive: AwareDatetime | None = None
+    """Worker Last Date Active.
+
+    Date of the last time this worker was seen active. Updated each time a worker calls
+    `queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.
+    `lastDateActive` is updated every half hour but may be off by up-to half an hour.
+    Nonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.
+    This defaults to null in the database, and is set to the current time when the worker
+    is first seen.
+    """
+
+    latestTask: task_run.TaskRun | None = None
+    """Most Recent Task.
+
+    The most recent claimed task
+    """
+
+    quarantineUntil: AwareDatetime | None = None
+    """Worker Quarantine.
+
+    Quarantining a worker allows the machine to remain alive but not accept jobs.
+    Once the quarantineUntil time has elapsed, the worker resumes accepting jobs.
+    Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
+    somewhere in the past).
+    """
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker group containing this worker."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for this worker (unique within this worker group)."""
+
+
+class ListWorkersResponse(TaskclusterModel):
+    """Response from a `listWorkers` request."""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of workers in the worker-type.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerTypes` with `continuationToken`
+    until you get a result without a `continuationToken`.
+    """
+
+    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=list)]
+    """Workers from a WorkerType.
+
+    List of workers in this worker-type.
+    """

@@ -3,95 +3,86 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Stability(str, OpenEnum):
+class ListWorkerTypesResponseWorkerType(TaskclusterModel):
+    """The `ListWorkerTypesResponseWorkerType` object."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the worker-type."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Worker-type Expiration.
+
+    Date and time after which the worker-type will be automatically
+    deleted by the queue.
     """
-    This is the stability of the worker-type. Accepted values:
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Worker-type Last Date Active.
+
+    Date and time where the worker-type was last seen active
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the worker-type. Accepted values:
      * `experimental`
      * `stable`
      * `deprecated`
-
     """
 
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
 
-
-class ListWorkertypesResponseWorkerType(TaskclusterModel, closed=True):
-    description: Annotated[
-        str, Field(description="Description of the worker-type.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the worker-type will be automatically\ndeleted by the queue.\n",
-            title="Worker-type Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time where the worker-type was last seen active\n",
-            title="Worker-type Last Date Active",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the worker-type. Accepted values:\n * `experimental`\n * `stable`\n * `deprecated`\n",
-            title="Stability",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]
-
-
-class ListWorkertypesResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listWorkerTypes` request.
-
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of worker-types in the provisioner.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerTypes` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    workerTypes: Annotated[
-        list[ListWorkertypesResponseWorkerType],
-        Field(
-            description="List of worker-types in this provisioner.\n",
-            title="WorkerTypes from the Provisioner",
-        ),
-    ]
+
+class ListWorkerTypesResponse(TaskclusterModel):
+    """Response from a `listWorkerTypes` request."""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of worker-types in the provisioner.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerTypes` with `continuationToken`
+    until you get a result without a `continuationToken`.
+    """
+
+    workerTypes: Annotated[list[ListWorkerTypesResponseWorkerType], Field(default_factory=list)]
+    """WorkerTypes from the Provisioner.
+
+    List of worker-types in this provisioner.
+    """

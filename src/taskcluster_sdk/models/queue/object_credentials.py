@@ -7,33 +7,23 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ObjectCredentials(TaskclusterModel, closed=True):
-    """
-    Temporary credentials for access to the object service.
+class ObjectCredentials(TaskclusterModel):
+    """Temporary credentials for access to the object service.
 
     These credentials are used both to download artifacts from the object service
     (`getArtifactContent`) and to upload artifacts (`createArtifact`).
-
     """
 
-    accessToken: Annotated[
-        str,
-        Field(
-            description="The `accessToken` for the temporary credentials.\n",
-            min_length=1,
-        ),
-    ]
-    certificate: Annotated[
-        str,
-        Field(
-            description="The `certificate` for the temporary credentials.\n",
-            min_length=1,
-        ),
-    ]
-    clientId: Annotated[
-        str,
-        Field(description="The `clientId` for the temporary credentials.\n", min_length=1),
-    ]
+    accessToken: Annotated[str, Field(default=None)]
+    """The `accessToken` for the temporary credentials."""
+
+    certificate: Annotated[str, Field(default=None)]
+    """The `certificate` for the temporary credentials."""
+
+    clientId: Annotated[str, Field(default=None)]
+    """The `clientId` for the temporary credentials."""

@@ -7,53 +7,68 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class PollTaskUrlsResponseQueue(TaskclusterModel, closed=True):
-    """
-    Object holding two signed URLs for an azure queue, one for fetching
+class PollTaskUrlsResponseQueue(TaskclusterModel):
+    """Object holding two signed URLs for an azure queue, one for fetching
     messages, and another for deleting messages. Remember to `claimTask`
     before deleting the message, and delete message even if the `claimTask`
     operation fails with a 400 status code. Don't delete it on other status
     codes!
-
     """
 
-    signedDeleteUrl: Annotated[
-        str,
-        Field(
-            description="Signed URL to delete messages that have been received using the\n`signedPollUrl`. You **must** do this to avoid receiving the same\nmessage again.\nTo use this URL you must substitute `{{messageId}}` and\n`{{popReceipt}}` with `MessageId` and `PopReceipt` from the XML\nresponse the `signedPollUrl` gave you. It is important that you\n`encodeURIComponent` both `MessageId` and `PopReceipt` prior to\nsubstitution, otherwise you will experience intermittent failures!\nNote this URL only works with `DELETE` request.\n",
-            pattern="^https://",
-            title="Signed Delete Message URL",
-        ),
-    ]
-    signedPollUrl: Annotated[
-        str,
-        Field(
-            description="Signed URL to get message from the Azure Queue Storage queue,\nthat holds messages for the given `provisionerId` and `workerType`.\nNote that this URL returns XML, see documentation for the Azure\nQueue Storage\n[REST API](http://msdn.microsoft.com/en-us/library/azure/dd179474.aspx)\nfor details.\nWhen you have a message you can use `claimTask` to claim the task.\nYou will need to parse the XML response and base64 decode and\nJSON parse the `MessageText`.\nAfter you have called `claimTask` you **must** us the\n`signedDeleteUrl` to delete the message.\n**Remark**, you are allowed to append `&numofmessages=N`,\nwhere N < 32, to the URLs if you wish to obtain more than one\nmessage at the time.\n",
-            title="Signed Get Message URL",
-        ),
-    ]
+    signedDeleteUrl: Annotated[str, Field(default=None)]
+    """Signed Delete Message URL.
 
-
-class PollTaskUrlsResponse(TaskclusterModel, closed=True):
-    """
-    Response to request for poll task urls.
-
+    Signed URL to delete messages that have been received using the
+    `signedPollUrl`. You **must** do this to avoid receiving the same
+    message again.
+    To use this URL you must substitute `{{messageId}}` and
+    `{{popReceipt}}` with `MessageId` and `PopReceipt` from the XML
+    response the `signedPollUrl` gave you. It is important that you
+    `encodeURIComponent` both `MessageId` and `PopReceipt` prior to
+    substitution, otherwise you will experience intermittent failures!
+    Note this URL only works with `DELETE` request.
     """
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the signed URLs provided in this response\nexpires and not longer works for authentication.\n",
-            title="Signed URL Expiration",
-        ),
-    ]
-    queues: Annotated[
-        list[PollTaskUrlsResponseQueue],
-        Field(
-            description="List of signed URLs for queues to poll tasks from, they must be called\nin the order they are given. As the first entry in this array **may**\nhave higher priority.\n",
-            title="Queues To Poll From",
-        ),
-    ]
+    signedPollUrl: Annotated[str, Field(default=None)]
+    """Signed Get Message URL.
+
+    Signed URL to get message from the Azure Queue Storage queue,
+    that holds messages for the given `provisionerId` and `workerType`.
+    Note that this URL returns XML, see documentation for the Azure
+    Queue Storage
+    [REST API](http://msdn.microsoft.com/en-us/library/azure/dd179474.aspx)
+    for details.
+    When you have a message you can use `claimTask` to claim the task.
+    You will need to parse the XML response and base64 decode and
+    JSON parse the `MessageText`.
+    After you have called `claimTask` you **must** us the
+    `signedDeleteUrl` to delete the message.
+    **Remark**, you are allowed to append `&numofmessages=N`,
+    where N < 32, to the URLs if you wish to obtain more than one
+    message at the time.
+    """
+
+
+class PollTaskUrlsResponse(TaskclusterModel):
+    """Response to request for poll task urls."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Signed URL Expiration.
+
+    Date and time after which the signed URLs provided in this response
+    expires and not longer works for authentication.
+    """
+
+    queues: Annotated[list[PollTaskUrlsResponseQueue], Field(default_factory=list)]
+    """Queues To Poll From.
+
+    List of signed URLs for queues to poll tasks from, they must be called
+    in the order they are given. As the first entry in this array **may**
+    have higher priority.
+    """

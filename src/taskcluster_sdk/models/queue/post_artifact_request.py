@@ -3,196 +3,194 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
-from typing_extensions import TypeAliasType
+from pydantic import Field, Tag
+from typing_extensions import TypeAlias, TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
+)
+
+ArtifactReason: TypeAlias = Annotated[
+    Literal[
+        "file-missing-on-worker",
+        "invalid-resource-on-worker",
+        "too-large-file-on-worker",
+        "file-not-readable-on-worker",
+    ],
+    OpenStr,
+]
+"""Reason why the artifact doesn't exist.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class PostArtifactRequestS3(TaskclusterModel, closed=True):
-    """
-    Request for a signed PUT URL that will allow you to upload an artifact
+class S3ArtifactRequest(TaskclusterModel):
+    """Request for a signed PUT URL that will allow you to upload an artifact
     to an S3 bucket managed by the queue.
-
     """
 
-    contentLength: Annotated[
-        int | None,
-        Field(
-            description="Optional size of the artifact content, in bytes.\nThis is informational and used for monitoring purposes.\n",
-            ge=0,
-        ),
-    ] = None
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, when uploading artifact to the signed\n`PUT` URL returned from this request this must given with the\n `ContentType` header. Please, provide correct mime-type,\n this make tooling a lot easier, specifically,\n always using `application/json` for JSON artifacts.\n",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the artifact should be deleted. Note, that\nthese will be collected over time, and artifacts may remain\navailable after expiration. S3 based artifacts are identified in\nthe database and explicitly deleted on S3 after expiration.\n"
-        ),
-    ]
-    storageType: Annotated[
-        Literal["s3"], Field(description="Artifact storage type, in this case `'s3'`\n")
-    ]
-
-
-class PostArtifactRequestObject(TaskclusterModel, closed=True):
-    """
-    Request to create an artifact via the object service.
-
+    contentLength: int | None = None
+    """Optional size of the artifact content, in bytes.
+    This is informational and used for monitoring purposes.
     """
 
-    contentLength: Annotated[
-        int | None,
-        Field(
-            description="Optional size of the artifact content, in bytes.\nThis is informational and used for monitoring purposes.\n",
-            ge=0,
-        ),
-    ] = None
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact content type.  This is advisory in nature and can be used,\nfor example, to select appropriate icons to display artifact links.\n",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date-time after which the artifact should be deleted.\n"),
-    ]
-    storageType: Annotated[
-        Literal["object"],
-        Field(description="Artifact storage type, in this case `'object'`\n"),
-    ]
-
-
-class PostArtifactRequestReference(TaskclusterModel, closed=True):
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, when uploading artifact to the signed
+    `PUT` URL returned from this request this must given with the
+     `ContentType` header. Please, provide correct mime-type,
+     this make tooling a lot easier, specifically,
+     always using `application/json` for JSON artifacts.
     """
-    Request the queue to redirect fetches for this artifact to a URL.  An
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the artifact should be deleted. Note, that
+    these will be collected over time, and artifacts may remain
+    available after expiration. S3 based artifacts are identified in
+    the database and explicitly deleted on S3 after expiration.
+    """
+
+    storageType: Annotated[Literal["s3"], Field(default="s3")]
+    """Artifact storage type, in this case `'s3'`"""
+
+
+class ObjectArtifactRequest(TaskclusterModel):
+    """Request to create an artifact via the object service."""
+
+    contentLength: int | None = None
+    """Optional size of the artifact content, in bytes.
+    This is informational and used for monitoring purposes.
+    """
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact content type.  This is advisory in nature and can be used,
+    for example, to select appropriate icons to display artifact links.
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the artifact should be deleted."""
+
+    storageType: Annotated[Literal["object"], Field(default="object")]
+    """Artifact storage type, in this case `'object'`"""
+
+
+class ReferenceArtifactRequest(TaskclusterModel):
+    """Request the queue to redirect fetches for this artifact to a URL.  An
     existing artifact can be replaced with a RedirectArtifact as long as the
     task is still executing.  When a RedirectArtifact is fetched, the URL is
     returned verbatim as a Location header in a 303 (See Other) response.
     Clients will not apply any form of authentication to that URL.
-
     """
 
-    contentType: Annotated[
-        str,
-        Field(
-            description="Expected content-type of the artifact.  This is informational only:\nit is suitable for use to choose an icon for the artifact, for example.\nThe accurate content-type of the artifact can only be determined by\ndownloading it.\n",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the queue should no longer redirect to this URL.\nNote, that the queue will and cannot delete the resource your URL\nreferences, you are responsible for doing that yourself.\n"
-        ),
-    ]
-    storageType: Annotated[
-        Literal["reference"],
-        Field(description="Artifact storage type, in this case `reference`\n"),
-    ]
-    url: Annotated[
-        str,
-        Field(
-            description="URL to which the queue should redirect using a `303` (See other)\nredirect.\n"
-        ),
-    ]
-
-
-class PostArtifactRequestLink(TaskclusterModel, closed=True):
+    contentType: Annotated[str, Field(default=None)]
+    """Expected content-type of the artifact.  This is informational only:
+    it is suitable for use to choose an icon for the artifact, for example.
+    The accurate content-type of the artifact can only be determined by
+    downloading it.
     """
-    Request the queue to link this artifact to the named artifact on the same
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the queue should no longer redirect to this URL.
+    Note, that the queue will and cannot delete the resource your URL
+    references, you are responsible for doing that yourself.
+    """
+
+    storageType: Annotated[Literal["reference"], Field(default="reference")]
+    """Artifact storage type, in this case `reference`"""
+
+    url: Annotated[str, Field(default=None)]
+    """URL to which the queue should redirect using a `303` (See other)
+    redirect.
+    """
+
+
+class LinkArtifactRequest(TaskclusterModel):
+    """Request the queue to link this artifact to the named artifact on the same
     task.  When a client fetches this artifact, the request will be treated as
     if the client fetched the linked artifact (including corresponding scope
     validation).  Note that the target artifact need not exist when this artifact
     is created.  It is allowed to create link cycles, but they will result in a
     400 response when fetched.
-
     """
 
-    artifact: Annotated[str, Field(description="Name of the artifact to which to link.\n")]
-    contentType: Annotated[
-        str | None,
-        Field(
-            description="Expected content-type of the artifact.  This is informational only:\nit is suitable for use to choose an icon for the artifact, for example.\nThe accurate content-type of the artifact can only be determined by\ndownloading it.  If this value is not provided, it will default to\n`application/binary`.\n",
-            max_length=255,
-        ),
-    ] = None
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date-time after which the queue should no longer maintain this link.\n"),
-    ]
-    storageType: Annotated[
-        Literal["link"],
-        Field(description="Artifact storage type, in this case `link`\n"),
-    ]
+    artifact: Annotated[str, Field(default=None)]
+    """Name of the artifact to which to link."""
 
-
-class Reason(str, OpenEnum):
-    """
-    Reason why the artifact doesn't exist.
-
+    contentType: str | None = None
+    """Expected content-type of the artifact.  This is informational only:
+    it is suitable for use to choose an icon for the artifact, for example.
+    The accurate content-type of the artifact can only be determined by
+    downloading it.  If this value is not provided, it will default to
+    `application/binary`.
     """
 
-    file_missing_on_worker = "file-missing-on-worker"
-    invalid_resource_on_worker = "invalid-resource-on-worker"
-    too_large_file_on_worker = "too-large-file-on-worker"
-    file_not_readable_on_worker = "file-not-readable-on-worker"
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the queue should no longer maintain this link."""
+
+    storageType: Annotated[Literal["link"], Field(default="link")]
+    """Artifact storage type, in this case `link`"""
 
 
-class PostArtifactRequestError(TaskclusterModel, closed=True):
-    """
-    Request the queue to reply `424` (Failed Dependency) with `reason` and
+class ErrorArtifactRequest(TaskclusterModel):
+    """Request the queue to reply `424` (Failed Dependency) with `reason` and
     `message` to any `GET` request for this artifact. This is mainly useful
     as a way for a task to declare that it failed to provide an artifact it
     wanted to upload.
-
     """
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the queue should stop replying with the error\nand forget about the artifact.\n"
-        ),
-    ]
-    message: Annotated[
-        str,
-        Field(
-            description="Human readable explanation of why the artifact is missing\n",
-            max_length=4096,
-        ),
-    ]
-    reason: Annotated[Reason, Field(description="Reason why the artifact doesn't exist.\n")]
-    storageType: Annotated[
-        Literal["error"],
-        Field(description="Artifact storage type, in this case `error`\n"),
-    ]
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the queue should stop replying with the error
+    and forget about the artifact.
+    """
+
+    message: Annotated[str, Field(default=None)]
+    """Human readable explanation of why the artifact is missing"""
+
+    reason: Annotated[ArtifactReason, Field(default=None)]
+    """Reason why the artifact doesn't exist."""
+
+    storageType: Annotated[Literal["error"], Field(default="error")]
+    """Artifact storage type, in this case `error`"""
 
 
-PostArtifactRequestValue = TypeAliasType(
-    "PostArtifactRequestValue",
+class UnknownArtifactRequest(TaskclusterModel):
+    """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
+    """
+
+    storageType: str
+    """The `storageType` value as the server sent it."""
+
+
+ArtifactRequest = TypeAliasType(
+    "ArtifactRequest",
     Annotated[
-        PostArtifactRequestS3
-        | PostArtifactRequestObject
-        | PostArtifactRequestReference
-        | PostArtifactRequestLink
-        | PostArtifactRequestError,
-        Field(
-            description="Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.",
-            title="PostArtifactRequest",
-        ),
+        Annotated[S3ArtifactRequest, Tag("s3")]
+        | Annotated[ObjectArtifactRequest, Tag("object")]
+        | Annotated[ReferenceArtifactRequest, Tag("reference")]
+        | Annotated[LinkArtifactRequest, Tag("link")]
+        | Annotated[ErrorArtifactRequest, Tag("error")]
+        | Annotated[UnknownArtifactRequest, Tag("__unknown__")],
+        open_discriminator("storageType", ("s3", "object", "reference", "link", "error")),
     ],
 )
+"""Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.
+
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownArtifactRequest`.
+"""
 
 
-class PostArtifactRequest(TaskclusterRootModel[PostArtifactRequestValue]):
-    """The `PostArtifactRequest` schema; the value is in `.root`."""
+class PostArtifactRequest(TaskclusterRootModel[ArtifactRequest]):
+    """The `ArtifactRequest` schema as a root model; the value is in `.root`."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/post-artifact-request.json#",
+    )

@@ -5,46 +5,44 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
+)
 
 from . import object_credentials
 
 
-class PostArtifactResponseS3(TaskclusterModel, closed=True):
-    """
-    Response to a request for a signed PUT URL that will allow you to
+class S3CreateArtifactResponse(TaskclusterModel):
+    """Response to a request for a signed PUT URL that will allow you to
     upload an artifact to an S3 bucket managed by the queue.
-
     """
 
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, must be specified as header when uploading with\nthe signed `putUrl`.\n",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date-time after which the signed `putUrl` no longer works\n"),
-    ]
-    putUrl: Annotated[
-        str,
-        Field(
-            description="URL to which a `PUT` request can be made to upload the artifact\nrequested. Note, the `Content-Length` must be specified correctly,\nand the `ContentType` header must be set the value specified below.\n"
-        ),
-    ]
-    storageType: Annotated[
-        Literal["s3"], Field(description="Artifact storage type, in this case `'s3'`\n")
-    ]
-
-
-class PostArtifactResponseObject(TaskclusterModel, closed=True):
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, must be specified as header when uploading with
+    the signed `putUrl`.
     """
-    Information supporting uploading an object to the object service.  This
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the signed `putUrl` no longer works"""
+
+    putUrl: Annotated[str, Field(default=None)]
+    """URL to which a `PUT` request can be made to upload the artifact
+    requested. Note, the `Content-Length` must be specified correctly,
+    and the `ContentType` header must be set the value specified below.
+    """
+
+    storageType: Annotated[Literal["s3"], Field(default="s3")]
+    """Artifact storage type, in this case `'s3'`"""
+
+
+class ObjectCreateArtifactResponse(TaskclusterModel):
+    """Information supporting uploading an object to the object service.  This
     consists of an object name and uploadId, together with credentials
     allowing an upload of the designated object to the service.  The
     resulting credentials are valid for 24 hours or until the artifact
@@ -55,95 +53,88 @@ class PostArtifactResponseObject(TaskclusterModel, closed=True):
     `createUpload` must match those in this response.  The caller should call
     `object.finishUpload` when the upload is finished, at which point the
     object is immutable and the credentials are no longer useful.
-
     """
 
-    credentials: object_credentials.ObjectCredentials
-    expires: Annotated[AwareDatetime, Field(description="Expiration time for the artifact.\n")]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the object on the object service.\n",
-            pattern="^[\\x20-\\x7e]+$",
-        ),
-    ]
-    projectId: Annotated[
-        str,
-        Field(
-            description="Project identifier.\n",
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ]
-    storageType: Annotated[
-        Literal["object"],
-        Field(description="Artifact storage type, in this case `'object'`\n"),
-    ]
-    uploadId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for this upload.   Once an object is created with an uploadId,\nuploads of the same object with different uploadIds will be rejected.  Callers\nshould pass a randomly-generated slugid here.",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Upload ID",
-        ),
+    credentials: Annotated[
+        object_credentials.ObjectCredentials,
+        Field(default_factory=lambda: object_credentials.ObjectCredentials.model_construct()),
     ]
 
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration time for the artifact."""
 
-class PostArtifactResponseReference(TaskclusterModel, closed=True):
+    name: Annotated[str, Field(default=None)]
+    """Name of the object on the object service."""
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier.
+
+    Project identifier.
     """
-    Response to a request for the queue to redirect to a URL for a given
+
+    storageType: Annotated[Literal["object"], Field(default="object")]
+    """Artifact storage type, in this case `'object'`"""
+
+    uploadId: Annotated[str, Field(default=None)]
+    """Unique identifier for this upload.   Once an object is created with an uploadId,
+    uploads of the same object with different uploadIds will be rejected.  Callers
+    should pass a randomly-generated slugid here.
+    """
+
+
+class ReferenceCreateArtifactResponse(TaskclusterModel):
+    """Response to a request for the queue to redirect to a URL for a given
     artifact.
-
     """
 
-    storageType: Annotated[
-        Literal["reference"],
-        Field(description="Artifact storage type, in this case `reference`\n"),
-    ]
+    storageType: Annotated[Literal["reference"], Field(default="reference")]
+    """Artifact storage type, in this case `reference`"""
 
 
-class PostArtifactResponseLink(TaskclusterModel, closed=True):
-    """
-    Response for an artifact with `storageType` `link`.
+class LinkCreateArtifactResponse(TaskclusterModel):
+    """Response for an artifact with `storageType` `link`."""
 
-    """
-
-    storageType: Annotated[
-        Literal["link"],
-        Field(description="Artifact storage type, in this case `link`\n"),
-    ]
+    storageType: Annotated[Literal["link"], Field(default="link")]
+    """Artifact storage type, in this case `link`"""
 
 
-class PostArtifactResponseError(TaskclusterModel, closed=True):
-    """
-    Response to a request for the queue to reply `424` (Failed Dependency)
+class ErrorCreateArtifactResponse(TaskclusterModel):
+    """Response to a request for the queue to reply `424` (Failed Dependency)
     with `reason` and `message` to any `GET` request for this artifact.
-
     """
 
-    storageType: Annotated[
-        Literal["error"],
-        Field(description="Artifact storage type, in this case `error`\n"),
-    ]
+    storageType: Annotated[Literal["error"], Field(default="error")]
+    """Artifact storage type, in this case `error`"""
 
 
-PostArtifactResponseValue = TypeAliasType(
-    "PostArtifactResponseValue",
+class UnknownCreateArtifactResponse(TaskclusterModel):
+    """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
+    """
+
+    storageType: str
+    """The `storageType` value as the server sent it."""
+
+
+CreateArtifactResponse = TypeAliasType(
+    "CreateArtifactResponse",
     Annotated[
-        PostArtifactResponseS3
-        | PostArtifactResponseObject
-        | PostArtifactResponseReference
-        | PostArtifactResponseLink
-        | PostArtifactResponseError,
-        Field(
-            description="Response to a request for posting an artifact.\nNote that the `storageType` property is referenced in the request as well.\n",
-            title="PostArtifactResponse",
-        ),
+        Annotated[S3CreateArtifactResponse, Tag("s3")]
+        | Annotated[ObjectCreateArtifactResponse, Tag("object")]
+        | Annotated[ReferenceCreateArtifactResponse, Tag("reference")]
+        | Annotated[LinkCreateArtifactResponse, Tag("link")]
+        | Annotated[ErrorCreateArtifactResponse, Tag("error")]
+        | Annotated[UnknownCreateArtifactResponse, Tag("__unknown__")],
+        open_discriminator("storageType", ("s3", "object", "reference", "link", "error")),
     ],
 )
+"""Response to a request for posting an artifact.
+Note that the `storageType` property is referenced in the request as well.
+
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownCreateArtifactResponse`.
+"""
 
 
-class PostArtifactResponse(TaskclusterRootModel[PostArtifactResponseValue]):
-    """The `PostArtifactResponse` schema; the value is in `.root`."""
+class PostArtifactResponse(TaskclusterRootModel[CreateArtifactResponse]):
+    """The `CreateArtifactResponse` schema as a root model; the value is in `.root`."""

@@ -3,71 +3,63 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import actions as actions_1
 
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
 
-class Stability(str, OpenEnum):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class ProvisionerResponse(TaskclusterModel):
+    """Response containing information about a provisioner."""
+
+    actions: Annotated[list[actions_1.Action], Field(default_factory=list)]
+    """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the provisioner."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Provisioner Expiration.
+
+    Date and time after which the provisioner will be automatically
+    deleted by the queue.
     """
-    This is the stability of the provisioner. Accepted values:
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Provisioner Last Date Active.
+
+    Date of the last time this provisioner was seen active. `lastDateActive` is updated every half hour
+    but may be off by up-to half an hour. Nonetheless, `lastDateActive` is a good indicator
+    of when the provisioner was last seen active.
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`
       * `deprecated`
-
     """
-
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
-
-
-class ProvisionerResponse(TaskclusterModel, closed=True):
-    """
-    Response containing information about a provisioner.
-
-    """
-
-    actions: Annotated[
-        list[actions_1.Action],
-        Field(
-            description="See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.\n",
-            title="Actions",
-        ),
-    ]
-    description: Annotated[
-        str, Field(description="Description of the provisioner.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the provisioner will be automatically\ndeleted by the queue.\n",
-            title="Provisioner Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of the last time this provisioner was seen active. `lastDateActive` is updated every half hour\nbut may be off by up-to half an hour. Nonetheless, `lastDateActive` is a good indicator\nof when the provisioner was last seen active.\n",
-            title="Provisioner Last Date Active",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the provisioner. Accepted values:\n  * `experimental`\n  * `stable`\n  * `deprecated`\n",
-            title="Stability",
-        ),
-    ]

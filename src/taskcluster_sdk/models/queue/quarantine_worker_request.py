@@ -3,32 +3,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class QuarantineWorkerRequest(TaskclusterModel, closed=True):
+class QuarantineWorkerRequest(TaskclusterModel):
+    """Request to update a worker's quarantineUntil property."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/quarantine-worker-request.json#",
+    )
+
+    quarantineInfo: str | None = None
+    """Worker Quarantine Info.
+
+    A message to be included in the worker's quarantine details. This message will be
+    appended to the existing quarantine details to keep a history of the worker's quarantine.
     """
-    Request to update a worker's quarantineUntil property.
 
+    quarantineUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Worker Quarantine.
+
+    Quarantining a worker allows the machine to remain alive but not accept jobs.
+    Once the quarantineUntil time has elapsed, the worker resumes accepting jobs.
+    Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
+    somewhere in the past).
     """
-
-    quarantineInfo: Annotated[
-        str | None,
-        Field(
-            description="A message to be included in the worker's quarantine details. This message will be\nappended to the existing quarantine details to keep a history of the worker's quarantine.\n",
-            max_length=4000,
-            min_length=0,
-            title="Worker Quarantine Info",
-        ),
-    ] = None
-    quarantineUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Quarantining a worker allows the machine to remain alive but not accept jobs.\nOnce the quarantineUntil time has elapsed, the worker resumes accepting jobs.\nNote that a quarantine can be lifted by setting `quarantineUntil` to the present time (or\nsomewhere in the past).\n",
-            title="Worker Quarantine",
-        ),
-    ]

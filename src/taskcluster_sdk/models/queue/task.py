@@ -3,94 +3,109 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    FreeForm,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task_metadata
 
-Dependency = TypeAliasType(
-    "Dependency",
-    Annotated[
-        str,
-        Field(
-            description="The `taskId` of a task that must be resolved before this task is\nscheduled.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Dependency",
-        ),
-    ],
-)
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TaskRequires: TypeAlias = Annotated[Literal["all-completed", "all-resolved"], OpenStr]
+"""The tasks relation to its dependencies. This property specifies the
+semantics of the `task.dependencies` property.
+If `all-completed` is given the task will be scheduled when all
+dependencies are resolved _completed_ (successful resolution).
+If `all-resolved` is given the task will be scheduled when all dependencies
+have been resolved, regardless of what their resolution is.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Priority(str, OpenEnum):
+if TYPE_CHECKING:
+    from ..docker_worker.dicts.payload import DockerWorkerPayloadDict
+    from ..docker_worker.payload import DockerWorkerPayload
+    from ..generic_worker.dicts.insecure_posix import InsecurePosixPayloadDict
+    from ..generic_worker.dicts.multiuser_posix import MultiuserPosixPayloadDict
+    from ..generic_worker.dicts.multiuser_windows import MultiuserWindowsPayloadDict
+    from ..generic_worker.insecure_posix import InsecurePosixPayload
+    from ..generic_worker.multiuser_posix import MultiuserPosixPayload
+    from ..generic_worker.multiuser_windows import MultiuserWindowsPayload
+
+    TaskPayload: TypeAlias = (
+        DockerWorkerPayload
+        | InsecurePosixPayload
+        | MultiuserPosixPayload
+        | MultiuserWindowsPayload
+        | dict[str, Any]
+    )
+    """A task's `payload`: a docker-worker or generic-worker payload model, or any dict.
+
+    The queue does not check it (the worker does); the models give you typed fields.
     """
-    Priority of task. This defaults to `lowest` and the scope
-    `queue:create-task:<priority>/<provisionerId>/<workerType>` is required
-    to define a task with `<priority>`.
+    TaskPayloadDict: TypeAlias = (
+        DockerWorkerPayloadDict
+        | InsecurePosixPayloadDict
+        | MultiuserPosixPayloadDict
+        | MultiuserWindowsPayloadDict
+        | dict[str, Any]
+    )
+    """The dict form of `TaskPayload`."""
+else:
+    TaskPayload: TypeAlias = FreeForm
 
+
+class Task(TaskclusterModel):
+    """Definition of a task that can be scheduled"""
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Creation time of task"""
+
+    deadline: Annotated[AwareDatetime, Field(default=None)]
+    """Deadline of the task, by which this task must be complete. `pending` and
+    `running` runs are resolved as **exception** if not resolved by other means
+    before the deadline. After the deadline, a task is immutable. Note,
+    deadline cannot be more than 5 days into the future
     """
 
-    highest = "highest"
-    very_high = "very-high"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    very_low = "very-low"
-    lowest = "lowest"
+    dependencies: Annotated[list[str], Field(default_factory=list)]
+    """Task Dependencies.
 
-
-class Requires(str, OpenEnum):
-    """
-    The tasks relation to its dependencies. This property specifies the
-    semantics of the `task.dependencies` property.
-    If `all-completed` is given the task will be scheduled when all
-    dependencies are resolved _completed_ (successful resolution).
-    If `all-resolved` is given the task will be scheduled when all dependencies
-    have been resolved, regardless of what their resolution is.
-
+    List of dependent tasks. These must either be _completed_ or _resolved_
+    before this task is scheduled. See `requires` for semantics.
+    There can be up to `max-task-dependencies` dependencies, but this value can be
+    overridden per-deployment to allow lower values.
     """
 
-    all_completed = "all-completed"
-    all_resolved = "all-resolved"
+    expires: AwareDatetime | None = None
+    """Expiration.
 
-
-Route = TypeAliasType(
-    "Route",
-    Annotated[
-        str,
-        Field(
-            description="A task specific route.\n",
-            max_length=249,
-            min_length=1,
-            title="Task Specific Route",
-        ),
-    ],
-)
-
-
-Scope = TypeAliasType(
-    "Scope",
-    Annotated[
-        str,
-        Field(
-            description="A single scope. A scope must be composed of\nprintable ASCII characters and spaces.  Scopes ending in more than\none `*` character are forbidden.\n",
-            pattern="^[ -~]*$",
-            title="Scope",
-        ),
-    ],
-)
-
-
-TagsAdditionalProperty = TypeAliasType(
-    "TagsAdditionalProperty", Annotated[str, Field(max_length=4096)]
-)
-
-
-class Extra(TaskclusterModel):
+    Task expiration, time at which task definition and status is deleted.
+    Notice that all artifacts for the task must have an expiration that is no
+    later than this. If this property isn't it will be set to `deadline`
+    plus one year (this default may change).
     """
+
+    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Extra Data.
+
     Object with properties that can hold any kind of extra data that should be
     associated with the task. This can be data for the task which doesn't
     fit into `payload`, or it can supplementary data for use in services
@@ -99,157 +114,116 @@ class Extra(TaskclusterModel):
     to put all related information under one property, so `extra` data keys
     don't conflict.  **Warning**, do not stuff large data-sets in here --
     task definitions should not take-up multiple MiBs.
-
     """
 
+    metadata: Annotated[
+        task_metadata.TaskMetadata,
+        Field(default_factory=lambda: task_metadata.TaskMetadata.model_construct()),
+    ]
 
-class Payload(TaskclusterModel):
-    """
+    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Payload.
+
     Task-specific payload following worker-specific format.
     Refer to the documentation for the worker implementing
     `<provisionerId>/<workerType>` for details.
-
     """
 
+    priority: Annotated[TaskPriority, Field(default=None)]
+    """Task Priority.
 
-class Task(TaskclusterModel, closed=True):
+    Priority of task. This defaults to `lowest` and the scope
+    `queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+    to define a task with `<priority>`.
     """
-    Definition of a task that can be scheduled
 
+    projectId: str = "none"
+    """Project Identifier.
+
+    The name for the "project" with which this task is associated.  This
+    value can be used to control permission to manipulate tasks as well as
+    for usage reporting.  Project ids are typically simple identifiers,
+    optionally in a hierarchical namespace separated by `/` characters.
+    This value defaults to `none`.
     """
 
-    created: Annotated[AwareDatetime, Field(description="Creation time of task", title="Created")]
-    deadline: Annotated[
-        AwareDatetime,
-        Field(
-            description="Deadline of the task, by which this task must be complete. `pending` and\n`running` runs are resolved as **exception** if not resolved by other means\nbefore the deadline. After the deadline, a task is immutable. Note,\ndeadline cannot be more than 5 days into the future\n",
-            title="Deadline",
-        ),
-    ]
-    dependencies: Annotated[
-        list[Dependency],
-        Field(
-            description="List of dependent tasks. These must either be _completed_ or _resolved_\nbefore this task is scheduled. See `requires` for semantics.\nThere can be up to `max-task-dependencies` dependencies, but this value can be\noverridden per-deployment to allow lower values.\n",
-            max_length=10000,
-            title="Task Dependencies",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Task expiration, time at which task definition and status is deleted.\nNotice that all artifacts for the task must have an expiration that is no\nlater than this. If this property isn't it will be set to `deadline`\nplus one year (this default may change).\n",
-            title="Expiration",
-        ),
-    ] = None
-    extra: Annotated[
-        dict[str, Any],
-        Field(
-            description="Object with properties that can hold any kind of extra data that should be\nassociated with the task. This can be data for the task which doesn't\nfit into `payload`, or it can supplementary data for use in services\nlistening for events from this task. For example this could be details to\ndisplay on dashboard, or information for indexing the task. Please, try\nto put all related information under one property, so `extra` data keys\ndon't conflict.  **Warning**, do not stuff large data-sets in here --\ntask definitions should not take-up multiple MiBs.\n",
-            title="Extra Data",
-        ),
-    ]
-    metadata: task_metadata.TaskMetadata
-    payload: Annotated[
-        dict[str, Any],
-        Field(
-            description="Task-specific payload following worker-specific format.\nRefer to the documentation for the worker implementing\n`<provisionerId>/<workerType>` for details.\n",
-            title="Task Payload",
-        ),
-    ]
-    priority: Annotated[
-        Priority,
-        Field(
-            description="Priority of task. This defaults to `lowest` and the scope\n`queue:create-task:<priority>/<provisionerId>/<workerType>` is required\nto define a task with `<priority>`.\n",
-            title="Task Priority",
-        ),
-    ]
-    projectId: Annotated[
-        str,
-        Field(
-            description='The name for the "project" with which this task is associated.  This\nvalue can be used to control permission to manipulate tasks as well as\nfor usage reporting.  Project ids are typically simple identifiers,\noptionally in a hierarchical namespace separated by `/` characters.\nThis value defaults to `none`.\n',
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ] = "none"
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    requires: Annotated[
-        Requires,
-        Field(
-            description="The tasks relation to its dependencies. This property specifies the\nsemantics of the `task.dependencies` property.\nIf `all-completed` is given the task will be scheduled when all\ndependencies are resolved _completed_ (successful resolution).\nIf `all-resolved` is given the task will be scheduled when all dependencies\nhave been resolved, regardless of what their resolution is.\n",
-            title="Dependency Requirement Semantics",
-        ),
-    ]
-    retries: Annotated[
-        int,
-        Field(
-            description="Number of times to retry the task in case of infrastructure issues.\nAn _infrastructure issue_ is a worker node that crashes or is shutdown,\nthese events are to be expected.\n",
-            ge=0,
-            le=49,
-            title="Retries",
-        ),
-    ]
-    routes: Annotated[
-        list[Route],
-        Field(
-            description='List of task-specific routes. Pulse messages about the task will be CC\'ed to\n`route.<value>` for each `<value>` in this array.\n\nThis array has a maximum size due to a limitation of the AMQP protocol,\nover which Pulse runs.  All routes must fit in the same "frame" of this\nprotocol, and the frames have a fixed maximum size (typically 128k).\n',
-            max_length=64,
-            title="Task Specific Routes",
-        ),
-    ]
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    scopes: Annotated[
-        list[Scope],
-        Field(
-            description="List of scopes that the task is authorized to use during its execution.\n",
-            title="Scopes",
-        ),
-    ]
-    tags: Annotated[
-        dict[str, TagsAdditionalProperty],
-        Field(
-            description="Arbitrary key-value tags (only strings limited to 4k). These can be used\nto attach informal metadata to a task. Use this for informal tags that\ntasks can be classified by. You can also think of strings here as\ncandidates for formal metadata. Something like\n`purpose: 'build' || 'test'` is a good example.\n",
-            title="Tags",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for a group of tasks scheduled together with this task.\nGenerally, all tasks related to a single event such as a version-control\npush or a nightly build have the same `taskGroupId`.  This property\ndefaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to\nthe `taskGroupId` are, [by convention](/docs/manual/using/task-graph),\ndecision tasks.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    requires: Annotated[TaskRequires, Field(default=None)]
+    """Dependency Requirement Semantics.
+
+    The tasks relation to its dependencies. This property specifies the
+    semantics of the `task.dependencies` property.
+    If `all-completed` is given the task will be scheduled when all
+    dependencies are resolved _completed_ (successful resolution).
+    If `all-resolved` is given the task will be scheduled when all dependencies
+    have been resolved, regardless of what their resolution is.
+    """
+
+    retries: Annotated[int, Field(default=None)]
+    """Number of times to retry the task in case of infrastructure issues.
+    An _infrastructure issue_ is a worker node that crashes or is shutdown,
+    these events are to be expected.
+    """
+
+    routes: Annotated[list[str], Field(default_factory=list)]
+    """Task Specific Routes.
+
+    List of task-specific routes. Pulse messages about the task will be CC'ed to
+    `route.<value>` for each `<value>` in this array.
+
+    This array has a maximum size due to a limitation of the AMQP protocol,
+    over which Pulse runs.  All routes must fit in the same "frame" of this
+    protocol, and the frames have a fixed maximum size (typically 128k).
+    """
+
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
+    """
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes that the task is authorized to use during its execution."""
+
+    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    """Arbitrary key-value tags (only strings limited to 4k). These can be used
+    to attach informal metadata to a task. Use this for informal tags that
+    tasks can be classified by. You can also think of strings here as
+    candidates for formal metadata. Something like
+    `purpose: 'build' || 'test'` is a good example.
+    """
+
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
+
+    Identifier for a group of tasks scheduled together with this task.
+    Generally, all tasks related to a single event such as a version-control
+    push or a nightly build have the same `taskGroupId`.  This property
+    defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
+    the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    decision tasks.
+    """
+
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
+
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
+    """

@@ -3,34 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskClaimRequest(TaskclusterModel, closed=True):
-    """
-    Request to claim (or reclaim) a task
+class TaskClaimRequest(TaskclusterModel):
+    """Request to claim (or reclaim) a task"""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/task-claim-request.json#",
+    )
 
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for group that worker claiming the task is a part of.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for worker within the given workerGroup\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for group that worker claiming the task is a part of."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for worker within the given workerGroup"""

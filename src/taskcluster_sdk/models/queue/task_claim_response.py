@@ -7,46 +7,40 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task as task_1
 from . import task_credentials, task_status
 
 
-class TaskClaimResponse(TaskclusterModel, closed=True):
-    """
-    Response to a successful task claim
+class TaskClaimResponse(TaskclusterModel):
+    """Response to a successful task claim"""
 
+    credentials: Annotated[
+        task_credentials.TaskCredentials,
+        Field(default_factory=lambda: task_credentials.TaskCredentials.model_construct()),
+    ]
+
+    runId: Annotated[int, Field(default=None)]
+    """`run-id` assigned to this run of the task"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
+    takenUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Time at which the run expires and is resolved as `exception`,
+    with reason `claim-expired` if the run haven't been reclaimed.
     """
 
-    credentials: task_credentials.TaskCredentials
-    runId: Annotated[
-        int,
-        Field(description="`run-id` assigned to this run of the task\n", ge=0, le=1000),
-    ]
-    status: task_status.TaskStatus
-    takenUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Time at which the run expires and is resolved as `exception`,\nwith reason `claim-expired` if the run haven't been reclaimed.\n"
-        ),
-    ]
-    task: task_1.Task
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run started.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker executing this run.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run started."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker executing this run."""

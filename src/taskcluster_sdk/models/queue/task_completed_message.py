@@ -7,38 +7,32 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_pulse_definition, task_status
 
 
-class TaskCompletedMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task has complete successfully.
+class TaskCompletedMessage(TaskclusterModel):
+    """Message reporting that a task has complete successfully."""
 
-    """
+    runId: Annotated[int, Field(default=None)]
+    """Id of the run that completed the task"""
 
-    runId: Annotated[
-        int, Field(description="Id of the run that completed the task\n", ge=0, le=1000)
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
-    status: task_status.TaskStatus
+
     task: task_pulse_definition.TaskPulseDefinition | None = None
-    version: Annotated[Literal[1], Field(description="Message version")]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run ran.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker that executed this run.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run ran."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker that executed this run."""

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskCredentials(TaskclusterModel, closed=True):
-    """
-    Temporary credentials granting `task.scopes` and the scope:
+class TaskCredentials(TaskclusterModel):
+    """Temporary credentials granting `task.scopes` and the scope:
     `queue:claim-task:<taskId>/<runId>` which allows the worker to reclaim
     the task, upload artifacts and report task resolution.
 
@@ -27,24 +28,15 @@ class TaskCredentials(TaskclusterModel, closed=True):
 
     Note, a new set of temporary credentials is issued when the worker
     reclaims the task.
-
     """
 
-    accessToken: Annotated[
-        str,
-        Field(
-            description="The `accessToken` for the temporary credentials.\n",
-            min_length=1,
-        ),
-    ]
-    certificate: Annotated[
-        str,
-        Field(
-            description="The `certificate` for the temporary credentials, these are required\nfor the temporary credentials to work.\n",
-            min_length=1,
-        ),
-    ]
-    clientId: Annotated[
-        str,
-        Field(description="The `clientId` for the temporary credentials.\n", min_length=1),
-    ]
+    accessToken: Annotated[str, Field(default=None)]
+    """The `accessToken` for the temporary credentials."""
+
+    certificate: Annotated[str, Field(default=None)]
+    """The `certificate` for the temporary credentials, these are required
+    for the temporary credentials to work.
+    """
+
+    clientId: Annotated[str, Field(default=None)]
+    """The `clientId` for the temporary credentials."""

@@ -7,18 +7,25 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_pulse_definition, task_status
 
 
-class TaskDefinedMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task has been defined. The task may or may not be
+class TaskDefinedMessage(TaskclusterModel):
+    """Message reporting that a task has been defined. The task may or may not be
     _scheduled_ too.
-
     """
 
-    status: task_status.TaskStatus
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
     task: task_pulse_definition.TaskPulseDefinition | None = None
-    version: Annotated[Literal[1], Field(description="Message version")]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import Annotated
+
+from pydantic import Field
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task as task_1
 from . import task_status
 
 
-class TaskDefinitionAndStatus(TaskclusterModel, closed=True):
-    """
-    Task Definition and task status structure.
+class TaskDefinitionAndStatus(TaskclusterModel):
+    """Task Definition and task status structure."""
 
-    """
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
 
-    status: task_status.TaskStatus
-    task: task_1.Task
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]

@@ -3,16 +3,76 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+TaskReason: TypeAlias = Annotated[
+    Literal[
+        "worker-shutdown",
+        "malformed-payload",
+        "resource-unavailable",
+        "internal-error",
+        "intermittent-task",
+    ],
+    OpenStr,
+]
+"""Reason that the task is resolved with an exception. This is a subset
+of the values for `resolvedReason` given in the task status structure.
+
+* **Report `worker-shutdown`** if the run failed because the worker
+had to shutdown (spot node disappearing). In case of `worker-shutdown`
+the queue will immediately **retry** the task, by making a new run.
+This is much faster than ignoreing the issue and letting the task _retry_
+by claim expiration. For any other _reason_ reported the queue will not
+retry the task.
+
+* **Report `malformed-payload`** if the `task.payload` doesn't match the
+schema for the worker payload, or referenced resource doesn't exists.
+In either case, you should still log the error to a log file for the
+specific run.
+
+* **Report `resource-unavailable`** if a resource/service needed or
+referenced in `task.payload` is _temporarily_ unavailable. Do not use this
+unless you know the resource exists, if the resource doesn't exist you
+should report `malformed-payload`. Example use-case if you contact the
+index (a service) on behalf of the task, because of a declaration in
+`task.payload`, and the service (index) is temporarily down. Don't use
+this if a URL returns 404, but if it returns 503 or hits a timeout when
+you retry the request, then this _may_ be a valid exception. The queue
+assumes that workers have applied retries as needed, and will not retry
+ the task.
+
+* **Report `internal-error`** if the worker experienced an unhandled internal
+error from which it couldn't recover. The queue will not retry runs
+resolved with this reason, but you are clearly signaling that this is a
+bug in the worker code.
+
+* **Report `intermittent-task`** if the task explicitly requested a retry
+because task is intermittent. Workers can choose whether or not to
+support this, but workers shouldn't blindly report this for every task
+that fails.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Reason(str, OpenEnum):
-    """
-    Reason that the task is resolved with an exception. This is a subset
+class TaskExceptionRequest(TaskclusterModel):
+    """Request for a run of a task to be resolved with an exception"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/task-exception-request.json#",
+    )
+
+    reason: Annotated[TaskReason, Field(default=None)]
+    """Reason that the task is resolved with an exception. This is a subset
     of the values for `resolvedReason` given in the task status structure.
 
     * **Report `worker-shutdown`** if the run failed because the worker
@@ -47,25 +107,4 @@ class Reason(str, OpenEnum):
     because task is intermittent. Workers can choose whether or not to
     support this, but workers shouldn't blindly report this for every task
     that fails.
-
     """
-
-    worker_shutdown = "worker-shutdown"
-    malformed_payload = "malformed-payload"
-    resource_unavailable = "resource-unavailable"
-    internal_error = "internal-error"
-    intermittent_task = "intermittent-task"
-
-
-class TaskExceptionRequest(TaskclusterModel, closed=True):
-    """
-    Request for a run of a task to be resolved with an exception
-
-    """
-
-    reason: Annotated[
-        Reason,
-        Field(
-            description="Reason that the task is resolved with an exception. This is a subset\nof the values for `resolvedReason` given in the task status structure.\n\n* **Report `worker-shutdown`** if the run failed because the worker\nhad to shutdown (spot node disappearing). In case of `worker-shutdown`\nthe queue will immediately **retry** the task, by making a new run.\nThis is much faster than ignoreing the issue and letting the task _retry_\nby claim expiration. For any other _reason_ reported the queue will not\nretry the task.\n\n* **Report `malformed-payload`** if the `task.payload` doesn't match the\nschema for the worker payload, or referenced resource doesn't exists.\nIn either case, you should still log the error to a log file for the\nspecific run.\n\n* **Report `resource-unavailable`** if a resource/service needed or\nreferenced in `task.payload` is _temporarily_ unavailable. Do not use this\nunless you know the resource exists, if the resource doesn't exist you\nshould report `malformed-payload`. Example use-case if you contact the\nindex (a service) on behalf of the task, because of a declaration in\n`task.payload`, and the service (index) is temporarily down. Don't use\nthis if a URL returns 404, but if it returns 503 or hits a timeout when\nyou retry the request, then this _may_ be a valid exception. The queue\nassumes that workers have applied retries as needed, and will not retry\n the task.\n\n* **Report `internal-error`** if the worker experienced an unhandled internal\nerror from which it couldn't recover. The queue will not retry runs\nresolved with this reason, but you are clearly signaling that this is a\nbug in the worker code.\n\n* **Report `intermittent-task`** if the task explicitly requested a retry\nbecause task is intermittent. Workers can choose whether or not to\nsupport this, but workers shouldn't blindly report this for every task\nthat fails.\n"
-        ),
-    ]

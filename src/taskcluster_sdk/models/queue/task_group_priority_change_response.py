@@ -3,63 +3,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
-
-
-class NewPriority(str, OpenEnum):
-    highest = "highest"
-    very_high = "very-high"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    very_low = "very-low"
-    lowest = "lowest"
-
-
-TaskId = TypeAliasType(
-    "TaskId",
-    Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$"
-        ),
-    ],
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
 )
 
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
 
-class TaskGroupPriorityChangeResponse(TaskclusterModel, closed=True):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class TaskGroupPriorityChangeResponse(TaskclusterModel):
+    """Response returned by the change task group priority call."""
+
+    newPriority: Annotated[TaskPriority, Field(default=None)]
+
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
     """
-    Response returned by the change task group priority call.
 
-    """
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier."""
 
-    newPriority: NewPriority
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    taskIds: Annotated[
-        list[TaskId],
-        Field(
-            description="Task identifiers that were updated. Present even if the list is empty.\n"
-        ),
-    ]
-    tasksAffected: Annotated[int, Field(ge=0)]
+    taskIds: Annotated[list[str], Field(default_factory=list)]
+    """Task identifiers that were updated. Present even if the list is empty."""
+
+    tasksAffected: Annotated[int, Field(default=None)]

@@ -6,46 +6,52 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class NewPriority(str, OpenEnum):
-    highest = "highest"
-    very_high = "very-high"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    very_low = "very-low"
-    lowest = "lowest"
+class TaskGroupPriorityChangedMessage(TaskclusterModel):
+    """Summary emitted after a task group priority request completes."""
 
+    newPriority: Annotated[TaskPriority, Field(default=None)]
 
-class TaskGroupPriorityChangedMessage(TaskclusterModel, closed=True):
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
     """
-    Summary emitted after a task group priority request completes.
 
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
+
+    Identifier for the task-group.
     """
 
-    newPriority: NewPriority
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for the task-group.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    tasksAffected: Annotated[
-        int, Field(description="Total number of tasks where priority was changed", ge=0)
-    ]
-    version: Annotated[Literal[1], Field(description="Message version")]
+    tasksAffected: Annotated[int, Field(default=None)]
+    """Total number of tasks where priority was changed"""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -7,44 +7,44 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class TaskGroupResponse(TaskclusterModel, closed=True):
+class TaskGroupResponse(TaskclusterModel):
+    """Response containing information about a task group."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Task group expiry date.
+
+    Date and time after the last expiration of any task in the task group.
+    For the unsealed task group this could change to a later date.
     """
-    Response containing information about a task group.
 
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
     """
 
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after the last expiration of any task in the task group.\nFor the unsealed task group this could change to a later date.\n",
-            title="Task group expiry date",
-        ),
-    ]
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    sealed: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Empty or date and time when task group was sealed.\n",
-            title="Sealing timestamp",
-        ),
-    ] = None
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for the task-group.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
+    sealed: AwareDatetime | None = None
+    """Sealing timestamp.
+
+    Empty or date and time when task group was sealed.
+    """
+
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
+
+    Identifier for the task-group.
+    """

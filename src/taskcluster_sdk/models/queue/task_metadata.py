@@ -6,58 +6,33 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
-
-Source = TypeAliasType(
-    "Source",
-    Annotated[
-        str,
-        Field(
-            description="Link to source of this task, should specify a file, revision and\nrepository. This should be place someone can go an do a git/hg blame\nto who came up with recipe for this task.\n",
-            max_length=4096,
-            pattern="^(https?://|ssh://|git@)",
-            title="Source",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    TaskclusterModel,
 )
 
 
-class TaskMetadata(TaskclusterModel, closed=True):
-    """
-    Required task metadata
+class TaskMetadata(TaskclusterModel):
+    """Required task metadata"""
 
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of the task, please **explain** what the
+    task does. A few lines of documentation is not going to hurt you.
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of the task, please **explain** what the\ntask does. A few lines of documentation is not going to hurt you.\n",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task, used to very briefly given an idea about\nwhat the task does.\n",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="Entity who caused this task, not necessarily a person with email who did\n`hg push` as it could be automation bots as well. The entity we should\ncontact to ask why this task is here.\n",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        Source,
-        Field(
-            description="Link to source of this task, should specify a file, revision and\nrepository. This should be place someone can go an do a git/hg blame\nto who came up with recipe for this task.\n",
-            title="Source",
-        ),
-    ]
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task, used to very briefly given an idea about
+    what the task does.
+    """
+
+    owner: Annotated[str, Field(default=None)]
+    """Entity who caused this task, not necessarily a person with email who did
+    `hg push` as it could be automation bots as well. The entity we should
+    contact to ask why this task is here.
+    """
+
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task, should specify a file, revision and
+    repository. This should be place someone can go an do a git/hg blame
+    to who came up with recipe for this task.
+    """

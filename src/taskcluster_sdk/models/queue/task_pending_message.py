@@ -7,37 +7,33 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
-from . import task as task_1
 from . import task_status
 
 
-class TaskPendingMessageTask(TaskclusterModel, closed=True):
-    """
-    Subset of a task definition
+class TaskPendingMessageTask(TaskclusterModel):
+    """Subset of a task definition"""
 
-    """
-
-    tags: dict[str, task_1.TagsAdditionalProperty]
+    tags: Annotated[dict[str, str], Field(default_factory=dict)]
 
 
-class TaskPendingMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task is now pending
+class TaskPendingMessage(TaskclusterModel):
+    """Message reporting that a task is now pending"""
 
-    """
+    runId: Annotated[int, Field(default=None)]
+    """Id of run that became pending, `run-id`s always starts from 0"""
 
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of run that became pending, `run-id`s always starts from 0\n",
-            ge=0,
-            le=1000,
-        ),
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
-    status: task_status.TaskStatus
-    task: Annotated[
-        TaskPendingMessageTask | None, Field(description="Subset of a task definition\n")
-    ] = None
-    version: Annotated[Literal[1], Field(description="Message version")]
+
+    task: TaskPendingMessageTask | None = None
+    """Subset of a task definition"""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -6,30 +6,40 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task_status
 
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
 
-class NewPriority(str, OpenEnum):
-    highest = "highest"
-    very_high = "very-high"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    very_low = "very-low"
-    lowest = "lowest"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class TaskPriorityChangedMessage(TaskclusterModel, closed=True):
-    """
-    Message emitted whenever `changeTaskPriority` updates
+class TaskPriorityChangedMessage(TaskclusterModel):
+    """Message emitted whenever `changeTaskPriority` updates
     the priority of an unresolved task.
-
     """
 
-    newPriority: NewPriority
-    oldPriority: NewPriority
-    status: task_status.TaskStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
+    newPriority: Annotated[TaskPriority, Field(default=None)]
+
+    oldPriority: Annotated[TaskPriority, Field(default=None)]
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import Annotated
 
-from . import task
+from pydantic import Field
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskPulseDefinition(TaskclusterModel, closed=True):
-    """
-    Subset of a task definition containing values that are useful for determining
+class TaskPulseDefinition(TaskclusterModel):
+    """Subset of a task definition containing values that are useful for determining
     whether a message is interesting to the receiver. Where the full task
     definition is required, the receiver should call queue.task to download that
     definition.
-
     """
 
-    tags: dict[str, task.TagsAdditionalProperty]
+    tags: Annotated[dict[str, str], Field(default_factory=dict)]

@@ -7,53 +7,45 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskQueueCountsResponse(TaskclusterModel, closed=True):
-    """
-    Response to a request for the number of pending and claimed tasks for a given
+class TaskQueueCountsResponse(TaskclusterModel):
+    """Response to a request for the number of pending and claimed tasks for a given
     `provisionerId` and `workerType`.
-
     """
 
-    claimedTasks: Annotated[
-        int,
-        Field(
-            description="An approximate number of claimed tasks for the given `provisionerId` and\n`workerType`. Number of reported here may be higher than actual number of\nclaimed tasks.\n",
-            ge=0,
-            title="Number of Claimed Tasks",
-        ),
-    ]
-    pendingTasks: Annotated[
-        int,
-        Field(
-            description="An approximate number of pending tasks for the given `provisionerId` and\n`workerType`. Number of reported here may be higher than actual number of\npending tasks.\n",
-            ge=0,
-            title="Number of Pending Tasks",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]
+    claimedTasks: Annotated[int, Field(default=None)]
+    """Number of Claimed Tasks.
+
+    An approximate number of claimed tasks for the given `provisionerId` and
+    `workerType`. Number of reported here may be higher than actual number of
+    claimed tasks.
+    """
+
+    pendingTasks: Annotated[int, Field(default=None)]
+    """Number of Pending Tasks.
+
+    An approximate number of pending tasks for the given `provisionerId` and
+    `workerType`. Number of reported here may be higher than actual number of
+    pending tasks.
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
+
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
+    """

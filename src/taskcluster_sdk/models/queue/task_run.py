@@ -7,29 +7,24 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskRun(TaskclusterModel, closed=True):
+class TaskRun(TaskclusterModel):
+    """A run of a task."""
+
+    runId: Annotated[int, Field(default=None)]
+    """Run Identifier.
+
+    Id of this task run, `run-id`s always starts from `0`
     """
-    A run of a task.
 
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
     """
-
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of this task run, `run-id`s always starts from `0`\n",
-            ge=0,
-            le=1000,
-            title="Run Identifier",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]

@@ -7,49 +7,38 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_pulse_definition, task_status
 
 
-class TaskRunningMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a given run of a task have started
+class TaskRunningMessage(TaskclusterModel):
+    """Message reporting that a given run of a task have started"""
 
+    runId: Annotated[int, Field(default=None)]
+    """Id of the run that just started, always starts from 0"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
+    takenUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Time at which the run expires and is resolved as `failed`, if the run
+    isn't reclaimed.
     """
 
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of the run that just started, always starts from 0\n",
-            ge=0,
-            le=1000,
-        ),
-    ]
-    status: task_status.TaskStatus
-    takenUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Time at which the run expires and is resolved as `failed`, if the run\nisn't reclaimed.\n"
-        ),
-    ]
     task: task_pulse_definition.TaskPulseDefinition | None = None
-    version: Annotated[Literal[1], Field(description="Message version")]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run started.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker executing this run.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run started."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker executing this run."""

@@ -3,32 +3,92 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
-from . import task
+RunReasonCreated: TypeAlias = Annotated[
+    Literal["scheduled", "retry", "task-retry", "rerun", "exception"], OpenStr
+]
+"""Reason for the creation of this run,
+**more reasons may be added in the future**.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+RunReasonResolved: TypeAlias = Annotated[
+    Literal[
+        "completed",
+        "failed",
+        "deadline-exceeded",
+        "canceled",
+        "claim-expired",
+        "worker-shutdown",
+        "malformed-payload",
+        "resource-unavailable",
+        "internal-error",
+        "intermittent-task",
+        "superseded",
+    ],
+    OpenStr,
+]
+"""Reason that run was resolved, this is mainly
+useful for runs resolved as `exception`.
+Note, **more reasons may be added in the future**, also this
+property is only available after the run is resolved. Some of these
+reasons, notably `intermittent-task`, `worker-shutdown`, and
+`claim-expired`, will trigger an automatic retry of the task.
+Note that 'superseded' is here only for compatibility, as that
+functionality has been removed.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+RunState: TypeAlias = Annotated[
+    Literal["pending", "running", "completed", "failed", "exception"], OpenStr
+]
+"""State of this run
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TaskPriority: TypeAlias = Annotated[
+    Literal["highest", "very-high", "high", "medium", "low", "very-low", "lowest"], OpenStr
+]
+"""Priority of task. This defaults to `lowest` and the scope
+`queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+to define a task with `<priority>`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TaskState: TypeAlias = Annotated[
+    Literal["unscheduled", "pending", "running", "completed", "failed", "exception"], OpenStr
+]
+"""State of this task. This is just an auxiliary property derived from state
+of latests run, or `unscheduled` if none.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class ReasonCreated(str, OpenEnum):
-    """
-    Reason for the creation of this run,
+class TaskStatusRun(TaskclusterModel):
+    """JSON object with information about a run"""
+
+    reasonCreated: Annotated[RunReasonCreated, Field(default=None)]
+    """Reason for the creation of this run,
     **more reasons may be added in the future**.
-
     """
 
-    scheduled = "scheduled"
-    retry = "retry"
-    task_retry = "task-retry"
-    rerun = "rerun"
-    exception = "exception"
-
-
-class ReasonResolved(str, OpenEnum):
-    """
-    Reason that run was resolved, this is mainly
+    reasonResolved: RunReasonResolved | None = None
+    """Reason that run was resolved, this is mainly
     useful for runs resolved as `exception`.
     Note, **more reasons may be added in the future**, also this
     property is only available after the run is resolved. Some of these
@@ -36,231 +96,154 @@ class ReasonResolved(str, OpenEnum):
     `claim-expired`, will trigger an automatic retry of the task.
     Note that 'superseded' is here only for compatibility, as that
     functionality has been removed.
-
     """
 
-    completed = "completed"
-    failed = "failed"
-    deadline_exceeded = "deadline-exceeded"
-    canceled = "canceled"
-    claim_expired = "claim-expired"
-    worker_shutdown = "worker-shutdown"
-    malformed_payload = "malformed-payload"
-    resource_unavailable = "resource-unavailable"
-    internal_error = "internal-error"
-    intermittent_task = "intermittent-task"
-    superseded = "superseded"
-
-
-class State(str, OpenEnum):
+    resolved: AwareDatetime | None = None
+    """Date-time at which this run was resolved, ie. when the run changed
+    state from `running` to either `completed`, `failed` or `exception`.
+    This property is only present after the run as been resolved.
     """
+
+    runId: Annotated[int, Field(default=None)]
+    """Run Identifier.
+
+    Id of this task run, `run-id`s always starts from `0`
+    """
+
+    scheduled: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time at which this run was scheduled, ie. when the run was
+    created in state `pending`.
+    """
+
+    started: AwareDatetime | None = None
+    """Date-time at which this run was claimed, ie. when the run changed
+    state from `pending` to `running`. This property is only present
+    after the run has been claimed.
+    """
+
+    state: Annotated[RunState, Field(default=None)]
+    """Run State.
+
     State of this run
-
     """
 
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    exception = "exception"
-
-
-class TaskStatusRun(TaskclusterModel, closed=True):
-    """
-    JSON object with information about a run
-
+    takenUntil: AwareDatetime | None = None
+    """Time at which the run expires and is resolved as `failed`, if the
+    run isn't reclaimed. Note, only present after the run has been
+    claimed.
     """
 
-    reasonCreated: Annotated[
-        ReasonCreated,
-        Field(
-            description="Reason for the creation of this run,\n**more reasons may be added in the future**.\n",
-            title="Reason Created",
-        ),
-    ]
-    reasonResolved: Annotated[
-        ReasonResolved | None,
-        Field(
-            description="Reason that run was resolved, this is mainly\nuseful for runs resolved as `exception`.\nNote, **more reasons may be added in the future**, also this\nproperty is only available after the run is resolved. Some of these\nreasons, notably `intermittent-task`, `worker-shutdown`, and\n`claim-expired`, will trigger an automatic retry of the task.\nNote that 'superseded' is here only for compatibility, as that\nfunctionality has been removed.\n",
-            title="Reason Resolved",
-        ),
-    ] = None
-    resolved: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date-time at which this run was resolved, ie. when the run changed\nstate from `running` to either `completed`, `failed` or `exception`.\nThis property is only present after the run as been resolved.\n",
-            title="Resolved",
-        ),
-    ] = None
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of this task run, `run-id`s always starts from `0`\n",
-            ge=0,
-            le=1000,
-            title="Run Identifier",
-        ),
-    ]
-    scheduled: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time at which this run was scheduled, ie. when the run was\ncreated in state `pending`.\n",
-            title="Scheduled",
-        ),
-    ]
-    started: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date-time at which this run was claimed, ie. when the run changed\nstate from `pending` to `running`. This property is only present\nafter the run has been claimed.\n",
-            title="Started",
-        ),
-    ] = None
-    state: Annotated[State, Field(description="State of this run\n", title="Run State")]
-    takenUntil: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Time at which the run expires and is resolved as `failed`, if the\nrun isn't reclaimed. Note, only present after the run has been\nclaimed.\n",
-            title="Taken Until",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str | None,
-        Field(
-            description="Identifier for group that worker who executes this run is a part of,\nthis identifier is mainly used for efficient routing.\nNote, this property is only present after the run is claimed.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Group",
-        ),
-    ] = None
-    workerId: Annotated[
-        str | None,
-        Field(
-            description="Identifier for worker evaluating this run within given\n`workerGroup`. Note, this property is only available after the run\nhas been claimed.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Identifier",
-        ),
-    ] = None
-
-
-class TaskStatusState(str, OpenEnum):
+    workerGroup: str | None = None
+    """Identifier for group that worker who executes this run is a part of,
+    this identifier is mainly used for efficient routing.
+    Note, this property is only present after the run is claimed.
     """
-    State of this task. This is just an auxiliary property derived from state
+
+    workerId: str | None = None
+    """Worker Identifier.
+
+    Identifier for worker evaluating this run within given
+    `workerGroup`. Note, this property is only available after the run
+    has been claimed.
+    """
+
+
+class TaskStatus(TaskclusterModel):
+    """A representation of **task status** as known by the queue"""
+
+    deadline: Annotated[AwareDatetime, Field(default=None)]
+    """Deadline of the task, by which this task must be complete. `pending` and
+    `running` runs are resolved as **exception** if not resolved by other means
+    before the deadline. After the deadline, a task is immutable. Note,
+    deadline cannot be more than 5 days into the future
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Expiration.
+
+    Task expiration, time at which task definition and
+    status is deleted. Notice that all artifacts for the task
+    must have an expiration that is no later than this.
+    """
+
+    priority: TaskPriority = "lowest"
+    """Task Priority.
+
+    Priority of task. This defaults to `lowest` and the scope
+    `queue:create-task:<priority>/<provisionerId>/<workerType>` is required
+    to define a task with `<priority>`.
+    """
+
+    projectId: Annotated[str, Field(default=None)]
+    """Project Identifier.
+
+    The name for the "project" with which this task is associated.  This
+    value can be used to control permission to manipulate tasks as well as
+    for usage reporting.  Project ids are typically simple identifiers,
+    optionally in a hierarchical namespace separated by `/` characters.
+    This value defaults to `none`.
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    retriesLeft: Annotated[int, Field(default=None)]
+    """Number of retries left for the task in case of infrastructure issues"""
+
+    runs: Annotated[list[TaskStatusRun], Field(default_factory=list)]
+    """List of Runs.
+
+    List of runs, ordered so that index `i` has `runId == i`
+    """
+
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+
+    * it can represent the entity that created the task;
+    * it can limit addition of new tasks to a task group: the caller of
+        `createTask` must have a scope related to the `schedulerId` of the task
+        group;
+    * it controls who can manipulate tasks, again by requiring
+        `schedulerId`-related scopes; and
+    * it appears in the routing key for Pulse messages about the task.
+    """
+
+    state: Annotated[TaskState, Field(default=None)]
+    """State of this task. This is just an auxiliary property derived from state
     of latests run, or `unscheduled` if none.
-
     """
 
-    unscheduled = "unscheduled"
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    exception = "exception"
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
 
-
-class TaskStatus(TaskclusterModel, closed=True):
-    """
-    A representation of **task status** as known by the queue
-
+    Identifier for a group of tasks scheduled together with this task.
+    Generally, all tasks related to a single event such as a version-control
+    push or a nightly build have the same `taskGroupId`.  This property
+    defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
+    the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    decision tasks.
     """
 
-    deadline: Annotated[
-        AwareDatetime,
-        Field(
-            description="Deadline of the task, by which this task must be complete. `pending` and\n`running` runs are resolved as **exception** if not resolved by other means\nbefore the deadline. After the deadline, a task is immutable. Note,\ndeadline cannot be more than 5 days into the future\n",
-            title="Deadline",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Task expiration, time at which task definition and\nstatus is deleted. Notice that all artifacts for the task\nmust have an expiration that is no later than this.\n",
-            title="Expiration",
-        ),
-    ]
-    priority: task.Priority | None = task.Priority.lowest
-    projectId: Annotated[
-        str,
-        Field(
-            description='The name for the "project" with which this task is associated.  This\nvalue can be used to control permission to manipulate tasks as well as\nfor usage reporting.  Project ids are typically simple identifiers,\noptionally in a hierarchical namespace separated by `/` characters.\nThis value defaults to `none`.\n',
-            max_length=500,
-            min_length=1,
-            pattern="^([a-zA-Z0-9._/-]*)$",
-            title="Project Identifier",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    retriesLeft: Annotated[
-        int,
-        Field(
-            description="Number of retries left for the task in case of infrastructure issues\n",
-            ge=0,
-            le=999,
-            title="Retries Left",
-        ),
-    ]
-    runs: Annotated[
-        list[TaskStatusRun],
-        Field(
-            description="List of runs, ordered so that index `i` has `runId == i`\n",
-            title="List of Runs",
-        ),
-    ]
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="All tasks in a task group must have the same `schedulerId`. This is used for several purposes:\n\n* it can represent the entity that created the task;\n* it can limit addition of new tasks to a task group: the caller of\n    `createTask` must have a scope related to the `schedulerId` of the task\n    group;\n* it controls who can manipulate tasks, again by requiring\n    `schedulerId`-related scopes; and\n* it appears in the routing key for Pulse messages about the task.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    state: Annotated[
-        TaskStatusState,
-        Field(
-            description="State of this task. This is just an auxiliary property derived from state\nof latests run, or `unscheduled` if none.\n",
-            title="State",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for a group of tasks scheduled together with this task.\nGenerally, all tasks related to a single event such as a version-control\npush or a nightly build have the same `taskGroupId`.  This property\ndefaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to\nthe `taskGroupId` are, [by convention](/docs/manual/using/task-graph),\ndecision tasks.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Task Identifier",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """
+
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
+
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
+    """

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import Annotated
+
+from pydantic import Field
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TaskStatusResponse(TaskclusterModel, closed=True):
-    """
-    Response to a task status request
+class TaskStatusResponse(TaskclusterModel):
+    """Response to a task status request"""
 
-    """
-
-    status: task_status.TaskStatus
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]

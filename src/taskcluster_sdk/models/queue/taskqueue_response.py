@@ -3,62 +3,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Stability(str, OpenEnum):
+class TaskQueueResponse(TaskclusterModel):
+    """Response to a task queue request from a provisioner."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the task queue."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Task queue Expiration.
+
+    Date and time after which the task queue will be automatically
+    deleted by the queue.
     """
-    This is the stability of the task queue. Accepted values:
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Task queue Last Date Active.
+
+    Date of the last time this task queue was seen active. Updated each time a worker calls
+    `queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.
+    `lastDateActive` is updated every half hour but may be off by up-to half an hour.
+    Nonetheless, `lastDateActive` is a good indicator of when the task queue was last seen active.
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the task queue. Accepted values:
       * `experimental`
       * `stable`
       * `deprecated`
-
     """
 
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
-
-
-class TaskqueueResponse(TaskclusterModel, closed=True):
-    """
-    Response to a task queue request from a provisioner.
-
-    """
-
-    description: Annotated[
-        str, Field(description="Description of the task queue.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the task queue will be automatically\ndeleted by the queue.\n",
-            title="Task queue Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of the last time this task queue was seen active. Updated each time a worker calls\n`queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.\n`lastDateActive` is updated every half hour but may be off by up-to half an hour.\nNonetheless, `lastDateActive` is a good indicator of when the task queue was last seen active.\n",
-            title="Task queue Last Date Active",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the task queue. Accepted values:\n  * `experimental`\n  * `stable`\n  * `deprecated`\n",
-            title="Stability",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""

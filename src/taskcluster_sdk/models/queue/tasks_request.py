@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import ClassVar
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TasksRequest(TaskclusterModel, closed=True):
-    """
-    Request to list definitions of multiple tasks.
+class TasksRequest(TaskclusterModel):
+    """Request to list definitions of multiple tasks."""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/tasks-request.json#",
+    )
 
     taskIds: list[str] = []

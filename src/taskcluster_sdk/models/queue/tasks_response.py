@@ -7,27 +7,28 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task as task_1
 
 
-class TasksResponseTasks(TaskclusterModel, closed=True):
-    task: task_1.Task
-    taskId: str
+class TasksResponseTasks(TaskclusterModel):
+    """The `TasksResponseTasks` object."""
+
+    task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
+
+    taskId: Annotated[str, Field(default=None)]
 
 
-class TasksResponse(TaskclusterModel, closed=True):
+class TasksResponse(TaskclusterModel):
+    """Definitions of multiple tasks"""
+
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
     """
-    Definitions of multiple tasks
 
-    """
-
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    tasks: list[TasksResponseTasks]
+    tasks: Annotated[list[TasksResponseTasks], Field(default_factory=list)]

@@ -7,27 +7,31 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TasksStatusesResponseStatus(TaskclusterModel, closed=True):
-    status: task_status.TaskStatus
-    taskId: str
+class TasksStatusesResponseStatus(TaskclusterModel):
+    """The `TasksStatusesResponseStatus` object."""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
+    taskId: Annotated[str, Field(default=None)]
 
 
-class TasksStatusesResponse(TaskclusterModel, closed=True):
+class TasksStatusesResponse(TaskclusterModel):
+    """Status of multiple tasks"""
+
+    continuationToken: str | None = None
+    """A continuation token is returned if there are more results than listed
+    here. You can optionally provide the token in the request payload to
+    load the additional results.
     """
-    Status of multiple tasks
 
-    """
-
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="A continuation token is returned if there are more results than listed\nhere. You can optionally provide the token in the request payload to\nload the additional results.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    statuses: list[TasksStatusesResponseStatus]
+    statuses: Annotated[list[TasksStatusesResponseStatus], Field(default_factory=list)]

@@ -3,57 +3,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import actions as actions_1
 
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
 
-class Stability(str, OpenEnum):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class UpdateProvisionerRequest(TaskclusterModel):
+    """Request to update a provisioner."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-provisioner-request.json#",
+    )
+
+    actions: list[actions_1.Action] | None = None
+    """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
+
+    description: str | None = None
+    """Description of the provisioner."""
+
+    expires: AwareDatetime | None = None
+    """Provisioner Expiration.
+
+    Date and time after which the provisioner will be automatically
+    deleted by the queue.
     """
-    This is the stability of the provisioner. Accepted values:
+
+    stability: TypeStability | None = None
+    """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`
       * `deprecated`
-
     """
-
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
-
-
-class UpdateProvisionerRequest(TaskclusterModel, closed=True):
-    """
-    Request to update a provisioner.
-
-    """
-
-    actions: Annotated[
-        list[actions_1.Action] | None,
-        Field(
-            description="See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.\n",
-            title="Actions",
-        ),
-    ] = None
-    description: Annotated[
-        str | None,
-        Field(description="Description of the provisioner.\n", title="Description"),
-    ] = None
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date and time after which the provisioner will be automatically\ndeleted by the queue.\n",
-            title="Provisioner Expiration",
-        ),
-    ] = None
-    stability: Annotated[
-        Stability | None,
-        Field(
-            description="This is the stability of the provisioner. Accepted values:\n  * `experimental`\n  * `stable`\n  * `deprecated`\n",
-            title="Stability",
-        ),
-    ] = None

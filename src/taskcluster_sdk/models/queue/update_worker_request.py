@@ -3,23 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import ClassVar
 
-from pydantic import Field
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
 
+class UpdateWorkerRequest(TaskclusterModel):
+    """Request to update a worker."""
 
-class UpdateWorkerRequest(TaskclusterModel, closed=True):
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-worker-request.json#",
+    )
+
+    expires: AwareDatetime | None = None
+    """Worker Expiration.
+
+    Date and time after which the worker will be automatically
+    deleted by the queue.
     """
-    Request to update a worker.
-
-    """
-
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date and time after which the worker will be automatically\ndeleted by the queue.\n",
-            title="Worker Expiration",
-        ),
-    ] = None

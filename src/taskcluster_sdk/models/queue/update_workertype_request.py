@@ -3,48 +3,47 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Stability(str, OpenEnum):
+class UpdateWorkerTypeRequest(TaskclusterModel):
+    """Request to update a worker-type."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/queue/v1/update-workertype-request.json#",
+    )
+
+    description: str | None = None
+    """Description of the provisioner."""
+
+    expires: AwareDatetime | None = None
+    """Worker-type Expiration.
+
+    Date and time after which the worker-type will be automatically
+    deleted by the queue.
     """
-    This is the stability of the provisioner. Accepted values:
+
+    stability: TypeStability | None = None
+    """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`
       * `deprecated`
-
     """
-
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
-
-
-class UpdateWorkertypeRequest(TaskclusterModel, closed=True):
-    """
-    Request to update a worker-type.
-
-    """
-
-    description: Annotated[
-        str | None,
-        Field(description="Description of the provisioner.\n", title="Description"),
-    ] = None
-    expires: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date and time after which the worker-type will be automatically\ndeleted by the queue.\n",
-            title="Worker-type Expiration",
-        ),
-    ] = None
-    stability: Annotated[
-        Stability | None,
-        Field(
-            description="This is the stability of the provisioner. Accepted values:\n  * `experimental`\n  * `stable`\n  * `deprecated`\n",
-            title="Stability",
-        ),
-    ] = None

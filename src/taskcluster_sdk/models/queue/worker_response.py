@@ -6,27 +6,25 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task_run
 
+ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
+"""Method to indicate the desired action to be performed for a given resource.
 
-class Method(str, OpenEnum):
-    """
-    Method to indicate the desired action to be performed for a given resource.
-
-    """
-
-    POST = "POST"
-    PUT = "PUT"
-    DELETE = "DELETE"
-    PATCH = "PATCH"
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class WorkerResponseAction(TaskclusterModel, closed=True):
-    """
-    Actions provide a generic mechanism to expose additional features of a
+class WorkerResponseAction(TaskclusterModel):
+    """Actions provide a generic mechanism to expose additional features of a
     provisioner, worker type, or worker to Taskcluster clients.
 
     An action is comprised of metadata describing the feature it exposes,
@@ -55,172 +53,133 @@ class WorkerResponseAction(TaskclusterModel, closed=True):
 
     See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
     for more information.
-
     """
 
-    context: Annotated[
-        Literal["worker"],
-        Field(
-            description="Only actions with the context `worker` are included.\n",
-            title="Context",
-        ),
-    ]
-    description: Annotated[
-        str, Field(description="Description of the provisioner.\n", title="Description")
-    ]
-    method: Annotated[
-        Method,
-        Field(
-            description="Method to indicate the desired action to be performed for a given resource.\n",
-            title="Method",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Short names for things like logging/error messages.\n",
-            title="Name",
-        ),
-    ]
-    title: Annotated[
-        Any,
-        Field(
-            description="Appropriate title for any sort of Modal prompt.\n",
-            title="Title",
-        ),
-    ]
-    url: Annotated[
-        str,
-        Field(
-            description="When an action is triggered, a request is made using the `url` and `method`.\nDepending on the `context`, the following parameters will be substituted in the url:\n\n| `context`   | Path parameters                                          |\n|-------------|----------------------------------------------------------|\n| provisioner | <provisionerId>                                          |\n| worker-type | <provisionerId>, <workerType>                            |\n| worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |\n\n_Note: The request needs to be signed with the user's Taskcluster credentials._\n",
-            title="URL",
-        ),
-    ]
+    context: Annotated[Annotated[Literal["worker"], OpenStr], Field(default=None)]
+    """Only actions with the context `worker` are included."""
 
+    description: Annotated[str, Field(default=None)]
+    """Description of the provisioner."""
 
-class WorkerResponseQuarantineDetail(TaskclusterModel, closed=True):
-    """
-    Information about when and why a worker was quarantined.
+    method: Annotated[ActionMethod, Field(default=None)]
+    """Method to indicate the desired action to be performed for a given resource."""
 
+    name: Annotated[str, Field(default=None)]
+    """Short names for things like logging/error messages."""
+
+    title: Annotated[Any, Field(default=None)]
+    """Appropriate title for any sort of Modal prompt."""
+
+    url: Annotated[str, Field(default=None)]
+    """When an action is triggered, a request is made using the `url` and `method`.
+    Depending on the `context`, the following parameters will be substituted in the url:
+
+    | `context`   | Path parameters                                          |
+    |-------------|----------------------------------------------------------|
+    | provisioner | <provisionerId>                                          |
+    | worker-type | <provisionerId>, <workerType>                            |
+    | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+
+    _Note: The request needs to be signed with the user's Taskcluster credentials._
     """
 
-    clientId: Annotated[
-        str,
-        Field(
-            description="The clientId of the client that made the request to quarantine the worker.\n",
-            title="Quarantine ClientId",
-        ),
-    ]
-    quarantineInfo: Annotated[
-        str,
-        Field(
-            description="Usually a reason for the quarantine.\n",
-            title="Quarantine Info",
-        ),
-    ]
-    quarantineUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Value of the worker's quarantineUntil property at the moment of the quarantine.\n",
-            title="Quarantine Until",
-        ),
-    ]
-    updatedAt: Annotated[
-        AwareDatetime,
-        Field(description="Time when the quarantine was updated.\n", title="Updated At"),
-    ]
 
+class WorkerResponseQuarantineDetail(TaskclusterModel):
+    """Information about when and why a worker was quarantined."""
 
-class WorkerResponse(TaskclusterModel, closed=True):
-    """
-    Response containing information about a worker.
+    clientId: Annotated[str, Field(default=None)]
+    """Quarantine ClientId.
 
+    The clientId of the client that made the request to quarantine the worker.
     """
 
-    actions: Annotated[list[WorkerResponseAction], Field(title="Worker Actions")]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the worker will be automatically\ndeleted by the queue.\n",
-            title="Worker Expiration",
-        ),
-    ]
-    firstClaim: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of the first time this worker claimed a task.\n",
-            title="First task claimed",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date of the last time this worker was seen active. Updated each time a worker calls\n`queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.\n`lastDateActive` is updated every half hour but may be off by up-to half an hour.\nNonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.\nThis defaults to null in the database, and is set to the current time when the worker\nis first seen.\n",
-            title="Worker Last Date Active",
-        ),
-    ] = None
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    quarantineDetails: Annotated[
-        list[WorkerResponseQuarantineDetail] | None,
-        Field(
-            description="This is a list of changes to the worker's quarantine status. Each entry is an object\ncontaining information about the time, clientId and reason for the change.\n",
-            title="Worker Quarantine Details",
-        ),
-    ] = None
-    quarantineUntil: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Quarantining a worker allows the machine to remain alive but not accept jobs.\nOnce the quarantineUntil time has elapsed, the worker resumes accepting jobs.\nNote that a quarantine can be lifted by setting `quarantineUntil` to the present time (or\nsomewhere in the past).\n",
-            title="Worker Quarantine",
-        ),
-    ] = None
-    recentTasks: Annotated[
-        list[task_run.TaskRun],
-        Field(
-            description="List of 20 most recent tasks claimed by the worker.\n",
-            title="Most Recent Tasks",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str | None,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for group that worker who executes this run is a part of,\nthis identifier is mainly used for efficient routing.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for worker evaluating this run within given\n`workerGroup`.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Identifier",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]
+    quarantineInfo: Annotated[str, Field(default=None)]
+    """Usually a reason for the quarantine."""
+
+    quarantineUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Value of the worker's quarantineUntil property at the moment of the quarantine."""
+
+    updatedAt: Annotated[AwareDatetime, Field(default=None)]
+    """Time when the quarantine was updated."""
+
+
+class WorkerResponse(TaskclusterModel):
+    """Response containing information about a worker."""
+
+    actions: Annotated[list[WorkerResponseAction], Field(default_factory=list)]
+    """Worker Actions."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Worker Expiration.
+
+    Date and time after which the worker will be automatically
+    deleted by the queue.
+    """
+
+    firstClaim: Annotated[AwareDatetime, Field(default=None)]
+    """First task claimed.
+
+    Date of the first time this worker claimed a task.
+    """
+
+    lastDateActive: AwareDatetime | None = None
+    """Worker Last Date Active.
+
+    Date of the last time this worker was seen active. Updated each time a worker calls
+    `queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.
+    `lastDateActive` is updated every half hour but may be off by up-to half an hour.
+    Nonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.
+    This defaults to null in the database, and is set to the current time when the worker
+    is first seen.
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    quarantineDetails: list[WorkerResponseQuarantineDetail] | None = None
+    """Worker Quarantine Details.
+
+    This is a list of changes to the worker's quarantine status. Each entry is an object
+    containing information about the time, clientId and reason for the change.
+    """
+
+    quarantineUntil: AwareDatetime | None = None
+    """Worker Quarantine.
+
+    Quarantining a worker allows the machine to remain alive but not accept jobs.
+    Once the quarantineUntil time has elapsed, the worker resumes accepting jobs.
+    Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
+    somewhere in the past).
+    """
+
+    recentTasks: Annotated[list[task_run.TaskRun], Field(default_factory=list)]
+    """Most Recent Tasks.
+
+    List of 20 most recent tasks claimed by the worker.
+    """
+
+    taskQueueId: str | None = None
+    """Unique identifier for a task queue"""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for group that worker who executes this run is a part of,
+    this identifier is mainly used for efficient routing.
+    """
+
+    workerId: Annotated[str, Field(default=None)]
+    """Worker Identifier.
+
+    Identifier for worker evaluating this run within given
+    `workerGroup`.
+    """
+
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
+    """

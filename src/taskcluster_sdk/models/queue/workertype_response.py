@@ -6,25 +6,32 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
+"""Method to indicate the desired action to be performed for a given resource.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the worker-type. Accepted values:
+ * `experimental`
+ * `stable`
+ * `deprecated`
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class Method(str, OpenEnum):
-    """
-    Method to indicate the desired action to be performed for a given resource.
-
-    """
-
-    POST = "POST"
-    PUT = "PUT"
-    DELETE = "DELETE"
-    PATCH = "PATCH"
-
-
-class WorkertypeResponseAction(TaskclusterModel, closed=True):
-    """
-    Actions provide a generic mechanism to expose additional features of a
+class WorkerTypeResponseAction(TaskclusterModel):
+    """Actions provide a generic mechanism to expose additional features of a
     provisioner, worker type, or worker to Taskcluster clients.
 
     An action is comprised of metadata describing the feature it exposes,
@@ -53,115 +60,81 @@ class WorkertypeResponseAction(TaskclusterModel, closed=True):
 
     See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
     for more information.
-
     """
 
-    context: Annotated[
-        Literal["worker-type"],
-        Field(
-            description="Only actions with the context `worker-type` are included.\n",
-            title="Context",
-        ),
-    ]
-    description: Annotated[
-        str, Field(description="Description of the provisioner.\n", title="Description")
-    ]
-    method: Annotated[
-        Method,
-        Field(
-            description="Method to indicate the desired action to be performed for a given resource.\n",
-            title="Method",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Short names for things like logging/error messages.\n",
-            title="Name",
-        ),
-    ]
-    title: Annotated[
-        Any,
-        Field(
-            description="Appropriate title for any sort of Modal prompt.\n",
-            title="Title",
-        ),
-    ]
-    url: Annotated[
-        str,
-        Field(
-            description="When an action is triggered, a request is made using the `url` and `method`.\nDepending on the `context`, the following parameters will be substituted in the url:\n\n| `context`   | Path parameters                                          |\n|-------------|----------------------------------------------------------|\n| provisioner | <provisionerId>                                          |\n| worker-type | <provisionerId>, <workerType>                            |\n| worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |\n\n_Note: The request needs to be signed with the user's Taskcluster credentials._\n",
-            title="URL",
-        ),
-    ]
+    context: Annotated[Annotated[Literal["worker-type"], OpenStr], Field(default=None)]
+    """Only actions with the context `worker-type` are included."""
 
+    description: Annotated[str, Field(default=None)]
+    """Description of the provisioner."""
 
-class Stability(str, OpenEnum):
+    method: Annotated[ActionMethod, Field(default=None)]
+    """Method to indicate the desired action to be performed for a given resource."""
+
+    name: Annotated[str, Field(default=None)]
+    """Short names for things like logging/error messages."""
+
+    title: Annotated[Any, Field(default=None)]
+    """Appropriate title for any sort of Modal prompt."""
+
+    url: Annotated[str, Field(default=None)]
+    """When an action is triggered, a request is made using the `url` and `method`.
+    Depending on the `context`, the following parameters will be substituted in the url:
+
+    | `context`   | Path parameters                                          |
+    |-------------|----------------------------------------------------------|
+    | provisioner | <provisionerId>                                          |
+    | worker-type | <provisionerId>, <workerType>                            |
+    | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+
+    _Note: The request needs to be signed with the user's Taskcluster credentials._
     """
-    This is the stability of the worker-type. Accepted values:
+
+
+class WorkerTypeResponse(TaskclusterModel):
+    """Response to a worker-type request from a provisioner."""
+
+    actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=list)]
+    """Worker-type Actions."""
+
+    description: Annotated[str, Field(default=None)]
+    """Description of the worker-type."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Worker-type Expiration.
+
+    Date and time after which the worker-type will be automatically
+    deleted by the queue.
+    """
+
+    lastDateActive: Annotated[AwareDatetime, Field(default=None)]
+    """Worker-type Last Date Active.
+
+    Date of the last time this worker-type was seen active. `lastDateActive` is updated every half hour
+    but may be off by up-to half an hour. Nonetheless, `lastDateActive` is a good indicator
+    of when the worker-type was last seen active.
+    """
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`. Deprecation is planned for this property as it
+    will be replaced, together with `workerType`, by the new
+    identifier `taskQueueId`.
+    """
+
+    stability: Annotated[TypeStability, Field(default=None)]
+    """This is the stability of the worker-type. Accepted values:
       * `experimental`
       * `stable`
       * `deprecated`
-
     """
 
-    experimental = "experimental"
-    stable = "stable"
-    deprecated = "deprecated"
+    taskQueueId: Annotated[str, Field(default=None)]
+    """Unique identifier for a task queue"""
 
-
-class WorkertypeResponse(TaskclusterModel, closed=True):
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific
+    provisioner. Deprecation is planned for this property as it will
+    be replaced, together with `provisionerId`, by the new
+    identifier `taskQueueId`.
     """
-    Response to a worker-type request from a provisioner.
-
-    """
-
-    actions: Annotated[list[WorkertypeResponseAction], Field(title="Worker-type Actions")]
-    description: Annotated[
-        str, Field(description="Description of the worker-type.\n", title="Description")
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the worker-type will be automatically\ndeleted by the queue.\n",
-            title="Worker-type Expiration",
-        ),
-    ]
-    lastDateActive: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date of the last time this worker-type was seen active. `lastDateActive` is updated every half hour\nbut may be off by up-to half an hour. Nonetheless, `lastDateActive` is a good indicator\nof when the worker-type was last seen active.\n",
-            title="Worker-type Last Date Active",
-        ),
-    ]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`. Deprecation is planned for this property as it\nwill be replaced, together with `workerType`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}$",
-            title="Provisioner Id",
-        ),
-    ]
-    stability: Annotated[
-        Stability,
-        Field(
-            description="This is the stability of the worker-type. Accepted values:\n  * `experimental`\n  * `stable`\n  * `deprecated`\n",
-            title="Stability",
-        ),
-    ]
-    taskQueueId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a task queue\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Task Queue Id",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific\nprovisioner. Deprecation is planned for this property as it will\nbe replaced, together with `provisionerId`, by the new\nidentifier `taskQueueId`.\n",
-            pattern="^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Type",
-        ),
-    ]

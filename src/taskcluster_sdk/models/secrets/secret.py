@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Secret(TaskclusterModel, closed=True):
-    """
-    Message containing a Taskcluster Secret
+class Secret(TaskclusterModel):
+    """Message containing a Taskcluster Secret"""
 
-    """
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/secrets/v1/secret.json#",
+    )
 
-    expires: Annotated[AwareDatetime, Field(description="An expiration date for this secret.\n")]
-    secret: Annotated[dict[str, Any], Field(description="The secret value to be encrypted.\n")]
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """An expiration date for this secret."""
+
+    secret: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """The secret value to be encrypted."""

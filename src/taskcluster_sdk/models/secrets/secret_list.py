@@ -7,20 +7,23 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class SecretList(TaskclusterModel, closed=True):
+class SecretList(TaskclusterModel):
+    """Message containing a list of secret names"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of secrets.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called with `continuationToken` until you get a
+    result without a `continuationToken`.
     """
-    Message containing a list of secret names
 
-    """
-
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of secrets.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called with `continuationToken` until you get a\nresult without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    secrets: Annotated[list[str], Field(description="Secret names")]
+    secrets: Annotated[list[str], Field(default_factory=list)]
+    """Secret names"""

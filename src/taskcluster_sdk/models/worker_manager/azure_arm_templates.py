@@ -3,146 +3,126 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+DeploymentMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
+"""The deployment mode.
+- Incremental: Deploy resources without deleting existing resources not in the template
+- Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+DeploymentType: TypeAlias = Annotated[Literal["LastSuccessful", "SpecificDeployment"], OpenStr]
+"""The type of on error deployment.
+- LastSuccessful: Rollback to last successful deployment
+- SpecificDeployment: Rollback to a specific deployment
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+OptionsScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
+"""The scope for template expression evaluation.
+- Inner: Expressions are evaluated within the scope of nested templates
+- Outer: Expressions are evaluated in the parent template scope
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+SettingDetailLevel: TypeAlias = Annotated[
+    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
+]
+"""Specifies the type of information to log for debugging.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class DetailLevel(str, OpenEnum):
-    """
-    Specifies the type of information to log for debugging.
+class DebugSetting(TaskclusterModel):
+    """Debug setting for deployment"""
 
-    """
-
-    requestContent = "requestContent"
-    responseContent = "responseContent"
-    requestContent_responseContent = "requestContent,responseContent"
+    detailLevel: SettingDetailLevel | None = None
+    """Specifies the type of information to log for debugging."""
 
 
-class DebugSetting(TaskclusterModel, closed=True):
-    """
-    Debug setting for deployment
-    """
+class ExpressionEvaluationOptions(TaskclusterModel):
+    """Options to control template expression evaluation"""
 
-    detailLevel: Annotated[
-        DetailLevel | None,
-        Field(description="Specifies the type of information to log for debugging.\n"),
-    ] = None
-
-
-class Scope(str, OpenEnum):
-    """
-    The scope for template expression evaluation.
+    scope: OptionsScope | None = None
+    """The scope for template expression evaluation.
     - Inner: Expressions are evaluated within the scope of nested templates
     - Outer: Expressions are evaluated in the parent template scope
-
     """
 
-    Inner = "Inner"
-    Outer = "Outer"
 
+class OnErrorDeployment(TaskclusterModel):
+    """The deployment on error behavior. Rollback on failure."""
 
-class ExpressionEvaluationOptions(TaskclusterModel, closed=True):
-    """
-    Options to control template expression evaluation
-    """
+    deploymentName: str | None = None
+    """The deployment name to rollback to (required when type is SpecificDeployment)"""
 
-    scope: Annotated[
-        Scope | None,
-        Field(
-            description="The scope for template expression evaluation.\n- Inner: Expressions are evaluated within the scope of nested templates\n- Outer: Expressions are evaluated in the parent template scope\n"
-        ),
-    ] = None
-
-
-class Mode(str, OpenEnum):
-    """
-    The deployment mode.
-    - Incremental: Deploy resources without deleting existing resources not in the template
-    - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
-
-    """
-
-    Incremental = "Incremental"
-    Complete = "Complete"
-
-
-class Type(str, OpenEnum):
-    """
-    The type of on error deployment.
+    type: DeploymentType | None = None
+    """The type of on error deployment.
     - LastSuccessful: Rollback to last successful deployment
     - SpecificDeployment: Rollback to a specific deployment
-
     """
 
-    LastSuccessful = "LastSuccessful"
-    SpecificDeployment = "SpecificDeployment"
+
+class ParametersValue(TaskclusterModel):
+    """The `ParametersValue` object."""
+
+    value: Annotated[Any, Field(default=None)]
+    """The parameter value"""
 
 
-class OnErrorDeployment(TaskclusterModel, closed=True):
-    """
-    The deployment on error behavior. Rollback on failure.
+class KeyVault(TaskclusterModel):
+    """The `KeyVault` object."""
 
-    """
-
-    deploymentName: Annotated[
-        str | None,
-        Field(
-            description="The deployment name to rollback to (required when type is SpecificDeployment)\n"
-        ),
-    ] = None
-    type: Annotated[
-        Type | None,
-        Field(
-            description="The type of on error deployment.\n- LastSuccessful: Rollback to last successful deployment\n- SpecificDeployment: Rollback to a specific deployment\n"
-        ),
-    ] = None
+    id: str | None = None
+    """KeyVault resource ID"""
 
 
-class ParametersValue(TaskclusterModel, closed=True):
-    value: Annotated[Any, Field(description="The parameter value")]
+class Reference(TaskclusterModel):
+    """KeyVault reference for secure parameter values"""
+
+    keyVault: Annotated[KeyVault, Field(default_factory=lambda: KeyVault.model_construct())]
+
+    secretName: Annotated[str, Field(default=None)]
+    """Name of the secret in KeyVault"""
+
+    secretVersion: str | None = None
+    """Version of the secret (optional)"""
 
 
-class KeyVault(TaskclusterModel, closed=True):
-    id: Annotated[str | None, Field(description="KeyVault resource ID")] = None
+class ParametersReference(TaskclusterModel):
+    """The `ParametersReference` object."""
+
+    reference: Annotated[Reference, Field(default_factory=lambda: Reference.model_construct())]
+    """KeyVault reference for secure parameter values"""
 
 
-class Reference(TaskclusterModel, closed=True):
-    """
-    KeyVault reference for secure parameter values
-    """
-
-    keyVault: KeyVault
-    secretName: Annotated[str, Field(description="Name of the secret in KeyVault")]
-    secretVersion: Annotated[str | None, Field(description="Version of the secret (optional)")] = (
-        None
-    )
-
-
-class ParametersReference(TaskclusterModel, closed=True):
-    reference: Annotated[
-        Reference, Field(description="KeyVault reference for secure parameter values")
-    ]
-
-
-class ParametersLink(TaskclusterModel, closed=True):
-    """
-    SECURITY NOTE: External parameters may contain sensitive data.
+class ParametersLink(TaskclusterModel):
+    """SECURITY NOTE: External parameters may contain sensitive data.
     URI reference to an external parameters file.
-
     """
 
-    contentVersion: Annotated[str | None, Field(description="Parameters file content version")] = (
-        None
-    )
-    uri: Annotated[str | None, Field(description="The URI of the parameters file")] = None
+    contentVersion: str | None = None
+    """Parameters file content version"""
+
+    uri: str | None = None
+    """The URI of the parameters file"""
 
 
-class TemplateLinkId(TaskclusterModel, closed=True):
-    """
-    Reference to an external template or template spec.
+class TemplateLinkId(TaskclusterModel):
+    """Reference to an external template or template spec.
     Cannot be used with template.
 
     For TEMPLATE SPECS (RECOMMENDED for production):
@@ -152,21 +132,16 @@ class TemplateLinkId(TaskclusterModel, closed=True):
     For EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):
     - Use the 'uri' property with template URL
     - For security, prefer Azure Storage with SAS tokens and access controls
-
     """
 
-    id: Annotated[
-        str,
-        Field(
-            description="Full resource ID of the Template Spec version.\nFormat: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Resources/templateSpecs/{specName}/versions/{version}\n",
-            pattern="^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Resources/templateSpecs/[^/]+/versions/[^/]+$",
-        ),
-    ]
-
-
-class TemplateLink(TaskclusterModel, closed=True):
+    id: Annotated[str, Field(default=None)]
+    """Full resource ID of the Template Spec version.
+    Format: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Resources/templateSpecs/{specName}/versions/{version}
     """
-    Reference to an external template or template spec.
+
+
+class TemplateLink(TaskclusterModel):
+    """Reference to an external template or template spec.
     Cannot be used with template.
 
     For TEMPLATE SPECS (RECOMMENDED for production):
@@ -176,209 +151,302 @@ class TemplateLink(TaskclusterModel, closed=True):
     For EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):
     - Use the 'uri' property with template URL
     - For security, prefer Azure Storage with SAS tokens and access controls
-
     """
 
-    contentVersion: Annotated[str | None, Field(description="Template content version")] = None
-    queryString: Annotated[
-        str | None,
-        Field(description="Query string for the URI (e.g., SAS token for blob storage)"),
-    ] = None
-    uri: Annotated[
-        str,
-        Field(
-            description="Template URI. For security, prefer:\n- Azure Storage with SAS tokens and access controls\n- Private repositories with authentication\n- Internal artifact repositories\n"
-        ),
-    ]
+    contentVersion: str | None = None
+    """Template content version"""
 
+    queryString: str | None = None
+    """Query string for the URI (e.g., SAS token for blob storage)"""
 
-class ArmDeployment(TaskclusterModel, closed=True):
+    uri: Annotated[str, Field(default=None)]
+    """Template URI. For security, prefer:
+    - Azure Storage with SAS tokens and access controls
+    - Private repositories with authentication
+    - Internal artifact repositories
     """
-    Azure Resource Manager deployment configuration.
+
+
+class ArmDeployment(TaskclusterModel):
+    """Azure Resource Manager deployment configuration.
     These properties are passed directly to the Azure Deployments API.
 
     SECURITY RECOMMENDATION: Use templateLink with id (template specs) for production deployments.
     Avoid templateLink with uri unless using trusted, controlled sources.
 
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
-
     """
 
-    debugSetting: Annotated[
-        DebugSetting | None,
-        Field(description="Debug setting for deployment", title="Debug Settings"),
-    ] = None
-    expressionEvaluationOptions: Annotated[
-        ExpressionEvaluationOptions | None,
-        Field(
-            description="Options to control template expression evaluation",
-            title="Expression Evaluation Options",
-        ),
-    ] = None
-    mode: Annotated[
-        Mode,
-        Field(
-            description="The deployment mode.\n- Incremental: Deploy resources without deleting existing resources not in the template\n- Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template\n"
-        ),
-    ]
-    onErrorDeployment: Annotated[
-        OnErrorDeployment | None,
-        Field(
-            description="The deployment on error behavior. Rollback on failure.\n",
-            title="Error Handling",
-        ),
-    ] = None
-    parameters: Annotated[
-        dict[str, ParametersValue | ParametersReference] | None,
-        Field(
-            description='Template parameter values. Each parameter should be an object with a \'value\' property\nor a \'reference\' property for KeyVault references.\n\n`location` parameter is required to determine workerGroup.\n\nNote: The following parameters are automatically generated by worker-manager:\n- vmName, computerName, adminPassword, adminUsername, customData, tags\n\nVirtual machine `tags` must be placed correctly in order for worker-runner/generic-worker to function properly.\nSee: [Apply tags with ARM templates](https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources-templates)\n\nYour ARM template MUST define these parameters in its parameters section,\neven though you don\'t provide values for them in the worker pool configuration.\nWorker-manager will automatically supply values for these when deploying.\n\nExample resource:\n\n  {\n    "name": "[parameters(\'vmName\')]",\n    "tags": "[parameters(\'tags\')]",\n    "type": "Microsoft.Compute/virtualMachines",\n    "location": "[parameters(\'location\')]",\n    "dependsOn": [ "[resourceId(\'Microsoft.Network/networkInterfaces\', variables(\'nicName\'))]" ],\n    "apiVersion": "2023-03-01",\n    "properties": {\n      "priority": "[parameters(\'priority\')]",\n      "osProfile": {\n        "computerName": "[parameters(\'computerName\')]",\n        "customData": "[parameters(\'customData\')]",\n        "adminPassword": "[parameters(\'adminPassword\')]",\n        "adminUsername": "[parameters(\'adminUsername\')]",\n        "windowsConfiguration": { "timeZone": "UTC", "enableAutomaticUpdates": true }\n      },\n      "evictionPolicy": "[if(equals(parameters(\'priority\'), \'Spot\'), parameters(\'evictionPolicy\'), json(\'null\'))]",\n      "networkProfile": {\n        "networkInterfaces": [ {\n          "id": "[resourceId(\'Microsoft.Network/networkInterfaces\', variables(\'nicName\'))]",\n          "properties": { "deleteOption": "Delete" }\n        }]\n      },\n      "storageProfile": {\n        "imageReference": { "id": "[parameters(\'imageId\')]"},\n        "osDisk": {\n          "osType": "Windows",\n          "caching": "[parameters(\'osDiskCaching\')]",\n          "createOption": "FromImage",\n          "deleteOption": "Delete",\n          "diffDiskSettings": { "option": "[parameters(\'diffDiskOption\')]" }\n        },\n      },\n      "hardwareProfile": { "vmSize": "[parameters(\'vmSize\')]" }\n    }\n  }\n',
-            title="Template Parameters",
-        ),
-    ] = None
-    parametersLink: Annotated[
-        ParametersLink | None,
-        Field(
-            description="SECURITY NOTE: External parameters may contain sensitive data.\nURI reference to an external parameters file.\n",
-            title="External Parameters Link",
-        ),
-    ] = None
-    template: Annotated[
-        dict[str, Any],
-        Field(
-            description="The inline ARM template (self-contained).\nCannot be used with templateLink.\n",
-            title="Inline Template",
-        ),
-    ]
-    templateLink: Annotated[
-        TemplateLinkId | TemplateLink | None,
-        Field(
-            description="Reference to an external template or template spec.\nCannot be used with template.\n\nFor TEMPLATE SPECS (RECOMMENDED for production):\n- Use the 'id' property with full template spec resource ID\n- Template specs are versioned, secure, and support RBAC\n\nFor EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):\n- Use the 'uri' property with template URL\n- For security, prefer Azure Storage with SAS tokens and access controls\n",
-            title="Template Link (External Template or Template Spec)",
-        ),
-    ] = None
+    debugSetting: DebugSetting | None = None
+    """Debug Settings.
 
-
-class AzureArmTemplatesArmDeploymentDebugSetting(DebugSetting):
-    """
     Debug setting for deployment
     """
 
+    expressionEvaluationOptions: ExpressionEvaluationOptions | None = None
+    """Options to control template expression evaluation"""
 
-class AzureArmTemplatesArmDeploymentExpressionEvaluationOptions(ExpressionEvaluationOptions):
-    """
-    Options to control template expression evaluation
+    mode: Annotated[DeploymentMode, Field(default=None)]
+    """The deployment mode.
+    - Incremental: Deploy resources without deleting existing resources not in the template
+    - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
     """
 
+    onErrorDeployment: OnErrorDeployment | None = None
+    """Error Handling.
 
-class AzureArmTemplatesArmDeploymentOnErrorDeployment(OnErrorDeployment):
-    """
     The deployment on error behavior. Rollback on failure.
+    """
 
+    parameters: dict[str, ParametersValue | ParametersReference] | None = None
+    """Template Parameters.
+
+    Template parameter values. Each parameter should be an object with a 'value' property
+    or a 'reference' property for KeyVault references.
+
+    `location` parameter is required to determine workerGroup.
+
+    Note: The following parameters are automatically generated by worker-manager:
+    - vmName, computerName, adminPassword, adminUsername, customData, tags
+
+    Virtual machine `tags` must be placed correctly in order for worker-runner/generic-worker to function properly.
+    See: [Apply tags with ARM templates](https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources-templates)
+
+    Your ARM template MUST define these parameters in its parameters section,
+    even though you don't provide values for them in the worker pool configuration.
+    Worker-manager will automatically supply values for these when deploying.
+
+    Example resource:
+
+      {
+        "name": "[parameters('vmName')]",
+        "tags": "[parameters('tags')]",
+        "type": "Microsoft.Compute/virtualMachines",
+        "location": "[parameters('location')]",
+        "dependsOn": [ "[resourceId('Microsoft.Network/networkInterfaces', variables('nicName'))]" ],
+        "apiVersion": "2023-03-01",
+        "properties": {
+          "priority": "[parameters('priority')]",
+          "osProfile": {
+            "computerName": "[parameters('computerName')]",
+            "customData": "[parameters('customData')]",
+            "adminPassword": "[parameters('adminPassword')]",
+            "adminUsername": "[parameters('adminUsername')]",
+            "windowsConfiguration": { "timeZone": "UTC", "enableAutomaticUpdates": true }
+          },
+          "evictionPolicy": "[if(equals(parameters('priority'), 'Spot'), parameters('evictionPolicy'), json('null'))]",
+          "networkProfile": {
+            "networkInterfaces": [ {
+              "id": "[resourceId('Microsoft.Network/networkInterfaces', variables('nicName'))]",
+              "properties": { "deleteOption": "Delete" }
+            }]
+          },
+          "storageProfile": {
+            "imageReference": { "id": "[parameters('imageId')]"},
+            "osDisk": {
+              "osType": "Windows",
+              "caching": "[parameters('osDiskCaching')]",
+              "createOption": "FromImage",
+              "deleteOption": "Delete",
+              "diffDiskSettings": { "option": "[parameters('diffDiskOption')]" }
+            },
+          },
+          "hardwareProfile": { "vmSize": "[parameters('vmSize')]" }
+        }
+      }
+    """
+
+    parametersLink: ParametersLink | None = None
+    """External Parameters Link.
+
+    SECURITY NOTE: External parameters may contain sensitive data.
+    URI reference to an external parameters file.
+    """
+
+    template: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Inline Template.
+
+    The inline ARM template (self-contained).
+    Cannot be used with templateLink.
+    """
+
+    templateLink: TemplateLinkId | TemplateLink | None = None
+    """Template Link (External Template or Template Spec).
+
+    Reference to an external template or template spec.
+    Cannot be used with template.
+
+    For TEMPLATE SPECS (RECOMMENDED for production):
+    - Use the 'id' property with full template spec resource ID
+    - Template specs are versioned, secure, and support RBAC
+
+    For EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):
+    - Use the 'uri' property with template URL
+    - For security, prefer Azure Storage with SAS tokens and access controls
     """
 
 
 class ArmDeploymentParametersReferenceReference(Reference):
-    """
-    KeyVault reference for secure parameter values
-    """
+    """KeyVault reference for secure parameter values"""
 
 
-class ArmDeploymentParametersReference(TaskclusterModel, closed=True):
+class ArmDeploymentParametersReference(TaskclusterModel):
+    """The `ArmDeploymentParametersReference` object."""
+
     reference: Annotated[
         ArmDeploymentParametersReferenceReference,
-        Field(description="KeyVault reference for secure parameter values"),
+        Field(default_factory=lambda: ArmDeploymentParametersReferenceReference.model_construct()),
     ]
+    """KeyVault reference for secure parameter values"""
 
 
-class AzureArmTemplatesArmDeployment(TaskclusterModel, closed=True):
-    """
-    Azure Resource Manager deployment configuration.
+class AzureArmTemplatesArmDeployment(TaskclusterModel):
+    """Azure Resource Manager deployment configuration.
     These properties are passed directly to the Azure Deployments API.
 
     SECURITY RECOMMENDATION: Use templateLink with id (template specs) for production deployments.
     Avoid templateLink with uri unless using trusted, controlled sources.
 
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
-
     """
 
-    debugSetting: Annotated[
-        AzureArmTemplatesArmDeploymentDebugSetting | None,
-        Field(description="Debug setting for deployment", title="Debug Settings"),
-    ] = None
-    expressionEvaluationOptions: Annotated[
-        AzureArmTemplatesArmDeploymentExpressionEvaluationOptions | None,
-        Field(
-            description="Options to control template expression evaluation",
-            title="Expression Evaluation Options",
-        ),
-    ] = None
-    mode: Annotated[
-        Mode,
-        Field(
-            description="The deployment mode.\n- Incremental: Deploy resources without deleting existing resources not in the template\n- Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template\n"
-        ),
-    ]
-    onErrorDeployment: Annotated[
-        AzureArmTemplatesArmDeploymentOnErrorDeployment | None,
-        Field(
-            description="The deployment on error behavior. Rollback on failure.\n",
-            title="Error Handling",
-        ),
-    ] = None
-    parameters: Annotated[
-        dict[str, ParametersValue | ArmDeploymentParametersReference] | None,
-        Field(
-            description='Template parameter values. Each parameter should be an object with a \'value\' property\nor a \'reference\' property for KeyVault references.\n\n`location` parameter is required to determine workerGroup.\n\nNote: The following parameters are automatically generated by worker-manager:\n- vmName, computerName, adminPassword, adminUsername, customData, tags\n\nVirtual machine `tags` must be placed correctly in order for worker-runner/generic-worker to function properly.\nSee: [Apply tags with ARM templates](https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources-templates)\n\nYour ARM template MUST define these parameters in its parameters section,\neven though you don\'t provide values for them in the worker pool configuration.\nWorker-manager will automatically supply values for these when deploying.\n\nExample resource:\n\n  {\n    "name": "[parameters(\'vmName\')]",\n    "tags": "[parameters(\'tags\')]",\n    "type": "Microsoft.Compute/virtualMachines",\n    "location": "[parameters(\'location\')]",\n    "dependsOn": [ "[resourceId(\'Microsoft.Network/networkInterfaces\', variables(\'nicName\'))]" ],\n    "apiVersion": "2023-03-01",\n    "properties": {\n      "priority": "[parameters(\'priority\')]",\n      "osProfile": {\n        "computerName": "[parameters(\'computerName\')]",\n        "customData": "[parameters(\'customData\')]",\n        "adminPassword": "[parameters(\'adminPassword\')]",\n        "adminUsername": "[parameters(\'adminUsername\')]",\n        "windowsConfiguration": { "timeZone": "UTC", "enableAutomaticUpdates": true }\n      },\n      "evictionPolicy": "[if(equals(parameters(\'priority\'), \'Spot\'), parameters(\'evictionPolicy\'), json(\'null\'))]",\n      "networkProfile": {\n        "networkInterfaces": [ {\n          "id": "[resourceId(\'Microsoft.Network/networkInterfaces\', variables(\'nicName\'))]",\n          "properties": { "deleteOption": "Delete" }\n        }]\n      },\n      "storageProfile": {\n        "imageReference": { "id": "[parameters(\'imageId\')]"},\n        "osDisk": {\n          "osType": "Windows",\n          "caching": "[parameters(\'osDiskCaching\')]",\n          "createOption": "FromImage",\n          "deleteOption": "Delete",\n          "diffDiskSettings": { "option": "[parameters(\'diffDiskOption\')]" }\n        },\n      },\n      "hardwareProfile": { "vmSize": "[parameters(\'vmSize\')]" }\n    }\n  }\n',
-            title="Template Parameters",
-        ),
-    ] = None
-    parametersLink: Annotated[
-        ParametersLink | None,
-        Field(
-            description="SECURITY NOTE: External parameters may contain sensitive data.\nURI reference to an external parameters file.\n",
-            title="External Parameters Link",
-        ),
-    ] = None
-    template: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="The inline ARM template (self-contained).\nCannot be used with templateLink.\n",
-            title="Inline Template",
-        ),
-    ] = None
-    templateLink: Annotated[
-        TemplateLinkId | TemplateLink,
-        Field(
-            description="Reference to an external template or template spec.\nCannot be used with template.\n\nFor TEMPLATE SPECS (RECOMMENDED for production):\n- Use the 'id' property with full template spec resource ID\n- Template specs are versioned, secure, and support RBAC\n\nFor EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):\n- Use the 'uri' property with template URL\n- For security, prefer Azure Storage with SAS tokens and access controls\n",
-            title="Template Link (External Template or Template Spec)",
-        ),
-    ]
+    debugSetting: DebugSetting | None = None
+    """Debug Settings.
+
+    Debug setting for deployment
+    """
+
+    expressionEvaluationOptions: ExpressionEvaluationOptions | None = None
+    """Options to control template expression evaluation"""
+
+    mode: Annotated[DeploymentMode, Field(default=None)]
+    """The deployment mode.
+    - Incremental: Deploy resources without deleting existing resources not in the template
+    - Complete: (USE WITH CAUTION) Deploy resources and delete existing resources not in the template
+    """
+
+    onErrorDeployment: OnErrorDeployment | None = None
+    """Error Handling.
+
+    The deployment on error behavior. Rollback on failure.
+    """
+
+    parameters: dict[str, ParametersValue | ArmDeploymentParametersReference] | None = None
+    """Template Parameters.
+
+    Template parameter values. Each parameter should be an object with a 'value' property
+    or a 'reference' property for KeyVault references.
+
+    `location` parameter is required to determine workerGroup.
+
+    Note: The following parameters are automatically generated by worker-manager:
+    - vmName, computerName, adminPassword, adminUsername, customData, tags
+
+    Virtual machine `tags` must be placed correctly in order for worker-runner/generic-worker to function properly.
+    See: [Apply tags with ARM templates](https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources-templates)
+
+    Your ARM template MUST define these parameters in its parameters section,
+    even though you don't provide values for them in the worker pool configuration.
+    Worker-manager will automatically supply values for these when deploying.
+
+    Example resource:
+
+      {
+        "name": "[parameters('vmName')]",
+        "tags": "[parameters('tags')]",
+        "type": "Microsoft.Compute/virtualMachines",
+        "location": "[parameters('location')]",
+        "dependsOn": [ "[resourceId('Microsoft.Network/networkInterfaces', variables('nicName'))]" ],
+        "apiVersion": "2023-03-01",
+        "properties": {
+          "priority": "[parameters('priority')]",
+          "osProfile": {
+            "computerName": "[parameters('computerName')]",
+            "customData": "[parameters('customData')]",
+            "adminPassword": "[parameters('adminPassword')]",
+            "adminUsername": "[parameters('adminUsername')]",
+            "windowsConfiguration": { "timeZone": "UTC", "enableAutomaticUpdates": true }
+          },
+          "evictionPolicy": "[if(equals(parameters('priority'), 'Spot'), parameters('evictionPolicy'), json('null'))]",
+          "networkProfile": {
+            "networkInterfaces": [ {
+              "id": "[resourceId('Microsoft.Network/networkInterfaces', variables('nicName'))]",
+              "properties": { "deleteOption": "Delete" }
+            }]
+          },
+          "storageProfile": {
+            "imageReference": { "id": "[parameters('imageId')]"},
+            "osDisk": {
+              "osType": "Windows",
+              "caching": "[parameters('osDiskCaching')]",
+              "createOption": "FromImage",
+              "deleteOption": "Delete",
+              "diffDiskSettings": { "option": "[parameters('diffDiskOption')]" }
+            },
+          },
+          "hardwareProfile": { "vmSize": "[parameters('vmSize')]" }
+        }
+      }
+    """
+
+    parametersLink: ParametersLink | None = None
+    """External Parameters Link.
+
+    SECURITY NOTE: External parameters may contain sensitive data.
+    URI reference to an external parameters file.
+    """
+
+    template: dict[str, Any] | None = None
+    """Inline Template.
+
+    The inline ARM template (self-contained).
+    Cannot be used with templateLink.
+    """
+
+    templateLink: Annotated[TemplateLinkId | TemplateLink, Field(default=None)]
+    """Template Link (External Template or Template Spec).
+
+    Reference to an external template or template spec.
+    Cannot be used with template.
+
+    For TEMPLATE SPECS (RECOMMENDED for production):
+    - Use the 'id' property with full template spec resource ID
+    - Template specs are versioned, secure, and support RBAC
+
+    For EXTERNAL TEMPLATES (NOT RECOMMENDED - use only for trusted sources):
+    - Use the 'uri' property with template URL
+    - For security, prefer Azure Storage with SAS tokens and access controls
+    """
 
 
 class AzureArmTemplates(TaskclusterModel):
-    """
-    ARM Template deployment configuration for Azure VMs.
+    """ARM Template deployment configuration for Azure VMs.
     These properties are passed directly to the Azure Deployments API.
     Note: workerManager and workerConfig are defined in the parent schema.
 
     [Template Syntax](https://learn.microsoft.com/en-us/azure/azure-resource-manager/templates/syntax)
 
     ARM Deployments allows full provisioning of many related resources at once, offloading the provisioning process to Azure Resource Manager.
-
     """
 
-    armDeployment: Annotated[
-        ArmDeployment | AzureArmTemplatesArmDeployment,
-        Field(
-            description="Azure Resource Manager deployment configuration.\nThese properties are passed directly to the Azure Deployments API.\n\nSECURITY RECOMMENDATION: Use templateLink with id (template specs) for production deployments.\nAvoid templateLink with uri unless using trusted, controlled sources.\n\nYou must specify exactly ONE of: template (inline) or templateLink (external/template spec).\n",
-            title="ARM Deployment Configuration",
-        ),
-    ]
-    armDeploymentResourceGroup: Annotated[
-        str | None,
-        Field(
-            description="Override the resource group for the ARM deployment.\nBy default, resource group would be taken from Azure provider configuration provided at deployment time.\n\nIf resource group doesn't exist, it would be created in the region specified in the armDeployment template.\nIf multiple launch configs define same `armDeploymentResourceGroup` it would be created at most once.\n",
-            title="Resource Group Override",
-        ),
-    ] = None
+    armDeployment: Annotated[ArmDeployment | AzureArmTemplatesArmDeployment, Field(default=None)]
+    """ARM Deployment Configuration.
+
+    Azure Resource Manager deployment configuration.
+    These properties are passed directly to the Azure Deployments API.
+
+    SECURITY RECOMMENDATION: Use templateLink with id (template specs) for production deployments.
+    Avoid templateLink with uri unless using trusted, controlled sources.
+
+    You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
+    """
+
+    armDeploymentResourceGroup: str | None = None
+    """Resource Group Override.
+
+    Override the resource group for the ARM deployment.
+    By default, resource group would be taken from Azure provider configuration provided at deployment time.
+
+    If resource group doesn't exist, it would be created in the region specified in the armDeployment template.
+    If multiple launch configs define same `armDeploymentResourceGroup` it would be created at most once.
+    """

@@ -7,149 +7,112 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
 class BillingProfile(TaskclusterModel):
-    """
-    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#billingprofile
-    """
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#billingprofile"""
 
-    maxPrice: Annotated[
-        float | None,
-        Field(
-            description="the maximum price to pay for a spot virtual machine in US Dollars",
-            title="Max Price",
-        ),
-    ] = None
+    maxPrice: float | None = None
+    """the maximum price to pay for a spot virtual machine in US Dollars"""
 
 
 class HardwareProfile(TaskclusterModel):
-    """
-    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#hardwareprofile
-    """
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#hardwareprofile"""
 
-    vmSize: Annotated[str, Field(title="Virtual machine type")]
+    vmSize: Annotated[str, Field(default=None)]
+    """Virtual machine type."""
 
 
 class NetworkInterface(TaskclusterModel):
+    """The `NetworkInterface` object."""
+
     id: str | None = None
+
     primary: bool | None = None
 
 
 class NetworkProfile(TaskclusterModel):
-    """
-    Container object for network interfaces for the VM
+    """Container object for network interfaces for the VM
     See here: https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#networkprofile
-
     """
 
-    networkInterfaces: Annotated[list[NetworkInterface], Field(title="Network Interfaces")]
+    networkInterfaces: Annotated[list[NetworkInterface], Field(default_factory=list)]
 
 
 class ImageReference(TaskclusterModel):
-    """
-    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#imagereference
-    """
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#imagereference"""
 
     id: str | None = None
 
 
 class OsDisk(TaskclusterModel):
-    """
-    See https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osdisk.
+    """See https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osdisk.
     Note that naming disks is not supported; any provided name will be overwritten with a
     dynamically generated name.
-
     """
 
-    createOption: Annotated[
-        str | None,
-        Field(
-            description="FromImage creates the disk from the specified image\nhttps://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#diskcreateoptiontypes\n"
-        ),
-    ] = None
+    createOption: str | None = None
+    """FromImage creates the disk from the specified image
+    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#diskcreateoptiontypes
+    """
 
 
 class StorageProfile(TaskclusterModel):
-    dataDisks: Annotated[list[dict[str, Any]] | None, Field(title="Data Disks")] = None
-    imageReference: Annotated[
-        ImageReference | None,
-        Field(
-            description="https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#imagereference"
-        ),
-    ] = None
-    osDisk: Annotated[
-        OsDisk,
-        Field(
-            description="See https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osdisk.\nNote that naming disks is not supported; any provided name will be overwritten with a\ndynamically generated name.\n",
-            title="OS Disk",
-        ),
-    ]
+    """The `StorageProfile` object."""
+
+    dataDisks: list[dict[str, Any]] | None = None
+
+    imageReference: ImageReference | None = None
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#imagereference"""
+
+    osDisk: Annotated[OsDisk, Field(default_factory=lambda: OsDisk.model_construct())]
+    """See https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osdisk.
+    Note that naming disks is not supported; any provided name will be overwritten with a
+    dynamically generated name.
+    """
 
 
 class AzureDeploymentResources(TaskclusterModel):
-    """
-    Schema for Azure resources used in traditional sequential (resource-by-resource) deployment.
+    """Schema for Azure resources used in traditional sequential (resource-by-resource) deployment.
     This includes VM configuration, storage, networking, and OS profile settings.
     Note: workerManager and workerConfig are defined in the parent schema.
-
     """
 
-    billingProfile: Annotated[
-        BillingProfile | None,
-        Field(
-            description="https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#billingprofile",
-            title="Billing Profile",
-        ),
-    ] = None
+    billingProfile: BillingProfile | None = None
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#billingprofile"""
+
     hardwareProfile: Annotated[
-        HardwareProfile,
-        Field(
-            description="https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#hardwareprofile",
-            title="Hardware Profile",
-        ),
+        HardwareProfile, Field(default_factory=lambda: HardwareProfile.model_construct())
     ]
-    ignoreFailedProvisioningStates: Annotated[
-        list[str] | None,
-        Field(
-            description="Deprecated - please use `workerManager.ignoreFailedProvisioningStates` instead",
-            title="Ignore failed provisioningStates",
-        ),
-    ] = None
-    location: Annotated[
-        str,
-        Field(
-            description="The Azure location this worker should be spawned in",
-            title="Location",
-        ),
+    """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#hardwareprofile"""
+
+    ignoreFailedProvisioningStates: list[str] | None = None
+    """Deprecated - please use `workerManager.ignoreFailedProvisioningStates` instead"""
+
+    location: Annotated[str, Field(default=None)]
+    """The Azure location this worker should be spawned in"""
+
+    networkProfile: NetworkProfile | None = None
+    """Container object for network interfaces for the VM
+    See here: https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#networkprofile
+    """
+
+    osProfile: dict[str, Any] | None = None
+    """adminPassword, computerName, and customData are set by the provider and are not configurable
+    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osprofile
+    """
+
+    priority: str | None = None
+    """virtual machine priority, i.e. Spot
+    https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#virtualmachineprioritytypes
+    """
+
+    storageProfile: Annotated[
+        StorageProfile, Field(default_factory=lambda: StorageProfile.model_construct())
     ]
-    networkProfile: Annotated[
-        NetworkProfile | None,
-        Field(
-            description="Container object for network interfaces for the VM\nSee here: https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#networkprofile\n",
-            title="Network Profile",
-        ),
-    ] = None
-    osProfile: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="adminPassword, computerName, and customData are set by the provider and are not configurable\nhttps://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#osprofile\n",
-            title="OS Profile",
-        ),
-    ] = None
-    priority: Annotated[
-        str | None,
-        Field(
-            description="virtual machine priority, i.e. Spot\nhttps://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#virtualmachineprioritytypes\n",
-            title="Priority",
-        ),
-    ] = None
-    storageProfile: Annotated[StorageProfile, Field(title="Storage Profile")]
-    subnetId: Annotated[
-        str,
-        Field(
-            description="The ID of the subnet workers should be spawned in",
-            title="Subnet ID",
-        ),
-    ]
+
+    subnetId: Annotated[str, Field(default=None)]
+    """The ID of the subnet workers should be spawned in"""

@@ -7,143 +7,139 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_lifecycle
 
 
 class AdditionalUserData(TaskclusterModel):
+    """The `AdditionalUserData` object."""
+
     providerId: Any | None = None
+
     rootUrl: Any | None = None
+
     workerConfig: Any | None = None
+
     workerGroup: Any | None = None
+
     workerPoolId: Any | None = None
 
 
 class LaunchConfiguration(TaskclusterModel):
+    """An object to be passed in to AWS runInstances method.
+    See the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)
+    You can configure any properties you need. Note, however, that we disallow passing in arbitrary IAM instance profiles.
     """
+
+    ImageId: Annotated[str, Field(default=None)]
+    """The ID of the AMI to launch an instance from."""
+
+
+class WorkerManager(TaskclusterModel):
+    """Worker Manager's own configuration settings per launch configuration.
+    The other properties of the launch configuration section are passed directly through to
+    AWS APIs, whereas this section is interpreted directly by Worker Manager.
+    """
+
+    capacityPerInstance: int | None = None
+    """The number of tasks a single worker of this type can run at any given time."""
+
+    initialWeight: float | None = None
+    """The initial weight of the launch configuration at the provisionining time.
+    Launch configurations with higher weight will be more likely to be selected.
+    If not specified, the default weight is `1`.
+    Specifying a weight of `0` will prevent the launch configuration from being selected.
+    Whena all launch configurations have same weight, they will be selected in a round-robin fashion.
+    """
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
+    """
+
+    maxCapacity: int | None = None
+    """The maximum capacity of workers of this type (launch configuration)
+    that can be running at any given time.
+    This value is independent from worker pool's `maxCapacity`, which
+    controls total number of workers for the whole pool.
+    Effective max capacity for the launch config would be
+    `min(workerPool.maxCapacity, launchConfigMaxCapacity)`.
+    """
+
+
+class AwsProviderConfigLaunchConfig(TaskclusterModel):
+    """The `AwsProviderConfigLaunchConfig` object."""
+
+    additionalUserData: AdditionalUserData | None = None
+
+    capacityPerInstance: int | None = None
+    """Capacity Per Instance (Deprecated).
+
+    Deprecated - please use `workerManager.capacityPerInstance` instead
+    """
+
+    launchConfig: Annotated[
+        LaunchConfiguration, Field(default_factory=lambda: LaunchConfiguration.model_construct())
+    ]
+    """Launch Configuration.
+
     An object to be passed in to AWS runInstances method.
     See the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)
     You can configure any properties you need. Note, however, that we disallow passing in arbitrary IAM instance profiles.
-
     """
 
-    ImageId: Annotated[str, Field(description="The ID of the AMI to launch an instance from.")]
+    region: Annotated[str, Field(default=None)]
+    """AWS region (not to be confused with AZ) to launch the instances in"""
 
-
-class WorkerManager(TaskclusterModel, closed=True):
+    workerConfig: dict[str, Any] | None = None
+    """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
+    The expectation is that the worker will merge this information with configuration from other sources,
+    and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
+    This property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.
+    Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
+
+    workerManager: WorkerManager | None = None
+    """Worker Manager Config.
+
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     AWS APIs, whereas this section is interpreted directly by Worker Manager.
     """
 
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="The number of tasks a single worker of this type can run at any given time.",
-            ge=1,
-            title="Capacity Per Instance",
-        ),
-    ] = None
-    initialWeight: Annotated[
-        float | None,
-        Field(
-            description="The initial weight of the launch configuration at the provisionining time.\nLaunch configurations with higher weight will be more likely to be selected.\nIf not specified, the default weight is `1`.\nSpecifying a weight of `0` will prevent the launch configuration from being selected.\nWhena all launch configurations have same weight, they will be selected in a round-robin fashion.",
-            ge=0.0,
-            le=1.0,
-            title="Initial Weight",
-        ),
-    ] = None
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    maxCapacity: Annotated[
-        int | None,
-        Field(
-            description="The maximum capacity of workers of this type (launch configuration)\nthat can be running at any given time.\nThis value is independent from worker pool's `maxCapacity`, which\ncontrols total number of workers for the whole pool.\nEffective max capacity for the launch config would be\n`min(workerPool.maxCapacity, launchConfigMaxCapacity)`.",
-            ge=0,
-            title="Max Capacity",
-        ),
-    ] = None
 
+class AwsProviderConfig(TaskclusterModel):
+    """Object with an array of possible options for different regions"""
 
-class ConfigAwsLaunchConfig(TaskclusterModel, closed=True):
-    additionalUserData: AdditionalUserData | None = None
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="Deprecated - please use `workerManager.capacityPerInstance` instead",
-            ge=1,
-            title="Capacity Per Instance (Deprecated)",
-        ),
-    ] = None
-    launchConfig: Annotated[
-        LaunchConfiguration,
-        Field(
-            description="An object to be passed in to AWS runInstances method.\nSee the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)\nYou can configure any properties you need. Note, however, that we disallow passing in arbitrary IAM instance profiles.\n",
-            title="Launch Configuration",
-        ),
-    ]
-    region: Annotated[
-        str,
-        Field(
-            description="AWS region (not to be confused with AZ) to launch the instances in",
-            title="Region",
-        ),
-    ]
-    workerConfig: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.\nThe expectation is that the worker will merge this information with configuration from other sources,\nand this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.\nThis property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.\nInstead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).\n",
-            title="Worker Config",
-        ),
-    ] = None
-    workerManager: Annotated[
-        WorkerManager | None,
-        Field(
-            description="Worker Manager's own configuration settings per launch configuration.\nThe other properties of the launch configuration section are passed directly through to\nAWS APIs, whereas this section is interpreted directly by Worker Manager.",
-            title="Worker Manager Config",
-        ),
-    ] = None
+    launchConfigs: Annotated[list[AwsProviderConfigLaunchConfig], Field(default_factory=list)]
+    """Launch Configurations."""
 
-
-class ConfigAws(TaskclusterModel, closed=True):
-    """
-    Object with an array of possible options for different regions
-    """
-
-    launchConfigs: Annotated[list[ConfigAwsLaunchConfig], Field(title="Launch Configurations")]
     lifecycle: worker_lifecycle.WorkerLifecycle | None = None
-    maxCapacity: Annotated[
-        int,
-        Field(
-            description="The maximum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Maximum Capacity",
-        ),
-    ]
-    minCapacity: Annotated[
-        int,
-        Field(
-            description="The minimum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Minimum Capacity",
-        ),
-    ]
-    scalingRatio: Annotated[
-        float | None,
-        Field(
-            description="The scaling ratio is a ratio of worker capacity to pending tasks - a ratio\nof 1.0 means that 1 capacity will be added for each pending task\n",
-            ge=0.0,
-            le=1.0,
-            title="Scaling Ratio",
-        ),
-    ] = None
+
+    maxCapacity: Annotated[int, Field(default=None)]
+    """Maximum Capacity.
+
+    The maximum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    minCapacity: Annotated[int, Field(default=None)]
+    """Minimum Capacity.
+
+    The minimum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    scalingRatio: float | None = None
+    """The scaling ratio is a ratio of worker capacity to pending tasks - a ratio
+    of 1.0 means that 1 capacity will be added for each pending task
+    """

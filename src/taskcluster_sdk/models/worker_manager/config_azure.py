@@ -7,153 +7,160 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_lifecycle
 from .azure_arm_templates import AzureArmTemplates
 from .azure_deployment_resources import AzureDeploymentResources
 
 
-class WorkerManager(TaskclusterModel, closed=True):
+class WorkerManager(TaskclusterModel):
+    """Worker Manager's own configuration settings per launch configuration.
+    The other properties of the launch configuration section are passed directly through to
+    Azure APIs, whereas this section is interpreted directly by Worker Manager.
     """
+
+    capacityPerInstance: int | None = None
+    """The number of tasks a single worker of this type can run at any given time."""
+
+    ignoreFailedProvisioningStates: list[str] | None = None
+    """A list of provisioning state codes (see the [Azure documentation](https://docs.microsoft.com/en-us/azure/virtual-machines/states-lifecycle)) that
+    should be ignored and treated as success if the VM is running.  The most common choice is `["OSProvisioningTimedOut"]`, which ignores failure
+    to start the Azure VM Agent.  This is appropriate on systems that do not or cannot run the agent.
+    """
+
+    initialWeight: float | None = None
+    """The initial weight of the launch configuration at the provisionining time.
+    Launch configurations with higher weight will be more likely to be selected.
+    If not specified, the default weight is `1`.
+    Specifying a weight of `0` will prevent the launch configuration from being selected.
+    Whena all launch configurations have same weight, they will be selected in a round-robin fashion.
+    """
+
+    keepDeployment: bool | None = None
+    """Keep ARM deployments.
+
+    Leave ARM deployment records in place instead of deleting them after success or during teardown.
+    Useful only for debugging template issues. Azure keeps a limited deployment history per resource group,
+    so enabling this may eventually block new deployments once the limit is reached.
+    """
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
+    """
+
+    maxCapacity: int | None = None
+    """The maximum capacity of workers of this type (launch configuration)
+    that can be running at any given time.
+    This value is independent from worker pool's `maxCapacity`, which
+    controls total number of workers for the whole pool.
+    Effective max capacity for the launch config would be
+    `min(workerPool.maxCapacity, launchConfigMaxCapacity)`.
+    """
+
+    publicIp: bool | None = None
+    """If `true`, Worker Manager will request a public IPv4 address for the worker.
+    This is set to `false` by default. It is typically only needed for Windows
+    workers that should allow incoming RDP connections from the public internet.
+
+    Note: this is only useful for the single resources deployment. For ARM template
+    deployments you can use template parameters to achieve same results.
+    """
+
+
+class AzureProviderConfigLaunchConfig(TaskclusterModel):
+    """The `AzureProviderConfigLaunchConfig` object."""
+
+    capacityPerInstance: int | None = None
+    """Capacity Per Instance (Deprecated).
+
+    Deprecated - please use `workerManager.capacityPerInstance` instead
+    """
+
+    tags: dict[str, Any] | None = None
+    """Arbitrary key-value pairs for Azure resource tags"""
+
+    workerConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
+    The expectation is that the worker will merge this information with configuration from other sources,
+    and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
+    This property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.
+    Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
+    """
+
+    workerManager: WorkerManager | None = None
+    """Worker Manager Config.
+
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     Azure APIs, whereas this section is interpreted directly by Worker Manager.
     """
 
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="The number of tasks a single worker of this type can run at any given time.",
-            ge=1,
-            title="Capacity Per Instance",
-        ),
-    ] = None
-    ignoreFailedProvisioningStates: Annotated[
-        list[str] | None,
-        Field(
-            description='A list of provisioning state codes (see the [Azure documentation](https://docs.microsoft.com/en-us/azure/virtual-machines/states-lifecycle)) that\nshould be ignored and treated as success if the VM is running.  The most common choice is `["OSProvisioningTimedOut"]`, which ignores failure\nto start the Azure VM Agent.  This is appropriate on systems that do not or cannot run the agent.\n',
-            title="Ignore failed provisioningStates",
-        ),
-    ] = None
-    initialWeight: Annotated[
-        float | None,
-        Field(
-            description="The initial weight of the launch configuration at the provisionining time.\nLaunch configurations with higher weight will be more likely to be selected.\nIf not specified, the default weight is `1`.\nSpecifying a weight of `0` will prevent the launch configuration from being selected.\nWhena all launch configurations have same weight, they will be selected in a round-robin fashion.",
-            ge=0.0,
-            le=1.0,
-            title="Initial Weight",
-        ),
-    ] = None
-    keepDeployment: Annotated[
-        bool | None,
-        Field(
-            description="Leave ARM deployment records in place instead of deleting them after success or during teardown.\nUseful only for debugging template issues. Azure keeps a limited deployment history per resource group,\nso enabling this may eventually block new deployments once the limit is reached.\n",
-            title="Keep ARM deployments",
-        ),
-    ] = None
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    maxCapacity: Annotated[
-        int | None,
-        Field(
-            description="The maximum capacity of workers of this type (launch configuration)\nthat can be running at any given time.\nThis value is independent from worker pool's `maxCapacity`, which\ncontrols total number of workers for the whole pool.\nEffective max capacity for the launch config would be\n`min(workerPool.maxCapacity, launchConfigMaxCapacity)`.",
-            ge=0,
-            title="Max Capacity",
-        ),
-    ] = None
-    publicIp: Annotated[
-        bool | None,
-        Field(
-            description="If `true`, Worker Manager will request a public IPv4 address for the worker.\nThis is set to `false` by default. It is typically only needed for Windows\nworkers that should allow incoming RDP connections from the public internet.\n\nNote: this is only useful for the single resources deployment. For ARM template\ndeployments you can use template parameters to achieve same results.\n",
-            title="Public IP",
-        ),
-    ] = None
+
+class LaunchConfigAzureDeploymentResources(
+    AzureDeploymentResources, AzureProviderConfigLaunchConfig
+):
+    """The `LaunchConfigAzureDeploymentResources` object."""
 
 
-class ConfigAzureLaunchConfig(TaskclusterModel):
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="Deprecated - please use `workerManager.capacityPerInstance` instead",
-            ge=1,
-            title="Capacity Per Instance (Deprecated)",
-        ),
-    ] = None
-    tags: Annotated[
-        dict[str, Any] | None,
-        Field(description="Arbitrary key-value pairs for Azure resource tags"),
-    ] = None
-    workerConfig: Annotated[
-        dict[str, Any],
-        Field(
-            description="This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.\nThe expectation is that the worker will merge this information with configuration from other sources,\nand this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.\nThis property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.\nInstead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).\n",
-            title="Worker Config",
-        ),
-    ]
-    workerManager: Annotated[
-        WorkerManager | None,
-        Field(
-            description="Worker Manager's own configuration settings per launch configuration.\nThe other properties of the launch configuration section are passed directly through to\nAzure APIs, whereas this section is interpreted directly by Worker Manager.",
-            title="Worker Manager Config",
-        ),
-    ] = None
+class LaunchConfigAzureArmTemplates(AzureArmTemplates, AzureProviderConfigLaunchConfig):
+    """The `LaunchConfigAzureArmTemplates` object."""
 
 
-class LaunchConfigAzureDeploymentResources(AzureDeploymentResources, ConfigAzureLaunchConfig):
-    pass
-
-
-class LaunchConfigAzureArmTemplates(AzureArmTemplates, ConfigAzureLaunchConfig):
-    pass
-
-
-class ConfigAzure(TaskclusterModel, closed=True):
-    """
-    'The config section of a workertype using the Azure provider must match this schema.
+class AzureProviderConfig(TaskclusterModel):
+    """'The config section of a workertype using the Azure provider must match this schema.
     Azure provider supports two deployment modes: traditional resource-by-resource deployment and ARM template deployment.
     See azure-deployment-resources.json# for traditional VM deployment or azure-arm-templates.json# for ARM template deployment.'
-
     """
 
     launchConfigs: Annotated[
         list[LaunchConfigAzureDeploymentResources | LaunchConfigAzureArmTemplates],
-        Field(
-            description="An array of possible variations of workers for this pool. Each launch configuration must use one of two deployment modes:\n\n**Traditional Resource Deployment (azure-deployment-resources.json#):**\nProperties are passed to the [virtual machine creation API](https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate).\nworker-manager automatically overrides: `osProfile.adminPassword`, `osProfile.computerName`, `osProfile.customData`, `networkProfile.networkInterfaces`.\nYou must provide required fields like `location`, `subnetId`, `hardwareProfile`, and `storageProfile`.\n\n**ARM Template Deployment (azure-arm-templates.json#):**\nProperties are passed to the [Azure Deployments API](https://docs.microsoft.com/en-us/rest/api/resources/deployments/createorupdate).\nworker-manager automatically generates and passes these parameters:\n  `location`, `adminUsername`, `adminPassword`, `computerName`, `customData`, `vmName`, `tags`.\nYour ARM template must accept and use these parameters. You must specify `location` parameter to determine the worker group.\nDeployments are created in the default resource group from providerConfig, unless overridden with `armDeploymentResourceGroup`.\nIf a custom resource group is specified and doesn't exist, it will be created automatically.\n",
-            title="Choices",
-        ),
+        Field(default_factory=list),
     ]
+    """Choices.
+
+    An array of possible variations of workers for this pool. Each launch configuration must use one of two deployment modes:
+
+    **Traditional Resource Deployment (azure-deployment-resources.json#):**
+    Properties are passed to the [virtual machine creation API](https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate).
+    worker-manager automatically overrides: `osProfile.adminPassword`, `osProfile.computerName`, `osProfile.customData`, `networkProfile.networkInterfaces`.
+    You must provide required fields like `location`, `subnetId`, `hardwareProfile`, and `storageProfile`.
+
+    **ARM Template Deployment (azure-arm-templates.json#):**
+    Properties are passed to the [Azure Deployments API](https://docs.microsoft.com/en-us/rest/api/resources/deployments/createorupdate).
+    worker-manager automatically generates and passes these parameters:
+      `location`, `adminUsername`, `adminPassword`, `computerName`, `customData`, `vmName`, `tags`.
+    Your ARM template must accept and use these parameters. You must specify `location` parameter to determine the worker group.
+    Deployments are created in the default resource group from providerConfig, unless overridden with `armDeploymentResourceGroup`.
+    If a custom resource group is specified and doesn't exist, it will be created automatically.
+    """
+
     lifecycle: worker_lifecycle.WorkerLifecycle | None = None
-    maxCapacity: Annotated[
-        int,
-        Field(
-            description="The maximum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Maximum Capacity",
-        ),
-    ]
-    minCapacity: Annotated[
-        int,
-        Field(
-            description="The minimum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Minimum Capacity",
-        ),
-    ]
-    scalingRatio: Annotated[
-        float | None,
-        Field(
-            description="The scaling ratio is a ratio of worker capacity to pending tasks - a ratio\nof 1.0 means that 1 capacity will be added for each pending task\n",
-            ge=0.0,
-            le=1.0,
-            title="Scaling Ratio",
-        ),
-    ] = None
+
+    maxCapacity: Annotated[int, Field(default=None)]
+    """Maximum Capacity.
+
+    The maximum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    minCapacity: Annotated[int, Field(default=None)]
+    """Minimum Capacity.
+
+    The minimum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    scalingRatio: float | None = None
+    """The scaling ratio is a ratio of worker capacity to pending tasks - a ratio
+    of 1.0 means that 1 capacity will be added for each pending task
+    """

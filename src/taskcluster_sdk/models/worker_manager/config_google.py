@@ -7,156 +7,134 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_lifecycle
 
 
-class WorkerManager(TaskclusterModel, closed=True):
+class WorkerManager(TaskclusterModel):
+    """Worker Manager's own configuration settings per launch configuration.
+    The other properties of the launch configuration section are passed directly through to
+    GCP APIs, whereas this section is interpreted directly by Worker Manager.
     """
+
+    capacityPerInstance: int | None = None
+    """The number of tasks a single worker of this type can run at any given time."""
+
+    initialWeight: float | None = None
+    """The initial weight of the launch configuration at the provisionining time.
+    Launch configurations with higher weight will be more likely to be selected.
+    If not specified, the default weight is `1`.
+    Specifying a weight of `0` will prevent the launch configuration from being selected.
+    Whena all launch configurations have same weight, they will be selected in a round-robin fashion.
+    """
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
+    """
+
+    maxCapacity: int | None = None
+    """The maximum capacity of workers of this type (launch configuration)
+    that can be running at any given time.
+    This value is independent from worker pool's `maxCapacity`, which
+    controls total number of workers for the whole pool.
+    Effective max capacity for the launch config would be
+    `min(workerPool.maxCapacity, launchConfigMaxCapacity)`.
+    """
+
+
+class GoogleProviderConfigLaunchConfig(TaskclusterModel):
+    """The `GoogleProviderConfigLaunchConfig` object."""
+
+    capacityPerInstance: int | None = None
+    """Capacity Per Instance (Deprecated).
+
+    Deprecated - please use `workerManager.capacityPerInstance` instead
+    """
+
+    disks: Annotated[list[Any], Field(default_factory=list)]
+    """Defined in detail in the google doc above."""
+
+    machineType: Annotated[str, Field(default=None)]
+    """Full or partial URL of the machine type resource to use. Defined in detail in the google doc above"""
+
+    networkInterfaces: Annotated[list[Any], Field(default_factory=list)]
+    """Defined in detail in the google doc above."""
+
+    region: Annotated[str, Field(default=None)]
+    """The gcloud region this worker should be spawned in"""
+
+    scheduling: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Defined in detail in the google doc above. Worker manager harcodes values for `automaticRestart` but
+    you can set all other fields.
+    """
+
+    workerConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
+    The expectation is that the worker will merge this information with configuration from other sources,
+    and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
+    This property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.
+    Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
+    """
+
+    workerManager: WorkerManager | None = None
+    """Worker Manager Config.
+
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     GCP APIs, whereas this section is interpreted directly by Worker Manager.
     """
 
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="The number of tasks a single worker of this type can run at any given time.",
-            ge=1,
-            title="Capacity Per Instance",
-        ),
-    ] = None
-    initialWeight: Annotated[
-        float | None,
-        Field(
-            description="The initial weight of the launch configuration at the provisionining time.\nLaunch configurations with higher weight will be more likely to be selected.\nIf not specified, the default weight is `1`.\nSpecifying a weight of `0` will prevent the launch configuration from being selected.\nWhena all launch configurations have same weight, they will be selected in a round-robin fashion.",
-            ge=0.0,
-            le=1.0,
-            title="Initial Weight",
-        ),
-    ] = None
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    maxCapacity: Annotated[
-        int | None,
-        Field(
-            description="The maximum capacity of workers of this type (launch configuration)\nthat can be running at any given time.\nThis value is independent from worker pool's `maxCapacity`, which\ncontrols total number of workers for the whole pool.\nEffective max capacity for the launch config would be\n`min(workerPool.maxCapacity, launchConfigMaxCapacity)`.",
-            ge=0,
-            title="Max Capacity",
-        ),
-    ] = None
+    zone: Annotated[str, Field(default=None)]
+    """Availability Zone.
 
-
-class ConfigGoogleLaunchConfig(TaskclusterModel):
-    capacityPerInstance: Annotated[
-        int | None,
-        Field(
-            description="Deprecated - please use `workerManager.capacityPerInstance` instead",
-            ge=1,
-            title="Capacity Per Instance (Deprecated)",
-        ),
-    ] = None
-    disks: Annotated[
-        list[Any],
-        Field(description="Defined in detail in the google doc above.", title="Disks"),
-    ]
-    machineType: Annotated[
-        str,
-        Field(
-            description="Full or partial URL of the machine type resource to use. Defined in detail in the google doc above",
-            title="Machine Type",
-        ),
-    ]
-    networkInterfaces: Annotated[
-        list[Any],
-        Field(
-            description="Defined in detail in the google doc above.",
-            title="Network Interfaces",
-        ),
-    ]
-    region: Annotated[
-        str,
-        Field(
-            description="The gcloud region this worker should be spawned in",
-            title="Region",
-        ),
-    ]
-    scheduling: Annotated[
-        dict[str, Any],
-        Field(
-            description="Defined in detail in the google doc above. Worker manager harcodes values for `automaticRestart` but\nyou can set all other fields.\n",
-            title="Scheduling",
-        ),
-    ]
-    workerConfig: Annotated[
-        dict[str, Any],
-        Field(
-            description="This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.\nThe expectation is that the worker will merge this information with configuration from other sources,\nand this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.\nThis property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.\nInstead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).\n",
-            title="Worker Config",
-        ),
-    ]
-    workerManager: Annotated[
-        WorkerManager | None,
-        Field(
-            description="Worker Manager's own configuration settings per launch configuration.\nThe other properties of the launch configuration section are passed directly through to\nGCP APIs, whereas this section is interpreted directly by Worker Manager.",
-            title="Worker Manager Config",
-        ),
-    ] = None
-    zone: Annotated[
-        str,
-        Field(
-            description="The gcloud az this worker should be spawned in. This az must be included because many resources (such as\nmachine types and disk types) are az-specific.\n",
-            title="Availability Zone",
-        ),
-    ]
-
-
-class ConfigGoogle(TaskclusterModel, closed=True):
+    The gcloud az this worker should be spawned in. This az must be included because many resources (such as
+    machine types and disk types) are az-specific.
     """
-    'The config section of a workertype is using a provider with implementation google must match this.
+
+
+class GoogleProviderConfig(TaskclusterModel):
+    """'The config section of a workertype is using a provider with implementation google must match this.
     Much of these fields are documented [here](https://cloud.google.com/compute/docs/reference/rest/v1/instanceTemplates)'
-
     """
 
-    launchConfigs: Annotated[
-        list[ConfigGoogleLaunchConfig],
-        Field(
-            description="An array of possible variations of workers for this pool. Allows to vary across regions/zones/machineType/etc\nEach choice must include at least the required properties but can also include anything in\nthe request body of [the instance creation](https://cloud.google.com/compute/docs/reference/rest/beta/instances/insert)\napi method from gcloud. That said, worker-manager sets `instanceName` and `serviceAccounts` directly and you\ncannot override these. It also fills in some basic labels, will generate a default description, and sets the `taskcluster`\nmetadata key directly. You are free to set other metadata items though. A subset of these fields we require you to set such as `machineType`.\n",
-            title="Choices",
-        ),
-    ]
+    launchConfigs: Annotated[list[GoogleProviderConfigLaunchConfig], Field(default_factory=list)]
+    """Choices.
+
+    An array of possible variations of workers for this pool. Allows to vary across regions/zones/machineType/etc
+    Each choice must include at least the required properties but can also include anything in
+    the request body of [the instance creation](https://cloud.google.com/compute/docs/reference/rest/beta/instances/insert)
+    api method from gcloud. That said, worker-manager sets `instanceName` and `serviceAccounts` directly and you
+    cannot override these. It also fills in some basic labels, will generate a default description, and sets the `taskcluster`
+    metadata key directly. You are free to set other metadata items though. A subset of these fields we require you to set such as `machineType`.
+    """
+
     lifecycle: worker_lifecycle.WorkerLifecycle | None = None
-    maxCapacity: Annotated[
-        int,
-        Field(
-            description="The maximum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Maximum Capacity",
-        ),
-    ]
-    minCapacity: Annotated[
-        int,
-        Field(
-            description="The minimum amount of capacity that worker-manager should make\navailable at any given time for the entire workerpool.\n",
-            ge=0,
-            title="Minimum Capacity",
-        ),
-    ]
-    scalingRatio: Annotated[
-        float | None,
-        Field(
-            description="The scaling ratio is a ratio of worker capacity to pending tasks - a ratio\nof 1.0 means that 1 capacity will be added for each pending task\n",
-            ge=0.0,
-            le=1.0,
-            title="Scaling Ratio",
-        ),
-    ] = None
+
+    maxCapacity: Annotated[int, Field(default=None)]
+    """Maximum Capacity.
+
+    The maximum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    minCapacity: Annotated[int, Field(default=None)]
+    """Minimum Capacity.
+
+    The minimum amount of capacity that worker-manager should make
+    available at any given time for the entire workerpool.
+    """
+
+    scalingRatio: float | None = None
+    """The scaling ratio is a ratio of worker capacity to pending tasks - a ratio
+    of 1.0 means that 1 capacity will be added for each pending task
+    """

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ConfigNull(TaskclusterModel):
-    """
-    A special provider indicating that no provisioning takes place.
+class NullProviderConfig(TaskclusterModel):
+    """A special provider indicating that no provisioning takes place.
 
     Note that this provider allows any configuration, but ignores it. This saves
     the trouble of removing the config from a worker-pool when deleting it.
-
     """

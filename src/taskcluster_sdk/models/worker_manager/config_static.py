@@ -3,45 +3,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
-from taskcluster_sdk._model import TaskclusterModel
 
-
-class Lifecycle(TaskclusterModel, closed=True):
-    """
-    The Static provider implements a subset of the lifecycle hooks,
+class Lifecycle(TaskclusterModel):
+    """The Static provider implements a subset of the lifecycle hooks,
     only supporting reregistration timeouts
-
     """
 
-    reregistrationTimeout: Annotated[
-        int | None,
-        Field(
-            description="If specified, workers in this pool must re-register via `reregister()`\nwithin `reregistrationTimeout` seconds from the initial call to\n`register()` to get new credentials. If the worker has not done so, it\nwill be terminated.  This value also dictates the lifetime of the\ntemporary credentials granted to the worker, meaning that it must be\nless than 30 days. The default value is 4 days.\n",
-            le=2592000,
-            title="Checkin Timeout",
-        ),
-    ] = 345600
+    reregistrationTimeout: int = 345600
+    """Checkin Timeout.
 
-
-class ConfigStatic(TaskclusterModel, closed=True):
-    """
-    A configuration for static workertypes
+    If specified, workers in this pool must re-register via `reregister()`
+    within `reregistrationTimeout` seconds from the initial call to
+    `register()` to get new credentials. If the worker has not done so, it
+    will be terminated.  This value also dictates the lifetime of the
+    temporary credentials granted to the worker, meaning that it must be
+    less than 30 days. The default value is 4 days.
     """
 
-    lifecycle: Annotated[
-        Lifecycle | None,
-        Field(
-            description="The Static provider implements a subset of the lifecycle hooks,\nonly supporting reregistration timeouts\n"
-        ),
-    ] = None
-    workerConfig: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="This value is supplied unchanged to the worker from the provider configuration.\nThe expectation is that the worker will merge this information with configuration from other sources,\nand this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.\nThis property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.\nInstead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).\n",
-            title="Worker Config",
-        ),
-    ] = None
+
+class StaticProviderConfig(TaskclusterModel):
+    """A configuration for static workertypes"""
+
+    lifecycle: Lifecycle | None = None
+    """The Static provider implements a subset of the lifecycle hooks,
+    only supporting reregistration timeouts
+    """
+
+    workerConfig: dict[str, Any] | None = None
+    """This value is supplied unchanged to the worker from the provider configuration.
+    The expectation is that the worker will merge this information with configuration from other sources,
+    and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
+    This property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.
+    Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
+    """

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ConfigTesting(TaskclusterModel, closed=True):
-    """
-    A provider used for testing
-    """
+class TestingProviderConfig(TaskclusterModel):
+    """A provider used for testing"""

@@ -3,54 +3,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_pool_full
 
 
-class CreateWorkerPoolRequest(TaskclusterModel, closed=True):
-    """
-    Fields that are defined by a user for a worker pool.
+class CreateWorkerPoolRequest(TaskclusterModel):
+    """Fields that are defined by a user for a worker pool.
     Used to create worker-pool definitions. There is a larger
     set of fields for viewing since some parts are generated
     by the service.
-
     """
 
-    config: worker_pool_full.Config
-    description: Annotated[
-        str,
-        Field(
-            description="A description of this worker pool.\n",
-            max_length=10240,
-            title="Description",
-        ),
-    ]
-    emailOnError: Annotated[
-        bool,
-        Field(
-            description="If true, the owner should be emailed on provisioning errors",
-            title="Wants Email",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="An email address to notify when there are provisioning errors for this\nworker pool.\n",
-            title="Owner Email",
-        ),
-    ]
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/create-worker-pool-request.json#",
+    )
+
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
+
+    description: Annotated[str, Field(default=None)]
+    """A description of this worker pool."""
+
+    emailOnError: Annotated[bool, Field(default=None)]
+    """Wants Email.
+
+    If true, the owner should be emailed on provisioning errors
+    """
+
+    owner: Annotated[str, Field(default=None)]
+    """Owner Email.
+
+    An email address to notify when there are provisioning errors for this
+    worker pool.
+    """
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
+    """

@@ -3,49 +3,49 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class ProviderInfoStaticSecret(TaskclusterModel, closed=True):
+class ProviderInfoStaticSecret(TaskclusterModel):
+    """Provider-specific information"""
+
+    staticSecret: Annotated[str, Field(default=None)]
+    """Secret.
+
+    A secret value shared with the worker.  This value must be passed in the `workerIdentityProof` of the `registerWorker` method.
+    The ideal way to generate a secret of this form is `slugid() + slugid()`.
+
+    Secrets are traded for Taskcluster credentials, and should be treated with similar care.
+    Each worker should have a distinct secret.
     """
+
+
+class CreateWorkerRequest(TaskclusterModel):
+    """Request to create or update a worker. Capacity will default to 1 if not specified."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/create-worker-request.json#",
+    )
+
+    capacity: int | None = None
+    """Worker Capacity.
+
+    Number of tasks this worker can handle at once
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker will be deleted from the DB"""
+
+    providerInfo: ProviderInfoStaticSecret | None = None
+    """Provider Data.
+
     Provider-specific information
     """
-
-    staticSecret: Annotated[
-        str,
-        Field(
-            description="A secret value shared with the worker.  This value must be passed in the `workerIdentityProof` of the `registerWorker` method.\nThe ideal way to generate a secret of this form is `slugid() + slugid()`.\n\nSecrets are traded for Taskcluster credentials, and should be treated with similar care.\nEach worker should have a distinct secret.\n",
-            pattern="^[a-zA-Z0-9_-]{44}$",
-            title="Secret",
-        ),
-    ]
-
-
-class CreateWorkerRequest(TaskclusterModel, closed=True):
-    """
-    Request to create or update a worker. Capacity will default to 1 if not specified.
-    """
-
-    capacity: Annotated[
-        int | None,
-        Field(
-            description="Number of tasks this worker can handle at once",
-            ge=1,
-            title="Worker Capacity",
-        ),
-    ] = None
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this worker will be deleted from the DB",
-            title="Expires",
-        ),
-    ]
-    providerInfo: Annotated[
-        ProviderInfoStaticSecret | None,
-        Field(description="Provider-specific information", title="Provider Data"),
-    ] = None

@@ -3,18 +3,100 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task_run
 
+WorkersState: TypeAlias = Annotated[
+    Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
+]
+"""A string specifying the state this worker is in so far as worker-manager knows.
+A "requested" worker is in the process of starting up, and if successful will enter
+the "running" state once it has registered with the `registerWorker` API method.  A
+"stopping" worker is in the process of shutting down and deleting resources, while
+a "stopped" worker is completely stopped.  Stopped workers are kept for historical
+purposes and are purged when they expire.  Note that some providers transition workers
+directly from "running" to "stopped".
+An "standalone" worker is a worker that is not managed by worker-manager, these workers
+are only known by the queue.
 
-class State(str, OpenEnum):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class ListWorkersResponseWorker(TaskclusterModel):
+    """The `ListWorkersResponseWorker` object."""
+
+    capacity: int | None = None
+    """Worker Capacity.
+
+    Number of tasks this worker can handle at once. A worker capacity of 0 means
+    the worker is not managed by worker manager and is only known to the queue, the
+    true capacity is not known.
     """
-    A string specifying the state this worker is in so far as worker-manager knows.
+
+    firstClaim: AwareDatetime | None = None
+    """First task claimed.
+
+    Date of the first time this worker claimed a task.
+    """
+
+    lastDateActive: AwareDatetime | None = None
+    """Worker Last Date Active.
+
+    Date of the last time this worker was seen active. Updated each time a worker calls
+    `queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.
+    `lastDateActive` is updated every half hour but may be off by up-to half an hour.
+    Nonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.
+    This defaults to null in the database, and is set to the current time when the worker
+    is first seen.
+    """
+
+    latestTask: task_run.TaskRun | None = None
+    """Most Recent Task.
+
+    The most recent claimed task
+    """
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
+    """
+
+    providerId: str | None = None
+    """Provider.
+
+    The provider that had started the worker and responsible for managing it.
+    Can be different from the provider that's currently in the worker pool config.
+    A providerId of "none" is used when the worker is not managed by worker manager.
+    """
+
+    quarantineUntil: AwareDatetime | None = None
+    """Worker Quarantine.
+
+    Quarantining a worker allows the machine to remain alive but not accept jobs.
+    Once the quarantineUntil time has elapsed, the worker resumes accepting jobs.
+    Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
+    somewhere in the past).
+    """
+
+    state: WorkersState | None = None
+    """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A
     "stopping" worker is in the process of shutting down and deleting resources, while
@@ -23,122 +105,33 @@ class State(str, OpenEnum):
     directly from "running" to "stopped".
     An "standalone" worker is a worker that is not managed by worker-manager, these workers
     are only known by the queue.
-
     """
 
-    requested = "requested"
-    running = "running"
-    stopping = "stopping"
-    stopped = "stopped"
-    standalone = "standalone"
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker group containing this worker."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for this worker (unique within this worker group)."""
+
+    workerPoolId: str | None = None
+    """Unique identifier for a worker pool"""
 
 
-class ListWorkersResponseWorker(TaskclusterModel, closed=True):
-    capacity: Annotated[
-        int | None,
-        Field(
-            description="Number of tasks this worker can handle at once. A worker capacity of 0 means\nthe worker is not managed by worker manager and is only known to the queue, the\ntrue capacity is not known.\n",
-            ge=0,
-            title="Worker Capacity",
-        ),
-    ] = None
-    firstClaim: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date of the first time this worker claimed a task.\n",
-            title="First task claimed",
-        ),
-    ] = None
-    lastDateActive: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date of the last time this worker was seen active. Updated each time a worker calls\n`queue.claimWork`, `queue.reclaimTask`, and `queue.declareWorker` for this task queue.\n`lastDateActive` is updated every half hour but may be off by up-to half an hour.\nNonetheless, `lastDateActive` is a good indicator of when the worker was last seen active.\nThis defaults to null in the database, and is set to the current time when the worker\nis first seen.\n",
-            title="Worker Last Date Active",
-        ),
-    ] = None
-    latestTask: Annotated[
-        task_run.TaskRun | None,
-        Field(description="The most recent claimed task\n", title="Most Recent Task"),
-    ] = None
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    providerId: Annotated[
-        str | None,
-        Field(
-            description='The provider that had started the worker and responsible for managing it.\nCan be different from the provider that\'s currently in the worker pool config.\nA providerId of "none" is used when the worker is not managed by worker manager.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ] = None
-    quarantineUntil: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Quarantining a worker allows the machine to remain alive but not accept jobs.\nOnce the quarantineUntil time has elapsed, the worker resumes accepting jobs.\nNote that a quarantine can be lifted by setting `quarantineUntil` to the present time (or\nsomewhere in the past).\n",
-            title="Worker Quarantine",
-        ),
-    ] = None
-    state: Annotated[
-        State | None,
-        Field(
-            description='A string specifying the state this worker is in so far as worker-manager knows.\nA "requested" worker is in the process of starting up, and if successful will enter\nthe "running" state once it has registered with the `registerWorker` API method.  A\n"stopping" worker is in the process of shutting down and deleting resources, while\na "stopped" worker is completely stopped.  Stopped workers are kept for historical\npurposes and are purged when they expire.  Note that some providers transition workers\ndirectly from "running" to "stopped".\nAn "standalone" worker is a worker that is not managed by worker-manager, these workers\nare only known by the queue.\n',
-            title="State",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker group containing this worker.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for this worker (unique within this worker group).\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str | None,
-        Field(
-            description="Unique identifier for a worker pool\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool Id",
-        ),
-    ] = None
+class ListWorkersResponse(TaskclusterModel):
+    """Response from a `listWorkers` request."""
 
-
-class ListWorkersResponse(TaskclusterModel, closed=True):
-    """
-    Response from a `listWorkers` request.
-
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of workers in the worker-type.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerTypes` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of workers in the worker-type.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerTypes` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    workers: Annotated[
-        list[ListWorkersResponseWorker],
-        Field(
-            description="List of workers in this worker-type.\n",
-            title="Workers from a WorkerType",
-        ),
-    ]
+    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=list)]
+    """Workers from a WorkerType.
+
+    List of workers in this worker-type.
+    """

@@ -7,32 +7,33 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ProviderListProvider(TaskclusterModel, closed=True):
-    providerId: Annotated[str, Field(description="The id of this provider", title="Provider ID")]
-    providerType: Annotated[
-        str,
-        Field(
-            description="The provider implementation underlying this provider",
-            title="Provider Type",
-        ),
-    ]
+class ProviderListProvider(TaskclusterModel):
+    """The `ProviderListProvider` object."""
+
+    providerId: Annotated[str, Field(default=None)]
+    """The id of this provider"""
+
+    providerType: Annotated[str, Field(default=None)]
+    """The provider implementation underlying this provider"""
 
 
-class ProviderList(TaskclusterModel, closed=True):
+class ProviderList(TaskclusterModel):
+    """A list of providers"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of workers in the worker-manager.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerPools` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
-    A list of providers
-    """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of workers in the worker-manager.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerPools` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    providers: Annotated[
-        list[ProviderListProvider], Field(description="List of all providers", title="Providers")
-    ]
+    providers: Annotated[list[ProviderListProvider], Field(default_factory=list)]
+    """List of all providers"""

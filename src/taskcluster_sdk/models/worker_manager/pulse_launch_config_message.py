@@ -7,39 +7,33 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class PulseLaunchConfigMessage(TaskclusterModel, closed=True):
+class PulseLaunchConfigMessage(TaskclusterModel):
+    """The message that is emitted when worker pool launch configs are created/changed/archived."""
+
+    launchConfigId: Annotated[str, Field(default=None)]
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
     """
-    The message that is emitted when worker pool launch configs are created/changed/archived.
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
     """
 
-    launchConfigId: Annotated[
-        str,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ]
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

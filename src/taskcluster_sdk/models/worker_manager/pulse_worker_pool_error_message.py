@@ -7,91 +7,55 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class PulseWorkerPoolErrorMessage(TaskclusterModel, closed=True):
+class PulseWorkerPoolErrorMessage(TaskclusterModel):
+    """The message that is emitted when worker pools are created/changed/deleted."""
+
+    errorId: Annotated[str, Field(default=None)]
+    """An arbitary unique identifier for this error"""
+
+    kind: Annotated[str, Field(default=None)]
+    """A general machine-readable way to identify this sort of error."""
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
     """
-    The message that is emitted when worker pools are created/changed/deleted.
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
     """
 
-    errorId: Annotated[
-        str,
-        Field(
-            description="An arbitary unique identifier for this error",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Error ID",
-        ),
-    ]
-    kind: Annotated[
-        str,
-        Field(
-            description="A general machine-readable way to identify this sort of error.",
-            max_length=128,
-            pattern="[-a-z0-9]+",
-            title="Kind",
-        ),
-    ]
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    timestamp: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this event occurred",
-            title="Event timestamp",
-        ),
-    ]
-    title: Annotated[
-        str,
-        Field(
-            description="A human-readable version of `kind`.",
-            max_length=128,
-            title="Title",
-        ),
-    ]
-    workerGroup: Annotated[
-        str | None,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ] = None
-    workerId: Annotated[
-        str | None,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ] = None
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    timestamp: Annotated[AwareDatetime, Field(default=None)]
+    """Event timestamp.
+
+    Date and time when this event occurred
+    """
+
+    title: Annotated[str, Field(default=None)]
+    """A human-readable version of `kind`."""
+
+    workerGroup: str | None = None
+    """Worker group to which this worker belongs"""
+
+    workerId: str | None = None
+    """Worker ID"""
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

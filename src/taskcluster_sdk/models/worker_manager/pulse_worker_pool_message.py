@@ -7,39 +7,31 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class PulseWorkerPoolMessage(TaskclusterModel, closed=True):
+class PulseWorkerPoolMessage(TaskclusterModel):
+    """The message that is emitted when worker pools are created/changed/deleted."""
+
+    previousProviderId: str | None = None
+    """Previous Provider.
+
+    If this is defined, it was the provider that handled this worker pool in the
+    configuration before the current one. This will be used by providers to clean
+    up any resources created for this workerType when they are no longer responsible
+    for it.
     """
-    The message that is emitted when worker pools are created/changed/deleted.
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
     """
 
-    previousProviderId: Annotated[
-        str | None,
-        Field(
-            description="If this is defined, it was the provider that handled this worker pool in the\nconfiguration before the current one. This will be used by providers to clean\nup any resources created for this workerType when they are no longer responsible\nfor it.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Previous Provider",
-        ),
-    ] = None
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

@@ -7,81 +7,61 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class PulseWorkerRemovedMessage(TaskclusterModel, closed=True):
+class PulseWorkerRemovedMessage(TaskclusterModel):
+    """The message that is emitted when workers are being removed."""
+
+    capacity: Annotated[int, Field(default=None)]
+    """Worker Capacity.
+
+    Number of tasks this worker can handle at once
     """
-    The message that is emitted when workers are being removed.
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
     """
 
-    capacity: Annotated[
-        int,
-        Field(
-            description="Number of tasks this worker can handle at once",
-            ge=1,
-            title="Worker Capacity",
-        ),
-    ]
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    reason: Annotated[
-        str,
-        Field(
-            description="The reason the worker was removed. It can be one of the following:\n\n- workerManager.removeWorker API call\n- terminateAfter time exceeded\n- operation expired\n- any other error encountered\n",
-            title="Reason",
-        ),
-    ]
-    timestamp: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this event occurred",
-            title="Event timestamp",
-        ),
-    ]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
+    """
+
+    reason: Annotated[str, Field(default=None)]
+    """The reason the worker was removed. It can be one of the following:
+
+    - workerManager.removeWorker API call
+    - terminateAfter time exceeded
+    - operation expired
+    - any other error encountered
+    """
+
+    timestamp: Annotated[AwareDatetime, Field(default=None)]
+    """Event timestamp.
+
+    Date and time when this event occurred
+    """
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Worker group to which this worker belongs"""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Worker ID"""
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

@@ -3,142 +3,102 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class WorkerIdentityProofToken(TaskclusterModel, closed=True):
-    """
-    Proof that this call is coming from the worker identified by the other fields.
+class WorkerIdentityProofToken(TaskclusterModel):
+    """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
-
     """
 
-    token: Annotated[
-        str,
-        Field(
-            description="A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)\n",
-            title="Token",
-        ),
-    ]
+    token: Annotated[str, Field(default=None)]
+    """A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)"""
 
 
-class WorkerIdentityProofStaticSecret(TaskclusterModel, closed=True):
-    """
-    Proof that this call is coming from the worker identified by the other fields.
+class WorkerIdentityProofStaticSecret(TaskclusterModel):
+    """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
-
     """
 
-    staticSecret: Annotated[
-        str,
-        Field(
-            description="The secret value that was configured when the worker was created (in `createWorker`).\n",
-            pattern="^[a-zA-Z0-9_-]{44}$",
-            title="Secret",
-        ),
-    ]
+    staticSecret: Annotated[str, Field(default=None)]
+    """Secret.
 
-
-class WorkerIdentityProof(TaskclusterModel, closed=True):
+    The secret value that was configured when the worker was created (in `createWorker`).
     """
-    Proof that this call is coming from the worker identified by the other fields.
+
+
+class WorkerIdentityProof(TaskclusterModel):
+    """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
-
     """
 
-    document: Annotated[
-        str,
-        Field(
-            description="Instance identity document that is obtained by\ncurl http://169.254.169.254/latest/dynamic/instance-identity/document on the instance\n",
-            title="Document",
-        ),
-    ]
-    signature: Annotated[
-        str,
-        Field(
-            description="The signature for instance identity document. Can be obtained by\ncurl http://169.254.169.254/latest/dynamic/instance-identity/signature on the instance\n",
-            title="Signature",
-        ),
-    ]
-
-
-class WorkerIdentityProofDocument(TaskclusterModel, closed=True):
+    document: Annotated[str, Field(default=None)]
+    """Instance identity document that is obtained by
+    curl http://169.254.169.254/latest/dynamic/instance-identity/document on the instance
     """
-    Proof that this call is coming from the worker identified by the other fields.
+
+    signature: Annotated[str, Field(default=None)]
+    """The signature for instance identity document. Can be obtained by
+    curl http://169.254.169.254/latest/dynamic/instance-identity/signature on the instance
+    """
+
+
+class WorkerIdentityProofDocument(TaskclusterModel):
+    """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
-
     """
 
-    document: Annotated[
-        str,
-        Field(
-            description="Attested data document that is obtained by\ncurl http://169.254.169.254/metadata/attested/document on the instance\n",
-            title="Document",
-        ),
-    ]
-
-
-class RegisterWorkerRequest(TaskclusterModel, closed=True):
-    """
-    Request body to `registerWorker`.
+    document: Annotated[str, Field(default=None)]
+    """Attested data document that is obtained by
+    curl http://169.254.169.254/metadata/attested/document on the instance
     """
 
-    providerId: Annotated[
-        str,
-        Field(
-            description="The provider that had started the worker and responsible for managing it.\nCan be different from the provider that's currently in the worker pool config.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    systemBootTime: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="The time that the worker's system booted.\nThis is used to increase granularity of worker\nregistration time metrics.\nSee https://github.com/taskcluster/taskcluster/issues/8232.\n",
-            title="System Boot Time",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ]
+
+class RegisterWorkerRequest(TaskclusterModel):
+    """Request body to `registerWorker`."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/register-worker-request.json#",
+    )
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider that had started the worker and responsible for managing it.
+    Can be different from the provider that's currently in the worker pool config.
+    """
+
+    systemBootTime: AwareDatetime | None = None
+    """The time that the worker's system booted.
+    This is used to increase granularity of worker
+    registration time metrics.
+    See https://github.com/taskcluster/taskcluster/issues/8232.
+    """
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Worker group to which this worker belongs"""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Worker ID"""
+
     workerIdentityProof: Annotated[
         WorkerIdentityProofToken
         | WorkerIdentityProofStaticSecret
         | WorkerIdentityProof
         | WorkerIdentityProofDocument,
-        Field(
-            description="Proof that this call is coming from the worker identified by the other fields.\nThe form of this proof varies depending on the provider type.\n",
-            title="Worker Identity Proof",
-        ),
+        Field(default=None),
     ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    """Proof that this call is coming from the worker identified by the other fields.
+    The form of this proof varies depending on the provider type.
+    """
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

@@ -3,67 +3,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
-from . import worker_pool_error
 
-
-class ReportWorkerErrorRequest(TaskclusterModel, closed=True):
-    """
-    A report of an error from a worker.  This will be recorded with kind
+class ReportWorkerErrorRequest(TaskclusterModel):
+    """A report of an error from a worker.  This will be recorded with kind
     `worker-error`.
 
     The worker's `workerGroup` and `workerId` will be added to `extra`.
-
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="A longer description of what occured in the error.",
-            max_length=10240,
-            title="Description",
-        ),
-    ]
-    extra: worker_pool_error.Extra
-    kind: Annotated[
-        str,
-        Field(
-            description="A general machine-readable way to identify this sort of error.",
-            max_length=128,
-            pattern="[-a-z0-9]+",
-            title="Kind",
-        ),
-    ]
-    title: Annotated[
-        str,
-        Field(
-            description="A human-readable version of `kind`.",
-            max_length=128,
-            title="Title",
-        ),
-    ]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/report-worker-error-request.json#",
+    )
+
+    description: Annotated[str, Field(default=None)]
+    """A longer description of what occured in the error."""
+
+    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+
+    kind: Annotated[str, Field(default=None)]
+    """A general machine-readable way to identify this sort of error."""
+
+    title: Annotated[str, Field(default=None)]
+    """A human-readable version of `kind`."""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Worker group to which this worker belongs"""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Worker ID"""

@@ -3,51 +3,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ReregisterWorkerRequest(TaskclusterModel, closed=True):
+class ReregisterWorkerRequest(TaskclusterModel):
+    """Request body to `reregisterWorker`."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/reregister-worker-request.json#",
+    )
+
+    secret: Annotated[str, Field(default=None)]
+    """The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or
+    `reregisterWorker`.
+    For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
     """
-    Request body to `reregisterWorker`.
-    """
 
-    secret: Annotated[
-        str,
-        Field(
-            description="The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or\n`reregisterWorker`.\nFor more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.\n",
-            pattern="^[a-zA-Z0-9_-]{44}$",
-            title="Secret",
-        ),
-    ]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    workerGroup: Annotated[str, Field(default=None)]
+    """Worker group to which this worker belongs"""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Worker ID"""
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Credentials(TaskclusterModel, closed=True):
-    """
-    The credentials the worker
+class Credentials(TaskclusterModel):
+    """The credentials the worker
     will need to perform its work. Specifically, credentials with scopes
     * `assume:worker-pool:<workerPoolId>`
     * `assume:worker-id:<workerGroup>/<workerId>`
@@ -21,43 +23,39 @@ class Credentials(TaskclusterModel, closed=True):
     * `queue:claim-work:<workerPoolId>`
     * `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
     * `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
-
     """
 
-    accessToken: str
-    certificate: Annotated[
-        str | None,
-        Field(
-            description="Note that a certificate may not be provided, if the credentials are not temporary.\n"
-        ),
-    ] = None
-    clientId: str
+    accessToken: Annotated[str, Field(default=None)]
+
+    certificate: str | None = None
+    """Note that a certificate may not be provided, if the credentials are not temporary."""
+
+    clientId: Annotated[str, Field(default=None)]
 
 
-class ReregisterWorkerResponse(TaskclusterModel, closed=True):
-    """
-    Response body to `reregisterWorker`.
-    """
+class ReregisterWorkerResponse(TaskclusterModel):
+    """Response body to `reregisterWorker`."""
 
     credentials: Annotated[
-        Credentials,
-        Field(
-            description="The credentials the worker\nwill need to perform its work. Specifically, credentials with scopes\n* `assume:worker-pool:<workerPoolId>`\n* `assume:worker-id:<workerGroup>/<workerId>`\n* `queue:worker-id:<workerGroup>/<workerId>`\n* `secrets:get:worker-pool:<workerPoolId>`\n* `queue:claim-work:<workerPoolId>`\n* `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`\n* `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`\n",
-            title="Credentials",
-        ),
+        Credentials, Field(default_factory=lambda: Credentials.model_construct())
     ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Time at which the included credentials will expire. Workers must\nre-register before this time.\n",
-            title="Expires",
-        ),
-    ]
-    secret: Annotated[
-        str,
-        Field(
-            description="The next secret value needed to reregister the worker (in `reregisterWorker).\nFor more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.\n",
-            pattern="^[a-zA-Z0-9_-]{44}$",
-            title="Secret",
-        ),
-    ]
+    """The credentials the worker
+    will need to perform its work. Specifically, credentials with scopes
+    * `assume:worker-pool:<workerPoolId>`
+    * `assume:worker-id:<workerGroup>/<workerId>`
+    * `queue:worker-id:<workerGroup>/<workerId>`
+    * `secrets:get:worker-pool:<workerPoolId>`
+    * `queue:claim-work:<workerPoolId>`
+    * `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    * `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Time at which the included credentials will expire. Workers must
+    re-register before this time.
+    """
+
+    secret: Annotated[str, Field(default=None)]
+    """The next secret value needed to reregister the worker (in `reregisterWorker).
+    For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
+    """

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ShouldWorkerTerminateResponse(TaskclusterModel, closed=True):
-    """
-    Decision returned to a worker asking whether to keep running or be terminated
-    """
+class ShouldWorkerTerminateResponse(TaskclusterModel):
+    """Decision returned to a worker asking whether to keep running or be terminated"""
 
-    reason: Annotated[
-        str, Field(description="Reason why worker should be terminated", min_length=1)
-    ]
-    terminate: bool
+    reason: Annotated[str, Field(default=None)]
+    """Reason why worker should be terminated"""
+
+    terminate: Annotated[bool, Field(default=None)]

@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import worker_pool_full
 
 
-class UpdateWorkerPoolRequest(TaskclusterModel, closed=True):
-    """
-    Fields that are defined by a user for a worker pool.
+class UpdateWorkerPoolRequest(TaskclusterModel):
+    """Fields that are defined by a user for a worker pool.
     Used to modify worker-pool definitions.
 
     The `workerPoolId`, `created`, and `lastModified` fields are optional and
@@ -22,53 +24,44 @@ class UpdateWorkerPoolRequest(TaskclusterModel, closed=True):
     with `workerPool(..)`, modifying it, and writing it back with
     `updateWorkerPool(..).  `workerPoolId` must be correct if
     supplied, and the values of `created` and `lastModified` are ignored.
-
     """
 
-    config: worker_pool_full.Config
-    created: Annotated[
-        AwareDatetime | None, Field(description="Ignored on update", title="Created")
-    ] = None
-    description: Annotated[
-        str,
-        Field(
-            description="A description of this worker pool.\n",
-            max_length=10240,
-            title="Description",
-        ),
-    ]
-    emailOnError: Annotated[
-        bool,
-        Field(
-            description="If true, the owner should be emailed on provisioning errors",
-            title="Wants Email",
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime | None,
-        Field(description="Ignored on update", title="Last Modified"),
-    ] = None
-    owner: Annotated[
-        str,
-        Field(
-            description="An email address to notify when there are provisioning errors for this\nworker pool.\n",
-            title="Owner Email",
-        ),
-    ]
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str | None,
-        Field(
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ] = None
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.models",
+        "/schemas/worker-manager/v1/update-worker-pool-request.json#",
+    )
+
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
+
+    created: AwareDatetime | None = None
+    """Ignored on update"""
+
+    description: Annotated[str, Field(default=None)]
+    """A description of this worker pool."""
+
+    emailOnError: Annotated[bool, Field(default=None)]
+    """Wants Email.
+
+    If true, the owner should be emailed on provisioning errors
+    """
+
+    lastModified: AwareDatetime | None = None
+    """Ignored on update"""
+
+    owner: Annotated[str, Field(default=None)]
+    """Owner Email.
+
+    An email address to notify when there are provisioning errors for this
+    worker pool.
+    """
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
+    """
+
+    workerPoolId: str | None = None

@@ -3,121 +3,87 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+WorkerState: TypeAlias = Annotated[Literal["requested", "running", "stopping", "stopped"], OpenStr]
+"""A string specifying the state this worker is in so far as worker-manager knows.
+A "requested" worker is in the process of starting up, and if successful will enter
+the "running" state once it has registered with the `registerWorker` API method.  A
+"stopping" worker is in the process of shutting down and deleting resources, while
+a "stopped" worker is completely stopped.  Stopped workers are kept for historical
+purposes and are purged when they expire.  Note that some providers transition workers
+directly from "running" to "stopped".
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class State(str, OpenEnum):
+class WorkerFull(TaskclusterModel):
+    """A complete worker definition."""
+
+    capacity: Annotated[int, Field(default=None)]
+    """Worker Capacity.
+
+    Number of tasks this worker can handle at once
     """
-    A string specifying the state this worker is in so far as worker-manager knows.
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker was created"""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker will be deleted from the DB"""
+
+    lastChecked: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when the state of this worker was verified with a cloud api.
+    For providers with nothing to check, this will just be permanently set to the
+    time the worker was created.
+    """
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker last changed state"""
+
+    launchConfigId: str | None = None
+    """Launch Configuration ID.
+
+    The ID of the launch configuration. Must be unique forever within the worker pool.
+    Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    to ensure proper tracking of configuration metrics.
+    If not provided, worker-manager will generate a unique ID.
+    Must be between 1 and 38 characters long and contain only alphanumeric
+    characters, dashes, and underscores.
+    """
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider that had started the worker and responsible for managing it.
+    Can be different from the provider that's currently in the worker pool config.
+    """
+
+    state: Annotated[WorkerState, Field(default=None)]
+    """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A
     "stopping" worker is in the process of shutting down and deleting resources, while
     a "stopped" worker is completely stopped.  Stopped workers are kept for historical
     purposes and are purged when they expire.  Note that some providers transition workers
     directly from "running" to "stopped".
-
     """
 
-    requested = "requested"
-    running = "running"
-    stopping = "stopping"
-    stopped = "stopped"
+    workerGroup: Annotated[str, Field(default=None)]
+    """Worker group to which this worker belongs"""
 
+    workerId: Annotated[str, Field(default=None)]
+    """Worker ID"""
 
-class WorkerFull(TaskclusterModel, closed=True):
-    """
-    A complete worker definition.
-    """
-
-    capacity: Annotated[
-        int,
-        Field(
-            description="Number of tasks this worker can handle at once",
-            ge=1,
-            title="Worker Capacity",
-        ),
-    ]
-    created: Annotated[
-        AwareDatetime,
-        Field(description="Date and time when this worker was created", title="Created"),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this worker will be deleted from the DB",
-            title="Expires",
-        ),
-    ]
-    lastChecked: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when the state of this worker was verified with a cloud api.\nFor providers with nothing to check, this will just be permanently set to the\ntime the worker was created.\n",
-            title="Last Checked",
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this worker last changed state",
-            title="Last Modified",
-        ),
-    ]
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The ID of the launch configuration. Must be unique forever within the worker pool.\nAny change to the launch configuration (except `workerManager` fields) must use a new ID\nto ensure proper tracking of configuration metrics.\nIf not provided, worker-manager will generate a unique ID.\nMust be between 1 and 38 characters long and contain only alphanumeric\ncharacters, dashes, and underscores.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Configuration ID",
-        ),
-    ] = None
-    providerId: Annotated[
-        str,
-        Field(
-            description="The provider that had started the worker and responsible for managing it.\nCan be different from the provider that's currently in the worker pool config.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    state: Annotated[
-        State,
-        Field(
-            description='A string specifying the state this worker is in so far as worker-manager knows.\nA "requested" worker is in the process of starting up, and if successful will enter\nthe "running" state once it has registered with the `registerWorker` API method.  A\n"stopping" worker is in the process of shutting down and deleting resources, while\na "stopped" worker is completely stopped.  Stopped workers are kept for historical\npurposes and are purged when they expire.  Note that some providers transition workers\ndirectly from "running" to "stopped".\n',
-            title="State",
-        ),
-    ]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Worker group to which this worker belongs",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker group",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Worker ID",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker ID",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

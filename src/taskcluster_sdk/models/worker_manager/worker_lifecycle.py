@@ -3,41 +3,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class WorkerLifecycle(TaskclusterModel, closed=True):
-    """
-    Conditions a worker can reach and actions to take in the case that they do.
+class WorkerLifecycle(TaskclusterModel):
+    """Conditions a worker can reach and actions to take in the case that they do.
     Not all providers necessarily implement all features of this in the same way.
     Read the providers docs to understand exactly what it will do.
-
     """
 
-    queueInactivityTimeout: Annotated[
-        int,
-        Field(
-            description="In order to prevent workers from being stuck without doing any work,\n`queueInactivityTimeout` controls how long a worker can do something other than\nworking on a task. If worker process dies, or it stops calling `claimWork`\nor `reclaimTask` it should be considered dead and terminated.\n\nMinimum allowed value is 20 minutes (default claim timeout),\nto prevent workers from being terminated\nwhile they are executing task, starting up or rebooting between the tasks.\n\nThis timeout has no affect quarantined workers,\nas they are still calling `claimWork`.\nStatic workers are also unaffected.\n",
-            ge=1200,
-            title="Queue Inactivity Timeout",
-        ),
-    ] = 7200
-    registrationTimeout: Annotated[
-        int | None,
-        Field(
-            description="Each worker in this pool has `registrationTimeout` seconds to\nregister itself with worker-manager after it has\nbeen requsted from the cloud provider. After this\ntimeout, worker-manager will terminate the instance,\nassuming it is broken.\n\nThis parameter has no effect for worker pools using the static provider\ntype.\n",
-            title="Registration Timeout",
-        ),
-    ] = None
-    reregistrationTimeout: Annotated[
-        int,
-        Field(
-            description="If specified, workers in this pool must re-register via `reregister()`\nwithin `reregistrationTimeout` seconds from the initial call to\n`register()` to get new credentials. If the worker has not done so, it\nwill be terminated.  This value also dictates the lifetime of the\ntemporary credentials granted to the worker, meaning that it must be\nless than 30 days. The default value is 4 days.\n",
-            le=2592000,
-            title="Checkin Timeout",
-        ),
-    ] = 345600
+    queueInactivityTimeout: int = 7200
+    """In order to prevent workers from being stuck without doing any work,
+    `queueInactivityTimeout` controls how long a worker can do something other than
+    working on a task. If worker process dies, or it stops calling `claimWork`
+    or `reclaimTask` it should be considered dead and terminated.
+
+    Minimum allowed value is 20 minutes (default claim timeout),
+    to prevent workers from being terminated
+    while they are executing task, starting up or rebooting between the tasks.
+
+    This timeout has no affect quarantined workers,
+    as they are still calling `claimWork`.
+    Static workers are also unaffected.
+    """
+
+    registrationTimeout: int | None = None
+    """Each worker in this pool has `registrationTimeout` seconds to
+    register itself with worker-manager after it has
+    been requsted from the cloud provider. After this
+    timeout, worker-manager will terminate the instance,
+    assuming it is broken.
+
+    This parameter has no effect for worker pools using the static provider
+    type.
+    """
+
+    reregistrationTimeout: int = 345600
+    """Checkin Timeout.
+
+    If specified, workers in this pool must re-register via `reregister()`
+    within `reregistrationTimeout` seconds from the initial call to
+    `register()` to get new credentials. If the worker has not done so, it
+    will be terminated.  This value also dictates the lifetime of the
+    temporary credentials granted to the worker, meaning that it must be
+    less than 30 days. The default value is 4 days.
+    """

@@ -7,24 +7,25 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_full
 
 
-class WorkerList(TaskclusterModel, closed=True):
-    """
-    A list of workers in a given worker pool
+class WorkerList(TaskclusterModel):
+    """A list of workers in a given worker pool"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of workers in the worker-manager.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerPools` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of workers in the worker-manager.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerPools` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    workers: Annotated[
-        list[worker_full.WorkerFull],
-        Field(description="List of all workers in a given worker pool", title="Workers"),
-    ]
+    workers: Annotated[list[worker_full.WorkerFull], Field(default_factory=list)]
+    """List of all workers in a given worker pool"""

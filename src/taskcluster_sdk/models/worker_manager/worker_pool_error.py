@@ -7,80 +7,35 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Extra(TaskclusterModel):
-    """
-    Any extra structured information about this error
-    """
+class WorkerPoolError(TaskclusterModel):
+    """A complete worker pool error definition."""
 
+    description: Annotated[str, Field(default=None)]
+    """A longer description of what occured in the error."""
 
-class WorkerPoolError(TaskclusterModel, closed=True):
-    """
-    A complete worker pool error definition.
+    errorId: Annotated[str, Field(default=None)]
+    """An arbitary unique identifier for this error"""
 
-    """
+    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Any extra structured information about this error"""
 
-    description: Annotated[
-        str,
-        Field(
-            description="A longer description of what occured in the error.",
-            max_length=10240,
-            title="Description",
-        ),
-    ]
-    errorId: Annotated[
-        str,
-        Field(
-            description="An arbitary unique identifier for this error",
-            pattern="^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
-            title="Error ID",
-        ),
-    ]
-    extra: Annotated[
-        dict[str, Any],
-        Field(
-            description="Any extra structured information about this error",
-            title="Extra",
-        ),
-    ]
-    kind: Annotated[
-        str,
-        Field(
-            description="A general machine-readable way to identify this sort of error.",
-            max_length=128,
-            pattern="[-a-z0-9]+",
-            title="Kind",
-        ),
-    ]
-    launchConfigId: Annotated[
-        str | None,
-        Field(
-            description="The launch config ID that was used when the error occurred.\n",
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Launch Config ID",
-        ),
-    ] = None
-    reported: Annotated[
-        AwareDatetime,
-        Field(description="Date and time when this error was reported", title="Reported"),
-    ]
-    title: Annotated[
-        str,
-        Field(
-            description="A human-readable version of `kind`.",
-            max_length=128,
-            title="Title",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+    kind: Annotated[str, Field(default=None)]
+    """A general machine-readable way to identify this sort of error."""
+
+    launchConfigId: str | None = None
+    """The launch config ID that was used when the error occurred."""
+
+    reported: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this error was reported"""
+
+    title: Annotated[str, Field(default=None)]
+    """A human-readable version of `kind`."""
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""

@@ -7,24 +7,27 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import worker_pool_error
 
 
-class WorkerPoolErrorList(TaskclusterModel, closed=True):
-    """
-    A list of worker pool errors
+class WorkerPoolErrorList(TaskclusterModel):
+    """A list of worker pool errors"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of worker-types in the worker-manager.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerPools` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of worker-types in the worker-manager.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerPools` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
     workerPoolErrors: Annotated[
-        list[worker_pool_error.WorkerPoolError],
-        Field(description="List of worker pool errors", title="Worker Pool Errors"),
+        list[worker_pool_error.WorkerPoolError], Field(default_factory=list)
     ]
+    """List of worker pool errors"""

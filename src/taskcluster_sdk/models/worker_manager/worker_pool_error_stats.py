@@ -7,51 +7,65 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
-
-from . import worker_pool_full
-
-
-class Totals(TaskclusterModel, closed=True):
-    code: Annotated[
-        dict[str, Any],
-        Field(description="Breakdown by error code where available", title="By error code"),
-    ]
-    daily: Annotated[dict[str, Any], Field(description="Breakdown by day", title="Last 7 days")]
-    hourly: Annotated[dict[str, Any], Field(description="Breakdown by hour", title="Last 24 hours")]
-    launchConfig: Annotated[
-        dict[str, Any],
-        Field(
-            description="Breakdown by launchConfigId where available",
-            title="By launch config ID",
-        ),
-    ]
-    title: Annotated[
-        dict[str, Any], Field(description="Breakdown by title", title="By error title")
-    ]
-    total: Annotated[
-        float,
-        Field(
-            description="Total number of errors",
-            title="Total number of errors in the past 7 days",
-        ),
-    ]
-    workerPool: Annotated[
-        dict[str, Any],
-        Field(
-            description="Breakdown by worker pool if workerPoolId is not specified.\nIf specified, this will only include the worker pool specified.\n",
-            title="By worker pool",
-        ),
-    ]
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
 
 
-class WorkerPoolErrorStats(TaskclusterModel, closed=True):
+class Totals(TaskclusterModel):
+    """The `Totals` object."""
+
+    code: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """By error code.
+
+    Breakdown by error code where available
     """
-    Total number of errors for given worker pool or all worker pools
+
+    daily: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Last 7 days.
+
+    Breakdown by day
+    """
+
+    hourly: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Last 24 hours.
+
+    Breakdown by hour
+    """
+
+    launchConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """By launch config ID.
+
+    Breakdown by launchConfigId where available
+    """
+
+    title: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """By error title.
+
+    Breakdown by title
+    """
+
+    total: Annotated[float, Field(default=None)]
+    """Total number of errors in the past 7 days.
+
+    Total number of errors
+    """
+
+    workerPool: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """By worker pool.
+
+    Breakdown by worker pool if workerPoolId is not specified.
+    If specified, this will only include the worker pool specified.
+    """
+
+
+class WorkerPoolErrorStats(TaskclusterModel):
+    """Total number of errors for given worker pool or all worker pools
     broken down daily for the past 7 days, hourly for the past 24 hours.
     Also includes breakdown by title and error code.
-
     """
 
-    totals: Totals
-    workerPoolId: worker_pool_full.WorkerPoolId | Literal[""]
+    totals: Annotated[Totals, Field(default_factory=lambda: Totals.model_construct())]
+
+    workerPoolId: Annotated[Annotated[Literal[""], OpenStr] | str, Field(default=None)]

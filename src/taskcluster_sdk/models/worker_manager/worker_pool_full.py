@@ -3,161 +3,137 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
-
-
-class WorkerPoolFull(TaskclusterModel, closed=True):
-    """
-    A complete worker pool definition.
-
-    """
-
-    config: dict[str, Any]
-    created: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this worker pool was created\n",
-            title="Created",
-        ),
-    ]
-    currentCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool that are currently not "stopped"',
-            ge=0,
-            title="Current Capacity (deprecated)",
-        ),
-    ]
-    description: Annotated[
-        str,
-        Field(
-            description="A description of this worker pool.\n",
-            max_length=10240,
-            title="Description",
-        ),
-    ]
-    emailOnError: Annotated[
-        bool,
-        Field(
-            description="If true, the owner should be emailed on provisioning errors",
-            title="Wants Email",
-        ),
-    ]
-    lastModified: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time when this worker pool was last updated\n",
-            title="Last Modified",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="An email address to notify when there are provisioning errors for this\nworker pool.\n",
-            title="Owner Email",
-        ),
-    ]
-    providerId: Annotated[
-        str,
-        Field(
-            description='The provider responsible for managing this worker pool.\n\nIf this value is `"null-provider"`, then the worker pool is pending deletion\nonce all existing workers have terminated.\n',
-            max_length=38,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provider",
-        ),
-    ]
-    requestedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "requested"',
-            ge=0,
-            title="Requested Worker Capacity (deprecated)",
-        ),
-    ]
-    requestedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "requested" state for this worker pool',
-            ge=0,
-            title="Requested Worker Count (deprecated)",
-        ),
-    ]
-    runningCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "running"',
-            ge=0,
-            title="Running Worker Capacity (deprecated)",
-        ),
-    ]
-    runningCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "running" state for this worker pool',
-            ge=0,
-            title="Running Worker Count (deprecated)",
-        ),
-    ]
-    stoppedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "stopped"',
-            ge=0,
-            title="Stopped Worker Capacity (deprecated)",
-        ),
-    ]
-    stoppedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopped" state for this worker pool',
-            ge=0,
-            title="Stopped Worker Count (deprecated)",
-        ),
-    ]
-    stoppingCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "stopping"',
-            ge=0,
-            title="Stopping Worker Capacity (deprecated)",
-        ),
-    ]
-    stoppingCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopping" state for this worker pool',
-            ge=0,
-            title="Stopping Worker Count (deprecated)",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str | None,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ] = None
-
-
-class Config(TaskclusterModel):
-    pass
-
-
-WorkerPoolId = TypeAliasType(
-    "WorkerPoolId",
-    Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    FreeForm,
+    TaskclusterModel,
 )
+
+
+class WorkerPoolFull(TaskclusterModel):
+    """A complete worker pool definition."""
+
+    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker pool was created"""
+
+    currentCapacity: Annotated[int, Field(default=None)]
+    """Current Capacity (deprecated).
+
+    Total capacity available across all workers for this worker pool that are currently not "stopped"
+    """
+
+    description: Annotated[str, Field(default=None)]
+    """A description of this worker pool."""
+
+    emailOnError: Annotated[bool, Field(default=None)]
+    """Wants Email.
+
+    If true, the owner should be emailed on provisioning errors
+    """
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Date and time when this worker pool was last updated"""
+
+    owner: Annotated[str, Field(default=None)]
+    """Owner Email.
+
+    An email address to notify when there are provisioning errors for this
+    worker pool.
+    """
+
+    providerId: Annotated[str, Field(default=None)]
+    """Provider.
+
+    The provider responsible for managing this worker pool.
+
+    If this value is `"null-provider"`, then the worker pool is pending deletion
+    once all existing workers have terminated.
+    """
+
+    requestedCapacity: Annotated[int, Field(default=None)]
+    """Requested Worker Capacity (deprecated).
+
+    Total capacity available across all workers for this worker pool with state "requested"
+    """
+
+    requestedCount: Annotated[int, Field(default=None)]
+    """Requested Worker Count (deprecated).
+
+    Total worker count in "requested" state for this worker pool
+    """
+
+    runningCapacity: Annotated[int, Field(default=None)]
+    """Running Worker Capacity (deprecated).
+
+    Total capacity available across all workers for this worker pool with state "running"
+    """
+
+    runningCount: Annotated[int, Field(default=None)]
+    """Running Worker Count (deprecated).
+
+    Total worker count in "running" state for this worker pool
+    """
+
+    stoppedCapacity: Annotated[int, Field(default=None)]
+    """Stopped Worker Capacity (deprecated).
+
+    Total capacity available across all workers for this worker pool with state "stopped"
+    """
+
+    stoppedCount: Annotated[int, Field(default=None)]
+    """Stopped Worker Count (deprecated).
+
+    Total worker count in "stopped" state for this worker pool
+    """
+
+    stoppingCapacity: Annotated[int, Field(default=None)]
+    """Stopping Worker Capacity (deprecated).
+
+    Total capacity available across all workers for this worker pool with state "stopping"
+    """
+
+    stoppingCount: Annotated[int, Field(default=None)]
+    """Stopping Worker Count (deprecated).
+
+    Total worker count in "stopping" state for this worker pool
+    """
+
+    workerPoolId: str | None = None
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""
+
+
+if TYPE_CHECKING:
+    from .config_aws import AwsProviderConfig
+    from .config_azure import AzureProviderConfig
+    from .config_google import GoogleProviderConfig
+    from .config_static import StaticProviderConfig
+    from .dicts.config_aws import AwsProviderConfigDict
+    from .dicts.config_azure import AzureProviderConfigDict
+    from .dicts.config_google import GoogleProviderConfigDict
+    from .dicts.config_static import StaticProviderConfigDict
+
+    WorkerPoolConfig: TypeAlias = (
+        AwsProviderConfig
+        | AzureProviderConfig
+        | GoogleProviderConfig
+        | StaticProviderConfig
+        | dict[str, Any]
+    )
+    """A worker pool's provider `config`: the model of its provider type, or any dict."""
+    WorkerPoolConfigDict: TypeAlias = (
+        AwsProviderConfigDict
+        | AzureProviderConfigDict
+        | GoogleProviderConfigDict
+        | StaticProviderConfigDict
+        | dict[str, Any]
+    )
+    """The dict form of `WorkerPoolConfig`."""
+else:
+    WorkerPoolConfig: TypeAlias = FreeForm

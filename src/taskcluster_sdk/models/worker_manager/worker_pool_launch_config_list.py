@@ -7,44 +7,48 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class WorkerPoolLaunchConfigListWorkerPoolLaunchConfig(TaskclusterModel, closed=True):
-    configuration: Annotated[dict[str, Any], Field(description="The launch configuration")]
-    created: Annotated[
-        AwareDatetime,
-        Field(description="Time when this launch configuration was created"),
-    ]
-    isArchived: Annotated[bool, Field(description="Whether this launch configuration is archived")]
-    lastModified: Annotated[
-        AwareDatetime,
-        Field(description="Time when this launch configuration was last modified"),
-    ]
-    launchConfigId: Annotated[
-        str, Field(description="Unique identifier for this launch configuration")
-    ]
-    workerPoolId: Annotated[
-        str, Field(description="The worker pool ID this launch config belongs to")
-    ]
+class WorkerPoolLaunchConfigEntry(TaskclusterModel):
+    """The `WorkerPoolLaunchConfigEntry` object."""
+
+    configuration: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """The launch configuration"""
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Time when this launch configuration was created"""
+
+    isArchived: Annotated[bool, Field(default=None)]
+    """Whether this launch configuration is archived"""
+
+    lastModified: Annotated[AwareDatetime, Field(default=None)]
+    """Time when this launch configuration was last modified"""
+
+    launchConfigId: Annotated[str, Field(default=None)]
+    """Unique identifier for this launch configuration"""
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The worker pool ID this launch config belongs to"""
 
 
-class WorkerPoolLaunchConfigList(TaskclusterModel, closed=True):
+class WorkerPoolLaunchConfigList(TaskclusterModel):
+    """A list of worker pool launch configurations"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of worker pool launch configurations.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerPoolLaunchConfigs` with `continuationToken`
+    until you get a result without a `continuationToken`.
     """
-    A list of worker pool launch configurations
-    """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of worker pool launch configurations.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerPoolLaunchConfigs` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
     workerPoolLaunchConfigs: Annotated[
-        list[WorkerPoolLaunchConfigListWorkerPoolLaunchConfig],
-        Field(
-            description="List of all worker pool launch configurations",
-            title="Worker Pool Launch Configs",
-        ),
+        list[WorkerPoolLaunchConfigEntry], Field(default_factory=list)
     ]
+    """List of all worker pool launch configurations"""

@@ -7,105 +7,81 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class WorkerPoolListStatsWorkerPoolsStat(TaskclusterModel, closed=True):
-    currentCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool that are currently not "stopped"',
-            ge=0,
-            title="Current Capacity",
-        ),
-    ]
-    requestedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "requested"',
-            ge=0,
-            title="Requested Worker Capacity",
-        ),
-    ]
-    requestedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "requested" state for this worker pool',
-            ge=0,
-            title="Requested Worker Count",
-        ),
-    ]
-    runningCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "running"',
-            ge=0,
-            title="Running Worker Capacity",
-        ),
-    ]
-    runningCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "running" state for this worker pool',
-            ge=0,
-            title="Running Worker Count",
-        ),
-    ]
-    stoppedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "stopped"',
-            ge=0,
-            title="Stopped Worker Capacity",
-        ),
-    ]
-    stoppedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopped" state for this worker pool',
-            ge=0,
-            title="Stopped Worker Count",
-        ),
-    ]
-    stoppingCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this worker pool with state "stopping"',
-            ge=0,
-            title="Stopping Worker Capacity",
-        ),
-    ]
-    stoppingCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopping" state for this worker pool',
-            ge=0,
-            title="Stopping Worker Count",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool (of the form `providerId/workerType` for compatibility)\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+class WorkerPoolListStatsEntry(TaskclusterModel):
+    """The `WorkerPoolListStatsEntry` object."""
 
+    currentCapacity: Annotated[int, Field(default=None)]
+    """Total capacity available across all workers for this worker pool that are currently not "stopped" """
 
-class WorkerPoolListStats(TaskclusterModel, closed=True):
-    """
-    A list of worker pools stats
+    requestedCapacity: Annotated[int, Field(default=None)]
+    """Requested Worker Capacity.
+
+    Total capacity available across all workers for this worker pool with state "requested"
     """
 
-    continuationToken: Annotated[
-        str | None,
-        Field(
-            description="Opaque `continuationToken` to be given as query-string option to get the\nnext set of worker-types in the worker-manager.\nThis property is only present if another request is necessary to fetch all\nresults. In practice the next request with a `continuationToken` may not\nreturn additional results, but it can. Thus, you can only be sure to have\nall the results if you've called `listWorkerPoolsStats` with `continuationToken`\nuntil you get a result without a `continuationToken`.\n",
-            title="Continuation Token",
-        ),
-    ] = None
-    workerPoolsStats: Annotated[
-        list[WorkerPoolListStatsWorkerPoolsStat],
-        Field(description="List of all worker pools stats", title="Worker Pools Stats"),
-    ]
+    requestedCount: Annotated[int, Field(default=None)]
+    """Requested Worker Count.
+
+    Total worker count in "requested" state for this worker pool
+    """
+
+    runningCapacity: Annotated[int, Field(default=None)]
+    """Running Worker Capacity.
+
+    Total capacity available across all workers for this worker pool with state "running"
+    """
+
+    runningCount: Annotated[int, Field(default=None)]
+    """Running Worker Count.
+
+    Total worker count in "running" state for this worker pool
+    """
+
+    stoppedCapacity: Annotated[int, Field(default=None)]
+    """Stopped Worker Capacity.
+
+    Total capacity available across all workers for this worker pool with state "stopped"
+    """
+
+    stoppedCount: Annotated[int, Field(default=None)]
+    """Stopped Worker Count.
+
+    Total worker count in "stopped" state for this worker pool
+    """
+
+    stoppingCapacity: Annotated[int, Field(default=None)]
+    """Stopping Worker Capacity.
+
+    Total capacity available across all workers for this worker pool with state "stopping"
+    """
+
+    stoppingCount: Annotated[int, Field(default=None)]
+    """Stopping Worker Count.
+
+    Total worker count in "stopping" state for this worker pool
+    """
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool (of the form `providerId/workerType` for compatibility)"""
+
+
+class WorkerPoolListStats(TaskclusterModel):
+    """A list of worker pools stats"""
+
+    continuationToken: str | None = None
+    """Opaque `continuationToken` to be given as query-string option to get the
+    next set of worker-types in the worker-manager.
+    This property is only present if another request is necessary to fetch all
+    results. In practice the next request with a `continuationToken` may not
+    return additional results, but it can. Thus, you can only be sure to have
+    all the results if you've called `listWorkerPoolsStats` with `continuationToken`
+    until you get a result without a `continuationToken`.
+    """
+
+    workerPoolsStats: Annotated[list[WorkerPoolListStatsEntry], Field(default_factory=list)]
+    """List of all worker pools stats"""

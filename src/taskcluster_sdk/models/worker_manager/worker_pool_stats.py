@@ -7,110 +7,82 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class WorkerPoolStatsLaunchConfigStat(TaskclusterModel, closed=True):
-    currentCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this launch configuration that are currently not "stopped"',
-            ge=0,
-            title="Current Capacity",
-        ),
-    ]
-    launchConfigId: Annotated[
-        str,
-        Field(
-            description="The ID of the launch configuration",
-            title="Launch Configuration ID",
-        ),
-    ]
-    requestedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this launch configuration with state "requested"',
-            ge=0,
-            title="Requested Worker Capacity",
-        ),
-    ]
-    requestedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "requested" state for this launch configuration',
-            ge=0,
-            title="Requested Worker Count",
-        ),
-    ]
-    runningCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this launch configuration with state "running"',
-            ge=0,
-            title="Running Worker Capacity",
-        ),
-    ]
-    runningCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "running" state for this launch configuration',
-            ge=0,
-            title="Running Worker Count",
-        ),
-    ]
-    stoppedCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this launch configuration with state "stopped"',
-            ge=0,
-            title="Stopped Worker Capacity",
-        ),
-    ]
-    stoppedCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopped" state for this launch configuration',
-            ge=0,
-            title="Stopped Worker Count",
-        ),
-    ]
-    stoppingCapacity: Annotated[
-        int,
-        Field(
-            description='Total capacity available across all workers for this launch configuration with state "stopping"',
-            ge=0,
-            title="Stopping Worker Capacity",
-        ),
-    ]
-    stoppingCount: Annotated[
-        int,
-        Field(
-            description='Total worker count in "stopping" state for this launch configuration',
-            ge=0,
-            title="Stopping Worker Count",
-        ),
-    ]
-    workerPoolId: Annotated[
-        str,
-        Field(
-            description="The ID of this worker pool\n",
-            pattern="^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$",
-            title="Worker Pool ID",
-        ),
-    ]
+class LaunchConfigStats(TaskclusterModel):
+    """The `LaunchConfigStats` object."""
 
+    currentCapacity: Annotated[int, Field(default=None)]
+    """Total capacity available across all workers for this launch configuration that are currently not "stopped" """
 
-class WorkerPoolStats(TaskclusterModel, closed=True):
+    launchConfigId: Annotated[str, Field(default=None)]
+    """Launch Configuration ID.
+
+    The ID of the launch configuration
     """
-    Statistics for a worker pool, showing counts and capacities of workers in different states,
+
+    requestedCapacity: Annotated[int, Field(default=None)]
+    """Requested Worker Capacity.
+
+    Total capacity available across all workers for this launch configuration with state "requested"
+    """
+
+    requestedCount: Annotated[int, Field(default=None)]
+    """Requested Worker Count.
+
+    Total worker count in "requested" state for this launch configuration
+    """
+
+    runningCapacity: Annotated[int, Field(default=None)]
+    """Running Worker Capacity.
+
+    Total capacity available across all workers for this launch configuration with state "running"
+    """
+
+    runningCount: Annotated[int, Field(default=None)]
+    """Running Worker Count.
+
+    Total worker count in "running" state for this launch configuration
+    """
+
+    stoppedCapacity: Annotated[int, Field(default=None)]
+    """Stopped Worker Capacity.
+
+    Total capacity available across all workers for this launch configuration with state "stopped"
+    """
+
+    stoppedCount: Annotated[int, Field(default=None)]
+    """Stopped Worker Count.
+
+    Total worker count in "stopped" state for this launch configuration
+    """
+
+    stoppingCapacity: Annotated[int, Field(default=None)]
+    """Stopping Worker Capacity.
+
+    Total capacity available across all workers for this launch configuration with state "stopping"
+    """
+
+    stoppingCount: Annotated[int, Field(default=None)]
+    """Stopping Worker Count.
+
+    Total worker count in "stopping" state for this launch configuration
+    """
+
+    workerPoolId: Annotated[str, Field(default=None)]
+    """The ID of this worker pool"""
+
+
+class WorkerPoolStats(TaskclusterModel):
+    """Statistics for a worker pool, showing counts and capacities of workers in different states,
     broken down by launch configuration.
-
     """
 
-    launchConfigStats: Annotated[
-        list[WorkerPoolStatsLaunchConfigStat],
-        Field(
-            description="Statistics broken down by launch configuration",
-            title="Launch Configuration Statistics",
-        ),
-    ]
+    launchConfigStats: Annotated[list[LaunchConfigStats], Field(default_factory=list)]
+    """Launch Configuration Statistics.
+
+    Statistics broken down by launch configuration
+    """

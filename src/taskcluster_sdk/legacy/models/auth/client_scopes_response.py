@@ -7,26 +7,19 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class ClientScopesResponse(TaskclusterModel, closed=True):
-    """
-    Scopes and expiration date for a client
-    """
+class ClientScopesResponse(TaskclusterModel):
+    """Scopes and expiration date for a client"""
 
-    clientId: Annotated[
-        str,
-        Field(
-            description="ClientId of the client scopes is requested about",
-            pattern="^[a-zA-Z0-9-_]{22}",
-        ),
-    ]
-    expires: Annotated[
-        str,
-        Field(description="Date and time where the clients credentials are set to expire"),
-    ]
-    scopes: Annotated[
-        list[str],
-        Field(description="List of scopes the client is authorized to access"),
-    ]
+    clientId: Annotated[str, Field(default=None)]
+    """ClientId of the client scopes is requested about"""
+
+    expires: Annotated[str, Field(default=None)]
+    """Date and time where the clients credentials are set to expire"""
+
+    scopes: Annotated[list[str], Field(default_factory=list)]
+    """List of scopes the client is authorized to access"""

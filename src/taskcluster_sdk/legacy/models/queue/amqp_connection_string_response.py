@@ -7,15 +7,13 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class AmqpConnectionStringResponse(TaskclusterModel, closed=True):
-    """
-    Connection string to use for RabbitMQ.
-    """
+class AmqpConnectionStringResponse(TaskclusterModel):
+    """Connection string to use for RabbitMQ."""
 
-    url: Annotated[
-        str,
-        Field(description="AMQP Connection String, including credentials and vhost."),
-    ]
+    url: Annotated[str, Field(default=None)]
+    """AMQP Connection String, including credentials and vhost."""

@@ -6,97 +6,83 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenInt,
+    OpenStr,
+    TaskclusterModel,
+)
 
 from . import task_status
 
+ArtifactStorageType: TypeAlias = Annotated[Literal["s3", "azure", "reference", "error"], OpenStr]
+"""This is the `storageType` for the request that was used to create the
+artifact.
 
-class StorageType(str, OpenEnum):
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class Artifact(TaskclusterModel):
+    """Information about the artifact that was created"""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Content-Type.
+
+    Mimetype for the artifact that was created.
     """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Artifact Expiration.
+
+    Date and time after which the artifact created will be automatically
+    deleted by the queue.
+    """
+
+    name: Annotated[str, Field(default=None)]
+    """Artifact Name.
+
+    Name of the artifact that was created, this is useful if you want to
+    attempt to fetch the artifact. But keep in mind that just because an
+    artifact is created doesn't mean that it's immediately available.
+    """
+
+    storageType: Annotated[ArtifactStorageType, Field(default=None)]
+    """Artifact Storage-Type.
+
     This is the `storageType` for the request that was used to create the
     artifact.
-
     """
 
-    s3 = "s3"
-    azure = "azure"
-    reference = "reference"
-    error = "error"
 
+class ArtifactCreatedMessage(TaskclusterModel):
+    """Message reporting a new artifact has been created for a given task."""
 
-class Artifact(TaskclusterModel, closed=True):
-    """
+    artifact: Annotated[Artifact, Field(default_factory=lambda: Artifact.model_construct())]
+    """Artifact Created.
+
     Information about the artifact that was created
-
     """
 
-    contentType: Annotated[
-        str,
-        Field(
-            description="Mimetype for the artifact that was created.\n",
-            max_length=255,
-            title="Content-Type",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the artifact created will be automatically\ndeleted by the queue.\n",
-            title="Artifact Expiration",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the artifact that was created, this is useful if you want to\nattempt to fetch the artifact. But keep in mind that just because an\nartifact is created doesn't mean that it's immediately available.\n",
-            max_length=1024,
-            title="Artifact Name",
-        ),
-    ]
-    storageType: Annotated[
-        StorageType,
-        Field(
-            description="This is the `storageType` for the request that was used to create the\nartifact.\n",
-            title="Artifact Storage-Type",
-        ),
+    runId: Annotated[int, Field(default=None)]
+    """Id of the run on which artifact was created."""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
 
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""
 
-class ArtifactCreatedMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting a new artifact has been created for a given task.
-
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which the run with the created
+    artifacted is running.
     """
 
-    artifact: Annotated[
-        Artifact,
-        Field(
-            description="Information about the artifact that was created\n",
-            title="Artifact Created",
-        ),
-    ]
-    runId: Annotated[
-        int,
-        Field(description="Id of the run on which artifact was created.\n", ge=0, le=1000),
-    ]
-    status: task_status.TaskStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which the run with the created\nartifacted is running.\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker within which the run with the created artifact\nis running.\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker within which the run with the created artifact
+    is running.
+    """

@@ -3,162 +3,118 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 
-class Metadata(TaskclusterModel, closed=True):
+class Metadata(TaskclusterModel):
+    """Required task metadata"""
+
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of the task, please **explain** what the
+    task does. A few lines of documentation is not going to hurt you.
     """
+
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task, used to very briefly given an idea about
+    what the task does.
+    """
+
+    owner: Annotated[str, Field(default=None)]
+    """E-mail of person who caused this task, e.g. the person who did
+    `hg push`. The person we should contact to ask why this task is here.
+    """
+
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task, should specify a file, revision and
+    repository. This should be place someone can go an do a git/hg blame
+    to who came up with recipe for this task.
+    """
+
+
+class CreateTaskRequest(TaskclusterModel):
+    """Definition of a task that can be scheduled"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/create-task-request.json#",
+    )
+
+    created: Annotated[AwareDatetime, Field(default=None)]
+    """Creation time of task"""
+
+    deadline: Annotated[AwareDatetime, Field(default=None)]
+    """Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline"""
+
+    metadata: Annotated[Metadata, Field(default_factory=lambda: Metadata.model_construct())]
+    """Meta-data.
+
     Required task metadata
-
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of the task, please **explain** what the\ntask does. A few lines of documentation is not going to hurt you.\n",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task, used to very briefly given an idea about\nwhat the task does.\n",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="E-mail of person who caused this task, e.g. the person who did\n`hg push`. The person we should contact to ask why this task is here.\n",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        str,
-        Field(
-            description="Link to source of this task, should specify a file, revision and\nrepository. This should be place someone can go an do a git/hg blame\nto who came up with recipe for this task.\n",
-            max_length=4096,
-            title="Source",
-        ),
-    ]
+    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task Payload.
 
-
-Route = TypeAliasType(
-    "Route",
-    Annotated[
-        str,
-        Field(
-            description="A task specific route, AMQP messages will be CC'ed with a routing key\nmatching `route.<task-specific route>`. It's possible to dot (`.`) in\nthe task specific route to make sub-keys, etc. See the RabbitMQ\n[tutorial](http://www.rabbitmq.com/tutorials/tutorial-five-python.html)\nfor examples on how to use routing-keys.\n",
-            max_length=249,
-            min_length=1,
-            title="Task Specific Route",
-        ),
-    ],
-)
-
-
-TagsAdditionalProperty = TypeAliasType(
-    "TagsAdditionalProperty", Annotated[str, Field(max_length=4096)]
-)
-
-
-class CreateTaskRequest(TaskclusterModel, closed=True):
-    """
-    Definition of a task that can be scheduled
-
+    Task-specific payload following worker-specific format. For example the
+    `docker-worker` requires keys like: `image`, `commands` and
+    `features`. Refer to the documentation of `docker-worker` for details.
     """
 
-    created: Annotated[AwareDatetime, Field(description="Creation time of task", title="Created")]
-    deadline: Annotated[
-        AwareDatetime,
-        Field(
-            description="Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline",
-            title="Deadline",
-        ),
-    ]
-    metadata: Annotated[Metadata, Field(description="Required task metadata\n", title="Meta-data")]
-    payload: Annotated[
-        dict[str, Any],
-        Field(
-            description="Task-specific payload following worker-specific format. For example the\n`docker-worker` requires keys like: `image`, `commands` and\n`features`. Refer to the documentation of `docker-worker` for details.\n",
-            title="Task Payload",
-        ),
-    ]
-    priority: Annotated[float, Field(description="Task priority\n", title="Priority")] = 3
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a provisioner, that can supply specified\n`workerType`\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provisioner Id",
-        ),
-    ]
-    retries: Annotated[
-        int,
-        Field(
-            description="Number of times to retry the task in case of infrastructure issues.\nAn _infrastructure issue_ is a worker node that crashes or is shutdown,\nthese events are to be expected.\n",
-            ge=0,
-            le=50,
-            title="Retries",
-        ),
-    ] = 5
-    routes: Annotated[
-        list[Route],
-        Field(
-            description="List of task specific routes, AMQP messages will be CC'ed to these routes.\n",
-            max_length=10,
-            title="Task Specific Routes",
-        ),
-    ] = []
-    schedulerId: Annotated[
-        str,
-        Field(
-            description='Identifier for the scheduler that _defined_ this task, this can be an\nidentifier for a user or a service like the `"task-graph-scheduler"`.\nAlong with the `taskGroupId` this is used to form the permission scope\n`queue:assume:scheduler-id:<schedulerId>/<taskGroupId>`,\nthis scope is necessary to _schedule_ a defined task, or _rerun_ a task.\n',
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ] = "-"
-    scopes: Annotated[
-        list[str],
-        Field(
-            description="List of scopes (or scope-patterns) that the task is\nauthorized to use.\n",
-            title="Scopes",
-        ),
-    ] = []
-    tags: Annotated[
-        dict[str, TagsAdditionalProperty],
-        Field(
-            description="Arbitrary key-value tags (only strings limited to 4k). These can be used\nto attached informal meta-data to a task. For example fields to be\ndisplayed on treeherder or tbpl.\n",
-            title="Tags",
-        ),
-    ] = {}
-    taskGroupId: Annotated[
-        str | None,
-        Field(
-            description="Identifier for a group of tasks scheduled together with this task, by\nscheduler identified by `schedulerId`. For tasks scheduled by the\ntask-graph scheduler, this is the `taskGraphId`.  Defaults to `taskId` if\nproperty isn't specified.\n",
-            pattern="^[a-zA-Z0-9-_]{22}$",
-            title="Task-Group Identifier",
-        ),
-    ] = None
-    workerType: Annotated[
-        str,
-        Field(
-            description="Unique identifier for a worker-type within a specific provisioner\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Type",
-        ),
-    ]
+    priority: float = 3
+    """Task priority"""
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for a provisioner, that can supply specified
+    `workerType`
+    """
+
+    retries: int = 5
+    """Number of times to retry the task in case of infrastructure issues.
+    An _infrastructure issue_ is a worker node that crashes or is shutdown,
+    these events are to be expected.
+    """
+
+    routes: list[str] = []
+    """Task Specific Routes.
+
+    List of task specific routes, AMQP messages will be CC'ed to these routes.
+    """
+
+    schedulerId: str = "-"
+    """Scheduler Identifier.
+
+    Identifier for the scheduler that _defined_ this task, this can be an
+    identifier for a user or a service like the `"task-graph-scheduler"`.
+    Along with the `taskGroupId` this is used to form the permission scope
+    `queue:assume:scheduler-id:<schedulerId>/<taskGroupId>`,
+    this scope is necessary to _schedule_ a defined task, or _rerun_ a task.
+    """
+
+    scopes: list[str] = []
+    """List of scopes (or scope-patterns) that the task is
+    authorized to use.
+    """
+
+    tags: dict[str, str] = {}
+    """Arbitrary key-value tags (only strings limited to 4k). These can be used
+    to attached informal meta-data to a task. For example fields to be
+    displayed on treeherder or tbpl.
+    """
+
+    taskGroupId: str | None = None
+    """Task-Group Identifier.
+
+    Identifier for a group of tasks scheduled together with this task, by
+    scheduler identified by `schedulerId`. For tasks scheduled by the
+    task-graph scheduler, this is the `taskGraphId`.  Defaults to `taskId` if
+    property isn't specified.
+    """
+
+    workerType: Annotated[str, Field(default=None)]
+    """Unique identifier for a worker-type within a specific provisioner"""

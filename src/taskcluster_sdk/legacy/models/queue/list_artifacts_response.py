@@ -3,74 +3,61 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+ArtifactStorageType: TypeAlias = Annotated[Literal["s3", "azure", "reference", "error"], OpenStr]
+"""This is the `storageType` for the request that was used to create the
+artifact.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class StorageType(str, OpenEnum):
+class ListArtifactsResponseArtifact(TaskclusterModel):
+    """Information about an artifact for the given `taskId` and `runId`."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Content-Type.
+
+    Mimetype for the artifact that was created.
     """
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Artifact Expiration.
+
+    Date and time after which the artifact created will be automatically
+    deleted by the queue.
+    """
+
+    name: Annotated[str, Field(default=None)]
+    """Artifact Name.
+
+    Name of the artifact that was created, this is useful if you want to
+    attempt to fetch the artifact.
+    """
+
+    storageType: Annotated[ArtifactStorageType, Field(default=None)]
+    """Artifact Storage-Type.
+
     This is the `storageType` for the request that was used to create
     the artifact.
-
     """
 
-    s3 = "s3"
-    azure = "azure"
-    reference = "reference"
-    error = "error"
 
+class ListArtifactsResponse(TaskclusterModel):
+    """List of artifacts for a given `taskId` and `runId`."""
 
-class ListArtifactsResponseArtifact(TaskclusterModel, closed=True):
+    artifacts: Annotated[list[ListArtifactsResponseArtifact], Field(default_factory=list)]
+    """Artifact List.
+
+    List of artifacts for given `taskId` and `runId`.
     """
-    Information about an artifact for the given `taskId` and `runId`.
-
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Mimetype for the artifact that was created.\n",
-            max_length=255,
-            title="Content-Type",
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date and time after which the artifact created will be automatically\ndeleted by the queue.\n",
-            title="Artifact Expiration",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Name of the artifact that was created, this is useful if you want to\nattempt to fetch the artifact.\n",
-            max_length=1024,
-            title="Artifact Name",
-        ),
-    ]
-    storageType: Annotated[
-        StorageType,
-        Field(
-            description="This is the `storageType` for the request that was used to create\nthe artifact.\n",
-            title="Artifact Storage-Type",
-        ),
-    ]
-
-
-class ListArtifactsResponse(TaskclusterModel, closed=True):
-    """
-    List of artifacts for a given `taskId` and `runId`.
-
-    """
-
-    artifacts: Annotated[
-        list[ListArtifactsResponseArtifact],
-        Field(
-            description="List of artifacts for given `taskId` and `runId`.\n",
-            title="Artifact List",
-        ),
-    ]

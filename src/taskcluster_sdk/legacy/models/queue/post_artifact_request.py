@@ -3,140 +3,118 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
-from typing_extensions import TypeAliasType
+from pydantic import Field, Tag
+from typing_extensions import TypeAlias, TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel, TaskclusterRootModel
-
-
-class PostArtifactRequestS3(TaskclusterModel, closed=True):
-    """
-    Request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue.
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, when uploading artifact to the signed `PUT` URL returned from this request this must given with the `ContentType` header. Please, provide correct mime-type, this make tooling a lot easier, specifically, always using `application/json` for JSON artifacts.",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the artifact should be deleted. Note, that these will be collected over time, and artifacts may remain available after expiration. S3 based artifacts are identified in azure table storage and explicitly deleted on S3 after expiration."
-        ),
-    ]
-    storageType: Annotated[
-        Literal["s3"], Field(description="Artifact storage type, in this case `'s3'`")
-    ]
-
-
-class PostArtifactRequestAzure(TaskclusterModel, closed=True):
-    """
-    Request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue.
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, when uploading artifact please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts.",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the artifact should be deleted. Note, that these will be collected over time, and artifacts may remain available after expiration. Azure based artifacts are identified in azure table storage and explicitly deleted in the azure storage container after expiration."
-        ),
-    ]
-    storageType: Annotated[
-        Literal["azure"],
-        Field(description="Artifact storage type, in this case `azure`"),
-    ]
-
-
-class PostArtifactRequestReference(TaskclusterModel, closed=True):
-    """
-    Request the queue to redirect to a URL for a given artifact. This allows you to reference artifacts that aren't managed by the queue. The queue will still authenticate the request, so depending on the level of secrecy required, secret URLs **might** work. Note, this is mainly useful for public artifacts, for example temporary files directly stored on the worker host and only available there for a specific amount of time.
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type for the resource to which the queue should redirect. Please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts.",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the queue should no longer redirect to this URL. Note, that the queue will and cannot delete the resource your URL references, you are responsible for doing that yourself."
-        ),
-    ]
-    storageType: Annotated[
-        Literal["reference"],
-        Field(description="Artifact storage type, in this case `reference`"),
-    ]
-    url: Annotated[
-        str,
-        Field(
-            description="URL to which the queue should redirect using a `303` (See other) redirect."
-        ),
-    ]
-
-
-class Reason(str, OpenEnum):
-    """
-    Reason why the artifact doesn't exist.
-    """
-
-    file_missing_on_worker = "file-missing-on-worker"
-    invalid_resource_on_worker = "invalid-resource-on-worker"
-    too_large_file_on_worker = "too-large-file-on-worker"
-
-
-class PostArtifactRequestError(TaskclusterModel, closed=True):
-    """
-    Request the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact. This is mainly useful as a way for a task to declare that it failed to provide an artifact it wanted to upload.
-    """
-
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which the queue should stop replying with the error and forget about the artifact."
-        ),
-    ]
-    message: Annotated[
-        str,
-        Field(
-            description="Human readable explanation of why the artifact is missing",
-            max_length=4096,
-        ),
-    ]
-    reason: Annotated[Reason, Field(description="Reason why the artifact doesn't exist.")]
-    storageType: Annotated[
-        Literal["error"],
-        Field(description="Artifact storage type, in this case `error`"),
-    ]
-
-
-PostArtifactRequestValue = TypeAliasType(
-    "PostArtifactRequestValue",
-    Annotated[
-        PostArtifactRequestS3
-        | PostArtifactRequestAzure
-        | PostArtifactRequestReference
-        | PostArtifactRequestError,
-        Field(
-            description="Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.",
-            title="PostArtifactRequest",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
 )
 
+ArtifactReason: TypeAlias = Annotated[
+    Literal["file-missing-on-worker", "invalid-resource-on-worker", "too-large-file-on-worker"],
+    OpenStr,
+]
+"""Reason why the artifact doesn't exist.
 
-class PostArtifactRequest(TaskclusterRootModel[PostArtifactRequestValue]):
-    """The `PostArtifactRequest` schema; the value is in `.root`."""
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+
+class S3ArtifactRequest(TaskclusterModel):
+    """Request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, when uploading artifact to the signed `PUT` URL returned from this request this must given with the `ContentType` header. Please, provide correct mime-type, this make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the artifact should be deleted. Note, that these will be collected over time, and artifacts may remain available after expiration. S3 based artifacts are identified in azure table storage and explicitly deleted on S3 after expiration."""
+
+    storageType: Annotated[Literal["s3"], Field(default="s3")]
+    """Artifact storage type, in this case `'s3'`"""
+
+
+class AzureArtifactRequest(TaskclusterModel):
+    """Request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, when uploading artifact please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the artifact should be deleted. Note, that these will be collected over time, and artifacts may remain available after expiration. Azure based artifacts are identified in azure table storage and explicitly deleted in the azure storage container after expiration."""
+
+    storageType: Annotated[Literal["azure"], Field(default="azure")]
+    """Artifact storage type, in this case `azure`"""
+
+
+class ReferenceArtifactRequest(TaskclusterModel):
+    """Request the queue to redirect to a URL for a given artifact. This allows you to reference artifacts that aren't managed by the queue. The queue will still authenticate the request, so depending on the level of secrecy required, secret URLs **might** work. Note, this is mainly useful for public artifacts, for example temporary files directly stored on the worker host and only available there for a specific amount of time."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type for the resource to which the queue should redirect. Please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the queue should no longer redirect to this URL. Note, that the queue will and cannot delete the resource your URL references, you are responsible for doing that yourself."""
+
+    storageType: Annotated[Literal["reference"], Field(default="reference")]
+    """Artifact storage type, in this case `reference`"""
+
+    url: Annotated[str, Field(default=None)]
+    """URL to which the queue should redirect using a `303` (See other) redirect."""
+
+
+class ErrorArtifactRequest(TaskclusterModel):
+    """Request the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact. This is mainly useful as a way for a task to declare that it failed to provide an artifact it wanted to upload."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the queue should stop replying with the error and forget about the artifact."""
+
+    message: Annotated[str, Field(default=None)]
+    """Human readable explanation of why the artifact is missing"""
+
+    reason: Annotated[ArtifactReason, Field(default=None)]
+    """Reason why the artifact doesn't exist."""
+
+    storageType: Annotated[Literal["error"], Field(default="error")]
+    """Artifact storage type, in this case `error`"""
+
+
+class UnknownArtifactRequest(TaskclusterModel):
+    """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
+    """
+
+    storageType: str
+    """The `storageType` value as the server sent it."""
+
+
+ArtifactRequest = TypeAliasType(
+    "ArtifactRequest",
+    Annotated[
+        Annotated[S3ArtifactRequest, Tag("s3")]
+        | Annotated[AzureArtifactRequest, Tag("azure")]
+        | Annotated[ReferenceArtifactRequest, Tag("reference")]
+        | Annotated[ErrorArtifactRequest, Tag("error")]
+        | Annotated[UnknownArtifactRequest, Tag("__unknown__")],
+        open_discriminator("storageType", ("s3", "azure", "reference", "error")),
+    ],
+)
+"""Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.
+
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownArtifactRequest`.
+"""
+
+
+class PostArtifactRequest(TaskclusterRootModel[ArtifactRequest]):
+    """The `ArtifactRequest` schema as a root model; the value is in `.root`."""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/post-artifact-request.json#",
+    )

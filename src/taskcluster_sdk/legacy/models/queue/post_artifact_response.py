@@ -5,105 +5,89 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel, TaskclusterRootModel
-
-
-class PostArtifactResponseS3(TaskclusterModel, closed=True):
-    """
-    Response to a request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue.
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, must be specified as header when uploading with the signed `putUrl`.",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(description="Date-time after which the signed `putUrl` no longer works"),
-    ]
-    putUrl: Annotated[
-        str,
-        Field(
-            description="URL to which a `PUT` request can be made to upload the artifact requested. Note, the `Content-Length` must be specified correctly, and the `ContentType` header must be set the value specified below."
-        ),
-    ]
-    storageType: Annotated[
-        Literal["s3"], Field(description="Artifact storage type, in this case `'s3'`")
-    ]
-
-
-class PostArtifactResponseAzure(TaskclusterModel, closed=True):
-    """
-    Response to a request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue.
-    """
-
-    contentType: Annotated[
-        str,
-        Field(
-            description="Artifact mime-type, should be specified with the `x-ms-blob-content-type` when committing the block.",
-            max_length=255,
-        ),
-    ]
-    expires: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time after which Shared Access Signature (SAS) will seize to work."
-        ),
-    ]
-    putUrl: Annotated[
-        str,
-        Field(
-            description="Shared Access Signature (SAS) with write permissions, see [Azure REST API](http://msdn.microsoft.com/en-US/library/azure/dn140256.aspx) reference for details on how to use this."
-        ),
-    ]
-    storageType: Annotated[
-        Literal["azure"],
-        Field(description="Artifact storage type, in this case `azure`"),
-    ]
-
-
-class PostArtifactResponseReference(TaskclusterModel, closed=True):
-    """
-    Response to a request for the queue to redirect to a URL for a given artifact.
-    """
-
-    storageType: Annotated[
-        Literal["reference"],
-        Field(description="Artifact storage type, in this case `reference`"),
-    ]
-
-
-class PostArtifactResponseError(TaskclusterModel, closed=True):
-    """
-    Response to a request for the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact.
-    """
-
-    storageType: Annotated[
-        Literal["error"],
-        Field(description="Artifact storage type, in this case `error`"),
-    ]
-
-
-PostArtifactResponseValue = TypeAliasType(
-    "PostArtifactResponseValue",
-    Annotated[
-        PostArtifactResponseS3
-        | PostArtifactResponseAzure
-        | PostArtifactResponseReference
-        | PostArtifactResponseError,
-        Field(
-            description="Response to a request for posting an artifact. Note that the `storageType` property is referenced in the request as well.",
-            title="PostArtifactResponse",
-        ),
-    ],
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+    TaskclusterRootModel,
+    open_discriminator,
 )
 
 
-class PostArtifactResponse(TaskclusterRootModel[PostArtifactResponseValue]):
-    """The `PostArtifactResponse` schema; the value is in `.root`."""
+class S3CreateArtifactResponse(TaskclusterModel):
+    """Response to a request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, must be specified as header when uploading with the signed `putUrl`."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which the signed `putUrl` no longer works"""
+
+    putUrl: Annotated[str, Field(default=None)]
+    """URL to which a `PUT` request can be made to upload the artifact requested. Note, the `Content-Length` must be specified correctly, and the `ContentType` header must be set the value specified below."""
+
+    storageType: Annotated[Literal["s3"], Field(default="s3")]
+    """Artifact storage type, in this case `'s3'`"""
+
+
+class AzureCreateArtifactResponse(TaskclusterModel):
+    """Response to a request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue."""
+
+    contentType: Annotated[str, Field(default=None)]
+    """Artifact mime-type, should be specified with the `x-ms-blob-content-type` when committing the block."""
+
+    expires: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time after which Shared Access Signature (SAS) will seize to work."""
+
+    putUrl: Annotated[str, Field(default=None)]
+    """Shared Access Signature (SAS) with write permissions, see [Azure REST API](http://msdn.microsoft.com/en-US/library/azure/dn140256.aspx) reference for details on how to use this."""
+
+    storageType: Annotated[Literal["azure"], Field(default="azure")]
+    """Artifact storage type, in this case `azure`"""
+
+
+class ReferenceCreateArtifactResponse(TaskclusterModel):
+    """Response to a request for the queue to redirect to a URL for a given artifact."""
+
+    storageType: Annotated[Literal["reference"], Field(default="reference")]
+    """Artifact storage type, in this case `reference`"""
+
+
+class ErrorCreateArtifactResponse(TaskclusterModel):
+    """Response to a request for the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact."""
+
+    storageType: Annotated[Literal["error"], Field(default="error")]
+    """Artifact storage type, in this case `error`"""
+
+
+class UnknownCreateArtifactResponse(TaskclusterModel):
+    """A variant whose `storageType` this SDK does not know (added to Taskcluster later).
+
+    Every field the server sent is kept (`model_extra`); `storageType` says which kind it is.
+    """
+
+    storageType: str
+    """The `storageType` value as the server sent it."""
+
+
+CreateArtifactResponse = TypeAliasType(
+    "CreateArtifactResponse",
+    Annotated[
+        Annotated[S3CreateArtifactResponse, Tag("s3")]
+        | Annotated[AzureCreateArtifactResponse, Tag("azure")]
+        | Annotated[ReferenceCreateArtifactResponse, Tag("reference")]
+        | Annotated[ErrorCreateArtifactResponse, Tag("error")]
+        | Annotated[UnknownCreateArtifactResponse, Tag("__unknown__")],
+        open_discriminator("storageType", ("s3", "azure", "reference", "error")),
+    ],
+)
+"""Response to a request for posting an artifact. Note that the `storageType` property is referenced in the request as well.
+
+Told apart by `storageType`; a `storageType` this SDK does not know parses as `UnknownCreateArtifactResponse`.
+"""
+
+
+class PostArtifactResponse(TaskclusterRootModel[CreateArtifactResponse]):
+    """The `CreateArtifactResponse` schema as a root model; the value is in `.root`."""

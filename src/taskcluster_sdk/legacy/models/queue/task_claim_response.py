@@ -7,42 +7,30 @@ from typing import Annotated
 
 from pydantic import Field
 
-from taskcluster_sdk._model import AwareDatetime, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TaskClaimResponse(TaskclusterModel, closed=True):
-    """
-    Response to a successful task claim
-    """
+class TaskClaimResponse(TaskclusterModel):
+    """Response to a successful task claim"""
 
-    runId: Annotated[
-        int,
-        Field(description="`run-id` assigned to this run of the task", ge=0, le=1000),
+    runId: Annotated[int, Field(default=None)]
+    """`run-id` assigned to this run of the task"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
-    status: task_status.TaskStatus
-    takenUntil: Annotated[
-        AwareDatetime,
-        Field(
-            description="Time at which the run expires and is resolved as `failed`, if the run isn't reclaimed."
-        ),
-    ]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run started.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker executing this run.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+
+    takenUntil: Annotated[AwareDatetime, Field(default=None)]
+    """Time at which the run expires and is resolved as `failed`, if the run isn't reclaimed."""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run started."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker executing this run."""

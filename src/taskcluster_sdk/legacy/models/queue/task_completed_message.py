@@ -7,41 +7,33 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TaskCompletedMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task have been completed
-    """
+class TaskCompletedMessage(TaskclusterModel):
+    """Message reporting that a task have been completed"""
 
-    runId: Annotated[int, Field(description="Id of the run that completed the task", ge=0, le=1000)]
-    status: task_status.TaskStatus
-    success: Annotated[
-        bool,
-        Field(
-            description="Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures",
-            title="Success",
-        ),
+    runId: Annotated[int, Field(default=None)]
+    """Id of the run that completed the task"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
-    version: Annotated[Literal[1], Field(description="Message version")]
-    workerGroup: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker-group within which this run ran.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    workerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the worker that executed this run.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
+
+    success: Annotated[bool, Field(default=None)]
+    """Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures"""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""
+
+    workerGroup: Annotated[str, Field(default=None)]
+    """Identifier for the worker-group within which this run ran."""
+
+    workerId: Annotated[str, Field(default=None)]
+    """Identifier for the worker that executed this run."""

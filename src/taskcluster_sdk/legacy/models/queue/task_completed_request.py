@@ -3,22 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 
-class TaskCompletedRequest(TaskclusterModel, closed=True):
-    """
-    Request for a task to be declared completed
-    """
+class TaskCompletedRequest(TaskclusterModel):
+    """Request for a task to be declared completed"""
 
-    success: Annotated[
-        bool,
-        Field(
-            description="Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures",
-            title="Success",
-        ),
-    ]
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/queue/v1/task-completed-request.json#",
+    )
+
+    success: Annotated[bool, Field(default=None)]
+    """Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures"""

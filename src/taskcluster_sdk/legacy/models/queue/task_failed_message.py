@@ -7,41 +7,30 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TaskFailedMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task have failed
-    """
+class TaskFailedMessage(TaskclusterModel):
+    """Message reporting that a task have failed"""
 
-    runId: Annotated[
-        int | None,
-        Field(
-            description="Id of the last run for the task, not provided if `deadline` was exceeded before a run was started",
-            ge=0,
-            le=1000,
-        ),
-    ] = None
-    status: task_status.TaskStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
-    workerGroup: Annotated[
-        str | None,
-        Field(
-            description="Identifier for the worker-group within which the last attempt of the task ran. Not provided, if `deadline` was exceeded before a run was started.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ] = None
-    workerId: Annotated[
-        str | None,
-        Field(
-            description="Identifier for the last worker that failed to report, causing the task to fail. Not provided, if `deadline` was exceeded before a run was started.",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ] = None
+    runId: int | None = None
+    """Id of the last run for the task, not provided if `deadline` was exceeded before a run was started"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
+    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""
+
+    workerGroup: str | None = None
+    """Identifier for the worker-group within which the last attempt of the task ran. Not provided, if `deadline` was exceeded before a run was started."""
+
+    workerId: str | None = None
+    """Identifier for the last worker that failed to report, causing the task to fail. Not provided, if `deadline` was exceeded before a run was started."""

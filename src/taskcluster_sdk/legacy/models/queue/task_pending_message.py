@@ -7,23 +7,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_status
 
 
-class TaskPendingMessage(TaskclusterModel, closed=True):
-    """
-    Message reporting that a task is now pending
-    """
+class TaskPendingMessage(TaskclusterModel):
+    """Message reporting that a task is now pending"""
 
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of run that became pending, `run-id`s always starts from 0",
-            ge=0,
-            le=1000,
-        ),
+    runId: Annotated[int, Field(default=None)]
+    """Id of run that became pending, `run-id`s always starts from 0"""
+
+    status: Annotated[
+        task_status.TaskStatus,
+        Field(default_factory=lambda: task_status.TaskStatus.model_construct()),
     ]
-    status: task_status.TaskStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -3,233 +3,170 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import AwareDatetime, OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    AwareDatetime,
+    OpenStr,
+    TaskclusterModel,
+)
+
+RunReasonCreated: TypeAlias = Annotated[Literal["scheduled", "retry", "rerun"], OpenStr]
+"""Reason for the creation of this run,
+**more reasons may be added in the future**."
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+RunReasonResolved: TypeAlias = Annotated[
+    Literal["completed", "deadline-exceeded", "canceled", "claim-expired"], OpenStr
+]
+"""Reason that run was resolved `failed` or `completed`, this is mainly
+useful for runs resolved as `failed`.
+Note, **more reasons may be added in the future**, also this
+property is only available after the run is resolved.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+RunState: TypeAlias = Annotated[Literal["pending", "running", "completed", "failed"], OpenStr]
+"""State of this run
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+TaskState: TypeAlias = Annotated[
+    Literal["unscheduled", "pending", "running", "completed", "failed"], OpenStr
+]
+"""State of this task. This is just an auxiliary property derived from state
+of latests run, or `unscheduled` if none.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class ReasonCreated(str, OpenEnum):
-    """
-    Reason for the creation of this run,
+class TaskStatusRun(TaskclusterModel):
+    """JSON object with information about a run"""
+
+    reasonCreated: Annotated[RunReasonCreated, Field(default=None)]
+    """Reason for the creation of this run,
     **more reasons may be added in the future**."
-
     """
 
-    scheduled = "scheduled"
-    retry = "retry"
-    rerun = "rerun"
-
-
-class ReasonResolved(str, OpenEnum):
-    """
-    Reason that run was resolved `failed` or `completed`, this is mainly
+    reasonResolved: RunReasonResolved | None = None
+    """Reason that run was resolved `failed` or `completed`, this is mainly
     useful for runs resolved as `failed`.
     Note, **more reasons may be added in the future**, also this
     property is only available after the run is resolved.
-
     """
 
-    completed = "completed"
-    deadline_exceeded = "deadline-exceeded"
-    canceled = "canceled"
-    claim_expired = "claim-expired"
-
-
-class State(str, OpenEnum):
+    resolved: AwareDatetime | None = None
+    """Date-time at which this run was resolved, ie. when the run changed
+    state from `running` to either `completed` or `failed`.
+    This property is only present after the run as been resolved.
     """
+
+    runId: Annotated[int, Field(default=None)]
+    """Run Identifier.
+
+    Id of this task run, `run-id`s always starts from `0`
+    """
+
+    scheduled: Annotated[AwareDatetime, Field(default=None)]
+    """Date-time at which this run was scheduled, ie. when the run was
+    created in state `pending`.
+    """
+
+    started: AwareDatetime | None = None
+    """Date-time at which this run was claimed, ie. when the run changed
+    state from `pending` to `running`. This property is only present
+    after the run has been claimed.
+    """
+
+    state: Annotated[RunState, Field(default=None)]
+    """Run State.
+
     State of this run
-
     """
 
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
+    success: bool | None = None
+    """Run Success.
 
-
-class TaskStatusRun(TaskclusterModel, closed=True):
-    """
-    JSON object with information about a run
-
+    True, if the run was completed successfully, ie. exit code is zero.
+    Only present when the run is completed.
     """
 
-    reasonCreated: Annotated[
-        ReasonCreated,
-        Field(
-            description='Reason for the creation of this run,\n**more reasons may be added in the future**."\n',
-            title="Reason Created",
-        ),
-    ]
-    reasonResolved: Annotated[
-        ReasonResolved | None,
-        Field(
-            description="Reason that run was resolved `failed` or `completed`, this is mainly\nuseful for runs resolved as `failed`.\nNote, **more reasons may be added in the future**, also this\nproperty is only available after the run is resolved.\n",
-            title="Reason Resolved",
-        ),
-    ] = None
-    resolved: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date-time at which this run was resolved, ie. when the run changed\nstate from `running` to either `completed` or `failed`.\nThis property is only present after the run as been resolved.\n",
-            title="Resolved",
-        ),
-    ] = None
-    runId: Annotated[
-        int,
-        Field(
-            description="Id of this task run, `run-id`s always starts from `0`\n",
-            ge=0,
-            le=1000,
-            title="Run Identifier",
-        ),
-    ]
-    scheduled: Annotated[
-        AwareDatetime,
-        Field(
-            description="Date-time at which this run was scheduled, ie. when the run was\ncreated in state `pending`.\n",
-            title="Scheduled",
-        ),
-    ]
-    started: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Date-time at which this run was claimed, ie. when the run changed\nstate from `pending` to `running`. This property is only present\nafter the run has been claimed.\n",
-            title="Started",
-        ),
-    ] = None
-    state: Annotated[State, Field(description="State of this run\n", title="Run State")]
-    success: Annotated[
-        bool | None,
-        Field(
-            description="True, if the run was completed successfully, ie. exit code is zero.\nOnly present when the run is completed.\n",
-            title="Run Success",
-        ),
-    ] = None
-    takenUntil: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="Time at which the run expires and is resolved as `failed`, if the\nrun isn't reclaimed. Note, only present after the run has been\nclaimed.\n",
-            title="Taken Until",
-        ),
-    ] = None
-    workerGroup: Annotated[
-        str | None,
-        Field(
-            description="Identifier for group that worker who executes this run is a part of,\nthis identifier is mainly used for efficient routing.\nNote, this property is only present after the run is claimed.\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Group",
-        ),
-    ] = None
-    workerId: Annotated[
-        str | None,
-        Field(
-            description="Identifier for worker evaluating this run within given\n`workerGroup`. Note, this property is only available after the run\nhas been claimed.\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Identifier",
-        ),
-    ] = None
-
-
-class TaskStatusState(str, OpenEnum):
+    takenUntil: AwareDatetime | None = None
+    """Time at which the run expires and is resolved as `failed`, if the
+    run isn't reclaimed. Note, only present after the run has been
+    claimed.
     """
-    State of this task. This is just an auxiliary property derived from state
+
+    workerGroup: str | None = None
+    """Identifier for group that worker who executes this run is a part of,
+    this identifier is mainly used for efficient routing.
+    Note, this property is only present after the run is claimed.
+    """
+
+    workerId: str | None = None
+    """Worker Identifier.
+
+    Identifier for worker evaluating this run within given
+    `workerGroup`. Note, this property is only available after the run
+    has been claimed.
+    """
+
+
+class TaskStatus(TaskclusterModel):
+    """A representation of **task status** as known by the queue"""
+
+    deadline: Annotated[AwareDatetime, Field(default=None)]
+    """Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline"""
+
+    priority: Annotated[float, Field(default=None)]
+    """Task priority"""
+
+    provisionerId: Annotated[str, Field(default=None)]
+    """Unique identifier for the provisioner that this task must be scheduled on"""
+
+    retriesLeft: Annotated[int, Field(default=None)]
+    """Number of retries left for the task in case of infrastructure issues"""
+
+    runs: Annotated[list[TaskStatusRun], Field(default_factory=list)]
+    """List of Runs.
+
+    List of runs, ordered so that index `i` has `runId == i`
+    """
+
+    schedulerId: Annotated[str, Field(default=None)]
+    """Scheduler Identifier.
+
+    Identifier for the scheduler that _defined_ this task.
+    """
+
+    state: Annotated[TaskState, Field(default=None)]
+    """State of this task. This is just an auxiliary property derived from state
     of latests run, or `unscheduled` if none.
-
     """
 
-    unscheduled = "unscheduled"
-    pending = "pending"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
+    taskGroupId: Annotated[str, Field(default=None)]
+    """Task-Group Identifier.
 
-
-class TaskStatus(TaskclusterModel, closed=True):
-    """
-    A representation of **task status** as known by the queue
-
+    Identifier for a group of tasks scheduled together with this task, by
+    scheduler identified by `schedulerId`. For tasks scheduled by the
+    task-graph scheduler, this is the `taskGraphId`.
     """
 
-    deadline: Annotated[
-        AwareDatetime,
-        Field(
-            description="Deadline of the task, `pending` and `running` runs are resolved as **failed** if not resolved by other means before the deadline",
-            title="Deadline",
-        ),
-    ]
-    priority: Annotated[float, Field(description="Task priority", title="Priority")]
-    provisionerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for the provisioner that this task must be scheduled on\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Provisioner Id",
-        ),
-    ]
-    retriesLeft: Annotated[
-        int,
-        Field(
-            description="Number of retries left for the task in case of infrastructure issues\n",
-            ge=0,
-            le=999,
-            title="Retries Left",
-        ),
-    ]
-    runs: Annotated[
-        list[TaskStatusRun],
-        Field(
-            description="List of runs, ordered so that index `i` has `runId == i`\n",
-            title="List of Runs",
-        ),
-    ]
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="Identifier for the scheduler that _defined_ this task.\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Scheduler Identifier",
-        ),
-    ]
-    state: Annotated[
-        TaskStatusState,
-        Field(
-            description="State of this task. This is just an auxiliary property derived from state\nof latests run, or `unscheduled` if none.\n",
-            title="State",
-        ),
-    ]
-    taskGroupId: Annotated[
-        str,
-        Field(
-            description="Identifier for a group of tasks scheduled together with this task, by\nscheduler identified by `schedulerId`. For tasks scheduled by the\ntask-graph scheduler, this is the `taskGraphId`.\n",
-            pattern="^[a-zA-Z0-9-_]{22}$",
-            title="Task-Group Identifier",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as\n[URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and\nstripped of `=` padding.\n",
-            pattern="^[a-zA-Z0-9-_]{22}$",
-            title="Task Identifier",
-        ),
-    ]
-    workerType: Annotated[
-        str,
-        Field(
-            description="Identifier for worker type within the specified provisioner\n",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-            title="Worker Type",
-        ),
-    ]
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as
+    [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
+    stripped of `=` padding.
+    """
+
+    workerType: Annotated[str, Field(default=None)]
+    """Identifier for worker type within the specified provisioner"""

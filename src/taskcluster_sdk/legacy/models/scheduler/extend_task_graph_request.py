@@ -3,66 +3,51 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from ..queue import create_task_request
 
-Require = TypeAliasType(
-    "Require",
-    Annotated[
-        str,
-        Field(
-            description="`taskId` for task that is required to be _successfully completed_ before this task is scheduled.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Required `taskId`",
-        ),
-    ],
-)
-
 
 class ExtendTaskGraphRequestTask(TaskclusterModel):
-    """
-    Representation of a tasks in the task-graph
+    """Representation of a tasks in the task-graph"""
+
+    requires: list[str] = []
+    """Required tasks.
+
+    List of required `taskId`s
     """
 
-    requires: Annotated[
-        list[Require],
-        Field(description="List of required `taskId`s", title="Required tasks"),
-    ] = []
-    reruns: Annotated[
-        int,
-        Field(
-            description="Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.",
-            ge=0,
-            le=100,
-            title="Re-runs",
-        ),
-    ] = 0
-    task: create_task_request.CreateTaskRequest
-    taskId: Annotated[
-        str,
-        Field(
-            description="Task identifier (`taskId`) for the task when submitted to the queue, also used in `requires` below. This must be formatted as a **slugid** that is a uuid encoded in url-safe base64 following [RFC 4648 sec. 5](http://tools.ietf.org/html/rfc4648#section-5)), but without `==` padding.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Task Identifier",
-        ),
+    reruns: int = 0
+    """Re-runs.
+
+    Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.
+    """
+
+    task: Annotated[
+        create_task_request.CreateTaskRequest,
+        Field(default_factory=lambda: create_task_request.CreateTaskRequest.model_construct()),
     ]
 
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
 
-class ExtendTaskGraphRequest(TaskclusterModel, closed=True):
-    """
-    Definition of a task-graph that can be scheduled
+    Task identifier (`taskId`) for the task when submitted to the queue, also used in `requires` below. This must be formatted as a **slugid** that is a uuid encoded in url-safe base64 following [RFC 4648 sec. 5](http://tools.ietf.org/html/rfc4648#section-5)), but without `==` padding.
     """
 
-    tasks: Annotated[
-        list[ExtendTaskGraphRequestTask],
-        Field(
-            description="List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt.",
-            title="Tasks",
-        ),
-    ]
+
+class ExtendTaskGraphRequest(TaskclusterModel):
+    """Definition of a task-graph that can be scheduled"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/scheduler/v1/extend-task-graph-request.json#",
+    )
+
+    tasks: Annotated[list[ExtendTaskGraphRequestTask], Field(default_factory=list)]
+    """List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt."""

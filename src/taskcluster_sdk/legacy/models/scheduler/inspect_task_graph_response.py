@@ -6,172 +6,92 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class Metadata(TaskclusterModel, closed=True):
-    """
-    Required task metadata
-    """
+class Metadata(TaskclusterModel):
+    """Required task metadata"""
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of task-graph, **explain** what it does!",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task-graph",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="E-mail of person who caused this task-graph, e.g. the person who did `hg push`",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        str,
-        Field(
-            description="Link to source of this task-graph, should specify file, revision and repository",
-            max_length=4096,
-            title="Source",
-        ),
-    ]
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of task-graph, **explain** what it does!"""
 
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task-graph"""
 
-TagsAdditionalProperty = TypeAliasType(
-    "TagsAdditionalProperty", Annotated[str, Field(max_length=4096)]
-)
+    owner: Annotated[str, Field(default=None)]
+    """E-mail of person who caused this task-graph, e.g. the person who did `hg push`"""
 
-
-Dependent = TypeAliasType(
-    "Dependent",
-    Annotated[
-        str,
-        Field(
-            description="`taskId` for task that requires this task to be _successfully completed_ before it can be scheduled.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Dependent `taskId`",
-        ),
-    ],
-)
-
-
-Require = TypeAliasType(
-    "Require",
-    Annotated[
-        str,
-        Field(
-            description="`taskId` for task that is required to be _successfully completed_ before this task is scheduled.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Required `taskId`",
-        ),
-    ],
-)
-
-
-RequiresLeftItem = TypeAliasType(
-    "RequiresLeftItem",
-    Annotated[
-        str,
-        Field(
-            description="`taskId` for task that is required to be _successfully completed_ before this task is scheduled.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Required `taskId`",
-        ),
-    ],
-)
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task-graph, should specify file, revision and repository"""
 
 
 class InspectTaskGraphResponseTask(TaskclusterModel):
-    """
-    Information about a tasks in the task-graph
-    """
+    """Information about a tasks in the task-graph"""
 
-    dependents: Annotated[
-        list[Dependent],
-        Field(
-            description="List of `taskId`s that requires this task to be _complete successfully_ before they can be scheduled.",
-            title="Dependent tasks",
-        ),
-    ]
-    requires: Annotated[
-        list[Require],
-        Field(description="List of required `taskId`s", title="Required tasks"),
-    ]
-    requiresLeft: Annotated[
-        list[RequiresLeftItem],
-        Field(
-            description="List of `taskId`s that have yet to complete successfully, before this task can be scheduled.",
-            title="Required tasks left",
-        ),
-    ]
-    reruns: Annotated[
-        int,
-        Field(
-            description="Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.",
-            ge=0,
-            le=999,
-            title="Re-runs",
-        ),
-    ]
-    rerunsLeft: Annotated[
-        int,
-        Field(
-            description="Number of reruns that haven't been used yet.",
-            ge=0,
-            le=999,
-            title="Re-runs Left",
-        ),
-    ]
-    resolution: Annotated[
-        dict[str, Any],
-        Field(
-            description="**Warning unstable**, this object holds the state of this task as known to the scheduler. At the moment this isn't formalized yet. Feel free to guess what this means, but rest assured that the API will break without notice. No attempt will be made to maintain backwards compatibility of this object.",
-            title="Task resolution",
-        ),
-    ]
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique task identifier, this is UUID encoded as [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and stripped of `=` padding.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Task Identifier",
-        ),
-    ]
+    dependents: Annotated[list[str], Field(default_factory=list)]
+    """Dependent tasks.
 
-
-class InspectTaskGraphResponse(TaskclusterModel, closed=True):
-    """
-    Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks.
+    List of `taskId`s that requires this task to be _complete successfully_ before they can be scheduled.
     """
 
-    metadata: Annotated[Metadata, Field(description="Required task metadata", title="Meta-data")]
-    status: task_graph_status.TaskGraphStatus
-    tags: Annotated[
-        dict[str, TagsAdditionalProperty],
-        Field(
-            description="Arbitrary key-value tags (only strings limited to 4k)",
-            title="Tags",
-        ),
+    requires: Annotated[list[str], Field(default_factory=list)]
+    """Required tasks.
+
+    List of required `taskId`s
+    """
+
+    requiresLeft: Annotated[list[str], Field(default_factory=list)]
+    """Required tasks left.
+
+    List of `taskId`s that have yet to complete successfully, before this task can be scheduled.
+    """
+
+    reruns: Annotated[int, Field(default=None)]
+    """Re-runs.
+
+    Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.
+    """
+
+    rerunsLeft: Annotated[int, Field(default=None)]
+    """Re-runs Left.
+
+    Number of reruns that haven't been used yet.
+    """
+
+    resolution: Annotated[dict[str, Any], Field(default_factory=dict)]
+    """Task resolution.
+
+    **Warning unstable**, this object holds the state of this task as known to the scheduler. At the moment this isn't formalized yet. Feel free to guess what this means, but rest assured that the API will break without notice. No attempt will be made to maintain backwards compatibility of this object.
+    """
+
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
+
+    Unique task identifier, this is UUID encoded as [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and stripped of `=` padding.
+    """
+
+
+class InspectTaskGraphResponse(TaskclusterModel):
+    """Information about a **task-graph** as known by the scheduler, with all the state of all individual tasks."""
+
+    metadata: Annotated[Metadata, Field(default_factory=lambda: Metadata.model_construct())]
+    """Meta-data.
+
+    Required task metadata
+    """
+
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
-    tasks: Annotated[
-        list[InspectTaskGraphResponseTask],
-        Field(
-            description="Mapping from task-labels to task information and state.",
-            title="Tasks",
-        ),
-    ]
+
+    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    """Arbitrary key-value tags (only strings limited to 4k)"""
+
+    tasks: Annotated[list[InspectTaskGraphResponseTask], Field(default_factory=list)]
+    """Mapping from task-labels to task information and state."""

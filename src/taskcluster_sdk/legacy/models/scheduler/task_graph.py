@@ -3,150 +3,94 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from ..queue import create_task_request
 
 
-class Metadata(TaskclusterModel, closed=True):
+class Metadata(TaskclusterModel):
+    """Required task metadata" """
+
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of task-graph, **explain** what it does!"""
+
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task-graph, give people finding this an idea
+    what this graph is about.
     """
-    Required task metadata"
 
+    owner: Annotated[str, Field(default=None)]
+    """E-mail of person who caused this task-graph, e.g. the person who did
+    `hg push` or whatever triggered it.
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of task-graph, **explain** what it does!\n",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task-graph, give people finding this an idea\nwhat this graph is about.\n",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="E-mail of person who caused this task-graph, e.g. the person who did\n`hg push` or whatever triggered it.\n",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        str,
-        Field(
-            description="Link to source of this task-graph, should specify file, revision and\nrepository\n",
-            max_length=4096,
-            title="Source",
-        ),
-    ]
-
-
-Route = TypeAliasType(
-    "Route",
-    Annotated[
-        str,
-        Field(
-            description="A task-graph specific route, AMQP messages will be CC'ed with a\nrouting key matching `route.<task-graph specific route>`. It's possible\nto dot (`.`) in the task-graph specific route to make sub-keys, etc.\nSee the RabbitMQ\n[tutorial](http://www.rabbitmq.com/tutorials/tutorial-five-python.html)\nfor examples on how to use routing-keys.\n",
-            max_length=249,
-            min_length=1,
-            title="Task-Graph specific route",
-        ),
-    ],
-)
-
-
-TagsAdditionalProperty = TypeAliasType(
-    "TagsAdditionalProperty", Annotated[str, Field(max_length=4096)]
-)
-
-
-Require = TypeAliasType(
-    "Require",
-    Annotated[
-        str,
-        Field(
-            description="`taskId` for task that is required to be _successfully completed_ before this task is scheduled.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Required `taskId`",
-        ),
-    ],
-)
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task-graph, should specify file, revision and
+    repository
+    """
 
 
 class TaskGraphTask(TaskclusterModel):
-    """
-    Representation of a tasks in the task-graph
+    """Representation of a tasks in the task-graph"""
+
+    requires: list[str] = []
+    """Required tasks.
+
+    List of required `taskId`s
     """
 
-    requires: Annotated[
-        list[Require],
-        Field(description="List of required `taskId`s", title="Required tasks"),
-    ] = []
-    reruns: Annotated[
-        int,
-        Field(
-            description="Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.",
-            ge=0,
-            le=100,
-            title="Re-runs",
-        ),
-    ] = 0
-    task: create_task_request.CreateTaskRequest
-    taskId: Annotated[
-        str,
-        Field(
-            description="Task identifier (`taskId`) for the task when submitted to the queue, also used in `requires` below. This must be formatted as a **slugid** that is a uuid encoded in url-safe base64 following [RFC 4648 sec. 5](http://tools.ietf.org/html/rfc4648#section-5)), but without `==` padding.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-            title="Task Identifier",
-        ),
+    reruns: int = 0
+    """Re-runs.
+
+    Number of times to _rerun_ the task if it completed unsuccessfully. **Note**, this does not capture _retries_ due to infrastructure issues.
+    """
+
+    task: Annotated[
+        create_task_request.CreateTaskRequest,
+        Field(default_factory=lambda: create_task_request.CreateTaskRequest.model_construct()),
     ]
 
+    taskId: Annotated[str, Field(default=None)]
+    """Task Identifier.
 
-class TaskGraph(TaskclusterModel, closed=True):
+    Task identifier (`taskId`) for the task when submitted to the queue, also used in `requires` below. This must be formatted as a **slugid** that is a uuid encoded in url-safe base64 following [RFC 4648 sec. 5](http://tools.ietf.org/html/rfc4648#section-5)), but without `==` padding.
     """
-    Definition of a task-graph that can be scheduled
 
+
+class TaskGraph(TaskclusterModel):
+    """Definition of a task-graph that can be scheduled"""
+
+    __schema__: ClassVar[tuple[str, str] | None] = (
+        "taskcluster_sdk.legacy.models",
+        "/schemas/scheduler/v1/task-graph.json#",
+    )
+
+    metadata: Annotated[Metadata, Field(default_factory=lambda: Metadata.model_construct())]
+    """Meta-data.
+
+    Required task metadata"
     """
 
-    metadata: Annotated[Metadata, Field(description='Required task metadata"\n', title="Meta-data")]
-    routes: Annotated[
-        list[Route],
-        Field(
-            description="List of task-graph specific routes, AMQP messages will be CC'ed to these\nroutes prefixed by `'route.'`.\n",
-            max_length=10,
-            title="Task-graph specific routes",
-        ),
-    ] = []
-    scopes: Annotated[
-        list[str],
-        Field(
-            description="List of scopes (or scope-patterns) that tasks of the task-graph is\nauthorized to use.\n",
-            title="Scopes",
-        ),
-    ] = []
-    tags: Annotated[
-        dict[str, TagsAdditionalProperty],
-        Field(
-            description="Arbitrary key-value tags (only strings limited to 4k)\n",
-            title="Tags",
-        ),
-    ] = {}
-    tasks: Annotated[
-        list[TaskGraphTask],
-        Field(
-            description="List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt.",
-            title="Tasks",
-        ),
-    ]
+    routes: list[str] = []
+    """Task-graph specific routes.
+
+    List of task-graph specific routes, AMQP messages will be CC'ed to these
+    routes prefixed by `'route.'`.
+    """
+
+    scopes: list[str] = []
+    """List of scopes (or scope-patterns) that tasks of the task-graph is
+    authorized to use.
+    """
+
+    tags: dict[str, str] = {}
+    """Arbitrary key-value tags (only strings limited to 4k)"""
+
+    tasks: Annotated[list[TaskGraphTask], Field(default_factory=list)]
+    """List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt."""

@@ -7,22 +7,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class TaskGraphBlockedMessage(TaskclusterModel, closed=True):
-    """
-    Message that all reruns of a task has failed it is now blocking the task-graph from finishing.
-    """
+class TaskGraphBlockedMessage(TaskclusterModel):
+    """Message that all reruns of a task has failed it is now blocking the task-graph from finishing."""
 
-    status: task_graph_status.TaskGraphStatus
-    taskId: Annotated[
-        str,
-        Field(
-            description="Unique `taskId` that is blocking this task-graph from completion.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-        ),
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
-    version: Annotated[Literal[1], Field(description="Message version")]
+
+    taskId: Annotated[str, Field(default=None)]
+    """Unique `taskId` that is blocking this task-graph from completion."""
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

@@ -7,15 +7,21 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class TaskGraphFinishedMessage(TaskclusterModel, closed=True):
-    """
-    Message that all tasks in a task-graph have now completed successfully and the graph is _finished_.
-    """
+class TaskGraphFinishedMessage(TaskclusterModel):
+    """Message that all tasks in a task-graph have now completed successfully and the graph is _finished_."""
 
-    status: task_graph_status.TaskGraphStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
+    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

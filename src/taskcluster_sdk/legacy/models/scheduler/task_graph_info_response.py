@@ -6,68 +6,43 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from typing_extensions import TypeAliasType
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class Metadata(TaskclusterModel, closed=True):
-    """
+class Metadata(TaskclusterModel):
+    """Required task metadata"""
+
+    description: Annotated[str, Field(default=None)]
+    """Human readable description of task-graph, **explain** what it does!"""
+
+    name: Annotated[str, Field(default=None)]
+    """Human readable name of task-graph"""
+
+    owner: Annotated[str, Field(default=None)]
+    """E-mail of person who caused this task-graph, e.g. the person who did `hg push`"""
+
+    source: Annotated[str, Field(default=None)]
+    """Link to source of this task-graph, should specify file, revision and repository"""
+
+
+class TaskGraphInfoResponse(TaskclusterModel):
+    """Response for a request for task-graph information"""
+
+    metadata: Annotated[Metadata, Field(default_factory=lambda: Metadata.model_construct())]
+    """Meta-data.
+
     Required task metadata
     """
 
-    description: Annotated[
-        str,
-        Field(
-            description="Human readable description of task-graph, **explain** what it does!",
-            max_length=32768,
-            title="Description",
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description="Human readable name of task-graph",
-            max_length=255,
-            title="Name",
-        ),
-    ]
-    owner: Annotated[
-        str,
-        Field(
-            description="E-mail of person who caused this task-graph, e.g. the person who did `hg push`",
-            max_length=255,
-            title="Owner",
-        ),
-    ]
-    source: Annotated[
-        str,
-        Field(
-            description="Link to source of this task-graph, should specify file, revision and repository",
-            max_length=4096,
-            title="Source",
-        ),
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
 
-
-TagsAdditionalProperty = TypeAliasType(
-    "TagsAdditionalProperty", Annotated[str, Field(max_length=4096)]
-)
-
-
-class TaskGraphInfoResponse(TaskclusterModel, closed=True):
-    """
-    Response for a request for task-graph information
-    """
-
-    metadata: Annotated[Metadata, Field(description="Required task metadata", title="Meta-data")]
-    status: task_graph_status.TaskGraphStatus
-    tags: Annotated[
-        dict[str, TagsAdditionalProperty],
-        Field(
-            description="Arbitrary key-value tags (only strings limited to 4k)",
-            title="Tags",
-        ),
-    ]
+    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    """Arbitrary key-value tags (only strings limited to 4k)"""

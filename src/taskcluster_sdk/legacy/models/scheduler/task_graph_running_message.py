@@ -7,15 +7,21 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from taskcluster_sdk._model import TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenInt,
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class TaskGraphRunningMessage(TaskclusterModel, closed=True):
-    """
-    Messages as posted to `scheduler/v1/task-graph-running` informing the world that a new task-graph have been submitted.
-    """
+class TaskGraphRunningMessage(TaskclusterModel):
+    """Messages as posted to `scheduler/v1/task-graph-running` informing the world that a new task-graph have been submitted."""
 
-    status: task_graph_status.TaskGraphStatus
-    version: Annotated[Literal[1], Field(description="Message version")]
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
+    ]
+
+    version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]
+    """Message version"""

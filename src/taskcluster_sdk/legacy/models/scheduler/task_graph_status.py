@@ -3,47 +3,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
+from typing_extensions import TypeAlias
 
-from taskcluster_sdk._model import OpenEnum, TaskclusterModel
+from taskcluster_sdk._model import (
+    OpenStr,
+    TaskclusterModel,
+)
+
+TaskState: TypeAlias = Annotated[Literal["running", "blocked", "finished"], OpenStr]
+"""Task-graph state, this enum is **frozen** new values will **not** be added.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 
-class State(str, OpenEnum):
-    """
-    Task-graph state, this enum is **frozen** new values will **not** be added.
-    """
+class TaskGraphStatus(TaskclusterModel):
+    """A representation of **task-graph status** as known by the scheduler, without the state of all individual tasks."""
 
-    running = "running"
-    blocked = "blocked"
-    finished = "finished"
+    schedulerId: Annotated[str, Field(default=None)]
+    """Unique identifier for task-graph scheduler managing the given task-graph"""
 
+    state: Annotated[TaskState, Field(default=None)]
+    """Task-graph state, this enum is **frozen** new values will **not** be added."""
 
-class TaskGraphStatus(TaskclusterModel, closed=True):
-    """
-    A representation of **task-graph status** as known by the scheduler, without the state of all individual tasks.
-    """
-
-    schedulerId: Annotated[
-        str,
-        Field(
-            description="Unique identifier for task-graph scheduler managing the given task-graph",
-            max_length=22,
-            min_length=1,
-            pattern="^([a-zA-Z0-9-_]*)$",
-        ),
-    ]
-    state: Annotated[
-        State,
-        Field(
-            description="Task-graph state, this enum is **frozen** new values will **not** be added."
-        ),
-    ]
-    taskGraphId: Annotated[
-        str,
-        Field(
-            description="Unique task-graph identifier, this is UUID encoded as [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and stripped of `=` padding.",
-            pattern="^[a-zA-Z0-9-_]{22}",
-        ),
-    ]
+    taskGraphId: Annotated[str, Field(default=None)]
+    """Unique task-graph identifier, this is UUID encoded as [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and stripped of `=` padding."""

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
-from taskcluster_sdk._model import TaskclusterModel
+from typing import Annotated
+
+from pydantic import Field
+
+from taskcluster_sdk._model import (
+    TaskclusterModel,
+)
 
 from . import task_graph_status
 
 
-class TaskGraphStatusResponse(TaskclusterModel, closed=True):
-    """
-    Response containing the status structure for a task-graph
-    """
+class TaskGraphStatusResponse(TaskclusterModel):
+    """Response containing the status structure for a task-graph"""
 
-    status: task_graph_status.TaskGraphStatus
+    status: Annotated[
+        task_graph_status.TaskGraphStatus,
+        Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
+    ]
