@@ -196,12 +196,15 @@ def test_iso_strings_are_sent_as_given() -> None:
     assert sent["created"] == "2026-01-01 00:00:00Z"
 
 
-def test_datetimes_in_dicts_are_written_in_taskcluster_form() -> None:
+def test_datetimes_in_dicts_are_written_as_the_official_clients_write_them() -> None:
+    # `stringify_date`: UTC, no fraction for whole seconds, nothing dropped.
     east = timezone(timedelta(hours=2))
     sent = _body(
         task(deadline=datetime(2030, 1, 2, 5, 0, 0, 123456, tzinfo=east)), CreateTaskRequest
     )
-    assert sent["deadline"] == "2030-01-02T03:00:00.123Z"
+    assert sent["deadline"] == "2030-01-02T03:00:00.123456Z"
+    sent = _body(task(deadline=datetime(2030, 1, 2, 5, 0, 0, tzinfo=east)), CreateTaskRequest)
+    assert sent["deadline"] == "2030-01-02T03:00:00Z"
 
 
 def test_model_payload_sends_what_was_set() -> None:

@@ -12,7 +12,6 @@ against its JSON schema exactly as the server checks it (`_payload`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast, overload
 
 from pydantic import AwareDatetime as _PydanticAwareDatetime
@@ -27,6 +26,8 @@ from pydantic import (
 )
 from pydantic import Field as _Field
 from pydantic_core import CoreSchema, core_schema
+
+from ._utils import to_taskcluster_time
 
 __all__ = [
     "AwareDatetime",
@@ -180,14 +181,7 @@ def unwrap_root(result: TaskclusterRootModel[_T]) -> _T:
     return value
 
 
-def _to_taskcluster_time(value: datetime) -> str:
-    # Taskcluster writes `2020-01-02T03:04:05.678Z` (JavaScript Date.toJSON);
-    # writing the same shape makes responses round-trip byte for byte.
-    utc = value.astimezone(timezone.utc)
-    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 AwareDatetime = Annotated[
-    _PydanticAwareDatetime, PlainSerializer(_to_taskcluster_time, when_used="json")
+    _PydanticAwareDatetime, PlainSerializer(to_taskcluster_time, when_used="json")
 ]
 """A timezone-aware datetime that serialises to JSON as UTC with a `Z` suffix."""

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 from ._errors import InvalidOffsetError
 
-__all__ = ["InvalidOffsetError", "from_now", "nice_slugid", "slugid", "stringify_date"]
+__all__ = [
+    "InvalidOffsetError",
+    "from_now",
+    "nice_slugid",
+    "slugid",
+    "stringify_date",
+    "to_taskcluster_time",
+]
 
 
 def slugid() -> str:
@@ -142,6 +149,23 @@ def stringify_date(dt: datetime) -> str:
     if micro % 1000 == 0:
         return f"{text}.{micro // 1000:03d}Z"
     return f"{text}.{micro:06d}Z"
+
+
+def to_taskcluster_time(value: datetime) -> str:
+    """`value` as Taskcluster's services write times: `2020-01-02T03:04:05.678Z`.
+
+    JavaScript's `Date.toJSON` form (UTC, always milliseconds), so a parsed
+    answer serialises back byte for byte; sub-millisecond precision, which no
+    answer has, is kept as microseconds rather than dropped. Naive datetimes
+    are UTC. (Dict payloads use `stringify_date`, the official clients' form.)
+    """
+    utc = (
+        value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(timezone.utc)
+    )
+    precision = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.isoformat(timespec=precision).replace("+00:00", "Z")
 
 
 def _as_utc(dt: datetime) -> datetime:
