@@ -196,8 +196,8 @@ class PayloadValidationError(TaskclusterError, ValueError):
     """
 
     def __init__(self, model_name: str, errors: Sequence[tuple[str, str]]) -> None:
-        self.model_name = model_name
-        self.errors = tuple(errors)
+        self.model_name: str = model_name
+        self.errors: tuple[tuple[str, str], ...] = tuple(errors)
         super().__init__(model_name, self.errors)
 
     def __str__(self) -> str:
