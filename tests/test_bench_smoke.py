@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -496,3 +497,27 @@ def test_storage_server_process_is_gone_after_the_block(tmp_path: Path) -> None:
         port = server.port
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_coldstart_tool_splits_both_scripts_into_phases() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.coldstart", "--runs", "1", "--importtime"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for phase in (
+        "Queue(...)",
+        "first queue.task()",
+        "AsyncQueue(...)",
+        "first await queue.task()",
+    ):
+        assert phase in done.stdout
+    assert done.stdout.count("whole process (median)") == 2
+    assert done.stdout.count("-X importtime self time") == 2
+    assert re.search(r"ms  taskcluster_sdk\.", done.stdout), "our modules in the import list"
