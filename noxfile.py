@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nox
+import nox.virtualenv
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -81,16 +82,41 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
+def _children_venv(session: nox.Session) -> str:
+    """A virtualenv holding only this project and the bench group (the official client).
+
+    The fresh-process figures (cold script, import) run in it: every package
+    installed beside the SDK can cost import time (pydantic scans installed
+    distributions for plugins, httpx imports click when it is there), and a
+    user's environment does not hold the generator's dependencies.
+    """
+    location = Path(session.virtualenv.location).parent / "bench-children"
+    python = location / "bin" / "python"
+    uv = getattr(nox.virtualenv, "UV", None) if getattr(nox.virtualenv, "HAS_UV", False) else None
+    base = str(Path(session.bin) / "python")
+    if uv:
+        session.run(uv, "venv", "--quiet", "--allow-existing", "--python", base, str(location))
+        install = [uv, "pip", "install", "--quiet", "--python", str(python)]
+    else:
+        session.run(base, "-m", "venv", str(location))
+        install = [str(python), "-m", "pip", "install", "--quiet"]
+    session.run(*install, "-e", ".", "--group", "bench", external=True)
+    return str(python)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the official client and the raw floor; writes benchmarks/results.json.
 
     Needs RabbitMQ at 127.0.0.1:5672 for the listener figure. Pass options
-    through: `nox -s bench -- --figure sync --rounds 3` (`--quick` for tiny sizes).
+    through: `nox -s bench -- --figure cold --rounds 3` (`--quick` for tiny sizes).
     """
     # codegen + lint: the generation figure runs the generator, which formats with ruff.
     _install(session, "bench", "codegen", "lint")
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    args = list(session.posargs)
+    if not any(arg.startswith("--child-python") for arg in args):
+        args = ["--child-python", _children_venv(session), *args]
+    session.run("python", "-m", "benchmarks", *args)
 
 
 @nox.session

@@ -12,17 +12,30 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import fig_async, fig_generate, fig_import, fig_listener, fig_sync
+from benchmarks import (
+    fig_artifacts,
+    fig_async,
+    fig_cold,
+    fig_generate,
+    fig_import,
+    fig_listener,
+    fig_page,
+    fig_sync,
+)
 from benchmarks.config import FULL, QUICK, RESULTS, RunConfig
 from benchmarks.loopback import LoopbackServer
 from benchmarks.report import FigureResult, machine, now, render_table, results_json
 
 # Figures that need the loopback Queue get its root URL.
+# The cold script comes first: it is the figure a short script should look at.
 HTTP_FIGURES: dict[str, Callable[[RunConfig, str], list[FigureResult]]] = {
+    "cold": fig_cold.run,
     "sync": fig_sync.run,
     "async": fig_async.run,
+    "page": fig_page.run,
 }
 OTHER_FIGURES: dict[str, Callable[[RunConfig], list[FigureResult]]] = {
+    "artifacts": fig_artifacts.run,
     "import": fig_import.run,
     "listener": fig_listener.run,
     "generate": fig_generate.run,
@@ -42,6 +55,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=None, help="rounds per side (default 5)")
     parser.add_argument(
+        "--child-python",
+        default=None,
+        help="interpreter for the fresh-process figures (cold, import); default: this one",
+    )
+    parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"JSON file (default {RESULTS})"
     )
     return parser.parse_args(argv)
@@ -52,7 +70,7 @@ def run(figures: Sequence[str], config: RunConfig) -> list[FigureResult]:
     results: list[FigureResult] = []
     http = [name for name in HTTP_FIGURES if name in figures]
     if http:
-        with LoopbackServer() as server:
+        with LoopbackServer(page_tasks=config.page_tasks) as server:
             for name in http:
                 results.extend(HTTP_FIGURES[name](config, server.root_url))
     for name, figure in OTHER_FIGURES.items():
@@ -65,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = (QUICK if args.quick else FULL).with_rounds(args.rounds)
+        config = config.with_child_python(args.child_python)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

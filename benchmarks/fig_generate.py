@@ -20,7 +20,7 @@ from benchmarks.measure import Round, RoundFn, SideUnavailableError, run_rounds
 from benchmarks.processes import child_env
 from benchmarks.report import FigureResult, Target
 
-TARGET = Target("absolute", at_most=30.0)
+TARGET = Target("absolute", at_most=10.0)
 
 
 def generate_once(output: Path) -> float:

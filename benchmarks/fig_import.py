@@ -9,15 +9,12 @@ that no library can remove.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
 from benchmarks.config import RunConfig
 from benchmarks.measure import Outcome, Round, RoundFn, SideUnavailableError, run_rounds
-from benchmarks.processes import child_env
+from benchmarks.processes import child_env, run_process
 from benchmarks.report import FigureResult, Target
 
 # Peak RSS in kB. `ru_maxrss` would be wrong here: Linux keeps it across
@@ -55,30 +52,25 @@ for package_name in {packages!r}:
 """
 
 
-def run_python(code: str, env: dict[str, str]) -> tuple[float, str]:
+def run_python(code: str, env: dict[str, str], python: str) -> tuple[float, str]:
     """Wall time of a fresh interpreter running `code`, and its stdout."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        last = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"{last[0]} (python -c {code.strip()[:40]!r} exited {done.returncode})")
-    return elapsed, done.stdout
+    run = run_process([python, "-c", code], env)
+    return run.wall, run.stdout
 
 
-def _require(code: str, env: dict[str, str], reason: str) -> None:
+def _require(code: str, env: dict[str, str], python: str, reason: str) -> None:
     """Fail the side as unavailable when `code` cannot run at all."""
     try:
-        run_python(code, env)
+        run_python(code, env, python)
     except RuntimeError as error:
         raise SideUnavailableError(f"{reason}: {error}") from error
 
 
-def _timed(code: str, env: dict[str, str], rss_kb: list[float] | None = None) -> RoundFn:
+def _timed(
+    code: str, env: dict[str, str], python: str, rss_kb: list[float] | None = None
+) -> RoundFn:
     def one_round() -> Round:
-        elapsed, output = run_python(code, env)
+        elapsed, output = run_python(code, env, python)
         if rss_kb is not None:
             rss_kb.append(float(output.split()[-1]))
         return Round(elapsed)
@@ -87,11 +79,17 @@ def _timed(code: str, env: dict[str, str], rss_kb: list[float] | None = None) ->
 
 
 def _side(
-    probe: str, code: str, env: dict[str, str], reason: str, rss_kb: list[float] | None = None
+    probe: str,
+    code: str,
+    env: dict[str, str],
+    reason: str,
+    rss_kb: list[float] | None = None,
+    *,
+    python: str,
 ) -> Callable[[ExitStack], RoundFn]:
     def setup(stack: ExitStack) -> RoundFn:
-        _require(probe, env, reason)  # also the warm-up run that writes .pyc files
-        return _timed(code, env, rss_kb)
+        _require(probe, env, python, reason)  # also the warm-up run that writes .pyc files
+        return _timed(code, env, python, rss_kb)
 
     return setup
 
@@ -108,13 +106,14 @@ def _rss_outcomes(times: dict[str, Outcome], rss_kb: dict[str, list[float]]) -> 
 
 def run(config: RunConfig) -> list[FigureResult]:
     env = child_env()
+    python = config.python
     ours_missing = "no taskcluster_sdk.Queue"
     official_missing = "official client not installed"
     queue_times = run_rounds(
         {
-            "ours": _side(OURS_QUEUE, OURS_QUEUE, env, ours_missing),
-            "official": _side(OFFICIAL, OFFICIAL, env, official_missing),
-            "floor": _side(BARE, BARE, env, "the interpreter does not start"),
+            "ours": _side(OURS_QUEUE, OURS_QUEUE, env, ours_missing, python=python),
+            "official": _side(OFFICIAL, OFFICIAL, env, official_missing, python=python),
+            "floor": _side(BARE, BARE, env, "the interpreter does not start", python=python),
         },
         config.import_runs,
     )
@@ -143,15 +142,30 @@ def _import_everything(
     ours_code = OURS_ALL.format(packages=packages) + PRINT_RSS
     times = run_rounds(
         {
-            "ours": _side(OURS_QUEUE, ours_code, env, "no taskcluster_sdk.Queue", rss_kb["ours"]),
+            "ours": _side(
+                OURS_QUEUE,
+                ours_code,
+                env,
+                "no taskcluster_sdk.Queue",
+                rss_kb["ours"],
+                python=config.python,
+            ),
             "official": _side(
                 OFFICIAL,
                 f"{OFFICIAL}\n{PRINT_RSS}",
                 env,
                 "official client not installed",
                 rss_kb["official"],
+                python=config.python,
             ),
-            "floor": _side(BARE, PRINT_RSS, env, "the interpreter does not start", rss_kb["floor"]),
+            "floor": _side(
+                BARE,
+                PRINT_RSS,
+                env,
+                "the interpreter does not start",
+                rss_kb["floor"],
+                python=config.python,
+            ),
         },
         config.import_runs,
     )

@@ -34,7 +34,7 @@ from benchmarks.measure import (
 )
 from benchmarks.report import FigureResult, Target
 
-TARGETS = (Target("floor", at_least=0.8),)
+TARGETS = (Target("floor", at_least=1.0),)
 
 
 async def raw_drain(name: str, count: int, prefetch: int) -> Round:

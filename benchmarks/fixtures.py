@@ -8,9 +8,13 @@ thousand), so the typed clients parse what they would parse in production.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TASK_ID = "fN1SbArXTPSVFNUvaOlinQ"
 TASK_GROUP_ID = "Xq3lMzV8RyWpQd5d0ANf7g"
@@ -203,3 +207,65 @@ def task_routes() -> list[str]:
 def slug() -> str:
     """A fresh v4 slugid (URL-safe base64 of a random UUID), valid as a taskId."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+# A real `listTaskGroup` page (two docker-worker tasks) recorded from Taskcluster v106.
+RECORDED_PAGE = (
+    ROOT / "tests" / "fixtures" / "recorded" / "taskcluster-v106" / "http"
+) / "queue.listTaskGroup.page1.json"
+_TOKEN_PLACEHOLDER = "\u0000continuation\u0000"
+
+
+def _slug_of(number: int) -> str:
+    """A valid v4 slugid made from `number` (deterministic, unlike `slug()`)."""
+    value = uuid.UUID(int=number * 0x9E3779B97F4A7C15 % (1 << 128), version=4)
+    return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode()
+
+
+def pager_task_group(pages: int) -> str:
+    """The taskGroupId under which the loopback queue lists `pages` pages."""
+    return _slug_of(1_000_000 + pages)
+
+
+def pages_of(task_group_id: str) -> int | None:
+    """How many pages the loopback queue lists for `task_group_id` (None: unknown group)."""
+    for pages in range(1, 1001):
+        if pager_task_group(pages) == task_group_id:
+            return pages
+    return None
+
+
+@functools.cache
+def _page_template(task_group_id: str, tasks: int) -> tuple[str, str]:
+    """A page of `tasks` tasks as the queue serves it: (with a token placeholder, last page).
+
+    Built from the recorded page: its tasks repeated with fresh taskIds, in
+    this group. The queue pretty-prints JSON with 2-space indentation.
+    """
+    recorded = json.loads(RECORDED_PAGE.read_text())["response"]["body"]
+    samples = recorded["tasks"]
+    members = []
+    for index in range(tasks):
+        member = json.loads(json.dumps(samples[index % len(samples)]))
+        member["status"]["taskId"] = _slug_of(index)
+        member["status"]["taskGroupId"] = task_group_id
+        member["task"]["taskGroupId"] = task_group_id
+        members.append(member)
+    page = {
+        "taskGroupId": task_group_id,
+        "schedulerId": recorded["schedulerId"],
+        "expires": recorded["expires"],
+        "tasks": members,
+        "continuationToken": _TOKEN_PLACEHOLDER,
+    }
+    text = json.dumps(page, indent=2)
+    last = text.replace(f',\n  "continuationToken": {json.dumps(_TOKEN_PLACEHOLDER)}', "")
+    return text, last
+
+
+def task_group_page(task_group_id: str, tasks: int, token: str | None) -> bytes:
+    """One `listTaskGroup` page of `tasks` tasks, the last one when `token` is None."""
+    with_token, last = _page_template(task_group_id, tasks)
+    if token is None:
+        return last.encode()
+    return with_token.replace(json.dumps(_TOKEN_PLACEHOLDER), json.dumps(token)).encode()

@@ -1,9 +1,16 @@
-"""A loopback Queue that answers `task(taskId)` as cheaply as possible.
+"""A loopback Queue that answers `task(taskId)` and `listTaskGroup` as cheaply as possible.
 
 The server is a bare asyncio `Protocol` speaking just enough HTTP/1.1 with
 keep-alive: responses are prebuilt bytes, so the client under test is what
 gets measured. It runs in its own process (`python -m benchmarks.loopback`)
 so it does not compete for the client's GIL.
+
+`GET /api/queue/v1/task-group/<taskGroupId>/list` serves pages of
+`--page-tasks` tasks (`benchmarks.fixtures.task_group_page`, pretty-printed
+as the real queue does, and gzipped when the client accepts it, as the real
+queue does for bodies over 1 KB); the group, made by
+`fixtures.pager_task_group(pages)`, says how many pages there are and each
+page's `continuationToken` is the index of the next one.
 
 It does not verify Hawk signatures (that would dominate the cost), but it
 refuses requests without a `Hawk` authorization header, so every client has
@@ -15,23 +22,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import gzip
 import json
-import subprocess
-import sys
-from pathlib import Path
-from types import TracebackType
+from urllib.parse import parse_qs
 
-from benchmarks.fixtures import task_definition_body
+from benchmarks.fixtures import pages_of, task_definition_body, task_group_page
+from benchmarks.processes import ServerProcess
 
 TASK_ROUTE = b"/api/queue/v1/task/"
+GROUP_ROUTE = b"/api/queue/v1/task-group/"
+GROUP_LIST = b"/list"
+DEFAULT_PAGE_TASKS = 1000
+# Node's `compression` middleware (what the queue uses) defaults to zlib level 6.
+GZIP_LEVEL = 6
 _HEADER_END = b"\r\n\r\n"
-_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _response(status: str, body: bytes) -> bytes:
+def _response(status: str, body: bytes, encoding: str | None = None) -> bytes:
+    coding = f"Content-Encoding: {encoding}\r\n" if encoding else ""
     head = (
         f"HTTP/1.1 {status}\r\n"
         "Content-Type: application/json; charset=utf-8\r\n"
+        f"{coding}"
         f"Content-Length: {len(body)}\r\n"
         "Connection: keep-alive\r\n\r\n"
     )
@@ -45,11 +58,38 @@ def _error(status: str, code: str, message: str) -> bytes:
 
 TASK_RESPONSE = _response("200 OK", task_definition_body())
 UNAUTHORIZED = _error("401 Unauthorized", "AuthenticationFailed", "no Hawk authorization header")
-NOT_FOUND = _error("404 Not Found", "ResourceNotFound", "only GET /api/queue/v1/task/<taskId>")
+NOT_FOUND = _error(
+    "404 Not Found",
+    "ResourceNotFound",
+    "only GET /api/queue/v1/task/<taskId> and /api/queue/v1/task-group/<taskGroupId>/list",
+)
 BAD_REQUEST = _error("400 Bad Request", "MalformedRequest", "could not parse the request")
 
 
-def respond(head: bytes) -> tuple[bytes, bool]:
+@functools.cache
+def page_response(task_group_id: str, page: int, pages: int, tasks: int, gzipped: bool) -> bytes:
+    """Page `page` (from 0) of `pages`, built on first request and kept."""
+    token = str(page + 1) if page + 1 < pages else None
+    body = task_group_page(task_group_id, tasks, token)
+    if gzipped:
+        return _response("200 OK", gzip.compress(body, GZIP_LEVEL, mtime=0), "gzip")
+    return _response("200 OK", body)
+
+
+def _group_page(target: bytes, lowered: bytes, page_tasks: int) -> bytes:
+    path, _, query = target.partition(b"?")
+    group = path[len(GROUP_ROUTE) : -len(GROUP_LIST)].decode()
+    pages = pages_of(group)
+    if pages is None:
+        return NOT_FOUND
+    token = parse_qs(query.decode()).get("continuationToken", ["0"])[0]
+    if not token.isdigit() or int(token) >= pages:
+        return BAD_REQUEST
+    gzipped = b"accept-encoding:" in lowered and b"gzip" in lowered.split(b"accept-encoding:")[1]
+    return page_response(group, int(token), pages, page_tasks, gzipped)
+
+
+def respond(head: bytes, page_tasks: int = DEFAULT_PAGE_TASKS) -> tuple[bytes, bool]:
     """The response to one request head, and whether to close afterwards."""
     request_line, _, headers = head.partition(b"\r\n")
     parts = request_line.split(b" ")
@@ -58,10 +98,19 @@ def respond(head: bytes) -> tuple[bytes, bool]:
     method, target, version = parts
     lowered = headers.lower()
     close = b"connection: close" in lowered or version == b"HTTP/1.0"
-    if method != b"GET" or not target.startswith(TASK_ROUTE) or b"/" in target[len(TASK_ROUTE) :]:
+    is_task = target.startswith(TASK_ROUTE) and b"/" not in target[len(TASK_ROUTE) :]
+    path = target.partition(b"?")[0]
+    is_group = (
+        path.startswith(GROUP_ROUTE)
+        and path.endswith(GROUP_LIST)
+        and path.count(b"/") == GROUP_ROUTE.count(b"/") + 1
+    )
+    if method != b"GET" or not (is_task or is_group):
         return NOT_FOUND, close
     if b"authorization: hawk " not in lowered:
         return UNAUTHORIZED, close
+    if is_group:
+        return _group_page(target, lowered, page_tasks), close
     return TASK_RESPONSE, close
 
 
@@ -76,9 +125,10 @@ def _content_length(head: bytes) -> int:
 class HTTPProtocol(asyncio.Protocol):
     """One keep-alive connection; handles pipelined requests in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_tasks: int = DEFAULT_PAGE_TASKS) -> None:
         self._transport: asyncio.Transport | None = None
         self._buffer = b""
+        self._page_tasks = page_tasks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -100,7 +150,7 @@ class HTTPProtocol(asyncio.Protocol):
             if len(buffer) < end + 4 + length:
                 break
             buffer = buffer[end + 4 + length :]
-            reply, close = respond(head)
+            reply, close = respond(head, self._page_tasks)
             replies.append(reply)
         self._buffer = buffer
         if replies:
@@ -109,69 +159,37 @@ class HTTPProtocol(asyncio.Protocol):
             transport.close()
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, page_tasks: int = DEFAULT_PAGE_TASKS) -> None:
     """Serve forever, printing the bound port on the first line of stdout."""
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(HTTPProtocol, host, port, backlog=1024)
+    server = await loop.create_server(lambda: HTTPProtocol(page_tasks), host, port, backlog=1024)
     bound = server.sockets[0].getsockname()[1]
     print(f"listening {bound}", flush=True)
     async with server:
         await server.serve_forever()
 
 
-class LoopbackServer:
+class LoopbackServer(ServerProcess):
     """Runs the loopback Queue in a child process for the duration of a `with`."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self.port = 0
-        self._process: subprocess.Popen[str] | None = None
+    module = "benchmarks.loopback"
 
-    @property
-    def root_url(self) -> str:
-        """The Taskcluster root URL clients should use."""
-        return f"http://{self.host}:{self.port}"
+    def __init__(self, host: str = "127.0.0.1", page_tasks: int = DEFAULT_PAGE_TASKS) -> None:
+        super().__init__(host)
+        self.page_tasks = page_tasks
 
-    def __enter__(self) -> LoopbackServer:
-        command = [sys.executable, "-m", "benchmarks.loopback", "--host", self.host]
-        process = subprocess.Popen(command, cwd=_ROOT, stdout=subprocess.PIPE, text=True)
-        self._process = process
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening "):
-            process.kill()
-            process.wait()
-            raise RuntimeError(f"loopback server did not start (said {line!r})")
-        self.port = int(line.split()[1])
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        process = self._process
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        self._process = None
+    def arguments(self) -> list[str]:
+        return ["--page-tasks", str(self.page_tasks)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.loopback")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--page-tasks", type=int, default=DEFAULT_PAGE_TASKS)
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, args.page_tasks))
 
 
 if __name__ == "__main__":

@@ -9,16 +9,21 @@ when it is installed, and this project as soon as its clients exist.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import http.client
 import importlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 from referencing import Registry
@@ -28,14 +33,18 @@ from benchmarks.fixtures import (
     ACCESS_TOKEN,
     CLIENT_ID,
     TASK_ID,
+    pager_task_group,
+    pages_of,
     routing_key,
     slug,
     task_completed_message,
     task_definition,
+    task_group_page,
 )
 from benchmarks.hawk import hawk_header
 from benchmarks.loopback import LoopbackServer
 from benchmarks.processes import child_env
+from benchmarks.storage import StorageServer
 
 # mohawk ships no type information.
 mohawk: Any = importlib.import_module("mohawk")
@@ -48,7 +57,8 @@ IMPORT_FIGURES = (
     "import-services-models-time",
     "import-services-models-rss",
 )
-BUNDLE = ROOT.parent / "shared" / "upstream" / "taskcluster-v106" / "references.json"
+# The checked-in upstream schemas (the generator reads the same files).
+SCHEMAS = ROOT / "schemas"
 
 
 def _importable(module: str, name: str | None = None) -> bool:
@@ -107,7 +117,7 @@ def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None
                 assert len(outcome["rounds"]) == rounds[figure["key"]]
                 assert all(value > 0 for value in outcome["rounds"])
                 cpu = outcome.get("cpu_us_per_op")
-                if figure["unit"] in ("calls/s", "msg/s"):
+                if figure["unit"] in ("calls/s", "msg/s", "pages/s", "MB/s"):
                     assert cpu is not None, f"{figure['key']}/{side} has no CPU time"
                 if cpu is not None:
                     assert cpu["min"] <= cpu["median"] <= cpu["max"]
@@ -116,28 +126,48 @@ def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None
             assert target["verdict"] in {"PASS", "MISS", "n/a"}
 
 
+HTTP_FIGURES = ("cold", "sync", "async", "page", "import")
+COLD_FIGURES = ("cold-sync", "cold-sync-cpu", "cold-async", "cold-async-cpu")
+PAGE_FIGURES = ("page-parse", "page-call")
+PAGER_FIGURES = tuple(
+    f"pager-{kind}-{size}" for kind in ("rss", "traced") for size in ("small", "large", "growth")
+)
+ARTIFACT_FIGURES = tuple(
+    f"artifact-{op}{suffix}" for op in ("upload", "download") for suffix in ("", "-bare", "-rss")
+)
+
+
 @pytest.fixture(scope="module")
 def http_and_import_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _run_harness(tmp_path_factory.mktemp("bench"), "sync", "async", "import")
+    return _run_harness(tmp_path_factory.mktemp("bench"), *HTTP_FIGURES)
+
+
+@pytest.fixture(scope="module")
+def artifact_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_harness(tmp_path_factory.mktemp("bench"), "artifacts")
 
 
 def test_harness_writes_well_formed_results(http_and_import_results: dict[str, Any]) -> None:
     results = http_and_import_results
     config = results["config"]
     rounds = {
+        **{key: config["cold_runs"] for key in COLD_FIGURES},
         "sync": config["rounds"],
         "async": config["rounds"],
         "async-httpx-floor": config["rounds"],
+        **{key: config["rounds"] for key in (*PAGE_FIGURES, *PAGER_FIGURES)},
         **{key: config["import_runs"] for key in IMPORT_FIGURES},
     }
     _assert_well_formed(results, rounds)
     assert [figure["key"] for figure in results["figures"]] == list(rounds)
 
 
-@pytest.mark.parametrize("key", ["sync", "async", "async-httpx-floor", *IMPORT_FIGURES])
+@pytest.mark.parametrize(
+    "key", ["sync", "async", "async-httpx-floor", *IMPORT_FIGURES, *COLD_FIGURES, "page-call"]
+)
 def test_every_side_that_can_run_did(http_and_import_results: dict[str, Any], key: str) -> None:
     figure = _figure(http_and_import_results, key)
-    our_class = "AsyncQueue" if key.startswith("async") else "Queue"
+    our_class = "AsyncQueue" if "async" in key else "Queue"
     # The httpx floor's transport (httpx-aiohttp) is installed by the bench group only.
     floor_runs = key != "async-httpx-floor" or _importable("httpx_aiohttp")
     _assert_side(figure, "floor", should_run=floor_runs)
@@ -148,13 +178,48 @@ def test_every_side_that_can_run_did(http_and_import_results: dict[str, Any], ke
     _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk", our_class))
 
 
+@pytest.mark.parametrize("key", ["page-parse", *PAGER_FIGURES])
+def test_page_and_pager_figures_compare_ours_with_the_official_client(
+    http_and_import_results: dict[str, Any], key: str
+) -> None:
+    figure = _figure(http_and_import_results, key)
+    assert set(figure["sides"]) == {"ours", "official"}
+    _assert_side(figure, "official", should_run=_importable("taskcluster"))
+    _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk", "Queue"))
+
+
+def test_pager_figures_iterate_the_configured_sizes(
+    http_and_import_results: dict[str, Any],
+) -> None:
+    config = http_and_import_results["config"]
+    small, large = config["pager_tasks"]
+    assert large == 10 * small and small % config["page_tasks"] == 0
+    assert f"{small:,} tasks" in _figure(http_and_import_results, "pager-rss-small")["title"]
+    assert f"{large:,} tasks" in _figure(http_and_import_results, "pager-rss-large")["title"]
+
+
 def test_ratios_exist_exactly_when_both_sides_ran(http_and_import_results: dict[str, Any]) -> None:
-    for key in ("sync", "async", "async-httpx-floor"):
+    for key in ("sync", "async", "async-httpx-floor", *COLD_FIGURES, *PAGE_FIGURES):
         figure = _figure(http_and_import_results, key)
         sides = figure["sides"]
         for other in ("official", "floor"):
             both = sides["ours"]["status"] == "ok" and sides.get(other, {}).get("status") == "ok"
             assert (figure["ratios"][other] is not None) == both
+
+
+def test_artifact_figures_run_every_side(artifact_results: dict[str, Any]) -> None:
+    rounds = artifact_results["config"]["rounds"]
+    _assert_well_formed(artifact_results, dict.fromkeys(ARTIFACT_FIGURES, rounds))
+    assert [figure["key"] for figure in artifact_results["figures"]] == list(ARTIFACT_FIGURES)
+    ours_runs = _importable("taskcluster_sdk.artifacts", "upload_artifact")
+    for key in ARTIFACT_FIGURES:
+        figure = _figure(artifact_results, key)
+        _assert_side(figure, "floor", should_run=True)
+        _assert_side(figure, "ours", should_run=ours_runs)
+        if key.endswith("-bare"):
+            assert "official" not in figure["sides"]
+        else:
+            _assert_side(figure, "official", should_run=_importable("taskcluster"))
 
 
 @pytest.mark.rabbitmq
@@ -183,12 +248,11 @@ def test_generation_figure_runs_when_the_generator_can(tmp_path: Path) -> None:
 
 def _validate(schema_id: str, instance: object) -> None:
     """A validator for one upstream schema, with every other upstream schema resolvable."""
-    bundle = json.loads(BUNDLE.read_text())
-    schemas = {
-        entry["content"]["$id"].rstrip("#"): entry["content"]
-        for entry in bundle
-        if entry["filename"].startswith("schemas/") and "$id" in entry["content"]
-    }
+    schemas: dict[str, Any] = {}
+    for path in SCHEMAS.rglob("*.json"):
+        content = json.loads(path.read_text())
+        if isinstance(content, dict) and "$id" in content:
+            schemas[str(content["$id"]).rstrip("#")] = content  # pyright: ignore[reportUnknownArgumentType]
     registry = Registry[Any]().with_resources(
         (uri, DRAFT7.create_resource(schema)) for uri, schema in schemas.items()
     )
@@ -326,3 +390,134 @@ def test_unknown_figure_is_refused_with_the_choices(capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit):
         main(["--figure", "bogus"])
     assert "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def test_task_group_page_is_a_valid_pretty_printed_page() -> None:
+    group = pager_task_group(3)
+    body = task_group_page(group, 5, "next")
+    page = json.loads(body)
+    _validate("/schemas/queue/v1/list-task-group-response.json", page)
+    assert body.decode() == json.dumps(page, indent=2)  # the queue's 2-space layout
+    assert page["taskGroupId"] == group and page["continuationToken"] == "next"
+    assert len({member["status"]["taskId"] for member in page["tasks"]}) == 5
+    assert "continuationToken" not in json.loads(task_group_page(group, 5, None))
+    assert pages_of(group) == 3 and pages_of(slug()) is None
+
+
+def _get_page(port: int, path: str, accept_gzip: bool) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Authorization": 'Hawk id="x"'}
+    if accept_gzip:
+        headers["Accept-Encoding"] = "gzip"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_loopback_server_lists_a_task_group_page_by_page() -> None:
+    group = pager_task_group(2)
+    route = f"/api/queue/v1/task-group/{group}/list"
+    with LoopbackServer(page_tasks=3) as server:
+        status, headers, body = _get_page(server.port, route, accept_gzip=True)
+        first = json.loads(gzip.decompress(body))
+        token = first["continuationToken"]
+        status2, headers2, body2 = _get_page(
+            server.port, f"{route}?continuationToken={token}&limit=3", accept_gzip=False
+        )
+        unknown, _, _ = _get_page(
+            server.port, f"/api/queue/v1/task-group/{slug()}/list", accept_gzip=False
+        )
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert len(first["tasks"]) == 3
+    assert status2 == 200 and "Content-Encoding" not in headers2
+    last = json.loads(body2)
+    assert "continuationToken" not in last and last["taskGroupId"] == group
+    assert unknown == 404
+
+
+def _sha256(data: bytes) -> dict[str, str]:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "sha512": hashlib.sha512(data).hexdigest()}
+
+
+def test_storage_server_plays_queue_object_service_and_storage(tmp_path: Path) -> None:
+    served = tmp_path / "served.bin"
+    served.write_bytes(b"0123456789" * 1000)
+    hashes = _sha256(served.read_bytes())
+    signed = {"Authorization": 'Hawk id="x"'}
+    with StorageServer(served, hashes, warmup_bytes=10) as server, httpx.Client() as client:
+        api = f"{server.root_url}/api"
+        created = client.post(
+            f"{api}/queue/v1/task/{TASK_ID}/runs/0/artifacts/public%2Fa.bin",
+            json={"storageType": "object", "expires": "2030-01-01T00:00:00.000Z"},
+            headers=signed,
+        ).json()
+        upload = client.put(
+            f"{api}/object/v1/upload/{created['name']}",
+            json={
+                "projectId": created["projectId"],
+                "uploadId": created["uploadId"],
+                "expires": created["expires"],
+                "proposedUploadMethods": {
+                    "putUrl": {"contentType": "application/octet-stream", "contentLength": 4}
+                },
+            },
+            headers=signed,
+        ).json()["uploadMethod"]["putUrl"]
+        put = client.put(upload["url"], content=b"abcd", headers=upload["headers"])
+        finished = client.post(
+            f"{api}/object/v1/finish-upload/{created['name']}",
+            json={"hashes": _sha256(b"abcd")},
+            headers=signed,
+        )
+        last = server.last_upload()
+        unsigned = client.post(f"{api}/queue/v1/task/{TASK_ID}/runs/0/artifacts/x", json={})
+        chunked = client.put(upload["url"], content=iter([b"ab", b"cd"]))
+        download = client.put(
+            f"{api}/object/v1/start-download/{created['name']}", json={}, headers=signed
+        ).json()
+        whole = client.get(download["url"]).content
+        warmup = client.get(f"{server.root_url}/storage/public/warmup/x").content
+    assert created["storageType"] == "object" and created["credentials"]["certificate"]
+    assert upload["headers"]["Content-Length"] == "4"
+    assert put.status_code == 200 and finished.status_code == 200
+    assert last == {"bytes": 4, "hashes": _sha256(b"abcd")}
+    assert unsigned.status_code == 401
+    assert chunked.status_code == 411  # as S3 refuses a PUT without Content-Length
+    assert download["method"] == "getUrl" and download["hashes"] == hashes
+    assert whole == served.read_bytes() and warmup == served.read_bytes()[:10]
+
+
+def test_storage_server_process_is_gone_after_the_block(tmp_path: Path) -> None:
+    served = tmp_path / "served.bin"
+    served.write_bytes(b"x")
+    with StorageServer(served, _sha256(b"x"), warmup_bytes=1) as server:
+        port = server.port
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_coldstart_tool_splits_both_scripts_into_phases() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.coldstart", "--runs", "1", "--importtime"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for phase in (
+        "Queue(...)",
+        "first queue.task()",
+        "AsyncQueue(...)",
+        "first await queue.task()",
+    ):
+        assert phase in done.stdout
+    assert done.stdout.count("whole process (median)") == 2
+    assert done.stdout.count("-X importtime self time") == 2
+    assert re.search(r"ms  taskcluster_sdk\.", done.stdout), "our modules in the import list"
