@@ -15,7 +15,15 @@ Signed requests are verified with mohawk (an independent Hawk implementation)
 against `CLIENTS` and the temporary credentials issued. Knobs on
 `FakeTaskcluster` make it misbehave: failing or dropped PUTs,
 GETs that drop the connection mid-body, already-expired download URLs,
-wrong hashes, refusing `dataInline`. Every API call is logged in `calls`.
+URLs whose signature lapses before their stated expiry, wrong hashes,
+refusing `dataInline`, failing `finishArtifact`. Every API call is logged in
+`calls`, with its body in `requests`.
+
+Where the real v106 services behave in a way the SDK must cope with, the
+fake does the same; each such place cites its source: the upstream code
+(`services/queue/src/artifacts.js`, `services/object/src/backends/aws.js`,
+`services/queue/src/task-creds.js`) or the recorded traffic in
+`tests/fixtures/recorded/taskcluster-v106/http/`.
 """
 
 from __future__ import annotations
@@ -44,8 +52,12 @@ import mohawk
 from mohawk.exc import HawkFail
 
 CHUNK = 1024 * 1024
-# Permanent clients the fake knows: clientId -> accessToken.
-CLIENTS = {"tester": "no-secret"}
+# Permanent clients the fake knows: clientId -> accessToken. `worker` holds
+# what a worker's claim credentials hold (task-creds.js: reclaim, resolve,
+# create-artifact for the run, plus the task's scopes) and no
+# `queue:get-task:<taskId>`: the queue refuses it the task definition.
+CLIENTS = {"tester": "no-secret", "worker": "claim-secret"}
+CANNOT_READ_TASKS = frozenset({"worker"})
 PROJECT_ID = "test-project"
 TASK_EXPIRES = "2031-01-01T00:00:00.000Z"
 
@@ -123,6 +135,8 @@ class Blob:
 class Token:
     blob: str
     method: str
+    # When storage stops accepting the signature: the stated expiry, or
+    # earlier when the presigning credentials lapse first.
     expires: datetime
     size: int | None = None
     content_type: str | None = None
@@ -154,6 +168,16 @@ class Knobs:
     put_headers_without_length: bool = False
     # Seconds a putUrl stays valid.
     put_url_lifetime: float = 3600.0
+    # The next signed storage URLs (put, get, s3) are refused as expired by
+    # storage at once, though their stated `expires` is in the future: the
+    # presigning credentials expired early, or the clocks disagree.
+    early_expiring_urls: int = 0
+    # How storage words that refusal: real S3 (403 AccessDenied "Request has
+    # expired") or GCS (400 ExpiredToken).
+    expired_answer: str = "s3"
+    # Status codes answered to the next finishArtifact calls, before anything
+    # is recorded (a queue that fails transiently).
+    finish_statuses: list[int] = field(default_factory=list[int])
 
 
 class FakeTaskcluster:
@@ -165,8 +189,12 @@ class FakeTaskcluster:
         self.knobs = Knobs()
         self.lock = threading.Lock()
         self.calls: list[str] = []
+        # (call, JSON body) of every API call, in order.
+        self.requests: list[tuple[str, Any]] = []
         self.storage_requests: list[tuple[str, str, dict[str, str]]] = []
         self.tasks: dict[str, dict[str, Any]] = {}
+        # How many runs each task has (runs are claimed: artifacts may be created).
+        self.runs: dict[str, int] = {}
         self.artifacts: dict[tuple[str, int, str], dict[str, Any]] = {}
         self.objects: dict[str, StoredObject] = {}
         self.blobs: dict[str, Blob] = {}
@@ -181,10 +209,15 @@ class FakeTaskcluster:
     def root_url(self) -> str:
         return self.base_url
 
-    def add_task(self, task_id: str | None = None) -> str:
+    def add_task(self, task_id: str | None = None, *, runs: int = 1) -> str:
         task_id = task_id or slugid()
         self.tasks[task_id] = task_definition(task_id)
+        self.runs[task_id] = runs
         return task_id
+
+    def bodies(self, prefix: str) -> list[Any]:
+        """The JSON bodies of the API calls starting with `prefix`."""
+        return [body for call, body in self.requests if call.startswith(prefix)]
 
     def add_s3_artifact(self, task_id: str, run_id: int, name: str, data: bytes) -> None:
         key = self._new_blob_from_bytes(data)
@@ -221,9 +254,15 @@ class FakeTaskcluster:
         return key
 
     def storage_url(self, key: str, method: str, lifetime: float, **extra: Any) -> tuple[str, str]:
+        """A signed URL for `key` and its stated expiry (see `Knobs.early_expiring_urls`)."""
         token = secrets.token_urlsafe(12)
-        expires = datetime.now(timezone.utc) + timedelta(seconds=lifetime)
-        self.tokens[token] = Token(key, method, expires, **extra)
+        now = datetime.now(timezone.utc)
+        expires = now + timedelta(seconds=lifetime)
+        lapses = expires
+        if self.knobs.early_expiring_urls:
+            self.knobs.early_expiring_urls -= 1
+            lapses = now - timedelta(seconds=1)
+        self.tokens[token] = Token(key, method, lapses, **extra)
         return f"{self.base_url}/storage/{key}?token={token}", timestamp(expires)
 
 
@@ -266,11 +305,15 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
             if url.path.startswith(_QUEUE + "/"):
                 with self.fake.lock:
-                    self.fake.calls.append(f"queue.{method} /{'/'.join(segments[4:])}")
-                    answer = queue_api(self.fake, method, segments[4:], body)
+                    call = f"queue.{method} /{'/'.join(segments[4:])}"
+                    self.fake.calls.append(call)
+                    self.fake.requests.append((call, body))
+                    answer = queue_api(self.fake, method, segments[4:], body, client_id)
             elif url.path.startswith(_OBJECT + "/"):
                 with self.fake.lock:
-                    self.fake.calls.append(f"object.{method} /{'/'.join(segments[4:])}")
+                    call = f"object.{method} /{'/'.join(segments[4:])}"
+                    self.fake.calls.append(call)
+                    self.fake.requests.append((call, body))
                     answer = object_api(self.fake, method, segments[4:], body, client_id)
             else:
                 raise ApiError(404, "ResourceNotFound", f"no route {url.path}")
@@ -333,6 +376,38 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _expired(self) -> None:
+        """Storage's answer to a signature past its expiry, as real storage words it."""
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.fake.knobs.expired_answer == "gcs":
+            # GCS (XML API) answers an expired signed URL with 400 ExpiredToken.
+            status, body = (
+                400,
+                (
+                    "<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code>"
+                    "<Message>Invalid argument.</Message>"
+                    f"<Details>Request signature expired at: {now}</Details></Error>"
+                ),
+            )
+        else:
+            # S3 answers a presigned URL past its expiry (or past its presigning
+            # credentials') with 403 AccessDenied "Request has expired".
+            status, body = (
+                403,
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                    "<Message>Request has expired</Message><X-Amz-Expires>120</X-Amz-Expires>"
+                    f"<Expires>{now}</Expires><ServerTime>{now}</ServerTime>"
+                    "<RequestId>BF97CB31633F3C94</RequestId><HostId>fake</HostId></Error>"
+                ),
+            )
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _drop(self) -> None:
         self.close_connection = True
         self.wfile.flush()
@@ -355,7 +430,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if token.expires <= datetime.now(timezone.utc):
             self._discard_body()
-            self._plain(403, "request has expired")
+            self._expired()
             return
         if method == "PUT":
             self._storage_put(blob, token)
@@ -480,47 +555,101 @@ def _require(body: Any, *keys: str) -> dict[str, Any]:
     return body  # pyright: ignore[reportUnknownVariableType]
 
 
-def queue_api(fake: FakeTaskcluster, method: str, path: list[str], body: Any) -> Any:
-    if path[0] != "task" or path[1] not in fake.tasks:
-        raise ApiError(404, "ResourceNotFound", f"no task {path[1:2]}")
+def queue_api(
+    fake: FakeTaskcluster, method: str, path: list[str], body: Any, client_id: str | None = None
+) -> Any:
+    if path[0] != "task" or len(path) < 2:
+        raise ApiError(404, "ResourceNotFound", f"no queue route {'/'.join(path)}")
     task_id = path[1]
-    if method == "GET" and len(path) == 2:
-        return fake.tasks[task_id]
     if len(path) == 6 and path[2] == "runs" and path[4] == "artifacts":
         run_id, name = int(path[3]), path[5]
         if method == "POST":
             return create_artifact(fake, task_id, run_id, name, body)
         if method == "PUT":
             return finish_artifact(fake, task_id, run_id, name, body)
+    if task_id not in fake.tasks:
+        raise ApiError(404, "ResourceNotFound", f"Task {task_id} not found")
+    if method == "GET" and len(path) == 2:
+        if client_id in CANNOT_READ_TASKS:
+            raise ApiError(
+                403,
+                "InsufficientScopes",
+                f"Client ID {client_id} does not have sufficient scopes and is missing the "
+                f"following scopes:\n\n```\nqueue:get-task:{task_id}\n```",
+            )
+        return fake.tasks[task_id]
     if method == "GET" and len(path) == 6 and path[2] == "runs" and path[4] == "artifact-content":
         return artifact_content(fake, task_id, int(path[3]), path[5])
     if method == "GET" and len(path) == 4 and path[2] == "artifact-content":
-        runs = [run for (task, run, name) in fake.artifacts if task == task_id and name == path[3]]
-        if not runs:
-            raise ApiError(404, "ResourceNotFound", f"no artifact {path[3]}")
-        return artifact_content(fake, task_id, max(runs), path[3])
+        # The latest run is the task's last run, whether or not it has the
+        # artifact (artifacts.js getLatestRunId): no fall-back to earlier runs.
+        return artifact_content(fake, task_id, fake.runs[task_id] - 1, path[3])
     raise ApiError(404, "ResourceNotFound", f"no queue route {method} {'/'.join(path)}")
+
+
+# Properties each storage type's createArtifact request may hold
+# (post-artifact-request.yml, `additionalProperties: false`).
+_REQUEST_PROPERTIES = {
+    "s3": {"storageType", "expires", "contentType", "contentLength"},
+    "object": {"storageType", "expires", "contentType", "contentLength"},
+    "reference": {"storageType", "expires", "contentType", "url"},
+    "link": {"storageType", "expires", "contentType", "artifact"},
+    "error": {"storageType", "expires", "reason", "message"},
+}
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def create_artifact(
     fake: FakeTaskcluster, task_id: str, run_id: int, name: str, body: Any
 ) -> dict[str, Any]:
+    """createArtifact, its checks in the order of v106 artifacts.js."""
     request = _require(body, "storageType", "expires")
     kind = request["storageType"]
-    if request["expires"] > fake.tasks[task_id]["expires"]:
-        raise ApiError(400, "InputValidationError", "artifact expires after its task")
+    allowed = _REQUEST_PROPERTIES.get(kind)
+    if allowed is None or set(request) - allowed:
+        raise ApiError(400, "InputValidationError", f"Schema Validation Failed: {request!r}")
+    expires = _parse_time(request["expires"])
+    if expires < datetime.now(timezone.utc) - timedelta(minutes=15):
+        raise ApiError(400, "InputError", "Expires must be in the future")
+    task = fake.tasks.get(task_id)
+    if task is None:
+        raise ApiError(400, "InputError", "Task not found")
+    if run_id >= fake.runs[task_id]:
+        raise ApiError(400, "InputError", "Run not found")
+    task_expires = _parse_time(task["expires"])
+    if expires > task_expires:
+        # The message v106 sends (observed on the real deployment; the
+        # template is in artifacts.js), a request trailer after it.
+        raise ApiError(
+            400,
+            "InputError",
+            f"Artifact expires ({timestamp(expires)}) after the task expiration "
+            f"{timestamp(task_expires)} (task.expires < expires) - this is not allowed, "
+            "artifacts may not expire after the task they belong to expires\n\n---\n\n"
+            "* method:     createArtifact\n* errorCode:  InputError\n* statusCode: 400",
+        )
+    content_type = request.get("contentType", "application/binary")
+    original = fake.artifacts.get((task_id, run_id, name))
+    details = {key: value for key, value in request.items() if key in ("url", "artifact")}
+    if original is not None:
+        _check_compatible(original, kind, content_type, request["expires"], details)
     if kind == "object":
-        _require(request, "contentType")
         object_name = f"t/{task_id}/{run_id}/{name}"
         upload_id = slugid()
         client_id = f"temp/{secrets.token_hex(4)}"
         fake.objects[object_name] = StoredObject(
-            object_name, PROJECT_ID, upload_id, request["expires"], request["contentType"]
+            object_name, PROJECT_ID, upload_id, request["expires"], content_type
         )
         fake.artifacts[(task_id, run_id, name)] = {
             "storageType": "object",
             "object": object_name,
             "uploadId": upload_id,
+            "contentType": content_type,
+            "expires": request["expires"],
+            "contentLength": request.get("contentLength"),
             "present": False,
         }
         return {
@@ -528,21 +657,55 @@ def create_artifact(
             "name": object_name,
             "projectId": PROJECT_ID,
             "uploadId": upload_id,
-            "expires": request["expires"],
+            "expires": timestamp(expires),
             "credentials": _credentials(fake, client_id, object_name),
         }
-    if kind == "reference":
-        _require(request, "url", "contentType")
-        fake.artifacts[(task_id, run_id, name)] = {**request, "present": True}
-    elif kind == "link":
-        _require(request, "artifact")
-        fake.artifacts[(task_id, run_id, name)] = {**request, "present": True}
-    elif kind == "error":
-        _require(request, "reason", "message")
-        fake.artifacts[(task_id, run_id, name)] = {**request, "present": True}
-    else:
-        raise ApiError(400, "InputValidationError", f"storageType {kind!r} not supported")
-    return {"storageType": kind}
+    if kind in ("reference", "link", "error"):
+        if kind == "reference":
+            _require(request, "url", "contentType")
+        elif kind == "link":
+            _require(request, "artifact")
+        else:
+            _require(request, "reason", "message")
+        fake.artifacts[(task_id, run_id, name)] = {
+            **request,
+            "contentType": content_type,
+            "present": True,
+        }
+        # Reference, link and error answers are just the storage type
+        # (recorded: queue.createArtifact.{reference,link,error}.json).
+        return {"storageType": kind}
+    raise ApiError(400, "InputValidationError", f"storageType {kind!r} not supported")
+
+
+def _check_compatible(
+    original: dict[str, Any], kind: str, content_type: str, expires: str, details: dict[str, Any]
+) -> None:
+    """artifacts.js createArtifactCallsCompatible: what may re-create an existing artifact."""
+    if not _compatible(original, kind, content_type, expires, details):
+        raise ApiError(
+            409,
+            "RequestConflict",
+            "Artifact already exists with different properties, and none of the allowed "
+            "exceptions apply",
+        )
+
+
+def _compatible(
+    original: dict[str, Any], kind: str, content_type: str, expires: str, details: dict[str, Any]
+) -> bool:
+    # The content type never changes (links have none); expiry may grow, not shrink.
+    if kind != "link" and original.get("contentType") != content_type:
+        return False
+    if _parse_time(original["expires"]) > _parse_time(expires):
+        return False
+    if original["storageType"] != kind:
+        # Only a link may replace a reference.
+        return original["storageType"] == "reference" and kind == "link"
+    if kind == "object":
+        return False  # its details are its uploadId: a new upload never matches
+    before = {key: value for key, value in original.items() if key in ("url", "artifact")}
+    return kind == "reference" or before == details
 
 
 def _credentials(fake: FakeTaskcluster, client_id: str, object_name: str) -> dict[str, str]:
@@ -559,15 +722,36 @@ def _credentials(fake: FakeTaskcluster, client_id: str, object_name: str) -> dic
 
 
 def finish_artifact(fake: FakeTaskcluster, task_id: str, run_id: int, name: str, body: Any) -> None:
+    """finishArtifact as v106 does it: present first, then the artifact-created message."""
     request = _require(body, "uploadId")
+    if fake.knobs.finish_statuses:
+        status = fake.knobs.finish_statuses.pop(0)
+        raise ApiError(status, "InternalServerError", "Internal Server Error, incidentId fake")
     artifact = fake.artifacts.get((task_id, run_id, name))
-    if artifact is None or artifact["storageType"] != "object":
-        raise ApiError(400, "InputValidationError", "not an object artifact")
-    if artifact["uploadId"] != request["uploadId"]:
-        raise ApiError(400, "InputValidationError", "uploadId does not match")
-    if not fake.objects[artifact["object"]].finished:
-        raise ApiError(400, "InputValidationError", "object upload is not finished")
-    artifact["present"] = True
+    if artifact is None:
+        raise ApiError(404, "ResourceNotFound", f"Artifact {name} not found")
+    if artifact["storageType"] != "object":
+        raise ApiError(400, "InputError", "Only object artifacts can be finished")
+    if not artifact["present"]:
+        if artifact["uploadId"] != request["uploadId"]:
+            raise ApiError(400, "InputError", "given uploadId does not match that for the artifact")
+        if not fake.objects[artifact["object"]].finished:
+            raise ApiError(400, "InputError", "Object storing artifact data does not exist")
+        artifact["present"] = True
+    # Every call (a repeated one too) publishes artifact-created. v106 copies a
+    # contentLength given to createArtifact into that message, whose schema
+    # forbids it: the publish fails and the call answers 500, though the
+    # artifact is present (recorded: queue.finishArtifact.content-length-500.json
+    # and content-length-500-retry.json).
+    if artifact.get("contentLength") is not None:
+        raise ApiError(
+            500,
+            "InternalServerError",
+            "Internal Server Error, incidentId fake. Error (not shown in production):\n"
+            "Error: Message validation failed. \nSchema Validation Failed!\nRejecting Schema: "
+            "/schemas/queue/v1/artifact-created-message.json#\nErrors:\n"
+            '  * data/artifact must NOT have additional properties: "contentLength"',
+        )
 
 
 def artifact_content(

@@ -203,7 +203,7 @@ def test_failed_put_is_retried_from_the_start(
 
 
 def test_expired_put_url_is_renewed_before_retrying(fake: FakeTaskcluster, queue: Queue) -> None:
-    task_id = fake.add_task()
+    task_id = fake.add_task(runs=2)
     fake.knobs.accept_inline = False
     fake.knobs.put_url_lifetime = -1
     fake.knobs.put_statuses = []
@@ -271,7 +271,7 @@ def test_failed_non_seekable_stream_is_a_clear_error_and_no_artifact(
 
 
 def test_non_seekable_stream_uploads_with_a_size(fake: FakeTaskcluster, queue: Queue) -> None:
-    task_id = fake.add_task()
+    task_id = fake.add_task(runs=2)
     data = pattern(100_000)
     with pytest.raises(ValueError, match="size is required"):
         upload_artifact(
@@ -530,7 +530,7 @@ def test_reference_link_error_and_s3_artifacts(fake: FakeTaskcluster, queue: Que
 
 
 def test_latest_run_is_the_default(fake: FakeTaskcluster, queue: Queue) -> None:
-    task_id = fake.add_task()
+    task_id = fake.add_task(runs=2)
     for run_id in (0, 1):
         upload_artifact(
             queue,

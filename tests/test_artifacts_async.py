@@ -118,7 +118,7 @@ async def test_inline_and_put_url_uploads_round_trip(
 async def test_failed_put_is_retried_and_non_seekable_failure_is_clear(
     fake: FakeTaskcluster, queue: AsyncQueue, tmp_path: Path
 ) -> None:
-    task_id = fake.add_task()
+    task_id = fake.add_task(runs=2)
     data = pattern(1_500_000)
     source = tmp_path / "retry.bin"
     source.write_bytes(data)

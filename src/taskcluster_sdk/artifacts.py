@@ -15,6 +15,10 @@ download_artifact(queue, task_id=task_id, name="public/build.tar.gz", dest=Path(
 object service; `create_reference_artifact`, `create_link_artifact` and
 `create_error_artifact` create the other kinds. `download_artifact` handles
 every kind a download can meet. The `*_async` functions take `AsyncQueue`.
+
+A worker's claim credentials are enough for every helper: without
+`expires=` an artifact expires with its task, learned without
+`queue:get-task` (see the README, "Artifacts").
 """
 
 from __future__ import annotations

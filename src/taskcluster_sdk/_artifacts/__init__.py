@@ -3,6 +3,7 @@
     errors.py          ArtifactError and its subclasses
     content.py         chunking, content types, hashes, timestamps (no I/O)
     protocol.py        queue / object service payloads and answers (no I/O)
+    expiry.py          the default expiry: the task's, learned without extra scopes (no I/O)
     settings.py        what the helpers take from the queue client (retries, timeouts)
     local.py           upload sources and download sinks (local, blocking I/O)
     transfer.py        storage transfer decisions: retries, resume, ranges (no I/O)
@@ -28,6 +29,7 @@ from .errors import (
     ArtifactError,
     ArtifactUnavailableError,
     DownloadError,
+    FinishArtifactError,
     HashMismatchError,
     ReferenceNotAllowedError,
     StorageHTTPError,
@@ -55,6 +57,7 @@ __all__ = [
     "DownloadDestination",
     "DownloadError",
     "ErrorReason",
+    "FinishArtifactError",
     "HashMismatchError",
     "ObjectClient",
     "ObjectClientFactory",

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeAlias
 import httpx
 
 from .protocol import ObjectCredentials
-from .settings import object_client_settings, storage_timeout
+from .settings import object_client_settings, storage_timeout, storage_tls
 
 __all__ = [
     "AsyncObjectClient",
@@ -85,4 +85,5 @@ async def storage_client(
     """Storage URLs are pre-signed: a plain client, never the queue's Hawk-signing one."""
     if given is not None:
         return given
-    return await stack.enter_async_context(httpx.AsyncClient(timeout=storage_timeout(queue)))
+    client = httpx.AsyncClient(timeout=storage_timeout(queue), verify=storage_tls())
+    return await stack.enter_async_context(client)

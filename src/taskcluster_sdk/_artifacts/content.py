@@ -57,12 +57,29 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def resolve_expires(expires: datetime | timedelta, *, now: datetime | None = None) -> str:
-    """An explicit expiry (a moment, or a delay from now) in wire format."""
+def resolve_expires(expires: datetime | timedelta | str, *, now: datetime | None = None) -> str:
+    """An explicit expiry in wire format: a moment, a delay from now, or an ISO 8601 string.
+
+    Strings are what task definitions hold (`claim.task.expires` in a
+    worker); they must carry a timezone, like datetimes.
+    """
     if isinstance(expires, timedelta):
         if expires <= timedelta(0):
             raise ValueError(f"expires must be a positive delay, got {expires}")
         return format_timestamp((now or datetime.now(timezone.utc)) + expires)
+    if isinstance(expires, str):
+        try:
+            moment = parse_timestamp(expires)
+        except ValueError:
+            raise ValueError(f"expires is not an ISO 8601 timestamp: {expires!r}") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"expires must carry a timezone, got {expires!r}")
+        return format_timestamp(moment)
+    if not isinstance(expires, datetime):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            "expires must be a datetime, a timedelta or an ISO 8601 string, "
+            f"not {type(expires).__name__}"
+        )
     if expires.tzinfo is None:
         raise ValueError(f"expires must be timezone-aware, got naive {expires.isoformat()}")
     return format_timestamp(expires)

@@ -6,8 +6,8 @@ Uploading an `object` artifact takes five calls: `queue.createArtifact`
 storage, `object.finishUpload` (with the content hashes) and
 `queue.finishArtifact`. Downloading resolves the storage type with
 `queue.artifact` / `latestArtifact` and, for `object` artifacts, asks the
-object service for a `getUrl` download. The drivers (`async_api` and its
-generated twin `sync_api`) call these functions and do the I/O.
+object service for a `getUrl` download. The drivers (`async_upload`,
+`async_download` and their generated twins) call these functions and do the I/O.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ __all__ = [
     "parse_upload_grant",
     "parse_upload_method",
     "reference_artifact_request",
-    "task_expires",
 ]
 
 ErrorReason: TypeAlias = Literal[
@@ -91,12 +90,6 @@ def _str_field(data: Mapping[str, Any], key: str, what: str) -> str:
     if not isinstance(value, str):
         raise UnknownStorageTypeError(f"{what} field {key!r} is not a string: {value!r}")
     return value
-
-
-def task_expires(task: object) -> str:
-    """The `expires` of a task definition, the default expiry of its artifacts."""
-    value = _field(as_mapping(task, "queue.task"), "expires", "task definition")
-    return normalize_timestamp(str(value))
 
 
 # -- upload --------------------------------------------------------------------
@@ -149,21 +142,24 @@ class UploadedArtifact:
     """How the object service accepted the content."""
 
 
-def object_artifact_request(content_type: str, expires: str, size: int) -> dict[str, Any]:
-    return {
-        "storageType": "object",
-        "contentType": content_type,
-        "expires": expires,
-        "contentLength": size,
-    }
+def object_artifact_request(content_type: str) -> dict[str, Any]:
+    """`createArtifact` for an object artifact, without `expires` (see `expiry`).
+
+    The optional `contentLength` is left out: v106 copies it into its
+    artifact-created message, whose schema forbids it, so `finishArtifact`
+    answers 500 on every call (recorded:
+    `queue.finishArtifact.content-length-500*.json`). The size is informational
+    only; the object service gets it with `createUpload`'s `putUrl`.
+    """
+    return {"storageType": "object", "contentType": content_type}
 
 
-def reference_artifact_request(url: str, content_type: str, expires: str) -> dict[str, Any]:
-    return {"storageType": "reference", "url": url, "contentType": content_type, "expires": expires}
+def reference_artifact_request(url: str, content_type: str) -> dict[str, Any]:
+    return {"storageType": "reference", "url": url, "contentType": content_type}
 
 
-def link_artifact_request(target: str, content_type: str | None, expires: str) -> dict[str, Any]:
-    request: dict[str, Any] = {"storageType": "link", "artifact": target, "expires": expires}
+def link_artifact_request(target: str, content_type: str | None) -> dict[str, Any]:
+    request: dict[str, Any] = {"storageType": "link", "artifact": target}
     if content_type is not None:
         request["contentType"] = content_type
     return request
@@ -174,9 +170,9 @@ def check_error_reason(reason: str) -> None:
         raise ValueError(f"reason must be one of {', '.join(ERROR_REASONS)}; got {reason!r}")
 
 
-def error_artifact_request(reason: str, message: str, expires: str) -> dict[str, Any]:
+def error_artifact_request(reason: str, message: str) -> dict[str, Any]:
     check_error_reason(reason)
-    return {"storageType": "error", "reason": reason, "message": message, "expires": expires}
+    return {"storageType": "error", "reason": reason, "message": message}
 
 
 def parse_upload_grant(response: object) -> ObjectUploadGrant:
@@ -278,6 +274,8 @@ class UrlDownload:
     """An `s3` or allowed `reference` artifact: a plain GET, nothing to verify."""
 
     url: str
+    renewable: bool
+    """Whether asking the queue again signs a fresh URL (`s3`; a `reference` is fixed)."""
 
 
 START_DOWNLOAD_REQUEST: Mapping[str, Any] = {"acceptDownloadMethods": {"getUrl": True}}
@@ -293,12 +291,12 @@ def parse_artifact_content(
     if storage_type == "object":
         return ObjectDownload(_str_field(data, "name", what), parse_credentials(data, what))
     if storage_type == "s3":
-        return UrlDownload(_str_field(data, "url", what))
+        return UrlDownload(_str_field(data, "url", what), renewable=True)
     if storage_type == "reference":
         url = _str_field(data, "url", what)
         if not allow_reference:
             raise ReferenceNotAllowedError(name, url)
-        return UrlDownload(url)
+        return UrlDownload(url, renewable=False)
     if storage_type == "error":
         raise ArtifactUnavailableError(
             name, str(data.get("reason", "")), str(data.get("message", ""))

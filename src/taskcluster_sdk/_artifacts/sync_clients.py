@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeAlias
 import httpx
 
 from .protocol import ObjectCredentials
-from .settings import object_client_settings, storage_timeout
+from .settings import object_client_settings, storage_timeout, storage_tls
 
 __all__ = [
     "ObjectClient",
@@ -85,4 +85,5 @@ def storage_client(queue: object, given: httpx.Client | None, stack: ExitStack) 
     """Storage URLs are pre-signed: a plain client, never the queue's Hawk-signing one."""
     if given is not None:
         return given
-    return stack.enter_context(httpx.Client(timeout=storage_timeout(queue)))
+    client = httpx.Client(timeout=storage_timeout(queue), verify=storage_tls())
+    return stack.enter_context(client)

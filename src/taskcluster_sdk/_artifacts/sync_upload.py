@@ -10,22 +10,26 @@ upload does not block the event loop; progress callbacks run on the loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
 from .._concurrency import SyncIO
+from .._errors import BadRequestError, PermissionDeniedError, ServerError
+from .._errors import ConnectionError as TaskclusterConnectionError
+from .._errors import TimeoutError as TaskclusterTimeoutError
 from .content import ContentHasher, ProgressCallback, guess_content_type, resolve_expires
-from .errors import UploadError
+from .errors import FinishArtifactError, StorageHTTPError, UploadError
+from .expiry import PROBE_EXPIRES, TASK_EXPIRIES, task_expires, task_expiry_from_refusal
 from .local import BodyReader, UploadSource, UploadSourceInput, open_upload_source
 from .protocol import (
     ErrorReason,
     ObjectUploadGrant,
     PutUrl,
     UploadedArtifact,
-    check_error_reason,
     create_upload_request,
     error_artifact_request,
     finish_artifact_request,
@@ -35,7 +39,6 @@ from .protocol import (
     parse_upload_grant,
     parse_upload_method,
     reference_artifact_request,
-    task_expires,
 )
 from .settings import retry_budget
 from .sync_clients import (
@@ -45,7 +48,7 @@ from .sync_clients import (
     default_object_factory,
     storage_client,
 )
-from .transfer import TRANSFER_ERRORS, RetryBudget, check_put_status
+from .transfer import ERROR_BODY_LIMIT, TRANSFER_ERRORS, RetryBudget, storage_error, successful
 
 __all__ = [
     "create_error_artifact",
@@ -55,10 +58,41 @@ __all__ = [
 ]
 
 
-def _expires(queue: QueueClient, task_id: str, expires: datetime | timedelta | None) -> str:
-    if expires is None:
-        return task_expires(queue.task(task_id))
-    return resolve_expires(expires)
+def _create_artifact(
+    queue: QueueClient,
+    task_id: str,
+    run_id: int,
+    name: str,
+    request: Mapping[str, Any],
+    expires: datetime | timedelta | str | None,
+) -> object:
+    """`queue.createArtifact` with `expires`, by default the task's (see `expiry`)."""
+    if expires is not None:
+        payload = {**request, "expires": resolve_expires(expires)}
+        return queue.createArtifact(task_id, run_id, name, payload)
+    known = TASK_EXPIRIES.get(queue, task_id)
+    if known is None:
+        known = _read_task_expiry(queue, task_id)
+    if known is None:
+        try:
+            probe = {**request, "expires": PROBE_EXPIRES}
+            # A task outliving the probe (none does) takes the artifact as asked.
+            return queue.createArtifact(task_id, run_id, name, probe)
+        except BadRequestError as error:
+            known = task_expiry_from_refusal(error)
+            if known is None:
+                raise
+    TASK_EXPIRIES.put(queue, task_id, known)
+    return queue.createArtifact(task_id, run_id, name, {**request, "expires": known})
+
+
+def _read_task_expiry(queue: QueueClient, task_id: str) -> str | None:
+    """The task's expiry, or None when the caller may not read the task."""
+    try:
+        task = queue.task(task_id)
+    except PermissionDeniedError:
+        return None
+    return task_expires(task)
 
 
 def upload_artifact(
@@ -69,7 +103,7 @@ def upload_artifact(
     name: str,
     source: UploadSourceInput,
     content_type: str | None = None,
-    expires: datetime | timedelta | None = None,
+    expires: datetime | timedelta | str | None = None,
     size: int | None = None,
     progress: ProgressCallback | None = None,
     max_retries: int | None = None,
@@ -80,22 +114,27 @@ def upload_artifact(
 
     `source` is a `pathlib.Path` (streamed from disk), bytes, or a binary
     stream (read from its current position; `size` is required when it is
-    not seekable). `content_type` defaults to a guess from `name`;
-    `expires` (an aware datetime, or a delay from now) defaults to the
-    task's expiry. `progress(bytes_sent, total)` is called as the body goes
-    out. A failed PUT is retried from the first byte with the runtime's
-    backoff (`max_retries`, default the queue client's); a non-seekable
-    stream cannot be sent twice, so its failure raises `UploadError`. The
-    artifact is only finished once storage accepted every byte.
+    not seekable). `content_type` defaults to a guess from `name`.
+    `expires` is an aware datetime, a delay from now or an ISO 8601 string
+    (a worker passes `claim.task.expires`); it defaults to the task's
+    expiry, learned without any scope beyond `queue:create-artifact`
+    (claim credentials suffice; see the README). `progress(bytes_sent,
+    total)` is called as the body goes out. A failed PUT is retried from
+    the first byte with the runtime's backoff (`max_retries`, default the
+    queue client's), with a fresh URL when the old one went stale; a
+    non-seekable stream cannot be sent twice, so its failure raises
+    `UploadError`. The artifact is only finished once storage accepted
+    every byte; if the queue then fails to confirm it (a server error
+    after its retries), `FinishArtifactError` says so.
     """
     with ExitStack() as stack:
         body = SyncIO.run_blocking(True, lambda: open_upload_source(source, size))
         stack.callback(body.close)
         content_type = content_type or guess_content_type(name, body.path)
-        request = object_artifact_request(
-            content_type, _expires(queue, task_id, expires), body.size
+        answer = _create_artifact(
+            queue, task_id, run_id, name, object_artifact_request(content_type), expires
         )
-        grant = parse_upload_grant(queue.createArtifact(task_id, run_id, name, request))
+        grant = parse_upload_grant(answer)
         factory = object_client_factory or default_object_factory(queue)
         object_client = factory(grant.credentials)
         stack.callback(object_client.close)
@@ -125,7 +164,11 @@ def upload_artifact(
             )
         hashes = hasher.hexdigests()
         object_client.finishUpload(grant.object_name, finish_upload_request(grant, hashes))
-        queue.finishArtifact(task_id, run_id, name, finish_artifact_request(grant))
+        try:
+            queue.finishArtifact(task_id, run_id, name, finish_artifact_request(grant))
+        except (ServerError, TaskclusterConnectionError, TaskclusterTimeoutError) as error:
+            # The queue client already retried; what the queue recorded is unknown.
+            raise FinishArtifactError(name, grant.upload_id, str(error)) from error
         return UploadedArtifact(
             name=name,
             content_type=content_type,
@@ -174,10 +217,16 @@ def _put_with_retries(
                 content=_body_chunks(body, reader),
                 headers=method.request_headers(body.size),
             )
-            check_put_status(method.url, response.status_code)
+            if not successful("PUT", response.status_code):
+                error_body = response.content[:ERROR_BODY_LIMIT]
+                raise storage_error("PUT", method.url, response.status_code, error_body)
             return reader.hasher
         except TRANSFER_ERRORS as error:
-            delay = budget.next_delay(error, "PUT", method.url, url_expired=method.expired())
+            # Stale: past its stated expiry, or refused as expired before it.
+            stale = method.expired() or (
+                isinstance(error, StorageHTTPError) and error.signature_expired
+            )
+            delay = budget.next_delay(error, "PUT", method.url, url_expired=stale)
             if delay is None:
                 raise UploadError(
                     f"uploading {body.description} failed after {budget.describe()}: {error}"
@@ -188,7 +237,7 @@ def _put_with_retries(
                     "the stream is not seekable; the artifact was not finished"
                 ) from error
         SyncIO.sleep(delay)
-        if method.expired():
+        if stale or method.expired():
             method = _renew_put_url(object_client, grant, content_type, body.size)
 
 
@@ -203,13 +252,14 @@ def create_reference_artifact(
     name: str,
     url: str,
     content_type: str | None = None,
-    expires: datetime | timedelta | None = None,
+    expires: datetime | timedelta | str | None = None,
 ) -> None:
-    """Make `name` redirect (303) to `url`; downloads only follow it when allowed."""
-    payload = reference_artifact_request(
-        url, content_type or guess_content_type(name, url), _expires(queue, task_id, expires)
-    )
-    queue.createArtifact(task_id, run_id, name, payload)
+    """Make `name` redirect (303) to `url`; downloads only follow it when allowed.
+
+    `expires` is as for `upload_artifact_async` (by default the task's).
+    """
+    request = reference_artifact_request(url, content_type or guess_content_type(name, url))
+    _create_artifact(queue, task_id, run_id, name, request, expires)
 
 
 def create_link_artifact(
@@ -220,11 +270,14 @@ def create_link_artifact(
     name: str,
     target: str,
     content_type: str | None = None,
-    expires: datetime | timedelta | None = None,
+    expires: datetime | timedelta | str | None = None,
 ) -> None:
-    """Make `name` an alias of the artifact `target` of the same task run."""
-    payload = link_artifact_request(target, content_type, _expires(queue, task_id, expires))
-    queue.createArtifact(task_id, run_id, name, payload)
+    """Make `name` an alias of the artifact `target` of the same task run.
+
+    `expires` is as for `upload_artifact_async` (by default the task's).
+    """
+    request = link_artifact_request(target, content_type)
+    _create_artifact(queue, task_id, run_id, name, request, expires)
 
 
 def create_error_artifact(
@@ -235,9 +288,11 @@ def create_error_artifact(
     name: str,
     reason: ErrorReason,
     message: str,
-    expires: datetime | timedelta | None = None,
+    expires: datetime | timedelta | str | None = None,
 ) -> None:
-    """Declare that `name` could not be produced; downloads raise `ArtifactUnavailableError`."""
-    check_error_reason(reason)
-    payload = error_artifact_request(reason, message, _expires(queue, task_id, expires))
-    queue.createArtifact(task_id, run_id, name, payload)
+    """Declare that `name` could not be produced; downloads raise `ArtifactUnavailableError`.
+
+    `expires` is as for `upload_artifact_async` (by default the task's).
+    """
+    request = error_artifact_request(reason, message)
+    _create_artifact(queue, task_id, run_id, name, request, expires)
