@@ -427,9 +427,7 @@ class FakeService:
         """Every method of the service, by API name."""
         return self._methods
 
-    def route(
-        self, method: str, path: str
-    ) -> tuple[FakeMethod[Any, Any], dict[str, str]] | None:
+    def route(self, method: str, path: str) -> tuple[FakeMethod[Any, Any], dict[str, str]] | None:
         """The method a request is for, and its decoded path arguments."""
         for fake in self._methods.values():
             params = fake.spec.match(method, path)

@@ -225,7 +225,10 @@ class FakeTaskcluster(FakeServices):
         """Raise `UnansweredCallError` if a method answered 501, or a handler failed."""
         with self._lock:
             problems = [
-                *(f"{name} was called but has no answer" for name in dict.fromkeys(self._unanswered)),
+                *(
+                    f"{name} was called but has no answer"
+                    for name in dict.fromkeys(self._unanswered)
+                ),
                 *self._errors,
             ]
         if problems:
