@@ -29,6 +29,7 @@ class FakeMethodView:
     unwrap_input: bool
     args: tuple[tuple[str, str, str], ...]  # name, kind, annotation
     query: tuple[tuple[str, str, str], ...]
+    scopes: str  # the scope expression as a Python literal ("None" without one)
 
     @property
     def output(self) -> str:
@@ -87,6 +88,7 @@ def fake_views(
                     unwrap_input=union is not None,
                     args=tuple(_arg(arg.name) for arg in method.args),
                     query=tuple(_query(q.name) for q in method.query),
+                    scopes=repr(source.scope_expression),
                 )
             )
         views.append(

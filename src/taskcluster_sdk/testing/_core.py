@@ -218,6 +218,8 @@ class MethodSpec:
     input_model: type[pydantic.BaseModel] | None = None
     unwrap_input: bool = False  # the input schema is a union: records hold the variant
     has_output: bool = True
+    scopes: Any = None
+    """The reference's scope expression (strings, `AllOf`, `AnyOf`, `for`/`in`/`each`)."""
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -428,6 +428,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -440,6 +441,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -452,6 +454,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -468,6 +471,7 @@ _LIST_CLIENTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:list-clients",
 )
 
 
@@ -480,6 +484,7 @@ _CLIENT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:get-client:<clientId>",
 )
 
 
@@ -492,6 +497,12 @@ _CREATE_CLIENT = MethodSpec(
     input_model=CreateClientRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "auth:create-client:<clientId>",
+            {"each": "<scope>", "for": "scope", "in": "scopes"},
+        ]
+    },
 )
 
 
@@ -510,6 +521,7 @@ _GET_ENTITY_HISTORY = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:audit-history:<entityType>",
 )
 
 
@@ -525,6 +537,7 @@ _LIST_AUDIT_HISTORY = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:client-audit-history:<clientId>",
 )
 
 
@@ -537,6 +550,7 @@ _RESET_ACCESS_TOKEN = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:reset-access-token:<clientId>",
 )
 
 
@@ -549,6 +563,12 @@ _UPDATE_CLIENT = MethodSpec(
     input_model=CreateClientRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "auth:update-client:<clientId>",
+            {"each": "<scope>", "for": "scope", "in": "scopesAdded"},
+        ]
+    },
 )
 
 
@@ -561,6 +581,7 @@ _ENABLE_CLIENT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:enable-client:<clientId>",
 )
 
 
@@ -573,6 +594,7 @@ _DISABLE_CLIENT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:disable-client:<clientId>",
 )
 
 
@@ -585,6 +607,7 @@ _DELETE_CLIENT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="auth:delete-client:<clientId>",
 )
 
 
@@ -597,6 +620,7 @@ _LIST_ROLES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:list-roles",
 )
 
 
@@ -612,6 +636,7 @@ _LIST_ROLES2 = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:list-roles",
 )
 
 
@@ -627,6 +652,7 @@ _LIST_ROLE_IDS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:list-roles",
 )
 
 
@@ -639,6 +665,7 @@ _ROLE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:get-role:<roleId>",
 )
 
 
@@ -651,6 +678,9 @@ _CREATE_ROLE = MethodSpec(
     input_model=CreateRoleRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": ["auth:create-role:<roleId>", {"each": "<scope>", "for": "scope", "in": "scopes"}]
+    },
 )
 
 
@@ -663,6 +693,12 @@ _UPDATE_ROLE = MethodSpec(
     input_model=CreateRoleRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "auth:update-role:<roleId>",
+            {"each": "<scope>", "for": "scope", "in": "scopesAdded"},
+        ]
+    },
 )
 
 
@@ -675,6 +711,7 @@ _DELETE_ROLE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="auth:delete-role:<roleId>",
 )
 
 
@@ -687,6 +724,7 @@ _EXPAND_SCOPES = MethodSpec(
     input_model=Scopeset,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:expand-scopes",
 )
 
 
@@ -699,6 +737,7 @@ _CURRENT_SCOPES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:current-scopes",
 )
 
 
@@ -715,6 +754,16 @@ _AWS_S3_CREDENTIALS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "else": "auth:aws-s3:read-write:<bucket>/<prefix>",
+        "if": "levelIsReadOnly",
+        "then": {
+            "AnyOf": [
+                "auth:aws-s3:read-only:<bucket>/<prefix>",
+                "auth:aws-s3:read-write:<bucket>/<prefix>",
+            ]
+        },
+    },
 )
 
 
@@ -727,6 +776,7 @@ _AZURE_ACCOUNTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:azure-table:list-accounts",
 )
 
 
@@ -739,6 +789,7 @@ _AZURE_TABLES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:azure-table:list-tables:<account>",
 )
 
 
@@ -755,6 +806,16 @@ _AZURE_TABLE_SAS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "else": "auth:azure-table:read-write:<account>/<table>",
+        "if": "levelIsReadOnly",
+        "then": {
+            "AnyOf": [
+                "auth:azure-table:read-only:<account>/<table>",
+                "auth:azure-table:read-write:<account>/<table>",
+            ]
+        },
+    },
 )
 
 
@@ -767,6 +828,7 @@ _AZURE_CONTAINERS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:azure-container:list-containers:<account>",
 )
 
 
@@ -783,6 +845,16 @@ _AZURE_CONTAINER_SAS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "else": "auth:azure-container:read-write:<account>/<container>",
+        "if": "levelIsReadOnly",
+        "then": {
+            "AnyOf": [
+                "auth:azure-container:read-only:<account>/<container>",
+                "auth:azure-container:read-write:<account>/<container>",
+            ]
+        },
+    },
 )
 
 
@@ -795,6 +867,7 @@ _SENTRY_DSN = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:sentry:<project>",
 )
 
 
@@ -810,6 +883,7 @@ _WEBSOCKTUNNEL_TOKEN = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:websocktunnel-token:<wstAudience>/<wstClient>",
 )
 
 
@@ -825,6 +899,7 @@ _GCP_CREDENTIALS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="auth:gcp:access-token:<projectId>/<serviceAccount>",
 )
 
 
@@ -840,6 +915,15 @@ _GITHUB_REPO_TOKEN = MethodSpec(
     input_model=GithubRepoTokenRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            {
+                "each": "auth:github-repo-token:<appName>/<owner>/<repoPerm>",
+                "for": "repoPerm",
+                "in": "repoPerms",
+            }
+        ]
+    },
 )
 
 
@@ -852,6 +936,7 @@ _AUTHENTICATE_HAWK = MethodSpec(
     input_model=AuthenticateHawkRequest,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -864,6 +949,7 @@ _TEST_AUTHENTICATE = MethodSpec(
     input_model=TestAuthenticateRequest,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -876,6 +962,7 @@ _TEST_AUTHENTICATE_GET = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -888,6 +975,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -183,6 +183,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -195,6 +196,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -207,6 +209,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -226,6 +229,7 @@ _BUILDS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="github:list-builds",
 )
 
 
@@ -244,6 +248,7 @@ _CANCEL_BUILDS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="github:cancel-builds:<owner>:<repo>",
 )
 
 
@@ -260,6 +265,7 @@ _BADGE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="github:get-badge:<owner>:<repo>:<branch>",
 )
 
 
@@ -275,6 +281,7 @@ _REPOSITORY = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="github:get-repository:<owner>:<repo>",
 )
 
 
@@ -291,6 +298,7 @@ _LATEST = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="github:latest-status:<owner>:<repo>:<branch>",
 )
 
 
@@ -307,6 +315,7 @@ _CREATE_STATUS = MethodSpec(
     input_model=CreateStatus,
     unwrap_input=False,
     has_output=False,
+    scopes="github:create-status:<owner>/<repo>",
 )
 
 
@@ -323,6 +332,7 @@ _CREATE_COMMENT = MethodSpec(
     input_model=CreateComment,
     unwrap_input=False,
     has_output=False,
+    scopes="github:create-comment:<owner>/<repo>",
 )
 
 
@@ -335,6 +345,7 @@ _RENDER_TASKCLUSTER_YML = MethodSpec(
     input_model=RenderTaskclusterYmlInput,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -347,6 +358,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -213,6 +213,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -225,6 +226,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -237,6 +239,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -249,6 +252,7 @@ _LIST_HOOK_GROUPS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:list-hooks:",
 )
 
 
@@ -261,6 +265,7 @@ _LIST_HOOKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:list-hooks:<hookGroupId>",
 )
 
 
@@ -276,6 +281,7 @@ _HOOK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:get:<hookGroupId>:<hookId>",
 )
 
 
@@ -291,6 +297,7 @@ _GET_HOOK_STATUS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:status:<hookGroupId>/<hookId>",
 )
 
 
@@ -306,6 +313,12 @@ _CREATE_HOOK = MethodSpec(
     input_model=CreateHookRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "hooks:modify-hook:<hookGroupId>/<hookId>",
+            "assume:hook-id:<hookGroupId>/<hookId>",
+        ]
+    },
 )
 
 
@@ -321,6 +334,12 @@ _UPDATE_HOOK = MethodSpec(
     input_model=CreateHookRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "hooks:modify-hook:<hookGroupId>/<hookId>",
+            "assume:hook-id:<hookGroupId>/<hookId>",
+        ]
+    },
 )
 
 
@@ -336,6 +355,7 @@ _REMOVE_HOOK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="hooks:modify-hook:<hookGroupId>/<hookId>",
 )
 
 
@@ -351,6 +371,7 @@ _TRIGGER_HOOK = MethodSpec(
     input_model=TriggerHook,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:trigger-hook:<hookGroupId>/<hookId>",
 )
 
 
@@ -366,6 +387,7 @@ _GET_TRIGGER_TOKEN = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:get-trigger-token:<hookGroupId>/<hookId>",
 )
 
 
@@ -381,6 +403,7 @@ _RESET_TRIGGER_TOKEN = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:reset-trigger-token:<hookGroupId>/<hookId>",
 )
 
 
@@ -397,6 +420,7 @@ _TRIGGER_HOOK_WITH_TOKEN = MethodSpec(
     input_model=TriggerHook,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -415,6 +439,7 @@ _LIST_LAST_FIRES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="hooks:list-last-fires:<hookGroupId>/<hookId>",
 )
 
 
@@ -427,6 +452,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

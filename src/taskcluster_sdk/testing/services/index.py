@@ -140,6 +140,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -152,6 +153,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -164,6 +166,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -176,6 +179,7 @@ _FIND_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="index:find-task:<indexPath>",
 )
 
 
@@ -191,6 +195,9 @@ _FIND_TASKS_AT_INDEX = MethodSpec(
     input_model=ListTasksAtIndex,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [{"each": "index:find-task:<indexPath>", "for": "indexPath", "in": "indexPaths"}]
+    },
 )
 
 
@@ -206,6 +213,7 @@ _LIST_NAMESPACES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="index:list-namespaces:<namespace>",
 )
 
 
@@ -221,6 +229,7 @@ _LIST_TASKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="index:list-tasks:<namespace>",
 )
 
 
@@ -233,6 +242,7 @@ _INSERT_TASK = MethodSpec(
     input_model=InsertTaskRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="index:insert-task:<namespace>",
 )
 
 
@@ -245,6 +255,7 @@ _DELETE_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="index:delete-task:<namespace>",
 )
 
 
@@ -260,6 +271,7 @@ _FIND_ARTIFACT_FROM_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="queue:get-artifact:<name>",
 )
 
 
@@ -272,6 +284,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -120,6 +120,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -132,6 +133,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -144,6 +146,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -156,6 +159,7 @@ _EMAIL = MethodSpec(
     input_model=EmailRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:email:<address>",
 )
 
 
@@ -168,6 +172,7 @@ _PULSE = MethodSpec(
     input_model=PulseRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:pulse:<routingKey>",
 )
 
 
@@ -180,6 +185,7 @@ _MATRIX = MethodSpec(
     input_model=MatrixRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:matrix-room:<roomId>",
 )
 
 
@@ -192,6 +198,7 @@ _SLACK = MethodSpec(
     input_model=SlackRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:slack-channel:<channelId>",
 )
 
 
@@ -204,6 +211,7 @@ _ADD_DENYLIST_ADDRESS = MethodSpec(
     input_model=NotificationAddress,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:manage-denylist",
 )
 
 
@@ -216,6 +224,7 @@ _DELETE_DENYLIST_ADDRESS = MethodSpec(
     input_model=NotificationAddress,
     unwrap_input=False,
     has_output=False,
+    scopes="notify:manage-denylist",
 )
 
 
@@ -231,6 +240,7 @@ _LIST_DENYLIST = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="notify:manage-denylist",
 )
 
 
@@ -243,6 +253,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -108,6 +108,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -120,6 +121,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -132,6 +134,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -144,6 +147,7 @@ _CREATE_UPLOAD = MethodSpec(
     input_model=CreateUploadRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="object:upload:<projectId>:<name>",
 )
 
 
@@ -156,6 +160,7 @@ _FINISH_UPLOAD = MethodSpec(
     input_model=FinishUploadRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="object:upload:<projectId>:<name>",
 )
 
 
@@ -168,6 +173,7 @@ _START_DOWNLOAD = MethodSpec(
     input_model=DownloadObjectRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="object:download:<name>",
 )
 
 
@@ -180,6 +186,7 @@ _OBJECT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="object:download:<name>",
 )
 
 
@@ -192,6 +199,7 @@ _DOWNLOAD = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="object:download:<name>",
 )
 
 
@@ -204,6 +212,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -87,6 +87,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -99,6 +100,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -111,6 +113,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -123,6 +126,7 @@ _PURGE_CACHE = MethodSpec(
     input_model=PurgeCacheRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="purge-cache:<workerPoolId>:<cacheName>",
 )
 
 
@@ -138,6 +142,7 @@ _ALL_PURGE_REQUESTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="purge-cache:all-purge-requests",
 )
 
 
@@ -150,6 +155,7 @@ _PURGE_REQUESTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="purge-cache:purge-requests::<workerPoolId>",
 )
 
 
@@ -162,6 +168,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

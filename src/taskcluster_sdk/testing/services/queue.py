@@ -711,6 +711,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -723,6 +724,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -735,6 +737,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -747,6 +750,7 @@ _TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:get-task:<taskId>",
 )
 
 
@@ -762,6 +766,7 @@ _TASKS = MethodSpec(
     input_model=TasksRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:get-task:<taskId>", "for": "taskId", "in": "taskIds"}]},
 )
 
 
@@ -777,6 +782,7 @@ _STATUSES = MethodSpec(
     input_model=TasksRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:status:<taskId>", "for": "taskId", "in": "taskIds"}]},
 )
 
 
@@ -789,6 +795,7 @@ _STATUS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:status:<taskId>",
 )
 
 
@@ -804,6 +811,7 @@ _LIST_TASK_GROUP = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-task-group:<taskGroupId>",
 )
 
 
@@ -816,6 +824,7 @@ _CANCEL_TASK_GROUP = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:cancel-task-group:<schedulerId>/<taskGroupId>",
 )
 
 
@@ -828,6 +837,7 @@ _GET_TASK_GROUP = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-task-group:<taskGroupId>",
 )
 
 
@@ -840,6 +850,7 @@ _SEAL_TASK_GROUP = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:seal-task-group:<schedulerId>/<taskGroupId>",
 )
 
 
@@ -855,6 +866,7 @@ _LIST_DEPENDENT_TASKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-dependent-tasks:<taskId>",
 )
 
 
@@ -867,6 +879,23 @@ _CREATE_TASK = MethodSpec(
     input_model=CreateTaskRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            {"each": "<scope>", "for": "scope", "in": "scopes"},
+            {"each": "queue:route:<route>", "for": "route", "in": "routes"},
+            "queue:create-task:project:<projectId>",
+            "queue:scheduler-id:<schedulerId>",
+            {
+                "AnyOf": [
+                    {
+                        "each": "queue:create-task:<priority>:<provisionerId>/<workerType>",
+                        "for": "priority",
+                        "in": "priorities",
+                    }
+                ]
+            },
+        ]
+    },
 )
 
 
@@ -879,6 +908,13 @@ _SCHEDULE_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AnyOf": [
+            "queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>",
+            "queue:schedule-task-in-project:<projectId>",
+            {"AllOf": ["queue:schedule-task", "assume:scheduler-id:<schedulerId>/<taskGroupId>"]},
+        ]
+    },
 )
 
 
@@ -891,6 +927,13 @@ _RERUN_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AnyOf": [
+            "queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>",
+            "queue:rerun-task-in-project:<projectId>",
+            {"AllOf": ["queue:rerun-task", "assume:scheduler-id:<schedulerId>/<taskGroupId>"]},
+        ]
+    },
 )
 
 
@@ -903,6 +946,13 @@ _CANCEL_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AnyOf": [
+            "queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>",
+            "queue:cancel-task-in-project:<projectId>",
+            {"AllOf": ["queue:cancel-task", "assume:scheduler-id:<schedulerId>/<taskGroupId>"]},
+        ]
+    },
 )
 
 
@@ -915,6 +965,12 @@ _CHANGE_TASK_PRIORITY = MethodSpec(
     input_model=ChangeTaskPriorityRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AnyOf": [
+            "queue:change-task-priority:<taskId>",
+            "queue:change-task-priority-in-queue:<taskQueueId>",
+        ]
+    },
 )
 
 
@@ -927,6 +983,7 @@ _CHANGE_TASK_GROUP_PRIORITY = MethodSpec(
     input_model=ChangeTaskPriorityRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:change-task-group-priority:<schedulerId>/<taskGroupId>",
 )
 
 
@@ -939,6 +996,9 @@ _CLAIM_WORK = MethodSpec(
     input_model=ClaimWorkRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": ["queue:claim-work:<taskQueueId>", "queue:worker-id:<workerGroup>/<workerId>"]
+    },
 )
 
 
@@ -954,6 +1014,12 @@ _CLAIM_TASK = MethodSpec(
     input_model=TaskClaimRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "queue:claim-task:<provisionerId>/<workerType>",
+            "queue:worker-id:<workerGroup>/<workerId>",
+        ]
+    },
 )
 
 
@@ -969,6 +1035,7 @@ _RECLAIM_TASK = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:reclaim-task:<taskId>/<runId>",
 )
 
 
@@ -984,6 +1051,7 @@ _REPORT_COMPLETED = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:resolve-task:<taskId>/<runId>",
 )
 
 
@@ -999,6 +1067,7 @@ _REPORT_FAILED = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:resolve-task:<taskId>/<runId>",
 )
 
 
@@ -1014,6 +1083,7 @@ _REPORT_EXCEPTION = MethodSpec(
     input_model=TaskExceptionRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:resolve-task:<taskId>/<runId>",
 )
 
 
@@ -1030,6 +1100,7 @@ _CREATE_ARTIFACT = MethodSpec(
     input_model=PostArtifactRequest,
     unwrap_input=True,
     has_output=True,
+    scopes="queue:create-artifact:<taskId>/<runId>",
 )
 
 
@@ -1046,6 +1117,7 @@ _FINISH_ARTIFACT = MethodSpec(
     input_model=FinishArtifactRequest,
     unwrap_input=False,
     has_output=False,
+    scopes="queue:create-artifact:<taskId>/<runId>",
 )
 
 
@@ -1062,6 +1134,7 @@ _GET_ARTIFACT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:get-artifact:<name>", "for": "name", "in": "names"}]},
 )
 
 
@@ -1077,6 +1150,7 @@ _GET_LATEST_ARTIFACT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:get-artifact:<name>", "for": "name", "in": "names"}]},
 )
 
 
@@ -1095,6 +1169,7 @@ _LIST_ARTIFACTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-artifacts:<taskId>:<runId>",
 )
 
 
@@ -1110,6 +1185,7 @@ _LIST_LATEST_ARTIFACTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-artifacts:<taskId>",
 )
 
 
@@ -1126,6 +1202,7 @@ _ARTIFACT_INFO = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-artifacts:<taskId>:<runId>",
 )
 
 
@@ -1141,6 +1218,7 @@ _LATEST_ARTIFACT_INFO = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-artifacts:<taskId>",
 )
 
 
@@ -1157,6 +1235,7 @@ _ARTIFACT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:get-artifact:<name>", "for": "name", "in": "names"}]},
 )
 
 
@@ -1172,6 +1251,7 @@ _LATEST_ARTIFACT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": [{"each": "queue:get-artifact:<name>", "for": "name", "in": "names"}]},
 )
 
 
@@ -1187,6 +1267,7 @@ _LIST_PROVISIONERS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-provisioners",
 )
 
 
@@ -1199,6 +1280,7 @@ _GET_PROVISIONER = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:get-provisioner:<provisionerId>",
 )
 
 
@@ -1211,6 +1293,15 @@ _DECLARE_PROVISIONER = MethodSpec(
     input_model=UpdateProvisionerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            {
+                "each": "queue:declare-provisioner:<provisionerId>#<property>",
+                "for": "property",
+                "in": "properties",
+            }
+        ]
+    },
 )
 
 
@@ -1223,6 +1314,7 @@ _PENDING_TASKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:pending-count:<taskQueueId>",
 )
 
 
@@ -1235,6 +1327,7 @@ _TASK_QUEUE_COUNTS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes={"AllOf": ["queue:pending-count:<taskQueueId>", "queue:claimed-count:<taskQueueId>"]},
 )
 
 
@@ -1250,6 +1343,7 @@ _LIST_PENDING_TASKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:pending-list:<taskQueueId>",
 )
 
 
@@ -1265,6 +1359,7 @@ _LIST_CLAIMED_TASKS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:claimed-list:<taskQueueId>",
 )
 
 
@@ -1280,6 +1375,7 @@ _LIST_WORKER_TYPES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-worker-types:<provisionerId>",
 )
 
 
@@ -1295,6 +1391,7 @@ _GET_WORKER_TYPE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:get-worker-type:<provisionerId>/<workerType>",
 )
 
 
@@ -1310,6 +1407,15 @@ _DECLARE_WORKER_TYPE = MethodSpec(
     input_model=UpdateWorkerTypeRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            {
+                "each": "queue:declare-worker-type:<provisionerId>/<workerType>#<property>",
+                "for": "property",
+                "in": "properties",
+            }
+        ]
+    },
 )
 
 
@@ -1325,6 +1431,7 @@ _LIST_TASK_QUEUES = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-task-queues",
 )
 
 
@@ -1337,6 +1444,7 @@ _GET_TASK_QUEUE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:get-task-queue:<taskQueueId>",
 )
 
 
@@ -1356,6 +1464,7 @@ _LIST_WORKERS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:list-workers:<provisionerId>/<workerType>",
 )
 
 
@@ -1373,6 +1482,7 @@ _GET_WORKER = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>",
 )
 
 
@@ -1390,6 +1500,9 @@ _QUARANTINE_WORKER = MethodSpec(
     input_model=QuarantineWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": ["queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>"]
+    },
 )
 
 
@@ -1407,6 +1520,15 @@ _DECLARE_WORKER = MethodSpec(
     input_model=UpdateWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            {
+                "each": "queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>",
+                "for": "property",
+                "in": "properties",
+            }
+        ]
+    },
 )
 
 
@@ -1419,6 +1541,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

@@ -92,6 +92,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -104,6 +105,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -116,6 +118,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -128,6 +131,7 @@ _SET = MethodSpec(
     input_model=Secret,
     unwrap_input=False,
     has_output=False,
+    scopes="secrets:set:<name>",
 )
 
 
@@ -140,6 +144,7 @@ _REMOVE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="secrets:set:<name>",
 )
 
 
@@ -152,6 +157,7 @@ _GET = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="secrets:get:<name>",
 )
 
 
@@ -167,6 +173,7 @@ _LIST = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="secrets:list-secrets",
 )
 
 
@@ -179,6 +186,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

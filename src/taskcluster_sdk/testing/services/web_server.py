@@ -64,6 +64,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -76,6 +77,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -88,6 +90,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -100,6 +103,7 @@ _TASK_GROUP_PROFILE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -112,6 +116,7 @@ _TASK_PROFILE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -124,6 +129,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 

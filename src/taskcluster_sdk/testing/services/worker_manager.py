@@ -400,6 +400,7 @@ _PING = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -412,6 +413,7 @@ _LBHEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -424,6 +426,7 @@ _VERSION = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
@@ -439,6 +442,7 @@ _LIST_PROVIDERS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-providers",
 )
 
 
@@ -451,6 +455,12 @@ _CREATE_WORKER_POOL = MethodSpec(
     input_model=CreateWorkerPoolRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "worker-manager:manage-worker-pool:<workerPoolId>",
+            "worker-manager:provider:<providerId>",
+        ]
+    },
 )
 
 
@@ -463,6 +473,12 @@ _UPDATE_WORKER_POOL = MethodSpec(
     input_model=UpdateWorkerPoolRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": [
+            "worker-manager:manage-worker-pool:<workerPoolId>",
+            "worker-manager:provider:<providerId>",
+        ]
+    },
 )
 
 
@@ -475,6 +491,7 @@ _DELETE_WORKER_POOL = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:manage-worker-pool:<workerPoolId>",
 )
 
 
@@ -491,6 +508,7 @@ _LIST_WORKER_POOL_LAUNCH_CONFIGS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:get-worker-pool:<workerPoolId>",
 )
 
 
@@ -503,6 +521,7 @@ _WORKER_POOL_STATS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:get-worker-pool:<workerPoolId>",
 )
 
 
@@ -515,6 +534,7 @@ _WORKER_POOL = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:get-worker-pool:<workerPoolId>",
 )
 
 
@@ -530,6 +550,7 @@ _LIST_WORKER_POOLS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-worker-pools",
 )
 
 
@@ -545,6 +566,7 @@ _LIST_WORKER_POOLS_STATS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-worker-pools",
 )
 
 
@@ -557,6 +579,9 @@ _REPORT_WORKER_ERROR = MethodSpec(
     input_model=ReportWorkerErrorRequest,
     unwrap_input=False,
     has_output=True,
+    scopes={
+        "AllOf": ["assume:worker-pool:<workerPoolId>", "assume:worker-id:<workerGroup>/<workerId>"]
+    },
 )
 
 
@@ -569,6 +594,7 @@ _WORKER_POOL_ERROR_STATS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-worker-pool-errors:<workerPoolId>",
 )
 
 
@@ -586,6 +612,7 @@ _LIST_WORKER_POOL_ERRORS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-worker-pool-errors:<workerPoolId>",
 )
 
 
@@ -604,6 +631,7 @@ _LIST_WORKERS_FOR_WORKER_GROUP = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-workers:<workerPoolId>/<workerGroup>",
 )
 
 
@@ -620,6 +648,7 @@ _WORKER = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -636,6 +665,7 @@ _CREATE_WORKER = MethodSpec(
     input_model=CreateWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -652,6 +682,7 @@ _UPDATE_WORKER = MethodSpec(
     input_model=CreateWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -668,6 +699,7 @@ _REMOVE_WORKER = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes="worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -684,6 +716,7 @@ _SHOULD_WORKER_TERMINATE = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:should-worker-terminate:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -701,6 +734,7 @@ _LIST_WORKERS_FOR_WORKER_POOL = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-workers:<workerPoolId>",
 )
 
 
@@ -713,6 +747,7 @@ _REGISTER_WORKER = MethodSpec(
     input_model=RegisterWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes=None,
 )
 
 
@@ -725,6 +760,7 @@ _REREGISTER_WORKER = MethodSpec(
     input_model=ReregisterWorkerRequest,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>",
 )
 
 
@@ -746,6 +782,7 @@ _LIST_WORKERS = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:list-workers:<provisionerId>/<workerType>",
 )
 
 
@@ -763,6 +800,7 @@ _GET_WORKER = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=True,
+    scopes="worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>",
 )
 
 
@@ -775,6 +813,7 @@ _HEARTBEAT = MethodSpec(
     input_model=None,
     unwrap_input=False,
     has_output=False,
+    scopes=None,
 )
 
 
