@@ -64,7 +64,10 @@ class FakeTaskcluster(FakeServices):
       hashes, temporary credentials, authorizedScopes, method scopes) against
       the clients made with `tc.add_client(...)`.
     * `pulse_url` lets `tc.pulse.publish(binding, message)` send messages,
-      and the stateful queue publish its task events, to that AMQP broker.
+      and the stateful queue publish its task events, to that AMQP broker
+      (under `queue_exchange_prefix`, by default the real
+      `exchange/taskcluster-queue/v1/`; listen with
+      `QueueEvents(exchange_prefix=...)` for another).
 
     Programmed answers win over the stateful queue's; a method with neither
     answers 501 (code `NotImplemented`, naming the method) and is listed in
@@ -78,6 +81,7 @@ class FakeTaskcluster(FakeServices):
         check_auth: bool = False,
         anonymous_scopes: Sequence[str] = (),
         pulse_url: str | None = None,
+        queue_exchange_prefix: str | None = None,
         port: int = 0,
     ) -> None:
         super().__init__()
@@ -91,6 +95,7 @@ class FakeTaskcluster(FakeServices):
         self._state: QueueState | None = None
         self._pulse: FakePulse | None = None
         self._pulse_url = pulse_url
+        self._queue_exchange_prefix = queue_exchange_prefix
         if check_auth:
             from ._auth import HawkChecker  # noqa: PLC0415 -- needs the `testing` extra (mohawk)
 
@@ -108,6 +113,8 @@ class FakeTaskcluster(FakeServices):
             from ._server import LoopbackServer  # noqa: PLC0415
 
             self._server = LoopbackServer(self.answer, self._port)
+            if self._pulse_url is not None:
+                self.pulse.declare_queue_exchanges()
         return self
 
     def stop(self) -> None:
@@ -117,6 +124,7 @@ class FakeTaskcluster(FakeServices):
             server.close()
         if self._pulse is not None:
             self._pulse.close()
+            self._pulse = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -195,7 +203,7 @@ class FakeTaskcluster(FakeServices):
             if self._pulse is None:
                 from ._pulse import FakePulse  # noqa: PLC0415
 
-                self._pulse = FakePulse(self._pulse_url)
+                self._pulse = FakePulse(self._pulse_url, self._queue_exchange_prefix)
             return self._pulse
 
     @property

@@ -325,7 +325,13 @@ class QueueState:
             )
 
     def _event(self, task: _Task, **extra: Any) -> dict[str, Any]:
-        return {"status": task.status(), **extra, "version": 1}
+        present = {key: value for key, value in extra.items() if value is not None}
+        return {
+            "status": task.status(),
+            **present,
+            "task": {"tags": task.definition["tags"]},
+            "version": 1,
+        }
 
     # -- tasks ------------------------------------------------------------------
 
