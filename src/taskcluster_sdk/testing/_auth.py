@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import json
 import re
 import secrets
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 try:
-    import mohawk
-    import mohawk.exc
-    from mohawk.bewit import check_bewit
+    # mohawk ships no type information: used through `Any`.
+    mohawk: Any = importlib.import_module("mohawk")
+    _exc: Any = importlib.import_module("mohawk.exc")
+    _bewit: Any = importlib.import_module("mohawk.bewit")
+    _util: Any = importlib.import_module("mohawk.util")
 except ImportError as error:  # pragma: no cover -- depends on the environment
     raise ImportError(
         "FakeTaskcluster(check_auth=True) needs mohawk: pip install 'taskcluster-sdk[testing]'"
@@ -245,10 +248,10 @@ class HawkChecker:
                 client_id, _, rest = raw.partition("\\")
                 ext = _decode_ext(rest.split("\\", 2)[-1] if rest.count("\\") >= 2 else "")
                 # mohawk decodes bewits with the standard alphabet and padding.
-                check_bewit(_mohawk_bewit(url, raw), lookup(ext))
+                _bewit.check_bewit(_mohawk_bewit(url, raw), lookup(ext))
             else:
                 assert header is not None
-                parsed = mohawk.util.parse_authorization_header(header)
+                parsed = _util.parse_authorization_header(header)
                 client_id = str(parsed["id"])
                 ext = _decode_ext(str(parsed.get("ext", "")))
                 mohawk.Receiver(
@@ -264,13 +267,13 @@ class HawkChecker:
                 )
         except FakeAPIError:
             raise
-        except mohawk.exc.MacMismatch:
+        except _exc.MacMismatch:
             raise _fail("Unauthorized: Bad mac") from None
-        except mohawk.exc.MisComputedContentHash:
+        except _exc.MisComputedContentHash:
             raise _fail("Invalid payload hash: {{hash}}") from None
-        except mohawk.exc.TokenExpired:
+        except _exc.TokenExpired:
             raise _fail("Unauthorized: Stale timestamp") from None
-        except (mohawk.exc.HawkFail, ValueError, KeyError) as error:
+        except (_exc.HawkFail, ValueError, KeyError) as error:
             raise _fail(f"Unauthorized: {error}") from None
         # Every request has the anonymous role's scopes too, as in Taskcluster.
         scopes = (*resolved.get(client_id, ()), *self.anonymous_scopes)

@@ -38,6 +38,7 @@ __all__ = [
     "FakeMethod",
     "FakeService",
     "MethodSpec",
+    "NoAnswer",
     "ReceivedRequest",
     "Reply",
     "error_reply",
@@ -188,6 +189,10 @@ class FakeAPIError(Exception):
         self.code = code or DEFAULT_CODES.get(status, "InternalServerError")
         self.message = message or f"{self.code} (answer programmed in the fake)"
         super().__init__(self.status, self.code, self.message)
+
+
+class NoAnswer(Exception):
+    """The method has no answer (neither programmed nor from the stateful queue)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -358,10 +363,10 @@ class FakeMethod(Generic[CallT, OutputT]):
             self._calls.append(call)
 
     def answer(self, call: CallT) -> Any:
-        """The handler's result; raises `FakeAPIError`, or `LookupError` when unprogrammed."""
+        """The handler's result; raises `FakeAPIError`, or `NoAnswer` when unprogrammed."""
         handler = self._answer or self._default
         if handler is None:
-            raise LookupError(self.name)
+            raise NoAnswer(self.name)
         return handler(call)
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from .._credentials import Credentials
 from ._core import (
     FakeAPIError,
     FakeService,
+    NoAnswer,
     ReceivedRequest,
     Reply,
     dump_output,
@@ -152,7 +153,9 @@ class FakeTaskcluster(FakeServices):
         }
 
     @contextmanager
-    def patched_environ(self, credentials: Credentials | None = None) -> Iterator[None]:
+    def patched_environ(
+        self, credentials: Credentials | None = None
+    ) -> Generator[None, None, None]:
         """Set `environ()` in `os.environ` for the duration (restored after)."""
         saved = {name: os.environ.get(name) for name in self.environ()}
         os.environ.update(self.environ(credentials))
@@ -291,7 +294,7 @@ class FakeTaskcluster(FakeServices):
             return error_reply(
                 error.status, error.code, error.message, name, params, _payload_echo(request)
             )
-        except LookupError:
+        except NoAnswer:
             with self._lock:
                 self._unanswered.append(method.name)
             return error_reply(

@@ -23,13 +23,14 @@ from ._core import dump_output
 
 if TYPE_CHECKING:
     import aio_pika
+    import pydantic
     import aio_pika.abc
 
     from .._bindings import Binding
 
 __all__ = ["FakePulse", "routing_key_for"]
 
-MessageT = TypeVar("MessageT")
+MessageT = TypeVar("MessageT", bound="pydantic.BaseModel")
 _T = TypeVar("_T")
 
 
@@ -92,13 +93,16 @@ class FakePulse:
     async def _exchange(self, name: str) -> aio_pika.abc.AbstractExchange:
         import aio_pika  # noqa: PLC0415
 
-        if self._channel is None or self._channel.is_closed:
-            self._connection = await aio_pika.connect(self.url, timeout=10)
-            self._channel = await self._connection.channel(publisher_confirms=True)
+        channel = self._channel
+        if channel is None or channel.is_closed:
+            connection = await aio_pika.connect(self.url, timeout=10)
+            channel = connection.channel(publisher_confirms=True)
+            await channel.initialize(timeout=10)
+            self._connection, self._channel = connection, channel
             self._exchanges.clear()
         exchange = self._exchanges.get(name)
         if exchange is None:
-            exchange = await self._channel.declare_exchange(
+            exchange = await channel.declare_exchange(
                 name, aio_pika.ExchangeType.TOPIC, durable=True
             )
             self._exchanges[name] = exchange

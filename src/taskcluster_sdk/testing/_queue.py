@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote
 
 from .._credentials import Credentials
@@ -271,20 +271,20 @@ class QueueState:
             task = self._get(task_id)
             if run_id >= len(task.runs):
                 raise ValueError(f"task {task_id} has no run {run_id}")
-            expires = expires or task.definition["expires"]
+            expiry: str = expires or task.definition["expires"]
             object_name = f"t/{task_id}/{run_id}/{name}"
             self._objects[object_name] = _Object(
                 object_name,
                 task.definition["projectId"],
                 slugid(),
-                expires,
+                expiry,
                 content_type,
                 data,
                 _hashes(data),
                 True,
             )
             task.artifacts.setdefault(run_id, {})[name] = StoredArtifact(
-                "object", name, content_type, expires, {}, True, object_name
+                "object", name, content_type, expiry, {}, True, object_name
             )
 
     def expire_claims(self) -> None:
@@ -471,9 +471,9 @@ class QueueState:
         return _temporary(self.issuer, client_id, scopes, taken_until)
 
     def _claim_work(self, call: Any) -> dict[str, Any]:
-        body = call.request.json() or {}
+        body = _body(call)
         wanted = int(body.get("tasks", 1))
-        worker_group, worker_id = body["workerGroup"], body["workerId"]
+        worker_group, worker_id = str(body["workerGroup"]), str(body["workerId"])
         deadline = time.monotonic() + self.claim_wait
         with self._lock:
             while True:
@@ -589,7 +589,7 @@ class QueueState:
             return {"status": task.status()}
 
     def _report_exception(self, call: Any) -> dict[str, Any]:
-        reason = (call.request.json() or {}).get("reason", "")
+        reason = _body(call).get("reason", "")
         with self._lock:
             task = self._get(call.taskId)
             run = self._running_run(
@@ -733,7 +733,7 @@ class QueueState:
             return json.loads(json.dumps(answer))
 
     def _tasks_listing(self, call: Any) -> dict[str, Any]:
-        ids = (call.request.json() or {}).get("taskIds", [])
+        ids = _body(call).get("taskIds", [])
         with self._lock:
             return {
                 "tasks": [
@@ -744,7 +744,7 @@ class QueueState:
             }
 
     def _statuses(self, call: Any) -> dict[str, Any]:
-        ids = (call.request.json() or {}).get("taskIds", [])
+        ids = _body(call).get("taskIds", [])
         with self._lock:
             return {
                 "statuses": [
@@ -882,7 +882,7 @@ class QueueState:
         )
 
     def _finish_artifact(self, call: Any) -> None:
-        upload_id = (call.request.json() or {}).get("uploadId")
+        upload_id = _body(call).get("uploadId")
         with self._lock:
             task = self._get(call.taskId)
             artifact = task.artifacts.get(call.runId, {}).get(call.name)
@@ -1045,7 +1045,8 @@ class QueueState:
             stored = self._stored(call.name)
             if stored.upload_id != body["uploadId"]:
                 raise FakeAPIError(409, "RequestConflict", "uploadId does not match the object's")
-            for algorithm, value in (body.get("hashes") or {}).items():
+            hashes = cast("dict[str, str]", body.get("hashes") or {})
+            for algorithm, value in hashes.items():
                 if stored.hashes.get(algorithm, value) != value:
                     raise FakeAPIError(
                         409,
@@ -1057,7 +1058,7 @@ class QueueState:
         return {}
 
     def _start_download(self, call: Any) -> dict[str, Any]:
-        accepted: dict[str, Any] = (call.request.json() or {}).get("acceptDownloadMethods") or {}
+        accepted: dict[str, Any] = _body(call).get("acceptDownloadMethods") or {}
         with self._lock:
             stored = self._stored(call.name)
             if not stored.finished:
@@ -1130,6 +1131,12 @@ class QueueState:
             headers["content-range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
             return Reply(206, headers, data[start:])
         return Reply(200, headers, data)
+
+
+def _body(call: Any) -> dict[str, Any]:
+    """The request's JSON body (already checked against the method's schema)."""
+    value = call.request.json()
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
 
 
 def _hashes(data: bytes) -> dict[str, str]:

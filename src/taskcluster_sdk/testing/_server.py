@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from ._core import ReceivedRequest, Reply
@@ -19,7 +19,6 @@ __all__ = ["LoopbackServer"]
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -53,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
             host=host.lower(),
             port=int(port) if port else 80,
         )
-        reply = self.server.answer(request)
+        reply = cast("_Server", self.server).answer(request)
         self.send_response(reply.status)
         headers = {key.lower(): value for key, value in reply.headers.items()}
         if reply.status != 204 and self.command != "HEAD":
