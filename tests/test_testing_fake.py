@@ -75,7 +75,9 @@ async def test_async_clients_default_httpx_and_aiohttp(tc: FakeTaskcluster) -> N
 
 def test_in_process_without_a_server() -> None:
     fake = FakeTaskcluster()
-    fake.secrets.get.handle(lambda call: {"secret": {"name": call.name}, "expires": TASK["expires"]})
+    fake.secrets.get.handle(
+        lambda call: {"secret": {"name": call.name}, "expires": TASK["expires"]}
+    )
     with fake.http_client() as client:
         secret = Secrets(root_url=fake.root_url, http_client=client).get("project/x")
     assert secret.secret == {"name": "project/x"}
@@ -178,7 +180,9 @@ def test_error_answers_have_the_recorded_shape(
     for header in ("x-for-request-id", "content-type", "www-authenticate"):
         assert (header in fake["headers"]) == (header in real["response"]["headers"]), header
     assert fake["headers"]["content-type"] == real["response"]["headers"]["content-type"]
-    assert fake["body"]["requestInfo"]["method"] == real["response"]["body"]["requestInfo"]["method"]
+    assert (
+        fake["body"]["requestInfo"]["method"] == real["response"]["body"]["requestInfo"]["method"]
+    )
 
 
 def test_unprogrammed_method_answers_501_naming_it(tc: FakeTaskcluster) -> None:
@@ -274,7 +278,9 @@ def _output_adapter(service: str, method: str) -> pydantic.TypeAdapter[Any] | No
     client = next(
         value
         for value in vars(module).values()
-        if isinstance(value, type) and getattr(value, "_service", None) and not value.__name__.startswith("Async")
+        if isinstance(value, type)
+        and getattr(value, "_service", None)
+        and not value.__name__.startswith("Async")
     )
     annotation = getattr(client, method).__annotations__["return"]
     if annotation == "None":

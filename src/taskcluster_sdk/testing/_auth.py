@@ -128,7 +128,9 @@ def _params(spec: MethodSpec, path: Mapping[str, str], payload: Any) -> dict[str
         params.setdefault("names", [path["name"]])
     if spec.name == "createTask" and isinstance(payload, Mapping):
         body = cast("Mapping[str, Any]", payload)
-        queue = str(body.get("taskQueueId") or f"{body.get('provisionerId')}/{body.get('workerType')}")
+        queue = str(
+            body.get("taskQueueId") or f"{body.get('provisionerId')}/{body.get('workerType')}"
+        )
         provisioner, _, worker_type = queue.partition("/")
         priority = body.get("priority", "lowest")
         level = _PRIORITIES.index(priority) if priority in _PRIORITIES else len(_PRIORITIES) - 1
@@ -221,7 +223,9 @@ class HawkChecker:
         if not all(satisfies(issuer.scopes, scope) for scope in scopes):
             raise _fail(f"ext.certificate issuer `{issuer_id}` doesn't have sufficient scopes")
         if "issuer" in cert and not satisfies(issuer.scopes, f"auth:create-client:{client_id}"):
-            raise _fail(f"ext.certificate issuer `{issuer_id}` doesn't have `auth:create-client:{client_id}` for supplied clientId.")
+            raise _fail(
+                f"ext.certificate issuer `{issuer_id}` doesn't have `auth:create-client:{client_id}` for supplied clientId."
+            )
         token = hmac.new(key, str(cert["seed"]).encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(token).decode().rstrip("="), scopes
 

@@ -17,7 +17,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Coroutine, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._core import dump_output
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from .._bindings import Binding
 
-__all__ = ["FakePulse", "routing_key_for"]
+__all__ = ["BindingPublisher", "FakePulse", "routing_key_for"]
 
 MessageT = TypeVar("MessageT", bound="pydantic.BaseModel")
 _T = TypeVar("_T")
@@ -187,6 +187,15 @@ class FakePulse:
         assert self._loop is not None
         return self._loop
 
+    def publisher(self, binding: Binding[MessageT, Any]) -> BindingPublisher[MessageT]:
+        """A publisher for one binding, whose `publish(message)` takes only its message model.
+
+        `publish(binding, message)` accepts any model (the binding's message
+        type is covariant, so a type checker widens it); this form is checked
+        strictly: a `TaskCompletedMessage` for a `taskFailed()` binding is an error.
+        """
+        return BindingPublisher(self, binding)
+
     def publish_queue_event(
         self,
         exchange: str,
@@ -232,3 +241,25 @@ class FakePulse:
             if thread is not None:
                 thread.join(timeout=5)
             loop.close()
+
+
+class BindingPublisher(Generic[MessageT]):
+    """Publishes the messages of one binding (`FakePulse.publisher(binding)`)."""
+
+    def __init__(self, pulse: FakePulse, binding: Binding[MessageT, Any]) -> None:
+        self._pulse = pulse
+        self.binding = binding
+
+    def publish(
+        self, message: MessageT, *, routing_key: str | None = None, cc: Sequence[str] = ()
+    ) -> str:
+        """Send `message`; returns the routing key (see `FakePulse.publish`)."""
+        return self._pulse.publish(self.binding, message, routing_key=routing_key, cc=cc)
+
+    async def publish_async(
+        self, message: MessageT, *, routing_key: str | None = None, cc: Sequence[str] = ()
+    ) -> str:
+        """`publish`, awaitable from a test's event loop."""
+        return await self._pulse.publish_async(
+            self.binding, message, routing_key=routing_key, cc=cc
+        )
