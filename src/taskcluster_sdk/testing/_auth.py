@@ -23,7 +23,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -155,7 +155,10 @@ class _Client:
 class HawkChecker:
     """Known clients and the checks of one fake deployment."""
 
-    def __init__(self, anonymous_scopes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, anonymous_scopes: Sequence[str] = (), clock: Callable[[], float] = time.time
+    ) -> None:
+        self._clock = clock  # tests pin it to check published vectors
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
         self.anonymous_scopes = tuple(anonymous_scopes)
@@ -196,7 +199,7 @@ class HawkChecker:
         if "issuer" in cert and issuer_id == client_id:
             raise _fail("ext.certificate.issuer must differ from the supplied clientId")
         issuer = self._client(issuer_id)
-        now = time.time() * 1000
+        now = self._clock() * 1000
         if cert["start"] > now + _SKEW * 1000:
             raise _fail("ext.certificate.start > now")
         if cert["expiry"] < now - _SKEW * 1000:
@@ -252,7 +255,7 @@ class HawkChecker:
                 client_id, _, rest = raw.partition("\\")
                 ext = _decode_ext(rest.split("\\", 2)[-1] if rest.count("\\") >= 2 else "")
                 # mohawk decodes bewits with the standard alphabet and padding.
-                _bewit.check_bewit(_mohawk_bewit(url, raw), lookup(ext))
+                _bewit.check_bewit(_mohawk_bewit(url, raw), lookup(ext), now=int(self._clock()))
             else:
                 assert header is not None
                 parsed = _util.parse_authorization_header(header)
@@ -268,6 +271,7 @@ class HawkChecker:
                     timestamp_skew_in_seconds=_SKEW,
                     # Taskcluster does not track nonces; this only silences mohawk's warning.
                     seen_nonce=_no_replay_check,
+                    localtime_offset_in_seconds=self._clock() - time.time(),
                 )
         except FakeAPIError:
             raise
