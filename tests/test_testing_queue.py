@@ -34,7 +34,7 @@ from taskcluster_sdk.artifacts import (
     upload_artifact,
     upload_artifact_async,
 )
-from taskcluster_sdk.errors import BadRequestError, ConflictError, NotFoundError
+from taskcluster_sdk.errors import BadRequestError, ConflictError, NotFoundError, ServerError
 from taskcluster_sdk.models.queue import ClaimWorkResponseTasks, TaskStatusResponse
 from taskcluster_sdk.testing import FakeTaskcluster
 
@@ -448,3 +448,69 @@ def test_programmed_answers_win_over_the_state(tc: FakeTaskcluster, queue: Queue
     task_id = slugid()
     queue.createTask(task_id, task_body(slugid()))
     assert tc.state.task_ids() == [task_id]
+
+
+def test_the_v106_content_length_bug_can_be_reproduced(tc: FakeTaskcluster, queue: Queue) -> None:
+    """v106 answers finishArtifact 500 when createArtifact had `contentLength` (recorded)."""
+    task_id = slugid()
+    queue.createTask(task_id, task_body(slugid()))
+    (claimed,) = claim(queue)
+    worker = as_worker(tc, claimed)
+    expires = task_body("x")["expires"]
+    for name, with_length in (("public/a", False), ("public/b", True)):
+        request: dict[str, Any] = {
+            "storageType": "object",
+            "contentType": "text/plain",
+            "expires": expires,
+        }
+        if with_length:
+            request["contentLength"] = 2
+        grant = worker.createArtifact(task_id, 0, name, request)
+        assert grant.storageType == "object"
+        objects = Object(
+            root_url=tc.root_url,
+            credentials=Credentials(
+                grant.credentials.clientId,
+                grant.credentials.accessToken,
+                grant.credentials.certificate,
+            ),
+        )
+        upload = {
+            "projectId": grant.projectId,
+            "uploadId": grant.uploadId,
+            "expires": grant.expires,
+            "proposedUploadMethods": {
+                "dataInline": {"contentType": "text/plain", "objectData": "aGk="}
+            },
+        }
+        objects.createUpload(grant.name, upload)
+        objects.finishUpload(
+            grant.name,
+            {
+                "projectId": grant.projectId,
+                "uploadId": grant.uploadId,
+                "hashes": {"sha256": hashlib.sha256(b"hi").hexdigest()},
+            },
+        )
+    tc.state.v106_content_length_bug = True
+    worker.finishArtifact(
+        task_id,
+        0,
+        "public/a",
+        {"uploadId": tc.state.artifacts(task_id)["public/a"].upload_id or ""},
+    )
+    with pytest.raises(ServerError, match="contentLength"):
+        worker.finishArtifact(
+            task_id,
+            0,
+            "public/b",
+            {"uploadId": tc.state.artifacts(task_id)["public/b"].upload_id or ""},
+        )
+    tc.state.v106_content_length_bug = False
+    worker.finishArtifact(
+        task_id,
+        0,
+        "public/b",
+        {"uploadId": tc.state.artifacts(task_id)["public/b"].upload_id or ""},
+    )
+    assert download_artifact(queue, task_id=task_id, name="public/b") == b"hi"

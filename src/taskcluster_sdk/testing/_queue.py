@@ -143,6 +143,8 @@ class QueueState:
     `claim_timeout` (seconds, 1200 as in v106) sets `takenUntil`;
     `claim_wait` (seconds, default 0) is how long `claimWork` waits for a
     task before answering `{"tasks": []}` (v106 waits about 20 s).
+    Dependents are scheduled as soon as their dependencies resolve (v106's
+    dependency resolver does it in the background, usually within a second).
     """
 
     storage_prefix = _STORAGE
@@ -157,6 +159,10 @@ class QueueState:
         self._order = 0
         self.claim_timeout = 1200.0
         self.claim_wait = 0.0
+        self.v106_content_length_bug = False
+        """Answer `finishArtifact` 500 for artifacts created with `contentLength`, as v106 does
+        (its artifact-created message schema refuses the field; see the recorded
+        `queue.finishArtifact.content-length-500`). Off by default."""
         self.issuer = Credentials(QUEUE_ISSUER, secrets.token_urlsafe(33))
         """The permanent credentials the fake queue signs temporary credentials with."""
         checker = deployment.auth_checker
@@ -898,6 +904,15 @@ class QueueState:
                     409,
                     "RequestConflict",
                     f"The object of artifact `{call.name}` was not finished (object.finishUpload)",
+                )
+            if self.v106_content_length_bug and "contentLength" in artifact.request:
+                raise FakeAPIError(
+                    500,
+                    "InternalServerError",
+                    "Internal Server Error. Error (as v106 answers it):\n```\n"
+                    "Error: Message validation failed. \nSchema Validation Failed!\n"
+                    "Rejecting Schema: /schemas/queue/v1/artifact-created-message.json#\n"
+                    'Errors:\n  * data/artifact must NOT have additional properties: "contentLength"\n```',
                 )
             if not artifact.present:
                 artifact.present = True
