@@ -259,5 +259,5 @@ async def test_async_worker_with_task_credentials(tc: FakeTaskcluster) -> None:
     expired = create_temporary_credentials(
         "root", root.access_token, from_now("-3 hours"), from_now("-2 hours"), ["*"]
     )
-    with pytest.raises(AuthenticationError, match="ext.certificate.expiry < now"):
+    with pytest.raises(AuthenticationError, match=r"ext\.certificate\.expiry < now"):
         Queue(root_url=tc.root_url, credentials=expired).status(task_id)

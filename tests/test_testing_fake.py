@@ -193,7 +193,7 @@ def test_unprogrammed_method_answers_501_naming_it(tc: FakeTaskcluster) -> None:
     assert "auth.currentScopes has no answer" in info.value.message
     assert "tc.auth.currentScopes.returns" in info.value.message
     assert tc.unanswered == ["auth.currentScopes"]
-    with pytest.raises(UnansweredCallError, match="auth.currentScopes"):
+    with pytest.raises(UnansweredCallError, match=r"auth\.currentScopes"):
         tc.check()
 
 

@@ -76,7 +76,7 @@ def satisfies(scopes: Sequence[str], expression: Any) -> bool:
     raise ValueError(f"not a scope expression: {expression!r}")
 
 
-class _Unknown(Exception):
+class _UnknownParameterError(Exception):
     """The expression names a parameter the fake cannot know."""
 
 
@@ -84,14 +84,14 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     def value(found: re.Match[str]) -> str:
         name = found.group(1)
         if name not in params or not isinstance(params[name], (str, int)):
-            raise _Unknown(name)
+            raise _UnknownParameterError(name)
         return str(params[name])
 
     return re.sub(r"<([^>]+)>", value, template)
 
 
 def expand(expression: Any, params: Mapping[str, Any]) -> Any:
-    """Fill `<param>` templates and `for`/`in`/`each` loops; `_Unknown` for missing params."""
+    """Fill `<param>` templates and `for`/`in`/`each` loops; `_UnknownParameterError` for missing params."""
     if isinstance(expression, str):
         return _fill(expression, params)
     expr = cast("Mapping[str, Any]", expression)
@@ -112,7 +112,7 @@ def expand(expression: Any, params: Mapping[str, Any]) -> Any:
 def _loop(item: Mapping[str, Any], params: Mapping[str, Any]) -> list[Any]:
     values = params.get(item["in"])
     if not isinstance(values, list):
-        raise _Unknown(item["in"])
+        raise _UnknownParameterError(item["in"])
     return [
         expand(item["each"], {**params, item["for"]: value}) for value in cast("list[Any]", values)
     ]
@@ -311,7 +311,7 @@ class HawkChecker:
             return
         try:
             needed = expand(spec.scopes, _params(spec, path, payload))
-        except _Unknown:
+        except _UnknownParameterError:
             return
         if satisfies(identity.scopes, needed):
             return

@@ -38,7 +38,7 @@ __all__ = [
     "FakeMethod",
     "FakeService",
     "MethodSpec",
-    "NoAnswer",
+    "NoAnswerError",
     "ReceivedRequest",
     "Reply",
     "error_reply",
@@ -191,7 +191,7 @@ class FakeAPIError(Exception):
         super().__init__(self.status, self.code, self.message)
 
 
-class NoAnswer(Exception):
+class NoAnswerError(Exception):
     """The method has no answer (neither programmed nor from the stateful queue)."""
 
 
@@ -363,10 +363,10 @@ class FakeMethod(Generic[CallT, OutputT]):
             self._calls.append(call)
 
     def answer(self, call: CallT) -> Any:
-        """The handler's result; raises `FakeAPIError`, or `NoAnswer` when unprogrammed."""
+        """The handler's result; raises `FakeAPIError`, or `NoAnswerError` when unprogrammed."""
         handler = self._answer or self._default
         if handler is None:
-            raise NoAnswer(self.name)
+            raise NoAnswerError(self.name)
         return handler(call)
 
 

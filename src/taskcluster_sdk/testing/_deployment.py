@@ -20,7 +20,7 @@ from .._credentials import Credentials
 from ._core import (
     FakeAPIError,
     FakeService,
-    NoAnswer,
+    NoAnswerError,
     ReceivedRequest,
     Reply,
     dump_output,
@@ -294,7 +294,7 @@ class FakeTaskcluster(FakeServices):
             return error_reply(
                 error.status, error.code, error.message, name, params, _payload_echo(request)
             )
-        except NoAnswer:
+        except NoAnswerError:
             with self._lock:
                 self._unanswered.append(method.name)
             return error_reply(

@@ -23,8 +23,8 @@ from ._core import dump_output
 
 if TYPE_CHECKING:
     import aio_pika
-    import pydantic
     import aio_pika.abc
+    import pydantic
 
     from .._bindings import Binding
 

@@ -656,21 +656,21 @@ class QueueState:
             ):
                 self._schedule(other, "scheduled")
         group = self._groups[task.definition["taskGroupId"]]
-        if all(
+        resolved = all(
             self._tasks[t].state in ("completed", "failed", "exception") for t in group.task_ids
-        ):
-            if self._deployment.publishes:
-                self._deployment.pulse.publish_queue_event(
-                    "task-group-resolved",
-                    {
-                        "taskGroupId": group.task_group_id,
-                        "schedulerId": group.scheduler_id,
-                        "expires": group.expires,
-                        "version": 1,
-                    },
-                    None,
-                    None,
-                )
+        )
+        if resolved and self._deployment.publishes:
+            self._deployment.pulse.publish_queue_event(
+                "task-group-resolved",
+                {
+                    "taskGroupId": group.task_group_id,
+                    "schedulerId": group.scheduler_id,
+                    "expires": group.expires,
+                    "version": 1,
+                },
+                None,
+                None,
+            )
 
     # -- listings -----------------------------------------------------------------
 
@@ -925,7 +925,7 @@ class QueueState:
         task = self._get(task_id)
         artifact = task.artifacts.get(run_id, {}).get(name)
         if artifact is None or not artifact.present:
-            raise FakeAPIError(404, "ResourceNotFound", f"Artifact not found")
+            raise FakeAPIError(404, "ResourceNotFound", "Artifact not found")
         if artifact.storage_type == "link" and artifact.target is not None:
             if depth > 10:
                 raise FakeAPIError(400, "InputError", "Artifact links form a cycle or are too deep")
@@ -1129,7 +1129,7 @@ class QueueState:
                         b"<Error><Code>MissingContentLength</Code></Error>",
                     )
                 stored.data = request.body
-                return Reply(200, {"etag": f'"{hashlib.md5(request.body).hexdigest()}"'})  # noqa: S324 -- S3's ETag
+                return Reply(200, {"etag": f'"{hashlib.md5(request.body).hexdigest()}"'})
             if request.method not in ("GET", "HEAD") or stored is None or stored.data is None:
                 return Reply(
                     404,

@@ -63,7 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status != 204 and self.command != "HEAD":
             self.wfile.write(reply.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+    # http.server's names for the handlers of each method.
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle  # noqa: N815
 
 
 class _Server(ThreadingHTTPServer):

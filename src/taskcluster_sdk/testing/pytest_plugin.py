@@ -48,7 +48,7 @@ def fake_taskcluster(
     certificate and proxy URL are emptied, so `from_env()` clients reach the
     fake unsigned (your own credentials never leak into a test).
     """
-    from taskcluster_sdk.testing import FakeTaskcluster
+    from taskcluster_sdk.testing import FakeTaskcluster  # noqa: PLC0415 -- loaded when used
 
     marker = request.node.get_closest_marker("taskcluster_fake")
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
