@@ -261,3 +261,24 @@ async def test_async_worker_with_task_credentials(tc: FakeTaskcluster) -> None:
     )
     with pytest.raises(AuthenticationError, match=r"ext\.certificate\.expiry < now"):
         Queue(root_url=tc.root_url, credentials=expired).status(task_id)
+
+
+def test_scope_expressions_expand_like_taskcluster() -> None:
+    from taskcluster_sdk.testing._auth import expand, satisfies
+
+    expression = {
+        "AllOf": [
+            "a:<x>",
+            {"for": "s", "in": "list", "each": "b:<s>"},
+            {"if": "flag", "then": "c:yes"},
+            {"if": "flag", "then": "d", "else": {"AnyOf": ["e:1", "e:2"]}},
+        ]
+    }
+    assert expand(expression, {"x": "1", "list": ["p", "q"], "flag": False}) == {
+        "AllOf": ["a:1", "b:p", "b:q", {"AnyOf": ["e:1", "e:2"]}]
+    }
+    needed = expand(expression, {"x": "1", "list": [], "flag": True})
+    assert needed == {"AllOf": ["a:1", "c:yes", "d"]}
+    assert satisfies(["a:*", "c:yes", "d"], needed)
+    assert not satisfies(["a:*", "d"], needed)
+    assert expand({"if": "flag", "then": "x"}, {"flag": False}) is None

@@ -324,3 +324,29 @@ def test_import_taskcluster_sdk_does_not_import_the_testing_package() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_generator_types_arguments_payload_unions_and_scopes() -> None:
+    fake = FakeTaskcluster()
+    create_artifact = fake.queue.createArtifact.spec
+    assert create_artifact.unwrap_input  # a union schema: records hold the variant
+    assert create_artifact.args == (("taskId", "str"), ("runId", "int"), ("name", "str"))
+    assert dict(fake.queue.listWorkers.spec.query) == {
+        "continuationToken": "str",
+        "limit": "int",
+        "quarantined": "bool",
+    }
+    assert fake.queue.claimWork.spec.scopes == {
+        "AllOf": ["queue:claim-work:<taskQueueId>", "queue:worker-id:<workerGroup>/<workerId>"]
+    }
+    assert not fake.queue.finishArtifact.spec.has_output
+    assert fake.hooks.triggerHook.spec.input_model is not None
+
+
+def test_boolean_and_integer_query_values_are_parsed(tc: FakeTaskcluster) -> None:
+    tc.queue.listWorkers.handle(lambda call: {"workers": []})
+    Queue(root_url=tc.root_url).listWorkers("p", "w", quarantined=True, limit=3)
+    call = tc.queue.listWorkers.last_call
+    assert (call.quarantined, call.limit, call.continuationToken) == (True, 3, None)
+    bad = httpx.get(f"{tc.root_url}/api/queue/v1/provisioners/p/worker-types/w/workers?limit=x")
+    assert (bad.status_code, bad.json()["code"]) == (400, "InvalidRequestArguments")

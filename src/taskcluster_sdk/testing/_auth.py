@@ -91,7 +91,11 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
 
 
 def expand(expression: Any, params: Mapping[str, Any]) -> Any:
-    """Fill `<param>` templates and `for`/`in`/`each` loops; `_UnknownParameterError` for missing params."""
+    """Fill `<param>` templates, `for`/`in`/`each` loops and `if`/`then`/`else`.
+
+    `None` means nothing is required (an `if` without `else` that is false);
+    `_UnknownParameterError` when a parameter is missing.
+    """
     if isinstance(expression, str):
         return _fill(expression, params)
     expr = cast("Mapping[str, Any]", expression)
@@ -102,10 +106,18 @@ def expand(expression: Any, params: Mapping[str, Any]) -> Any:
                 if isinstance(item, Mapping) and "for" in item:
                     items.extend(_loop(cast("Mapping[str, Any]", item), params))
                 else:
-                    items.append(expand(item, params))
+                    expanded = expand(item, params)
+                    if expanded is not None:
+                        items.append(expanded)
             return {key: items}
     if "for" in expr:
         return {"AllOf": _loop(expr, params)}
+    if "if" in expr:
+        condition = params.get(expr["if"])
+        if not isinstance(condition, bool):
+            raise _UnknownParameterError(expr["if"])
+        branch = expr.get("then") if condition else expr.get("else")
+        return None if branch is None else expand(branch, params)
     raise ValueError(f"not a scope expression: {expression!r}")
 
 
@@ -313,7 +325,7 @@ class HawkChecker:
             needed = expand(spec.scopes, _params(spec, path, payload))
         except _UnknownParameterError:
             return
-        if satisfies(identity.scopes, needed):
+        if needed is None or satisfies(identity.scopes, needed):
             return
         text = json.dumps(needed, indent=2)
         if identity.client_id is None:
