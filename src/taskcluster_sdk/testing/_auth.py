@@ -173,7 +173,7 @@ class HawkChecker:
         self._clock = clock  # tests pin it to check published vectors
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
-        self.anonymous_scopes = tuple(anonymous_scopes)
+        self.anonymous_scopes: tuple[str, ...] = tuple(anonymous_scopes)
 
     def add_client(
         self, client_id: str, scopes: Sequence[str], access_token: str | None = None

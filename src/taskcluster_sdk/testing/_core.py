@@ -185,9 +185,9 @@ class FakeAPIError(Exception):
                 raise TypeError(f"no HTTP status for {status.__name__}; pass the status number")
         if not 400 <= status <= 599:
             raise ValueError(f"an error answer needs a 4xx or 5xx status, not {status}")
-        self.status = status
-        self.code = code or DEFAULT_CODES.get(status, "InternalServerError")
-        self.message = message or f"{self.code} (answer programmed in the fake)"
+        self.status: int = status
+        self.code: str = code or DEFAULT_CODES.get(status, "InternalServerError")
+        self.message: str = message or f"{self.code} (answer programmed in the fake)"
         super().__init__(self.status, self.code, self.message)
 
 

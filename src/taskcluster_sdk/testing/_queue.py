@@ -157,13 +157,13 @@ class QueueState:
         self._groups: dict[str, _Group] = {}
         self._objects: dict[str, _Object] = {}
         self._order = 0
-        self.claim_timeout = 1200.0
-        self.claim_wait = 0.0
-        self.v106_content_length_bug = False
+        self.claim_timeout: float = 1200.0
+        self.claim_wait: float = 0.0
+        self.v106_content_length_bug: bool = False
         """Answer `finishArtifact` 500 for artifacts created with `contentLength`, as v106 does
         (its artifact-created message schema refuses the field; see the recorded
         `queue.finishArtifact.content-length-500`). Off by default."""
-        self.issuer = Credentials(QUEUE_ISSUER, secrets.token_urlsafe(33))
+        self.issuer: Credentials = Credentials(QUEUE_ISSUER, secrets.token_urlsafe(33))
         """The permanent credentials the fake queue signs temporary credentials with."""
         checker = deployment.auth_checker
         if checker is not None:
