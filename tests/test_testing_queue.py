@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from taskcluster_sdk import AsyncQueue, Credentials, Object, Queue, slugid
+from taskcluster_sdk import AsyncObject, AsyncQueue, Credentials, Object, Queue, slugid
 from taskcluster_sdk.artifacts import (
     ArtifactUnavailableError,
     ReferenceNotAllowedError,
@@ -514,3 +514,76 @@ def test_the_v106_content_length_bug_can_be_reproduced(tc: FakeTaskcluster, queu
         {"uploadId": tc.state.artifacts(task_id)["public/b"].upload_id or ""},
     )
     assert download_artifact(queue, task_id=task_id, name="public/b") == b"hi"
+
+
+async def test_in_process_clients_carry_artifacts_too() -> None:
+    """Without a server: storage URLs name the fake too, reached through the same client.
+
+    The artifact helpers build their object service client themselves, without
+    the queue's `http_client`: in process it is given with `object_client_factory`.
+    """
+    fake = FakeTaskcluster(stateful=True)
+    task_id = slugid()
+    with fake.http_client() as client:
+
+        def objects(credentials: Any) -> Object:
+            return Object(
+                root_url=fake.root_url,
+                credentials=Credentials(
+                    credentials.client_id, credentials.access_token, credentials.certificate
+                ),
+                http_client=client,
+            )
+
+        queue = Queue(root_url=fake.root_url, http_client=client)
+        queue.createTask(task_id, task_body(slugid()))
+        (claimed,) = claim(queue)
+        c = claimed.credentials
+        worker = Queue(
+            root_url=fake.root_url,
+            credentials=Credentials(c.clientId, c.accessToken, c.certificate),
+            http_client=client,
+        )
+        data = b"z" * 30000  # putUrl: the PUT goes through `http_client`
+        upload_artifact(
+            worker,
+            task_id=task_id,
+            run_id=0,
+            name="public/z",
+            source=data,
+            http_client=client,
+            object_client_factory=objects,
+        )
+        worker.reportCompleted(task_id, 0)
+        assert (
+            download_artifact(
+                queue,
+                task_id=task_id,
+                name="public/z",
+                http_client=client,
+                object_client_factory=objects,
+            )
+            == data
+        )
+    async with fake.async_http_client() as async_client:
+
+        def async_objects(credentials: Any) -> AsyncObject:
+            return AsyncObject(
+                root_url=fake.root_url,
+                credentials=Credentials(
+                    credentials.client_id, credentials.access_token, credentials.certificate
+                ),
+                http_client=async_client,
+            )
+
+        reader = AsyncQueue(root_url=fake.root_url, http_client=async_client)
+        got = await download_artifact_async(
+            reader,
+            task_id=task_id,
+            name="public/z",
+            http_client=async_client,
+            object_client_factory=async_objects,
+        )
+        assert got == data
+    assert fake.state.status(task_id).state == "completed"
+    assert any(request.path.startswith("/_fake/storage/") for request in fake.requests)

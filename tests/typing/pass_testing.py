@@ -13,6 +13,7 @@ from taskcluster_sdk.models.queue import (
     ReferenceCreateArtifactResponse,
     Task,
     TaskCompletedMessage,
+    TaskState,
     TaskStatusResponse,
 )
 from taskcluster_sdk.models.secrets import Secret
@@ -71,4 +72,5 @@ def use(tc: FakeTaskcluster) -> None:
     with tc.http_client() as client:
         Queue(root_url=tc.root_url, http_client=client).ping()
     status = tc.state.status("x")
-    print(status["state"], tc.state.artifact_data("x", "public/log"))
+    assert_type(status.state, TaskState)
+    print(status.runs[0].reasonCreated, tc.state.artifact_data("x", "public/log"))

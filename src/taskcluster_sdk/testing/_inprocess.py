@@ -2,8 +2,10 @@
 
 `httpx.MockTransport` hands each request to a function; no socket is
 opened, so these clients work without starting the server (inject them as
-`http_client=`; the storage URLs of artifacts point at `tc.root_url` too,
-so pass the same client to the artifact helpers' `http_client=`).
+`http_client=`). Artifact storage URLs point at `tc.root_url` too: give
+the artifact helpers the same client as `http_client=`, and an
+`object_client_factory=` whose object service client uses it (the helpers
+build that client themselves, without the queue's `http_client`).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from .._utils import slugid
 from ._core import FakeAPIError, FakeService, ReceivedRequest, Reply, taskcluster_time
 
 if TYPE_CHECKING:
+    from ..models.queue import Task, TaskStatus
     from ._deployment import FakeTaskcluster
 
 __all__ = ["QUEUE_ISSUER", "QueueState", "StoredArtifact"]
@@ -235,15 +236,19 @@ class QueueState:
         with self._lock:
             return list(self._tasks)
 
-    def status(self, task_id: str) -> dict[str, Any]:
-        """The task's status as `queue.status` answers it (JSON data)."""
-        with self._lock:
-            return self._get(task_id).status()
+    def status(self, task_id: str) -> TaskStatus:
+        """The task's status, as `queue.status(task_id).status` would parse it."""
+        from ..models.queue import TaskStatus  # noqa: PLC0415
 
-    def definition(self, task_id: str) -> dict[str, Any]:
-        """The task definition as the queue stored it (defaults applied, dates normalised)."""
         with self._lock:
-            return json.loads(json.dumps(self._get(task_id).definition))
+            return TaskStatus.model_validate(self._get(task_id).status())
+
+    def definition(self, task_id: str) -> Task:
+        """The task definition as the queue stored it (defaults applied, dates normalised)."""
+        from ..models.queue import Task  # noqa: PLC0415
+
+        with self._lock:
+            return Task.model_validate(self._get(task_id).definition)
 
     def artifacts(self, task_id: str, run_id: int | None = None) -> dict[str, StoredArtifact]:
         """The artifacts of a run (the latest by default), by name."""
