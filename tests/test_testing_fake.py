@@ -350,3 +350,11 @@ def test_boolean_and_integer_query_values_are_parsed(tc: FakeTaskcluster) -> Non
     assert (call.quarantined, call.limit, call.continuationToken) == (True, 3, None)
     bad = httpx.get(f"{tc.root_url}/api/queue/v1/provisioners/p/worker-types/w/workers?limit=x")
     assert (bad.status_code, bad.json()["code"]) == (400, "InvalidRequestArguments")
+
+
+def test_returns_answers_in_turn_then_repeats_the_last(tc: FakeTaskcluster) -> None:
+    first = Task.model_validate(TASK)
+    second = Task.model_validate({**TASK, "priority": "highest"})
+    tc.queue.task.returns(first, second)
+    queue = Queue(root_url=tc.root_url)
+    assert [queue.task("t").priority for _ in range(4)] == ["low", "highest", "highest", "highest"]

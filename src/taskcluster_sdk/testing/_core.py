@@ -308,9 +308,20 @@ class FakeMethod(Generic[CallT, OutputT]):
         """Whether this method has an answer (programmed, or from the stateful queue)."""
         return self._answer is not None or self._default is not None
 
-    def returns(self, value: OutputT) -> None:
-        """Answer every call with `value`."""
-        self._answer = lambda call: value
+    def returns(self, value: OutputT, *then: OutputT) -> None:
+        """Answer with `value`; with more values, answer them in turn (the last one repeats).
+
+        `tc.queue.claimWork.returns(one_task, no_tasks)`: the first claim gets
+        a task, every later one none.
+        """
+        answers = [value, *then]
+        lock = threading.Lock()
+
+        def next_answer(call: CallT) -> OutputT:
+            with lock:
+                return answers.pop(0) if len(answers) > 1 else answers[0]
+
+        self._answer = next_answer
 
     def handle(self, handler: Handler[CallT, OutputT]) -> Handler[CallT, OutputT]:
         """Answer with `handler(call)`; returns `handler`, so it works as a decorator."""
