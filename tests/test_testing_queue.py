@@ -587,3 +587,33 @@ async def test_in_process_clients_carry_artifacts_too() -> None:
         assert got == data
     assert fake.state.status(task_id).state == "completed"
     assert any(request.path.startswith("/_fake/storage/") for request in fake.requests)
+
+
+def test_queue_listings_counts_priorities_and_group_cancel(
+    tc: FakeTaskcluster, queue: Queue
+) -> None:
+    group = slugid()
+    first, second = slugid(), slugid()
+    queue.createTask(first, task_body(group))
+    queue.createTask(second, task_body(group))
+    claim(queue)
+    queue_path = f"queue/v1/task-queues/{QUEUE_ID.replace('/', '%2F')}"
+    for name, path in (
+        ("taskQueueCounts.ok", f"{queue_path}/counts"),
+        ("listPendingTasks.ok", f"{queue_path}/pending"),
+        ("listClaimedTasks.ok", f"{queue_path}/claimed"),
+    ):
+        assert shape(raw(tc, "GET", path)) == shape(
+            recorded(f"queue.{name}")["response"]["body"]
+        ), name
+    assert queue.taskQueueCounts(QUEUE_ID).claimedTasks == 1
+    changed = raw(tc, "POST", f"queue/v1/task/{second}/priority", {"newPriority": "high"})
+    assert shape(changed) == shape(recorded("queue.changeTaskPriority.ok")["response"]["body"])
+    assert changed["status"]["priority"] == "high"
+    cancelled = raw(tc, "POST", f"queue/v1/task-group/{group}/cancel")
+    assert shape(cancelled) == shape(recorded("queue.cancelTaskGroup.ok")["response"]["body"])
+    assert (cancelled["cancelledCount"], sorted(cancelled["taskIds"])) == (
+        2,
+        sorted([first, second]),
+    )
+    assert {queue.status(t).status.runs[-1].reasonResolved for t in (first, second)} == {"canceled"}

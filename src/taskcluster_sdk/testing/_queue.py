@@ -208,6 +208,11 @@ class QueueState:
             "tasks": self._tasks_listing,
             "statuses": self._statuses,
             "pendingTasks": self._pending_tasks,
+            "taskQueueCounts": self._task_queue_counts,
+            "listPendingTasks": lambda call: self._queue_listing(call, "pending"),
+            "listClaimedTasks": lambda call: self._queue_listing(call, "running"),
+            "cancelTaskGroup": self._cancel_task_group,
+            "changeTaskPriority": self._change_task_priority,
             "createArtifact": self._create_artifact,
             "finishArtifact": self._finish_artifact,
             "artifact": lambda call: self._artifact_content(call.taskId, call.runId, call.name),
@@ -431,22 +436,26 @@ class QueueState:
         with self._lock:
             task = self._get(call.taskId)
             if task.state in ("unscheduled", "pending", "running"):
-                if task.state == "unscheduled":
-                    task.runs.append(
-                        {
-                            "runId": 0,
-                            "state": "exception",
-                            "reasonCreated": "exception",
-                            "reasonResolved": "canceled",
-                            "scheduled": taskcluster_time(),
-                            "resolved": taskcluster_time(),
-                        }
-                    )
-                    task.state = "exception"
-                    self._after_resolution(task, len(task.runs) - 1)
-                else:
-                    self._resolve_run(task, task.runs[-1], "exception", "canceled", retry=False)
+                self._cancel(task)
             return {"status": task.status()}
+
+    def _cancel(self, task: _Task) -> None:
+        if task.state == "unscheduled":
+            now = taskcluster_time()
+            task.runs.append(
+                {
+                    "runId": 0,
+                    "state": "exception",
+                    "reasonCreated": "exception",
+                    "reasonResolved": "canceled",
+                    "scheduled": now,
+                    "resolved": now,
+                }
+            )
+            task.state = "exception"
+            self._after_resolution(task, len(task.runs) - 1)
+        else:
+            self._resolve_run(task, task.runs[-1], "exception", "canceled", retry=False)
 
     def _rerun_task(self, call: Any) -> dict[str, Any]:
         with self._lock:
@@ -779,6 +788,73 @@ class QueueState:
             "taskQueueId": call.taskQueueId,
             "pendingTasks": count,
         }
+
+    def _task_queue_counts(self, call: Any) -> dict[str, Any]:
+        with self._lock:
+            tasks = [
+                t for t in self._tasks.values() if t.definition["taskQueueId"] == call.taskQueueId
+            ]
+            pending = sum(1 for t in tasks if t.state == "pending")
+            claimed = sum(1 for t in tasks if t.state == "running")
+        provisioner, _, worker_type = call.taskQueueId.partition("/")
+        return {
+            "provisionerId": provisioner,
+            "workerType": worker_type,
+            "taskQueueId": call.taskQueueId,
+            "pendingTasks": pending,
+            "claimedTasks": claimed,
+        }
+
+    def _queue_listing(self, call: Any, state: str) -> dict[str, Any]:
+        with self._lock:
+            items: list[dict[str, Any]] = []
+            for task in self._tasks.values():
+                if task.state != state or task.definition["taskQueueId"] != call.taskQueueId:
+                    continue
+                run = task.runs[-1]
+                item: dict[str, Any] = {"taskId": task.task_id, "runId": run["runId"]}
+                if state == "running":
+                    item.update(
+                        workerGroup=run["workerGroup"],
+                        workerId=run["workerId"],
+                        claimed=run["started"],
+                    )
+                else:
+                    item["inserted"] = run["scheduled"]
+                item["task"] = json.loads(json.dumps(task.definition))
+                items.append(item)
+        page, token = _page(items, call.limit, call.continuationToken)
+        answer: dict[str, Any] = {"tasks": page}
+        if token:
+            answer["continuationToken"] = token
+        return answer
+
+    def _cancel_task_group(self, call: Any) -> dict[str, Any]:
+        with self._lock:
+            group = self._groups.get(call.taskGroupId)
+            if group is None:
+                raise FakeAPIError(
+                    404, "ResourceNotFound", f"No task-group with taskGroupId: `{call.taskGroupId}`"
+                )
+            cancelled: list[str] = []
+            for task_id in group.task_ids:
+                task = self._tasks[task_id]
+                if task.state in ("unscheduled", "pending", "running"):
+                    self._cancel(task)
+                    cancelled.append(task_id)
+            return {
+                "taskGroupId": group.task_group_id,
+                "taskGroupSize": len(group.task_ids),
+                "cancelledCount": len(cancelled),
+                "taskIds": cancelled,
+            }
+
+    def _change_task_priority(self, call: Any) -> dict[str, Any]:
+        priority = str(_body(call).get("newPriority"))
+        with self._lock:
+            task = self._get(call.taskId)
+            task.definition["priority"] = priority
+            return {"status": task.status()}
 
     # -- artifacts ----------------------------------------------------------------
 
