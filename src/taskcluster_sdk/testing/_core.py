@@ -412,8 +412,8 @@ def parse_payload(model: type[pydantic.BaseModel], value: Any, unwrap: bool) -> 
             f"\nSchema Validation Failed!\nRejecting Schema: {schema[1] if schema else model.__name__}\n"
             f"Errors:\n{lines}",
         ) from None
-    parsed = model.model_validate(value)
-    return getattr(parsed, "root") if unwrap else parsed  # noqa: B009
+    parsed: Any = model.model_validate(value)
+    return parsed.root if unwrap else parsed
 
 
 def dump_output(value: Any) -> Any:
