@@ -110,7 +110,13 @@ async def test_users_publish_typed_messages_and_routes_reach_listeners() -> None
             await queue.createTask(task_id, task_body(slugid()))
         status = tc.state.status(task_id)
         message = TaskCompletedMessage.model_validate(
-            {"status": status.model_dump(mode="json", exclude_unset=True), "runId": 0, "workerGroup": "wg", "workerId": "w9", "version": 1}
+            {
+                "status": status.model_dump(mode="json", exclude_unset=True),
+                "runId": 0,
+                "workerGroup": "wg",
+                "workerId": "w9",
+                "version": 1,
+            }
         )
         completed = events.taskCompleted(taskId=task_id)
         by_route = events.taskCompleted("route.index.fake.route")
@@ -129,9 +135,7 @@ async def test_users_publish_typed_messages_and_routes_reach_listeners() -> None
             await listener.close()
             await routed.close()
         assert tc.pulse.published[-1][1] == key
-    assert (
-        key == f"primary.{task_id}.0.wg.w9.fake-prov.fake-wt.fake-sched.{status.taskGroupId}._"
-    )
+    assert key == f"primary.{task_id}.0.wg.w9.fake-prov.fake-wt.fake-sched.{status.taskGroupId}._"
     assert received.payload.status.taskId == task_id
     assert received.routing.workerId == "w9"
     assert via_route.payload.status.taskId == task_id
