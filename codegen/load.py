@@ -171,6 +171,7 @@ def _current_method(service: str, entry: dict[str, Any]) -> Method:
         scopes=render_scopes(entry["scopes"]) if "scopes" in entry else None,
         stability=entry["stability"],
         category=entry.get("category"),
+        scope_expression=entry.get("scopes"),
     )
 
 

@@ -31,6 +31,8 @@ class Method:
     scopes: str | None  # human-readable scope expression, already rendered
     stability: str  # stable / experimental / deprecated
     category: str | None
+    # The reference's scope expression as JSON data (current platform; the fakes check it).
+    scope_expression: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ import tempfile
 from pathlib import Path
 
 from codegen.errors import GeneratorError
+from codegen.fakes import PACKAGE_DIR as FAKES_DIR
+from codegen.fakes import render_fakes
 from codegen.formatting import tidy
 from codegen.load import load_current, load_legacy
 from codegen.model import Platform
 from codegen.models import generate_models
-from codegen.render import Export, render_platform
+from codegen.render import Export, environment, render_platform
 from codegen.twins import write_twins
 
 # The exception classes of `taskcluster_sdk.errors`. Listed here, not read from
@@ -63,7 +65,7 @@ RUNTIME_EXPORTS: tuple[Export, ...] = (
 
 # What generation owns inside the package directory; everything else there
 # (the runtime modules) is hand-written and never touched.
-GENERATED = ("__init__.py", "services", "events", "models", "legacy")
+GENERATED = ("__init__.py", "services", "events", "models", "legacy", FAKES_DIR)
 
 
 def generate(root: Path, output: Path) -> int:
@@ -91,6 +93,9 @@ def _render_into(
 ) -> list[Path]:
     index = generate_models(platform, directory / "models", f"{package}.models")
     files = render_platform(platform, index, package, exports)
+    if platform.name == "current":
+        # The typed fakes of taskcluster_sdk.testing (the 2014 platform has none).
+        files.update(render_fakes(environment(), platform, index, package))
     paths: list[Path] = []
     for relative, text in files.items():
         path = directory / relative
@@ -106,10 +111,13 @@ def _swap(stage: Path, output: Path) -> None:
     moved: list[str] = []
     try:
         for name in GENERATED:
+            # Some entries are nested (testing/services beside hand-written testing/).
+            (retired / name).parent.mkdir(parents=True, exist_ok=True)
             if (output / name).exists():
                 (output / name).rename(retired / name)
                 moved.append(name)
             if (stage / name).exists():
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
                 (stage / name).rename(output / name)
     except OSError as error:
         # Put the previous generation back rather than leave a mix.
