@@ -450,8 +450,12 @@ def test_programmed_answers_win_over_the_state(tc: FakeTaskcluster, queue: Queue
     assert tc.state.task_ids() == [task_id]
 
 
-def test_the_v106_content_length_bug_can_be_reproduced(tc: FakeTaskcluster, queue: Queue) -> None:
-    """v106 answers finishArtifact 500 when createArtifact had `contentLength` (recorded)."""
+def test_the_v106_content_length_bug_is_reproduced(tc: FakeTaskcluster, queue: Queue) -> None:
+    """v106 answers finishArtifact 500 when createArtifact had `contentLength` (recorded).
+
+    On by default, as the real service behaves; it can be turned off.
+    """
+    assert tc.state.v106_content_length_bug
     task_id = slugid()
     queue.createTask(task_id, task_body(slugid()))
     (claimed,) = claim(queue)
@@ -492,7 +496,6 @@ def test_the_v106_content_length_bug_can_be_reproduced(tc: FakeTaskcluster, queu
                 "hashes": {"sha256": hashlib.sha256(b"hi").hexdigest()},
             },
         )
-    tc.state.v106_content_length_bug = True
     worker.finishArtifact(
         task_id,
         0,

@@ -160,10 +160,12 @@ class QueueState:
         self._order = 0
         self.claim_timeout: float = 1200.0
         self.claim_wait: float = 0.0
-        self.v106_content_length_bug: bool = False
+        self.v106_content_length_bug: bool = True
         """Answer `finishArtifact` 500 for artifacts created with `contentLength`, as v106 does
         (its artifact-created message schema refuses the field; see the recorded
-        `queue.finishArtifact.content-length-500`). Off by default."""
+        `queue.finishArtifact.content-length-500`). On by default, like the real
+        service: `taskcluster_sdk.artifacts` never sends the field; code that does
+        finds out here. Turn it off to model a deployment where it was fixed."""
         self.issuer: Credentials = Credentials(QUEUE_ISSUER, secrets.token_urlsafe(33))
         """The permanent credentials the fake queue signs temporary credentials with."""
         checker = deployment.auth_checker
