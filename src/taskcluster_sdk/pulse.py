@@ -24,7 +24,9 @@ from ._bindings import (
     RoutingKeyError,
     RoutingKeyField,
 )
-from ._pulse import Handler, Message, PulseError, PulseListener
+from ._errors import PulseError
+from ._pulse.listener import PulseListener
+from ._pulse.message import Handler, Message, UnparsedMessage
 
 __all__ = [
     "Binding",
@@ -37,4 +39,5 @@ __all__ = [
     "RoutingKey",
     "RoutingKeyError",
     "RoutingKeyField",
+    "UnparsedMessage",
 ]
