@@ -257,8 +257,9 @@ class PulseListener(Generic[MessageT]):
 
     # -- bindings ------------------------------------------------------------
 
+    # The catch-all overload is for more than four bindings; pyright sees it overlap the first.
     @overload
-    def bound(self, first: Binding[Any, Any, E1], /) -> PulseListener[E1]: ...
+    def bound(self, first: Binding[Any, Any, E1], /) -> PulseListener[E1]: ...  # pyright: ignore[reportOverlappingOverload]
     @overload
     def bound(
         self, first: Binding[Any, Any, E1], second: Binding[Any, Any, E2], /

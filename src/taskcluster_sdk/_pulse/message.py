@@ -22,7 +22,7 @@ M = TypeVar("M", bound="BaseModel", covariant=True)
 K = TypeVar("K", bound="RoutingKey", covariant=True)
 _Model = TypeVar("_Model", bound="BaseModel")
 _Key = TypeVar("_Key", bound="RoutingKey")
-_Event = TypeVar("_Event")
+_Event = TypeVar("_Event", bound="Message[Any, Any]")
 
 
 class Settler(Protocol):
@@ -73,13 +73,13 @@ class _Delivery:
         """
         if not self._settled:
             self._settled = True
-            self._settler.ack(self)  # type: ignore[arg-type]  # both subclasses
+            self._settler.ack(self)
 
     async def reject(self, requeue: bool = False) -> None:
         """Reject the message; with `requeue=True` the broker delivers it again."""
         if not self._settled:
             self._settled = True
-            await self._settler.reject(self, requeue)  # type: ignore[arg-type]  # both subclasses
+            await self._settler.reject(self, requeue)
 
 
 class Message(_Delivery, Generic[M, K]):
