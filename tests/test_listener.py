@@ -862,3 +862,42 @@ async def test_async_for_survives_a_reconnect_between_two_messages(
     await publisher.close()
     assert (first.routing.taskId, first.redelivered) == (task_id, False)
     assert (again.routing.taskId, again.redelivered) == (task_id, True)
+
+
+async def test_batched_acks_never_cover_a_message_still_being_handled(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    """The first message's handler outlives the nine after it and fails: the
+    acks of those nine (batched) must leave it unacked, so its rejection
+    requeues it and it comes again."""
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_ids = [new_task_id() for _ in range(10)]
+    others_done = asyncio.Event()
+    handled: list[tuple[str, bool]] = []
+    async with PulseListener(AMQP_URL, queue_name=named_queue, prefetch=10).bound(
+        binding
+    ) as listener:
+        for task_id in task_ids:
+            await publisher.publish(
+                binding.exchange, queue_routing_key(task_id), task_message(task_id)
+            )
+
+        async def handler(message: Message[Any, Any] | UnparsedMessage) -> None:
+            assert isinstance(message, Message)
+            task_id = message.routing.taskId
+            if task_id == task_ids[0] and not message.redelivered:
+                await within(others_done.wait())
+                # Let the flusher send the others' acks before this one fails.
+                await asyncio.sleep(0.2)
+                raise RuntimeError("the slow one fails")
+            handled.append((task_id, message.redelivered))
+            if len(handled) == 9:
+                others_done.set()
+            if len(handled) == 10:
+                listener.stop()
+
+        await within(listener.consume(handler))
+    assert sorted(handled[:9]) == sorted((task_id, False) for task_id in task_ids[1:])
+    assert handled[9] == (task_ids[0], True)
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
