@@ -488,7 +488,9 @@ def events_view(service: ExchangeService, index: ModelIndexLike, models_package:
         )
     clashes = {x.event_class for x in exchanges} & {x.message_class for x in exchanges}
     if clashes:
-        raise ValueError(f"{service.module}: event class names clash with models: {sorted(clashes)}")
+        raise ValueError(
+            f"{service.module}: event class names clash with models: {sorted(clashes)}"
+        )
     return EventsView(
         title=service.title,
         class_name=service.class_name,

@@ -49,9 +49,7 @@ async def within(awaitable: Awaitable[T], timeout: float = WAIT) -> T:
     return await asyncio.wait_for(awaitable, timeout)
 
 
-async def receive(
-    listener: PulseListener, count: int
-) -> list[Message[Any, Any] | UnparsedMessage]:
+async def receive(listener: PulseListener, count: int) -> list[Message[Any, Any] | UnparsedMessage]:
     """The next `count` messages of `async for`, acked as the loop would ack them."""
     iterator = aiter(listener)
     messages = [await within(anext(iterator)) for _ in range(count)]
@@ -672,7 +670,9 @@ async def test_binding_to_a_missing_exchange_is_a_clear_error_and_the_listener_k
 
 async def test_start_fails_clearly_when_the_broker_is_unreachable() -> None:
     listener = PulseListener("amqp://guest:secret@127.0.0.1:1/", connect_timeout=5)
-    with pytest.raises(PulseError, match=r"cannot connect to amqp://guest:\*\*\*@127\.0\.0\.1:1/") as caught:
+    with pytest.raises(
+        PulseError, match=r"cannot connect to amqp://guest:\*\*\*@127\.0\.0\.1:1/"
+    ) as caught:
         await within(listener.start())
     # Part of the SDK's hierarchy: `except TaskclusterError` catches it too.
     assert isinstance(caught.value, TaskclusterError)

@@ -189,7 +189,9 @@ async def test_every_recorded_message_arrives_typed_and_the_malformed_one_unpars
     assert unparsed[0].binding is recording.bindings[malformed[0]]
     typed = [m for m in received if isinstance(m, Message)]
     for message in typed:
-        check_typed(recording, message, by_key[(message.exchange, message.routing_key, message.body)])
+        check_typed(
+            recording, message, by_key[(message.exchange, message.routing_key, message.body)]
+        )
     # Exactly what was published, duplicates included (Pulse publishes some twice).
     got = Counter((m.exchange, m.routing_key, m.body) for m in typed)
     assert got == Counter(recording.key(source) for source in recording.messages)
@@ -197,7 +199,8 @@ async def test_every_recorded_message_arrives_typed_and_the_malformed_one_unpars
 
 
 async def test_none_is_lost_across_a_reconnect_and_deduplicate_drops_the_repeats(
-    recording: Recording, vhost: str  # noqa: F811
+    recording: Recording,
+    vhost: str,  # noqa: F811
 ) -> None:
     url = amqp_url(vhost)
     queue = "queue/guest/recorded"

@@ -24,7 +24,7 @@ __all__ = ["Handler", "Message", "PulseError", "PulseListener", "UnparsedMessage
 
 def __getattr__(name: str) -> Any:
     if name == "PulseListener":
-        from .listener import PulseListener
+        from .listener import PulseListener  # noqa: PLC0415  # aio-pika loads on first use
 
         return PulseListener
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

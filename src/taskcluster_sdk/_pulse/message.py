@@ -147,7 +147,7 @@ class Message(_Delivery, Generic[M, K]):
         of a listener bound to several exchanges (so does `isinstance` with
         the exchange's class, `TaskCompletedEvent`).
         """
-        from .parse import matches
+        from .parse import matches  # noqa: PLC0415  # parse imports this module
 
         if self.binding.exchange != binding.exchange:
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from taskcluster_sdk.events.queue import QueueEvents, TaskCompletedEvent, TaskFailedEvent
-from taskcluster_sdk.pulse import UnparsedMessage, PulseListener
+from taskcluster_sdk.pulse import PulseListener, UnparsedMessage
 
 events = QueueEvents()
 
