@@ -901,3 +901,27 @@ async def test_batched_acks_never_cover_a_message_still_being_handled(
     assert sorted(handled[:9]) == sorted((task_id, False) for task_id in task_ids[1:])
     assert handled[9] == (task_ids[0], True)
     assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_an_unparsed_message_whose_handler_fails_is_requeued_once_like_any_other(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    seen: list[bool] = []
+    async with PulseListener(AMQP_URL, queue_name=named_queue).bound(binding) as listener:
+
+        async def on_unparsed(message: UnparsedMessage) -> None:
+            seen.append(message.redelivered)
+            if len(seen) == 2:
+                listener.stop()
+            raise RuntimeError("cannot handle it either")
+
+        async def on_message(message: Message[Any, Any]) -> None:
+            raise AssertionError(f"parsed: {message!r}")
+
+        await publisher.publish(binding.exchange, queue_routing_key(new_task_id()), b"not json")
+        await within(listener.consume(on_message, unparsed=on_unparsed))
+    # Requeued after the first failure, rejected after the second (redelivered).
+    assert seen == [False, True]
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
