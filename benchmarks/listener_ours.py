@@ -22,6 +22,8 @@ class OurListener:
 
     def __init__(self) -> None:
         self._listener_class: Any = ours_module("taskcluster_sdk.pulse").PulseListener
+        # What the binding hands out when a message parses (not an UnparsedMessage).
+        self._message_class: Any = ours_module("taskcluster_sdk.events.queue").TaskCompletedEvent
         events: Any = ours_module("taskcluster_sdk.events.queue").QueueEvents()
         # One-time costs stay out of the timed rounds, as the HTTP figures'
         # warm-up call does: importing the models and building the validator.
@@ -40,6 +42,8 @@ class OurListener:
         handled = 0
         async with listener:
             async for message in listener:
+                if not isinstance(message, self._message_class):
+                    raise AssertionError(f"did not parse: {message!r}")
                 # Touch both typed halves so a lazily parsed message pays here too.
                 if message.routing.taskGroupId != TASK_GROUP_ID:
                     raise AssertionError(f"routing key parsed as {message.routing!r}")

@@ -40,6 +40,7 @@ ERROR_CLASSES = (
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",
+    "PulseError",
     "RoutingKeyError",
     "ServerError",
     "TaskclusterError",
@@ -59,7 +60,6 @@ RUNTIME_EXPORTS: tuple[Export, ...] = (
     ),
     *(Export(name, "taskcluster_sdk._errors") for name in ERROR_CLASSES),
     Export("PulseListener", "taskcluster_sdk._pulse"),
-    Export("PulseError", "taskcluster_sdk._pulse"),
     Export("Binding", "taskcluster_sdk._bindings"),
 )
 

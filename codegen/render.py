@@ -228,6 +228,7 @@ class ExchangeView:
     routing_key_const: str  # shared by exchanges with the same routing-key reference
     routing_key_class: str
     message_class: str
+    event_class: str  # the exchange's `Message` subclass: isinstance narrows on it
     doc: str
     fields: tuple[FieldView, ...]
 
@@ -259,7 +260,11 @@ class EventsView:
 
     @property
     def exported(self) -> tuple[str, ...]:
-        return (self.class_name, *(exchange.routing_key_class for exchange in self.exchanges))
+        return (
+            self.class_name,
+            *(exchange.routing_key_class for exchange in self.exchanges),
+            *(exchange.event_class for exchange in self.exchanges),
+        )
 
     @property
     def routing_keys(self) -> tuple[ExchangeView, ...]:
@@ -476,9 +481,15 @@ def events_view(service: ExchangeService, index: ModelIndexLike, models_package:
                 routing_key_const=shared.setdefault(shape, f"{const}_ROUTING_KEY"),
                 routing_key_class=naming.pascal(exchange.name) + "RoutingKey",
                 message_class=index.ref(exchange.schema).name,
+                event_class=naming.pascal(exchange.name) + "Event",
                 doc=exchange_doc(exchange),
                 fields=fields,
             )
+        )
+    clashes = {x.event_class for x in exchanges} & {x.message_class for x in exchanges}
+    if clashes:
+        raise ValueError(
+            f"{service.module}: event class names clash with models: {sorted(clashes)}"
         )
     return EventsView(
         title=service.title,

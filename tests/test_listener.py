@@ -8,6 +8,7 @@ nothing else. Every wait has a timeout.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import subprocess
@@ -31,10 +32,11 @@ from pulse_helpers import (
     task_completed_body,
     task_message,
 )
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from taskcluster_sdk._bindings import Binding, EventsBase, split_routing_key
-from taskcluster_sdk.pulse import Message, PulseError, PulseListener
+from taskcluster_sdk.errors import RoutingKeyError, TaskclusterError
+from taskcluster_sdk.pulse import Message, PulseError, PulseListener, UnparsedMessage
 from tests._prerequisites import AMQP_URL, amqp_url
 
 pytestmark = pytest.mark.rabbitmq
@@ -47,7 +49,7 @@ async def within(awaitable: Awaitable[T], timeout: float = WAIT) -> T:
     return await asyncio.wait_for(awaitable, timeout)
 
 
-async def receive(listener: PulseListener, count: int) -> list[Message[Any, Any]]:
+async def receive(listener: PulseListener, count: int) -> list[Message[Any, Any] | UnparsedMessage]:
     """The next `count` messages of `async for`, acked as the loop would ack them."""
     iterator = aiter(listener)
     messages = [await within(anext(iterator)) for _ in range(count)]
@@ -414,7 +416,7 @@ async def test_explicit_reject_is_respected(
     assert await ready_messages(f"queue/guest/{named_queue}") == 0
 
 
-async def test_unparseable_messages_are_rejected_and_logged_and_the_listener_goes_on(
+async def test_unparseable_messages_are_handed_out_as_unparsed_and_acked_when_handled(
     events: FakeQueueEvents,
     publisher: TaskclusterPublisher,
     named_queue: str,
@@ -424,7 +426,7 @@ async def test_unparseable_messages_are_rejected_and_logged_and_the_listener_goe
     await publisher.declare(binding.exchange)
     task_id = new_task_id()
     bad_keys = [queue_routing_key(new_task_id()) for _ in range(2)]
-    caplog.set_level(logging.ERROR, logger="taskcluster_sdk.pulse")
+    caplog.set_level(logging.WARNING, logger="taskcluster_sdk.pulse")
     async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
         await listener.bind(binding)
         await listener.bind(events.taskCompleted("short.#"))
@@ -432,14 +434,122 @@ async def test_unparseable_messages_are_rejected_and_logged_and_the_listener_goe
         await publisher.publish(binding.exchange, bad_keys[1], {"status": "no object"})
         await publisher.publish(binding.exchange, "short.key", task_message(task_id))
         await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
-        (message,) = await receive(listener, 1)
-    assert message.routing.taskId == task_id
+        messages = await receive(listener, 4)
+    *unparsed, parsed = messages
+    assert isinstance(parsed, Message)
+    assert parsed.routing.taskId == task_id
+    assert all(isinstance(message, UnparsedMessage) for message in unparsed)
+    assert [(m.exchange, m.routing_key) for m in unparsed] == [
+        (binding.exchange, key) for key in [*bad_keys, "short.key"]
+    ]
+    assert [m.body for m in unparsed[:2]] == [b"{not json", b'{"status": "no object"}']
+    assert isinstance(unparsed[0].error, ValidationError)  # type: ignore[union-attr]
+    assert isinstance(unparsed[1].error, ValidationError)  # type: ignore[union-attr]
+    assert isinstance(unparsed[2].error, RoutingKeyError)  # type: ignore[union-attr]
+    assert all(m.binding is binding for m in unparsed[:2])  # type: ignore[union-attr]
+    # Handled (the loop moved on), so acked: nothing waits in the queue.
     assert await ready_messages(f"queue/guest/{named_queue}") == 0
-    errors = [r.getMessage() for r in caplog.records if "does not parse" in r.getMessage()]
-    assert len(errors) == 3
-    for routing_key, error in zip([*bad_keys, "short.key"], errors, strict=True):
-        assert binding.exchange in error
-        assert routing_key in error
+    warnings = [r.getMessage() for r in caplog.records if "does not parse" in r.getMessage()]
+    assert len(warnings) == 3
+    for routing_key, warning in zip([*bad_keys, "short.key"], warnings, strict=True):
+        assert binding.exchange in warning
+        assert routing_key in warning
+
+
+async def test_a_message_no_binding_matches_is_handed_out_unparsed(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    """A durable queue bound on the broker to an exchange this run did not bind()."""
+    completed, failed = events.taskCompleted(), events.taskFailed()
+    for binding in (completed, failed):
+        await publisher.declare(binding.exchange)
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(completed)
+        await listener.bind(failed)
+    broke = new_task_id()
+    await publisher.publish(failed.exchange, queue_routing_key(broke), task_message(broke))
+    seen: list[Message[Any, Any] | UnparsedMessage] = []
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(completed)
+
+        async def on_message(message: Message[Any, Any] | UnparsedMessage) -> None:
+            seen.append(message)
+            listener.stop()
+
+        await within(listener.consume(on_message))
+    (message,) = seen
+    assert isinstance(message, UnparsedMessage)
+    assert (message.exchange, message.binding) == (failed.exchange, None)
+    assert isinstance(message.error, LookupError)
+    assert json.loads(message.body)["status"]["taskId"] == broke
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_consume_sends_unparsed_messages_to_their_own_handler(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_id = new_task_id()
+    parsed: list[str] = []
+    unparsed: list[bytes] = []
+    async with PulseListener(AMQP_URL).bound(binding) as listener:
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), b"[1, 2]")
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+
+        async def on_message(message: Message[TaskMessage, QueueRoutingKey]) -> None:
+            parsed.append(message.routing.taskId)
+            listener.stop()
+
+        async def on_unparsed(message: UnparsedMessage) -> None:
+            unparsed.append(message.body)
+
+        await within(listener.consume(on_message, unparsed=on_unparsed))
+    assert (parsed, unparsed) == ([task_id], [b"[1, 2]"])
+
+
+async def test_deduplicate_acks_a_repeated_message_without_handing_it_out(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    first, second = new_task_id(), new_task_id()
+    async with PulseListener(AMQP_URL, queue_name=named_queue, deduplicate=10) as listener:
+        await listener.bind(binding)
+        for task_id in (first, first, second):
+            await publisher.publish(
+                binding.exchange, queue_routing_key(task_id), task_message(task_id)
+            )
+        messages = await receive(listener, 2)
+    assert [m.routing.taskId for m in messages] == [first, second]  # type: ignore[union-attr]
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+    # Without it, both copies arrive.
+    async with PulseListener(AMQP_URL, queue_name=named_queue) as listener:
+        await listener.bind(binding)
+        for _ in range(2):
+            await publisher.publish(binding.exchange, queue_routing_key(first), task_message(first))
+        messages = await receive(listener, 2)
+    assert [m.routing.taskId for m in messages] == [first, first]  # type: ignore[union-attr]
+
+
+async def test_deduplicate_does_not_drop_a_message_whose_handler_failed(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_id = new_task_id()
+    calls: list[bool] = []
+    async with PulseListener(AMQP_URL, deduplicate=10).bound(binding) as listener:
+
+        async def flaky(message: Message[Any, Any] | UnparsedMessage) -> None:
+            calls.append(message.redelivered)
+            if not message.redelivered:
+                raise RuntimeError("first attempt fails")
+            listener.stop()
+
+        await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
+        await within(listener.consume(flaky))
+    assert calls == [False, True]
 
 
 # -- lifecycle -------------------------------------------------------------------
@@ -560,8 +670,12 @@ async def test_binding_to_a_missing_exchange_is_a_clear_error_and_the_listener_k
 
 async def test_start_fails_clearly_when_the_broker_is_unreachable() -> None:
     listener = PulseListener("amqp://guest:secret@127.0.0.1:1/", connect_timeout=5)
-    with pytest.raises(PulseError, match=r"cannot connect to amqp://guest:\*\*\*@127\.0\.0\.1:1/"):
+    with pytest.raises(
+        PulseError, match=r"cannot connect to amqp://guest:\*\*\*@127\.0\.0\.1:1/"
+    ) as caught:
         await within(listener.start())
+    # Part of the SDK's hierarchy: `except TaskclusterError` catches it too.
+    assert isinstance(caught.value, TaskclusterError)
 
 
 def test_queue_names_and_credentials() -> None:
@@ -739,7 +853,7 @@ async def test_async_for_survives_a_reconnect_between_two_messages(
         await publisher.publish(binding.exchange, queue_routing_key(task_id), task_message(task_id))
         iterator = aiter(listener)
         first = await within(anext(iterator))
-        channel = first._incoming.channel  # pyright: ignore[reportPrivateUsage]
+        channel = first._settler.channel  # type: ignore[attr-defined]  # pyright: ignore[reportPrivateUsage]
         await close_all_connections(vhost)
         await eventually(lambda: channel.is_closed, "the first message's channel to close")
         # Asking for the next message acks the first on a dead channel: that
@@ -748,3 +862,66 @@ async def test_async_for_survives_a_reconnect_between_two_messages(
     await publisher.close()
     assert (first.routing.taskId, first.redelivered) == (task_id, False)
     assert (again.routing.taskId, again.redelivered) == (task_id, True)
+
+
+async def test_batched_acks_never_cover_a_message_still_being_handled(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    """The first message's handler outlives the nine after it and fails: the
+    acks of those nine (batched) must leave it unacked, so its rejection
+    requeues it and it comes again."""
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    task_ids = [new_task_id() for _ in range(10)]
+    others_done = asyncio.Event()
+    handled: list[tuple[str, bool]] = []
+    async with PulseListener(AMQP_URL, queue_name=named_queue, prefetch=10).bound(
+        binding
+    ) as listener:
+        for task_id in task_ids:
+            await publisher.publish(
+                binding.exchange, queue_routing_key(task_id), task_message(task_id)
+            )
+
+        async def handler(message: Message[Any, Any] | UnparsedMessage) -> None:
+            assert isinstance(message, Message)
+            task_id = message.routing.taskId
+            if task_id == task_ids[0] and not message.redelivered:
+                await within(others_done.wait())
+                # Let the flusher send the others' acks before this one fails.
+                await asyncio.sleep(0.2)
+                raise RuntimeError("the slow one fails")
+            handled.append((task_id, message.redelivered))
+            if len(handled) == 9:
+                others_done.set()
+            if len(handled) == 10:
+                listener.stop()
+
+        await within(listener.consume(handler))
+    assert sorted(handled[:9]) == sorted((task_id, False) for task_id in task_ids[1:])
+    assert handled[9] == (task_ids[0], True)
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0
+
+
+async def test_an_unparsed_message_whose_handler_fails_is_requeued_once_like_any_other(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    seen: list[bool] = []
+    async with PulseListener(AMQP_URL, queue_name=named_queue).bound(binding) as listener:
+
+        async def on_unparsed(message: UnparsedMessage) -> None:
+            seen.append(message.redelivered)
+            if len(seen) == 2:
+                listener.stop()
+            raise RuntimeError("cannot handle it either")
+
+        async def on_message(message: Message[Any, Any]) -> None:
+            raise AssertionError(f"parsed: {message!r}")
+
+        await publisher.publish(binding.exchange, queue_routing_key(new_task_id()), b"not json")
+        await within(listener.consume(on_message, unparsed=on_unparsed))
+    # Requeued after the first failure, rejected after the second (redelivered).
+    assert seen == [False, True]
+    assert await ready_messages(f"queue/guest/{named_queue}") == 0

@@ -32,11 +32,11 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import NotFoundError as NotFoundError
     from taskcluster_sdk._errors import PayloadValidationError as PayloadValidationError
     from taskcluster_sdk._errors import PermissionDeniedError as PermissionDeniedError
+    from taskcluster_sdk._errors import PulseError as PulseError
     from taskcluster_sdk._errors import RoutingKeyError as RoutingKeyError
     from taskcluster_sdk._errors import ServerError as ServerError
     from taskcluster_sdk._errors import TaskclusterError as TaskclusterError
     from taskcluster_sdk._errors import TimeoutError as TimeoutError
-    from taskcluster_sdk._pulse import PulseError as PulseError
     from taskcluster_sdk._pulse import PulseListener as PulseListener
     from taskcluster_sdk._tempcreds import (
         create_temporary_credentials as create_temporary_credentials,
@@ -240,6 +240,8 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import PayloadValidationError as value
         case "PermissionDeniedError":
             from taskcluster_sdk._errors import PermissionDeniedError as value
+        case "PulseError":
+            from taskcluster_sdk._errors import PulseError as value
         case "RoutingKeyError":
             from taskcluster_sdk._errors import RoutingKeyError as value
         case "ServerError":
@@ -250,8 +252,6 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import TimeoutError as value
         case "PulseListener":
             from taskcluster_sdk._pulse import PulseListener as value
-        case "PulseError":
-            from taskcluster_sdk._pulse import PulseError as value
         case "Binding":
             from taskcluster_sdk._bindings import Binding as value
         case _:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 from ._errors import RoutingKeyError
+from ._pulse.message import Message
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -94,15 +95,27 @@ M = TypeVar("M", bound="BaseModel", covariant=True)
 K = TypeVar("K", bound=RoutingKey, covariant=True)
 _Model = TypeVar("_Model", bound="BaseModel")
 _Key = TypeVar("_Key", bound=RoutingKey)
+_Event = TypeVar("_Event", bound="Message[Any, Any]")
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar as DefaultedTypeVar
+
+    E = DefaultedTypeVar("E", bound="Message[Any, Any]", covariant=True, default=Message[M, K])
+    """The class of the messages a binding delivers: its exchange's `Message` subclass."""
+else:
+    # typing_extensions stays out of import time; the default only matters to type checkers.
+    E = TypeVar("E", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Binding(Generic[M, K]):
+class Binding(Generic[M, K, E]):
     """What to bind a queue to, and how to read the messages it then receives.
 
     `exchange` is the full exchange name (`exchange/taskcluster-queue/v1/task-completed`),
     `routing_key_pattern` the AMQP topic pattern, `message_model` the pydantic
-    model of the payloads and `routing_key_model` the class that parses routing keys.
+    model of the payloads, `routing_key_model` the class that parses routing
+    keys and `message_class` the class of the delivered messages (the
+    exchange's `Message` subclass, `TaskCompletedEvent`; `Message` itself
+    for hand-made bindings). `Binding[M, K]` means `Binding[M, K, Message[M, K]]`.
     """
 
     exchange: str
@@ -110,6 +123,7 @@ class Binding(Generic[M, K]):
     routing_key_reference: tuple[RoutingKeyField, ...]
     message_model: type[M]
     routing_key_model: type[K]
+    message_class: type[E] = Message  # type: ignore[assignment]  # Message[M, K] is E's default
 
 
 class EventsBase:
@@ -130,6 +144,7 @@ class EventsBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(exchange_prefix={self.exchange_prefix!r})"
 
+    @overload
     def _binding(
         self,
         exchange: Exchange,
@@ -137,7 +152,26 @@ class EventsBase:
         values: Sequence[str | int | None],
         message_model: type[_Model],
         routing_key_model: type[_Key],
-    ) -> Binding[_Model, _Key]:
+    ) -> Binding[_Model, _Key]: ...
+    @overload
+    def _binding(
+        self,
+        exchange: Exchange,
+        pattern: str | None,
+        values: Sequence[str | int | None],
+        message_model: type[_Model],
+        routing_key_model: type[_Key],
+        message_class: type[_Event],
+    ) -> Binding[_Model, _Key, _Event]: ...
+    def _binding(
+        self,
+        exchange: Exchange,
+        pattern: str | None,
+        values: Sequence[str | int | None],
+        message_model: type[_Model],
+        routing_key_model: type[_Key],
+        message_class: type[Any] = Message,
+    ) -> Binding[_Model, _Key, Any]:
         _check_value_count(exchange, values)
         if pattern is None:
             routing_key_pattern = binding_pattern(exchange, values)
@@ -159,6 +193,7 @@ class EventsBase:
             routing_key_reference=exchange.routing_key,
             message_model=message_model,
             routing_key_model=routing_key_model,
+            message_class=message_class,
         )
 
 

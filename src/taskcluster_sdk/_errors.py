@@ -177,6 +177,10 @@ class RoutingKeyError(TaskclusterError, ValueError):
     """
 
 
+class PulseError(TaskclusterError):
+    """The Pulse listener could not connect, or the broker refused its queue or a binding."""
+
+
 class ClientClosedError(TaskclusterError, RuntimeError):
     """The client, or the `http_client` it was given, was closed: make a new client."""
 

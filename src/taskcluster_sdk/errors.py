@@ -20,6 +20,7 @@ TaskclusterError
 ├── InvalidCredentialsError       also a ValueError: credentials that cannot be sent
 ├── InvalidOffsetError            also a ValueError: a from_now() offset that does not parse
 ├── RoutingKeyError               also a ValueError: a binding value or routing key that does not fit
+├── PulseError                    the Pulse listener cannot connect, or a queue or binding was refused
 └── InvalidResponseError          a success body that does not parse
 """
 
@@ -38,6 +39,7 @@ from ._errors import (
     NotFoundError,
     PayloadValidationError,
     PermissionDeniedError,
+    PulseError,
     RoutingKeyError,
     ServerError,
     TaskclusterError,
@@ -59,6 +61,7 @@ __all__ = [
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",
+    "PulseError",
     "RoutingKeyError",
     "ServerError",
     "TaskclusterError",

@@ -2,14 +2,21 @@
 
 ```python
 from taskcluster_sdk.events.queue import QueueEvents
-from taskcluster_sdk.pulse import PulseListener
+from taskcluster_sdk.pulse import PulseListener, UnparsedMessage
 
-async with PulseListener.from_credentials(user, password, queue_name="builds") as listener:
-    await listener.bind(QueueEvents().taskCompleted(taskId=task_id))
-    async for message in listener:
+completed = QueueEvents().taskCompleted(taskId=task_id)
+async with PulseListener.from_credentials(user, password, queue_name="builds").bound(
+    completed
+) as listener:
+    async for message in listener:  # TaskCompletedEvent | UnparsedMessage
+        if isinstance(message, UnparsedMessage):
+            print("cannot read", message.routing_key, message.error)
+            continue
         print(message.payload.status.state)
         break
 ```
+
+Nothing is dropped: what does not parse arrives as an `UnparsedMessage`.
 
 Importing this module imports aio-pika; `taskcluster_sdk.events.*` does not.
 """
@@ -24,7 +31,9 @@ from ._bindings import (
     RoutingKeyError,
     RoutingKeyField,
 )
-from ._pulse import Handler, Message, PulseError, PulseListener
+from ._errors import PulseError
+from ._pulse.listener import PulseListener
+from ._pulse.message import Handler, Message, UnparsedMessage
 
 __all__ = [
     "Binding",
@@ -37,4 +46,5 @@ __all__ = [
     "RoutingKey",
     "RoutingKeyError",
     "RoutingKeyField",
+    "UnparsedMessage",
 ]

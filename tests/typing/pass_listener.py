@@ -1,11 +1,13 @@
-"""A Pulse listener via the listener API, narrowing messages by model."""
+"""A Pulse listener via the listener API, narrowing messages by exchange."""
 
 from __future__ import annotations
 
 from typing_extensions import assert_type
 
 from taskcluster_sdk import PulseListener, QueueEvents
-from taskcluster_sdk.models.queue import TaskCompletedMessage, TaskFailedMessage, TaskState
+from taskcluster_sdk.events.queue import TaskCompletedEvent, TaskFailedEvent
+from taskcluster_sdk.models.queue import TaskState
+from taskcluster_sdk.pulse import UnparsedMessage
 
 
 async def listen() -> None:
@@ -14,12 +16,13 @@ async def listen() -> None:
         await listener.bind(events.taskCompleted(taskGroupId="fN1SbArXTPSVFNUvaOlinQ"))
         await listener.bind(events.taskFailed(taskGroupId="fN1SbArXTPSVFNUvaOlinQ"))
         async for message in listener:
-            payload = message.payload
-            if isinstance(payload, TaskCompletedMessage):
-                assert_type(payload.runId, int)
-                state = payload.status.state
+            if isinstance(message, UnparsedMessage):
+                print("cannot read", message.exchange, message.body[:100], message.error)
+            elif isinstance(message, TaskCompletedEvent):
+                assert_type(message.payload.runId, int)
+                state = message.payload.status.state
                 assert_type(state, TaskState)
                 if state == "completed":
-                    print(payload.status.taskId)
-            elif isinstance(payload, TaskFailedMessage):
-                print(payload.status.runs[-1].reasonResolved)
+                    print(message.payload.status.taskId)
+            elif isinstance(message, TaskFailedEvent):
+                print(message.payload.status.runs[-1].reasonResolved)

@@ -1,4 +1,9 @@
-"""A correct Pulse program: listeners typed by their bindings; pyright strict must accept it."""
+"""A correct Pulse program: listeners typed by their bindings; pyright strict must accept it.
+
+Every message arrives typed by its exchange's class (`TaskCompletedEvent`),
+or as an `UnparsedMessage` that the program has to handle before it can
+read `payload`.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from typing_extensions import assert_type
 
 from taskcluster_sdk.events.queue import (
     QueueEvents,
+    TaskCompletedEvent,
     TaskCompletedRoutingKey,
+    TaskFailedEvent,
     TaskFailedRoutingKey,
 )
 from taskcluster_sdk.models.queue import TaskCompletedMessage, TaskFailedMessage
-from taskcluster_sdk.pulse import Message, PulseListener
+from taskcluster_sdk.pulse import Binding, Message, PulseListener, UnparsedMessage
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 events = QueueEvents()
@@ -20,10 +27,18 @@ events = QueueEvents()
 
 async def one_binding() -> None:
     completed = events.taskCompleted(taskGroupId="fN1SbArXTPSVFNUvaOlinQ")
+    assert_type(
+        completed, Binding[TaskCompletedMessage, TaskCompletedRoutingKey, TaskCompletedEvent]
+    )
     listener = PulseListener(AMQP_URL).bound(completed)
-    assert_type(listener, PulseListener[Message[TaskCompletedMessage, TaskCompletedRoutingKey]])
+    assert_type(listener, PulseListener[TaskCompletedEvent])
     async with listener:
         async for message in listener:
+            assert_type(message, TaskCompletedEvent | UnparsedMessage)
+            if isinstance(message, UnparsedMessage):
+                assert_type(message.body, bytes)
+                assert_type(message.error, Exception)
+                continue
             assert_type(message.payload, TaskCompletedMessage)
             assert_type(message.routing, TaskCompletedRoutingKey)
             assert_type(message.routing.taskId, str)
@@ -41,39 +56,53 @@ async def two_bindings() -> None:
     listener = PulseListener(AMQP_URL).bound(completed, failed)
     async with listener:
         async for message in listener:
-            assert_type(
-                message,
-                Message[TaskCompletedMessage, TaskCompletedRoutingKey]
-                | Message[TaskFailedMessage, TaskFailedRoutingKey],
-            )
-            payload = message.payload
-            if isinstance(payload, TaskCompletedMessage):
-                assert_type(payload, TaskCompletedMessage)
+            assert_type(message, TaskCompletedEvent | TaskFailedEvent | UnparsedMessage)
+            if isinstance(message, TaskCompletedEvent):
+                assert_type(message.payload, TaskCompletedMessage)
+                assert_type(message.routing, TaskCompletedRoutingKey)
+            elif isinstance(message, TaskFailedEvent):
+                assert_type(message.payload, TaskFailedMessage)
+                assert_type(message.routing, TaskFailedRoutingKey)
             else:
-                assert_type(payload, TaskFailedMessage)
-            done = message.of(completed)
-            if done is not None:
-                assert_type(done, Message[TaskCompletedMessage, TaskCompletedRoutingKey])
+                assert_type(message, UnparsedMessage)
+            match message:
+                case TaskCompletedEvent(payload=payload):
+                    assert_type(payload, TaskCompletedMessage)
+                case TaskFailedEvent(routing=routing):
+                    assert_type(routing, TaskFailedRoutingKey)
+                case UnparsedMessage(error=error):
+                    assert_type(error, Exception)
+            if not isinstance(message, UnparsedMessage):
+                done = message.of(completed)
+                if done is not None:
+                    assert_type(done, TaskCompletedEvent)
             break
 
 
 async def handlers() -> None:
     completed = events.taskCompleted(taskGroupId="fN1SbArXTPSVFNUvaOlinQ")
 
-    async def on_completed(message: Message[TaskCompletedMessage, TaskCompletedRoutingKey]) -> None:
+    async def on_completed(message: TaskCompletedEvent) -> None:
         print(message.payload.status.state)
 
-    async def on_anything(message: Message[Any, Any]) -> None:
+    async def on_generic(message: Message[TaskCompletedMessage, TaskCompletedRoutingKey]) -> None:
+        print(message.payload.status.state)
+
+    async def on_unparsed(message: UnparsedMessage) -> None:
+        print(message.exchange, message.error)
+
+    async def on_anything(message: Message[Any, Any] | UnparsedMessage) -> None:
         print(message.routing_key)
 
     listener = PulseListener(AMQP_URL).bound(completed)
-    await listener.consume(on_completed)
+    await listener.consume(on_completed, unparsed=on_unparsed)
+    await listener.consume(on_generic, unparsed=on_unparsed)
     await listener.consume(on_anything)
 
 
 async def untyped() -> None:
-    async with PulseListener(AMQP_URL) as listener:
+    async with PulseListener(AMQP_URL, deduplicate=100) as listener:
         await listener.bind(events.taskCompleted())
         async for message in listener:
-            assert_type(message, Message[Any, Any])
+            assert_type(message, Message[Any, Any] | UnparsedMessage)
             break

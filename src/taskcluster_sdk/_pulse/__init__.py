@@ -1,13 +1,30 @@
 """The Pulse listener: the implementation behind `taskcluster_sdk.pulse`.
 
-connection.py  connecting, declaring the queue, reconnecting (aio-pika)
-message.py     `Message`: a delivery matched to its binding and parsed
-acks.py        the acknowledgement policy (ack, requeue once, reject)
+message.py     `Message`, `UnparsedMessage` (light: generated events modules import it)
+parse.py       a delivery matched to its binding and parsed
+connection.py  connecting, declaring the queue, reconnecting (aio-pika, aiormq)
+acks.py        the acknowledgement policy and batched acks
 listener.py    `PulseListener`: bind, consume, `async for`, close
+
+Importing this package imports no aio-pika: `PulseListener` loads on first use.
 """
 
-from .connection import PulseError
-from .listener import PulseListener
-from .message import Handler, Message
+from __future__ import annotations
 
-__all__ = ["Handler", "Message", "PulseError", "PulseListener"]
+from typing import TYPE_CHECKING, Any
+
+from .._errors import PulseError
+from .message import Handler, Message, UnparsedMessage
+
+if TYPE_CHECKING:
+    from .listener import PulseListener
+
+__all__ = ["Handler", "Message", "PulseError", "PulseListener", "UnparsedMessage"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PulseListener":
+        from .listener import PulseListener  # noqa: PLC0415  # aio-pika loads on first use
+
+        return PulseListener
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,14 +13,19 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import aio_pika.abc
 import aio_pika.exceptions
+import aiormq.abc
 
 from .._bindings import Binding
+from .._errors import PulseError
+
+if TYPE_CHECKING:
+    from .acks import Acker
 
 __all__ = [
     "CONNECTION_ERRORS",
@@ -46,11 +51,9 @@ CONNECTION_ERRORS = (
     asyncio.TimeoutError,
 )
 
-Deliver = Callable[[aio_pika.abc.AbstractIncomingMessage], Awaitable[None]]
-
-
-class PulseError(Exception):
-    """The listener could not connect, or a binding was refused by the broker."""
+Deliver = Callable[["Session", aiormq.abc.DeliveredMessage], None]
+"""Called with every delivery as it arrives (it must not block)."""
+NewAcker = Callable[[aiormq.abc.AbstractChannel], "Acker"]
 
 
 class Session:
@@ -62,15 +65,29 @@ class Session:
         connection: aio_pika.abc.AbstractConnection,
         channel: aio_pika.abc.AbstractChannel,
         queue: aio_pika.abc.AbstractQueue,
+        underlay: aiormq.abc.AbstractChannel,
+        acker: Acker,
         lost: asyncio.Future[None],
     ) -> None:
         self.connection = connection
         self.channel = channel
         self.queue = queue
+        # Consuming and acking go to aiormq directly: aio-pika wraps every
+        # delivery in an IncomingMessage and a second task, which costs more
+        # than parsing the message does.
+        self.underlay = underlay
+        self.acker = acker
         self.lost = lost
         self.consumer_tag: str | None = None
 
+    async def cancel(self, timeout: float) -> None:
+        """Stop the broker sending more messages to this session."""
+        if self.consumer_tag is not None:
+            await self.underlay.basic_cancel(self.consumer_tag, timeout=timeout)
+
     async def close(self) -> None:
+        """Send the acks still held, then disconnect (unacked messages go back to the queue)."""
+        await self.acker.close()
         with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
             await self.connection.close()
 
@@ -105,7 +122,9 @@ class Connector:
         self._reconnect_delay = reconnect_delay
         self._max_reconnect_delay = max_reconnect_delay
 
-    async def open(self, bindings: Sequence[Binding[Any, Any]], deliver: Deliver) -> Session:
+    async def open(
+        self, bindings: Sequence[Binding[Any, Any, Any]], deliver: Deliver, new_acker: NewAcker
+    ) -> Session:
         """Connect, declare the queue, bind `bindings` and consume into `deliver`."""
         try:
             connection = await aio_pika.connect(
@@ -123,6 +142,7 @@ class Connector:
                 lost.set_result(None)
 
         connection.close_callbacks.add(on_close)
+        session: Session | None = None
         try:
             channel = connection.channel()
             await channel.initialize(timeout=self.timeout)
@@ -139,9 +159,21 @@ class Connector:
                 await queue.bind(
                     binding.exchange, binding.routing_key_pattern, timeout=self.timeout
                 )
-            session = Session(connection, channel, queue, lost)
-            session.consumer_tag = await queue.consume(deliver, timeout=self.timeout)
+            underlay = await channel.get_underlay_channel()
+            acker = new_acker(underlay)
+            acker.start()
+            session = Session(connection, channel, queue, underlay, acker, lost)
+
+            async def on_message(message: aiormq.abc.DeliveredMessage) -> None:
+                deliver(session, message)
+
+            consumed = await underlay.basic_consume(
+                queue.name, on_message, no_ack=False, timeout=self.timeout
+            )
+            session.consumer_tag = consumed.consumer_tag
         except BaseException as error:
+            if session is not None:
+                await session.acker.close()
             with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
                 await connection.close()
             if isinstance(error, CONNECTION_ERRORS):
@@ -168,7 +200,7 @@ class Connector:
             log.info("reconnected to %s, consuming %s", self.display_url, self.queue_name)
             return session
 
-    async def bind_on_side_channel(self, session: Session, binding: Binding[Any, Any]) -> None:
+    async def bind_on_side_channel(self, session: Session, binding: Binding[Any, Any, Any]) -> None:
         """Bind on a short-lived channel: a refused binding closes the channel it was made on."""
         channel = session.connection.channel()
         await channel.initialize(timeout=self.timeout)
@@ -217,13 +249,9 @@ def pulse_url(user: str, password: str, *, host: str, vhost: str, port: int | No
     return f"amqps://{netloc}/{path}"
 
 
-def channel_closed(incoming: aio_pika.abc.AbstractIncomingMessage) -> bool:
+def channel_closed(session: Session) -> bool:
     """Whether the channel a message came on is gone (then the broker requeued it)."""
-    try:
-        return incoming.channel.is_closed
-    except aio_pika.exceptions.ChannelInvalidStateError:
-        # aio-pika's way of saying "closed" once the channel is gone.
-        return True
+    return session.underlay.is_closed
 
 
 def without_password(url: str) -> str:

@@ -11,41 +11,37 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, overload
 
-import aio_pika.abc
 import aio_pika.exceptions
+import aiormq.abc
 from typing_extensions import TypeVar
 
-from .._bindings import Binding, RoutingKey
-from .acks import MessageIterator, StoppedError, handle, settle_failed
+from .._bindings import Binding
+from .._errors import PulseError
+from .acks import Acker, Deduplicator, MessageIterator, StoppedError, handle, settle_failed
 from .connection import (
     CONNECTION_ERRORS,
     Connector,
-    PulseError,
     Session,
     channel_closed,
     pulse_url,
     queue_name_for,
 )
-from .message import Handler, Message, parse_delivery
+from .message import Handler, Message, UnparsedMessage
+from .parse import parse_delivery
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
     from typing_extensions import Self
 
 __all__ = ["PulseListener"]
 
 MessageT = TypeVar("MessageT", default=Message[Any, Any])
 """What a listener hands out: `Message[Any, Any]`, or the union its `bound()` bindings give."""
-M1 = TypeVar("M1", bound="BaseModel")
-M2 = TypeVar("M2", bound="BaseModel")
-M3 = TypeVar("M3", bound="BaseModel")
-M4 = TypeVar("M4", bound="BaseModel")
-K1 = TypeVar("K1", bound=RoutingKey)
-K2 = TypeVar("K2", bound=RoutingKey)
-K3 = TypeVar("K3", bound=RoutingKey)
-K4 = TypeVar("K4", bound=RoutingKey)
+E1 = TypeVar("E1", bound=Message[Any, Any])
+E2 = TypeVar("E2", bound=Message[Any, Any])
+E3 = TypeVar("E3", bound=Message[Any, Any])
+E4 = TypeVar("E4", bound=Message[Any, Any])
 
 log = logging.getLogger("taskcluster_sdk.pulse")
 
@@ -81,11 +77,24 @@ class PulseListener(Generic[MessageT]):
     message is acked when the loop asks for the next one, or at the end of
     the `async with` block (after a `break`); an exception leaving the
     `async with` block counts as a handler failure of the current message.
-    Payloads or routing keys that do not parse, and messages no binding
-    matches, are rejected without requeue and logged with exchange and
-    routing key. A durable queue keeps its bindings on the broker, but the
+    No message is ever dropped: one whose payload or routing key does not
+    parse, or that no binding matches, is handed out as an `UnparsedMessage`
+    (raw body, exchange, routing key, the error) and acked like any other
+    when its handler returns. That is why `async for` yields
+    `MessageT | UnparsedMessage`: the type checker makes you decide what
+    happens to it (`consume(handler, unparsed=...)` takes a separate
+    handler). A durable queue keeps its bindings on the broker, but the
     listener only knows the models of the bindings given to `bind()`: bind
     the same bindings every time the listener starts.
+
+    Pulse delivers some messages twice (an idempotent createTask publishes
+    task-defined again). `deduplicate=N` acks, without handing it out, a
+    message identical (exchange, routing key, body) to one of the last N
+    handled; a message whose handler failed is not remembered.
+
+    Acks are sent in batches (`basic.ack multiple`), never covering a
+    message that is waiting or being handled; acks lost with a connection
+    only mean the broker delivers those messages again (at least once).
 
     Connection loss: the listener reconnects (with backoff), redeclares the
     queue and all bindings and consumes again. Messages that were being
@@ -102,7 +111,10 @@ class PulseListener(Generic[MessageT]):
         connect_timeout: float = 30.0,
         reconnect_delay: float = 0.5,
         max_reconnect_delay: float = 30.0,
+        deduplicate: int = 0,
     ) -> None:
+        if isinstance(deduplicate, bool) or not isinstance(deduplicate, int) or deduplicate < 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ValueError(f"deduplicate must be a non-negative int, got {deduplicate!r}")
         self.queue_name: str = queue_name_for(amqp_url, user, queue_name)
         self.prefetch: int = prefetch
         self._url = amqp_url
@@ -116,8 +128,12 @@ class PulseListener(Generic[MessageT]):
             max_reconnect_delay=max_reconnect_delay,
         )
 
-        self._bindings: list[Binding[Any, Any]] = []
-        self._deliveries: asyncio.Queue[object] = asyncio.Queue()
+        self._deduplicator = Deduplicator(deduplicate) if deduplicate else None
+        # Acks wait for at most a quarter of the prefetch window, so the
+        # broker always has room to send more.
+        self._ack_batch = max(1, prefetch // 4)
+        self._bindings: list[Binding[Any, Any, Any]] = []
+        self._deliveries: asyncio.Queue[Any] = asyncio.Queue()
         self._session: Session | None = None
         self._setup_lock = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
@@ -126,7 +142,7 @@ class PulseListener(Generic[MessageT]):
         self._stopping = False
         self._closed = False
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._iterated: set[Message[Any, Any]] = set()
+        self._iterated: set[Message[Any, Any] | UnparsedMessage] = set()
 
     @classmethod
     def from_credentials(
@@ -142,6 +158,7 @@ class PulseListener(Generic[MessageT]):
         connect_timeout: float = 30.0,
         reconnect_delay: float = 0.5,
         max_reconnect_delay: float = 30.0,
+        deduplicate: int = 0,
     ) -> PulseListener[Message[Any, Any]]:
         """A listener for a Pulse service, from Pulse credentials (over TLS: `amqps://`).
 
@@ -155,13 +172,14 @@ class PulseListener(Generic[MessageT]):
             connect_timeout=connect_timeout,
             reconnect_delay=reconnect_delay,
             max_reconnect_delay=max_reconnect_delay,
+            deduplicate=deduplicate,
         )
 
     def __repr__(self) -> str:
         return f"PulseListener({self._connector.display_url!r}, queue={self.queue_name!r})"
 
     @property
-    def bindings(self) -> tuple[Binding[Any, Any], ...]:
+    def bindings(self) -> tuple[Binding[Any, Any, Any], ...]:
         """The bindings made so far, in the order they were made."""
         return tuple(self._bindings)
 
@@ -207,7 +225,7 @@ class PulseListener(Generic[MessageT]):
         session = self._session
         if session is not None and session.consumer_tag is not None:
             with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
-                await session.queue.cancel(session.consumer_tag, timeout=self._connector.timeout)
+                await session.cancel(self._connector.timeout)
         # A handler may call close() itself; waiting for it would never end.
         others = self._in_flight - {asyncio.current_task()}
         if others:
@@ -239,34 +257,40 @@ class PulseListener(Generic[MessageT]):
 
     # -- bindings ------------------------------------------------------------
 
+    # The catch-all overload is for more than four bindings; pyright sees it overlap the first.
     @overload
-    def bound(self, first: Binding[M1, K1], /) -> PulseListener[Message[M1, K1]]: ...
-    @overload
-    def bound(
-        self, first: Binding[M1, K1], second: Binding[M2, K2], /
-    ) -> PulseListener[Message[M1, K1] | Message[M2, K2]]: ...
+    def bound(self, first: Binding[Any, Any, E1], /) -> PulseListener[E1]: ...  # pyright: ignore[reportOverlappingOverload]
     @overload
     def bound(
-        self, first: Binding[M1, K1], second: Binding[M2, K2], third: Binding[M3, K3], /
-    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3]]: ...
+        self, first: Binding[Any, Any, E1], second: Binding[Any, Any, E2], /
+    ) -> PulseListener[E1 | E2]: ...
     @overload
     def bound(
         self,
-        first: Binding[M1, K1],
-        second: Binding[M2, K2],
-        third: Binding[M3, K3],
-        fourth: Binding[M4, K4],
+        first: Binding[Any, Any, E1],
+        second: Binding[Any, Any, E2],
+        third: Binding[Any, Any, E3],
         /,
-    ) -> PulseListener[Message[M1, K1] | Message[M2, K2] | Message[M3, K3] | Message[M4, K4]]: ...
+    ) -> PulseListener[E1 | E2 | E3]: ...
     @overload
-    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Message[Any, Any]]: ...
-    def bound(self, *bindings: Binding[Any, Any]) -> PulseListener[Any]:
+    def bound(
+        self,
+        first: Binding[Any, Any, E1],
+        second: Binding[Any, Any, E2],
+        third: Binding[Any, Any, E3],
+        fourth: Binding[Any, Any, E4],
+        /,
+    ) -> PulseListener[E1 | E2 | E3 | E4]: ...
+    @overload
+    def bound(self, *bindings: Binding[Any, Any, Any]) -> PulseListener[Message[Any, Any]]: ...
+    def bound(self, *bindings: Binding[Any, Any, Any]) -> PulseListener[Any]:
         """This listener, bound to `bindings` and typed by them; call it before `start()`.
 
-        `async for` and `consume()` then hand out `Message[M, K]` of the one
-        binding, or the union of several (up to four are typed one by one):
-        narrow it with `isinstance(message.payload, TaskCompletedMessage)` or
-        `message.of(binding)`. The bindings are made by `start()` and, like
+        `async for` and `consume()` then hand out the one binding's message
+        class (`TaskCompletedEvent` for `QueueEvents().taskCompleted()`), or
+        the union of several (up to four are typed one by one), each with
+        `UnparsedMessage`: narrow it with `isinstance(message,
+        TaskCompletedEvent)`, `match`, or `message.of(binding)`. The bindings are made by `start()` and, like
         `bind()`'s, remade after every reconnect. `bind()` adds bindings
         without changing the type.
         """
@@ -279,7 +303,7 @@ class PulseListener(Generic[MessageT]):
                 self._bindings.append(binding)
         return self
 
-    async def bind(self, binding: Binding[Any, Any]) -> None:
+    async def bind(self, binding: Binding[Any, Any, Any]) -> None:
         """Bind the queue to `binding`; works before and after `start()`.
 
         After start, the binding is made at once (PulseError if the broker
@@ -307,7 +331,7 @@ class PulseListener(Generic[MessageT]):
                     log.info("connection lost while binding; will bind after reconnecting")
             self._bindings.append(binding)
 
-    async def unbind(self, binding: Binding[Any, Any]) -> None:
+    async def unbind(self, binding: Binding[Any, Any, Any]) -> None:
         """Remove a binding made with `bind()`; its messages stop arriving."""
         async with self._setup_lock:
             if binding not in self._bindings:
@@ -324,7 +348,10 @@ class PulseListener(Generic[MessageT]):
 
     async def _open_session(self) -> Session:
         async with self._setup_lock:
-            return await self._connector.open(self._bindings, self._on_delivery)
+            return await self._connector.open(self._bindings, self._on_delivery, self._new_acker)
+
+    def _new_acker(self, channel: aiormq.abc.AbstractChannel) -> Acker:
+        return Acker(channel, self._ack_batch, self._deduplicator)
 
     def _use(self, session: Session) -> None:
         self._session = session
@@ -347,35 +374,76 @@ class PulseListener(Generic[MessageT]):
                 return
             self._use(new_session)
 
-    async def _on_delivery(self, incoming: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self._deliveries.put_nowait(incoming)
+    def _on_delivery(self, session: Session, delivered: aiormq.abc.DeliveredMessage) -> None:
+        # Unsettled from now on: no batched ack may cover it before it is handled.
+        session.acker.delivered(delivered.delivery.delivery_tag)  # type: ignore[union-attr]
+        self._deliveries.put_nowait((session, delivered))
 
     # -- consumption ---------------------------------------------------------
 
-    async def _next_message(self) -> Message[Any, Any]:
-        """The next parsed message; raises _StoppedError once `stop()` was called."""
+    async def _next_message(self) -> Message[Any, Any] | UnparsedMessage:
+        """The next message; raises StoppedError once `stop()` was called."""
         if not self._started:
             raise RuntimeError("start the listener first (or use `async with`)")
+        deliveries = self._deliveries
         while True:
-            item = await self._deliveries.get()
+            session = self._session
+            if session is not None and session.acker.should_flush:
+                await session.acker.flush()
+                # Let the writer send them: the broker's window reopens.
+                await asyncio.sleep(0)
+            item = await deliveries.get()
             if item is _STOP or self._stopping:
                 # Wake the next waiting consumer too.
-                self._deliveries.put_nowait(_STOP)
+                deliveries.put_nowait(_STOP)
                 raise StoppedError
-            assert isinstance(item, aio_pika.abc.AbstractIncomingMessage)
-            if channel_closed(item):
+            came_on, delivered = item
+            if channel_closed(came_on):
                 # Delivered on a channel that is gone: the broker requeued it.
                 continue
-            message = await parse_delivery(self._bindings, item)
-            if message is not None:
-                return message
+            message = parse_delivery(self._bindings, came_on.acker, delivered)
+            if self._deduplicator is not None and self._deduplicator.seen(message):
+                log.info(
+                    "acked a duplicate of a message handled already: exchange %s, routing key %s",
+                    message.exchange,
+                    message.routing_key,
+                )
+                await message.ack()
+                continue
+            if isinstance(message, UnparsedMessage):
+                log.warning(
+                    "message does not parse, handing it out as UnparsedMessage: "
+                    "exchange %s, routing key %s: %s",
+                    message.exchange,
+                    message.routing_key,
+                    message.error,
+                )
+            return message
 
-    async def consume(self, handler: Callable[[MessageT], Awaitable[None]]) -> None:
+    @overload
+    async def consume(
+        self,
+        handler: Callable[[MessageT], Awaitable[None]],
+        *,
+        unparsed: Callable[[UnparsedMessage], Awaitable[None]],
+    ) -> None: ...
+    @overload
+    async def consume(
+        self, handler: Callable[[MessageT | UnparsedMessage], Awaitable[None]]
+    ) -> None: ...
+    async def consume(
+        self,
+        handler: Callable[[Any], Awaitable[None]],
+        *,
+        unparsed: Callable[[UnparsedMessage], Awaitable[None]] | None = None,
+    ) -> None:
         """Handle messages with `handler` until `stop()` or `close()`.
 
-        Up to `prefetch` handlers run at once. Returns once stopped and the
-        running handlers have finished; if cancelled, cancels them (their
-        messages are requeued).
+        Messages that do not parse go to `unparsed` if given, else to
+        `handler` (which must then accept `UnparsedMessage` too: the type
+        checker says so). Up to `prefetch` handlers run at once. Returns once
+        stopped and the running handlers have finished; if cancelled, cancels
+        them (their messages are requeued).
         """
         tasks: set[asyncio.Task[None]] = set()
         try:
@@ -384,7 +452,12 @@ class PulseListener(Generic[MessageT]):
                     message = await self._next_message()
                 except StoppedError:
                     break
-                task = asyncio.create_task(handle(cast("Handler", handler), message))
+                chosen: Handler = (
+                    unparsed
+                    if unparsed is not None and isinstance(message, UnparsedMessage)
+                    else handler
+                )  # type: ignore[assignment]
+                task = asyncio.create_task(handle(chosen, message))
                 tasks.add(task)
                 self._in_flight.add(task)
                 task.add_done_callback(tasks.discard)

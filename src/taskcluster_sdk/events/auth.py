@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.auth import (
@@ -23,11 +24,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuthEvents",
+    "ClientCreatedEvent",
     "ClientCreatedRoutingKey",
+    "ClientDeletedEvent",
     "ClientDeletedRoutingKey",
+    "ClientUpdatedEvent",
     "ClientUpdatedRoutingKey",
+    "RoleCreatedEvent",
     "RoleCreatedRoutingKey",
+    "RoleDeletedEvent",
     "RoleDeletedRoutingKey",
+    "RoleUpdatedEvent",
     "RoleUpdatedRoutingKey",
 ]
 
@@ -180,6 +187,72 @@ class RoleDeletedRoutingKey:
         return cls(values[0])
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class ClientCreatedEvent(Message["ClientMessage", ClientCreatedRoutingKey]):
+    """A `client-created` message, as a listener hands it out.
+
+    `payload` is a `ClientMessage`, `routing` a `ClientCreatedRoutingKey`;
+    `isinstance(message, ClientCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class ClientUpdatedEvent(Message["ClientMessage", ClientUpdatedRoutingKey]):
+    """A `client-updated` message, as a listener hands it out.
+
+    `payload` is a `ClientMessage`, `routing` a `ClientUpdatedRoutingKey`;
+    `isinstance(message, ClientUpdatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class ClientDeletedEvent(Message["ClientMessage", ClientDeletedRoutingKey]):
+    """A `client-deleted` message, as a listener hands it out.
+
+    `payload` is a `ClientMessage`, `routing` a `ClientDeletedRoutingKey`;
+    `isinstance(message, ClientDeletedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class RoleCreatedEvent(Message["RoleMessage", RoleCreatedRoutingKey]):
+    """A `role-created` message, as a listener hands it out.
+
+    `payload` is a `RoleMessage`, `routing` a `RoleCreatedRoutingKey`;
+    `isinstance(message, RoleCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class RoleUpdatedEvent(Message["RoleMessage", RoleUpdatedRoutingKey]):
+    """A `role-updated` message, as a listener hands it out.
+
+    `payload` is a `RoleMessage`, `routing` a `RoleUpdatedRoutingKey`;
+    `isinstance(message, RoleUpdatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class RoleDeletedEvent(Message["RoleMessage", RoleDeletedRoutingKey]):
+    """A `role-deleted` message, as a listener hands it out.
+
+    `payload` is a `RoleMessage`, `routing` a `RoleDeletedRoutingKey`;
+    `isinstance(message, RoleDeletedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class AuthEvents(EventsBase):
     """Auth Pulse Exchanges
 
@@ -201,7 +274,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[ClientMessage, ClientCreatedRoutingKey]:
+    ) -> Binding[ClientMessage, ClientCreatedRoutingKey, ClientCreatedEvent]:
         """Client Created Messages
 
         Message that a new client has been created.
@@ -221,6 +294,7 @@ class AuthEvents(EventsBase):
             (reserved,),
             ClientMessage,
             ClientCreatedRoutingKey,
+            ClientCreatedEvent,
         )
 
     def clientUpdated(
@@ -229,7 +303,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[ClientMessage, ClientUpdatedRoutingKey]:
+    ) -> Binding[ClientMessage, ClientUpdatedRoutingKey, ClientUpdatedEvent]:
         """Client Updated Messages
 
         Message that a new client has been updated.
@@ -249,6 +323,7 @@ class AuthEvents(EventsBase):
             (reserved,),
             ClientMessage,
             ClientUpdatedRoutingKey,
+            ClientUpdatedEvent,
         )
 
     def clientDeleted(
@@ -257,7 +332,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[ClientMessage, ClientDeletedRoutingKey]:
+    ) -> Binding[ClientMessage, ClientDeletedRoutingKey, ClientDeletedEvent]:
         """Client Deleted Messages
 
         Message that a new client has been deleted.
@@ -277,6 +352,7 @@ class AuthEvents(EventsBase):
             (reserved,),
             ClientMessage,
             ClientDeletedRoutingKey,
+            ClientDeletedEvent,
         )
 
     def roleCreated(
@@ -285,7 +361,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[RoleMessage, RoleCreatedRoutingKey]:
+    ) -> Binding[RoleMessage, RoleCreatedRoutingKey, RoleCreatedEvent]:
         """Role Created Messages
 
         Message that a new role has been created.
@@ -305,6 +381,7 @@ class AuthEvents(EventsBase):
             (reserved,),
             RoleMessage,
             RoleCreatedRoutingKey,
+            RoleCreatedEvent,
         )
 
     def roleUpdated(
@@ -313,7 +390,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[RoleMessage, RoleUpdatedRoutingKey]:
+    ) -> Binding[RoleMessage, RoleUpdatedRoutingKey, RoleUpdatedEvent]:
         """Role Updated Messages
 
         Message that a new role has been updated.
@@ -333,6 +410,7 @@ class AuthEvents(EventsBase):
             (reserved,),
             RoleMessage,
             RoleUpdatedRoutingKey,
+            RoleUpdatedEvent,
         )
 
     def roleDeleted(
@@ -341,7 +419,7 @@ class AuthEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[RoleMessage, RoleDeletedRoutingKey]:
+    ) -> Binding[RoleMessage, RoleDeletedRoutingKey, RoleDeletedEvent]:
         """Role Deleted Messages
 
         Message that a new role has been deleted.
@@ -361,4 +439,5 @@ class AuthEvents(EventsBase):
             (reserved,),
             RoleMessage,
             RoleDeletedRoutingKey,
+            RoleDeletedEvent,
         )

@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.github import (
@@ -26,10 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GithubEvents",
+    "PullRequestEvent",
     "PullRequestRoutingKey",
+    "PushEvent",
     "PushRoutingKey",
+    "ReleaseEvent",
     "ReleaseRoutingKey",
+    "RerunEvent",
     "RerunRoutingKey",
+    "TaskGroupCreationRequestedEvent",
     "TaskGroupCreationRequestedRoutingKey",
 ]
 
@@ -226,6 +232,63 @@ class TaskGroupCreationRequestedRoutingKey:
         return cls(values[0], values[1], values[2])
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class PullRequestEvent(Message["GithubPullRequestMessage", PullRequestRoutingKey]):
+    """A `pull-request` message, as a listener hands it out.
+
+    `payload` is a `GithubPullRequestMessage`, `routing` a `PullRequestRoutingKey`;
+    `isinstance(message, PullRequestEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class PushEvent(Message["GithubPushMessage", PushRoutingKey]):
+    """A `push` message, as a listener hands it out.
+
+    `payload` is a `GithubPushMessage`, `routing` a `PushRoutingKey`;
+    `isinstance(message, PushEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class ReleaseEvent(Message["GithubReleaseMessage", ReleaseRoutingKey]):
+    """A `release` message, as a listener hands it out.
+
+    `payload` is a `GithubReleaseMessage`, `routing` a `ReleaseRoutingKey`;
+    `isinstance(message, ReleaseEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class RerunEvent(Message["GithubRerunMessage", RerunRoutingKey]):
+    """A `rerun` message, as a listener hands it out.
+
+    `payload` is a `GithubRerunMessage`, `routing` a `RerunRoutingKey`;
+    `isinstance(message, RerunEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGroupCreationRequestedEvent(
+    Message["TaskGroupCreationRequested", TaskGroupCreationRequestedRoutingKey]
+):
+    """A `task-group-creation-requested` message, as a listener hands it out.
+
+    `payload` is a `TaskGroupCreationRequested`, `routing` a `TaskGroupCreationRequestedRoutingKey`;
+    `isinstance(message, TaskGroupCreationRequestedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class GithubEvents(EventsBase):
     """Taskcluster-Github Exchanges
 
@@ -247,7 +310,7 @@ class GithubEvents(EventsBase):
         organization: str | None = None,
         repository: str | None = None,
         action: str | None = None,
-    ) -> Binding[GithubPullRequestMessage, PullRequestRoutingKey]:
+    ) -> Binding[GithubPullRequestMessage, PullRequestRoutingKey, PullRequestEvent]:
         """GitHub Pull Request Event
 
         When a GitHub pull request event is posted it will be broadcast on this
@@ -272,6 +335,7 @@ class GithubEvents(EventsBase):
             (organization, repository, action),
             GithubPullRequestMessage,
             PullRequestRoutingKey,
+            PullRequestEvent,
         )
 
     def push(
@@ -281,7 +345,7 @@ class GithubEvents(EventsBase):
         *,
         organization: str | None = None,
         repository: str | None = None,
-    ) -> Binding[GithubPushMessage, PushRoutingKey]:
+    ) -> Binding[GithubPushMessage, PushRoutingKey, PushEvent]:
         """GitHub push Event
 
         When a GitHub push event is posted it will be broadcast on this
@@ -305,6 +369,7 @@ class GithubEvents(EventsBase):
             (organization, repository),
             GithubPushMessage,
             PushRoutingKey,
+            PushEvent,
         )
 
     def release(
@@ -314,7 +379,7 @@ class GithubEvents(EventsBase):
         *,
         organization: str | None = None,
         repository: str | None = None,
-    ) -> Binding[GithubReleaseMessage, ReleaseRoutingKey]:
+    ) -> Binding[GithubReleaseMessage, ReleaseRoutingKey, ReleaseEvent]:
         """GitHub release Event
 
         When a GitHub release event is posted it will be broadcast on this
@@ -338,6 +403,7 @@ class GithubEvents(EventsBase):
             (organization, repository),
             GithubReleaseMessage,
             ReleaseRoutingKey,
+            ReleaseEvent,
         )
 
     def rerun(
@@ -347,7 +413,7 @@ class GithubEvents(EventsBase):
         *,
         organization: str | None = None,
         repository: str | None = None,
-    ) -> Binding[GithubRerunMessage, RerunRoutingKey]:
+    ) -> Binding[GithubRerunMessage, RerunRoutingKey, RerunEvent]:
         """GitHub re-run task Event
 
         When a GitHub check_run event with action="rerequested" is posted
@@ -372,6 +438,7 @@ class GithubEvents(EventsBase):
             (organization, repository),
             GithubRerunMessage,
             RerunRoutingKey,
+            RerunEvent,
         )
 
     def taskGroupCreationRequested(
@@ -381,7 +448,11 @@ class GithubEvents(EventsBase):
         *,
         organization: str | None = None,
         repository: str | None = None,
-    ) -> Binding[TaskGroupCreationRequested, TaskGroupCreationRequestedRoutingKey]:
+    ) -> Binding[
+        TaskGroupCreationRequested,
+        TaskGroupCreationRequestedRoutingKey,
+        TaskGroupCreationRequestedEvent,
+    ]:
         """tc-gh requested the Queue service to create all the tasks in a group
 
         supposed to signal that taskCreate API has been called for every task in the task group
@@ -408,4 +479,5 @@ class GithubEvents(EventsBase):
             (organization, repository),
             TaskGroupCreationRequested,
             TaskGroupCreationRequestedRoutingKey,
+            TaskGroupCreationRequestedEvent,
         )

@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.hooks import (
@@ -21,8 +22,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "HookCreatedEvent",
     "HookCreatedRoutingKey",
+    "HookDeletedEvent",
     "HookDeletedRoutingKey",
+    "HookUpdatedEvent",
     "HookUpdatedRoutingKey",
     "HooksEvents",
 ]
@@ -107,6 +111,39 @@ class HookDeletedRoutingKey:
         return cls(values[0])
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class HookCreatedEvent(Message["PulseHookChangedMessage", HookCreatedRoutingKey]):
+    """A `hook-created` message, as a listener hands it out.
+
+    `payload` is a `PulseHookChangedMessage`, `routing` a `HookCreatedRoutingKey`;
+    `isinstance(message, HookCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class HookUpdatedEvent(Message["PulseHookChangedMessage", HookUpdatedRoutingKey]):
+    """A `hook-updated` message, as a listener hands it out.
+
+    `payload` is a `PulseHookChangedMessage`, `routing` a `HookUpdatedRoutingKey`;
+    `isinstance(message, HookUpdatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class HookDeletedEvent(Message["PulseHookChangedMessage", HookDeletedRoutingKey]):
+    """A `hook-deleted` message, as a listener hands it out.
+
+    `payload` is a `PulseHookChangedMessage`, `routing` a `HookDeletedRoutingKey`;
+    `isinstance(message, HookDeletedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class HooksEvents(EventsBase):
     """Exchanges to manage hooks
 
@@ -121,7 +158,7 @@ class HooksEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[PulseHookChangedMessage, HookCreatedRoutingKey]:
+    ) -> Binding[PulseHookChangedMessage, HookCreatedRoutingKey, HookCreatedEvent]:
         """Hook Created Messages
 
         Whenever the api receives a request to create apulse based hook, a message is posted to this exchange andthe receiver creates a listener with the bindings, to create a task
@@ -141,6 +178,7 @@ class HooksEvents(EventsBase):
             (reserved,),
             PulseHookChangedMessage,
             HookCreatedRoutingKey,
+            HookCreatedEvent,
         )
 
     def hookUpdated(
@@ -149,7 +187,7 @@ class HooksEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[PulseHookChangedMessage, HookUpdatedRoutingKey]:
+    ) -> Binding[PulseHookChangedMessage, HookUpdatedRoutingKey, HookUpdatedEvent]:
         """Hook Updated Messages
 
         Whenever the api receives a request to update apulse based hook, a message is posted to this exchange andthe receiver updates the listener associated with that hook.
@@ -169,6 +207,7 @@ class HooksEvents(EventsBase):
             (reserved,),
             PulseHookChangedMessage,
             HookUpdatedRoutingKey,
+            HookUpdatedEvent,
         )
 
     def hookDeleted(
@@ -177,7 +216,7 @@ class HooksEvents(EventsBase):
         /,
         *,
         reserved: str | None = None,
-    ) -> Binding[PulseHookChangedMessage, HookDeletedRoutingKey]:
+    ) -> Binding[PulseHookChangedMessage, HookDeletedRoutingKey, HookDeletedEvent]:
         """Hook Deleted Messages
 
         Whenever the api receives a request to delete apulse based hook, a message is posted to this exchange andthe receiver deletes the listener associated with that hook.
@@ -197,4 +236,5 @@ class HooksEvents(EventsBase):
             (reserved,),
             PulseHookChangedMessage,
             HookDeletedRoutingKey,
+            HookDeletedEvent,
         )

@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.notify import (
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "NotifyEvent",
     "NotifyEvents",
     "NotifyRoutingKey",
 ]
@@ -68,6 +70,17 @@ class NotifyRoutingKey:
         return cls(values[0], values[1])
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class NotifyEvent(Message["NotificationMessage", NotifyRoutingKey]):
+    """A `notification` message, as a listener hands it out.
+
+    `payload` is a `NotificationMessage`, `routing` a `NotifyRoutingKey`;
+    `isinstance(message, NotifyEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class NotifyEvents(EventsBase):
     """Notify AMQP Exchanges
 
@@ -84,7 +97,7 @@ class NotifyEvents(EventsBase):
         /,
         *,
         topic: str | None = None,
-    ) -> Binding[NotificationMessage, NotifyRoutingKey]:
+    ) -> Binding[NotificationMessage, NotifyRoutingKey, NotifyEvent]:
         """Notification Messages
 
         An arbitrary message that a taskcluster user
@@ -111,4 +124,5 @@ class NotifyEvents(EventsBase):
             (topic,),
             NotificationMessage,
             NotifyRoutingKey,
+            NotifyEvent,
         )

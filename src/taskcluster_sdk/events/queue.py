@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.queue import (
@@ -30,17 +31,28 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ArtifactCreatedEvent",
     "ArtifactCreatedRoutingKey",
     "QueueEvents",
+    "TaskCompletedEvent",
     "TaskCompletedRoutingKey",
+    "TaskDefinedEvent",
     "TaskDefinedRoutingKey",
+    "TaskExceptionEvent",
     "TaskExceptionRoutingKey",
+    "TaskFailedEvent",
     "TaskFailedRoutingKey",
+    "TaskGroupPriorityChangedEvent",
     "TaskGroupPriorityChangedRoutingKey",
+    "TaskGroupResolvedEvent",
     "TaskGroupResolvedRoutingKey",
+    "TaskGroupSealedEvent",
     "TaskGroupSealedRoutingKey",
+    "TaskPendingEvent",
     "TaskPendingRoutingKey",
+    "TaskPriorityChangedEvent",
     "TaskPriorityChangedRoutingKey",
+    "TaskRunningEvent",
     "TaskRunningRoutingKey",
 ]
 
@@ -798,6 +810,131 @@ class TaskGroupPriorityChangedRoutingKey:
         return cls(values[0], values[1], values[2], values[3])
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskDefinedEvent(Message["TaskDefinedMessage", TaskDefinedRoutingKey]):
+    """A `task-defined` message, as a listener hands it out.
+
+    `payload` is a `TaskDefinedMessage`, `routing` a `TaskDefinedRoutingKey`;
+    `isinstance(message, TaskDefinedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskPendingEvent(Message["TaskPendingMessage", TaskPendingRoutingKey]):
+    """A `task-pending` message, as a listener hands it out.
+
+    `payload` is a `TaskPendingMessage`, `routing` a `TaskPendingRoutingKey`;
+    `isinstance(message, TaskPendingEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskRunningEvent(Message["TaskRunningMessage", TaskRunningRoutingKey]):
+    """A `task-running` message, as a listener hands it out.
+
+    `payload` is a `TaskRunningMessage`, `routing` a `TaskRunningRoutingKey`;
+    `isinstance(message, TaskRunningEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class ArtifactCreatedEvent(Message["ArtifactCreatedMessage", ArtifactCreatedRoutingKey]):
+    """A `artifact-created` message, as a listener hands it out.
+
+    `payload` is a `ArtifactCreatedMessage`, `routing` a `ArtifactCreatedRoutingKey`;
+    `isinstance(message, ArtifactCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskCompletedEvent(Message["TaskCompletedMessage", TaskCompletedRoutingKey]):
+    """A `task-completed` message, as a listener hands it out.
+
+    `payload` is a `TaskCompletedMessage`, `routing` a `TaskCompletedRoutingKey`;
+    `isinstance(message, TaskCompletedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskFailedEvent(Message["TaskFailedMessage", TaskFailedRoutingKey]):
+    """A `task-failed` message, as a listener hands it out.
+
+    `payload` is a `TaskFailedMessage`, `routing` a `TaskFailedRoutingKey`;
+    `isinstance(message, TaskFailedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskExceptionEvent(Message["TaskExceptionMessage", TaskExceptionRoutingKey]):
+    """A `task-exception` message, as a listener hands it out.
+
+    `payload` is a `TaskExceptionMessage`, `routing` a `TaskExceptionRoutingKey`;
+    `isinstance(message, TaskExceptionEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGroupResolvedEvent(Message["TaskGroupChangedMessage", TaskGroupResolvedRoutingKey]):
+    """A `task-group-resolved` message, as a listener hands it out.
+
+    `payload` is a `TaskGroupChangedMessage`, `routing` a `TaskGroupResolvedRoutingKey`;
+    `isinstance(message, TaskGroupResolvedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGroupSealedEvent(Message["TaskGroupChangedMessage", TaskGroupSealedRoutingKey]):
+    """A `task-group-sealed` message, as a listener hands it out.
+
+    `payload` is a `TaskGroupChangedMessage`, `routing` a `TaskGroupSealedRoutingKey`;
+    `isinstance(message, TaskGroupSealedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskPriorityChangedEvent(
+    Message["TaskPriorityChangedMessage", TaskPriorityChangedRoutingKey]
+):
+    """A `task-priority-changed` message, as a listener hands it out.
+
+    `payload` is a `TaskPriorityChangedMessage`, `routing` a `TaskPriorityChangedRoutingKey`;
+    `isinstance(message, TaskPriorityChangedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGroupPriorityChangedEvent(
+    Message["TaskGroupPriorityChangedMessage", TaskGroupPriorityChangedRoutingKey]
+):
+    """A `task-group-priority-changed` message, as a listener hands it out.
+
+    `payload` is a `TaskGroupPriorityChangedMessage`, `routing` a `TaskGroupPriorityChangedRoutingKey`;
+    `isinstance(message, TaskGroupPriorityChangedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class QueueEvents(EventsBase):
     """Queue AMQP Exchanges
 
@@ -866,7 +1003,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskDefinedMessage, TaskDefinedRoutingKey]:
+    ) -> Binding[TaskDefinedMessage, TaskDefinedRoutingKey, TaskDefinedEvent]:
         """Task Defined Messages
 
         When a task is created or just defined a message is posted to this
@@ -910,6 +1047,7 @@ class QueueEvents(EventsBase):
             ),
             TaskDefinedMessage,
             TaskDefinedRoutingKey,
+            TaskDefinedEvent,
         )
 
     def taskPending(
@@ -926,7 +1064,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskPendingMessage, TaskPendingRoutingKey]:
+    ) -> Binding[TaskPendingMessage, TaskPendingRoutingKey, TaskPendingEvent]:
         """Task Pending Messages
 
         When a task becomes `pending` a message is posted to this exchange.
@@ -971,6 +1109,7 @@ class QueueEvents(EventsBase):
             ),
             TaskPendingMessage,
             TaskPendingRoutingKey,
+            TaskPendingEvent,
         )
 
     def taskRunning(
@@ -987,7 +1126,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskRunningMessage, TaskRunningRoutingKey]:
+    ) -> Binding[TaskRunningMessage, TaskRunningRoutingKey, TaskRunningEvent]:
         """Task Running Messages
 
         Whenever a task is claimed by a worker, a run is started on the worker,
@@ -1027,6 +1166,7 @@ class QueueEvents(EventsBase):
             ),
             TaskRunningMessage,
             TaskRunningRoutingKey,
+            TaskRunningEvent,
         )
 
     def artifactCreated(
@@ -1043,7 +1183,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[ArtifactCreatedMessage, ArtifactCreatedRoutingKey]:
+    ) -> Binding[ArtifactCreatedMessage, ArtifactCreatedRoutingKey, ArtifactCreatedEvent]:
         """Artifact Creation Messages
 
         Whenever the `createArtifact` end-point is called, the queue will create
@@ -1102,6 +1242,7 @@ class QueueEvents(EventsBase):
             ),
             ArtifactCreatedMessage,
             ArtifactCreatedRoutingKey,
+            ArtifactCreatedEvent,
         )
 
     def taskCompleted(
@@ -1118,7 +1259,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskCompletedMessage, TaskCompletedRoutingKey]:
+    ) -> Binding[TaskCompletedMessage, TaskCompletedRoutingKey, TaskCompletedEvent]:
         """Task Completed Messages
 
         When a task is successfully completed by a worker a message is posted
@@ -1161,6 +1302,7 @@ class QueueEvents(EventsBase):
             ),
             TaskCompletedMessage,
             TaskCompletedRoutingKey,
+            TaskCompletedEvent,
         )
 
     def taskFailed(
@@ -1177,7 +1319,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskFailedMessage, TaskFailedRoutingKey]:
+    ) -> Binding[TaskFailedMessage, TaskFailedRoutingKey, TaskFailedEvent]:
         """Task Failed Messages
 
         When a task ran, but failed to complete successfully a message is posted
@@ -1218,6 +1360,7 @@ class QueueEvents(EventsBase):
             ),
             TaskFailedMessage,
             TaskFailedRoutingKey,
+            TaskFailedEvent,
         )
 
     def taskException(
@@ -1234,7 +1377,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskExceptionMessage, TaskExceptionRoutingKey]:
+    ) -> Binding[TaskExceptionMessage, TaskExceptionRoutingKey, TaskExceptionEvent]:
         """Task Exception Messages
 
         Whenever Taskcluster fails to run a message is posted to this exchange.
@@ -1279,6 +1422,7 @@ class QueueEvents(EventsBase):
             ),
             TaskExceptionMessage,
             TaskExceptionRoutingKey,
+            TaskExceptionEvent,
         )
 
     def taskGroupResolved(
@@ -1289,7 +1433,7 @@ class QueueEvents(EventsBase):
         taskGroupId: str | None = None,
         schedulerId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGroupChangedMessage, TaskGroupResolvedRoutingKey]:
+    ) -> Binding[TaskGroupChangedMessage, TaskGroupResolvedRoutingKey, TaskGroupResolvedEvent]:
         """Task Group Resolved Messages
 
         A message is published on task-group-resolved whenever all submitted
@@ -1316,6 +1460,7 @@ class QueueEvents(EventsBase):
             (taskGroupId, schedulerId, reserved),
             TaskGroupChangedMessage,
             TaskGroupResolvedRoutingKey,
+            TaskGroupResolvedEvent,
         )
 
     def taskGroupSealed(
@@ -1326,7 +1471,7 @@ class QueueEvents(EventsBase):
         taskGroupId: str | None = None,
         schedulerId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGroupChangedMessage, TaskGroupSealedRoutingKey]:
+    ) -> Binding[TaskGroupChangedMessage, TaskGroupSealedRoutingKey, TaskGroupSealedEvent]:
         """Task Group Sealed Messages
 
         A message is published on task-group-sealed whenever task group is sealed.
@@ -1350,6 +1495,7 @@ class QueueEvents(EventsBase):
             (taskGroupId, schedulerId, reserved),
             TaskGroupChangedMessage,
             TaskGroupSealedRoutingKey,
+            TaskGroupSealedEvent,
         )
 
     def taskPriorityChanged(
@@ -1366,7 +1512,9 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskPriorityChangedMessage, TaskPriorityChangedRoutingKey]:
+    ) -> Binding[
+        TaskPriorityChangedMessage, TaskPriorityChangedRoutingKey, TaskPriorityChangedEvent
+    ]:
         """Task Priority Changed Messages
 
         A message published when task priority was updated via `changeTaskPriority` API call.
@@ -1405,6 +1553,7 @@ class QueueEvents(EventsBase):
             ),
             TaskPriorityChangedMessage,
             TaskPriorityChangedRoutingKey,
+            TaskPriorityChangedEvent,
         )
 
     def taskGroupPriorityChanged(
@@ -1415,7 +1564,11 @@ class QueueEvents(EventsBase):
         taskGroupId: str | None = None,
         schedulerId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGroupPriorityChangedMessage, TaskGroupPriorityChangedRoutingKey]:
+    ) -> Binding[
+        TaskGroupPriorityChangedMessage,
+        TaskGroupPriorityChangedRoutingKey,
+        TaskGroupPriorityChangedEvent,
+    ]:
         """Task Group Priority Changed Messages
 
         A message published when task group priority was changed via `changeTaskGroupPriority` API call.
@@ -1438,4 +1591,5 @@ class QueueEvents(EventsBase):
             (taskGroupId, schedulerId, reserved),
             TaskGroupPriorityChangedMessage,
             TaskGroupPriorityChangedRoutingKey,
+            TaskGroupPriorityChangedEvent,
         )

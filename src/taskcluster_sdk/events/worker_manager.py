@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.models.worker_manager import (
@@ -25,16 +26,26 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "LaunchConfigArchivedEvent",
     "LaunchConfigArchivedRoutingKey",
+    "LaunchConfigCreatedEvent",
     "LaunchConfigCreatedRoutingKey",
+    "LaunchConfigUpdatedEvent",
     "LaunchConfigUpdatedRoutingKey",
     "WorkerManagerEvents",
+    "WorkerPoolCreatedEvent",
     "WorkerPoolCreatedRoutingKey",
+    "WorkerPoolErrorEvent",
     "WorkerPoolErrorRoutingKey",
+    "WorkerPoolUpdatedEvent",
     "WorkerPoolUpdatedRoutingKey",
+    "WorkerRemovedEvent",
     "WorkerRemovedRoutingKey",
+    "WorkerRequestedEvent",
     "WorkerRequestedRoutingKey",
+    "WorkerRunningEvent",
     "WorkerRunningRoutingKey",
+    "WorkerStoppedEvent",
     "WorkerStoppedRoutingKey",
 ]
 
@@ -547,6 +558,118 @@ class LaunchConfigArchivedRoutingKey:
         )
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerPoolCreatedEvent(Message["PulseWorkerPoolMessage", WorkerPoolCreatedRoutingKey]):
+    """A `worker-pool-created` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerPoolMessage`, `routing` a `WorkerPoolCreatedRoutingKey`;
+    `isinstance(message, WorkerPoolCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerPoolUpdatedEvent(Message["PulseWorkerPoolMessage", WorkerPoolUpdatedRoutingKey]):
+    """A `worker-pool-updated` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerPoolMessage`, `routing` a `WorkerPoolUpdatedRoutingKey`;
+    `isinstance(message, WorkerPoolUpdatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerPoolErrorEvent(Message["PulseWorkerPoolErrorMessage", WorkerPoolErrorRoutingKey]):
+    """A `worker-pool-error` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerPoolErrorMessage`, `routing` a `WorkerPoolErrorRoutingKey`;
+    `isinstance(message, WorkerPoolErrorEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerRequestedEvent(Message["PulseWorkerMessage", WorkerRequestedRoutingKey]):
+    """A `worker-requested` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerMessage`, `routing` a `WorkerRequestedRoutingKey`;
+    `isinstance(message, WorkerRequestedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerRunningEvent(Message["PulseWorkerMessage", WorkerRunningRoutingKey]):
+    """A `worker-running` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerMessage`, `routing` a `WorkerRunningRoutingKey`;
+    `isinstance(message, WorkerRunningEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerStoppedEvent(Message["PulseWorkerMessage", WorkerStoppedRoutingKey]):
+    """A `worker-stopped` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerMessage`, `routing` a `WorkerStoppedRoutingKey`;
+    `isinstance(message, WorkerStoppedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class WorkerRemovedEvent(Message["PulseWorkerRemovedMessage", WorkerRemovedRoutingKey]):
+    """A `worker-removed` message, as a listener hands it out.
+
+    `payload` is a `PulseWorkerRemovedMessage`, `routing` a `WorkerRemovedRoutingKey`;
+    `isinstance(message, WorkerRemovedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class LaunchConfigCreatedEvent(Message["PulseLaunchConfigMessage", LaunchConfigCreatedRoutingKey]):
+    """A `launch-config-created` message, as a listener hands it out.
+
+    `payload` is a `PulseLaunchConfigMessage`, `routing` a `LaunchConfigCreatedRoutingKey`;
+    `isinstance(message, LaunchConfigCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class LaunchConfigUpdatedEvent(Message["PulseLaunchConfigMessage", LaunchConfigUpdatedRoutingKey]):
+    """A `launch-config-updated` message, as a listener hands it out.
+
+    `payload` is a `PulseLaunchConfigMessage`, `routing` a `LaunchConfigUpdatedRoutingKey`;
+    `isinstance(message, LaunchConfigUpdatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class LaunchConfigArchivedEvent(
+    Message["PulseLaunchConfigMessage", LaunchConfigArchivedRoutingKey]
+):
+    """A `launch-config-archived` message, as a listener hands it out.
+
+    `payload` is a `PulseLaunchConfigMessage`, `routing` a `LaunchConfigArchivedRoutingKey`;
+    `isinstance(message, LaunchConfigArchivedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class WorkerManagerEvents(EventsBase):
     """Worker Manager Exchanges
 
@@ -567,7 +690,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerPoolMessage, WorkerPoolCreatedRoutingKey]:
+    ) -> Binding[PulseWorkerPoolMessage, WorkerPoolCreatedRoutingKey, WorkerPoolCreatedEvent]:
         """Worker Pool Created Messages
 
         Whenever the api receives a request to create a
@@ -604,6 +727,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerPoolMessage,
             WorkerPoolCreatedRoutingKey,
+            WorkerPoolCreatedEvent,
         )
 
     def workerPoolUpdated(
@@ -618,7 +742,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerPoolMessage, WorkerPoolUpdatedRoutingKey]:
+    ) -> Binding[PulseWorkerPoolMessage, WorkerPoolUpdatedRoutingKey, WorkerPoolUpdatedEvent]:
         """Worker Pool Updated Messages
 
         Whenever the api receives a request to update a
@@ -655,6 +779,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerPoolMessage,
             WorkerPoolUpdatedRoutingKey,
+            WorkerPoolUpdatedEvent,
         )
 
     def workerPoolError(
@@ -669,7 +794,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerPoolErrorMessage, WorkerPoolErrorRoutingKey]:
+    ) -> Binding[PulseWorkerPoolErrorMessage, WorkerPoolErrorRoutingKey, WorkerPoolErrorEvent]:
         """Worker Pool Provisioning Error Messages
 
         Whenever a worker reports an error
@@ -707,6 +832,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerPoolErrorMessage,
             WorkerPoolErrorRoutingKey,
+            WorkerPoolErrorEvent,
         )
 
     def workerRequested(
@@ -721,7 +847,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerMessage, WorkerRequestedRoutingKey]:
+    ) -> Binding[PulseWorkerMessage, WorkerRequestedRoutingKey, WorkerRequestedEvent]:
         """Worker Requested Messages
 
         Whenever a worker is requested, a message is posted
@@ -757,6 +883,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerMessage,
             WorkerRequestedRoutingKey,
+            WorkerRequestedEvent,
         )
 
     def workerRunning(
@@ -771,7 +898,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerMessage, WorkerRunningRoutingKey]:
+    ) -> Binding[PulseWorkerMessage, WorkerRunningRoutingKey, WorkerRunningEvent]:
         """Worker Running Messages
 
         Whenever a worker has registered, a message is posted
@@ -808,6 +935,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerMessage,
             WorkerRunningRoutingKey,
+            WorkerRunningEvent,
         )
 
     def workerStopped(
@@ -822,7 +950,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerMessage, WorkerStoppedRoutingKey]:
+    ) -> Binding[PulseWorkerMessage, WorkerStoppedRoutingKey, WorkerStoppedEvent]:
         """Worker Stopped Messages
 
         Whenever a worker has stopped, a message is posted
@@ -859,6 +987,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerMessage,
             WorkerStoppedRoutingKey,
+            WorkerStoppedEvent,
         )
 
     def workerRemoved(
@@ -873,7 +1002,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseWorkerRemovedMessage, WorkerRemovedRoutingKey]:
+    ) -> Binding[PulseWorkerRemovedMessage, WorkerRemovedRoutingKey, WorkerRemovedEvent]:
         """Worker Removed Messages
 
         Whenever a worker is removed, a message is posted to this exchange.
@@ -911,6 +1040,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseWorkerRemovedMessage,
             WorkerRemovedRoutingKey,
+            WorkerRemovedEvent,
         )
 
     def launchConfigCreated(
@@ -925,7 +1055,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseLaunchConfigMessage, LaunchConfigCreatedRoutingKey]:
+    ) -> Binding[PulseLaunchConfigMessage, LaunchConfigCreatedRoutingKey, LaunchConfigCreatedEvent]:
         """Launch Config Created Messages
 
         Whenever a new launch configuration is created for a worker pool,
@@ -961,6 +1091,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseLaunchConfigMessage,
             LaunchConfigCreatedRoutingKey,
+            LaunchConfigCreatedEvent,
         )
 
     def launchConfigUpdated(
@@ -975,7 +1106,7 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseLaunchConfigMessage, LaunchConfigUpdatedRoutingKey]:
+    ) -> Binding[PulseLaunchConfigMessage, LaunchConfigUpdatedRoutingKey, LaunchConfigUpdatedEvent]:
         """Launch Config Updated Messages
 
         Whenever a launch configuration is updated for a worker pool,
@@ -1011,6 +1142,7 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseLaunchConfigMessage,
             LaunchConfigUpdatedRoutingKey,
+            LaunchConfigUpdatedEvent,
         )
 
     def launchConfigArchived(
@@ -1025,7 +1157,9 @@ class WorkerManagerEvents(EventsBase):
         workerId: str | None = None,
         launchConfigId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[PulseLaunchConfigMessage, LaunchConfigArchivedRoutingKey]:
+    ) -> Binding[
+        PulseLaunchConfigMessage, LaunchConfigArchivedRoutingKey, LaunchConfigArchivedEvent
+    ]:
         """Launch Config Archived Messages
 
         Whenever a launch configuration is archived for a worker pool,
@@ -1061,4 +1195,5 @@ class WorkerManagerEvents(EventsBase):
             ),
             PulseLaunchConfigMessage,
             LaunchConfigArchivedRoutingKey,
+            LaunchConfigArchivedEvent,
         )

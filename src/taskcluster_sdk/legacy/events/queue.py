@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.queue import (
@@ -26,12 +27,18 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ArtifactCreatedEvent",
     "ArtifactCreatedRoutingKey",
     "QueueEvents",
+    "TaskCompletedEvent",
     "TaskCompletedRoutingKey",
+    "TaskDefinedEvent",
     "TaskDefinedRoutingKey",
+    "TaskFailedEvent",
     "TaskFailedRoutingKey",
+    "TaskPendingEvent",
     "TaskPendingRoutingKey",
+    "TaskRunningEvent",
     "TaskRunningRoutingKey",
 ]
 
@@ -567,6 +574,72 @@ class TaskFailedRoutingKey:
         )
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskDefinedEvent(Message["TaskDefinedMessage", TaskDefinedRoutingKey]):
+    """A `task-defined` message, as a listener hands it out.
+
+    `payload` is a `TaskDefinedMessage`, `routing` a `TaskDefinedRoutingKey`;
+    `isinstance(message, TaskDefinedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskPendingEvent(Message["TaskPendingMessage", TaskPendingRoutingKey]):
+    """A `task-pending` message, as a listener hands it out.
+
+    `payload` is a `TaskPendingMessage`, `routing` a `TaskPendingRoutingKey`;
+    `isinstance(message, TaskPendingEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskRunningEvent(Message["TaskRunningMessage", TaskRunningRoutingKey]):
+    """A `task-running` message, as a listener hands it out.
+
+    `payload` is a `TaskRunningMessage`, `routing` a `TaskRunningRoutingKey`;
+    `isinstance(message, TaskRunningEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class ArtifactCreatedEvent(Message["ArtifactCreatedMessage", ArtifactCreatedRoutingKey]):
+    """A `artifact-created` message, as a listener hands it out.
+
+    `payload` is a `ArtifactCreatedMessage`, `routing` a `ArtifactCreatedRoutingKey`;
+    `isinstance(message, ArtifactCreatedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskCompletedEvent(Message["TaskCompletedMessage", TaskCompletedRoutingKey]):
+    """A `task-completed` message, as a listener hands it out.
+
+    `payload` is a `TaskCompletedMessage`, `routing` a `TaskCompletedRoutingKey`;
+    `isinstance(message, TaskCompletedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskFailedEvent(Message["TaskFailedMessage", TaskFailedRoutingKey]):
+    """A `task-failed` message, as a listener hands it out.
+
+    `payload` is a `TaskFailedMessage`, `routing` a `TaskFailedRoutingKey`;
+    `isinstance(message, TaskFailedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class QueueEvents(EventsBase):
     """Queue AMQP Exchanges
 
@@ -641,7 +714,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskDefinedMessage, TaskDefinedRoutingKey]:
+    ) -> Binding[TaskDefinedMessage, TaskDefinedRoutingKey, TaskDefinedEvent]:
         """Task Defined Messages
 
         When a task is created or just defined a message is posted to this
@@ -687,6 +760,7 @@ class QueueEvents(EventsBase):
             ),
             TaskDefinedMessage,
             TaskDefinedRoutingKey,
+            TaskDefinedEvent,
         )
 
     def taskPending(
@@ -703,7 +777,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskPendingMessage, TaskPendingRoutingKey]:
+    ) -> Binding[TaskPendingMessage, TaskPendingRoutingKey, TaskPendingEvent]:
         """Task Pending Messages
 
         When a task becomes `pending` a message is posted to this exchange.
@@ -748,6 +822,7 @@ class QueueEvents(EventsBase):
             ),
             TaskPendingMessage,
             TaskPendingRoutingKey,
+            TaskPendingEvent,
         )
 
     def taskRunning(
@@ -764,7 +839,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskRunningMessage, TaskRunningRoutingKey]:
+    ) -> Binding[TaskRunningMessage, TaskRunningRoutingKey, TaskRunningEvent]:
         """Task Running Messages
 
         Whenever a task is claimed by a worker, a run is started on the worker,
@@ -804,6 +879,7 @@ class QueueEvents(EventsBase):
             ),
             TaskRunningMessage,
             TaskRunningRoutingKey,
+            TaskRunningEvent,
         )
 
     def artifactCreated(
@@ -820,7 +896,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[ArtifactCreatedMessage, ArtifactCreatedRoutingKey]:
+    ) -> Binding[ArtifactCreatedMessage, ArtifactCreatedRoutingKey, ArtifactCreatedEvent]:
         """Artifact Creation Messages
 
         Whenever the `createArtifact` end-point is called, the queue will create
@@ -876,6 +952,7 @@ class QueueEvents(EventsBase):
             ),
             ArtifactCreatedMessage,
             ArtifactCreatedRoutingKey,
+            ArtifactCreatedEvent,
         )
 
     def taskCompleted(
@@ -892,7 +969,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskCompletedMessage, TaskCompletedRoutingKey]:
+    ) -> Binding[TaskCompletedMessage, TaskCompletedRoutingKey, TaskCompletedEvent]:
         """Task Completed Messages
 
         When a task is completed by a worker a message is posted this exchange.
@@ -934,6 +1011,7 @@ class QueueEvents(EventsBase):
             ),
             TaskCompletedMessage,
             TaskCompletedRoutingKey,
+            TaskCompletedEvent,
         )
 
     def taskFailed(
@@ -950,7 +1028,7 @@ class QueueEvents(EventsBase):
         schedulerId: str | None = None,
         taskGroupId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskFailedMessage, TaskFailedRoutingKey]:
+    ) -> Binding[TaskFailedMessage, TaskFailedRoutingKey, TaskFailedEvent]:
         """Task Failed Messages
 
         Whenever a task is concluded to be failed a message is posted to this
@@ -995,4 +1073,5 @@ class QueueEvents(EventsBase):
             ),
             TaskFailedMessage,
             TaskFailedRoutingKey,
+            TaskFailedEvent,
         )

@@ -14,6 +14,7 @@ from taskcluster_sdk._bindings import (
     RoutingKeyField,
     split_routing_key,
 )
+from taskcluster_sdk._pulse.message import Message
 
 if TYPE_CHECKING:
     from taskcluster_sdk.legacy.models.scheduler import (
@@ -25,9 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SchedulerEvents",
+    "TaskGraphBlockedEvent",
     "TaskGraphBlockedRoutingKey",
+    "TaskGraphExtendedEvent",
     "TaskGraphExtendedRoutingKey",
+    "TaskGraphFinishedEvent",
     "TaskGraphFinishedRoutingKey",
+    "TaskGraphRunningEvent",
     "TaskGraphRunningRoutingKey",
 ]
 
@@ -313,6 +318,50 @@ class TaskGraphFinishedRoutingKey:
         )
 
 
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGraphRunningEvent(Message["TaskGraphRunningMessage", TaskGraphRunningRoutingKey]):
+    """A `task-graph-running` message, as a listener hands it out.
+
+    `payload` is a `TaskGraphRunningMessage`, `routing` a `TaskGraphRunningRoutingKey`;
+    `isinstance(message, TaskGraphRunningEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGraphExtendedEvent(Message["TaskGraphExtendedMessage", TaskGraphExtendedRoutingKey]):
+    """A `task-graph-extended` message, as a listener hands it out.
+
+    `payload` is a `TaskGraphExtendedMessage`, `routing` a `TaskGraphExtendedRoutingKey`;
+    `isinstance(message, TaskGraphExtendedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGraphBlockedEvent(Message["TaskGraphBlockedMessage", TaskGraphBlockedRoutingKey]):
+    """A `task-graph-blocked` message, as a listener hands it out.
+
+    `payload` is a `TaskGraphBlockedMessage`, `routing` a `TaskGraphBlockedRoutingKey`;
+    `isinstance(message, TaskGraphBlockedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
+# The model is quoted: models load on first use, not when this module is imported.
+class TaskGraphFinishedEvent(Message["TaskGraphFinishedMessage", TaskGraphFinishedRoutingKey]):
+    """A `task-graph-finished` message, as a listener hands it out.
+
+    `payload` is a `TaskGraphFinishedMessage`, `routing` a `TaskGraphFinishedRoutingKey`;
+    `isinstance(message, TaskGraphFinishedEvent)` narrows a listener's union to it.
+    """
+
+    __slots__ = ()
+
+
 class SchedulerEvents(EventsBase):
     """Scheduler AMQP Exchanges
 
@@ -359,7 +408,7 @@ class SchedulerEvents(EventsBase):
         schedulerId: str | None = None,
         taskGraphId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGraphRunningMessage, TaskGraphRunningRoutingKey]:
+    ) -> Binding[TaskGraphRunningMessage, TaskGraphRunningRoutingKey, TaskGraphRunningEvent]:
         """Task-Graph Running Message
 
         When a task-graph is submitted it immediately starts running and a
@@ -400,6 +449,7 @@ class SchedulerEvents(EventsBase):
             ),
             TaskGraphRunningMessage,
             TaskGraphRunningRoutingKey,
+            TaskGraphRunningEvent,
         )
 
     def taskGraphExtended(
@@ -416,7 +466,7 @@ class SchedulerEvents(EventsBase):
         schedulerId: str | None = None,
         taskGraphId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGraphExtendedMessage, TaskGraphExtendedRoutingKey]:
+    ) -> Binding[TaskGraphExtendedMessage, TaskGraphExtendedRoutingKey, TaskGraphExtendedEvent]:
         """Task-Graph Extended Message
 
         When a task-graph is submitted it immediately starts running and a
@@ -457,6 +507,7 @@ class SchedulerEvents(EventsBase):
             ),
             TaskGraphExtendedMessage,
             TaskGraphExtendedRoutingKey,
+            TaskGraphExtendedEvent,
         )
 
     def taskGraphBlocked(
@@ -473,7 +524,7 @@ class SchedulerEvents(EventsBase):
         schedulerId: str | None = None,
         taskGraphId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGraphBlockedMessage, TaskGraphBlockedRoutingKey]:
+    ) -> Binding[TaskGraphBlockedMessage, TaskGraphBlockedRoutingKey, TaskGraphBlockedEvent]:
         """Task-Graph Blocked Message
 
         When a task is completed unsuccessfully and all reruns have been
@@ -519,6 +570,7 @@ class SchedulerEvents(EventsBase):
             ),
             TaskGraphBlockedMessage,
             TaskGraphBlockedRoutingKey,
+            TaskGraphBlockedEvent,
         )
 
     def taskGraphFinished(
@@ -535,7 +587,7 @@ class SchedulerEvents(EventsBase):
         schedulerId: str | None = None,
         taskGraphId: str | None = None,
         reserved: str | None = None,
-    ) -> Binding[TaskGraphFinishedMessage, TaskGraphFinishedRoutingKey]:
+    ) -> Binding[TaskGraphFinishedMessage, TaskGraphFinishedRoutingKey, TaskGraphFinishedEvent]:
         """Task-Graph Finished Message
 
         When all tasks of a task-graph have completed successfully, the
@@ -576,4 +628,5 @@ class SchedulerEvents(EventsBase):
             ),
             TaskGraphFinishedMessage,
             TaskGraphFinishedRoutingKey,
+            TaskGraphFinishedEvent,
         )
