@@ -314,6 +314,35 @@ def test_bad_dates_are_refused_as_v106_does(queue: Queue) -> None:
         queue.createTask(slugid(), task_body(slugid(), created=deadline, deadline=created))
 
 
+def test_deadlines_beyond_five_days_are_refused_as_v106_does(
+    tc: FakeTaskcluster, queue: Queue
+) -> None:
+    # Seen on real v106 (maxTaskDeadlineDays defaults to 5): 400 InputError.
+    far = _iso(datetime.now(timezone.utc) + timedelta(days=5, hours=1))
+    with pytest.raises(BadRequestError, match="more than 5 days into the future") as caught:
+        queue.createTask(slugid(), task_body(slugid(), deadline=far, expires=far))
+    assert caught.value.code == "InputError"
+    tc.state.max_task_deadline_days = 30
+    queue.createTask(slugid(), task_body(slugid(), deadline=far, expires=far))
+
+
+def test_artifact_names_outside_printable_ascii_are_refused_as_v106_does(
+    tc: FakeTaskcluster, queue: Queue
+) -> None:
+    task_id = slugid()
+    queue.createTask(task_id, task_body(slugid()))
+    (claimed,) = claim(queue)
+    worker = as_worker(tc, claimed)
+    # Real v106 answers this (recorded by a probe of the loopback deployment).
+    with pytest.raises(
+        BadRequestError, match=r"URL parameter 'name' given as 'public/\u00fc.txt'"
+    ) as caught:
+        upload_artifact(worker, task_id=task_id, run_id=0, name="public/\u00fc.txt", source=b"x")
+    assert caught.value.code == "InvalidRequestArguments"
+    assert "must match regular expression: '/^[\\x20-\\x7e]+$/'" in caught.value.message
+    assert tc.state.artifacts(task_id) == {}
+
+
 def test_task_group_listing_pages(tc: FakeTaskcluster, queue: Queue) -> None:
     group = slugid()
     ids = [slugid() for _ in range(5)]

@@ -27,6 +27,7 @@ from ._core import (
     error_reply,
     json_reply,
 )
+from ._params import check_url_parameters
 from .services import SERVICE_NAMES, FakeServices
 
 if TYPE_CHECKING:
@@ -285,6 +286,7 @@ class FakeTaskcluster(FakeServices):
                 client_id = identity.client_id
             else:
                 client_id = _hawk_id(request.headers.get("authorization"))
+            check_url_parameters(fake.service_name, params)
             call, payload = method.make_call(request, client_id, params)
             if self._auth is not None and identity is not None:
                 self._auth.authorize(method.spec, params, payload, identity)

@@ -183,7 +183,9 @@ def page_of(
     return items[start:end], following
 
 
-def task_defaults(task_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def task_defaults(
+    task_id: str, body: dict[str, Any], max_deadline_days: float = 5
+) -> dict[str, Any]:
     """The definition as v106 stores it: defaults filled, dates as `toJSON()`, queue ids derived."""
     definition = json.loads(json.dumps(body))
     if "taskQueueId" in definition:
@@ -223,6 +225,12 @@ def task_defaults(task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         raise FakeAPIError(400, "InputError", "`deadline` cannot be later than `created`")
     if deadline < now:
         raise FakeAPIError(400, "InputError", "`deadline` cannot be in the past")
+    if deadline - now > timedelta(days=max_deadline_days, minutes=15):
+        raise FakeAPIError(
+            400,
+            "InputError",
+            f"`deadline` cannot be more than {max_deadline_days:g} days into the future",
+        )
     if "expires" not in definition:
         definition["expires"] = taskcluster_time(deadline.replace(year=deadline.year + 1))
     if parse_time(definition["expires"]) < deadline:

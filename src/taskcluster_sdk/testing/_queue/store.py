@@ -38,6 +38,9 @@ class Store:
         self._order = 0
         self.claim_timeout: float = 1200.0
         self.claim_wait: float = 0.0
+        self.max_task_deadline_days: float = 5
+        """How far ahead a task's `deadline` may be (v106's `maxTaskDeadlineDays`, 5 by default;
+        `createTask` answers 400 `InputError` beyond it, allowing 15 minutes of drift)."""
         self.v106_content_length_bug: bool = True
         """Answer `finishArtifact` 500 for artifacts created with `contentLength`, as v106 does
         (its artifact-created message schema refuses the field; see the recorded

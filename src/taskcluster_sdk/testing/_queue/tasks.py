@@ -32,7 +32,7 @@ class TaskLifecycle(Store):
 
     def _create_task(self, call: Any) -> dict[str, Any]:
         task_id: str = call.taskId
-        definition = task_defaults(task_id, call.request.json() or {})
+        definition = task_defaults(task_id, call.request.json() or {}, self.max_task_deadline_days)
         with self._lock:
             existing = self._tasks.get(task_id)
             if existing is not None:
