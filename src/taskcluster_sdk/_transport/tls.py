@@ -49,12 +49,12 @@ class _DeferredCAContext(ssl.SSLContext):
             self.load_verify_locations(cafile=cafile, capath=capath)
             self._tc_loaded = True
 
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # pyright: ignore[reportIncompatibleMethodOverride]
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
         if not self._tc_loaded:
             self._tc_load()
         return super().wrap_socket(*args, **kwargs)
 
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:  # pyright: ignore[reportIncompatibleMethodOverride]
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
         if not self._tc_loaded:
             self._tc_load()
         return super().wrap_bio(*args, **kwargs)
