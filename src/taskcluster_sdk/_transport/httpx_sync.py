@@ -89,6 +89,11 @@ class SyncHttpxSender:
             except BaseException:
                 response.close()
                 raise
+            # The read stream refers back to the response (httpx's bound
+            # stream): a cycle that would keep the body, attached to the
+            # parsed result, alive until a cyclic collection. A pager's
+            # memory stays flat only if each page is freed as it is dropped.
+            response.stream = httpx.ByteStream(response.content)
             return response
         except httpx.TimeoutException as exc:
             raise TransportTimeoutError(
