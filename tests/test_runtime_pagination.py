@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
 from servers.fake_queue import AsyncQueue, Queue
 from servers.taskcluster import TASK_GROUP_SIZE, TaskclusterServer, running_server
 
+from taskcluster_sdk import http_response
 from taskcluster_sdk._credentials import Credentials
-from taskcluster_sdk._pagination import SyncPager
+from taskcluster_sdk._pagination import AsyncPager, SyncPager
 
 TESTER = Credentials("tester", "no-secret")
 ALL_IDS = [f"task-{i}" for i in range(TASK_GROUP_SIZE)]
@@ -68,8 +71,6 @@ def test_empty_token_ends_iteration() -> None:
 
 
 def _gc_disabled() -> Iterator[None]:
-    import gc  # noqa: PLC0415
-
     gc.collect()
     gc.disable()
     try:
@@ -82,10 +83,6 @@ def test_sync_pager_frees_each_page_before_fetching_the_next(server: Taskcluster
     # With the cyclic collector off, only reference counting frees a page:
     # it must, or iterating a large task group holds every 2.8 MB body
     # until a collection runs (or two pages at once).
-    import weakref  # noqa: PLC0415
-
-    from taskcluster_sdk import http_response  # noqa: PLC0415
-
     alive: list[weakref.ref[object]] = []
 
     def fetch_and_watch(token: str | None) -> object:
@@ -114,10 +111,6 @@ def test_sync_pager_frees_each_page_before_fetching_the_next(server: Taskcluster
 async def test_async_pager_frees_each_page_before_fetching_the_next(
     server: TaskclusterServer,
 ) -> None:
-    import weakref  # noqa: PLC0415
-
-    from taskcluster_sdk import http_response  # noqa: PLC0415
-    from taskcluster_sdk._pagination import AsyncPager  # noqa: PLC0415
 
     alive: list[weakref.ref[object]] = []
     async with AsyncQueue(root_url=server.root_url, credentials=TESTER) as queue:
