@@ -21,10 +21,9 @@ from pydantic_core import CoreSchema, core_schema
 
 from ._utils import to_taskcluster_time
 
-# What a one-call script does not need is imported on first use: the root
-# models (`_root_model`), `pydantic.Discriminator` (with `pydantic.types`,
-# ~13 ms). `AwareDatetime` is built here from pydantic-core for the same
-# reason.
+# The root models (`_root_model`: `pydantic.root_model` and a generic
+# RootModel class, which a one-call script rarely needs) are imported on
+# first use.
 if TYPE_CHECKING:
     from pydantic import Discriminator
 
@@ -106,7 +105,7 @@ def open_discriminator(field: str, known: tuple[str, ...]) -> Discriminator:
     The fallback variant is tagged `UNKNOWN_TAG`; known tags pick their own
     variant, so `isinstance` and `match` narrow as usual.
     """
-    from pydantic import Discriminator  # noqa: PLC0415  # see the imports
+    from pydantic import Discriminator  # noqa: PLC0415  # only model modules with unions need it
 
     values = frozenset(known)
 
@@ -134,8 +133,8 @@ else:
 class _AwareDatetime:
     """Validates a timezone-aware datetime; serialises to JSON as UTC with a `Z` suffix.
 
-    pydantic's `AwareDatetime` with a `PlainSerializer`, from pydantic-core
-    directly (the same core schema, without importing `pydantic.types`).
+    pydantic's `AwareDatetime` with a `PlainSerializer`, as one core schema
+    (one annotation object instead of two, and a None-tolerant serialiser).
     """
 
     __slots__ = ()
