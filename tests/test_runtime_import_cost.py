@@ -47,3 +47,73 @@ def test_first_client_loads_the_machinery() -> None:
         check=True,
     )
     assert result.stdout.strip() == "True"
+
+
+def _loaded_after(script: str) -> set[str]:
+    probe = script + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {name.partition(".")[0] for name in json.loads(result.stdout)} | set(
+        json.loads(result.stdout)
+    )
+
+
+def test_a_sync_script_loads_no_asyncio_and_one_model_module() -> None:
+    # What a one-call sync script loads: no event loop machinery, no aiohttp,
+    # and of the queue's ~60 model modules only `Task`'s (and `TaskMetadata`'s).
+    loaded = _loaded_after(
+        "from taskcluster_sdk import Queue\n"
+        "queue = Queue(root_url='http://127.0.0.1:9')\n"
+        "from taskcluster_sdk.models.queue import Task\n"
+        "Task.model_validate({'taskGroupId': 'x'})\n"
+    )
+    assert "httpx" in loaded  # the sync client is made
+    assert not loaded & {"asyncio", "aiohttp", "taskcluster_sdk._transport.async_engine"}
+    models = sorted(name for name in loaded if name.startswith("taskcluster_sdk.models.queue."))
+    assert models == [
+        "taskcluster_sdk.models.queue.task",
+        "taskcluster_sdk.models.queue.task_metadata",
+    ]
+
+
+def test_an_async_script_on_the_default_sender_loads_no_httpx() -> None:
+    loaded = _loaded_after(
+        "import asyncio\n"
+        "from taskcluster_sdk import AsyncQueue\n"
+        "async def main():\n"
+        "    queue = AsyncQueue(root_url='http://127.0.0.1:9')\n"
+        "    await queue.aclose()\n"
+        "asyncio.run(main())\n"
+    )
+    assert "taskcluster_sdk._transport.async_engine" in loaded
+    assert not loaded & {"httpx", "taskcluster_sdk._transport.sync_engine"}
+
+
+def test_a_client_loads_no_ca_bundle_until_a_tls_handshake() -> None:
+    # Loading certifi's bundle is ~50 ms; an http:// root URL (the
+    # taskcluster-proxy) never needs it. The first handshake loads it.
+    probe = (
+        "import ssl\n"
+        "from taskcluster_sdk import Queue\n"
+        "from taskcluster_sdk._transport.tls import shared_tls_context\n"
+        "Queue(root_url='http://127.0.0.1:9')\n"
+        "Queue(root_url='https://tc.example.com')\n"
+        "context = shared_tls_context()\n"
+        "before = context.cert_store_stats()['x509_ca']\n"
+        "context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname='tc.example.com')\n"
+        "print(before, context.cert_store_stats()['x509_ca'] > 0, context.verify_mode == ssl.CERT_REQUIRED,"
+        " context.check_hostname)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["0", "True", "True", "True"]

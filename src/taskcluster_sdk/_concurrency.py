@@ -9,10 +9,12 @@ loop; memory-only work runs inline.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["AsyncIO", "SyncIO"]
 
@@ -20,16 +22,33 @@ T = TypeVar("T")
 
 
 class AsyncIO:
-    """Waiting on asyncio."""
+    """Waiting on asyncio.
 
-    sleep = staticmethod(asyncio.sleep)
-    current_loop = staticmethod(asyncio.get_running_loop)
-    """The loop running the caller (an async client belongs to the first one it ran in)."""
+    asyncio is imported when first used, not with this module: the sync
+    twins import it too, and a sync script should not pay for asyncio
+    (~25 ms of a cold start).
+    """
+
+    @staticmethod
+    async def sleep(delay: float) -> None:
+        """Wait `delay` seconds without blocking the loop."""
+        import asyncio  # noqa: PLC0415  # see the class docstring
+
+        await asyncio.sleep(delay)
+
+    @staticmethod
+    def current_loop() -> asyncio.AbstractEventLoop:
+        """The loop running the caller (an async client belongs to the first one it ran in)."""
+        import asyncio  # noqa: PLC0415  # see the class docstring
+
+        return asyncio.get_running_loop()
 
     @staticmethod
     async def run_blocking(in_thread: bool, function: Callable[[], T]) -> T:
         """Run `function` in a worker thread when it does blocking I/O, else inline."""
         if in_thread:
+            import asyncio  # noqa: PLC0415  # see the class docstring
+
             return await asyncio.to_thread(function)
         return function()
 

@@ -11,23 +11,25 @@ against its JSON schema exactly as the server checks it (`_payload`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast, overload
+from datetime import datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, cast
 
-from pydantic import AwareDatetime as _PydanticAwareDatetime
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    GetCoreSchemaHandler,
-    PlainSerializer,
-    RootModel,
-    SerializeAsAny,
-)
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, SerializeAsAny
 from pydantic import Field as _Field
 from pydantic_core import CoreSchema, core_schema
 
 from ._utils import to_taskcluster_time
+
+# The root models (`_root_model`: `pydantic.root_model` and a generic
+# RootModel class, which a one-call script rarely needs) are imported on
+# first use.
+if TYPE_CHECKING:
+    from pydantic import Discriminator
+
+    from ._root_model import TaskclusterListModel as TaskclusterListModel
+    from ._root_model import TaskclusterRootModel as TaskclusterRootModel
+    from ._root_model import unwrap_root as unwrap_root
 
 __all__ = [
     "AwareDatetime",
@@ -52,45 +54,6 @@ class TaskclusterModel(BaseModel):
 
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=True)
     __schema__: ClassVar[tuple[str, str] | None] = None
-
-
-_RootT = TypeVar("_RootT")
-_ItemT = TypeVar("_ItemT")
-
-
-class TaskclusterRootModel(RootModel[_RootT], Generic[_RootT]):
-    """Base of generated classes for schemas whose top level is not an object.
-
-    The value is in `.root`. API methods whose answer is a union of object
-    variants return the variant itself (see `unwrap_root`).
-    """
-
-    model_config: ClassVar[ConfigDict] = ConfigDict(defer_build=True)
-    __schema__: ClassVar[tuple[str, str] | None] = None
-
-    def unwrap(self) -> _RootT:
-        """`.root`, carrying what the API call attached to this result (see `unwrap_root`)."""
-        return unwrap_root(self)
-
-
-class TaskclusterListModel(TaskclusterRootModel[list[_ItemT]], Generic[_ItemT]):
-    """A schema whose top level is a list: iterate, index and `len()` it like one.
-
-    `for role in auth.listRoles()` yields the roles (`.root` is the list).
-    """
-
-    def __iter__(self) -> Iterator[_ItemT]:  # type: ignore[override]  # items, not fields
-        return iter(self.root)
-
-    def __len__(self) -> int:
-        return len(self.root)
-
-    @overload
-    def __getitem__(self, index: int) -> _ItemT: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[_ItemT]: ...
-    def __getitem__(self, index: int | slice) -> _ItemT | list[_ItemT]:
-        return self.root[index]
 
 
 class _OpenStr:
@@ -142,6 +105,8 @@ def open_discriminator(field: str, known: tuple[str, ...]) -> Discriminator:
     The fallback variant is tagged `UNKNOWN_TAG`; known tags pick their own
     variant, so `isinstance` and `match` narrow as usual.
     """
+    from pydantic import Discriminator  # noqa: PLC0415  # only model modules with unions need it
+
     values = frozenset(known)
 
     def pick(value: Any) -> str:
@@ -164,24 +129,42 @@ else:
         dict[str, Any] | SerializeAsAny[TaskclusterModel], _Field(union_mode="left_to_right")
     ]
 
-_T = TypeVar("_T")
 
+class _AwareDatetime:
+    """Validates a timezone-aware datetime; serialises to JSON as UTC with a `Z` suffix.
 
-def unwrap_root(result: TaskclusterRootModel[_T]) -> _T:
-    """The value of a root model, carrying what the call attached to it.
-
-    Methods whose answer is a union of variants return the variant; the
-    attributes the runtime attached to the parsed result (the HTTP response
-    behind `taskcluster_sdk.http_response`) move to the variant with it.
+    pydantic's `AwareDatetime` with a `PlainSerializer`, as one core schema
+    (one annotation object instead of two, and a None-tolerant serialiser).
     """
-    value = result.root
-    attached = {name: item for name, item in vars(result).items() if name != "root"}
-    if attached and hasattr(value, "__dict__"):
-        vars(value).update(attached)
-    return value
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.datetime_schema(
+            tz_constraint="aware",
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _json_time, when_used="json"
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return "AwareDatetime"
 
 
-AwareDatetime = Annotated[
-    _PydanticAwareDatetime, PlainSerializer(to_taskcluster_time, when_used="json")
-]
+def _json_time(value: datetime | None) -> str | None:
+    # None: a lenient model's missing required datetime (it reads as None).
+    return None if value is None else to_taskcluster_time(value)
+
+
+AwareDatetime = Annotated[datetime, _AwareDatetime()]
 """A timezone-aware datetime that serialises to JSON as UTC with a `Z` suffix."""
+
+
+def __getattr__(name: str) -> object:
+    if name in ("TaskclusterRootModel", "TaskclusterListModel", "unwrap_root"):
+        value = getattr(import_module("taskcluster_sdk._root_model"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

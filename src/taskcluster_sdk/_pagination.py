@@ -25,7 +25,9 @@ class SyncPager(Generic[PageT, ItemT]):
     """Iterate all items (`for item in pager`) or pages (`pager.pages()`).
 
     Pages are fetched lazily, one request per page; each iteration starts
-    again from the first page.
+    again from the first page. The pager holds one page at a time: the
+    previous one is dropped before the next is fetched, so memory stays flat
+    however many pages there are.
     """
 
     __slots__ = ("_fetch", "_items")
@@ -41,14 +43,23 @@ class SyncPager(Generic[PageT, ItemT]):
         token: str | None = None
         while True:
             page = self._fetch(token)
-            yield page
             token = _next_token(page)
+            yield page
+            del page  # before the next fetch (see the class docstring)
             if token is None:
                 return
 
     def __iter__(self) -> Iterator[ItemT]:
-        for page in self.pages():
-            yield from self._items(page)
+        token: str | None = None
+        while True:
+            page = self._fetch(token)
+            token = _next_token(page)
+            items = self._items(page)
+            del page
+            yield from items
+            del items
+            if token is None:
+                return
 
 
 class AsyncPager(Generic[PageT, ItemT]):
@@ -69,12 +80,21 @@ class AsyncPager(Generic[PageT, ItemT]):
         token: str | None = None
         while True:
             page = await self._fetch(token)
-            yield page
             token = _next_token(page)
+            yield page
+            del page  # before the next fetch (see `SyncPager`)
             if token is None:
                 return
 
     async def __aiter__(self) -> AsyncIterator[ItemT]:
-        async for page in self.pages():
-            for item in self._items(page):
+        token: str | None = None
+        while True:
+            page = await self._fetch(token)
+            token = _next_token(page)
+            items = self._items(page)
+            del page
+            for item in items:
                 yield item
+            del items
+            if token is None:
+                return

@@ -10,7 +10,6 @@ in Taskcluster's own clients), with the queue's retry and timeout settings.
 
 from __future__ import annotations
 
-import functools
 import ssl
 from typing import Any
 
@@ -19,6 +18,7 @@ import httpx
 from .._client import AsyncClient, SyncClient
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
 from .._credentials import Credentials
+from .._transport.tls import shared_tls_context
 from .protocol import ObjectCredentials
 from .transfer import RetryBudget
 
@@ -56,15 +56,13 @@ def storage_timeout(queue: object) -> httpx.Timeout:
     return httpx.Timeout(DEFAULT_TIMEOUT if config is None else config.timeout)
 
 
-@functools.cache
 def storage_tls() -> ssl.SSLContext:
-    """The TLS settings of storage clients, made once per process.
+    """The TLS settings of storage clients: the process's one context, see `_transport.tls`.
 
-    httpx builds a context per client otherwise, loading the CA bundle each
-    time: about 70 ms of CPU for every upload and download. A context is
-    safe to share between threads and event loops.
+    httpx would otherwise build a context per client, loading the CA bundle
+    each time: about 70 ms of CPU for every upload and download.
     """
-    return httpx.create_ssl_context()
+    return shared_tls_context()
 
 
 def _object_settings(queue: object) -> ClientConfig:

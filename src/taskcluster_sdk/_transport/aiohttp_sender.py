@@ -1,7 +1,9 @@
 """The default async sender: aiohttp, whose pool keeps up under concurrency.
 
 Its answers stay aiohttp-shaped (`AiohttpAnswer`) until someone asks for the
-`httpx.Response` behind a result (`taskcluster_sdk.http_response`).
+`httpx.Response` behind a result (`taskcluster_sdk.http_response`): httpx
+is imported then, not before (an async script on the default sender never
+loads it).
 """
 
 from __future__ import annotations
@@ -10,17 +12,15 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from .._errors import ClientClosedError
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
-from .httpx_async import USER_AGENT
-from .request import PreparedRequest
+from .request import USER_AGENT, PreparedRequest
 from .response import Answer
 
 if TYPE_CHECKING:
     import aiohttp
+    import httpx
 
 __all__ = ["AiohttpAnswer", "AiohttpSender"]
 
@@ -50,35 +50,12 @@ class AiohttpAnswer:
         self._request = request
 
     def _tc_materialize(self) -> httpx.Response:
+        from .detached import DetachedResponse  # noqa: PLC0415  # see the module docstring
+
         request = self._request
-        return _DetachedResponse(
+        return DetachedResponse(
             self.status_code, self._raw_headers, self.content, request.method, request.url
         )
-
-
-class _DetachedResponse(httpx.Response):
-    """An httpx.Response built from an aiohttp answer.
-
-    Building the `httpx.Request` costs as much as the rest of the conversion,
-    so it is made only if someone asks for `response.request` / `.url`.
-    """
-
-    def __init__(
-        self, status_code: int, headers: Any, content: bytes, method: str, url: str
-    ) -> None:
-        super().__init__(status_code, headers=headers, content=content)
-        self._lazy_method = method
-        self._lazy_url = url
-
-    @property
-    def request(self) -> httpx.Request:
-        if self._request is None:
-            self._request = httpx.Request(self._lazy_method, self._lazy_url)
-        return self._request
-
-    @request.setter
-    def request(self, value: httpx.Request) -> None:
-        self._request = value
 
 
 # aiohttp gives a body-less POST/PUT `Content-Type: application/octet-stream`;

@@ -19,11 +19,11 @@ from .._errors import ClientClosedError
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
 from .bounded import BoundedStream
-from .request import PreparedRequest
+from .request import USER_AGENT, PreparedRequest
+from .tls import shared_tls_context
 
-__all__ = ["DEFAULT_HEADERS", "USER_AGENT", "SyncHttpxSender"]
+__all__ = ["DEFAULT_HEADERS", "SyncHttpxSender"]
 
-USER_AGENT = "taskcluster-sdk-python"
 DEFAULT_HEADERS = {
     "User-Agent": USER_AGENT,
     "Accept": "application/json",
@@ -46,7 +46,9 @@ class SyncHttpxSender:
     def __init__(self, client: httpx.Client | None, timeout: float) -> None:
         self._owns_client = client is None
         self._client = (
-            client if client is not None else httpx.Client(timeout=timeout, follow_redirects=False)
+            client
+            if client is not None
+            else httpx.Client(timeout=timeout, follow_redirects=False, verify=shared_tls_context())
         )
         # `timeout` bounds each attempt, of injected clients too: each network
         # operation, and the whole attempt (see `bounded`).
@@ -87,6 +89,11 @@ class SyncHttpxSender:
             except BaseException:
                 response.close()
                 raise
+            # The read stream refers back to the response (httpx's bound
+            # stream): a cycle that would keep the body, attached to the
+            # parsed result, alive until a cyclic collection. A pager's
+            # memory stays flat only if each page is freed as it is dropped.
+            response.stream = httpx.ByteStream(response.content)
             return response
         except httpx.TimeoutException as exc:
             raise TransportTimeoutError(

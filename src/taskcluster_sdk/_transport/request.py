@@ -15,7 +15,16 @@ from .._endpoint import Endpoint
 from .._payload import encode_payload
 from .._urls import build_path, encode_query
 
-__all__ = ["JSON", "PreparedRequest", "attempt_timeout", "prepare", "request_headers"]
+__all__ = [
+    "JSON",
+    "USER_AGENT",
+    "PreparedRequest",
+    "attempt_timeout",
+    "prepare",
+    "request_headers",
+]
+
+USER_AGENT = "taskcluster-sdk-python"
 
 JSON = "application/json"
 

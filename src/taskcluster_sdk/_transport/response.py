@@ -7,12 +7,14 @@ from; the models carry it invisibly (see `RAW_RESPONSE_ATTRIBUTE`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-import httpx
 import pydantic
 
 from .._errors import InvalidResponseError, excerpt
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["RAW_RESPONSE_ATTRIBUTE", "Answer", "http_response", "parse_output"]
 

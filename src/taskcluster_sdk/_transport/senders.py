@@ -13,20 +13,19 @@ engine's.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-import httpx
-
 from .._config import ClientConfig
-from .aiohttp_sender import AiohttpSender
-from .httpx_async import AsyncHttpxSender
-from .httpx_sync import SyncHttpxSender
 from .request import PreparedRequest
 from .response import Answer
 
+# Each sender module is imported by the engine that uses it: a sync client
+# loads httpx and no asyncio, an async client on the aiohttp default no httpx.
 if TYPE_CHECKING:
     import aiohttp
+    import httpx
 
 __all__ = [
     "AsyncHttpClient",
@@ -37,7 +36,7 @@ __all__ = [
     "sync_sender",
 ]
 
-SyncHttpClient: TypeAlias = httpx.Client
+SyncHttpClient: TypeAlias = "httpx.Client"
 """What a sync client may be given as `http_client`."""
 
 AsyncHttpClient: TypeAlias = "httpx.AsyncClient | aiohttp.ClientSession"
@@ -62,6 +61,10 @@ class AsyncSender(Protocol):
 
 def sync_sender(config: ClientConfig, http_client: SyncHttpClient | None) -> SyncSender:
     """The sender of a sync engine."""
+    import httpx  # noqa: PLC0415  # see the imports
+
+    from .httpx_sync import SyncHttpxSender  # noqa: PLC0415
+
     if http_client is not None and not isinstance(http_client, httpx.Client):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
     return SyncHttpxSender(http_client, config.timeout)
@@ -69,9 +72,15 @@ def sync_sender(config: ClientConfig, http_client: SyncHttpClient | None) -> Syn
 
 def async_sender(config: ClientConfig, http_client: Any) -> AsyncSender:
     """The sender of an async engine."""
+    from .aiohttp_sender import AiohttpSender  # noqa: PLC0415  # see the imports
+
     if http_client is None:
         return AiohttpSender(config.timeout, None)
-    if isinstance(http_client, httpx.AsyncClient):
+    # An httpx.AsyncClient exists only if httpx was imported.
+    httpx_module = sys.modules.get("httpx")
+    if httpx_module is not None and isinstance(http_client, httpx_module.AsyncClient):
+        from .httpx_async import AsyncHttpxSender  # noqa: PLC0415
+
         return AsyncHttpxSender(http_client, config.timeout)
     if type(http_client).__module__.startswith("aiohttp"):
         session: aiohttp.ClientSession = http_client

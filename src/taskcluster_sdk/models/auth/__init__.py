@@ -3,56 +3,35 @@
 
 """Models of the auth schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .authenticate_hawk_request import AuthenticateHawkRequest as AuthenticateHawkRequest
-from .authenticate_hawk_request import AuthenticateMethod as AuthenticateMethod
-from .authenticate_hawk_response import AuthenticateHawkResponse as AuthenticateHawkResponse
-from .authenticate_hawk_response import AuthFailedHawkResponse as AuthFailedHawkResponse
-from .authenticate_hawk_response import AuthSuccessHawkResponse as AuthSuccessHawkResponse
-from .authenticate_hawk_response import HawkResponse as HawkResponse
-from .authenticate_hawk_response import NoAuthHawkResponse as NoAuthHawkResponse
-from .authenticate_hawk_response import UnknownHawkResponse as UnknownHawkResponse
-from .aws_s3_credentials_response import AwsS3CredentialsResponse as AwsS3CredentialsResponse
-from .azure_account_list_response import AzureAccountListResponse as AzureAccountListResponse
-from .azure_container_list_response import AzureContainerListResponse as AzureContainerListResponse
-from .azure_container_response import AzureContainerResponse as AzureContainerResponse
-from .azure_table_access_response import AzureTableAccessResponse as AzureTableAccessResponse
-from .azure_table_list_response import AzureTableListResponse as AzureTableListResponse
-from .client_message import ClientMessage as ClientMessage
-from .create_client_request import CreateClientRequest as CreateClientRequest
-from .create_client_response import CreateClientResponse as CreateClientResponse
-from .create_role_request import CreateRoleRequest as CreateRoleRequest
-from .gcp_credentials_response import GcpCredentialsResponse as GcpCredentialsResponse
-from .get_client_response import GetClientResponse as GetClientResponse
-from .get_entity_history_response import GetEntityHistoryResponse as GetEntityHistoryResponse
-from .get_entity_history_response import (
-    GetEntityHistoryResponseAuditHistoryItem as GetEntityHistoryResponseAuditHistoryItem,
-)
-from .get_role_response import GetRoleResponse as GetRoleResponse
-from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
-from .github_repo_token_request import PermissionsPages as PermissionsPages
-from .github_repo_token_request import (
-    PermissionsRepositoryProjects as PermissionsRepositoryProjects,
-)
-from .github_token_response import GithubTokenResponse as GithubTokenResponse
-from .list_clients_response import ListClientsResponse as ListClientsResponse
-from .list_role_ids_response import ListRoleIdsResponse as ListRoleIdsResponse
-from .list_roles2_response import ListRoles2Response as ListRoles2Response
-from .list_roles_response import ListRolesResponse as ListRolesResponse
-from .role_message import RoleMessage as RoleMessage
-from .scopeset import Scopeset as Scopeset
-from .sentry_dsn_response import SentryDsnResponse as SentryDsnResponse
-from .test_authenticate_request import TestAuthenticateRequest as TestAuthenticateRequest
-from .test_authenticate_response import TestAuthenticateResponse as TestAuthenticateResponse
-from .websocktunnel_token_response import WebsocktunnelTokenResponse as WebsocktunnelTokenResponse
-
 if TYPE_CHECKING:
+    from .authenticate_hawk_request import AuthenticateHawkRequest as AuthenticateHawkRequest
+    from .authenticate_hawk_request import AuthenticateMethod as AuthenticateMethod
+    from .authenticate_hawk_response import AuthenticateHawkResponse as AuthenticateHawkResponse
+    from .authenticate_hawk_response import AuthFailedHawkResponse as AuthFailedHawkResponse
+    from .authenticate_hawk_response import AuthSuccessHawkResponse as AuthSuccessHawkResponse
+    from .authenticate_hawk_response import HawkResponse as HawkResponse
+    from .authenticate_hawk_response import NoAuthHawkResponse as NoAuthHawkResponse
+    from .authenticate_hawk_response import UnknownHawkResponse as UnknownHawkResponse
+    from .aws_s3_credentials_response import AwsS3CredentialsResponse as AwsS3CredentialsResponse
+    from .azure_account_list_response import AzureAccountListResponse as AzureAccountListResponse
+    from .azure_container_list_response import (
+        AzureContainerListResponse as AzureContainerListResponse,
+    )
+    from .azure_container_response import AzureContainerResponse as AzureContainerResponse
+    from .azure_table_access_response import AzureTableAccessResponse as AzureTableAccessResponse
+    from .azure_table_list_response import AzureTableListResponse as AzureTableListResponse
+    from .client_message import ClientMessage as ClientMessage
+    from .create_client_request import CreateClientRequest as CreateClientRequest
+    from .create_client_response import CreateClientResponse as CreateClientResponse
+    from .create_role_request import CreateRoleRequest as CreateRoleRequest
     from .dicts.authenticate_hawk_request import (
         AuthenticateHawkRequestDict as AuthenticateHawkRequestDict,
     )
@@ -65,22 +44,90 @@ if TYPE_CHECKING:
     from .dicts.test_authenticate_request import (
         TestAuthenticateRequestDict as TestAuthenticateRequestDict,
     )
+    from .gcp_credentials_response import GcpCredentialsResponse as GcpCredentialsResponse
+    from .get_client_response import GetClientResponse as GetClientResponse
+    from .get_entity_history_response import GetEntityHistoryResponse as GetEntityHistoryResponse
+    from .get_entity_history_response import (
+        GetEntityHistoryResponseAuditHistoryItem as GetEntityHistoryResponseAuditHistoryItem,
+    )
+    from .get_role_response import GetRoleResponse as GetRoleResponse
+    from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
+    from .github_repo_token_request import PermissionsPages as PermissionsPages
+    from .github_repo_token_request import (
+        PermissionsRepositoryProjects as PermissionsRepositoryProjects,
+    )
+    from .github_token_response import GithubTokenResponse as GithubTokenResponse
+    from .list_clients_response import ListClientsResponse as ListClientsResponse
+    from .list_role_ids_response import ListRoleIdsResponse as ListRoleIdsResponse
+    from .list_roles2_response import ListRoles2Response as ListRoles2Response
+    from .list_roles_response import ListRolesResponse as ListRolesResponse
+    from .role_message import RoleMessage as RoleMessage
+    from .scopeset import Scopeset as Scopeset
+    from .sentry_dsn_response import SentryDsnResponse as SentryDsnResponse
+    from .test_authenticate_request import TestAuthenticateRequest as TestAuthenticateRequest
+    from .test_authenticate_response import TestAuthenticateResponse as TestAuthenticateResponse
+    from .websocktunnel_token_response import (
+        WebsocktunnelTokenResponse as WebsocktunnelTokenResponse,
+    )
 
-_DICTS = {
-    "AuthenticateHawkRequestDict": "authenticate_hawk_request",
-    "CreateClientRequestDict": "create_client_request",
-    "CreateRoleRequestDict": "create_role_request",
-    "GithubRepoTokenRequestDict": "github_repo_token_request",
-    "ScopesetDict": "scopeset",
-    "TestAuthenticateRequestDict": "test_authenticate_request",
+_MODULES = {
+    "AuthenticateHawkRequest": "authenticate_hawk_request",
+    "AuthenticateMethod": "authenticate_hawk_request",
+    "AuthFailedHawkResponse": "authenticate_hawk_response",
+    "AuthSuccessHawkResponse": "authenticate_hawk_response",
+    "AuthenticateHawkResponse": "authenticate_hawk_response",
+    "HawkResponse": "authenticate_hawk_response",
+    "NoAuthHawkResponse": "authenticate_hawk_response",
+    "UnknownHawkResponse": "authenticate_hawk_response",
+    "AwsS3CredentialsResponse": "aws_s3_credentials_response",
+    "AzureAccountListResponse": "azure_account_list_response",
+    "AzureContainerListResponse": "azure_container_list_response",
+    "AzureContainerResponse": "azure_container_response",
+    "AzureTableAccessResponse": "azure_table_access_response",
+    "AzureTableListResponse": "azure_table_list_response",
+    "ClientMessage": "client_message",
+    "CreateClientRequest": "create_client_request",
+    "CreateClientResponse": "create_client_response",
+    "CreateRoleRequest": "create_role_request",
+    "GcpCredentialsResponse": "gcp_credentials_response",
+    "GetClientResponse": "get_client_response",
+    "GetEntityHistoryResponse": "get_entity_history_response",
+    "GetEntityHistoryResponseAuditHistoryItem": "get_entity_history_response",
+    "GetRoleResponse": "get_role_response",
+    "GithubRepoTokenRequest": "github_repo_token_request",
+    "PermissionsPages": "github_repo_token_request",
+    "PermissionsRepositoryProjects": "github_repo_token_request",
+    "GithubTokenResponse": "github_token_response",
+    "ListClientsResponse": "list_clients_response",
+    "ListRoleIdsResponse": "list_role_ids_response",
+    "ListRoles2Response": "list_roles2_response",
+    "ListRolesResponse": "list_roles_response",
+    "RoleMessage": "role_message",
+    "Scopeset": "scopeset",
+    "SentryDsnResponse": "sentry_dsn_response",
+    "TestAuthenticateRequest": "test_authenticate_request",
+    "TestAuthenticateResponse": "test_authenticate_response",
+    "WebsocktunnelTokenResponse": "websocktunnel_token_response",
+    "AuthenticateHawkRequestDict": "dicts.authenticate_hawk_request",
+    "CreateClientRequestDict": "dicts.create_client_request",
+    "CreateRoleRequestDict": "dicts.create_role_request",
+    "GithubRepoTokenRequestDict": "dicts.github_repo_token_request",
+    "ScopesetDict": "dicts.scopeset",
+    "TestAuthenticateRequestDict": "dicts.test_authenticate_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,29 +3,37 @@
 
 """Models of the docker_worker schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .payload import ArtifactType as ArtifactType
-from .payload import DockerWorkerPayload as DockerWorkerPayload
-
 if TYPE_CHECKING:
     from .dicts.payload import DockerWorkerPayloadDict as DockerWorkerPayloadDict
+    from .payload import ArtifactType as ArtifactType
+    from .payload import DockerWorkerPayload as DockerWorkerPayload
 
-_DICTS = {
-    "DockerWorkerPayloadDict": "payload",
+_MODULES = {
+    "ArtifactType": "payload",
+    "DockerWorkerPayload": "payload",
+    "DockerWorkerPayloadDict": "dicts.payload",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

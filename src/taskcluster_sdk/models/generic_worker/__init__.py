@@ -3,41 +3,59 @@
 
 """Models of the generic_worker schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
-
-from .insecure_posix import ArtifactContentEncoding as ArtifactContentEncoding
-from .insecure_posix import ArtifactType as ArtifactType
-from .insecure_posix import ArtifactUploadType as ArtifactUploadType
-from .insecure_posix import CacheFormat as CacheFormat
-from .insecure_posix import InsecurePosix as InsecurePosix
-from .insecure_posix import MountFormat as MountFormat
-from .insecure_posix import PayloadTaskclusterProxyInterface as PayloadTaskclusterProxyInterface
-from .multiuser_posix import MultiuserPosix as MultiuserPosix
-from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
-from .multiuser_windows import MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact
 
 if TYPE_CHECKING:
     from .dicts.multiuser_windows import (
         MultiuserWindowsPayloadArtifactDict as MultiuserWindowsPayloadArtifactDict,
     )
     from .dicts.multiuser_windows import MultiuserWindowsPayloadDict as MultiuserWindowsPayloadDict
+    from .insecure_posix import ArtifactContentEncoding as ArtifactContentEncoding
+    from .insecure_posix import ArtifactType as ArtifactType
+    from .insecure_posix import ArtifactUploadType as ArtifactUploadType
+    from .insecure_posix import CacheFormat as CacheFormat
+    from .insecure_posix import InsecurePosix as InsecurePosix
+    from .insecure_posix import MountFormat as MountFormat
+    from .insecure_posix import PayloadTaskclusterProxyInterface as PayloadTaskclusterProxyInterface
+    from .multiuser_posix import MultiuserPosix as MultiuserPosix
+    from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact,
+    )
 
-_DICTS = {
-    "MultiuserWindowsPayloadArtifactDict": "multiuser_windows",
-    "MultiuserWindowsPayloadDict": "multiuser_windows",
+_MODULES = {
+    "ArtifactContentEncoding": "insecure_posix",
+    "ArtifactType": "insecure_posix",
+    "ArtifactUploadType": "insecure_posix",
+    "CacheFormat": "insecure_posix",
+    "InsecurePosix": "insecure_posix",
+    "MountFormat": "insecure_posix",
+    "PayloadTaskclusterProxyInterface": "insecure_posix",
+    "MultiuserPosix": "multiuser_posix",
+    "MultiuserWindowsPayload": "multiuser_windows",
+    "MultiuserWindowsPayloadArtifact": "multiuser_windows",
+    "MultiuserWindowsPayloadArtifactDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadDict": "dicts.multiuser_windows",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,77 +3,133 @@
 
 """Models of the github schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .build_list import BuildList as BuildList
-from .build_list import BuildListBuild as BuildListBuild
-from .build_list import BuildState as BuildState
-from .create_comment import CreateComment as CreateComment
-from .create_status import CreateStatus as CreateStatus
-from .create_status import StatusState as StatusState
-from .github_pull_request_message import GithubPullRequestMessage as GithubPullRequestMessage
-from .github_push_message import GithubPushMessage as GithubPushMessage
-from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
-from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
-from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
-from .render_taskcluster_yml_input import EventsAction as EventsAction
-from .render_taskcluster_yml_input import EventsType as EventsType
-from .render_taskcluster_yml_input import PullAction as PullAction
-from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
-from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
-from .render_taskcluster_yml_output import RenderTaskclusterYmlOutput as RenderTaskclusterYmlOutput
-from .repository import Repository as Repository
-from .task_group_creation_requested import TaskGroupCreationRequested as TaskGroupCreationRequested
-from .taskcluster_github_config import TaskclusterAllowPullRequests as TaskclusterAllowPullRequests
-from .taskcluster_github_config import TaskclusterGithubConfig as TaskclusterGithubConfig
-from .taskcluster_github_config import TaskclusterGithubConfigTask as TaskclusterGithubConfigTask
-from .taskcluster_github_config_v1 import PolicyPullRequests as PolicyPullRequests
-from .taskcluster_github_config_v1 import TaskclusterGithubConfigV1 as TaskclusterGithubConfigV1
-from .taskcluster_github_config_v1 import (
-    TaskclusterGithubConfigV1Hook as TaskclusterGithubConfigV1Hook,
-)
-from .webhook_check_run_payload import WebhookCheckRunPayload as WebhookCheckRunPayload
-from .webhook_installation_payload import AccountType as AccountType
-from .webhook_installation_payload import (
-    InstallationRepositorySelection as InstallationRepositorySelection,
-)
-from .webhook_installation_payload import WebhookInstallationPayload as WebhookInstallationPayload
-from .webhook_installation_payload import (
-    WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
-)
-from .webhook_issue_comment_payload import PullState as PullState
-from .webhook_issue_comment_payload import WebhookIssueCommentPayload as WebhookIssueCommentPayload
-from .webhook_ping_payload import HookType as HookType
-from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
-from .webhook_pull_request_payload import WebhookPullRequestPayload as WebhookPullRequestPayload
-from .webhook_push_payload import WebhookPushPayload as WebhookPushPayload
-from .webhook_push_payload import WebhookPushPayloadCommit as WebhookPushPayloadCommit
-from .webhook_release_payload import WebhookReleasePayload as WebhookReleasePayload
-
 if TYPE_CHECKING:
+    from .build_list import BuildList as BuildList
+    from .build_list import BuildListBuild as BuildListBuild
+    from .build_list import BuildState as BuildState
+    from .create_comment import CreateComment as CreateComment
+    from .create_status import CreateStatus as CreateStatus
+    from .create_status import StatusState as StatusState
     from .dicts.create_comment import CreateCommentDict as CreateCommentDict
     from .dicts.create_status import CreateStatusDict as CreateStatusDict
     from .dicts.render_taskcluster_yml_input import (
         RenderTaskclusterYmlInputDict as RenderTaskclusterYmlInputDict,
     )
+    from .github_pull_request_message import GithubPullRequestMessage as GithubPullRequestMessage
+    from .github_push_message import GithubPushMessage as GithubPushMessage
+    from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
+    from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
+    from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
+    from .render_taskcluster_yml_input import EventsAction as EventsAction
+    from .render_taskcluster_yml_input import EventsType as EventsType
+    from .render_taskcluster_yml_input import PullAction as PullAction
+    from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
+    from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
+    from .render_taskcluster_yml_output import (
+        RenderTaskclusterYmlOutput as RenderTaskclusterYmlOutput,
+    )
+    from .repository import Repository as Repository
+    from .task_group_creation_requested import (
+        TaskGroupCreationRequested as TaskGroupCreationRequested,
+    )
+    from .taskcluster_github_config import (
+        TaskclusterAllowPullRequests as TaskclusterAllowPullRequests,
+    )
+    from .taskcluster_github_config import TaskclusterGithubConfig as TaskclusterGithubConfig
+    from .taskcluster_github_config import (
+        TaskclusterGithubConfigTask as TaskclusterGithubConfigTask,
+    )
+    from .taskcluster_github_config_v1 import PolicyPullRequests as PolicyPullRequests
+    from .taskcluster_github_config_v1 import TaskclusterGithubConfigV1 as TaskclusterGithubConfigV1
+    from .taskcluster_github_config_v1 import (
+        TaskclusterGithubConfigV1Hook as TaskclusterGithubConfigV1Hook,
+    )
+    from .webhook_check_run_payload import WebhookCheckRunPayload as WebhookCheckRunPayload
+    from .webhook_installation_payload import AccountType as AccountType
+    from .webhook_installation_payload import (
+        InstallationRepositorySelection as InstallationRepositorySelection,
+    )
+    from .webhook_installation_payload import (
+        WebhookInstallationPayload as WebhookInstallationPayload,
+    )
+    from .webhook_installation_payload import (
+        WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
+    )
+    from .webhook_issue_comment_payload import PullState as PullState
+    from .webhook_issue_comment_payload import (
+        WebhookIssueCommentPayload as WebhookIssueCommentPayload,
+    )
+    from .webhook_ping_payload import HookType as HookType
+    from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
+    from .webhook_pull_request_payload import WebhookPullRequestPayload as WebhookPullRequestPayload
+    from .webhook_push_payload import WebhookPushPayload as WebhookPushPayload
+    from .webhook_push_payload import WebhookPushPayloadCommit as WebhookPushPayloadCommit
+    from .webhook_release_payload import WebhookReleasePayload as WebhookReleasePayload
 
-_DICTS = {
-    "CreateCommentDict": "create_comment",
-    "CreateStatusDict": "create_status",
-    "RenderTaskclusterYmlInputDict": "render_taskcluster_yml_input",
+_MODULES = {
+    "BuildList": "build_list",
+    "BuildListBuild": "build_list",
+    "BuildState": "build_list",
+    "CreateComment": "create_comment",
+    "CreateStatus": "create_status",
+    "StatusState": "create_status",
+    "GithubPullRequestMessage": "github_pull_request_message",
+    "GithubPushMessage": "github_push_message",
+    "GithubReleaseMessage": "github_release_message",
+    "GithubRerunMessage": "github_rerun_message",
+    "GithubWebhookEvent": "github_webhook_event",
+    "EventsAction": "render_taskcluster_yml_input",
+    "EventsType": "render_taskcluster_yml_input",
+    "PullAction": "render_taskcluster_yml_input",
+    "ReleaseAction": "render_taskcluster_yml_input",
+    "RenderTaskclusterYmlInput": "render_taskcluster_yml_input",
+    "RenderTaskclusterYmlOutput": "render_taskcluster_yml_output",
+    "Repository": "repository",
+    "TaskGroupCreationRequested": "task_group_creation_requested",
+    "TaskclusterAllowPullRequests": "taskcluster_github_config",
+    "TaskclusterGithubConfig": "taskcluster_github_config",
+    "TaskclusterGithubConfigTask": "taskcluster_github_config",
+    "PolicyPullRequests": "taskcluster_github_config_v1",
+    "TaskclusterGithubConfigV1": "taskcluster_github_config_v1",
+    "TaskclusterGithubConfigV1Hook": "taskcluster_github_config_v1",
+    "WebhookCheckRunPayload": "webhook_check_run_payload",
+    "AccountType": "webhook_installation_payload",
+    "InstallationRepositorySelection": "webhook_installation_payload",
+    "WebhookInstallationPayload": "webhook_installation_payload",
+    "WebhookInstallationPayloadRepositories": "webhook_installation_payload",
+    "PullState": "webhook_issue_comment_payload",
+    "WebhookIssueCommentPayload": "webhook_issue_comment_payload",
+    "HookType": "webhook_ping_payload",
+    "WebhookPingPayload": "webhook_ping_payload",
+    "WebhookPullRequestPayload": "webhook_pull_request_payload",
+    "WebhookPushPayload": "webhook_push_payload",
+    "WebhookPushPayloadCommit": "webhook_push_payload",
+    "WebhookReleasePayload": "webhook_release_payload",
+    "CreateCommentDict": "dicts.create_comment",
+    "CreateStatusDict": "dicts.create_status",
+    "RenderTaskclusterYmlInputDict": "dicts.render_taskcluster_yml_input",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

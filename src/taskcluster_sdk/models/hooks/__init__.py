@@ -3,48 +3,73 @@
 
 """Models of the hooks schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .bindings import Binding as Binding
-from .create_hook_request import CreateHookRequest as CreateHookRequest
-from .hook_definition import HookDefinition as HookDefinition
-from .hook_metadata import HookMetadata as HookMetadata
-from .hook_status import HookStatus as HookStatus
-from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
-from .list_hooks_response import ListHooksResponse as ListHooksResponse
-from .list_last_fires_response import FireFiredBy as FireFiredBy
-from .list_last_fires_response import FireResult as FireResult
-from .list_last_fires_response import FireTaskState as FireTaskState
-from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
-from .list_last_fires_response import ListLastFiresResponseLastFire as ListLastFiresResponseLastFire
-from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
-from .trigger_hook import TriggerHook as TriggerHook
-from .trigger_hook_response import TriggeredTask as TriggeredTask
-from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
-from .trigger_token_response import TriggerTokenResponse as TriggerTokenResponse
-
 if TYPE_CHECKING:
+    from .bindings import Binding as Binding
+    from .create_hook_request import CreateHookRequest as CreateHookRequest
     from .dicts.bindings import BindingDict as BindingDict
     from .dicts.create_hook_request import CreateHookRequestDict as CreateHookRequestDict
     from .dicts.hook_metadata import HookMetadataDict as HookMetadataDict
+    from .hook_definition import HookDefinition as HookDefinition
+    from .hook_metadata import HookMetadata as HookMetadata
+    from .hook_status import HookStatus as HookStatus
+    from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
+    from .list_hooks_response import ListHooksResponse as ListHooksResponse
+    from .list_last_fires_response import FireFiredBy as FireFiredBy
+    from .list_last_fires_response import FireResult as FireResult
+    from .list_last_fires_response import FireTaskState as FireTaskState
+    from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
+    from .list_last_fires_response import (
+        ListLastFiresResponseLastFire as ListLastFiresResponseLastFire,
+    )
+    from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
+    from .trigger_hook import TriggerHook as TriggerHook
+    from .trigger_hook_response import TriggeredTask as TriggeredTask
+    from .trigger_hook_response import TriggerHookResponse as TriggerHookResponse
+    from .trigger_token_response import TriggerTokenResponse as TriggerTokenResponse
 
-_DICTS = {
-    "BindingDict": "bindings",
-    "CreateHookRequestDict": "create_hook_request",
-    "HookMetadataDict": "hook_metadata",
+_MODULES = {
+    "Binding": "bindings",
+    "CreateHookRequest": "create_hook_request",
+    "HookDefinition": "hook_definition",
+    "HookMetadata": "hook_metadata",
+    "HookStatus": "hook_status",
+    "ListHookGroupsResponse": "list_hook_groups_response",
+    "ListHooksResponse": "list_hooks_response",
+    "FireFiredBy": "list_last_fires_response",
+    "FireResult": "list_last_fires_response",
+    "FireTaskState": "list_last_fires_response",
+    "ListLastFiresResponse": "list_last_fires_response",
+    "ListLastFiresResponseLastFire": "list_last_fires_response",
+    "PulseHookChangedMessage": "pulse_hook_changed_message",
+    "TriggerHook": "trigger_hook",
+    "TriggerHookResponse": "trigger_hook_response",
+    "TriggeredTask": "trigger_hook_response",
+    "TriggerTokenResponse": "trigger_token_response",
+    "BindingDict": "dicts.bindings",
+    "CreateHookRequestDict": "dicts.create_hook_request",
+    "HookMetadataDict": "dicts.hook_metadata",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,39 +3,53 @@
 
 """Models of the index schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .indexed_task_response import IndexedTaskResponse as IndexedTaskResponse
-from .insert_task_request import InsertTaskRequest as InsertTaskRequest
-from .list_namespaces_request import ListNamespacesRequest as ListNamespacesRequest
-from .list_namespaces_response import ListNamespacesResponse as ListNamespacesResponse
-from .list_namespaces_response import (
-    ListNamespacesResponseNamespace as ListNamespacesResponseNamespace,
-)
-from .list_tasks_at_index import ListTasksAtIndex as ListTasksAtIndex
-from .list_tasks_response import ListTasksResponse as ListTasksResponse
-from .list_tasks_response import ListTasksResponseTask as ListTasksResponseTask
-
 if TYPE_CHECKING:
     from .dicts.insert_task_request import InsertTaskRequestDict as InsertTaskRequestDict
     from .dicts.list_tasks_at_index import ListTasksAtIndexDict as ListTasksAtIndexDict
+    from .indexed_task_response import IndexedTaskResponse as IndexedTaskResponse
+    from .insert_task_request import InsertTaskRequest as InsertTaskRequest
+    from .list_namespaces_request import ListNamespacesRequest as ListNamespacesRequest
+    from .list_namespaces_response import ListNamespacesResponse as ListNamespacesResponse
+    from .list_namespaces_response import (
+        ListNamespacesResponseNamespace as ListNamespacesResponseNamespace,
+    )
+    from .list_tasks_at_index import ListTasksAtIndex as ListTasksAtIndex
+    from .list_tasks_response import ListTasksResponse as ListTasksResponse
+    from .list_tasks_response import ListTasksResponseTask as ListTasksResponseTask
 
-_DICTS = {
-    "InsertTaskRequestDict": "insert_task_request",
-    "ListTasksAtIndexDict": "list_tasks_at_index",
+_MODULES = {
+    "IndexedTaskResponse": "indexed_task_response",
+    "InsertTaskRequest": "insert_task_request",
+    "ListNamespacesRequest": "list_namespaces_request",
+    "ListNamespacesResponse": "list_namespaces_response",
+    "ListNamespacesResponseNamespace": "list_namespaces_response",
+    "ListTasksAtIndex": "list_tasks_at_index",
+    "ListTasksResponse": "list_tasks_response",
+    "ListTasksResponseTask": "list_tasks_response",
+    "InsertTaskRequestDict": "dicts.insert_task_request",
+    "ListTasksAtIndexDict": "dicts.list_tasks_at_index",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

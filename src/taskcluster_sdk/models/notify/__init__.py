@@ -3,23 +3,13 @@
 
 """Models of the notify schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
-
-from .email_request import EmailRequest as EmailRequest
-from .email_request import EmailTemplate as EmailTemplate
-from .matrix_request import MatrixMsgtype as MatrixMsgtype
-from .matrix_request import MatrixRequest as MatrixRequest
-from .notification_address import NotificationAddress as NotificationAddress
-from .notification_address import NotificationType as NotificationType
-from .notification_address_list import NotificationAddressList as NotificationAddressList
-from .notification_message import NotificationMessage as NotificationMessage
-from .pulse_request import PulseRequest as PulseRequest
-from .slack_request import SlackRequest as SlackRequest
 
 if TYPE_CHECKING:
     from .dicts.email_request import EmailRequestDict as EmailRequestDict
@@ -27,21 +17,47 @@ if TYPE_CHECKING:
     from .dicts.notification_address import NotificationAddressDict as NotificationAddressDict
     from .dicts.pulse_request import PulseRequestDict as PulseRequestDict
     from .dicts.slack_request import SlackRequestDict as SlackRequestDict
+    from .email_request import EmailRequest as EmailRequest
+    from .email_request import EmailTemplate as EmailTemplate
+    from .matrix_request import MatrixMsgtype as MatrixMsgtype
+    from .matrix_request import MatrixRequest as MatrixRequest
+    from .notification_address import NotificationAddress as NotificationAddress
+    from .notification_address import NotificationType as NotificationType
+    from .notification_address_list import NotificationAddressList as NotificationAddressList
+    from .notification_message import NotificationMessage as NotificationMessage
+    from .pulse_request import PulseRequest as PulseRequest
+    from .slack_request import SlackRequest as SlackRequest
 
-_DICTS = {
-    "EmailRequestDict": "email_request",
-    "MatrixRequestDict": "matrix_request",
-    "NotificationAddressDict": "notification_address",
-    "PulseRequestDict": "pulse_request",
-    "SlackRequestDict": "slack_request",
+_MODULES = {
+    "EmailRequest": "email_request",
+    "EmailTemplate": "email_request",
+    "MatrixMsgtype": "matrix_request",
+    "MatrixRequest": "matrix_request",
+    "NotificationAddress": "notification_address",
+    "NotificationType": "notification_address",
+    "NotificationAddressList": "notification_address_list",
+    "NotificationMessage": "notification_message",
+    "PulseRequest": "pulse_request",
+    "SlackRequest": "slack_request",
+    "EmailRequestDict": "dicts.email_request",
+    "MatrixRequestDict": "dicts.matrix_request",
+    "NotificationAddressDict": "dicts.notification_address",
+    "PulseRequestDict": "dicts.pulse_request",
+    "SlackRequestDict": "dicts.slack_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,48 +3,69 @@
 
 """Models of the object schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .create_upload_request import CreateUploadRequest as CreateUploadRequest
-from .create_upload_response import CreateUploadResponse as CreateUploadResponse
-from .download_method_geturl import DownloadMethodGeturl as DownloadMethodGeturl
-from .download_method_geturl import GetUrlDownloadMethod as GetUrlDownloadMethod
-from .download_method_simple import DownloadMethodSimple as DownloadMethodSimple
-from .download_method_simple import SimpleDownloadMethod as SimpleDownloadMethod
-from .download_object_request import DownloadObjectRequest as DownloadObjectRequest
-from .download_object_response import DownloadMethod as DownloadMethod
-from .download_object_response import DownloadObjectResponse as DownloadObjectResponse
-from .download_object_response import UnknownDownloadMethod as UnknownDownloadMethod
-from .finish_upload_request import FinishUploadRequest as FinishUploadRequest
-from .get_object_response import GetObjectResponse as GetObjectResponse
-from .hashes import Hashes as Hashes
-from .upload_method_data_inline import UploadMethodDataInline as UploadMethodDataInline
-from .upload_method_put_url import UploadMethodPutUrl as UploadMethodPutUrl
-
 if TYPE_CHECKING:
+    from .create_upload_request import CreateUploadRequest as CreateUploadRequest
+    from .create_upload_response import CreateUploadResponse as CreateUploadResponse
     from .dicts.create_upload_request import CreateUploadRequestDict as CreateUploadRequestDict
     from .dicts.download_object_request import (
         DownloadObjectRequestDict as DownloadObjectRequestDict,
     )
     from .dicts.finish_upload_request import FinishUploadRequestDict as FinishUploadRequestDict
+    from .download_method_geturl import DownloadMethodGeturl as DownloadMethodGeturl
+    from .download_method_geturl import GetUrlDownloadMethod as GetUrlDownloadMethod
+    from .download_method_simple import DownloadMethodSimple as DownloadMethodSimple
+    from .download_method_simple import SimpleDownloadMethod as SimpleDownloadMethod
+    from .download_object_request import DownloadObjectRequest as DownloadObjectRequest
+    from .download_object_response import DownloadMethod as DownloadMethod
+    from .download_object_response import DownloadObjectResponse as DownloadObjectResponse
+    from .download_object_response import UnknownDownloadMethod as UnknownDownloadMethod
+    from .finish_upload_request import FinishUploadRequest as FinishUploadRequest
+    from .get_object_response import GetObjectResponse as GetObjectResponse
+    from .hashes import Hashes as Hashes
+    from .upload_method_data_inline import UploadMethodDataInline as UploadMethodDataInline
+    from .upload_method_put_url import UploadMethodPutUrl as UploadMethodPutUrl
 
-_DICTS = {
-    "CreateUploadRequestDict": "create_upload_request",
-    "DownloadObjectRequestDict": "download_object_request",
-    "FinishUploadRequestDict": "finish_upload_request",
+_MODULES = {
+    "CreateUploadRequest": "create_upload_request",
+    "CreateUploadResponse": "create_upload_response",
+    "DownloadMethodGeturl": "download_method_geturl",
+    "GetUrlDownloadMethod": "download_method_geturl",
+    "DownloadMethodSimple": "download_method_simple",
+    "SimpleDownloadMethod": "download_method_simple",
+    "DownloadObjectRequest": "download_object_request",
+    "DownloadMethod": "download_object_response",
+    "DownloadObjectResponse": "download_object_response",
+    "UnknownDownloadMethod": "download_object_response",
+    "FinishUploadRequest": "finish_upload_request",
+    "GetObjectResponse": "get_object_response",
+    "Hashes": "hashes",
+    "UploadMethodDataInline": "upload_method_data_inline",
+    "UploadMethodPutUrl": "upload_method_put_url",
+    "CreateUploadRequestDict": "dicts.create_upload_request",
+    "DownloadObjectRequestDict": "dicts.download_object_request",
+    "FinishUploadRequestDict": "dicts.finish_upload_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,31 +3,41 @@
 
 """Models of the purge_cache schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .all_purge_cache_request_list import AllPurgeCacheRequestList as AllPurgeCacheRequestList
-from .purge_cache_request import PurgeCacheRequest as PurgeCacheRequest
-from .purge_cache_request_list import PurgeCacheRequestList as PurgeCacheRequestList
-from .purge_cache_requests import PurgeCacheRequestsItem as PurgeCacheRequestsItem
-
 if TYPE_CHECKING:
+    from .all_purge_cache_request_list import AllPurgeCacheRequestList as AllPurgeCacheRequestList
     from .dicts.purge_cache_request import PurgeCacheRequestDict as PurgeCacheRequestDict
+    from .purge_cache_request import PurgeCacheRequest as PurgeCacheRequest
+    from .purge_cache_request_list import PurgeCacheRequestList as PurgeCacheRequestList
+    from .purge_cache_requests import PurgeCacheRequestsItem as PurgeCacheRequestsItem
 
-_DICTS = {
-    "PurgeCacheRequestDict": "purge_cache_request",
+_MODULES = {
+    "AllPurgeCacheRequestList": "all_purge_cache_request_list",
+    "PurgeCacheRequest": "purge_cache_request",
+    "PurgeCacheRequestList": "purge_cache_request_list",
+    "PurgeCacheRequestsItem": "purge_cache_requests",
+    "PurgeCacheRequestDict": "dicts.purge_cache_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,139 +3,37 @@
 
 """Models of the queue schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .actions import Action as Action
-from .actions import ActionContext as ActionContext
-from .actions import ActionMethod as ActionMethod
-from .artifact_content_response import ArtifactContent as ArtifactContent
-from .artifact_content_response import ArtifactContentResponse as ArtifactContentResponse
-from .artifact_content_response import ErrorArtifactContent as ErrorArtifactContent
-from .artifact_content_response import ObjectArtifactContent as ObjectArtifactContent
-from .artifact_content_response import ReferenceArtifactContent as ReferenceArtifactContent
-from .artifact_content_response import S3ArtifactContent as S3ArtifactContent
-from .artifact_content_response import UnknownArtifactContent as UnknownArtifactContent
-from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
-from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
-from .artifact_response import ArtifactResponse as ArtifactResponse
-from .artifact_response import ArtifactResponseStorageType as ArtifactResponseStorageType
-from .cancel_task_group_response import CancelTaskGroupResponse as CancelTaskGroupResponse
-from .change_task_priority_request import ChangeTaskPriorityRequest as ChangeTaskPriorityRequest
-from .change_task_priority_request import TaskPriority as TaskPriority
-from .claim_work_request import ClaimWorkRequest as ClaimWorkRequest
-from .claim_work_response import ClaimWorkResponse as ClaimWorkResponse
-from .claim_work_response import ClaimWorkResponseTasks as ClaimWorkResponseTasks
-from .create_task_request import CreateTaskRequest as CreateTaskRequest
-from .create_task_request import TaskRequires as TaskRequires
-from .finish_artifact_request import FinishArtifactRequest as FinishArtifactRequest
-from .get_artifact_response import GetArtifactResponse as GetArtifactResponse
-from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
-from .list_claimed_tasks_response import ListClaimedTasksResponse as ListClaimedTasksResponse
-from .list_claimed_tasks_response import (
-    ListClaimedTasksResponseTasks as ListClaimedTasksResponseTasks,
-)
-from .list_dependent_tasks_response import ListDependentTasksResponse as ListDependentTasksResponse
-from .list_pending_tasks_response import ListPendingTasksResponse as ListPendingTasksResponse
-from .list_pending_tasks_response import (
-    ListPendingTasksResponseTasks as ListPendingTasksResponseTasks,
-)
-from .list_provisioners_response import ListProvisionersResponse as ListProvisionersResponse
-from .list_provisioners_response import (
-    ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
-)
-from .list_provisioners_response import TypeStability as TypeStability
-from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
-from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
-from .list_taskqueues_response import (
-    ListTaskQueuesResponseTaskQueue as ListTaskQueuesResponseTaskQueue,
-)
-from .list_workers_response import ListWorkersResponse as ListWorkersResponse
-from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
-from .list_workertypes_response import ListWorkerTypesResponse as ListWorkerTypesResponse
-from .list_workertypes_response import (
-    ListWorkerTypesResponseWorkerType as ListWorkerTypesResponseWorkerType,
-)
-from .object_credentials import ObjectCredentials as ObjectCredentials
-from .pending_tasks_response import PendingTasksResponse as PendingTasksResponse
-from .poll_task_urls_response import PollTaskUrlsResponse as PollTaskUrlsResponse
-from .poll_task_urls_response import PollTaskUrlsResponseQueue as PollTaskUrlsResponseQueue
-from .post_artifact_request import ArtifactReason as ArtifactReason
-from .post_artifact_request import ArtifactRequest as ArtifactRequest
-from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
-from .post_artifact_request import LinkArtifactRequest as LinkArtifactRequest
-from .post_artifact_request import ObjectArtifactRequest as ObjectArtifactRequest
-from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
-from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
-from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
-from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
-from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
-from .post_artifact_response import ErrorCreateArtifactResponse as ErrorCreateArtifactResponse
-from .post_artifact_response import LinkCreateArtifactResponse as LinkCreateArtifactResponse
-from .post_artifact_response import ObjectCreateArtifactResponse as ObjectCreateArtifactResponse
-from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
-from .post_artifact_response import (
-    ReferenceCreateArtifactResponse as ReferenceCreateArtifactResponse,
-)
-from .post_artifact_response import S3CreateArtifactResponse as S3CreateArtifactResponse
-from .post_artifact_response import UnknownCreateArtifactResponse as UnknownCreateArtifactResponse
-from .provisioner_response import ProvisionerResponse as ProvisionerResponse
-from .quarantine_worker_request import QuarantineWorkerRequest as QuarantineWorkerRequest
-from .task import Task as Task
-from .task import TaskPayload as TaskPayload
-from .task_claim_request import TaskClaimRequest as TaskClaimRequest
-from .task_claim_response import TaskClaimResponse as TaskClaimResponse
-from .task_completed_message import TaskCompletedMessage as TaskCompletedMessage
-from .task_credentials import TaskCredentials as TaskCredentials
-from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
-from .task_definition_and_status import TaskDefinitionAndStatus as TaskDefinitionAndStatus
-from .task_exception_message import TaskExceptionMessage as TaskExceptionMessage
-from .task_exception_request import TaskExceptionRequest as TaskExceptionRequest
-from .task_exception_request import TaskReason as TaskReason
-from .task_failed_message import TaskFailedMessage as TaskFailedMessage
-from .task_group_changed_message import TaskGroupChangedMessage as TaskGroupChangedMessage
-from .task_group_priority_change_response import (
-    TaskGroupPriorityChangeResponse as TaskGroupPriorityChangeResponse,
-)
-from .task_group_priority_changed_message import (
-    TaskGroupPriorityChangedMessage as TaskGroupPriorityChangedMessage,
-)
-from .task_group_response import TaskGroupResponse as TaskGroupResponse
-from .task_metadata import TaskMetadata as TaskMetadata
-from .task_pending_message import TaskPendingMessage as TaskPendingMessage
-from .task_priority_changed_message import TaskPriorityChangedMessage as TaskPriorityChangedMessage
-from .task_pulse_definition import TaskPulseDefinition as TaskPulseDefinition
-from .task_queue_counts_response import TaskQueueCountsResponse as TaskQueueCountsResponse
-from .task_reclaim_response import TaskReclaimResponse as TaskReclaimResponse
-from .task_run import TaskRun as TaskRun
-from .task_running_message import TaskRunningMessage as TaskRunningMessage
-from .task_status import RunReasonCreated as RunReasonCreated
-from .task_status import RunReasonResolved as RunReasonResolved
-from .task_status import RunState as RunState
-from .task_status import TaskState as TaskState
-from .task_status import TaskStatus as TaskStatus
-from .task_status import TaskStatusRun as TaskStatusRun
-from .task_status_response import TaskStatusResponse as TaskStatusResponse
-from .taskqueue_response import TaskQueueResponse as TaskQueueResponse
-from .tasks_request import TasksRequest as TasksRequest
-from .tasks_response import TasksResponse as TasksResponse
-from .tasks_response import TasksResponseTasks as TasksResponseTasks
-from .tasks_statuses_response import TasksStatusesResponse as TasksStatusesResponse
-from .tasks_statuses_response import TasksStatusesResponseStatus as TasksStatusesResponseStatus
-from .update_provisioner_request import UpdateProvisionerRequest as UpdateProvisionerRequest
-from .update_worker_request import UpdateWorkerRequest as UpdateWorkerRequest
-from .update_workertype_request import UpdateWorkerTypeRequest as UpdateWorkerTypeRequest
-from .worker_response import WorkerResponse as WorkerResponse
-from .worker_response import WorkerResponseAction as WorkerResponseAction
-from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
-from .workertype_response import WorkerTypeResponse as WorkerTypeResponse
-from .workertype_response import WorkerTypeResponseAction as WorkerTypeResponseAction
-
 if TYPE_CHECKING:
+    from .actions import Action as Action
+    from .actions import ActionContext as ActionContext
+    from .actions import ActionMethod as ActionMethod
+    from .artifact_content_response import ArtifactContent as ArtifactContent
+    from .artifact_content_response import ArtifactContentResponse as ArtifactContentResponse
+    from .artifact_content_response import ErrorArtifactContent as ErrorArtifactContent
+    from .artifact_content_response import ObjectArtifactContent as ObjectArtifactContent
+    from .artifact_content_response import ReferenceArtifactContent as ReferenceArtifactContent
+    from .artifact_content_response import S3ArtifactContent as S3ArtifactContent
+    from .artifact_content_response import UnknownArtifactContent as UnknownArtifactContent
+    from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
+    from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
+    from .artifact_response import ArtifactResponse as ArtifactResponse
+    from .artifact_response import ArtifactResponseStorageType as ArtifactResponseStorageType
+    from .cancel_task_group_response import CancelTaskGroupResponse as CancelTaskGroupResponse
+    from .change_task_priority_request import ChangeTaskPriorityRequest as ChangeTaskPriorityRequest
+    from .change_task_priority_request import TaskPriority as TaskPriority
+    from .claim_work_request import ClaimWorkRequest as ClaimWorkRequest
+    from .claim_work_response import ClaimWorkResponse as ClaimWorkResponse
+    from .claim_work_response import ClaimWorkResponseTasks as ClaimWorkResponseTasks
+    from .create_task_request import CreateTaskRequest as CreateTaskRequest
+    from .create_task_request import TaskRequires as TaskRequires
     from .dicts.actions import ActionDict as ActionDict
     from .dicts.change_task_priority_request import (
         ChangeTaskPriorityRequestDict as ChangeTaskPriorityRequestDict,
@@ -166,34 +64,256 @@ if TYPE_CHECKING:
     from .dicts.update_workertype_request import (
         UpdateWorkerTypeRequestDict as UpdateWorkerTypeRequestDict,
     )
+    from .finish_artifact_request import FinishArtifactRequest as FinishArtifactRequest
+    from .get_artifact_response import GetArtifactResponse as GetArtifactResponse
+    from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
+    from .list_claimed_tasks_response import ListClaimedTasksResponse as ListClaimedTasksResponse
+    from .list_claimed_tasks_response import (
+        ListClaimedTasksResponseTasks as ListClaimedTasksResponseTasks,
+    )
+    from .list_dependent_tasks_response import (
+        ListDependentTasksResponse as ListDependentTasksResponse,
+    )
+    from .list_pending_tasks_response import ListPendingTasksResponse as ListPendingTasksResponse
+    from .list_pending_tasks_response import (
+        ListPendingTasksResponseTasks as ListPendingTasksResponseTasks,
+    )
+    from .list_provisioners_response import ListProvisionersResponse as ListProvisionersResponse
+    from .list_provisioners_response import (
+        ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
+    )
+    from .list_provisioners_response import TypeStability as TypeStability
+    from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
+    from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
+    from .list_taskqueues_response import (
+        ListTaskQueuesResponseTaskQueue as ListTaskQueuesResponseTaskQueue,
+    )
+    from .list_workers_response import ListWorkersResponse as ListWorkersResponse
+    from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
+    from .list_workertypes_response import ListWorkerTypesResponse as ListWorkerTypesResponse
+    from .list_workertypes_response import (
+        ListWorkerTypesResponseWorkerType as ListWorkerTypesResponseWorkerType,
+    )
+    from .object_credentials import ObjectCredentials as ObjectCredentials
+    from .pending_tasks_response import PendingTasksResponse as PendingTasksResponse
+    from .poll_task_urls_response import PollTaskUrlsResponse as PollTaskUrlsResponse
+    from .poll_task_urls_response import PollTaskUrlsResponseQueue as PollTaskUrlsResponseQueue
+    from .post_artifact_request import ArtifactReason as ArtifactReason
+    from .post_artifact_request import ArtifactRequest as ArtifactRequest
+    from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
+    from .post_artifact_request import LinkArtifactRequest as LinkArtifactRequest
+    from .post_artifact_request import ObjectArtifactRequest as ObjectArtifactRequest
+    from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
+    from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+    from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
+    from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
+    from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
+    from .post_artifact_response import ErrorCreateArtifactResponse as ErrorCreateArtifactResponse
+    from .post_artifact_response import LinkCreateArtifactResponse as LinkCreateArtifactResponse
+    from .post_artifact_response import ObjectCreateArtifactResponse as ObjectCreateArtifactResponse
+    from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
+    from .post_artifact_response import (
+        ReferenceCreateArtifactResponse as ReferenceCreateArtifactResponse,
+    )
+    from .post_artifact_response import S3CreateArtifactResponse as S3CreateArtifactResponse
+    from .post_artifact_response import (
+        UnknownCreateArtifactResponse as UnknownCreateArtifactResponse,
+    )
+    from .provisioner_response import ProvisionerResponse as ProvisionerResponse
+    from .quarantine_worker_request import QuarantineWorkerRequest as QuarantineWorkerRequest
+    from .task import Task as Task
+    from .task import TaskPayload as TaskPayload
+    from .task_claim_request import TaskClaimRequest as TaskClaimRequest
+    from .task_claim_response import TaskClaimResponse as TaskClaimResponse
+    from .task_completed_message import TaskCompletedMessage as TaskCompletedMessage
+    from .task_credentials import TaskCredentials as TaskCredentials
+    from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
+    from .task_definition_and_status import TaskDefinitionAndStatus as TaskDefinitionAndStatus
+    from .task_exception_message import TaskExceptionMessage as TaskExceptionMessage
+    from .task_exception_request import TaskExceptionRequest as TaskExceptionRequest
+    from .task_exception_request import TaskReason as TaskReason
+    from .task_failed_message import TaskFailedMessage as TaskFailedMessage
+    from .task_group_changed_message import TaskGroupChangedMessage as TaskGroupChangedMessage
+    from .task_group_priority_change_response import (
+        TaskGroupPriorityChangeResponse as TaskGroupPriorityChangeResponse,
+    )
+    from .task_group_priority_changed_message import (
+        TaskGroupPriorityChangedMessage as TaskGroupPriorityChangedMessage,
+    )
+    from .task_group_response import TaskGroupResponse as TaskGroupResponse
+    from .task_metadata import TaskMetadata as TaskMetadata
+    from .task_pending_message import TaskPendingMessage as TaskPendingMessage
+    from .task_priority_changed_message import (
+        TaskPriorityChangedMessage as TaskPriorityChangedMessage,
+    )
+    from .task_pulse_definition import TaskPulseDefinition as TaskPulseDefinition
+    from .task_queue_counts_response import TaskQueueCountsResponse as TaskQueueCountsResponse
+    from .task_reclaim_response import TaskReclaimResponse as TaskReclaimResponse
+    from .task_run import TaskRun as TaskRun
+    from .task_running_message import TaskRunningMessage as TaskRunningMessage
+    from .task_status import RunReasonCreated as RunReasonCreated
+    from .task_status import RunReasonResolved as RunReasonResolved
+    from .task_status import RunState as RunState
+    from .task_status import TaskState as TaskState
+    from .task_status import TaskStatus as TaskStatus
+    from .task_status import TaskStatusRun as TaskStatusRun
+    from .task_status_response import TaskStatusResponse as TaskStatusResponse
+    from .taskqueue_response import TaskQueueResponse as TaskQueueResponse
+    from .tasks_request import TasksRequest as TasksRequest
+    from .tasks_response import TasksResponse as TasksResponse
+    from .tasks_response import TasksResponseTasks as TasksResponseTasks
+    from .tasks_statuses_response import TasksStatusesResponse as TasksStatusesResponse
+    from .tasks_statuses_response import TasksStatusesResponseStatus as TasksStatusesResponseStatus
+    from .update_provisioner_request import UpdateProvisionerRequest as UpdateProvisionerRequest
+    from .update_worker_request import UpdateWorkerRequest as UpdateWorkerRequest
+    from .update_workertype_request import UpdateWorkerTypeRequest as UpdateWorkerTypeRequest
+    from .worker_response import WorkerResponse as WorkerResponse
+    from .worker_response import WorkerResponseAction as WorkerResponseAction
+    from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
+    from .workertype_response import WorkerTypeResponse as WorkerTypeResponse
+    from .workertype_response import WorkerTypeResponseAction as WorkerTypeResponseAction
 
-_DICTS = {
-    "ActionDict": "actions",
-    "ChangeTaskPriorityRequestDict": "change_task_priority_request",
-    "ClaimWorkRequestDict": "claim_work_request",
-    "CreateTaskRequestDict": "create_task_request",
-    "FinishArtifactRequestDict": "finish_artifact_request",
-    "ErrorArtifactRequestDict": "post_artifact_request",
-    "LinkArtifactRequestDict": "post_artifact_request",
-    "ObjectArtifactRequestDict": "post_artifact_request",
-    "ReferenceArtifactRequestDict": "post_artifact_request",
-    "S3ArtifactRequestDict": "post_artifact_request",
-    "QuarantineWorkerRequestDict": "quarantine_worker_request",
-    "TaskClaimRequestDict": "task_claim_request",
-    "TaskExceptionRequestDict": "task_exception_request",
-    "TaskMetadataDict": "task_metadata",
-    "TasksRequestDict": "tasks_request",
-    "UpdateProvisionerRequestDict": "update_provisioner_request",
-    "UpdateWorkerRequestDict": "update_worker_request",
-    "UpdateWorkerTypeRequestDict": "update_workertype_request",
+_MODULES = {
+    "Action": "actions",
+    "ActionContext": "actions",
+    "ActionMethod": "actions",
+    "ArtifactContent": "artifact_content_response",
+    "ArtifactContentResponse": "artifact_content_response",
+    "ErrorArtifactContent": "artifact_content_response",
+    "ObjectArtifactContent": "artifact_content_response",
+    "ReferenceArtifactContent": "artifact_content_response",
+    "S3ArtifactContent": "artifact_content_response",
+    "UnknownArtifactContent": "artifact_content_response",
+    "ArtifactCreatedMessage": "artifact_created_message",
+    "ArtifactStorageType": "artifact_created_message",
+    "ArtifactResponse": "artifact_response",
+    "ArtifactResponseStorageType": "artifact_response",
+    "CancelTaskGroupResponse": "cancel_task_group_response",
+    "ChangeTaskPriorityRequest": "change_task_priority_request",
+    "TaskPriority": "change_task_priority_request",
+    "ClaimWorkRequest": "claim_work_request",
+    "ClaimWorkResponse": "claim_work_response",
+    "ClaimWorkResponseTasks": "claim_work_response",
+    "CreateTaskRequest": "create_task_request",
+    "TaskRequires": "create_task_request",
+    "FinishArtifactRequest": "finish_artifact_request",
+    "GetArtifactResponse": "get_artifact_response",
+    "ListArtifactsResponse": "list_artifacts_response",
+    "ListClaimedTasksResponse": "list_claimed_tasks_response",
+    "ListClaimedTasksResponseTasks": "list_claimed_tasks_response",
+    "ListDependentTasksResponse": "list_dependent_tasks_response",
+    "ListPendingTasksResponse": "list_pending_tasks_response",
+    "ListPendingTasksResponseTasks": "list_pending_tasks_response",
+    "ListProvisionersResponse": "list_provisioners_response",
+    "ListProvisionersResponseProvisioner": "list_provisioners_response",
+    "TypeStability": "list_provisioners_response",
+    "ListTaskGroupResponse": "list_task_group_response",
+    "ListTaskQueuesResponse": "list_taskqueues_response",
+    "ListTaskQueuesResponseTaskQueue": "list_taskqueues_response",
+    "ListWorkersResponse": "list_workers_response",
+    "ListWorkersResponseWorker": "list_workers_response",
+    "ListWorkerTypesResponse": "list_workertypes_response",
+    "ListWorkerTypesResponseWorkerType": "list_workertypes_response",
+    "ObjectCredentials": "object_credentials",
+    "PendingTasksResponse": "pending_tasks_response",
+    "PollTaskUrlsResponse": "poll_task_urls_response",
+    "PollTaskUrlsResponseQueue": "poll_task_urls_response",
+    "ArtifactReason": "post_artifact_request",
+    "ArtifactRequest": "post_artifact_request",
+    "ErrorArtifactRequest": "post_artifact_request",
+    "LinkArtifactRequest": "post_artifact_request",
+    "ObjectArtifactRequest": "post_artifact_request",
+    "PostArtifactRequest": "post_artifact_request",
+    "ReferenceArtifactRequest": "post_artifact_request",
+    "S3ArtifactRequest": "post_artifact_request",
+    "UnknownArtifactRequest": "post_artifact_request",
+    "CreateArtifactResponse": "post_artifact_response",
+    "ErrorCreateArtifactResponse": "post_artifact_response",
+    "LinkCreateArtifactResponse": "post_artifact_response",
+    "ObjectCreateArtifactResponse": "post_artifact_response",
+    "PostArtifactResponse": "post_artifact_response",
+    "ReferenceCreateArtifactResponse": "post_artifact_response",
+    "S3CreateArtifactResponse": "post_artifact_response",
+    "UnknownCreateArtifactResponse": "post_artifact_response",
+    "ProvisionerResponse": "provisioner_response",
+    "QuarantineWorkerRequest": "quarantine_worker_request",
+    "Task": "task",
+    "TaskPayload": "task",
+    "TaskClaimRequest": "task_claim_request",
+    "TaskClaimResponse": "task_claim_response",
+    "TaskCompletedMessage": "task_completed_message",
+    "TaskCredentials": "task_credentials",
+    "TaskDefinedMessage": "task_defined_message",
+    "TaskDefinitionAndStatus": "task_definition_and_status",
+    "TaskExceptionMessage": "task_exception_message",
+    "TaskExceptionRequest": "task_exception_request",
+    "TaskReason": "task_exception_request",
+    "TaskFailedMessage": "task_failed_message",
+    "TaskGroupChangedMessage": "task_group_changed_message",
+    "TaskGroupPriorityChangeResponse": "task_group_priority_change_response",
+    "TaskGroupPriorityChangedMessage": "task_group_priority_changed_message",
+    "TaskGroupResponse": "task_group_response",
+    "TaskMetadata": "task_metadata",
+    "TaskPendingMessage": "task_pending_message",
+    "TaskPriorityChangedMessage": "task_priority_changed_message",
+    "TaskPulseDefinition": "task_pulse_definition",
+    "TaskQueueCountsResponse": "task_queue_counts_response",
+    "TaskReclaimResponse": "task_reclaim_response",
+    "TaskRun": "task_run",
+    "TaskRunningMessage": "task_running_message",
+    "RunReasonCreated": "task_status",
+    "RunReasonResolved": "task_status",
+    "RunState": "task_status",
+    "TaskState": "task_status",
+    "TaskStatus": "task_status",
+    "TaskStatusRun": "task_status",
+    "TaskStatusResponse": "task_status_response",
+    "TaskQueueResponse": "taskqueue_response",
+    "TasksRequest": "tasks_request",
+    "TasksResponse": "tasks_response",
+    "TasksResponseTasks": "tasks_response",
+    "TasksStatusesResponse": "tasks_statuses_response",
+    "TasksStatusesResponseStatus": "tasks_statuses_response",
+    "UpdateProvisionerRequest": "update_provisioner_request",
+    "UpdateWorkerRequest": "update_worker_request",
+    "UpdateWorkerTypeRequest": "update_workertype_request",
+    "WorkerResponse": "worker_response",
+    "WorkerResponseAction": "worker_response",
+    "WorkerResponseQuarantineDetail": "worker_response",
+    "WorkerTypeResponse": "workertype_response",
+    "WorkerTypeResponseAction": "workertype_response",
+    "ActionDict": "dicts.actions",
+    "ChangeTaskPriorityRequestDict": "dicts.change_task_priority_request",
+    "ClaimWorkRequestDict": "dicts.claim_work_request",
+    "CreateTaskRequestDict": "dicts.create_task_request",
+    "FinishArtifactRequestDict": "dicts.finish_artifact_request",
+    "ErrorArtifactRequestDict": "dicts.post_artifact_request",
+    "LinkArtifactRequestDict": "dicts.post_artifact_request",
+    "ObjectArtifactRequestDict": "dicts.post_artifact_request",
+    "ReferenceArtifactRequestDict": "dicts.post_artifact_request",
+    "S3ArtifactRequestDict": "dicts.post_artifact_request",
+    "QuarantineWorkerRequestDict": "dicts.quarantine_worker_request",
+    "TaskClaimRequestDict": "dicts.task_claim_request",
+    "TaskExceptionRequestDict": "dicts.task_exception_request",
+    "TaskMetadataDict": "dicts.task_metadata",
+    "TasksRequestDict": "dicts.tasks_request",
+    "UpdateProvisionerRequestDict": "dicts.update_provisioner_request",
+    "UpdateWorkerRequestDict": "dicts.update_worker_request",
+    "UpdateWorkerTypeRequestDict": "dicts.update_workertype_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

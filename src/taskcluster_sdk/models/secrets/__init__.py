@@ -3,29 +3,37 @@
 
 """Models of the secrets schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .secret import Secret as Secret
-from .secret_list import SecretList as SecretList
-
 if TYPE_CHECKING:
     from .dicts.secret import SecretDict as SecretDict
+    from .secret import Secret as Secret
+    from .secret_list import SecretList as SecretList
 
-_DICTS = {
-    "SecretDict": "secret",
+_MODULES = {
+    "Secret": "secret",
+    "SecretList": "secret_list",
+    "SecretDict": "dicts.secret",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,78 +3,31 @@
 
 """Models of the worker_manager schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
-from .azure_arm_templates import DeploymentMode as DeploymentMode
-from .azure_arm_templates import DeploymentType as DeploymentType
-from .azure_arm_templates import OptionsScope as OptionsScope
-from .azure_arm_templates import SettingDetailLevel as SettingDetailLevel
-from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
-from .config_aws import AwsProviderConfig as AwsProviderConfig
-from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
-from .config_azure import AzureProviderConfig as AzureProviderConfig
-from .config_google import GoogleProviderConfig as GoogleProviderConfig
-from .config_google import GoogleProviderConfigLaunchConfig as GoogleProviderConfigLaunchConfig
-from .config_null import NullProviderConfig as NullProviderConfig
-from .config_static import StaticProviderConfig as StaticProviderConfig
-from .config_testing import TestingProviderConfig as TestingProviderConfig
-from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
-from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
-from .list_workers_response import ListWorkersResponse as ListWorkersResponse
-from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
-from .list_workers_response import WorkersState as WorkersState
-from .provider_list import ProviderList as ProviderList
-from .provider_list import ProviderListProvider as ProviderListProvider
-from .pulse_launch_config_message import PulseLaunchConfigMessage as PulseLaunchConfigMessage
-from .pulse_worker_message import PulseWorkerMessage as PulseWorkerMessage
-from .pulse_worker_pool_error_message import (
-    PulseWorkerPoolErrorMessage as PulseWorkerPoolErrorMessage,
-)
-from .pulse_worker_pool_message import PulseWorkerPoolMessage as PulseWorkerPoolMessage
-from .pulse_worker_removed_message import PulseWorkerRemovedMessage as PulseWorkerRemovedMessage
-from .register_worker_request import RegisterWorkerRequest as RegisterWorkerRequest
-from .register_worker_response import RegisterWorkerResponse as RegisterWorkerResponse
-from .report_worker_error_request import ReportWorkerErrorRequest as ReportWorkerErrorRequest
-from .reregister_worker_request import ReregisterWorkerRequest as ReregisterWorkerRequest
-from .reregister_worker_response import ReregisterWorkerResponse as ReregisterWorkerResponse
-from .should_worker_terminate_response import (
-    ShouldWorkerTerminateResponse as ShouldWorkerTerminateResponse,
-)
-from .task import Task as Task
-from .task import TaskPriority as TaskPriority
-from .task import TaskRequires as TaskRequires
-from .task_run import TaskRun as TaskRun
-from .update_worker_pool_request import UpdateWorkerPoolRequest as UpdateWorkerPoolRequest
-from .worker_full import WorkerFull as WorkerFull
-from .worker_full import WorkerState as WorkerState
-from .worker_lifecycle import WorkerLifecycle as WorkerLifecycle
-from .worker_list import WorkerList as WorkerList
-from .worker_pool_error import WorkerPoolError as WorkerPoolError
-from .worker_pool_error_list import WorkerPoolErrorList as WorkerPoolErrorList
-from .worker_pool_error_stats import WorkerPoolErrorStats as WorkerPoolErrorStats
-from .worker_pool_full import WorkerPoolConfig as WorkerPoolConfig
-from .worker_pool_full import WorkerPoolFull as WorkerPoolFull
-from .worker_pool_launch_config_list import (
-    WorkerPoolLaunchConfigEntry as WorkerPoolLaunchConfigEntry,
-)
-from .worker_pool_launch_config_list import WorkerPoolLaunchConfigList as WorkerPoolLaunchConfigList
-from .worker_pool_list import WorkerPoolList as WorkerPoolList
-from .worker_pool_list_stats import WorkerPoolListStats as WorkerPoolListStats
-from .worker_pool_list_stats import WorkerPoolListStatsEntry as WorkerPoolListStatsEntry
-from .worker_pool_stats import LaunchConfigStats as LaunchConfigStats
-from .worker_pool_stats import WorkerPoolStats as WorkerPoolStats
-from .worker_response import ActionMethod as ActionMethod
-from .worker_response import WorkerResponse as WorkerResponse
-from .worker_response import WorkerResponseAction as WorkerResponseAction
-from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
-
 if TYPE_CHECKING:
+    from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
+    from .azure_arm_templates import DeploymentMode as DeploymentMode
+    from .azure_arm_templates import DeploymentType as DeploymentType
+    from .azure_arm_templates import OptionsScope as OptionsScope
+    from .azure_arm_templates import SettingDetailLevel as SettingDetailLevel
+    from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
+    from .config_aws import AwsProviderConfig as AwsProviderConfig
+    from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
+    from .config_azure import AzureProviderConfig as AzureProviderConfig
+    from .config_google import GoogleProviderConfig as GoogleProviderConfig
+    from .config_google import GoogleProviderConfigLaunchConfig as GoogleProviderConfigLaunchConfig
+    from .config_null import NullProviderConfig as NullProviderConfig
+    from .config_static import StaticProviderConfig as StaticProviderConfig
+    from .config_testing import TestingProviderConfig as TestingProviderConfig
+    from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
+    from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
     from .dicts.config_aws import AwsProviderConfigDict as AwsProviderConfigDict
     from .dicts.config_aws import (
         AwsProviderConfigLaunchConfigDict as AwsProviderConfigLaunchConfigDict,
@@ -102,29 +55,141 @@ if TYPE_CHECKING:
         UpdateWorkerPoolRequestDict as UpdateWorkerPoolRequestDict,
     )
     from .dicts.worker_lifecycle import WorkerLifecycleDict as WorkerLifecycleDict
+    from .list_workers_response import ListWorkersResponse as ListWorkersResponse
+    from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
+    from .list_workers_response import WorkersState as WorkersState
+    from .provider_list import ProviderList as ProviderList
+    from .provider_list import ProviderListProvider as ProviderListProvider
+    from .pulse_launch_config_message import PulseLaunchConfigMessage as PulseLaunchConfigMessage
+    from .pulse_worker_message import PulseWorkerMessage as PulseWorkerMessage
+    from .pulse_worker_pool_error_message import (
+        PulseWorkerPoolErrorMessage as PulseWorkerPoolErrorMessage,
+    )
+    from .pulse_worker_pool_message import PulseWorkerPoolMessage as PulseWorkerPoolMessage
+    from .pulse_worker_removed_message import PulseWorkerRemovedMessage as PulseWorkerRemovedMessage
+    from .register_worker_request import RegisterWorkerRequest as RegisterWorkerRequest
+    from .register_worker_response import RegisterWorkerResponse as RegisterWorkerResponse
+    from .report_worker_error_request import ReportWorkerErrorRequest as ReportWorkerErrorRequest
+    from .reregister_worker_request import ReregisterWorkerRequest as ReregisterWorkerRequest
+    from .reregister_worker_response import ReregisterWorkerResponse as ReregisterWorkerResponse
+    from .should_worker_terminate_response import (
+        ShouldWorkerTerminateResponse as ShouldWorkerTerminateResponse,
+    )
+    from .task import Task as Task
+    from .task import TaskPriority as TaskPriority
+    from .task import TaskRequires as TaskRequires
+    from .task_run import TaskRun as TaskRun
+    from .update_worker_pool_request import UpdateWorkerPoolRequest as UpdateWorkerPoolRequest
+    from .worker_full import WorkerFull as WorkerFull
+    from .worker_full import WorkerState as WorkerState
+    from .worker_lifecycle import WorkerLifecycle as WorkerLifecycle
+    from .worker_list import WorkerList as WorkerList
+    from .worker_pool_error import WorkerPoolError as WorkerPoolError
+    from .worker_pool_error_list import WorkerPoolErrorList as WorkerPoolErrorList
+    from .worker_pool_error_stats import WorkerPoolErrorStats as WorkerPoolErrorStats
+    from .worker_pool_full import WorkerPoolConfig as WorkerPoolConfig
+    from .worker_pool_full import WorkerPoolFull as WorkerPoolFull
+    from .worker_pool_launch_config_list import (
+        WorkerPoolLaunchConfigEntry as WorkerPoolLaunchConfigEntry,
+    )
+    from .worker_pool_launch_config_list import (
+        WorkerPoolLaunchConfigList as WorkerPoolLaunchConfigList,
+    )
+    from .worker_pool_list import WorkerPoolList as WorkerPoolList
+    from .worker_pool_list_stats import WorkerPoolListStats as WorkerPoolListStats
+    from .worker_pool_list_stats import WorkerPoolListStatsEntry as WorkerPoolListStatsEntry
+    from .worker_pool_stats import LaunchConfigStats as LaunchConfigStats
+    from .worker_pool_stats import WorkerPoolStats as WorkerPoolStats
+    from .worker_response import ActionMethod as ActionMethod
+    from .worker_response import WorkerResponse as WorkerResponse
+    from .worker_response import WorkerResponseAction as WorkerResponseAction
+    from .worker_response import WorkerResponseQuarantineDetail as WorkerResponseQuarantineDetail
 
-_DICTS = {
-    "AwsProviderConfigDict": "config_aws",
-    "AwsProviderConfigLaunchConfigDict": "config_aws",
-    "AzureProviderConfigDict": "config_azure",
-    "GoogleProviderConfigDict": "config_google",
-    "GoogleProviderConfigLaunchConfigDict": "config_google",
-    "StaticProviderConfigDict": "config_static",
-    "CreateWorkerPoolRequestDict": "create_worker_pool_request",
-    "CreateWorkerRequestDict": "create_worker_request",
-    "RegisterWorkerRequestDict": "register_worker_request",
-    "ReportWorkerErrorRequestDict": "report_worker_error_request",
-    "ReregisterWorkerRequestDict": "reregister_worker_request",
-    "UpdateWorkerPoolRequestDict": "update_worker_pool_request",
-    "WorkerLifecycleDict": "worker_lifecycle",
+_MODULES = {
+    "AzureArmTemplates": "azure_arm_templates",
+    "DeploymentMode": "azure_arm_templates",
+    "DeploymentType": "azure_arm_templates",
+    "OptionsScope": "azure_arm_templates",
+    "SettingDetailLevel": "azure_arm_templates",
+    "AzureDeploymentResources": "azure_deployment_resources",
+    "AwsProviderConfig": "config_aws",
+    "AwsProviderConfigLaunchConfig": "config_aws",
+    "AzureProviderConfig": "config_azure",
+    "GoogleProviderConfig": "config_google",
+    "GoogleProviderConfigLaunchConfig": "config_google",
+    "NullProviderConfig": "config_null",
+    "StaticProviderConfig": "config_static",
+    "TestingProviderConfig": "config_testing",
+    "CreateWorkerPoolRequest": "create_worker_pool_request",
+    "CreateWorkerRequest": "create_worker_request",
+    "ListWorkersResponse": "list_workers_response",
+    "ListWorkersResponseWorker": "list_workers_response",
+    "WorkersState": "list_workers_response",
+    "ProviderList": "provider_list",
+    "ProviderListProvider": "provider_list",
+    "PulseLaunchConfigMessage": "pulse_launch_config_message",
+    "PulseWorkerMessage": "pulse_worker_message",
+    "PulseWorkerPoolErrorMessage": "pulse_worker_pool_error_message",
+    "PulseWorkerPoolMessage": "pulse_worker_pool_message",
+    "PulseWorkerRemovedMessage": "pulse_worker_removed_message",
+    "RegisterWorkerRequest": "register_worker_request",
+    "RegisterWorkerResponse": "register_worker_response",
+    "ReportWorkerErrorRequest": "report_worker_error_request",
+    "ReregisterWorkerRequest": "reregister_worker_request",
+    "ReregisterWorkerResponse": "reregister_worker_response",
+    "ShouldWorkerTerminateResponse": "should_worker_terminate_response",
+    "Task": "task",
+    "TaskPriority": "task",
+    "TaskRequires": "task",
+    "TaskRun": "task_run",
+    "UpdateWorkerPoolRequest": "update_worker_pool_request",
+    "WorkerFull": "worker_full",
+    "WorkerState": "worker_full",
+    "WorkerLifecycle": "worker_lifecycle",
+    "WorkerList": "worker_list",
+    "WorkerPoolError": "worker_pool_error",
+    "WorkerPoolErrorList": "worker_pool_error_list",
+    "WorkerPoolErrorStats": "worker_pool_error_stats",
+    "WorkerPoolConfig": "worker_pool_full",
+    "WorkerPoolFull": "worker_pool_full",
+    "WorkerPoolLaunchConfigEntry": "worker_pool_launch_config_list",
+    "WorkerPoolLaunchConfigList": "worker_pool_launch_config_list",
+    "WorkerPoolList": "worker_pool_list",
+    "WorkerPoolListStats": "worker_pool_list_stats",
+    "WorkerPoolListStatsEntry": "worker_pool_list_stats",
+    "LaunchConfigStats": "worker_pool_stats",
+    "WorkerPoolStats": "worker_pool_stats",
+    "ActionMethod": "worker_response",
+    "WorkerResponse": "worker_response",
+    "WorkerResponseAction": "worker_response",
+    "WorkerResponseQuarantineDetail": "worker_response",
+    "AwsProviderConfigDict": "dicts.config_aws",
+    "AwsProviderConfigLaunchConfigDict": "dicts.config_aws",
+    "AzureProviderConfigDict": "dicts.config_azure",
+    "GoogleProviderConfigDict": "dicts.config_google",
+    "GoogleProviderConfigLaunchConfigDict": "dicts.config_google",
+    "StaticProviderConfigDict": "dicts.config_static",
+    "CreateWorkerPoolRequestDict": "dicts.create_worker_pool_request",
+    "CreateWorkerRequestDict": "dicts.create_worker_request",
+    "RegisterWorkerRequestDict": "dicts.register_worker_request",
+    "ReportWorkerErrorRequestDict": "dicts.report_worker_error_request",
+    "ReregisterWorkerRequestDict": "dicts.reregister_worker_request",
+    "UpdateWorkerPoolRequestDict": "dicts.update_worker_pool_request",
+    "WorkerLifecycleDict": "dicts.worker_lifecycle",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,12 +3,36 @@
 
 """Models of the auth schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
-from .client_credentials_response import ClientCredentialsResponse as ClientCredentialsResponse
-from .client_scopes_response import ClientScopesResponse as ClientScopesResponse
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .client_credentials_response import ClientCredentialsResponse as ClientCredentialsResponse
+    from .client_scopes_response import ClientScopesResponse as ClientScopesResponse
+
+_MODULES = {
+    "ClientCredentialsResponse": "client_credentials_response",
+    "ClientScopesResponse": "client_scopes_response",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ClientCredentialsResponse",

@@ -3,56 +3,21 @@
 
 """Models of the queue schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .amqp_connection_string_response import (
-    AmqpConnectionStringResponse as AmqpConnectionStringResponse,
-)
-from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
-from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
-from .create_task_request import CreateTaskRequest as CreateTaskRequest
-from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
-from .list_artifacts_response import ListArtifactsResponseArtifact as ListArtifactsResponseArtifact
-from .post_artifact_request import ArtifactReason as ArtifactReason
-from .post_artifact_request import ArtifactRequest as ArtifactRequest
-from .post_artifact_request import AzureArtifactRequest as AzureArtifactRequest
-from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
-from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
-from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
-from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
-from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
-from .post_artifact_response import AzureCreateArtifactResponse as AzureCreateArtifactResponse
-from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
-from .post_artifact_response import ErrorCreateArtifactResponse as ErrorCreateArtifactResponse
-from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
-from .post_artifact_response import (
-    ReferenceCreateArtifactResponse as ReferenceCreateArtifactResponse,
-)
-from .post_artifact_response import S3CreateArtifactResponse as S3CreateArtifactResponse
-from .post_artifact_response import UnknownCreateArtifactResponse as UnknownCreateArtifactResponse
-from .task import Task as Task
-from .task_claim_request import TaskClaimRequest as TaskClaimRequest
-from .task_claim_response import TaskClaimResponse as TaskClaimResponse
-from .task_completed_message import TaskCompletedMessage as TaskCompletedMessage
-from .task_completed_request import TaskCompletedRequest as TaskCompletedRequest
-from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
-from .task_failed_message import TaskFailedMessage as TaskFailedMessage
-from .task_pending_message import TaskPendingMessage as TaskPendingMessage
-from .task_running_message import TaskRunningMessage as TaskRunningMessage
-from .task_status import RunReasonCreated as RunReasonCreated
-from .task_status import RunReasonResolved as RunReasonResolved
-from .task_status import RunState as RunState
-from .task_status import TaskState as TaskState
-from .task_status import TaskStatus as TaskStatus
-from .task_status import TaskStatusRun as TaskStatusRun
-from .task_status_response import TaskStatusResponse as TaskStatusResponse
-
 if TYPE_CHECKING:
+    from .amqp_connection_string_response import (
+        AmqpConnectionStringResponse as AmqpConnectionStringResponse,
+    )
+    from .artifact_created_message import ArtifactCreatedMessage as ArtifactCreatedMessage
+    from .artifact_created_message import ArtifactStorageType as ArtifactStorageType
+    from .create_task_request import CreateTaskRequest as CreateTaskRequest
     from .dicts.create_task_request import CreateTaskRequestDict as CreateTaskRequestDict
     from .dicts.post_artifact_request import AzureArtifactRequestDict as AzureArtifactRequestDict
     from .dicts.post_artifact_request import ErrorArtifactRequestDict as ErrorArtifactRequestDict
@@ -62,23 +27,105 @@ if TYPE_CHECKING:
     from .dicts.post_artifact_request import S3ArtifactRequestDict as S3ArtifactRequestDict
     from .dicts.task_claim_request import TaskClaimRequestDict as TaskClaimRequestDict
     from .dicts.task_completed_request import TaskCompletedRequestDict as TaskCompletedRequestDict
+    from .list_artifacts_response import ListArtifactsResponse as ListArtifactsResponse
+    from .list_artifacts_response import (
+        ListArtifactsResponseArtifact as ListArtifactsResponseArtifact,
+    )
+    from .post_artifact_request import ArtifactReason as ArtifactReason
+    from .post_artifact_request import ArtifactRequest as ArtifactRequest
+    from .post_artifact_request import AzureArtifactRequest as AzureArtifactRequest
+    from .post_artifact_request import ErrorArtifactRequest as ErrorArtifactRequest
+    from .post_artifact_request import PostArtifactRequest as PostArtifactRequest
+    from .post_artifact_request import ReferenceArtifactRequest as ReferenceArtifactRequest
+    from .post_artifact_request import S3ArtifactRequest as S3ArtifactRequest
+    from .post_artifact_request import UnknownArtifactRequest as UnknownArtifactRequest
+    from .post_artifact_response import AzureCreateArtifactResponse as AzureCreateArtifactResponse
+    from .post_artifact_response import CreateArtifactResponse as CreateArtifactResponse
+    from .post_artifact_response import ErrorCreateArtifactResponse as ErrorCreateArtifactResponse
+    from .post_artifact_response import PostArtifactResponse as PostArtifactResponse
+    from .post_artifact_response import (
+        ReferenceCreateArtifactResponse as ReferenceCreateArtifactResponse,
+    )
+    from .post_artifact_response import S3CreateArtifactResponse as S3CreateArtifactResponse
+    from .post_artifact_response import (
+        UnknownCreateArtifactResponse as UnknownCreateArtifactResponse,
+    )
+    from .task import Task as Task
+    from .task_claim_request import TaskClaimRequest as TaskClaimRequest
+    from .task_claim_response import TaskClaimResponse as TaskClaimResponse
+    from .task_completed_message import TaskCompletedMessage as TaskCompletedMessage
+    from .task_completed_request import TaskCompletedRequest as TaskCompletedRequest
+    from .task_defined_message import TaskDefinedMessage as TaskDefinedMessage
+    from .task_failed_message import TaskFailedMessage as TaskFailedMessage
+    from .task_pending_message import TaskPendingMessage as TaskPendingMessage
+    from .task_running_message import TaskRunningMessage as TaskRunningMessage
+    from .task_status import RunReasonCreated as RunReasonCreated
+    from .task_status import RunReasonResolved as RunReasonResolved
+    from .task_status import RunState as RunState
+    from .task_status import TaskState as TaskState
+    from .task_status import TaskStatus as TaskStatus
+    from .task_status import TaskStatusRun as TaskStatusRun
+    from .task_status_response import TaskStatusResponse as TaskStatusResponse
 
-_DICTS = {
-    "CreateTaskRequestDict": "create_task_request",
-    "AzureArtifactRequestDict": "post_artifact_request",
-    "ErrorArtifactRequestDict": "post_artifact_request",
-    "ReferenceArtifactRequestDict": "post_artifact_request",
-    "S3ArtifactRequestDict": "post_artifact_request",
-    "TaskClaimRequestDict": "task_claim_request",
-    "TaskCompletedRequestDict": "task_completed_request",
+_MODULES = {
+    "AmqpConnectionStringResponse": "amqp_connection_string_response",
+    "ArtifactCreatedMessage": "artifact_created_message",
+    "ArtifactStorageType": "artifact_created_message",
+    "CreateTaskRequest": "create_task_request",
+    "ListArtifactsResponse": "list_artifacts_response",
+    "ListArtifactsResponseArtifact": "list_artifacts_response",
+    "ArtifactReason": "post_artifact_request",
+    "ArtifactRequest": "post_artifact_request",
+    "AzureArtifactRequest": "post_artifact_request",
+    "ErrorArtifactRequest": "post_artifact_request",
+    "PostArtifactRequest": "post_artifact_request",
+    "ReferenceArtifactRequest": "post_artifact_request",
+    "S3ArtifactRequest": "post_artifact_request",
+    "UnknownArtifactRequest": "post_artifact_request",
+    "AzureCreateArtifactResponse": "post_artifact_response",
+    "CreateArtifactResponse": "post_artifact_response",
+    "ErrorCreateArtifactResponse": "post_artifact_response",
+    "PostArtifactResponse": "post_artifact_response",
+    "ReferenceCreateArtifactResponse": "post_artifact_response",
+    "S3CreateArtifactResponse": "post_artifact_response",
+    "UnknownCreateArtifactResponse": "post_artifact_response",
+    "Task": "task",
+    "TaskClaimRequest": "task_claim_request",
+    "TaskClaimResponse": "task_claim_response",
+    "TaskCompletedMessage": "task_completed_message",
+    "TaskCompletedRequest": "task_completed_request",
+    "TaskDefinedMessage": "task_defined_message",
+    "TaskFailedMessage": "task_failed_message",
+    "TaskPendingMessage": "task_pending_message",
+    "TaskRunningMessage": "task_running_message",
+    "RunReasonCreated": "task_status",
+    "RunReasonResolved": "task_status",
+    "RunState": "task_status",
+    "TaskState": "task_status",
+    "TaskStatus": "task_status",
+    "TaskStatusRun": "task_status",
+    "TaskStatusResponse": "task_status_response",
+    "CreateTaskRequestDict": "dicts.create_task_request",
+    "AzureArtifactRequestDict": "dicts.post_artifact_request",
+    "ErrorArtifactRequestDict": "dicts.post_artifact_request",
+    "ReferenceArtifactRequestDict": "dicts.post_artifact_request",
+    "S3ArtifactRequestDict": "dicts.post_artifact_request",
+    "TaskClaimRequestDict": "dicts.task_claim_request",
+    "TaskCompletedRequestDict": "dicts.task_completed_request",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -3,29 +3,13 @@
 
 """Models of the scheduler schemas: root classes, list items, union variants, enums.
 
-The `...Dict` TypedDicts of request bodies are for type checkers; they are
-imported from `dicts/` on first use, so importing this package does not load them.
+Each name is imported from its module on first use, so importing this
+package (or one of its modules) loads nothing else; the `...Dict`
+TypedDicts of request bodies, for type checkers, live in `dicts/`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING
-
-from .extend_task_graph_request import ExtendTaskGraphRequest as ExtendTaskGraphRequest
-from .extend_task_graph_request import ExtendTaskGraphRequestTask as ExtendTaskGraphRequestTask
-from .inspect_task_graph_response import InspectTaskGraphResponse as InspectTaskGraphResponse
-from .inspect_task_graph_response import (
-    InspectTaskGraphResponseTask as InspectTaskGraphResponseTask,
-)
-from .task_graph import TaskGraph as TaskGraph
-from .task_graph import TaskGraphTask as TaskGraphTask
-from .task_graph_blocked_message import TaskGraphBlockedMessage as TaskGraphBlockedMessage
-from .task_graph_extended_message import TaskGraphExtendedMessage as TaskGraphExtendedMessage
-from .task_graph_finished_message import TaskGraphFinishedMessage as TaskGraphFinishedMessage
-from .task_graph_info_response import TaskGraphInfoResponse as TaskGraphInfoResponse
-from .task_graph_running_message import TaskGraphRunningMessage as TaskGraphRunningMessage
-from .task_graph_status import TaskGraphStatus as TaskGraphStatus
-from .task_graph_status import TaskState as TaskState
-from .task_graph_status_response import TaskGraphStatusResponse as TaskGraphStatusResponse
 
 if TYPE_CHECKING:
     from .dicts.extend_task_graph_request import (
@@ -36,20 +20,56 @@ if TYPE_CHECKING:
     )
     from .dicts.task_graph import TaskGraphDict as TaskGraphDict
     from .dicts.task_graph import TaskGraphTaskDict as TaskGraphTaskDict
+    from .extend_task_graph_request import ExtendTaskGraphRequest as ExtendTaskGraphRequest
+    from .extend_task_graph_request import ExtendTaskGraphRequestTask as ExtendTaskGraphRequestTask
+    from .inspect_task_graph_response import InspectTaskGraphResponse as InspectTaskGraphResponse
+    from .inspect_task_graph_response import (
+        InspectTaskGraphResponseTask as InspectTaskGraphResponseTask,
+    )
+    from .task_graph import TaskGraph as TaskGraph
+    from .task_graph import TaskGraphTask as TaskGraphTask
+    from .task_graph_blocked_message import TaskGraphBlockedMessage as TaskGraphBlockedMessage
+    from .task_graph_extended_message import TaskGraphExtendedMessage as TaskGraphExtendedMessage
+    from .task_graph_finished_message import TaskGraphFinishedMessage as TaskGraphFinishedMessage
+    from .task_graph_info_response import TaskGraphInfoResponse as TaskGraphInfoResponse
+    from .task_graph_running_message import TaskGraphRunningMessage as TaskGraphRunningMessage
+    from .task_graph_status import TaskGraphStatus as TaskGraphStatus
+    from .task_graph_status import TaskState as TaskState
+    from .task_graph_status_response import TaskGraphStatusResponse as TaskGraphStatusResponse
 
-_DICTS = {
-    "ExtendTaskGraphRequestDict": "extend_task_graph_request",
-    "ExtendTaskGraphRequestTaskDict": "extend_task_graph_request",
-    "TaskGraphDict": "task_graph",
-    "TaskGraphTaskDict": "task_graph",
+_MODULES = {
+    "ExtendTaskGraphRequest": "extend_task_graph_request",
+    "ExtendTaskGraphRequestTask": "extend_task_graph_request",
+    "InspectTaskGraphResponse": "inspect_task_graph_response",
+    "InspectTaskGraphResponseTask": "inspect_task_graph_response",
+    "TaskGraph": "task_graph",
+    "TaskGraphTask": "task_graph",
+    "TaskGraphBlockedMessage": "task_graph_blocked_message",
+    "TaskGraphExtendedMessage": "task_graph_extended_message",
+    "TaskGraphFinishedMessage": "task_graph_finished_message",
+    "TaskGraphInfoResponse": "task_graph_info_response",
+    "TaskGraphRunningMessage": "task_graph_running_message",
+    "TaskGraphStatus": "task_graph_status",
+    "TaskState": "task_graph_status",
+    "TaskGraphStatusResponse": "task_graph_status_response",
+    "ExtendTaskGraphRequestDict": "dicts.extend_task_graph_request",
+    "ExtendTaskGraphRequestTaskDict": "dicts.extend_task_graph_request",
+    "TaskGraphDict": "dicts.task_graph",
+    "TaskGraphTaskDict": "dicts.task_graph",
 }
 
 
 def __getattr__(name: str) -> object:
-    module = _DICTS.get(name)
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".dicts.{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [
