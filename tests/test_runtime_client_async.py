@@ -123,6 +123,16 @@ async def test_transient_faults_are_retried(queue_factory: Any, server: Taskclus
     assert server.state.hits == 6
 
 
+async def test_501_is_final(queue_factory: Any, server: TaskclusterServer) -> None:
+    queue = queue_factory()
+    server.state.faults = [Fault(status=501), Fault(status=500)]
+    with pytest.raises(ServerError) as info:
+        await queue.task("abc")
+    assert info.value.status_code == 501
+    assert server.state.hits == 1
+    assert queue._engine._sleep.sleeps == []
+
+
 async def test_persistent_faults_stop(queue_factory: Any, server: TaskclusterServer) -> None:
     queue = queue_factory(max_retries=1)
     server.state.faults = [Fault(status=502)] * 2

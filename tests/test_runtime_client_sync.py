@@ -177,6 +177,16 @@ def test_retries_resign_every_attempt_and_succeed(server: TaskclusterServer) -> 
     assert fake.sleeps == [0.2, 0.4, 0.8]  # 0.1 * 2**n with the jitter centred
 
 
+def test_501_is_final(server: TaskclusterServer) -> None:
+    queue, fake = make_queue(server)
+    server.state.faults = [Fault(status=501), Fault(status=500)]
+    with pytest.raises(ServerError) as info:
+        queue.task("abc")
+    assert info.value.status_code == 501
+    assert server.state.hits == 1
+    assert fake.sleeps == []
+
+
 def test_retry_nonces_are_fresh(server: TaskclusterServer) -> None:
     queue, _ = make_queue(server)
     headers: list[str] = []

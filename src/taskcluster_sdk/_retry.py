@@ -4,7 +4,10 @@ Taskcluster's clients agree on the schedule: after attempt n fails (n from
 1), wait `0.1 s * 2**n`, randomised by +-25 %, at most 30 s; up to
 `max_retries` (default 5) retries; retried on 5xx answers and transport
 failures (connection, DNS, timeout) for every method, since Taskcluster's
-APIs are idempotent; never on 4xx. An optional total `deadline` (seconds
+APIs are idempotent; never on 4xx, nor on 501 Not Implemented: it says the
+server lacks the method, which no retry changes (the official clients retry
+it; urllib3's and Google's retry policies do not), and it is what
+`taskcluster_sdk.testing` answers for a method a test did not program. An optional total `deadline` (seconds
 since the first attempt) stops retrying early when the next wait would pass
 it.
 """
@@ -16,13 +19,22 @@ import random
 import time
 from collections.abc import Callable
 
-__all__ = ["BASE_DELAY", "MAX_DELAY", "RANDOMIZATION", "RetryState", "retry_delay"]
+__all__ = [
+    "BASE_DELAY",
+    "MAX_DELAY",
+    "NOT_IMPLEMENTED",
+    "RANDOMIZATION",
+    "RetryState",
+    "retry_delay",
+]
 
 log = logging.getLogger("taskcluster_sdk")
 
 BASE_DELAY = 0.1
 RANDOMIZATION = 0.25
 MAX_DELAY = 30.0
+NOT_IMPLEMENTED = 501
+"""The one 5xx status that is final."""
 
 
 def retry_delay(retry: int, rand: Callable[[], float] = random.random) -> float:

@@ -26,7 +26,7 @@ from .._errors import (
 )
 from .._errors import ConnectionError as TransportConnectionError
 from .._errors import TimeoutError as TransportTimeoutError
-from .._retry import RetryState
+from .._retry import NOT_IMPLEMENTED, RetryState
 from .request import attempt_timeout, prepare, request_headers
 from .response import parse_output
 from .senders import AsyncHttpClient, async_sender
@@ -121,7 +121,7 @@ class AsyncEngine:
                 error = api_error_from_response(
                     status, response.content, response.headers, request.method, request.url
                 )
-                if status < 500:
+                if status < 500 or status == NOT_IMPLEMENTED:
                     raise error
                 reason = f"HTTP {status}"
             retry = retry if retry is not None else self._retry_state()
