@@ -67,13 +67,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, output: TextIO | None = None) -> int:
     """The command line: 0 on success, 1 if the role was not found, 2 on refusal or error.
 
-    Writes to `out` (default: standard output).
+    Writes to `output` (default: standard output).
     """
     args = parse_args(argv)
-    out = out or sys.stdout
+    out: TextIO = sys.stdout if output is None else output
     try:
         with Auth.from_env() as auth:
             roles, clients = report(auth, args.prefix, out, page_size=args.page_size)

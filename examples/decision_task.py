@@ -84,13 +84,20 @@ def create_graph(
             ),
         )
 
-    queue.createTask(ids["toolchain"], model_task("toolchain", _python(python, "print('toolchain ready')")))
-    queue.createTask(ids["build"], model_task("build", _python(python, "print('building... done')"), "toolchain"))
-    queue.createTask(ids["test-a"], model_task("test-a", _python(python, "print('test-a passed')"), "build"))
+    queue.createTask(
+        ids["toolchain"], model_task("toolchain", _python(python, "print('toolchain ready')"))
+    )
+    queue.createTask(
+        ids["build"], model_task("build", _python(python, "print('building... done')"), "toolchain")
+    )
+    queue.createTask(
+        ids["test-a"], model_task("test-a", _python(python, "print('test-a passed')"), "build")
+    )
     failing = "import sys; print('test-b failed'); sys.exit(1)"
     passing = "print('test-b passed')"
     queue.createTask(
-        ids["test-b"], model_task("test-b", _python(python, failing if fail_test else passing), "build")
+        ids["test-b"],
+        model_task("test-b", _python(python, failing if fail_test else passing), "build"),
     )
 
     # The same request as a TypedDict: pyright checks the keys and the Literal values.
@@ -119,8 +126,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Create an example task group.")
     parser.add_argument("task_queue_id", help="where the tasks go, e.g. proj-example/ci")
     parser.add_argument("--task-group-id", default=os.environ.get("TASK_ID") or None)
-    parser.add_argument("--priority", default="lowest", choices=["highest", "very-high", "high", "medium", "low", "very-low", "lowest"])
-    parser.add_argument("--python", default="python3", help="the interpreter the tasks' commands name")
+    parser.add_argument(
+        "--priority",
+        default="lowest",
+        choices=["highest", "very-high", "high", "medium", "low", "very-low", "lowest"],
+    )
+    parser.add_argument(
+        "--python", default="python3", help="the interpreter the tasks' commands name"
+    )
     parser.add_argument("--fail-test", action="store_true", help="make test-b fail")
     return parser.parse_args(argv)
 

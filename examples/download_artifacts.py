@@ -49,13 +49,13 @@ class ProgressBar:
 
 
 def download_all(
-    queue: Queue, task_id: str, dest: Path, *, prefix: str = "", out: TextIO | None = None
+    queue: Queue, task_id: str, dest: Path, *, prefix: str = "", output: TextIO | None = None
 ) -> list[Path]:
     """Download every artifact of the task's latest run whose name starts with `prefix`.
 
-    The progress bars go to `out` (default: standard error).
+    The progress bars go to `output` (default: standard error).
     """
-    out = out or sys.stderr
+    out: TextIO = sys.stderr if output is None else output
     written: list[Path] = []
     for artifact in queue.pages.listLatestArtifacts(task_id):
         if not artifact.name.startswith(prefix) or artifact.storageType == "error":

@@ -90,13 +90,18 @@ async def main(argv: Sequence[str] | None = None) -> int:
     """The command line: 0 if every task completed, 1 otherwise, 2 on timeout."""
     args = parse_args(argv)
     if not args.pulse_url:
-        print("set PULSE_URL (amqps://user:password@host/vhost) or pass --pulse-url", file=sys.stderr)
+        print(
+            "set PULSE_URL (amqps://user:password@host/vhost) or pass --pulse-url", file=sys.stderr
+        )
         return 2
     async with AsyncQueue.from_env() as queue:
         try:
             outcome = await asyncio.wait_for(
                 wait_for_group(
-                    args.pulse_url, queue, args.task_group_id, events=QueueEvents(args.exchange_prefix)
+                    args.pulse_url,
+                    queue,
+                    args.task_group_id,
+                    events=QueueEvents(args.exchange_prefix),
                 ),
                 args.timeout,
             )

@@ -237,7 +237,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--capacity", type=int, default=2, help="tasks run at once")
     parser.add_argument("--max-tasks", type=int, help="exit after this many tasks")
-    parser.add_argument("--grace", type=float, default=30.0, help="seconds running tasks get on shutdown")
+    parser.add_argument(
+        "--grace", type=float, default=30.0, help="seconds running tasks get on shutdown"
+    )
     return parser.parse_args(argv)
 
 

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 from examples import admin, decision_task, download_artifacts, wait_for_group, worker
-from taskcluster_sdk import Queue, from_now, slugid
+from taskcluster_sdk import AsyncQueue, Queue, QueueEvents, from_now, slugid
 from taskcluster_sdk.models.auth import GetClientResponse, GetRoleResponse, ListClientsResponse
 from taskcluster_sdk.models.auth.list_roles2_response import ListRoles2Response
+from taskcluster_sdk.models.queue import CreateTaskRequestDict
 from taskcluster_sdk.testing import FakeAPIError, FakeTaskcluster
 from tests._prerequisites import AMQP_URL
 
@@ -47,7 +48,7 @@ WORKER_SCOPES = [f"queue:claim-work:{TASK_QUEUE}", "queue:worker-id:examples/*"]
 PYTHON = ["--python", sys.executable]
 
 
-def _command_task(group: str, code: str) -> dict[str, Any]:
+def _command_task(group: str, code: str) -> CreateTaskRequestDict:
     return {
         "taskQueueId": TASK_QUEUE,
         "taskGroupId": group,
@@ -77,15 +78,13 @@ def test_decision_task_creates_the_graph(
     state = tc.state
     assert set(ids.values()) <= set(state.task_ids())
     assert state.status(ids["toolchain"]).state == "pending"
-    assert {state.status(ids[name]).state for name in ids if name != "toolchain"} == {
-        "unscheduled"
-    }
+    assert {state.status(ids[name]).state for name in ids if name != "toolchain"} == {"unscheduled"}
     build, summary = state.definition(ids["build"]), state.definition(ids["summary"])
     assert build.dependencies == [ids["toolchain"]] and build.priority == "high"
     assert build.taskGroupId == group
     assert summary.requires == "all-resolved"
     assert summary.dependencies == [ids["test-a"], ids["test-b"]]
-    assert build.payload["command"][0][0] == sys.executable  # type: ignore[index]
+    assert build.payload["command"][0][0] == sys.executable
     assert build.deadline - build.created > (from_now("2 hours") - datetime.now(timezone.utc))
 
 
@@ -113,7 +112,9 @@ async def test_worker_runs_the_graph_with_task_credentials(
     assert b"test-b failed" in state.artifact_data(ids["test-b"], worker.LOG_NAME)
     # Artifacts and reports went out under each task's claim credentials, not the worker's.
     for call in tc.queue.reportCompleted.calls:
-        assert call.client_id is not None and call.client_id.startswith(f"task-client/{call.taskId}/")
+        assert call.client_id is not None and call.client_id.startswith(
+            f"task-client/{call.taskId}/"
+        )
 
 
 @pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
@@ -207,21 +208,21 @@ async def test_wait_for_group_sees_the_resolution_over_pulse(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prefix = f"exchange/examples-{uuid.uuid4().hex[:10]}/queue/v1/"
-    with FakeTaskcluster(stateful=True, pulse_url=AMQP_URL, queue_exchange_prefix=prefix) as tc:
-        with tc.patched_environ():
-            graph = decision_task.main([TASK_QUEUE, "--fail-test", *PYTHON])
-            group = graph.task_group_id
-            waiting = asyncio.create_task(
-                wait_for_group.main(
-                    [group, "--pulse-url", AMQP_URL, "--exchange-prefix", prefix, "--timeout", "60"]
-                )
+    fake = FakeTaskcluster(stateful=True, pulse_url=AMQP_URL, queue_exchange_prefix=prefix)
+    with fake as tc, tc.patched_environ():
+        graph = decision_task.main([TASK_QUEUE, "--fail-test", *PYTHON])
+        group = graph.task_group_id
+        waiting = asyncio.create_task(
+            wait_for_group.main(
+                [group, "--pulse-url", AMQP_URL, "--exchange-prefix", prefix, "--timeout", "60"]
             )
-            # The waiter asks the queue only once it is bound: from then on nothing is missed.
-            while not tc.queue.listTaskGroup.calls and not waiting.done():
-                await asyncio.sleep(0.05)
-            assert not waiting.done()
-            assert await worker.main([*WORKER_ARGS, "--max-tasks", "5"]) == 0
-            assert await asyncio.wait_for(waiting, 60) == 1  # a task failed
+        )
+        # The waiter asks the queue only once it is bound: from then on nothing is missed.
+        while not tc.queue.listTaskGroup.calls and not waiting.done():
+            await asyncio.sleep(0.05)
+        assert not waiting.done()
+        assert await worker.main([*WORKER_ARGS, "--max-tasks", "5"]) == 0
+        assert await asyncio.wait_for(waiting, 60) == 1  # a task failed
     out = capsys.readouterr().out
     assert f"failed: {graph.task_ids['test-b']}" in out
     assert f"task group {group} resolved (seen over Pulse)" in out
@@ -230,19 +231,17 @@ async def test_wait_for_group_sees_the_resolution_over_pulse(
 @pytest.mark.rabbitmq
 async def test_wait_for_group_returns_at_once_for_a_finished_group() -> None:
     prefix = f"exchange/examples-{uuid.uuid4().hex[:10]}/queue/v1/"
-    with FakeTaskcluster(stateful=True, pulse_url=AMQP_URL, queue_exchange_prefix=prefix) as tc:
-        with tc.patched_environ():
-            graph = decision_task.main([TASK_QUEUE, *PYTHON])
-            await worker.main([*WORKER_ARGS, "--max-tasks", "5"])
-            from taskcluster_sdk import AsyncQueue, QueueEvents
-
-            async with AsyncQueue.from_env() as queue:
-                outcome = await asyncio.wait_for(
-                    wait_for_group.wait_for_group(
-                        AMQP_URL, queue, graph.task_group_id, events=QueueEvents(prefix)
-                    ),
-                    30,
-                )
+    fake = FakeTaskcluster(stateful=True, pulse_url=AMQP_URL, queue_exchange_prefix=prefix)
+    with fake as tc, tc.patched_environ():
+        graph = decision_task.main([TASK_QUEUE, *PYTHON])
+        await worker.main([*WORKER_ARGS, "--max-tasks", "5"])
+        async with AsyncQueue.from_env() as queue:
+            outcome = await asyncio.wait_for(
+                wait_for_group.wait_for_group(
+                    AMQP_URL, queue, graph.task_group_id, events=QueueEvents(prefix)
+                ),
+                30,
+            )
     assert not outcome.seen_over_pulse and not outcome.failed and not outcome.exceptions
 
 
@@ -264,7 +263,9 @@ def test_download_artifacts_with_a_progress_bar(
     assert not (tmp_path / "private").exists()
     captured = capsys.readouterr()
     assert f"{tmp_path / 'public/build/big.bin'}" in captured.out
-    bar_lines = [line for line in captured.err.split("\r") if line.startswith("public/build/big.bin")]
+    bar_lines = [
+        line for line in captured.err.split("\r") if line.startswith("public/build/big.bin")
+    ]
     assert len(bar_lines) > 1  # the bar moved as chunks came in
     assert bar_lines[-1].rstrip().endswith("3.0 MiB") and "100%" in bar_lines[-1]
 
@@ -325,14 +326,21 @@ def test_admin_lists_every_page_and_handles_errors(fake_taskcluster: FakeTaskclu
         expandedScopes=[],
     )
     tc.auth.listClients.returns(ListClientsResponse(clients=[client]))
-    tc.auth.role.handle(
-        lambda call: next(r for r in roles if r.roleId == call.roleId)
-        if any(r.roleId == call.roleId for r in roles)
-        else (_ for _ in ()).throw(FakeAPIError(404))
-    )
+
+    @tc.auth.role.handle
+    def _(call: Any) -> GetRoleResponse:
+        for role in roles:
+            if role.roleId == call.roleId:
+                return role
+        raise FakeAPIError(404)
 
     out = io.StringIO()
-    assert admin.main(["--prefix", "project:", "--page-size", "2", "--show-role", "project:p3:ci"], out) == 0
+    assert (
+        admin.main(
+            ["--prefix", "project:", "--page-size", "2", "--show-role", "project:p3:ci"], out
+        )
+        == 0
+    )
     text = out.getvalue()
     assert [call.continuationToken for call in tc.auth.listRoles2.calls] == [None, "2", "4"]
     assert "5 roles, 1 clients" in text and "other" not in text
