@@ -85,7 +85,7 @@ class Run:
 
 
 async def keep_claimed(run: Run) -> None:
-    """Reclaim before `takenUntil` until cancelled; set `run.cancelled` if the queue says no."""
+    """Reclaim before `takenUntil` until cancelled; set `run.cancelled` once the claim is lost."""
     while True:
         remaining = (run.taken_until - datetime.now(timezone.utc)).total_seconds()
         await asyncio.sleep(max(remaining - RECLAIM_MARGIN, remaining / 2, 0.0))
@@ -95,6 +95,14 @@ async def keep_claimed(run: Run) -> None:
             # Resolved by someone else (cancelTask, deadline): stop working on it.
             run.cancelled.set()
             return
+        except TaskclusterError as error:
+            # The client retried already; try again (sooner each time) until takenUntil.
+            if datetime.now(timezone.utc) >= run.taken_until:
+                run.cancelled.set()
+                return
+            print(f"reclaiming {run.task_id} failed, retrying: {error}", file=sys.stderr)
+            await asyncio.sleep(1.0)
+            continue
         run.renew(answer.credentials, answer.takenUntil)
 
 
@@ -129,42 +137,53 @@ async def work_on(root_url: str, claim: ClaimWorkResponseTasks) -> str:
     run = Run.from_claim(root_url, claim)
     reclaimer = asyncio.create_task(keep_claimed(run))
     try:
-        payload = InsecurePosixPayload.model_validate(claim.task.payload)
-        if not payload.command or not payload.maxRunTime:
-            await run.queue.reportException(
-                run.task_id, run.run_id, {"reason": "malformed-payload"}
-            )
-            return "exception"
-        try:
-            exit_code, log = await execute(payload, run.cancelled)
-        except OSError as error:  # a command that does not exist
-            exit_code, log = -1, f"[worker] {error}\n".encode()
-        if run.cancelled.is_set():
-            return "cancelled"
-        await upload_artifact_async(
-            run.queue,
-            task_id=run.task_id,
-            run_id=run.run_id,
-            name=LOG_NAME,
-            source=log,
-            content_type="text/plain; charset=utf-8",
-            expires=claim.task.expires,
-        )
-        if exit_code == 0:
-            await run.queue.reportCompleted(run.task_id, run.run_id)
-            return "completed"
-        await run.queue.reportFailed(run.task_id, run.run_id)
-        return "failed"
+        return await _run_task(run, claim)
     except asyncio.CancelledError:
         # Shutdown: hand the task back so the queue reruns it on another worker.
         with contextlib.suppress(TaskclusterError):
             await run.queue.reportException(run.task_id, run.run_id, {"reason": "worker-shutdown"})
         raise
+    except ConflictError:
+        # A report refused: the run was resolved meanwhile (cancelled, deadline passed).
+        return "cancelled"
+    except TaskclusterError as error:
+        # The worker's own failure (storage down after retries, ...), not the task's.
+        print(f"task {run.task_id}: {error}", file=sys.stderr)
+        with contextlib.suppress(TaskclusterError):
+            await run.queue.reportException(run.task_id, run.run_id, {"reason": "internal-error"})
+        return "exception"
     finally:
         reclaimer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reclaimer
         await run.close()
+
+
+async def _run_task(run: Run, claim: ClaimWorkResponseTasks) -> str:
+    payload = InsecurePosixPayload.model_validate(claim.task.payload)
+    if not payload.command or not payload.maxRunTime:
+        await run.queue.reportException(run.task_id, run.run_id, {"reason": "malformed-payload"})
+        return "exception"
+    try:
+        exit_code, log = await execute(payload, run.cancelled)
+    except OSError as error:  # a command that does not exist
+        exit_code, log = -1, f"[worker] {error}\n".encode()
+    if run.cancelled.is_set():
+        return "cancelled"
+    await upload_artifact_async(
+        run.queue,
+        task_id=run.task_id,
+        run_id=run.run_id,
+        name=LOG_NAME,
+        source=log,
+        content_type="text/plain; charset=utf-8",
+        expires=claim.task.expires,
+    )
+    if exit_code == 0:
+        await run.queue.reportCompleted(run.task_id, run.run_id)
+        return "completed"
+    await run.queue.reportFailed(run.task_id, run.run_id)
+    return "failed"
 
 
 async def run_worker(
@@ -191,7 +210,14 @@ async def run_worker(
 
     def finished(task: asyncio.Task[str]) -> None:
         task_id = running.pop(task)
-        results[task_id] = "worker-shutdown" if task.cancelled() else task.result()
+        if task.cancelled():
+            results[task_id] = "worker-shutdown"
+        elif (error := task.exception()) is not None:
+            # Not a Taskcluster error (those are handled in work_on): a bug; keep going.
+            print(f"task {task_id}: {error!r}", file=sys.stderr)
+            results[task_id] = "error"
+        else:
+            results[task_id] = task.result()
 
     while not stop.is_set() and (max_tasks is None or claimed < max_tasks):
         free = capacity - len(running)

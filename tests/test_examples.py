@@ -355,3 +355,19 @@ def test_admin_lists_every_page_and_handles_errors(fake_taskcluster: FakeTaskclu
     out = io.StringIO()
     assert admin.main([], out) == 2
     assert "missing scopes" in out.getvalue() and "auth:list-roles" in out.getvalue()
+
+
+@pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
+async def test_worker_reports_its_own_failure_as_internal_error(
+    fake_taskcluster: FakeTaskcluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tc = fake_taskcluster
+    task_id = slugid()
+    Queue(root_url=tc.root_url, credentials=tc.state.issuer).createTask(
+        task_id, _command_task(slugid(), "print('fine')")
+    )
+    tc.object.createUpload.raises(403, "InsufficientScopes", "storage refused the upload")
+    _use_client(tc, monkeypatch, WORKER_SCOPES)
+    assert await worker.main([*WORKER_ARGS, "--max-tasks", "1"]) == 0
+    run = tc.state.status(task_id).runs[0]
+    assert (run.state, run.reasonResolved) == ("exception", "internal-error")
