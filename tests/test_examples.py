@@ -296,7 +296,6 @@ def _role(role_id: str, scopes: list[str]) -> GetRoleResponse:
     )
 
 
-@pytest.mark.taskcluster_fake(strict=False)
 def test_admin_lists_every_page_and_handles_errors(fake_taskcluster: FakeTaskcluster) -> None:
     import io
 
