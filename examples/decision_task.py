@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -158,4 +157,3 @@ def main(argv: Sequence[str] | None = None) -> Graph:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

@@ -9,7 +9,9 @@ and downloaded, a group's resolution seen over the real local RabbitMQ.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
+import subprocess
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -370,3 +372,24 @@ async def test_worker_reports_its_own_failure_as_internal_error(
     assert await worker.main([*WORKER_ARGS, "--max-tasks", "1"]) == 0
     run = tc.state.status(task_id).runs[0]
     assert (run.state, run.reasonResolved) == ("exception", "internal-error")
+
+
+@pytest.mark.parametrize(
+    "name", ["worker", "decision_task", "wait_for_group", "download_artifacts", "admin"]
+)
+def test_each_example_runs_as_its_docstring_says(name: str) -> None:
+    """`python -m examples.<name>` from the repository root, as the docstrings tell users."""
+    root = Path(__file__).resolve().parents[1]
+    module = f"examples.{name}"
+    doc = importlib.import_module(module).__doc__
+    assert doc and f"python -m {module}" in doc
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:")
