@@ -116,10 +116,17 @@ async def execute(payload: InsecurePosixPayload, cancelled: asyncio.Event) -> tu
         )
         communicate = asyncio.ensure_future(process.communicate())
         stop = asyncio.ensure_future(cancelled.wait())
-        done, _ = await asyncio.wait(
-            {communicate, stop}, timeout=payload.maxRunTime, return_when=asyncio.FIRST_COMPLETED
-        )
-        stop.cancel()
+        try:
+            done, _ = await asyncio.wait(
+                {communicate, stop}, timeout=payload.maxRunTime, return_when=asyncio.FIRST_COMPLETED
+            )
+        except asyncio.CancelledError:
+            # Shutdown: the command must not outlive the worker.
+            process.kill()
+            await asyncio.shield(communicate)
+            raise
+        finally:
+            stop.cancel()
         if communicate not in done:
             process.kill()
             output, _ = await communicate

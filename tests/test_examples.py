@@ -167,17 +167,19 @@ async def test_worker_stops_a_run_that_was_cancelled(
 
 @pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
 async def test_worker_shutdown_hands_running_tasks_back(
-    fake_taskcluster: FakeTaskcluster, monkeypatch: pytest.MonkeyPatch
+    fake_taskcluster: FakeTaskcluster, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     tc = fake_taskcluster
     task_id = slugid()
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
     Queue(root_url=tc.root_url, credentials=tc.state.issuer).createTask(
-        task_id, _command_task(slugid(), "import time; time.sleep(60)")
+        task_id, _command_task(slugid(), code)
     )
     _use_client(tc, monkeypatch, WORKER_SCOPES)
     stop = asyncio.Event()
     run = asyncio.create_task(worker.main([*WORKER_ARGS, "--grace", "0.5"], stop=stop))
-    while tc.state.status(task_id).state != "running":
+    while not (pid_file.exists() and pid_file.read_text()):  # the command is running
         await asyncio.sleep(0.05)
     stop.set()  # what SIGTERM does
     assert await asyncio.wait_for(run, 30) == 0
@@ -188,6 +190,8 @@ async def test_worker_shutdown_hands_running_tasks_back(
         ("pending", None),  # the queue retries it on another worker
     ]
     assert status.state == "pending"
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(int(pid_file.read_text()), 0)
 
 
 @pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
