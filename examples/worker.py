@@ -9,7 +9,8 @@ What it shows:
 * uploading the task's output with `taskcluster_sdk.artifacts.upload_artifact_async`
   under the task's own (claim) credentials;
 * resolving with `reportCompleted` / `reportFailed` / `reportException`;
-* graceful shutdown on SIGINT/SIGTERM: stop claiming, let running tasks
+* graceful shutdown on SIGINT/SIGTERM: stop claiming (a `claimWork` in
+  flight is waited for, and what it claimed handed back), let running tasks
   finish for `--grace` seconds, then resolve the rest `worker-shutdown`
   (the queue reruns them elsewhere).
 
@@ -44,6 +45,11 @@ from taskcluster_sdk.models.queue import ClaimWorkResponseTasks, TaskCredentials
 LOG_NAME = "public/logs/live.log"
 # Reclaim this long before takenUntil (or at half the remaining time, for short claims).
 RECLAIM_MARGIN = 60.0
+
+
+def reclaim_delay(remaining: float) -> float:
+    """Seconds to wait before reclaiming a claim that has `remaining` seconds left."""
+    return max(remaining - min(RECLAIM_MARGIN, remaining / 2), 0.0)
 
 
 def _credentials(given: TaskCredentials) -> Credentials:
@@ -88,7 +94,7 @@ async def keep_claimed(run: Run) -> None:
     """Reclaim before `takenUntil` until cancelled; set `run.cancelled` once the claim is lost."""
     while True:
         remaining = (run.taken_until - datetime.now(timezone.utc)).total_seconds()
-        await asyncio.sleep(max(remaining - RECLAIM_MARGIN, remaining / 2, 0.0))
+        await asyncio.sleep(reclaim_delay(remaining))
         try:
             answer = await run.queue.reclaimTask(run.task_id, run.run_id)
         except ConflictError:
@@ -205,7 +211,7 @@ async def run_worker(
     poll_interval: float = 1.0,
     grace: float = 30.0,
 ) -> dict[str, str]:
-    """Claim and run tasks until `stop` is set (or `max_tasks` were claimed).
+    """Claim and run tasks until `stop` is set, or until `max_tasks` were claimed and ran.
 
     Returns each claimed task id with what it was resolved as.
     """
@@ -242,8 +248,12 @@ async def run_worker(
         await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if not request.done():
-            # A claim the queue made while we gave up waiting resolves `claim-expired` later.
-            request.cancel()
+            # Never abandon a claimWork: the queue goes on polling after the client has
+            # gone, and a task it claims then stays `running` until its claim expires
+            # (seen on v106). Wait for the answer (~20 s at most) and hand tasks back.
+            for claim in (await request).tasks:
+                await hand_back(root_url, claim)
+                results[claim.status.taskId] = "worker-shutdown"
             break
         claims = request.result().tasks
         for claim in claims:
@@ -254,6 +264,12 @@ async def run_worker(
         if not claims:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll_interval)
+    if running and not stop.is_set():
+        # --max-tasks reached: the tasks run to their end unless a shutdown comes.
+        stopping = asyncio.ensure_future(stop.wait())
+        while running and not stop.is_set():
+            await asyncio.wait({*running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
     if running:
         _, late = await asyncio.wait(set(running), timeout=grace)
         for task in late:
@@ -261,6 +277,15 @@ async def run_worker(
         if late:
             await asyncio.wait(late)
     return results
+
+
+async def hand_back(root_url: str, claim: ClaimWorkResponseTasks) -> None:
+    """Resolve a claimed run `worker-shutdown` without running it: the queue reruns it."""
+    async with AsyncQueue(root_url=root_url, credentials=_credentials(claim.credentials)) as queue:
+        with contextlib.suppress(TaskclusterError):
+            await queue.reportException(
+                claim.status.taskId, claim.runId, {"reason": "worker-shutdown"}
+            )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

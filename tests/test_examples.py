@@ -397,3 +397,44 @@ def test_each_example_runs_as_its_docstring_says(name: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage:")
+
+
+@pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
+async def test_worker_with_max_tasks_lets_long_tasks_finish(
+    fake_taskcluster: FakeTaskcluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--grace bounds a shutdown only: a task longer than it still completes."""
+    tc = fake_taskcluster
+    task_id = slugid()
+    Queue(root_url=tc.root_url, credentials=tc.state.issuer).createTask(
+        task_id, _command_task(slugid(), "import time; time.sleep(1.5)")
+    )
+    _use_client(tc, monkeypatch, WORKER_SCOPES)
+    assert await worker.main([*WORKER_ARGS, "--max-tasks", "1", "--grace", "0.2"]) == 0
+    assert tc.state.status(task_id).state == "completed"
+
+
+@pytest.mark.taskcluster_fake(stateful=True, check_auth=True)
+async def test_worker_shutdown_hands_back_what_a_claim_in_flight_claimed(
+    fake_taskcluster: FakeTaskcluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """v106 keeps long-polling after the client left; the worker waits for the answer."""
+    tc = fake_taskcluster
+    tc.state.claim_wait = 3.0  # claimWork long-polls, as v106 does for ~20 s
+    _use_client(tc, monkeypatch, WORKER_SCOPES)
+    stop = asyncio.Event()
+    run = asyncio.create_task(worker.main([*WORKER_ARGS, "--capacity", "1"], stop=stop))
+    await asyncio.sleep(0.5)  # the worker is in claimWork now
+    stop.set()
+    task_id = slugid()
+    await asyncio.to_thread(
+        Queue(root_url=tc.root_url, credentials=tc.state.issuer).createTask,
+        task_id,
+        _command_task(slugid(), "print('never run')"),
+    )
+    assert await asyncio.wait_for(run, 30) == 0
+    runs = tc.state.status(task_id).runs
+    assert [(r.state, r.reasonResolved) for r in runs] == [
+        ("exception", "worker-shutdown"),
+        ("pending", None),
+    ]
