@@ -438,3 +438,32 @@ async def test_worker_shutdown_hands_back_what_a_claim_in_flight_claimed(
         ("exception", "worker-shutdown"),
         ("pending", None),
     ]
+
+
+@pytest.mark.rabbitmq
+async def test_wait_for_group_goes_on_past_a_message_that_does_not_parse(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import aio_pika
+
+    prefix = f"exchange/examples-{uuid.uuid4().hex[:10]}/queue/v1/"
+    fake = FakeTaskcluster(stateful=True, pulse_url=AMQP_URL, queue_exchange_prefix=prefix)
+    with fake as tc, tc.patched_environ():
+        graph = decision_task.main([TASK_QUEUE, *PYTHON])
+        group = graph.task_group_id
+        waiting = asyncio.create_task(
+            wait_for_group.main([group, "--pulse-url", AMQP_URL, "--exchange-prefix", prefix])
+        )
+        while not tc.queue.listTaskGroup.calls and not waiting.done():
+            await asyncio.sleep(0.05)
+        connection = await aio_pika.connect(AMQP_URL)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.get_exchange(f"{prefix}task-failed")
+            key = f"primary.{slugid()}.0.wg.w.proj-examples.ci.-.{group}._"
+            await exchange.publish(aio_pika.Message(b"not json"), routing_key=key)
+        assert await worker.main([*WORKER_ARGS, "--max-tasks", "5"]) == 0
+        assert await asyncio.wait_for(waiting, 60) == 0
+    captured = capsys.readouterr()
+    assert f"unparsed message on {prefix}task-failed" in captured.err
+    assert f"task group {group} resolved (seen over Pulse)" in captured.out
