@@ -124,12 +124,14 @@ def lint(session: nox.Session) -> None:
     """ruff over everything."""
     _install(session, "lint", project=False)
     session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", "codegen", "tests", "benchmarks", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "codegen", "tests", "benchmarks", "examples", "noxfile.py"
+    )
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """pyright strict over src/ and tests/typing/, the marked mistakes, and --verifytypes."""
+    """pyright strict over src/, examples/ and tests/typing/, the marked mistakes, and --verifytypes."""
     _install(session, "typecheck", "test", "codegen")
     session.run("pyright")
     session.run("python", "tests/typing/check_expected_errors.py")
