@@ -35,11 +35,11 @@ from .get_entity_history_response import (
     GetEntityHistoryResponseAuditHistoryItem as GetEntityHistoryResponseAuditHistoryItem,
 )
 from .get_role_response import GetRoleResponse as GetRoleResponse
-from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
-from .github_repo_token_request import PermissionsPages as PermissionsPages
+from .github_repo_token_request import GithubPermissionAccess as GithubPermissionAccess
 from .github_repo_token_request import (
-    PermissionsRepositoryProjects as PermissionsRepositoryProjects,
+    GithubProjectsPermissionAccess as GithubProjectsPermissionAccess,
 )
+from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
 from .github_token_response import GithubTokenResponse as GithubTokenResponse
 from .list_clients_response import ListClientsResponse as ListClientsResponse
 from .list_role_ids_response import ListRoleIdsResponse as ListRoleIdsResponse
@@ -107,6 +107,8 @@ __all__ = [
     "GetEntityHistoryResponse",
     "GetEntityHistoryResponseAuditHistoryItem",
     "GetRoleResponse",
+    "GithubPermissionAccess",
+    "GithubProjectsPermissionAccess",
     "GithubRepoTokenRequest",
     "GithubRepoTokenRequestDict",
     "GithubTokenResponse",
@@ -116,8 +118,6 @@ __all__ = [
     "ListRoles2Response",
     "ListRolesResponse",
     "NoAuthHawkResponse",
-    "PermissionsPages",
-    "PermissionsRepositoryProjects",
     "RoleMessage",
     "Scopeset",
     "ScopesetDict",

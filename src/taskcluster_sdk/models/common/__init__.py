@@ -8,32 +8,33 @@ imported from `dicts/` on first use, so importing this package does not load the
 """
 
 from .action_schema_v1 import ActionSchemaV1 as ActionSchemaV1
+from .api_reference_v0 import ApiEntryMethod as ApiEntryMethod
+from .api_reference_v0 import ApiEntryStability as ApiEntryStability
 from .api_reference_v0 import ApiReferenceV0 as ApiReferenceV0
 from .api_reference_v0 import ApiReferenceV0Entry as ApiReferenceV0Entry
-from .api_reference_v0 import EntryMethod as EntryMethod
-from .api_reference_v0 import EntryStability as EntryStability
 from .exchanges_reference_v0 import ExchangesReferenceV0 as ExchangesReferenceV0
 from .exchanges_reference_v0 import ExchangesReferenceV0Entry as ExchangesReferenceV0Entry
+from .logs_reference_v0 import LogLevel as LogLevel
 from .logs_reference_v0 import LogsReferenceV0 as LogsReferenceV0
 from .logs_reference_v0 import LogsReferenceV0Type as LogsReferenceV0Type
-from .logs_reference_v0 import TypeLevel as TypeLevel
 from .manifest_v2 import ManifestV2 as ManifestV2
 from .manifest_v2 import ManifestV2Service as ManifestV2Service
 from .manifest_v3 import ManifestV3 as ManifestV3
 from .metrics_reference_v0 import MetricsReferenceV0 as MetricsReferenceV0
 from .metrics_reference_v0 import MetricsReferenceV0Metric as MetricsReferenceV0Metric
 from .metrics_reference_v0 import MetricType as MetricType
-from .values_schema import ValuesSchema as ValuesSchema
-from .values_schema import ValuesSkipResourceTypes as ValuesSkipResourceTypes
+from .values_schema import SkippedResourceType as SkippedResourceType
+from .values_schema import TaskclusterConfigurationValues as TaskclusterConfigurationValues
 
 __all__ = [
     "ActionSchemaV1",
+    "ApiEntryMethod",
+    "ApiEntryStability",
     "ApiReferenceV0",
     "ApiReferenceV0Entry",
-    "EntryMethod",
-    "EntryStability",
     "ExchangesReferenceV0",
     "ExchangesReferenceV0Entry",
+    "LogLevel",
     "LogsReferenceV0",
     "LogsReferenceV0Type",
     "ManifestV2",
@@ -42,7 +43,6 @@ __all__ = [
     "MetricType",
     "MetricsReferenceV0",
     "MetricsReferenceV0Metric",
-    "TypeLevel",
-    "ValuesSchema",
-    "ValuesSkipResourceTypes",
+    "SkippedResourceType",
+    "TaskclusterConfigurationValues",
 ]

@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-EntryMethod: TypeAlias = Annotated[
+ApiEntryMethod: TypeAlias = Annotated[
     Literal[
         "get",
         "post",
@@ -48,7 +48,7 @@ EntryMethod: TypeAlias = Annotated[
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-EntryStability: TypeAlias = Annotated[Literal["deprecated", "experimental", "stable"], OpenStr]
+ApiEntryStability: TypeAlias = Annotated[Literal["deprecated", "experimental", "stable"], OpenStr]
 """Stability level of the API
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
@@ -80,7 +80,7 @@ class ApiReferenceV0Entry(TaskclusterModel):
     input: str | None = None
     """JSON schema for input, if input is validated, otherwise not present. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName`."""
 
-    method: Annotated[EntryMethod, Field(default=None)]
+    method: Annotated[ApiEntryMethod, Field(default=None)]
     """HTTP method (verb) used to access the function"""
 
     name: Annotated[str, Field(default=None)]
@@ -103,7 +103,7 @@ class ApiReferenceV0Entry(TaskclusterModel):
     ) = None
     """Scope expression template specifying required scopes for a method. Not provided if authentication isn't required."""
 
-    stability: Annotated[EntryStability, Field(default=None)]
+    stability: Annotated[ApiEntryStability, Field(default=None)]
     """Stability-Level.
 
     Stability level of the API

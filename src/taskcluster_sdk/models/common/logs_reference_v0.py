@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TypeLevel: TypeAlias = Annotated[
+LogLevel: TypeAlias = Annotated[
     Literal["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "any"], OpenStr
 ]
 """Either "any" or the syslog level that this log will write at.
@@ -31,7 +31,7 @@ class LogsReferenceV0Type(TaskclusterModel):
     fields: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The set of fields that will be in every instance of this message type. Mapping field name to description."""
 
-    level: Annotated[TypeLevel, Field(default=None)]
+    level: Annotated[LogLevel, Field(default=None)]
     """Either "any" or the syslog level that this log will write at."""
 
     name: Annotated[str, Field(default=None)]

@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ValuesSkipResourceTypes: TypeAlias = Annotated[
+SkippedResourceType: TypeAlias = Annotated[
     Literal[
         "configmap",
         "secret",
@@ -965,8 +965,8 @@ class WorkerManager(TaskclusterModel):
     write_db_url: Annotated[str, Field(default=None)]
 
 
-class ValuesSchema(TaskclusterModel):
-    """The `ValuesSchema` object."""
+class TaskclusterConfigurationValues(TaskclusterModel):
+    """The `TaskclusterConfigurationValues` object."""
 
     applicationName: str | None = None
     """The name of this deployment of Taskcluster."""
@@ -1077,7 +1077,7 @@ class ValuesSchema(TaskclusterModel):
     secrets: Annotated[Secrets, Field(default_factory=lambda: Secrets.model_construct())]
     """Configuration options for secrets."""
 
-    skipResourceTypes: list[ValuesSkipResourceTypes] | None = None
+    skipResourceTypes: list[SkippedResourceType] | None = None
     """A list of kubernetes resource types to skip creating.  Useful when some resources are being managed externally."""
 
     trustProxy: Annotated[bool, Field(default=None)]

@@ -15,7 +15,7 @@ from taskcluster_sdk._model import (
 )
 
 ArtifactType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `ArtifactType`.
+"""The values of `Artifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """

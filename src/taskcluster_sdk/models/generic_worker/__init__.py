@@ -16,7 +16,7 @@ from .insecure_posix import ArtifactUploadType as ArtifactUploadType
 from .insecure_posix import CacheFormat as CacheFormat
 from .insecure_posix import InsecurePosix as InsecurePosix
 from .insecure_posix import MountFormat as MountFormat
-from .insecure_posix import PayloadTaskclusterProxyInterface as PayloadTaskclusterProxyInterface
+from .insecure_posix import TaskclusterProxyInterface as TaskclusterProxyInterface
 from .multiuser_posix import MultiuserPosix as MultiuserPosix
 from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
 from .multiuser_windows import MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact
@@ -52,5 +52,5 @@ __all__ = [
     "MultiuserWindowsPayloadArtifact",
     "MultiuserWindowsPayloadArtifactDict",
     "MultiuserWindowsPayloadDict",
-    "PayloadTaskclusterProxyInterface",
+    "TaskclusterProxyInterface",
 ]

@@ -66,7 +66,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 ArtifactUploadType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `ArtifactUploadType`.
+"""The values of `Artifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -107,9 +107,7 @@ Since: generic-worker 55.3.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
-    Literal["localhost", "docker-bridge"], OpenStr
-]
+TaskclusterProxyInterface: TypeAlias = Annotated[Literal["localhost", "docker-bridge"], OpenStr]
 """Specifies whether taskcluster-proxy should listen on
 localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
@@ -938,7 +936,7 @@ class MultiuserPosixPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: TaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

@@ -100,9 +100,7 @@ Since: generic-worker 55.3.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
-    Literal["localhost", "docker-bridge"], OpenStr
-]
+TaskclusterProxyInterface: TypeAlias = Annotated[Literal["localhost", "docker-bridge"], OpenStr]
 """Specifies whether taskcluster-proxy should listen on
 localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
@@ -720,7 +718,7 @@ class MultiuserWindowsPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: TaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

@@ -14,16 +14,16 @@ from .build_list import BuildList as BuildList
 from .build_list import BuildListBuild as BuildListBuild
 from .build_list import BuildState as BuildState
 from .create_comment import CreateComment as CreateComment
+from .create_status import CommitStatusState as CommitStatusState
 from .create_status import CreateStatus as CreateStatus
-from .create_status import StatusState as StatusState
 from .github_pull_request_message import GithubPullRequestMessage as GithubPullRequestMessage
 from .github_push_message import GithubPushMessage as GithubPushMessage
 from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
 from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
 from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
-from .render_taskcluster_yml_input import EventsAction as EventsAction
-from .render_taskcluster_yml_input import EventsType as EventsType
-from .render_taskcluster_yml_input import PullAction as PullAction
+from .render_taskcluster_yml_input import IssueCommentAction as IssueCommentAction
+from .render_taskcluster_yml_input import PullRequestAction as PullRequestAction
+from .render_taskcluster_yml_input import PullRequestEventType as PullRequestEventType
 from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
 from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
 from .render_taskcluster_yml_output import RenderTaskclusterYmlOutput as RenderTaskclusterYmlOutput
@@ -32,7 +32,7 @@ from .task_group_creation_requested import TaskGroupCreationRequested as TaskGro
 from .taskcluster_github_config import TaskclusterAllowPullRequests as TaskclusterAllowPullRequests
 from .taskcluster_github_config import TaskclusterGithubConfig as TaskclusterGithubConfig
 from .taskcluster_github_config import TaskclusterGithubConfigTask as TaskclusterGithubConfigTask
-from .taskcluster_github_config_v1 import PolicyPullRequests as PolicyPullRequests
+from .taskcluster_github_config_v1 import PullRequestPolicy as PullRequestPolicy
 from .taskcluster_github_config_v1 import TaskclusterGithubConfigV1 as TaskclusterGithubConfigV1
 from .taskcluster_github_config_v1 import (
     TaskclusterGithubConfigV1Hook as TaskclusterGithubConfigV1Hook,
@@ -46,9 +46,9 @@ from .webhook_installation_payload import WebhookInstallationPayload as WebhookI
 from .webhook_installation_payload import (
     WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
 )
-from .webhook_issue_comment_payload import PullState as PullState
+from .webhook_issue_comment_payload import IssueState as IssueState
 from .webhook_issue_comment_payload import WebhookIssueCommentPayload as WebhookIssueCommentPayload
-from .webhook_ping_payload import HookType as HookType
+from .webhook_ping_payload import GithubWebhookType as GithubWebhookType
 from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
 from .webhook_pull_request_payload import WebhookPullRequestPayload as WebhookPullRequestPayload
 from .webhook_push_payload import WebhookPushPayload as WebhookPushPayload
@@ -81,28 +81,28 @@ __all__ = [
     "BuildList",
     "BuildListBuild",
     "BuildState",
+    "CommitStatusState",
     "CreateComment",
     "CreateCommentDict",
     "CreateStatus",
     "CreateStatusDict",
-    "EventsAction",
-    "EventsType",
     "GithubPullRequestMessage",
     "GithubPushMessage",
     "GithubReleaseMessage",
     "GithubRerunMessage",
     "GithubWebhookEvent",
-    "HookType",
+    "GithubWebhookType",
     "InstallationRepositorySelection",
-    "PolicyPullRequests",
-    "PullAction",
-    "PullState",
+    "IssueCommentAction",
+    "IssueState",
+    "PullRequestAction",
+    "PullRequestEventType",
+    "PullRequestPolicy",
     "ReleaseAction",
     "RenderTaskclusterYmlInput",
     "RenderTaskclusterYmlInputDict",
     "RenderTaskclusterYmlOutput",
     "Repository",
-    "StatusState",
     "TaskGroupCreationRequested",
     "TaskclusterAllowPullRequests",
     "TaskclusterGithubConfig",

@@ -14,7 +14,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PolicyPullRequests: TypeAlias = Annotated[
+PullRequestPolicy: TypeAlias = Annotated[
     Literal["public", "public_restricted", "collaborators", "collaborators_quiet"], OpenStr
 ]
 """Policy for creating tasks for pull requests.  The effective policy is found in this property
@@ -48,7 +48,7 @@ class Policy(TaskclusterModel):
     Details can be found in [RFC 168](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0168-Trigger-Tests-Based-on-PR-Comments.md)
     """
 
-    pullRequests: PolicyPullRequests | None = None
+    pullRequests: PullRequestPolicy | None = None
     """Policy for creating tasks for pull requests.  The effective policy is found in this property
     in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
     detailed definition of the options.

@@ -14,13 +14,13 @@ from taskcluster_sdk._model import (
 )
 
 AccountType: TypeAlias = Annotated[Literal["User", "Organization"], OpenStr]
-"""The values of `AccountType`.
+"""The values of `Account.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
 InstallationRepositorySelection: TypeAlias = Annotated[Literal["all", "selected"], OpenStr]
-"""The values of `InstallationRepositorySelection`.
+"""The values of `Installation.repository_selection`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """

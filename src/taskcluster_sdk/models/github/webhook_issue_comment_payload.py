@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
-"""The values of `PullState`.
+IssueState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `Issue.state`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -49,7 +49,7 @@ class Issue(TaskclusterModel):
 
     pull_request: dict[str, Any] | None = None
 
-    state: Annotated[PullState, Field(default=None)]
+    state: Annotated[IssueState, Field(default=None)]
 
     title: Annotated[str, Field(default=None)]
 

@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-HookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
-"""The values of `HookType`.
+GithubWebhookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
+"""The values of `Hook.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -33,7 +33,7 @@ class Hook(TaskclusterModel):
 
     name: Annotated[Annotated[Literal["web"], OpenStr], Field(default=None)]
 
-    type: Annotated[HookType, Field(default=None)]
+    type: Annotated[GithubWebhookType, Field(default=None)]
 
 
 class Organization(TaskclusterModel):

@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
-"""The values of `PullState`.
+IssueState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `Issue.state`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -109,7 +109,7 @@ class PullRequest(TaskclusterModel):
 
     number: Annotated[int, Field(default=None)]
 
-    state: Annotated[PullState, Field(default=None)]
+    state: Annotated[IssueState, Field(default=None)]
 
     title: str | None = None
 

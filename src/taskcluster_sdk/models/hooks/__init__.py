@@ -17,9 +17,9 @@ from .hook_metadata import HookMetadata as HookMetadata
 from .hook_status import HookStatus as HookStatus
 from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
 from .list_hooks_response import ListHooksResponse as ListHooksResponse
-from .list_last_fires_response import FireFiredBy as FireFiredBy
-from .list_last_fires_response import FireResult as FireResult
-from .list_last_fires_response import FireTaskState as FireTaskState
+from .list_last_fires_response import HookFiredBy as HookFiredBy
+from .list_last_fires_response import HookFireResult as HookFireResult
+from .list_last_fires_response import HookFireTaskState as HookFireTaskState
 from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
 from .list_last_fires_response import ListLastFiresResponseLastFire as ListLastFiresResponseLastFire
 from .pulse_hook_changed_message import PulseHookChangedMessage as PulseHookChangedMessage
@@ -52,10 +52,10 @@ __all__ = [
     "BindingDict",
     "CreateHookRequest",
     "CreateHookRequestDict",
-    "FireFiredBy",
-    "FireResult",
-    "FireTaskState",
     "HookDefinition",
+    "HookFireResult",
+    "HookFireTaskState",
+    "HookFiredBy",
     "HookMetadata",
     "HookMetadataDict",
     "HookStatus",

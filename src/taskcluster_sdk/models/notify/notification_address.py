@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
 NotificationType: TypeAlias = Annotated[
     Literal["email", "pulse", "matrix-room", "slack-channel"], OpenStr
 ]
-"""The values of `NotificationType`.
+"""The values of `NotificationAddress.notificationType`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """

@@ -48,7 +48,7 @@ from .list_provisioners_response import ListProvisionersResponse as ListProvisio
 from .list_provisioners_response import (
     ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
 )
-from .list_provisioners_response import TypeStability as TypeStability
+from .list_provisioners_response import TaskQueueStability as TaskQueueStability
 from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
 from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
 from .list_taskqueues_response import (
@@ -293,6 +293,7 @@ __all__ = [
     "TaskPulseDefinition",
     "TaskQueueCountsResponse",
     "TaskQueueResponse",
+    "TaskQueueStability",
     "TaskReason",
     "TaskReclaimResponse",
     "TaskRequires",
@@ -308,7 +309,6 @@ __all__ = [
     "TasksResponseTasks",
     "TasksStatusesResponse",
     "TasksStatusesResponseStatus",
-    "TypeStability",
     "UnknownArtifactContent",
     "UnknownArtifactRequest",
     "UnknownCreateArtifactResponse",

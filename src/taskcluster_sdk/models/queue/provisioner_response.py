@@ -16,11 +16,11 @@ from taskcluster_sdk._model import (
 
 from . import actions as actions_1
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -57,7 +57,7 @@ class ProvisionerResponse(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

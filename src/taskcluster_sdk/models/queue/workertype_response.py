@@ -20,11 +20,11 @@ ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], O
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -122,7 +122,7 @@ class WorkerTypeResponse(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the worker-type. Accepted values:
       * `experimental`
       * `stable`

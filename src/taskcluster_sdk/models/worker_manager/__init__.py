@@ -11,10 +11,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
+from .azure_arm_templates import DebugDetailLevel as DebugDetailLevel
 from .azure_arm_templates import DeploymentMode as DeploymentMode
 from .azure_arm_templates import DeploymentType as DeploymentType
-from .azure_arm_templates import OptionsScope as OptionsScope
-from .azure_arm_templates import SettingDetailLevel as SettingDetailLevel
+from .azure_arm_templates import ExpressionEvaluationScope as ExpressionEvaluationScope
 from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
 from .config_aws import AwsProviderConfig as AwsProviderConfig
 from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
@@ -28,7 +28,7 @@ from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerP
 from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
 from .list_workers_response import ListWorkersResponse as ListWorkersResponse
 from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
-from .list_workers_response import WorkersState as WorkersState
+from .list_workers_response import WorkerState as WorkerState
 from .provider_list import ProviderList as ProviderList
 from .provider_list import ProviderListProvider as ProviderListProvider
 from .pulse_launch_config_message import PulseLaunchConfigMessage as PulseLaunchConfigMessage
@@ -51,8 +51,8 @@ from .task import TaskPriority as TaskPriority
 from .task import TaskRequires as TaskRequires
 from .task_run import TaskRun as TaskRun
 from .update_worker_pool_request import UpdateWorkerPoolRequest as UpdateWorkerPoolRequest
+from .worker_full import ManagedWorkerState as ManagedWorkerState
 from .worker_full import WorkerFull as WorkerFull
-from .worker_full import WorkerState as WorkerState
 from .worker_lifecycle import WorkerLifecycle as WorkerLifecycle
 from .worker_list import WorkerList as WorkerList
 from .worker_pool_error import WorkerPoolError as WorkerPoolError
@@ -141,8 +141,10 @@ __all__ = [
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",
     "CreateWorkerRequestDict",
+    "DebugDetailLevel",
     "DeploymentMode",
     "DeploymentType",
+    "ExpressionEvaluationScope",
     "GoogleProviderConfig",
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
@@ -150,8 +152,8 @@ __all__ = [
     "LaunchConfigStats",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
+    "ManagedWorkerState",
     "NullProviderConfig",
-    "OptionsScope",
     "ProviderList",
     "ProviderListProvider",
     "PulseLaunchConfigMessage",
@@ -167,7 +169,6 @@ __all__ = [
     "ReregisterWorkerRequest",
     "ReregisterWorkerRequestDict",
     "ReregisterWorkerResponse",
-    "SettingDetailLevel",
     "ShouldWorkerTerminateResponse",
     "StaticProviderConfig",
     "StaticProviderConfigDict",
@@ -197,5 +198,4 @@ __all__ = [
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",
     "WorkerState",
-    "WorkersState",
 ]

@@ -13,6 +13,14 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
+DebugDetailLevel: TypeAlias = Annotated[
+    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
+]
+"""Specifies the type of information to log for debugging.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
 DeploymentMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
 """The deployment mode.
 - Incremental: Deploy resources without deleting existing resources not in the template
@@ -29,18 +37,10 @@ DeploymentType: TypeAlias = Annotated[Literal["LastSuccessful", "SpecificDeploym
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-OptionsScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
+ExpressionEvaluationScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
 """The scope for template expression evaluation.
 - Inner: Expressions are evaluated within the scope of nested templates
 - Outer: Expressions are evaluated in the parent template scope
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-SettingDetailLevel: TypeAlias = Annotated[
-    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
-]
-"""Specifies the type of information to log for debugging.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -49,14 +49,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class DebugSetting(TaskclusterModel):
     """Debug setting for deployment"""
 
-    detailLevel: SettingDetailLevel | None = None
+    detailLevel: DebugDetailLevel | None = None
     """Specifies the type of information to log for debugging."""
 
 
 class ExpressionEvaluationOptions(TaskclusterModel):
     """Options to control template expression evaluation"""
 
-    scope: OptionsScope | None = None
+    scope: ExpressionEvaluationScope | None = None
     """The scope for template expression evaluation.
     - Inner: Expressions are evaluated within the scope of nested templates
     - Outer: Expressions are evaluated in the parent template scope

@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
 
 from . import task_run
 
-WorkersState: TypeAlias = Annotated[
+WorkerState: TypeAlias = Annotated[
     Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
 ]
 """A string specifying the state this worker is in so far as worker-manager knows.
@@ -95,7 +95,7 @@ class ListWorkersResponseWorker(TaskclusterModel):
     somewhere in the past).
     """
 
-    state: WorkersState | None = None
+    state: WorkerState | None = None
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

@@ -14,7 +14,9 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-WorkerState: TypeAlias = Annotated[Literal["requested", "running", "stopping", "stopped"], OpenStr]
+ManagedWorkerState: TypeAlias = Annotated[
+    Literal["requested", "running", "stopping", "stopped"], OpenStr
+]
 """A string specifying the state this worker is in so far as worker-manager knows.
 A "requested" worker is in the process of starting up, and if successful will enter
 the "running" state once it has registered with the `registerWorker` API method.  A
@@ -69,7 +71,7 @@ class WorkerFull(TaskclusterModel):
     Can be different from the provider that's currently in the worker pool config.
     """
 
-    state: Annotated[WorkerState, Field(default=None)]
+    state: Annotated[ManagedWorkerState, Field(default=None)]
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

@@ -22,7 +22,7 @@ ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], O
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-WorkersState: TypeAlias = Annotated[
+WorkerState: TypeAlias = Annotated[
     Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
 ]
 """A string specifying the state this worker is in so far as worker-manager knows.
@@ -205,7 +205,7 @@ class WorkerResponse(TaskclusterModel):
     List of 20 most recent tasks claimed by the worker.
     """
 
-    state: WorkersState | None = None
+    state: WorkerState | None = None
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
         ArtifactType,
         CacheFormat,
         MountFormat,
-        PayloadTaskclusterProxyInterface,
+        TaskclusterProxyInterface,
     )
 
 
@@ -632,7 +632,7 @@ class MultiuserPosixPayloadDict(TypedDict, total=False):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface
+    taskclusterProxyInterface: TaskclusterProxyInterface
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on
