@@ -28,6 +28,7 @@ from codegen.load import load_current, load_legacy
 from codegen.model import Platform, Schema
 from codegen.models import ModelIndex, ModelRef, generate_models
 from taskcluster_sdk._model import TaskclusterListModel, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk.errors import MissingFieldError
 from taskcluster_sdk.models.auth import GetRoleResponse, ListRolesResponse
 from taskcluster_sdk.models.hooks import TriggerHookResponse
 from taskcluster_sdk.models.queue import (
@@ -140,12 +141,58 @@ def test_required_field_left_out_reads_empty_and_stays_unset() -> None:
     assert parsed.actions == []
     assert "actions" not in parsed.model_fields_set
     assert json.loads(parsed.model_dump_json(exclude_unset=True)) == wire
-    # the other kinds: an object reads as an empty model, a string as None
+    # an object reads as an empty model, whose own fields follow the same rules
     bare = TaskStatusResponse.model_validate({})
     assert bare.status.model_fields_set == set()
-    assert bare.status.taskId is None
     assert bare.status.runs == []
     assert bare.model_dump(exclude_unset=True) == {}
+    # a string never reads None: reading it says what is missing
+    with pytest.raises(MissingFieldError) as raised:
+        _ = bare.status.taskId
+    assert str(raised.value).startswith("TaskStatus.taskId: the server's answer left out")
+    assert (raised.value.model_name, raised.value.field) == ("TaskStatus", "taskId")
+
+
+def test_a_missing_required_value_raises_only_when_read() -> None:
+    from taskcluster_sdk.errors import TaskclusterError
+    from taskcluster_sdk.models.hooks import TriggeredTask
+
+    parsed = TriggeredTask.__pydantic_validator__.validate_json(b'{"surprise": 1}')
+    # the call that parsed it did not fail, and nothing was invented
+    assert parsed.model_fields_set == {"surprise"}
+    assert "taskId" not in parsed.model_dump()
+    assert parsed.model_dump(exclude_unset=True) == {"surprise": 1}
+    assert "taskId" not in repr(parsed)
+    # the usual ways of asking work: it is an AttributeError too
+    assert getattr(parsed, "taskId", "absent") == "absent"
+    assert not hasattr(parsed, "taskId")
+    with pytest.raises(MissingFieldError, match=r"TriggeredTask\.taskId") as raised:
+        _ = parsed.taskId
+    assert isinstance(raised.value, TaskclusterError)
+    assert isinstance(raised.value, AttributeError)
+    # it survives copies and pickling, and fills in when given
+    assert not hasattr(parsed.model_copy(), "taskId")
+    import pickle
+
+    assert not hasattr(pickle.loads(pickle.dumps(parsed)), "taskId")
+    assert pickle.loads(pickle.dumps(raised.value)).field == "taskId"
+    assert TriggeredTask.model_validate({"taskId": TASK_ID}).taskId == TASK_ID
+    # an unknown attribute is still pydantic's plain AttributeError
+    with pytest.raises(AttributeError) as unknown:
+        _ = parsed.notAField  # type: ignore[attr-defined]
+    assert not isinstance(unknown.value, MissingFieldError)
+
+
+def test_models_without_required_values_run_no_python_per_instance() -> None:
+    from taskcluster_sdk.models.queue import TaskMetadata, TaskStatusRun
+
+    # TaskMetadata's required fields are strings: it needs the hook
+    assert TaskMetadata.__pydantic_post_init__ == "model_post_init"
+    assert set(TaskMetadata.__missing_raises__) == {"name", "description", "owner", "source"}
+    assert TaskStatusRun.__missing_raises__  # runId, state, ...
+    # {task, status}: objects only, which read as empty models
+    assert TaskDefinitionAndStatus.__missing_raises__ == ()
+    assert TaskDefinitionAndStatus.__pydantic_post_init__ is None
 
 
 def test_schema_defaults_fill_optional_fields() -> None:
@@ -267,7 +314,10 @@ def test_non_object_schema_root_is_a_root_model() -> None:
     empty = TriggerHookResponse.model_validate({})
     # `{taskId} | {}` is one model: the task id needs no isinstance (issue 10.6)
     assert with_task.root.taskId == TASK_ID
-    assert empty.root.taskId is None
+    # a hook that made no task: no taskId, and reading one says so
+    assert "taskId" not in empty.root.model_fields_set
+    with pytest.raises(MissingFieldError):
+        _ = empty.root.taskId
     assert empty.model_dump(exclude_unset=True) == {}
 
 

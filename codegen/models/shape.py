@@ -540,10 +540,14 @@ def _model_class(
         out.append("")
         out.append(f"    __schema__: ClassVar[tuple[str, str] | None] = {schema!r}")
     tag_class = (key, node.name) in context.union_variants
+    fields: list[str] = []
+    raising: list[str] = []
     for name, statement in info.fields().items():
-        out.append("")
-        out.append(_field(key, name, statement, info, context, used, tag_class))
-    return "\n".join(out)
+        fields += ["", _field(key, name, statement, info, context, used, tag_class, raising)]
+    if raising:
+        # read as MissingFieldError when an answer leaves them out (_model.TaskclusterModel)
+        out += ["", f"    __required_values__: ClassVar[tuple[str, ...]] = {tuple(raising)!r}"]
+    return "\n".join(out + fields)
 
 
 def _field(
@@ -554,6 +558,7 @@ def _field(
     context: Context,
     used: dict[str, tuple[str, ...]],
     tag_class: bool,
+    raising: list[str],
 ) -> str:
     inner, metadata = _unannotate(statement.annotation)
     title = _keyword(metadata, "title")
@@ -577,7 +582,10 @@ def _field(
     if default is None and tag_value is not None and len(tag_value) == 1:
         field_keywords.append(f"default={tag_value[0]!r}")
     elif default is None:
-        field_keywords.append(_missing_default(key, annotation, context))
+        missing = _missing_default(key, annotation, context)
+        field_keywords.append(missing)
+        if missing == "default=None" and "None" not in _members_text(annotation):
+            raising.append(name)
     else:
         value = f" = {ast.unparse(default)}"
     if field_keywords:
@@ -620,6 +628,10 @@ def _missing_default(key: str, annotation: str, context: Context) -> str:
     if ref is not None and context.classes[ref].is_model:
         return f"default_factory=lambda: {annotation}.model_construct()"
     return "default=None"
+
+
+def _members_text(annotation: str) -> list[str]:
+    return [ast.unparse(m) for m in _union_members(ast.parse(annotation, mode="eval").body)]
 
 
 def _drop_none(annotation: str) -> str:

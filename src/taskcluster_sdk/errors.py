@@ -20,7 +20,8 @@ TaskclusterError
 ├── InvalidCredentialsError       also a ValueError: credentials that cannot be sent
 ├── InvalidOffsetError            also a ValueError: a from_now() offset that does not parse
 ├── RoutingKeyError               also a ValueError: a binding value or routing key that does not fit
-└── InvalidResponseError          a success body that does not parse
+├── InvalidResponseError          a success body that does not parse
+└── MissingFieldError             also an AttributeError: a required field the answer left out, read
 """
 
 from ._errors import (
@@ -35,6 +36,7 @@ from ._errors import (
     InvalidCredentialsError,
     InvalidOffsetError,
     InvalidResponseError,
+    MissingFieldError,
     NotFoundError,
     PayloadValidationError,
     PermissionDeniedError,
@@ -56,6 +58,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidOffsetError",
     "InvalidResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",

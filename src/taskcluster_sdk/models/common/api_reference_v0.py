@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -58,6 +58,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class ForAll(TaskclusterModel):
     """for/each/in objects will replace themselves with an array of basic scopes. They will be flattened into the array this object is a part of."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("each", "for_", "in_")
+
     each: Annotated[str, Field(default=None)]
 
     for_: Annotated[str, Field(alias="for", default=None)]
@@ -67,6 +69,17 @@ class ForAll(TaskclusterModel):
 
 class ApiReferenceV0Entry(TaskclusterModel):
     """The `ApiReferenceV0Entry` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "category",
+        "description",
+        "method",
+        "name",
+        "route",
+        "stability",
+        "title",
+        "type",
+    )
 
     args: Annotated[list[str], Field(default_factory=list)]
     """Arguments from `route` that must be replaced, they'll appear wrapped in brackets inside `route`."""
@@ -118,6 +131,14 @@ class ApiReferenceV0Entry(TaskclusterModel):
 
 class ApiReferenceV0(TaskclusterModel):
     """Reference of methods implemented by API"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "field_schema",
+        "apiVersion",
+        "description",
+        "serviceName",
+        "title",
+    )
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Schema Reference.
@@ -177,6 +198,8 @@ class ScopeExpressionTemplateAnyOf(TaskclusterModel):
 
 class ScopeExpressionTemplateIf(TaskclusterModel):
     """if/then objects will replace themselves with the contents of then if the `if` is true"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("if_", "then")
 
     else_: Annotated[
         Optional[

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -24,6 +24,15 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class LogsReferenceV0Type(TaskclusterModel):
     """The `LogsReferenceV0Type` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "level",
+        "name",
+        "title",
+        "type",
+        "version",
+    )
 
     description: Annotated[str, Field(default=None)]
     """A description of this message type"""
@@ -49,6 +58,8 @@ class LogsReferenceV0Type(TaskclusterModel):
 
 class LogsReferenceV0(TaskclusterModel):
     """Reference of messages output by structured logging"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("field_schema", "serviceName")
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Log Message Reference.

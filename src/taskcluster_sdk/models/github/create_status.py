@@ -30,6 +30,8 @@ class CreateStatus(TaskclusterModel):
         "/schemas/github/v1/create-status.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("state",)
+
     context: str | None = None
     """A string label to differentiate this status from the status of other systems."""
 

@@ -71,6 +71,8 @@ class FakeEvent(TaskclusterModel):
     "ref": "refs/tags/v1.0.0"
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("type",)
+
     overrides: dict[str, Any] | None = None
 
     type: Annotated[Annotated[Literal["github-push"], OpenStr], Field(default=None)]
@@ -81,6 +83,8 @@ class PullRequestEvents(TaskclusterModel):
     The difference is that `github-pull-request-untrusted` will use different set of scopes.
     See [RFC 175](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md)
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
 
     action: Annotated[PullRequestAction, Field(default=None)]
     """Pull Request action."""
@@ -96,6 +100,8 @@ class ReleaseEvents(TaskclusterModel):
     Event type names follow the `tasks_for` naming convention.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
+
     action: Annotated[ReleaseAction, Field(default=None)]
     """Release action."""
 
@@ -109,6 +115,8 @@ class IssueCommentEvents(TaskclusterModel):
     Some of the events have sub-actions, that can be specified.
     Event type names follow the `tasks_for` naming convention.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
 
     action: Annotated[IssueCommentAction, Field(default=None)]
     """Issue Comment action."""
@@ -129,6 +137,8 @@ class RenderTaskclusterYmlInput(TaskclusterModel):
         "taskcluster_sdk.models",
         "/schemas/github/v1/render-taskcluster-yml-input.json#",
     )
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("body", "fakeEvent")
 
     body: Annotated[str, Field(default=None)]
     """Taskcluster.yml contents.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -27,6 +27,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class TaskclusterGithubConfigV1Hook(TaskclusterModel):
     """The `TaskclusterGithubConfigV1Hook` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     context: dict[str, Any] = {}
     """Optional arbitrary context object that will be passed to the hook
@@ -59,6 +61,8 @@ class TaskclusterGithubConfigV1(TaskclusterModel):
     """Description of a taskcluster.yml file v1, which may be used to generate a taskgraph
     and tasks.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     autoCancelPreviousChecks: bool = True
     """Automatically cancel running task group on a non-default branch.

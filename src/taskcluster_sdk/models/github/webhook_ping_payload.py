@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -23,6 +23,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class Hook(TaskclusterModel):
     """The `Hook` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("active", "id", "name", "type")
+
     active: Annotated[bool, Field(default=None)]
 
     config: Annotated[dict[str, Any], Field(default_factory=dict)]
@@ -39,11 +41,15 @@ class Hook(TaskclusterModel):
 class Organization(TaskclusterModel):
     """The `Organization` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
     """The `Owner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     login: str | None = None
 
@@ -53,6 +59,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -60,6 +68,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookPingPayloadRepository(TaskclusterModel):
     """The `WebhookPingPayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "name", "owner")
 
     full_name: Annotated[str, Field(default=None)]
 
@@ -76,6 +86,8 @@ class WebhookPingPayload(TaskclusterModel):
     """Validates GitHub ping event webhook payload.
     This event is sent when a webhook is first created.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("hook_id", "zen")
 
     hook: Annotated[Hook, Field(default_factory=lambda: Hook.model_construct())]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -42,6 +42,17 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListLastFiresResponseLastFire(TaskclusterModel):
     """The `ListLastFiresResponseLastFire` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "error",
+        "firedBy",
+        "hookGroupId",
+        "hookId",
+        "result",
+        "taskCreateTime",
+        "taskId",
+        "taskState",
+    )
 
     error: Annotated[str, Field(default=None)]
     """The error that occurred when firing the task. This is typically,

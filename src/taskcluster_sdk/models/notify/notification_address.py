@@ -30,6 +30,8 @@ class NotificationAddress(TaskclusterModel):
         "/schemas/notify/v1/notification-address.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("notificationAddress", "notificationType")
+
     notificationAddress: Annotated[str, Field(default=None)]
 
     notificationType: Annotated[NotificationType, Field(default=None)]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -28,6 +28,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListProvisionersResponseProvisioner(TaskclusterModel):
     """The `ListProvisionersResponseProvisioner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "provisionerId",
+        "stability",
+    )
 
     actions: Annotated[list[actions_1.Action], Field(default_factory=list)]
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -26,6 +26,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListTaskQueuesResponseTaskQueue(TaskclusterModel):
     """The `ListTaskQueuesResponseTaskQueue` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "stability",
+        "taskQueueId",
+    )
 
     description: Annotated[str, Field(default=None)]
     """Description of the task queue."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -62,6 +62,15 @@ class WorkerTypeResponseAction(TaskclusterModel):
     for more information.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "context",
+        "description",
+        "method",
+        "name",
+        "title",
+        "url",
+    )
+
     context: Annotated[Annotated[Literal["worker-type"], OpenStr], Field(default=None)]
     """Only actions with the context `worker-type` are included."""
 
@@ -93,6 +102,16 @@ class WorkerTypeResponseAction(TaskclusterModel):
 
 class WorkerTypeResponse(TaskclusterModel):
     """Response to a worker-type request from a provisioner."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "provisionerId",
+        "stability",
+        "taskQueueId",
+        "workerType",
+    )
 
     actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=list)]
     """Worker-type Actions."""

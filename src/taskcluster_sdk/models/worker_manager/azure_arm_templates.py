@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -79,6 +79,8 @@ class OnErrorDeployment(TaskclusterModel):
 class ParametersValue(TaskclusterModel):
     """The `ParametersValue` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("value",)
+
     value: Annotated[Any, Field(default=None)]
     """The parameter value"""
 
@@ -92,6 +94,8 @@ class KeyVault(TaskclusterModel):
 
 class Reference(TaskclusterModel):
     """KeyVault reference for secure parameter values"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("secretName",)
 
     keyVault: Annotated[KeyVault, Field(default_factory=lambda: KeyVault.model_construct())]
 
@@ -134,6 +138,8 @@ class TemplateLinkId(TaskclusterModel):
     - For security, prefer Azure Storage with SAS tokens and access controls
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[str, Field(default=None)]
     """Full resource ID of the Template Spec version.
     Format: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Resources/templateSpecs/{specName}/versions/{version}
@@ -152,6 +158,8 @@ class TemplateLink(TaskclusterModel):
     - Use the 'uri' property with template URL
     - For security, prefer Azure Storage with SAS tokens and access controls
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("uri",)
 
     contentVersion: str | None = None
     """Template content version"""
@@ -176,6 +184,8 @@ class ArmDeployment(TaskclusterModel):
 
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("mode",)
 
     debugSetting: DebugSetting | None = None
     """Debug Settings.
@@ -310,6 +320,8 @@ class AzureArmTemplatesArmDeployment(TaskclusterModel):
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("mode", "templateLink")
+
     debugSetting: DebugSetting | None = None
     """Debug Settings.
 
@@ -428,6 +440,8 @@ class AzureArmTemplates(TaskclusterModel):
 
     ARM Deployments allows full provisioning of many related resources at once, offloading the provisioning process to Azure Resource Manager.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("armDeployment",)
 
     armDeployment: Annotated[ArmDeployment | AzureArmTemplatesArmDeployment, Field(default=None)]
     """ARM Deployment Configuration.

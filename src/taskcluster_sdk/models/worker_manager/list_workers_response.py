@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -35,6 +35,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListWorkersResponseWorker(TaskclusterModel):
     """The `ListWorkersResponseWorker` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("workerGroup", "workerId")
 
     capacity: int | None = None
     """Worker Capacity.

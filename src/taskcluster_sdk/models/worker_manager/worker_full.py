@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -31,6 +31,19 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class WorkerFull(TaskclusterModel):
     """A complete worker definition."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "capacity",
+        "created",
+        "expires",
+        "lastChecked",
+        "lastModified",
+        "providerId",
+        "state",
+        "workerGroup",
+        "workerId",
+        "workerPoolId",
+    )
 
     capacity: Annotated[int, Field(default=None)]
     """Worker Capacity.
