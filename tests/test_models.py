@@ -588,3 +588,118 @@ def _exports(package: Path) -> set[str]:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__":
             return set(ast.literal_eval(node.value))
     raise AssertionError(f"{package} has no __all__")
+
+
+# --- TypedDicts: optional, nullable, and what the schema check accepts --------------
+
+
+def _top_level_members(annotation: str) -> list[str]:
+    node = ast.parse(annotation, mode="eval").body
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("Required", "NotRequired"):
+        node = node.slice
+    members: list[str] = []
+    pending = [node]
+    while pending:
+        each = pending.pop()
+        if isinstance(each, ast.BinOp) and isinstance(each.op, ast.BitOr):
+            pending += [each.left, each.right]
+        else:
+            members.append(ast.unparse(each))
+    return members
+
+
+def _golden_validator() -> typing.Any:
+    import jsonschema_rs
+
+    bundle = json.loads(
+        (ROOT / "tests/fixtures/golden/expected/models/_input_schemas.json").read_text()
+    )
+    base = "https://schemas.invalid"
+    registry = jsonschema_rs.Registry(
+        [(base + key, {**schema, "$id": base + key}) for key, schema in bundle.items()]
+    )
+    return jsonschema_rs.Draft6Validator(
+        {"$ref": base + "/schemas/demo/v1/create-thing-request.json#"}, registry=registry
+    )
+
+
+def test_typed_dict_takes_none_exactly_where_the_schema_allows_null() -> None:
+    # the golden schema has each case: optional (never null), optional and
+    # nullable (`type: [.., "null"]`, `oneOf` a null), required and nullable
+    text = (
+        ROOT / "tests/fixtures/golden/expected/models/demo/dicts/create_thing_request.py"
+    ).read_text()
+    cls = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name.endswith("Dict")
+    )
+    annotations = {
+        cast_name(s.target): ast.unparse(s.annotation)
+        for s in cls.body
+        if isinstance(s, ast.AnnAssign)
+    }
+    assert annotations == {
+        "labels": "list[str]",
+        "note": "str | None",
+        "owner": "str",
+        "parent": "str | None",
+        "priority": "ThingPriority",
+        "size": "Required[int | None]",
+        "state": "Required[ThingState]",
+    }
+    validator = _golden_validator()
+    minimal = {"size": None, "state": "done"}
+    assert validator.is_valid(minimal)
+    for key, annotation in annotations.items():
+        takes_none = "None" in _top_level_members(annotation)
+        assert validator.is_valid({**minimal, key: None}) == takes_none, key
+
+
+def cast_name(node: ast.expr) -> str:
+    assert isinstance(node, ast.Name)
+    return node.id
+
+
+def _input_roots() -> list[tuple[str, type[TaskclusterModel]]]:
+    import taskcluster_sdk.models as models
+
+    roots: list[tuple[str, type[TaskclusterModel]]] = []
+    for info in pkgutil.iter_modules(models.__path__):
+        if info.name.startswith("_"):
+            continue
+        package = importlib.import_module(f"taskcluster_sdk.models.{info.name}")
+        for name in package.__all__:
+            value = getattr(package, name)
+            if (
+                isinstance(value, type)
+                and issubclass(value, TaskclusterModel)
+                and value.__schema__ is not None
+                and f"{name}Dict" in package.__all__
+            ):
+                roots.append((f"{info.name}.{name}", value))
+    return roots
+
+
+@pytest.mark.parametrize(("name", "model"), _input_roots())
+def test_every_request_dict_and_the_schema_check_agree_on_null(
+    name: str, model: type[TaskclusterModel]
+) -> None:
+    from taskcluster_sdk._payload import validate_payload
+    from taskcluster_sdk.errors import PayloadValidationError
+
+    package = importlib.import_module(model.__module__.rsplit(".", 1)[0])
+    typed_dict = getattr(package, f"{model.__name__}Dict")
+    annotations: dict[str, typing.Any] = typed_dict.__annotations__
+    assert annotations
+    for key, annotation in annotations.items():
+        text = (
+            annotation.__forward_arg__ if isinstance(annotation, typing.ForwardRef) else annotation
+        )
+        assert isinstance(text, str), (key, annotation)
+        takes_none = "None" in _top_level_members(text)
+        try:
+            validate_payload({key: None}, model)
+            problems: list[str] = []
+        except PayloadValidationError as error:
+            problems = [problem for path, problem in error.errors if path == key]
+        # null for this key: refused by the check exactly when the type refuses it
+        assert (problems == []) == takes_none, (key, annotation, problems)

@@ -86,7 +86,7 @@ class TaskclusterModel(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         """Drop the placeholders of required values the data did not have."""
         present = self.__pydantic_fields_set__
-        values = self.__dict__
+        values = vars(self)
         for name in self.__missing_raises__:
             if name not in present:
                 values.pop(name, None)

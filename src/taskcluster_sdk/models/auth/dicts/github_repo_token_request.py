@@ -75,7 +75,7 @@ class PermissionsDict(TypedDict, total=False):
 
     vulnerability_alerts: GithubPermissionAccess
 
-    workflows: Literal["write"] | None
+    workflows: Literal["write"]
 
 
 class GithubRepoTokenRequestDict(TypedDict, total=False):

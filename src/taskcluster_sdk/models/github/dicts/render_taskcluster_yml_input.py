@@ -27,7 +27,7 @@ class FakeEventDict(TypedDict, total=False):
     "ref": "refs/tags/v1.0.0"
     """
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-push"]]
 
@@ -43,7 +43,7 @@ class PullRequestEventsDict(TypedDict, total=False):
     action: Required[PullRequestAction]
     """Pull Request action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[PullRequestEventType]
 
@@ -59,7 +59,7 @@ class ReleaseEventsDict(TypedDict, total=False):
     action: Required[ReleaseAction]
     """Release action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-release"]]
 
@@ -75,7 +75,7 @@ class IssueCommentEventsDict(TypedDict, total=False):
     action: Required[IssueCommentAction]
     """Issue Comment action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-issue-comment"]]
 

@@ -21,7 +21,7 @@ class UpdateProvisionerRequestDict(TypedDict, total=False):
     Request to update a provisioner.
     """
 
-    actions: list[actions.ActionDict] | None
+    actions: list[actions.ActionDict]
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
 
     description: str
