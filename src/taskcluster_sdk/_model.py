@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 
+_POST_INIT = "__pydantic_post_init__"  # read when the validator is built (defer_build)
+
+
 class TaskclusterModel(BaseModel):
     """Base of every generated model: keeps unknown fields, builds lazily.
 
@@ -81,7 +84,9 @@ class TaskclusterModel(BaseModel):
         if not names:
             # No per-instance hook where nothing can be missing: parsing a
             # page of tasks calls no Python code for most of its models.
-            cls.__pydantic_post_init__ = None
+            # (setattr: pydantic declares this attribute; assigning it here
+            # would read to type checkers as an unannotated override)
+            setattr(cls, _POST_INIT, None)
 
     def model_post_init(self, context: Any, /) -> None:
         """Drop the placeholders of required values the data did not have."""
