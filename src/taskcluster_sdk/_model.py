@@ -17,7 +17,17 @@ checks it (`_payload`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from pydantic import AwareDatetime as _PydanticAwareDatetime
 from pydantic import (
@@ -48,9 +58,6 @@ __all__ = [
 ]
 
 
-_POST_INIT = "__pydantic_post_init__"  # read when the validator is built (defer_build)
-
-
 class TaskclusterModel(BaseModel):
     """Base of every generated model: keeps unknown fields, builds lazily.
 
@@ -71,6 +78,9 @@ class TaskclusterModel(BaseModel):
     """This class's own required fields that raise when missing (generated)."""
     __missing_raises__: ClassVar[tuple[str, ...]] = ()
     """`__required_values__` of this class and its bases (set per class)."""
+    # pydantic's own declaration, repeated so that clearing it per class
+    # (read when the validator is built, after `defer_build`) is no override
+    __pydantic_post_init__: ClassVar[Literal["model_post_init"] | None]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -84,9 +94,7 @@ class TaskclusterModel(BaseModel):
         if not names:
             # No per-instance hook where nothing can be missing: parsing a
             # page of tasks calls no Python code for most of its models.
-            # (setattr: pydantic declares this attribute; assigning it here
-            # would read to type checkers as an unannotated override)
-            setattr(cls, _POST_INIT, None)
+            cls.__pydantic_post_init__ = None
 
     def model_post_init(self, context: Any, /) -> None:
         """Drop the placeholders of required values the data did not have."""
