@@ -131,8 +131,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """pyright strict over src/, examples/ and tests/typing/, the marked mistakes, and --verifytypes."""
+    """pyright strict over src/, examples/ and tests/typing/, the marked mistakes, --verifytypes, hovers."""
     _install(session, "typecheck", "test", "codegen")
     session.run("pyright")
     session.run("python", "tests/typing/check_expected_errors.py")
     session.run("python", "tests/typing/check_verifytypes.py")
+    # schema descriptions on hover, through pyright's language server (what IDEs show)
+    session.run("python", "tests/typing/check_hover.py")

@@ -37,6 +37,7 @@ ERROR_CLASSES = (
     "InvalidCredentialsError",
     "InvalidOffsetError",
     "InvalidResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",

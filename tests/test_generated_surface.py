@@ -275,6 +275,14 @@ _GENERIC = frozenset(
     {"Type", "State", "Payload", "Config", "Request", "Response", "Extra", "Value", "Data"}
     | {"Item", "Status", "Upload", "Download", "Method", "Kind", "Model", "Schema", "Object"}
 )
+# A name that starts with one of these is `<Parent><Word>` of a parent that
+# says nothing (`StatusState`, `TypeLevel`, `EventsAction`): name it from the
+# schema's meaning (codegen/models/plan.py ENUM_NAMES).
+_WEAK_LEADS = frozenset(
+    {"Type", "Types", "Status", "State", "Payload", "Config", "Value", "Values", "Data", "Item"}
+    | {"Kind", "Entry", "Events", "Options", "Setting", "Settings", "Permissions", "Policy"}
+    | {"Fire"}
+)
 # Words that end a name when digits belong to it.
 _DIGITS_BELONG = re.compile(r"(V\d|S3|Base64|Sha\d+|Md5|\dD)$")
 
@@ -301,10 +309,25 @@ def _schema_vocabulary() -> set[str]:
     return words
 
 
-def _name_problems(name: str, services: list[str], vocabulary: set[str]) -> list[str]:
+def _singular(name: str) -> str:
+    return "".join(word.removesuffix("s") for word in _WORD.findall(name.removesuffix("Dict")))
+
+
+def _name_problems(
+    name: str, services: list[str], vocabulary: set[str], others: frozenset[str] = frozenset()
+) -> list[str]:
     words = _WORD.findall(name)
     stem = name.removesuffix("Dict")
     problems: list[str] = []
+    if len(words) > 1 and words[0] in _WEAK_LEADS:
+        problems.append(f"{name}: named after a generic parent {words[0]!r}")
+    twins = sorted(
+        other
+        for other in others
+        if other.removesuffix("Dict") != stem and _singular(other) == _singular(name)
+    )
+    if twins:
+        problems.append(f"{name}: differs from {twins} only by a plural")
     if any(a == b for a, b in itertools.pairwise(words)):
         problems.append(f"{name}: doubled word")
     pairs = list(itertools.pairwise(words))
@@ -328,10 +351,11 @@ def test_public_model_names_are_meaningful_and_unique_in_meaning() -> None:
     names = _public_model_names()
     assert len(names) > 300
     vocabulary = _schema_vocabulary() | _EXTRA_WORDS
+    everything = frozenset(names)
     problems = [
         problem
         for name, services in sorted(names.items())
-        for problem in _name_problems(name, services, vocabulary)
+        for problem in _name_problems(name, services, vocabulary, everything)
     ]
     assert problems == []
 
@@ -345,11 +369,36 @@ def test_public_model_names_are_meaningful_and_unique_in_meaning() -> None:
         "Payload",
         "Type",
         "Owner8",
+        "StatusState",
+        "TypeLevel",
+        "TypeStability",
+        "EventsAction",
+        "EntryMethod",
+        "PayloadTaskclusterProxyInterface",
+        "PermissionsPages",
     ],
 )
 def test_the_names_test_catches_the_old_mistakes(old: str) -> None:
-    # the names issue 10.7 quotes: each trips a rule above
+    # the names issues 10.7 and 10.11 quote: each trips a rule above
     assert _name_problems(old, ["x"], _schema_vocabulary() | _EXTRA_WORDS) != []
+
+
+def test_the_names_test_catches_names_that_differ_by_a_plural() -> None:
+    # `WorkersState` beside `WorkerState`: two enums nobody could tell apart
+    others = frozenset({"WorkerState", "WorkersState", "TaskState"})
+    problems = _name_problems("WorkersState", ["x"], _schema_vocabulary(), others)
+    assert problems == ["WorkersState: differs from ['WorkerState'] only by a plural"]
+
+
+def test_enums_named_from_meaning_are_exported() -> None:
+    from taskcluster_sdk.models import common, github, queue, worker_manager
+
+    assert {"CommitStatusState", "PullRequestPolicy"} <= set(github.__all__)
+    assert "LogLevel" in common.__all__
+    assert "TaskQueueStability" in queue.__all__
+    # the state of getWorker answers includes queue-only ("standalone") workers
+    assert "standalone" in worker_manager.WorkerState.__origin__.__args__  # type: ignore[attr-defined]
+    assert "standalone" not in worker_manager.ManagedWorkerState.__origin__.__args__  # type: ignore[attr-defined]
 
 
 # --- documentation where IDEs read it (issue 10.4) ---------------------------------

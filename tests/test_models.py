@@ -28,6 +28,7 @@ from codegen.load import load_current, load_legacy
 from codegen.model import Platform, Schema
 from codegen.models import ModelIndex, ModelRef, generate_models
 from taskcluster_sdk._model import TaskclusterListModel, TaskclusterModel, TaskclusterRootModel
+from taskcluster_sdk.errors import MissingFieldError
 from taskcluster_sdk.models.auth import GetRoleResponse, ListRolesResponse
 from taskcluster_sdk.models.hooks import TriggerHookResponse
 from taskcluster_sdk.models.queue import (
@@ -140,12 +141,58 @@ def test_required_field_left_out_reads_empty_and_stays_unset() -> None:
     assert parsed.actions == []
     assert "actions" not in parsed.model_fields_set
     assert json.loads(parsed.model_dump_json(exclude_unset=True)) == wire
-    # the other kinds: an object reads as an empty model, a string as None
+    # an object reads as an empty model, whose own fields follow the same rules
     bare = TaskStatusResponse.model_validate({})
     assert bare.status.model_fields_set == set()
-    assert bare.status.taskId is None
     assert bare.status.runs == []
     assert bare.model_dump(exclude_unset=True) == {}
+    # a string never reads None: reading it says what is missing
+    with pytest.raises(MissingFieldError) as raised:
+        _ = bare.status.taskId
+    assert str(raised.value).startswith("TaskStatus.taskId: the server's answer left out")
+    assert (raised.value.model_name, raised.value.field) == ("TaskStatus", "taskId")
+
+
+def test_a_missing_required_value_raises_only_when_read() -> None:
+    from taskcluster_sdk.errors import TaskclusterError
+    from taskcluster_sdk.models.hooks import TriggeredTask
+
+    parsed = TriggeredTask.__pydantic_validator__.validate_json(b'{"surprise": 1}')
+    # the call that parsed it did not fail, and nothing was invented
+    assert parsed.model_fields_set == {"surprise"}
+    assert "taskId" not in parsed.model_dump()
+    assert parsed.model_dump(exclude_unset=True) == {"surprise": 1}
+    assert "taskId" not in repr(parsed)
+    # the usual ways of asking work: it is an AttributeError too
+    assert getattr(parsed, "taskId", "absent") == "absent"
+    assert not hasattr(parsed, "taskId")
+    with pytest.raises(MissingFieldError, match=r"TriggeredTask\.taskId") as raised:
+        _ = parsed.taskId
+    assert isinstance(raised.value, TaskclusterError)
+    assert isinstance(raised.value, AttributeError)
+    # it survives copies and pickling, and fills in when given
+    assert not hasattr(parsed.model_copy(), "taskId")
+    import pickle
+
+    assert not hasattr(pickle.loads(pickle.dumps(parsed)), "taskId")
+    assert pickle.loads(pickle.dumps(raised.value)).field == "taskId"
+    assert TriggeredTask.model_validate({"taskId": TASK_ID}).taskId == TASK_ID
+    # an unknown attribute is still pydantic's plain AttributeError
+    with pytest.raises(AttributeError) as unknown:
+        _ = parsed.notAField  # type: ignore[attr-defined]
+    assert not isinstance(unknown.value, MissingFieldError)
+
+
+def test_models_without_required_values_run_no_python_per_instance() -> None:
+    from taskcluster_sdk.models.queue import TaskMetadata, TaskStatusRun
+
+    # TaskMetadata's required fields are strings: it needs the hook
+    assert TaskMetadata.__pydantic_post_init__ == "model_post_init"
+    assert set(TaskMetadata.__missing_raises__) == {"name", "description", "owner", "source"}
+    assert TaskStatusRun.__missing_raises__  # runId, state, ...
+    # {task, status}: objects only, which read as empty models
+    assert TaskDefinitionAndStatus.__missing_raises__ == ()
+    assert TaskDefinitionAndStatus.__pydantic_post_init__ is None
 
 
 def test_schema_defaults_fill_optional_fields() -> None:
@@ -267,7 +314,10 @@ def test_non_object_schema_root_is_a_root_model() -> None:
     empty = TriggerHookResponse.model_validate({})
     # `{taskId} | {}` is one model: the task id needs no isinstance (issue 10.6)
     assert with_task.root.taskId == TASK_ID
-    assert empty.root.taskId is None
+    # a hook that made no task: no taskId, and reading one says so
+    assert "taskId" not in empty.root.model_fields_set
+    with pytest.raises(MissingFieldError):
+        _ = empty.root.taskId
     assert empty.model_dump(exclude_unset=True) == {}
 
 
@@ -538,3 +588,118 @@ def _exports(package: Path) -> set[str]:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__":
             return set(ast.literal_eval(node.value))
     raise AssertionError(f"{package} has no __all__")
+
+
+# --- TypedDicts: optional, nullable, and what the schema check accepts --------------
+
+
+def _top_level_members(annotation: str) -> list[str]:
+    node = ast.parse(annotation, mode="eval").body
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("Required", "NotRequired"):
+        node = node.slice
+    members: list[str] = []
+    pending = [node]
+    while pending:
+        each = pending.pop()
+        if isinstance(each, ast.BinOp) and isinstance(each.op, ast.BitOr):
+            pending += [each.left, each.right]
+        else:
+            members.append(ast.unparse(each))
+    return members
+
+
+def _golden_validator() -> typing.Any:
+    import jsonschema_rs
+
+    bundle = json.loads(
+        (ROOT / "tests/fixtures/golden/expected/models/_input_schemas.json").read_text()
+    )
+    base = "https://schemas.invalid"
+    registry = jsonschema_rs.Registry(
+        [(base + key, {**schema, "$id": base + key}) for key, schema in bundle.items()]
+    )
+    return jsonschema_rs.Draft6Validator(
+        {"$ref": base + "/schemas/demo/v1/create-thing-request.json#"}, registry=registry
+    )
+
+
+def test_typed_dict_takes_none_exactly_where_the_schema_allows_null() -> None:
+    # the golden schema has each case: optional (never null), optional and
+    # nullable (`type: [.., "null"]`, `oneOf` a null), required and nullable
+    text = (
+        ROOT / "tests/fixtures/golden/expected/models/demo/dicts/create_thing_request.py"
+    ).read_text()
+    cls = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name.endswith("Dict")
+    )
+    annotations = {
+        cast_name(s.target): ast.unparse(s.annotation)
+        for s in cls.body
+        if isinstance(s, ast.AnnAssign)
+    }
+    assert annotations == {
+        "labels": "list[str]",
+        "note": "str | None",
+        "owner": "str",
+        "parent": "str | None",
+        "priority": "ThingPriority",
+        "size": "Required[int | None]",
+        "state": "Required[ThingState]",
+    }
+    validator = _golden_validator()
+    minimal = {"size": None, "state": "done"}
+    assert validator.is_valid(minimal)
+    for key, annotation in annotations.items():
+        takes_none = "None" in _top_level_members(annotation)
+        assert validator.is_valid({**minimal, key: None}) == takes_none, key
+
+
+def cast_name(node: ast.expr) -> str:
+    assert isinstance(node, ast.Name)
+    return node.id
+
+
+def _input_roots() -> list[tuple[str, type[TaskclusterModel]]]:
+    import taskcluster_sdk.models as models
+
+    roots: list[tuple[str, type[TaskclusterModel]]] = []
+    for info in pkgutil.iter_modules(models.__path__):
+        if info.name.startswith("_"):
+            continue
+        package = importlib.import_module(f"taskcluster_sdk.models.{info.name}")
+        for name in package.__all__:
+            value = getattr(package, name)
+            if (
+                isinstance(value, type)
+                and issubclass(value, TaskclusterModel)
+                and value.__schema__ is not None
+                and f"{name}Dict" in package.__all__
+            ):
+                roots.append((f"{info.name}.{name}", value))
+    return roots
+
+
+@pytest.mark.parametrize(("name", "model"), _input_roots())
+def test_every_request_dict_and_the_schema_check_agree_on_null(
+    name: str, model: type[TaskclusterModel]
+) -> None:
+    from taskcluster_sdk._payload import validate_payload
+    from taskcluster_sdk.errors import PayloadValidationError
+
+    package = importlib.import_module(model.__module__.rsplit(".", 1)[0])
+    typed_dict = getattr(package, f"{model.__name__}Dict")
+    annotations: dict[str, typing.Any] = typed_dict.__annotations__
+    assert annotations
+    for key, annotation in annotations.items():
+        text = (
+            annotation.__forward_arg__ if isinstance(annotation, typing.ForwardRef) else annotation
+        )
+        assert isinstance(text, str), (key, annotation)
+        takes_none = "None" in _top_level_members(text)
+        try:
+            validate_payload({key: None}, model)
+            problems: list[str] = []
+        except PayloadValidationError as error:
+            problems = [problem for path, problem in error.errors if path == key]
+        # null for this key: refused by the check exactly when the type refuses it
+        assert (problems == []) == takes_none, (key, annotation, problems)

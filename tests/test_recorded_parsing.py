@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from codegen.load import load_current
 from codegen.models.plan import ROOT_NAMES, pascal_case, snake_case
 from taskcluster_sdk import QueueEvents
 from taskcluster_sdk._model import TaskclusterRootModel
+from taskcluster_sdk.errors import MissingFieldError
 from taskcluster_sdk.events.auth import AuthEvents
 from taskcluster_sdk.models.queue import (
     ErrorArtifactContent,
@@ -101,6 +103,56 @@ def test_missing_actions_reads_as_an_empty_list() -> None:
     assert "actions" not in parsed.model_fields_set
 
 
+def _allows_none(annotation: Any) -> bool:
+    if annotation is None or annotation is type(None) or annotation is Any:
+        return True
+    return any(_allows_none(arg) for arg in typing.get_args(annotation))
+
+
+def _read_every_field(value: Any, where: str, missing: list[str]) -> None:
+    """Read every field of a parsed answer as a user would; note what is missing."""
+    if isinstance(value, TaskclusterRootModel):
+        _read_every_field(value.root, where, missing)
+    elif isinstance(value, list):
+        for item in value:
+            _read_every_field(item, where + "[]", missing)
+    elif isinstance(value, pydantic.BaseModel):
+        for name, info in type(value).model_fields.items():
+            if name in type(value).__missing_raises__ and name not in value.model_fields_set:
+                with pytest.raises(MissingFieldError, match=rf"\.{name}: the server's answer"):
+                    getattr(value, name)
+                missing.append(f"{where}.{name}")
+                continue
+            field = getattr(value, name)
+            # a value the field's type does not allow would be a lie to type checkers
+            assert field is not None or _allows_none(info.annotation), f"{where}.{name} is None"
+            _read_every_field(field, f"{where}.{name}", missing)
+
+
+@pytest.mark.parametrize(("name", "record", "schema_id"), _answers())
+def test_every_field_of_a_recorded_answer_reads_as_its_type(
+    name: str, record: dict[str, Any], schema_id: str
+) -> None:
+    parsed = _model(schema_id).model_validate(record["response"]["body"])
+    missing: list[str] = []
+    _read_every_field(parsed, _model(schema_id).__name__, missing)
+    # the real answers leave out lists (`actions`), never a value
+    assert missing == []
+
+
+def test_the_recorded_worker_answers_left_out_actions() -> None:
+    body = json.loads((RECORDED / "http" / "queue.getWorker.ok.json").read_text())
+    parsed = _model(OUTPUTS[("queue", "getWorker")]).model_validate(body["response"]["body"])
+    assert "actions" not in body["response"]["body"]
+    assert parsed.actions == []  # type: ignore[attr-defined]
+    # a required value left out as the same answers leave `actions` out
+    del body["response"]["body"]["workerId"]
+    partial = _model(OUTPUTS[("queue", "getWorker")]).model_validate(body["response"]["body"])
+    missing: list[str] = []
+    _read_every_field(partial, "WorkerResponse", missing)
+    assert missing == ["WorkerResponse.workerId"]
+
+
 def test_error_artifact_answers_parse() -> None:
     record = json.loads((RECORDED / "http" / "queue.artifact.error.json").read_text())
     parsed = _model(OUTPUTS[("queue", "artifact")])
@@ -150,6 +202,9 @@ def test_every_recorded_message_parses_with_its_routing_key(
         message["body"]
     )
     binding.routing_key_model.parse(message["routing_key"])
+    missing: list[str] = []
+    _read_every_field(payload, binding.message_model.__name__, missing)
+    assert missing == []
 
 
 def test_a_version_2_message_parses() -> None:

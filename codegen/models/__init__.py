@@ -29,7 +29,14 @@ from pathlib import Path
 from codegen.formatting import tidy
 from codegen.model import Platform
 from codegen.models.bundle import input_schema_ids, write_input_schemas
-from codegen.models.dicts import PACKAGE, build_dicts, dict_name, write_dicts
+from codegen.models.dicts import (
+    PACKAGE,
+    build_dicts,
+    dict_name,
+    nullable_fields,
+    renamed_fields,
+    write_dicts,
+)
 from codegen.models.exports import build_exports
 from codegen.models.generator import read_modules, run_generator
 from codegen.models.index import ModelIndex, ModelRef
@@ -78,9 +85,12 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
             if plan.schema.id in input_schema_ids(platform)
         }
         roots = {(f"{plan.package}.{plan.module}", plan.root_name) for plan in plans}
+        nullable = renamed_fields(nullable_fields(plans, metadata), EXTRA_RENAMES)
         modules = apply_renames(modules, EXTRA_RENAMES)
         context = analyse(modules, schema_ids, roots)
-        modules = apply_renames(modules, union_renames(context))
+        variant_names = union_renames(context)
+        nullable = renamed_fields(nullable, variant_names)
+        modules = apply_renames(modules, variant_names)
         context = analyse(modules, schema_ids, roots)
         unions = union_roots(context)
         index = replace(
@@ -102,7 +112,7 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
         dict_roots += [
             member for _, _, members in context.compositions.values() for member in members
         ]
-        dicts = build_dicts(modules, dict_roots)
+        dicts = build_dicts(modules, dict_roots, nullable)
         dict_exports = _dict_exports(exports, dicts)
         index = replace(
             index,

@@ -23,9 +23,12 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from codegen.models.generator import GeneratedModule
+from codegen.models.naming import child as _child
+from codegen.models.naming import node_at as _node
+from codegen.models.plan import Plan
 from codegen.models.rename import module_aliases
 from codegen.models.rewrite import HEADER
 
@@ -46,13 +49,87 @@ def dict_name(name: str) -> str:
     return name + SUFFIX
 
 
+Field = tuple[str, str, str]  # (module key, class, field)
+
+
+def nullable_fields(plans: Iterable[Plan], metadata: Iterable[Mapping[str, Any]]) -> set[Field]:
+    """The properties whose schema allows `null` (`"type": ["string", "null"]`, `oneOf` a null).
+
+    The model source cannot tell them apart (an optional field is `X | None
+    = None` either way), and a TypedDict must: an optional key that is not
+    nullable may be left out but not sent as null, or the schema check
+    (and the server) would refuse what the type checker accepted.
+    """
+    documents = {plan.source_ref: plan.schema.document for plan in plans}
+    found: set[Field] = set()
+    for model in metadata:
+        document = documents.get(str(model["source_ref"]).partition("#")[0] + "#")
+        if document is None:
+            continue
+        node = _node(document, [str(step) for step in model["source_path"]])
+        names = {
+            str(field["original_name"]): str(field["name"]) for field in model.get("fields", [])
+        }
+        for prop, schema in _properties(document, node).items():
+            if prop in names and _allows_null(document, schema):
+                found.add((str(model["module"]), str(model["class_name"]), names[prop]))
+    return found
+
+
+def renamed_fields(fields: set[Field], renames: Mapping[str, Mapping[str, str]]) -> set[Field]:
+    return {(key, renames.get(key, {}).get(name, name), field) for key, name, field in fields}
+
+
+def _local(document: object, node: object) -> object:
+    """`node`, or what its local `$ref` points at."""
+    ref = _child(node, "$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        return _node(cast(Mapping[str, Any], document), ref[2:].split("/"))
+    return node
+
+
+def _properties(document: object, node: object) -> dict[str, object]:
+    node = _local(document, node)
+    found: dict[str, object] = {}
+    for part in cast(list[object], _child(node, "allOf") or []):
+        found.update(_properties(document, part))
+    own = _child(node, "properties")
+    if isinstance(own, dict):
+        found.update(cast(dict[str, object], own))
+    return found
+
+
+def _keys(node: object) -> set[str]:
+    return set(cast(dict[str, object], node)) if isinstance(node, dict) else set()
+
+
+def _allows_null(document: object, schema: object) -> bool:
+    schema = _local(document, schema)
+    kind = _child(schema, "type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    enum = _child(schema, "enum")
+    if isinstance(enum, list) and None in enum:
+        return True
+    if "const" in _keys(schema) and _child(schema, "const") is None:
+        return True
+    return any(
+        _allows_null(document, option)
+        for keyword in ("oneOf", "anyOf")
+        for option in cast(list[object], _child(schema, keyword) or [])
+    )
+
+
 def build_dicts(
-    modules: Mapping[str, GeneratedModule], roots: Iterable[tuple[str, str]]
+    modules: Mapping[str, GeneratedModule],
+    roots: Iterable[tuple[str, str]],
+    nullable: set[Field] | None = None,
 ) -> dict[str, str]:
     """TypedDict modules (`queue.dicts.create_task_request` -> text) for `roots` and what they reach.
 
     `roots` are (module key, class) of the input schemas' root classes and
-    of the variants of input unions.
+    of the variants of input unions; `nullable` the fields whose schema
+    allows null (`nullable_fields`).
     """
     trees = {key: ast.parse(module.text) for key, module in modules.items()}
     classes = {
@@ -107,7 +184,7 @@ def build_dicts(
             by_module.setdefault(key, []).append(node)
     out: dict[str, str] = {}
     for key, nodes in by_module.items():
-        writer = _Writer(key, resolve, classes, literal_aliases[key])
+        writer = _Writer(key, resolve, classes, literal_aliases[key], nullable or set())
         order = {
             node.name: position
             for position, node in enumerate(trees[key].body)
@@ -141,8 +218,10 @@ class _Writer:
         resolve: Callable[[str, ast.expr], tuple[str, str] | None],
         classes: Mapping[tuple[str, str], _Class],
         literal_aliases: set[str],
+        nullable: set[Field],
     ) -> None:
         self.key = key
+        self.nullable = nullable
         self.resolve = resolve
         self.classes = classes
         self.literal_aliases = literal_aliases
@@ -173,7 +252,11 @@ class _Writer:
             annotation = self._type(inner)
             if required:
                 annotation = f"Required[{annotation}]"
-            elif isinstance(statement.value, ast.Constant) and statement.value.value is None:
+            elif (
+                isinstance(statement.value, ast.Constant)
+                and statement.value.value is None
+                and (self.key, node.name, name) not in self.nullable
+            ):
                 # `X | None = None` in the model means "may be left out"; a
                 # request that sends null for it breaks the schema.
                 annotation = _without_none(annotation)
@@ -268,9 +351,17 @@ class _Writer:
 
 
 def _without_none(annotation: str) -> str:
-    members = [part.strip() for part in annotation.split(" | ")]
-    kept = [member for member in members if member != "None"]
-    return " | ".join(kept) if kept and "[" not in annotation else annotation
+    """`list[X | None] | None` -> `list[X | None]`: only the top-level `None` goes."""
+    members: list[ast.expr] = []
+    pending = [ast.parse(annotation, mode="eval").body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            pending += [node.right, node.left]
+        else:
+            members.append(node)
+    kept = [ast.unparse(m) for m in members if ast.unparse(m) != "None"]
+    return " | ".join(kept) if kept else annotation
 
 
 def _fields(node: ast.ClassDef) -> Iterable[tuple[str, ast.AnnAssign, str | None]]:

@@ -176,13 +176,13 @@ def _is_numbered(
         return False
     # The last word of the name, digits included (`S3` of `ArtifactContentResponseS3`).
     last_word = re.split(r"(?=[A-Z])", name)[-1].lower()
-    return last_word not in {value.lower() for value in _constants(_node(document, path))}
+    return last_word not in {value.lower() for value in _constants(node_at(document, path))}
 
 
-def _node(document: Mapping[str, Any], path: list[str]) -> object:
+def node_at(document: Mapping[str, Any], path: list[str]) -> object:
     node: object = document
     for step in path:
-        node = _child(node, int(step) if step.isdigit() else step)
+        node = child(node, int(step) if step.isdigit() else step)
     return node
 
 
@@ -190,14 +190,14 @@ def _constants(node: object) -> list[str]:
     """String constants and enum values of a schema node and its properties."""
     found: list[str] = []
     nodes = [node]
-    properties = _child(node, "properties")
+    properties = child(node, "properties")
     if isinstance(properties, dict):
         nodes += list(cast(dict[str, object], properties).values())
     for each in nodes:
-        const = _child(each, "const")
+        const = child(each, "const")
         if isinstance(const, str):
             found.append(const)
-        enum = _child(each, "enum")
+        enum = child(each, "enum")
         if isinstance(enum, list):
             found += [value for value in cast(list[object], enum) if isinstance(value, str)]
     return found
@@ -229,21 +229,21 @@ def _path_words(path: list[str], document: Mapping[str, Any]) -> Iterator[str]:
         step = path[position]
         following = path[position + 1] if position + 1 < len(path) else ""
         if step in ("properties", "definitions", "$defs", "patternProperties"):
-            node = _child(_child(node, step), following)
+            node = child(child(node, step), following)
             yield following
             position += 2
         elif step in ("oneOf", "anyOf", "allOf") and following.isdigit():
-            node = _child(_child(node, step), int(following))
-            title = _child(node, "title")
+            node = child(child(node, step), int(following))
+            title = child(node, "title")
             if isinstance(title, str):
                 yield title
             position += 2
         else:
-            node = _child(node, step)
+            node = child(node, step)
             position += 1
 
 
-def _child(node: object, step: str | int) -> object:
+def child(node: object, step: str | int) -> object:
     """`node[step]` of a JSON document, or None where there is no such thing."""
     if isinstance(node, dict) and isinstance(step, str):
         return cast(dict[str, object], node).get(step)

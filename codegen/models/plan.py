@@ -38,6 +38,52 @@ ROOT_NAMES = {
     "/schemas/queue/v1/list-workertypes-response.json#": "ListWorkerTypesResponse",
     "/schemas/queue/v1/workertype-response.json#": "WorkerTypeResponse",
     "/schemas/queue/v1/update-workertype-request.json#": "UpdateWorkerTypeRequest",
+    "/schemas/common/values.schema.json#": "TaskclusterConfigurationValues",
+}
+
+# Enums named from the schema's meaning where the owner class and field name
+# give a generic `<Parent><Word>` (`StatusState`, `TypeLevel`): one entry
+# names the enum everywhere it is used (an enum is its service and values).
+# Key: (module key, class that has the field, field) as generated.
+ENUM_NAMES = {
+    # "Create a commit status on GitHub."
+    ("github.create_status", "CreateStatus", "state"): "CommitStatusState",
+    # "the syslog level that this log will write at"
+    ("common.logs_reference_v0", "LogsReferenceV0Type", "level"): "LogLevel",
+    # the stability of a provisioner, a worker type, a task queue
+    ("queue.taskqueue_response", "TaskQueueResponse", "stability"): "TaskQueueStability",
+    # getWorker / listWorkers: "standalone" workers are known only by the queue
+    ("worker_manager.worker_response", "WorkerResponse", "state"): "WorkerState",
+    # worker / createWorker / updateWorker: workers worker-manager manages
+    ("worker_manager.worker_full", "WorkerFull", "state"): "ManagedWorkerState",
+    ("github.render_taskcluster_yml_input", "IssueCommentEvents", "action"): "IssueCommentAction",
+    ("github.render_taskcluster_yml_input", "PullRequestEvents", "action"): "PullRequestAction",
+    ("github.render_taskcluster_yml_input", "PullRequestEvents", "type"): "PullRequestEventType",
+    ("github.webhook_ping_payload", "Hook", "type"): "GithubWebhookType",
+    # GitHub's pull requests are issues: both are "open" or "closed"
+    ("github.webhook_pull_request_payload", "PullRequest", "state"): "IssueState",
+    ("github.taskcluster_github_config_v1", "Policy", "pullRequests"): "PullRequestPolicy",
+    ("worker_manager.azure_arm_templates", "ExpressionEvaluationOptions", "scope"): (
+        "ExpressionEvaluationScope"
+    ),
+    ("worker_manager.azure_arm_templates", "DebugSetting", "detailLevel"): "DebugDetailLevel",
+    ("auth.github_repo_token_request", "Permissions", "contents"): "GithubPermissionAccess",
+    ("auth.github_repo_token_request", "Permissions", "repository_projects"): (
+        "GithubProjectsPermissionAccess"
+    ),
+    ("hooks.list_last_fires_response", "ListLastFiresResponseLastFire", "firedBy"): "HookFiredBy",
+    ("hooks.list_last_fires_response", "ListLastFiresResponseLastFire", "result"): "HookFireResult",
+    ("hooks.list_last_fires_response", "ListLastFiresResponseLastFire", "taskState"): (
+        "HookFireTaskState"
+    ),
+    ("common.api_reference_v0", "ApiReferenceV0Entry", "method"): "ApiEntryMethod",
+    ("common.api_reference_v0", "ApiReferenceV0Entry", "stability"): "ApiEntryStability",
+    ("generic_worker.insecure_posix", "InsecurePosixPayload", "taskclusterProxyInterface"): (
+        "TaskclusterProxyInterface"
+    ),
+    ("common.values_schema", "TaskclusterConfigurationValues", "skipResourceTypes"): (
+        "SkippedResourceType"
+    ),
 }
 
 

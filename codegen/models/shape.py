@@ -31,7 +31,7 @@ from typing import cast
 
 from codegen.errors import GeneratorError
 from codegen.models.generator import RUNTIME_MODULE, GeneratedModule
-from codegen.models.plan import pascal_case
+from codegen.models.plan import ENUM_NAMES, pascal_case
 from codegen.models.rename import module_aliases
 
 BASE = "TaskclusterModel"
@@ -325,21 +325,32 @@ def _service(key: str) -> str:
 def _name_literals(context: Context) -> None:
     """One alias name per distinct enum of a service, from the schema's meaning."""
     candidates: dict[tuple[str, tuple[str, ...]], list[tuple[int, str, str]]] = defaultdict(list)
+    used: set[tuple[str, str, str]] = set()
+    where: dict[tuple[str, tuple[str, ...]], str] = {}
     for (key, class_name), info in sorted(context.classes.items()):
         for name, statement in info.fields().items():
             inner, metadata = _unannotate(statement.annotation)
             title = _keyword(metadata, "title")
             doc = _docstring_after(info.node, statement)
             for values in _literals_in(inner):
+                # without a description, say where the enum is used
+                where.setdefault((_service(key), values), f"The values of `{class_name}.{name}`.")
                 nested = (key, class_name) not in context.roots
                 options = _literal_candidates(class_name, name, title, nested=nested)
                 for rank, candidate in enumerate(options):
                     candidates[(_service(key), values)].append((rank, candidate, doc or ""))
+                chosen = ENUM_NAMES.get((key, class_name, name))
+                if chosen is not None:
+                    candidates[(_service(key), values)].append((-1, chosen, doc or ""))
+                    used.add((key, class_name, name))
     for key, nodes in context.alias_nodes.items():
         for node in nodes:
             alias_name = cast(ast.Name, node.targets[0]).id.removesuffix("Value")
             for values in _literals_in(cast(ast.Call, node.value).args[1]):
                 candidates[(_service(key), values)].append((5, alias_name + "Kind", ""))
+    modules = {key for key, _ in context.classes}
+    if stale := sorted(ref for ref in set(ENUM_NAMES) - used if ref[0] in modules):
+        raise GeneratorError(f"plan.ENUM_NAMES names fields that have no enum: {stale}")
     taken: dict[str, set[str]] = defaultdict(set)
     for (service, _), _names in candidates.items():
         taken[service].update(name for (key, name) in context.classes if _service(key) == service)
@@ -355,7 +366,7 @@ def _name_literals(context: Context) -> None:
         taken[service].add(chosen)
         context.literal_names[(service, values)] = chosen
         context.literal_docs[(service, values)] = chosen_doc or next(
-            (doc for _, _, doc in options if doc), ""
+            (doc for _, _, doc in options if doc), where.get((service, values), "")
         )
 
 
@@ -376,7 +387,7 @@ def _literal_candidates(
     # `CreateThingRequest` is about a `Thing`: verbs and message kinds say nothing of it.
     while len(owner_words) > 1 and owner_words[0] in _VERBS:
         owner_words = owner_words[1:]
-    while len(owner_words) > 1 and owner_words[-1] in _KINDS:
+    while len(owner_words) > 1 and owner_words[-1] in _KINDS | _CONTAINERS:
         owner_words = owner_words[:-1]
     subjects: list[list[str]] = [owner_words[-1:]] if nested and len(owner_words) > 1 else []
     for length in range(1, len(owner_words) + 1):
@@ -394,6 +405,9 @@ def _literal_candidates(
 
 _VERBS = frozenset({"Create", "Update", "Get", "List", "Post", "Set", "Put", "Delete", "Change"})
 _KINDS = frozenset({"Request", "Response", "Message"})
+# Words that name a group of things, not the thing an enum describes
+# (`ReleaseEvents.action` is a release's action, not an `EventsAction`).
+_CONTAINERS = frozenset({"Events", "Options", "Settings", "Setting", "Permissions", "Entry"})
 
 
 def _dedupe(words: list[str]) -> list[str]:
@@ -526,10 +540,14 @@ def _model_class(
         out.append("")
         out.append(f"    __schema__: ClassVar[tuple[str, str] | None] = {schema!r}")
     tag_class = (key, node.name) in context.union_variants
+    fields: list[str] = []
+    raising: list[str] = []
     for name, statement in info.fields().items():
-        out.append("")
-        out.append(_field(key, name, statement, info, context, used, tag_class))
-    return "\n".join(out)
+        fields += ["", _field(key, name, statement, info, context, used, tag_class, raising)]
+    if raising:
+        # read as MissingFieldError when an answer leaves them out (_model.TaskclusterModel)
+        out += ["", f"    __required_values__: ClassVar[tuple[str, ...]] = {tuple(raising)!r}"]
+    return "\n".join(out + fields)
 
 
 def _field(
@@ -540,6 +558,7 @@ def _field(
     context: Context,
     used: dict[str, tuple[str, ...]],
     tag_class: bool,
+    raising: list[str],
 ) -> str:
     inner, metadata = _unannotate(statement.annotation)
     title = _keyword(metadata, "title")
@@ -563,7 +582,10 @@ def _field(
     if default is None and tag_value is not None and len(tag_value) == 1:
         field_keywords.append(f"default={tag_value[0]!r}")
     elif default is None:
-        field_keywords.append(_missing_default(key, annotation, context))
+        missing = _missing_default(key, annotation, context)
+        field_keywords.append(missing)
+        if missing == "default=None" and "None" not in _members_text(annotation):
+            raising.append(name)
     else:
         value = f" = {ast.unparse(default)}"
     if field_keywords:
@@ -606,6 +628,10 @@ def _missing_default(key: str, annotation: str, context: Context) -> str:
     if ref is not None and context.classes[ref].is_model:
         return f"default_factory=lambda: {annotation}.model_construct()"
     return "default=None"
+
+
+def _members_text(annotation: str) -> list[str]:
+    return [ast.unparse(m) for m in _union_members(ast.parse(annotation, mode="eval").body)]
 
 
 def _drop_none(annotation: str) -> str:

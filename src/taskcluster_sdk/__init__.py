@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from taskcluster_sdk._errors import InvalidCredentialsError as InvalidCredentialsError
     from taskcluster_sdk._errors import InvalidOffsetError as InvalidOffsetError
     from taskcluster_sdk._errors import InvalidResponseError as InvalidResponseError
+    from taskcluster_sdk._errors import MissingFieldError as MissingFieldError
     from taskcluster_sdk._errors import NotFoundError as NotFoundError
     from taskcluster_sdk._errors import PayloadValidationError as PayloadValidationError
     from taskcluster_sdk._errors import PermissionDeniedError as PermissionDeniedError
@@ -109,6 +110,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidOffsetError",
     "InvalidResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "Notify",
     "NotifyEvents",
@@ -234,6 +236,8 @@ def __getattr__(name: str) -> Any:
             from taskcluster_sdk._errors import InvalidOffsetError as value
         case "InvalidResponseError":
             from taskcluster_sdk._errors import InvalidResponseError as value
+        case "MissingFieldError":
+            from taskcluster_sdk._errors import MissingFieldError as value
         case "NotFoundError":
             from taskcluster_sdk._errors import NotFoundError as value
         case "PayloadValidationError":

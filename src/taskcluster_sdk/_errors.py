@@ -24,6 +24,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidOffsetError",
     "InvalidResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",
@@ -207,6 +208,31 @@ class PayloadValidationError(TaskclusterError, ValueError):
     def __str__(self) -> str:
         lines = "; ".join(f"{path or '<root>'}: {problem}" for path, problem in self.errors)
         return f"payload does not match {self.model_name}: {lines}"
+
+
+class MissingFieldError(TaskclusterError, AttributeError):
+    """A field its schema requires was not in the server's answer, and was read.
+
+    Answers parse even when the server leaves a required field out (v106
+    does, e.g. `actions` of worker answers); a list, dict or object field
+    then reads as empty, and any other field raises this when it is read.
+    Also an `AttributeError`: `getattr(answer, "taskId", None)` and
+    `hasattr` work; `"taskId" in answer.model_fields_set` says beforehand.
+    """
+
+    def __init__(self, model_name: str, field: str) -> None:
+        self.model_name: str = model_name
+        """The model class whose answer lacked the field (`TriggeredTask`)."""
+        self.field: str = field
+        """The field's name as Taskcluster spells it (`taskId`)."""
+        super().__init__(model_name, field)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.model_name}.{self.field}: the server's answer left out this field,"
+            f" which its schema requires (check '{self.field}' in model_fields_set"
+            " before reading it)"
+        )
 
 
 def _tries(error: TaskclusterError) -> str:

@@ -2,23 +2,36 @@
 
 Models parse what Taskcluster sends, leniently, the way the official clients
 read answers: unknown fields are kept (`model_extra`), enum fields accept
-values added to Taskcluster later, a required field the server left out
-reads as empty (`[]`, `{}`, an empty model, or `None`) and stays out of
-`model_fields_set`, and no pattern, length or range is checked. Requests
-are a different matter: before anything is sent, the payload is checked
-against its JSON schema exactly as the server checks it (`_payload`).
+values added to Taskcluster later, and no pattern, length or range is
+checked. A required field the server left out never fails the call: a
+list, dict or object field reads as empty (`[]`, `{}`, an empty model,
+whose own fields follow the same rule), any other field raises
+`MissingFieldError` (also an `AttributeError`) when it is read, so a field
+typed `str` never holds `None`. Either way the field stays out of
+`model_fields_set` and out of `model_dump()`, which gives back what the
+server sent. Requests are a different matter: before anything is sent,
+the payload is checked against its JSON schema exactly as the server
+checks it (`_payload`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from importlib import import_module
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    cast,
+)
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, SerializeAsAny
 from pydantic import Field as _Field
 from pydantic_core import CoreSchema, core_schema
 
+from ._errors import MissingFieldError
 from ._utils import to_taskcluster_time
 
 # The root models (`_root_model`: `pydantic.root_model` and a generic
@@ -50,10 +63,55 @@ class TaskclusterModel(BaseModel):
     `defer_build` postpones building the validator to first use, so
     importing many model modules is cheap. Root classes of input schemas
     name their schema in `__schema__` (package of the schema bundle, id).
+
+    A required field that is not a list, dict or object is listed in
+    `__required_values__`: when an answer leaves it out, it is removed
+    after validation (it is not in `__dict__`), and reading it raises
+    `MissingFieldError` naming the model and the field instead of giving
+    a `None` the field's type does not allow.
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=True)
     __schema__: ClassVar[tuple[str, str] | None] = None
+    __required_values__: ClassVar[tuple[str, ...]] = ()
+    """This class's own required fields that raise when missing (generated)."""
+    __missing_raises__: ClassVar[tuple[str, ...]] = ()
+    """`__required_values__` of this class and its bases (set per class)."""
+    # pydantic's own declaration, repeated so that clearing it per class
+    # (read when the validator is built, after `defer_build`) is no override
+    __pydantic_post_init__: ClassVar[Literal["model_post_init"] | None]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        names = dict.fromkeys(
+            name
+            for klass in reversed(cls.__mro__)
+            for name in vars(klass).get("__required_values__", ())
+        )
+        cls.__missing_raises__ = tuple(names)
+        if not names:
+            # No per-instance hook where nothing can be missing: parsing a
+            # page of tasks calls no Python code for most of its models.
+            cls.__pydantic_post_init__ = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Drop the placeholders of required values the data did not have."""
+        present = self.__pydantic_fields_set__
+        if present.issuperset(self.__missing_raises__):
+            return  # the usual case, one C call
+        values = vars(self)
+        for name in self.__missing_raises__:
+            if name not in present:
+                values.pop(name, None)
+
+    if not TYPE_CHECKING:
+        # Only reached when normal lookup fails; hidden from type checkers,
+        # which must keep flagging misspelt attributes.
+        def __getattr__(self, name: str) -> Any:
+            if name in type(self).__missing_raises__:
+                raise MissingFieldError(type(self).__name__, name)
+            return super().__getattr__(name)
 
 
 class _OpenStr:

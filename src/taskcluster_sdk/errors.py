@@ -21,7 +21,8 @@ TaskclusterError
 ├── InvalidOffsetError            also a ValueError: a from_now() offset that does not parse
 ├── RoutingKeyError               also a ValueError: a binding value or routing key that does not fit
 ├── PulseError                    the Pulse listener cannot connect, or a queue or binding was refused
-└── InvalidResponseError          a success body that does not parse
+├── InvalidResponseError          a success body that does not parse
+└── MissingFieldError             also an AttributeError: a required field the answer left out, read
 """
 
 from ._errors import (
@@ -36,6 +37,7 @@ from ._errors import (
     InvalidCredentialsError,
     InvalidOffsetError,
     InvalidResponseError,
+    MissingFieldError,
     NotFoundError,
     PayloadValidationError,
     PermissionDeniedError,
@@ -58,6 +60,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidOffsetError",
     "InvalidResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "PayloadValidationError",
     "PermissionDeniedError",

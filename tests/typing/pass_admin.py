@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from taskcluster_sdk import Auth, Hooks, WorkerManager
+from taskcluster_sdk import Auth, Hooks, MissingFieldError, WorkerManager
 from taskcluster_sdk.models.auth import GetRoleResponse, ListRolesResponse
 from taskcluster_sdk.models.hooks import TriggeredTask
 from taskcluster_sdk.models.worker_manager import (
@@ -29,8 +29,16 @@ def audit(auth: Auth) -> dict[str, list[str]]:
 def trigger(hooks: Hooks) -> str | None:
     answer = hooks.triggerHook("group", "hook", {"any": "context"})
     assert_type(answer, TriggeredTask)
-    # no isinstance needed; a hook whose template made no task answers `{}` (taskId None)
-    return answer.taskId
+    # no isinstance needed, and a str is a str: a hook whose template made no
+    # task answers `{}`, whose taskId raises MissingFieldError when read
+    assert_type(answer.taskId, str)
+    if "taskId" not in answer.model_fields_set:
+        return None
+    try:
+        return answer.taskId
+    except MissingFieldError as error:
+        assert_type(error.field, str)
+        return None
 
 
 def pools(wm: WorkerManager) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from typing_extensions import assert_type
 
@@ -12,7 +13,10 @@ from taskcluster_sdk.models.queue import (
     CreateTaskRequest,
     CreateTaskRequestDict,
     TaskMetadata,
+    TaskPayload,
     TaskPriority,
+    TaskRequires,
+    TaskState,
     TaskStatusResponse,
 )
 
@@ -65,7 +69,18 @@ def schedule(queue: Queue, group: str) -> list[str]:
             "payload": {"anything": ["the", "worker", "reads"]},
         },
     )
+    # the answers: dependencies and the payload as the queue stored them
+    assert_type(build.payload, TaskPayload)
+    assert_type(build.dependencies, list[str])
+    defined = queue.task(test_id)
+    assert_type(defined.dependencies, list[str])
+    assert_type(defined.requires, TaskRequires)
+    assert_type(defined.payload, dict[str, Any])
+    assert_type(defined.metadata.owner, str)
+    again = DockerWorkerPayload.model_validate(defined.payload)
+    assert_type(again.maxRunTime, int)
     state = queue.status(test_id).status.state
+    assert_type(state, TaskState)
     if state == "failed" or state == "exception":
         print("rerun", test_id)
     print(f"{state}")

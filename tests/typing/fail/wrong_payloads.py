@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from taskcluster_sdk import Auth, Queue
+from taskcluster_sdk.models.auth import CreateClientRequestDict
 from taskcluster_sdk.models.docker_worker import DockerWorkerPayload, DockerWorkerPayloadDict
 from taskcluster_sdk.models.queue import (
     CreateTaskRequest,
@@ -38,6 +39,27 @@ def mistakes(queue: Queue, auth: Auth) -> None:
     queue.createTask("t", {"taskQueueId": "a/b"})  # expect-error  (required keys left out)
     for role in auth.listRoles():
         print(role["roleId"])  # expect-error  (the items are models, not dicts)
+    client: CreateClientRequestDict = {
+        "expires": NOW,
+        "description": "d",
+        "scopes": None,  # expect-error  (optional, but never null: the schema refuses it)
+    }
+    auth.createClient("c", client)
+    for task in queue.listTaskGroup("g"):
+        print(task.status)  # expect-error  (iterating the page model gives (field, value) pairs)
+    nested: DockerWorkerPayloadDict = {
+        "image": "u",
+        "maxRunTime": 1,
+        "artifacts": {"logs": {"type": "file", "pth": "/x"}},  # expect-error  (nested field)
+    }
+    second: CreateTaskRequestDict = {
+        "taskQueueId": "a/b",
+        "created": NOW,
+        "deadline": NOW,
+        "metadata": {"name": "n", "description": "d", "ownr": "o", "source": "s"},  # expect-error
+        "payload": nested,
+    }
+    queue.createTask("t", second)
     status = queue.status("t").status
     if status.state == "hibernating":  # expect-error  (not a task state)
         print(body, docker)

@@ -51,11 +51,11 @@ if TYPE_CHECKING:
         GetEntityHistoryResponseAuditHistoryItem as GetEntityHistoryResponseAuditHistoryItem,
     )
     from .get_role_response import GetRoleResponse as GetRoleResponse
-    from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
-    from .github_repo_token_request import PermissionsPages as PermissionsPages
+    from .github_repo_token_request import GithubPermissionAccess as GithubPermissionAccess
     from .github_repo_token_request import (
-        PermissionsRepositoryProjects as PermissionsRepositoryProjects,
+        GithubProjectsPermissionAccess as GithubProjectsPermissionAccess,
     )
+    from .github_repo_token_request import GithubRepoTokenRequest as GithubRepoTokenRequest
     from .github_token_response import GithubTokenResponse as GithubTokenResponse
     from .list_clients_response import ListClientsResponse as ListClientsResponse
     from .list_role_ids_response import ListRoleIdsResponse as ListRoleIdsResponse
@@ -94,9 +94,9 @@ _MODULES = {
     "GetEntityHistoryResponse": "get_entity_history_response",
     "GetEntityHistoryResponseAuditHistoryItem": "get_entity_history_response",
     "GetRoleResponse": "get_role_response",
+    "GithubPermissionAccess": "github_repo_token_request",
+    "GithubProjectsPermissionAccess": "github_repo_token_request",
     "GithubRepoTokenRequest": "github_repo_token_request",
-    "PermissionsPages": "github_repo_token_request",
-    "PermissionsRepositoryProjects": "github_repo_token_request",
     "GithubTokenResponse": "github_token_response",
     "ListClientsResponse": "list_clients_response",
     "ListRoleIdsResponse": "list_role_ids_response",
@@ -154,6 +154,8 @@ __all__ = [
     "GetEntityHistoryResponse",
     "GetEntityHistoryResponseAuditHistoryItem",
     "GetRoleResponse",
+    "GithubPermissionAccess",
+    "GithubProjectsPermissionAccess",
     "GithubRepoTokenRequest",
     "GithubRepoTokenRequestDict",
     "GithubTokenResponse",
@@ -163,8 +165,6 @@ __all__ = [
     "ListRoles2Response",
     "ListRolesResponse",
     "NoAuthHawkResponse",
-    "PermissionsPages",
-    "PermissionsRepositoryProjects",
     "RoleMessage",
     "Scopeset",
     "ScopesetDict",

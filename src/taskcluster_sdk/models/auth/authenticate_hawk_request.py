@@ -58,6 +58,8 @@ class AuthenticateHawkRequest(TaskclusterModel):
         "/schemas/auth/v1/authenticate-hawk-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("host", "method", "port", "resource")
+
     authorization: str | None = None
     """Authorization header, **must** only be specified if request being
     authenticated has a `Authorization` header.

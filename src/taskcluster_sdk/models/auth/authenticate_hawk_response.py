@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
@@ -18,6 +18,8 @@ from taskcluster_sdk._model import (
 
 class AuthSuccessHawkResponse(TaskclusterModel):
     """Response from a request to authenticate a hawk request."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("clientId", "expires")
 
     clientId: Annotated[str, Field(default=None)]
     """The `clientId` that made this request.  This may be the `id` supplied in
@@ -62,6 +64,8 @@ class AuthSuccessHawkResponse(TaskclusterModel):
 class AuthFailedHawkResponse(TaskclusterModel):
     """Response from a request to authenticate a hawk request."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("message",)
+
     message: Annotated[str, Field(default=None)]
     """Message saying why the authentication failed."""
 
@@ -71,6 +75,8 @@ class AuthFailedHawkResponse(TaskclusterModel):
 
 class NoAuthHawkResponse(TaskclusterModel):
     """Response from a request to authenticate a hawk request."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires",)
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """The expiration time that the returned scopes are valid for.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,12 @@ from taskcluster_sdk._model import (
 
 class Credentials(TaskclusterModel):
     """Temporary STS credentials for use when operating on S3"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "accessKeyId",
+        "secretAccessKey",
+        "sessionToken",
+    )
 
     accessKeyId: Annotated[str, Field(default=None)]
     """Access key identifier that identifies the temporary security
@@ -32,6 +38,8 @@ class Credentials(TaskclusterModel):
 
 class AwsS3CredentialsResponse(TaskclusterModel):
     """Response for a request to get access to an S3 bucket."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires",)
 
     credentials: Annotated[
         Credentials, Field(default_factory=lambda: Credentials.model_construct())

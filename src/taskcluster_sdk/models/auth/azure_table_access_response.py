@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ class AzureTableAccessResponse(TaskclusterModel):
     """Response to a request for an Shared-Access-Signature to access and Azure
     Table Storage table.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expiry", "sas")
 
     expiry: Annotated[AwareDatetime, Field(default=None)]
     """Date and time of when the Shared-Access-Signature expires."""

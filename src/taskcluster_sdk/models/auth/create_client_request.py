@@ -21,6 +21,8 @@ class CreateClientRequest(TaskclusterModel):
         "/schemas/auth/v1/create-client-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "expires")
+
     deleteOnExpiration: bool = False
     """If `true`, the service may delete this client after it has expired.  If
     `false` (the default), the client will remain after expiration, although

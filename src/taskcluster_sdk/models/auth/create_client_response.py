@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,19 @@ from taskcluster_sdk._model import (
 
 class CreateClientResponse(TaskclusterModel):
     """All details about a client including the `accessToken`"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "accessToken",
+        "clientId",
+        "created",
+        "deleteOnExpiration",
+        "description",
+        "disabled",
+        "expires",
+        "lastDateUsed",
+        "lastModified",
+        "lastRotated",
+    )
 
     accessToken: Annotated[str, Field(default=None)]
     """AccessToken used for authenticating requests, you should store this

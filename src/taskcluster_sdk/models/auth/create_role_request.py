@@ -20,6 +20,8 @@ class CreateRoleRequest(TaskclusterModel):
         "/schemas/auth/v1/create-role-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("description",)
+
     description: Annotated[str, Field(default=None)]
     """Description of what this role is used for in markdown.
     Should include who is the owner, point of contact.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class GcpCredentialsResponse(TaskclusterModel):
     """Response for a request to get a GCP temporary credential."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "expireTime")
 
     accessToken: Annotated[str, Field(default=None)]
     """Temporary access token.

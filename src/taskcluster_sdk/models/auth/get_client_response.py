@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,18 @@ from taskcluster_sdk._model import (
 
 class GetClientResponse(TaskclusterModel):
     """Get all details about a client, useful for tools modifying a client"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "clientId",
+        "created",
+        "deleteOnExpiration",
+        "description",
+        "disabled",
+        "expires",
+        "lastDateUsed",
+        "lastModified",
+        "lastRotated",
+    )
 
     clientId: Annotated[str, Field(default=None)]
     """ClientId of the client scopes is requested about"""

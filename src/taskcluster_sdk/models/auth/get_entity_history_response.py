@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,14 @@ from taskcluster_sdk._model import (
 
 class GetEntityHistoryResponseAuditHistoryItem(TaskclusterModel):
     """The `GetEntityHistoryResponseAuditHistoryItem` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "actionType",
+        "clientId",
+        "created",
+        "entityId",
+        "entityType",
+    )
 
     actionType: Annotated[str, Field(default=None)]
     """The type of action performed"""

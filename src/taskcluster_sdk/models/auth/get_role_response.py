@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,13 @@ from taskcluster_sdk._model import (
 
 class GetRoleResponse(TaskclusterModel):
     """Get all details about a role"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "description",
+        "lastModified",
+        "roleId",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Date and time when this role was created"""

@@ -13,14 +13,14 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PermissionsPages: TypeAlias = Annotated[Literal["read", "write"], OpenStr]
-"""The values of `PermissionsPages`.
+GithubPermissionAccess: TypeAlias = Annotated[Literal["read", "write"], OpenStr]
+"""The values of `Permissions.actions`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-PermissionsRepositoryProjects: TypeAlias = Annotated[Literal["read", "write", "admin"], OpenStr]
-"""The values of `PermissionsRepositoryProjects`.
+GithubProjectsPermissionAccess: TypeAlias = Annotated[Literal["read", "write", "admin"], OpenStr]
+"""The values of `Permissions.repository_projects`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -32,59 +32,59 @@ class Permissions(TaskclusterModel):
     from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
     """
 
-    actions: PermissionsPages | None = None
+    actions: GithubPermissionAccess | None = None
 
-    administration: PermissionsPages | None = None
+    administration: GithubPermissionAccess | None = None
 
-    artifact_metadata: PermissionsPages | None = None
+    artifact_metadata: GithubPermissionAccess | None = None
 
-    attestations: PermissionsPages | None = None
+    attestations: GithubPermissionAccess | None = None
 
-    checks: PermissionsPages | None = None
+    checks: GithubPermissionAccess | None = None
 
-    code_quality: PermissionsPages | None = None
+    code_quality: GithubPermissionAccess | None = None
 
-    codespaces: PermissionsPages | None = None
+    codespaces: GithubPermissionAccess | None = None
 
-    contents: PermissionsPages | None = None
+    contents: GithubPermissionAccess | None = None
 
-    dependabot_secrets: PermissionsPages | None = None
+    dependabot_secrets: GithubPermissionAccess | None = None
 
-    deployments: PermissionsPages | None = None
+    deployments: GithubPermissionAccess | None = None
 
-    discussions: PermissionsPages | None = None
+    discussions: GithubPermissionAccess | None = None
 
-    environments: PermissionsPages | None = None
+    environments: GithubPermissionAccess | None = None
 
-    issues: PermissionsPages | None = None
+    issues: GithubPermissionAccess | None = None
 
-    merge_queues: PermissionsPages | None = None
+    merge_queues: GithubPermissionAccess | None = None
 
-    metadata: PermissionsPages | None = None
+    metadata: GithubPermissionAccess | None = None
 
-    packages: PermissionsPages | None = None
+    packages: GithubPermissionAccess | None = None
 
-    pages: PermissionsPages | None = None
+    pages: GithubPermissionAccess | None = None
 
-    pull_requests: PermissionsPages | None = None
+    pull_requests: GithubPermissionAccess | None = None
 
-    repository_custom_properties: PermissionsPages | None = None
+    repository_custom_properties: GithubPermissionAccess | None = None
 
-    repository_hooks: PermissionsPages | None = None
+    repository_hooks: GithubPermissionAccess | None = None
 
-    repository_projects: PermissionsRepositoryProjects | None = None
+    repository_projects: GithubProjectsPermissionAccess | None = None
 
-    secret_scanning_alerts: PermissionsPages | None = None
+    secret_scanning_alerts: GithubPermissionAccess | None = None
 
-    secrets: PermissionsPages | None = None
+    secrets: GithubPermissionAccess | None = None
 
-    security_events: PermissionsPages | None = None
+    security_events: GithubPermissionAccess | None = None
 
-    single_file: PermissionsPages | None = None
+    single_file: GithubPermissionAccess | None = None
 
-    statuses: PermissionsPages | None = None
+    statuses: GithubPermissionAccess | None = None
 
-    vulnerability_alerts: PermissionsPages | None = None
+    vulnerability_alerts: GithubPermissionAccess | None = None
 
     workflows: Annotated[Literal["write"], OpenStr] | None = None
 

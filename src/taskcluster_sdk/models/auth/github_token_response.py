@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class GithubTokenResponse(TaskclusterModel):
     """A github app installation access token."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "token")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiry time.

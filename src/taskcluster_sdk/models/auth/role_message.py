@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class RoleMessage(TaskclusterModel):
     """Message reporting that a role has changed"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("roleId", "version")
 
     roleId: Annotated[str, Field(default=None)]
     """`roleId` of the role that was changed"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ class Dsn(TaskclusterModel):
     Credentials will expire in 24-48 hours, you should refresh them within
     24 hours.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("public", "secret")
 
     public: Annotated[str, Field(default=None)]
     """Access credential and URL for public error reports.
@@ -35,6 +37,8 @@ class Dsn(TaskclusterModel):
 
 class SentryDsnResponse(TaskclusterModel):
     """Sentry DSN for submitting errors."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "project")
 
     dsn: Annotated[Dsn, Field(default_factory=lambda: Dsn.model_construct())]
     """Access credentials and urls for the Sentry project.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class TestAuthenticateResponse(TaskclusterModel):
     """Details on how the test request was authenticated."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("clientId",)
 
     clientId: Annotated[str, Field(default=None)]
     """ClientId from the request as it will be logged"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,13 @@ from taskcluster_sdk._model import (
 
 class WebsocktunnelTokenResponse(TaskclusterModel):
     """Token for connecting a worker to websocktunnel proxy"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "expires",
+        "token",
+        "wstAudience",
+        "wstClient",
+    )
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """The time at which the JWT will expire."""

@@ -13,43 +13,43 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .action_schema_v1 import ActionSchemaV1 as ActionSchemaV1
+    from .api_reference_v0 import ApiEntryMethod as ApiEntryMethod
+    from .api_reference_v0 import ApiEntryStability as ApiEntryStability
     from .api_reference_v0 import ApiReferenceV0 as ApiReferenceV0
     from .api_reference_v0 import ApiReferenceV0Entry as ApiReferenceV0Entry
-    from .api_reference_v0 import EntryMethod as EntryMethod
-    from .api_reference_v0 import EntryStability as EntryStability
     from .exchanges_reference_v0 import ExchangesReferenceV0 as ExchangesReferenceV0
     from .exchanges_reference_v0 import ExchangesReferenceV0Entry as ExchangesReferenceV0Entry
+    from .logs_reference_v0 import LogLevel as LogLevel
     from .logs_reference_v0 import LogsReferenceV0 as LogsReferenceV0
     from .logs_reference_v0 import LogsReferenceV0Type as LogsReferenceV0Type
-    from .logs_reference_v0 import TypeLevel as TypeLevel
     from .manifest_v2 import ManifestV2 as ManifestV2
     from .manifest_v2 import ManifestV2Service as ManifestV2Service
     from .manifest_v3 import ManifestV3 as ManifestV3
     from .metrics_reference_v0 import MetricsReferenceV0 as MetricsReferenceV0
     from .metrics_reference_v0 import MetricsReferenceV0Metric as MetricsReferenceV0Metric
     from .metrics_reference_v0 import MetricType as MetricType
-    from .values_schema import ValuesSchema as ValuesSchema
-    from .values_schema import ValuesSkipResourceTypes as ValuesSkipResourceTypes
+    from .values_schema import SkippedResourceType as SkippedResourceType
+    from .values_schema import TaskclusterConfigurationValues as TaskclusterConfigurationValues
 
 _MODULES = {
     "ActionSchemaV1": "action_schema_v1",
+    "ApiEntryMethod": "api_reference_v0",
+    "ApiEntryStability": "api_reference_v0",
     "ApiReferenceV0": "api_reference_v0",
     "ApiReferenceV0Entry": "api_reference_v0",
-    "EntryMethod": "api_reference_v0",
-    "EntryStability": "api_reference_v0",
     "ExchangesReferenceV0": "exchanges_reference_v0",
     "ExchangesReferenceV0Entry": "exchanges_reference_v0",
+    "LogLevel": "logs_reference_v0",
     "LogsReferenceV0": "logs_reference_v0",
     "LogsReferenceV0Type": "logs_reference_v0",
-    "TypeLevel": "logs_reference_v0",
     "ManifestV2": "manifest_v2",
     "ManifestV2Service": "manifest_v2",
     "ManifestV3": "manifest_v3",
     "MetricType": "metrics_reference_v0",
     "MetricsReferenceV0": "metrics_reference_v0",
     "MetricsReferenceV0Metric": "metrics_reference_v0",
-    "ValuesSchema": "values_schema",
-    "ValuesSkipResourceTypes": "values_schema",
+    "SkippedResourceType": "values_schema",
+    "TaskclusterConfigurationValues": "values_schema",
 }
 
 
@@ -68,12 +68,13 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ActionSchemaV1",
+    "ApiEntryMethod",
+    "ApiEntryStability",
     "ApiReferenceV0",
     "ApiReferenceV0Entry",
-    "EntryMethod",
-    "EntryStability",
     "ExchangesReferenceV0",
     "ExchangesReferenceV0Entry",
+    "LogLevel",
     "LogsReferenceV0",
     "LogsReferenceV0Type",
     "ManifestV2",
@@ -82,7 +83,6 @@ __all__ = [
     "MetricType",
     "MetricsReferenceV0",
     "MetricsReferenceV0Metric",
-    "TypeLevel",
-    "ValuesSchema",
-    "ValuesSkipResourceTypes",
+    "SkippedResourceType",
+    "TaskclusterConfigurationValues",
 ]

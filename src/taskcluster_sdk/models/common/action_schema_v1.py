@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,6 +16,8 @@ from taskcluster_sdk._model import (
 
 class ActionsTask(TaskclusterModel):
     """The `ActionsTask` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "kind", "title")
 
     context: list[dict[str, str]] | None = None
     """The `context` property determines in what context the action is
@@ -64,6 +66,14 @@ class ActionsTask(TaskclusterModel):
 
 class ActionsHook(TaskclusterModel):
     """The `ActionsHook` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "hookGroupId",
+        "hookId",
+        "kind",
+        "title",
+    )
 
     context: list[dict[str, str]] | None = None
     """The `context` property determines in what context the action is
@@ -124,6 +134,8 @@ class ActionSchemaV1(TaskclusterModel):
     The _end-user_ is a developer who is inspecting the results, and wishes to
     trigger actions.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     actions: Annotated[list[ActionsTask | ActionsHook], Field(default_factory=list)]
     """List of actions that can be triggered."""

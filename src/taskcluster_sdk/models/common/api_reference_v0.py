@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-EntryMethod: TypeAlias = Annotated[
+ApiEntryMethod: TypeAlias = Annotated[
     Literal[
         "get",
         "post",
@@ -48,7 +48,7 @@ EntryMethod: TypeAlias = Annotated[
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-EntryStability: TypeAlias = Annotated[Literal["deprecated", "experimental", "stable"], OpenStr]
+ApiEntryStability: TypeAlias = Annotated[Literal["deprecated", "experimental", "stable"], OpenStr]
 """Stability level of the API
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
@@ -57,6 +57,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ForAll(TaskclusterModel):
     """for/each/in objects will replace themselves with an array of basic scopes. They will be flattened into the array this object is a part of."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("each", "for_", "in_")
 
     each: Annotated[str, Field(default=None)]
 
@@ -67,6 +69,17 @@ class ForAll(TaskclusterModel):
 
 class ApiReferenceV0Entry(TaskclusterModel):
     """The `ApiReferenceV0Entry` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "category",
+        "description",
+        "method",
+        "name",
+        "route",
+        "stability",
+        "title",
+        "type",
+    )
 
     args: Annotated[list[str], Field(default_factory=list)]
     """Arguments from `route` that must be replaced, they'll appear wrapped in brackets inside `route`."""
@@ -80,7 +93,7 @@ class ApiReferenceV0Entry(TaskclusterModel):
     input: str | None = None
     """JSON schema for input, if input is validated, otherwise not present. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName`."""
 
-    method: Annotated[EntryMethod, Field(default=None)]
+    method: Annotated[ApiEntryMethod, Field(default=None)]
     """HTTP method (verb) used to access the function"""
 
     name: Annotated[str, Field(default=None)]
@@ -103,7 +116,7 @@ class ApiReferenceV0Entry(TaskclusterModel):
     ) = None
     """Scope expression template specifying required scopes for a method. Not provided if authentication isn't required."""
 
-    stability: Annotated[EntryStability, Field(default=None)]
+    stability: Annotated[ApiEntryStability, Field(default=None)]
     """Stability-Level.
 
     Stability level of the API
@@ -118,6 +131,14 @@ class ApiReferenceV0Entry(TaskclusterModel):
 
 class ApiReferenceV0(TaskclusterModel):
     """Reference of methods implemented by API"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "field_schema",
+        "apiVersion",
+        "description",
+        "serviceName",
+        "title",
+    )
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Schema Reference.
@@ -177,6 +198,8 @@ class ScopeExpressionTemplateAnyOf(TaskclusterModel):
 
 class ScopeExpressionTemplateIf(TaskclusterModel):
     """if/then objects will replace themselves with the contents of then if the `if` is true"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("if_", "then")
 
     else_: Annotated[
         Optional[

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,13 @@ from taskcluster_sdk._model import (
 
 class RoutingKeyItem(TaskclusterModel):
     """The `RoutingKeyItem` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "multipleWords",
+        "name",
+        "required",
+        "summary",
+    )
 
     constant: str | None = None
     """Constant to be used for this field, cannot be overwritten, only present if applicable."""
@@ -34,6 +41,15 @@ class RoutingKeyItem(TaskclusterModel):
 
 class ExchangesReferenceV0Entry(TaskclusterModel):
     """The `ExchangesReferenceV0Entry` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "exchange",
+        "name",
+        "schema_",
+        "title",
+        "type",
+    )
 
     description: Annotated[str, Field(default=None)]
     """Description (ie. documentation) for the exchange"""
@@ -58,6 +74,15 @@ class ExchangesReferenceV0Entry(TaskclusterModel):
 
 class ExchangesReferenceV0(TaskclusterModel):
     """Reference of exchanges published"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "field_schema",
+        "apiVersion",
+        "description",
+        "exchangePrefix",
+        "serviceName",
+        "title",
+    )
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Schema Reference.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TypeLevel: TypeAlias = Annotated[
+LogLevel: TypeAlias = Annotated[
     Literal["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "any"], OpenStr
 ]
 """Either "any" or the syslog level that this log will write at.
@@ -25,13 +25,22 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class LogsReferenceV0Type(TaskclusterModel):
     """The `LogsReferenceV0Type` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "level",
+        "name",
+        "title",
+        "type",
+        "version",
+    )
+
     description: Annotated[str, Field(default=None)]
     """A description of this message type"""
 
     fields: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The set of fields that will be in every instance of this message type. Mapping field name to description."""
 
-    level: Annotated[TypeLevel, Field(default=None)]
+    level: Annotated[LogLevel, Field(default=None)]
     """Either "any" or the syslog level that this log will write at."""
 
     name: Annotated[str, Field(default=None)]
@@ -49,6 +58,8 @@ class LogsReferenceV0Type(TaskclusterModel):
 
 class LogsReferenceV0(TaskclusterModel):
     """Reference of messages output by structured logging"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("field_schema", "serviceName")
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Log Message Reference.

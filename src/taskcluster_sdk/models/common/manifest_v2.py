@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class Api(TaskclusterModel):
     """HTTP API"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("reference", "version")
 
     reference: Annotated[str, Field(default=None)]
     """HTTP API reference.
@@ -28,6 +30,8 @@ class Api(TaskclusterModel):
 class PulseItem(TaskclusterModel):
     """AMQP API"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("reference", "version")
+
     reference: Annotated[str, Field(default=None)]
     """Pulse exchanges reference.
 
@@ -40,6 +44,8 @@ class PulseItem(TaskclusterModel):
 
 class ManifestV2Service(TaskclusterModel):
     """A taskcluster microservice's APIs"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("serviceName",)
 
     apis: Annotated[list[Api], Field(validate_default=True)] = []
     """HTTP APIs.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -22,6 +22,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class MetricsReferenceV0Metric(TaskclusterModel):
     """The `MetricsReferenceV0Metric` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "type")
 
     buckets: list[float] | None = None
     """For histogram metrics, the bucket boundaries."""
@@ -50,6 +52,8 @@ class MetricsReferenceV0Metric(TaskclusterModel):
 
 class MetricsReferenceV0(TaskclusterModel):
     """Reference of prometheus metrics exposed by Taskcluster services"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("field_schema", "serviceName")
 
     field_schema: Annotated[str, Field(alias="$schema", default=None)]
     """Metrics Reference.

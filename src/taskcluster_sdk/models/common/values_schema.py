@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-ValuesSkipResourceTypes: TypeAlias = Annotated[
+SkippedResourceType: TypeAlias = Annotated[
     Literal[
         "configmap",
         "secret",
@@ -35,6 +35,13 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class Autoscaling(TaskclusterModel):
     """The `Autoscaling` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "enabled",
+        "maxReplicas",
+        "minReplicas",
+        "targetCPUUtilizationPercentage",
+    )
+
     enabled: Annotated[bool, Field(default=None)]
     """Whether to enable autoscaling for this service"""
 
@@ -54,6 +61,8 @@ class Autoscaling(TaskclusterModel):
 class PurgeAuditHistory(TaskclusterModel):
     """The `PurgeAuditHistory` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("cpu", "memory")
+
     cpu: Annotated[str, Field(default=None)]
 
     memory: Annotated[str, Field(default=None)]
@@ -68,6 +77,8 @@ class PurgeExpiredClients(PurgeAuditHistory):
 
 class Web(TaskclusterModel):
     """The `Web` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("cpu", "memory", "replicas")
 
     cpu: Annotated[str, Field(default=None)]
 
@@ -97,6 +108,13 @@ class Procs(TaskclusterModel):
 
 class Auth(TaskclusterModel):
     """The `Auth` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "write_db_url",
+    )
 
     audit_retention_days: str | None = None
 
@@ -167,6 +185,11 @@ class ProcessSettingsForThisService(TaskclusterModel):
 class BuiltInWorkers(TaskclusterModel):
     """The `BuiltInWorkers` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+    )
+
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
 
@@ -188,6 +211,8 @@ class BuiltInWorkers(TaskclusterModel):
 
 class ErrorConfig(TaskclusterModel):
     """Error reporting configuration for lib-monitor."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("reporter",)
 
     reporter: Annotated[str, Field(default=None)]
     """Which reporter to use."""
@@ -213,6 +238,19 @@ class GithubProcs(TaskclusterModel):
 
 class Github(TaskclusterModel):
     """The `Github` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "bot_username",
+        "github_app_id",
+        "github_private_pem",
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "webhook_secret",
+        "write_db_url",
+    )
 
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
@@ -279,6 +317,15 @@ class HooksProcs(TaskclusterModel):
 class Hooks(TaskclusterModel):
     """The `Hooks` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
+
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
 
@@ -332,6 +379,15 @@ class IndexProcs(TaskclusterModel):
 class Index(TaskclusterModel):
     """The `Index` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
+
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
 
@@ -372,6 +428,18 @@ class NotifyProcs(TaskclusterModel):
 
 class Notify(TaskclusterModel):
     """The `Notify` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "email_source_address",
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
 
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
@@ -429,6 +497,13 @@ class ObjectProcs(TaskclusterModel):
 
 class Object(TaskclusterModel):
     """The `Object` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
 
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
@@ -516,6 +591,13 @@ class PurgeCacheProcs(TaskclusterModel):
 
 class PurgeCache(TaskclusterModel):
     """The `PurgeCache` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
 
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
@@ -637,6 +719,20 @@ class QueueProcs(TaskclusterModel):
 class Queue(TaskclusterModel):
     """The `Queue` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "artifact_region",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "private_artifact_bucket",
+        "public_artifact_bucket",
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
+
     artifact_region: Annotated[str, Field(default=None)]
 
     autoscaling: Autoscaling | None = None
@@ -725,6 +821,13 @@ class SecretsProcs(ObjectProcs):
 class Secrets(TaskclusterModel):
     """The `Secrets` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
+
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
 
@@ -757,6 +860,12 @@ class UiProcs(ReferencesProcs):
 
 class Ui(TaskclusterModel):
     """The `Ui` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "graphql_endpoint",
+        "graphql_subscription_endpoint",
+        "ui_login_strategy_names",
+    )
 
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
@@ -819,6 +928,18 @@ class WebServerProcs(TaskclusterModel):
 
 class WebServer(TaskclusterModel):
     """The `WebServer` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "additional_allowed_cors_origin",
+        "public_url",
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "session_secret",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
 
     additional_allowed_cors_origin: Annotated[str, Field(default=None)]
 
@@ -927,6 +1048,15 @@ class WorkerManagerProcs(TaskclusterModel):
 class WorkerManager(TaskclusterModel):
     """The `WorkerManager` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "pulse_password",
+        "pulse_username",
+        "read_db_url",
+        "taskcluster_access_token",
+        "taskcluster_client_id",
+        "write_db_url",
+    )
+
     autoscaling: Autoscaling | None = None
     """Autoscaling configuration for this service."""
 
@@ -965,8 +1095,19 @@ class WorkerManager(TaskclusterModel):
     write_db_url: Annotated[str, Field(default=None)]
 
 
-class ValuesSchema(TaskclusterModel):
-    """The `ValuesSchema` object."""
+class TaskclusterConfigurationValues(TaskclusterModel):
+    """The `TaskclusterConfigurationValues` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "dockerImage",
+        "forceSSL",
+        "nodeEnv",
+        "pulseHostname",
+        "pulseVhost",
+        "rootUrl",
+        "trustProxy",
+        "useKubernetesDnsServiceDiscovery",
+    )
 
     applicationName: str | None = None
     """The name of this deployment of Taskcluster."""
@@ -1077,7 +1218,7 @@ class ValuesSchema(TaskclusterModel):
     secrets: Annotated[Secrets, Field(default_factory=lambda: Secrets.model_construct())]
     """Configuration options for secrets."""
 
-    skipResourceTypes: list[ValuesSkipResourceTypes] | None = None
+    skipResourceTypes: list[SkippedResourceType] | None = None
     """A list of kubernetes resource types to skip creating.  Useful when some resources are being managed externally."""
 
     trustProxy: Annotated[bool, Field(default=None)]

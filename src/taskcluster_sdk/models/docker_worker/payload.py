@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -15,7 +15,7 @@ from taskcluster_sdk._model import (
 )
 
 ArtifactType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `ArtifactType`.
+"""The values of `Artifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -117,6 +117,8 @@ class Features(TaskclusterModel):
 class ImageDockerImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("name", "type")
+
     name: Annotated[str, Field(default=None)]
 
     type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
@@ -124,6 +126,8 @@ class ImageDockerImage(TaskclusterModel):
 
 class ImageIndexedImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("namespace", "path", "type")
 
     namespace: Annotated[str, Field(default=None)]
 
@@ -134,6 +138,8 @@ class ImageIndexedImage(TaskclusterModel):
 
 class ImageTaskImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "taskId", "type")
 
     path: Annotated[str, Field(default=None)]
 
@@ -161,6 +167,8 @@ class OnExitStatus(TaskclusterModel):
 class Artifact(TaskclusterModel):
     """The `Artifact` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
+
     expires: AwareDatetime | None = None
     """Date when artifact should expire must be in the future.."""
 
@@ -173,6 +181,8 @@ class Artifact(TaskclusterModel):
 
 class DockerWorkerPayload(TaskclusterModel):
     """`.payload` field of the queue."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("image", "maxRunTime")
 
     artifacts: dict[str, Artifact] | None = None
     """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```

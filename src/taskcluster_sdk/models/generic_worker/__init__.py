@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .insecure_posix import CacheFormat as CacheFormat
     from .insecure_posix import InsecurePosix as InsecurePosix
     from .insecure_posix import MountFormat as MountFormat
-    from .insecure_posix import PayloadTaskclusterProxyInterface as PayloadTaskclusterProxyInterface
+    from .insecure_posix import TaskclusterProxyInterface as TaskclusterProxyInterface
     from .multiuser_posix import MultiuserPosix as MultiuserPosix
     from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
     from .multiuser_windows import (
@@ -36,7 +36,7 @@ _MODULES = {
     "CacheFormat": "insecure_posix",
     "InsecurePosix": "insecure_posix",
     "MountFormat": "insecure_posix",
-    "PayloadTaskclusterProxyInterface": "insecure_posix",
+    "TaskclusterProxyInterface": "insecure_posix",
     "MultiuserPosix": "multiuser_posix",
     "MultiuserWindowsPayload": "multiuser_windows",
     "MultiuserWindowsPayloadArtifact": "multiuser_windows",
@@ -70,5 +70,5 @@ __all__ = [
     "MultiuserWindowsPayloadArtifact",
     "MultiuserWindowsPayloadArtifactDict",
     "MultiuserWindowsPayloadDict",
-    "PayloadTaskclusterProxyInterface",
+    "TaskclusterProxyInterface",
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias, TypeAliasType
@@ -66,7 +66,7 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 ArtifactUploadType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `ArtifactUploadType`.
+"""The values of `Artifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -107,9 +107,7 @@ Since: generic-worker 55.3.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
-    Literal["localhost", "docker-bridge"], OpenStr
-]
+TaskclusterProxyInterface: TypeAlias = Annotated[Literal["localhost", "docker-bridge"], OpenStr]
 """Specifies whether taskcluster-proxy should listen on
 localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
@@ -122,6 +120,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class GenericWorkerPayloadArtifact(TaskclusterModel):
     """The `GenericWorkerPayloadArtifact` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
 
     contentEncoding: ArtifactContentEncoding | None = None
     """Content-Encoding header when serving artifact over HTTP..
@@ -522,6 +522,8 @@ class DockerWorkerFeatureFlags(TaskclusterModel):
 class ImageDockerImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("name", "type")
+
     name: Annotated[str, Field(default=None)]
 
     type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
@@ -529,6 +531,8 @@ class ImageDockerImage(TaskclusterModel):
 
 class ImageIndexedImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("namespace", "path", "type")
 
     namespace: Annotated[str, Field(default=None)]
 
@@ -539,6 +543,8 @@ class ImageIndexedImage(TaskclusterModel):
 
 class ImageTaskImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "taskId", "type")
 
     path: Annotated[str, Field(default=None)]
 
@@ -566,6 +572,8 @@ class ExitStatusHandling(TaskclusterModel):
 class Artifact(TaskclusterModel):
     """The `Artifact` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
+
     expires: AwareDatetime | None = None
     """Date when artifact should expire must be in the future.."""
 
@@ -581,6 +589,8 @@ class Content(TaskclusterModel):
 
     Since: generic-worker 5.4.0
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("artifact", "taskId")
 
     artifact: Annotated[str, Field(default=None)]
 
@@ -599,6 +609,8 @@ class IndexedContent(TaskclusterModel):
     Since: generic-worker 51.0.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("artifact", "namespace")
+
     artifact: Annotated[str, Field(default=None)]
 
     namespace: Annotated[str, Field(default=None)]
@@ -609,6 +621,8 @@ class URLContent(TaskclusterModel):
 
     Since: generic-worker 5.4.0
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
 
     sha256: str | None = None
     """If provided, the required SHA256 of the content body.
@@ -629,6 +643,8 @@ class ContentRaw(TaskclusterModel):
     Since: generic-worker 11.1.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("raw",)
+
     raw: Annotated[str, Field(default=None)]
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
@@ -642,6 +658,8 @@ class ContentBase64(TaskclusterModel):
     Since: generic-worker 11.1.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("base64",)
+
     base64: Annotated[str, Field(default=None)]
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
@@ -651,6 +669,8 @@ class ContentBase64(TaskclusterModel):
 
 class FileMount(TaskclusterModel):
     """The `FileMount` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
         Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
@@ -679,6 +699,8 @@ class FileMount(TaskclusterModel):
 class ReadOnlyDirectory(TaskclusterModel):
     """The `ReadOnlyDirectory` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
+
     content: Annotated[
         Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
     ]
@@ -706,6 +728,8 @@ class ReadOnlyDirectory(TaskclusterModel):
 
 class WritableDirectoryCache(TaskclusterModel):
     """The `WritableDirectoryCache` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
     cacheName: Annotated[str, Field(default=None)]
     """Implies a read/write cache directory volume. A unique name for the
@@ -744,6 +768,8 @@ class WritableDirectoryCache(TaskclusterModel):
 
 class DockerWorkerPayload(TaskclusterModel):
     """`.payload` field of the queue."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("image", "maxRunTime")
 
     artifacts: dict[str, Artifact] | None = None
     """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
@@ -832,6 +858,8 @@ class MultiuserPosixPayload(TaskclusterModel):
     """This schema defines the structure of the `payload` property referred to in a
     Taskcluster Task definition.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("maxRunTime",)
 
     artifacts: list[GenericWorkerPayloadArtifact] | None = None
     """Artifacts to be published.
@@ -938,7 +966,7 @@ class MultiuserPosixPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: TaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -100,9 +100,7 @@ Since: generic-worker 55.3.0
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-PayloadTaskclusterProxyInterface: TypeAlias = Annotated[
-    Literal["localhost", "docker-bridge"], OpenStr
-]
+TaskclusterProxyInterface: TypeAlias = Annotated[Literal["localhost", "docker-bridge"], OpenStr]
 """Specifies whether taskcluster-proxy should listen on
 localhost interface (default) or search for a docker bridge
 interface (for tasks that wish to call the taskcluster
@@ -115,6 +113,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class MultiuserWindowsPayloadArtifact(TaskclusterModel):
     """The `MultiuserWindowsPayloadArtifact` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
 
     contentEncoding: ArtifactContentEncoding | None = None
     """Content-Encoding header when serving artifact over HTTP..
@@ -420,6 +420,8 @@ class Content(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("artifact", "taskId")
+
     artifact: Annotated[str, Field(default=None)]
 
     sha256: str | None = None
@@ -437,6 +439,8 @@ class IndexedContent(TaskclusterModel):
     Since: generic-worker 51.0.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("artifact", "namespace")
+
     artifact: Annotated[str, Field(default=None)]
 
     namespace: Annotated[str, Field(default=None)]
@@ -447,6 +451,8 @@ class URLContent(TaskclusterModel):
 
     Since: generic-worker 5.4.0
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
 
     sha256: str | None = None
     """If provided, the required SHA256 of the content body.
@@ -467,6 +473,8 @@ class ContentRaw(TaskclusterModel):
     Since: generic-worker 11.1.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("raw",)
+
     raw: Annotated[str, Field(default=None)]
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
@@ -480,6 +488,8 @@ class ContentBase64(TaskclusterModel):
     Since: generic-worker 11.1.0
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("base64",)
+
     base64: Annotated[str, Field(default=None)]
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
@@ -489,6 +499,8 @@ class ContentBase64(TaskclusterModel):
 
 class FileMount(TaskclusterModel):
     """The `FileMount` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
         Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
@@ -517,6 +529,8 @@ class FileMount(TaskclusterModel):
 class ReadOnlyDirectory(TaskclusterModel):
     """The `ReadOnlyDirectory` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
+
     content: Annotated[
         Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
     ]
@@ -544,6 +558,8 @@ class ReadOnlyDirectory(TaskclusterModel):
 
 class WritableDirectoryCache(TaskclusterModel):
     """The `WritableDirectoryCache` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
     cacheName: Annotated[str, Field(default=None)]
     """Implies a read/write cache directory volume. A unique name for the
@@ -584,6 +600,8 @@ class MultiuserWindowsPayload(TaskclusterModel):
     """This schema defines the structure of the `payload` property referred to in a
     Taskcluster Task definition.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("maxRunTime",)
 
     artifacts: list[MultiuserWindowsPayloadArtifact] | None = None
     """Artifacts to be published.
@@ -720,7 +738,7 @@ class MultiuserWindowsPayload(TaskclusterModel):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface = "localhost"
+    taskclusterProxyInterface: TaskclusterProxyInterface = "localhost"
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from .build_list import BuildListBuild as BuildListBuild
     from .build_list import BuildState as BuildState
     from .create_comment import CreateComment as CreateComment
+    from .create_status import CommitStatusState as CommitStatusState
     from .create_status import CreateStatus as CreateStatus
-    from .create_status import StatusState as StatusState
     from .dicts.create_comment import CreateCommentDict as CreateCommentDict
     from .dicts.create_status import CreateStatusDict as CreateStatusDict
     from .dicts.render_taskcluster_yml_input import (
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from .github_release_message import GithubReleaseMessage as GithubReleaseMessage
     from .github_rerun_message import GithubRerunMessage as GithubRerunMessage
     from .github_webhook_event import GithubWebhookEvent as GithubWebhookEvent
-    from .render_taskcluster_yml_input import EventsAction as EventsAction
-    from .render_taskcluster_yml_input import EventsType as EventsType
-    from .render_taskcluster_yml_input import PullAction as PullAction
+    from .render_taskcluster_yml_input import IssueCommentAction as IssueCommentAction
+    from .render_taskcluster_yml_input import PullRequestAction as PullRequestAction
+    from .render_taskcluster_yml_input import PullRequestEventType as PullRequestEventType
     from .render_taskcluster_yml_input import ReleaseAction as ReleaseAction
     from .render_taskcluster_yml_input import RenderTaskclusterYmlInput as RenderTaskclusterYmlInput
     from .render_taskcluster_yml_output import (
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .taskcluster_github_config import (
         TaskclusterGithubConfigTask as TaskclusterGithubConfigTask,
     )
-    from .taskcluster_github_config_v1 import PolicyPullRequests as PolicyPullRequests
+    from .taskcluster_github_config_v1 import PullRequestPolicy as PullRequestPolicy
     from .taskcluster_github_config_v1 import TaskclusterGithubConfigV1 as TaskclusterGithubConfigV1
     from .taskcluster_github_config_v1 import (
         TaskclusterGithubConfigV1Hook as TaskclusterGithubConfigV1Hook,
@@ -63,11 +63,11 @@ if TYPE_CHECKING:
     from .webhook_installation_payload import (
         WebhookInstallationPayloadRepositories as WebhookInstallationPayloadRepositories,
     )
-    from .webhook_issue_comment_payload import PullState as PullState
+    from .webhook_issue_comment_payload import IssueState as IssueState
     from .webhook_issue_comment_payload import (
         WebhookIssueCommentPayload as WebhookIssueCommentPayload,
     )
-    from .webhook_ping_payload import HookType as HookType
+    from .webhook_ping_payload import GithubWebhookType as GithubWebhookType
     from .webhook_ping_payload import WebhookPingPayload as WebhookPingPayload
     from .webhook_pull_request_payload import WebhookPullRequestPayload as WebhookPullRequestPayload
     from .webhook_push_payload import WebhookPushPayload as WebhookPushPayload
@@ -79,16 +79,16 @@ _MODULES = {
     "BuildListBuild": "build_list",
     "BuildState": "build_list",
     "CreateComment": "create_comment",
+    "CommitStatusState": "create_status",
     "CreateStatus": "create_status",
-    "StatusState": "create_status",
     "GithubPullRequestMessage": "github_pull_request_message",
     "GithubPushMessage": "github_push_message",
     "GithubReleaseMessage": "github_release_message",
     "GithubRerunMessage": "github_rerun_message",
     "GithubWebhookEvent": "github_webhook_event",
-    "EventsAction": "render_taskcluster_yml_input",
-    "EventsType": "render_taskcluster_yml_input",
-    "PullAction": "render_taskcluster_yml_input",
+    "IssueCommentAction": "render_taskcluster_yml_input",
+    "PullRequestAction": "render_taskcluster_yml_input",
+    "PullRequestEventType": "render_taskcluster_yml_input",
     "ReleaseAction": "render_taskcluster_yml_input",
     "RenderTaskclusterYmlInput": "render_taskcluster_yml_input",
     "RenderTaskclusterYmlOutput": "render_taskcluster_yml_output",
@@ -97,7 +97,7 @@ _MODULES = {
     "TaskclusterAllowPullRequests": "taskcluster_github_config",
     "TaskclusterGithubConfig": "taskcluster_github_config",
     "TaskclusterGithubConfigTask": "taskcluster_github_config",
-    "PolicyPullRequests": "taskcluster_github_config_v1",
+    "PullRequestPolicy": "taskcluster_github_config_v1",
     "TaskclusterGithubConfigV1": "taskcluster_github_config_v1",
     "TaskclusterGithubConfigV1Hook": "taskcluster_github_config_v1",
     "WebhookCheckRunPayload": "webhook_check_run_payload",
@@ -105,9 +105,9 @@ _MODULES = {
     "InstallationRepositorySelection": "webhook_installation_payload",
     "WebhookInstallationPayload": "webhook_installation_payload",
     "WebhookInstallationPayloadRepositories": "webhook_installation_payload",
-    "PullState": "webhook_issue_comment_payload",
+    "IssueState": "webhook_issue_comment_payload",
     "WebhookIssueCommentPayload": "webhook_issue_comment_payload",
-    "HookType": "webhook_ping_payload",
+    "GithubWebhookType": "webhook_ping_payload",
     "WebhookPingPayload": "webhook_ping_payload",
     "WebhookPullRequestPayload": "webhook_pull_request_payload",
     "WebhookPushPayload": "webhook_push_payload",
@@ -137,28 +137,28 @@ __all__ = [
     "BuildList",
     "BuildListBuild",
     "BuildState",
+    "CommitStatusState",
     "CreateComment",
     "CreateCommentDict",
     "CreateStatus",
     "CreateStatusDict",
-    "EventsAction",
-    "EventsType",
     "GithubPullRequestMessage",
     "GithubPushMessage",
     "GithubReleaseMessage",
     "GithubRerunMessage",
     "GithubWebhookEvent",
-    "HookType",
+    "GithubWebhookType",
     "InstallationRepositorySelection",
-    "PolicyPullRequests",
-    "PullAction",
-    "PullState",
+    "IssueCommentAction",
+    "IssueState",
+    "PullRequestAction",
+    "PullRequestEventType",
+    "PullRequestPolicy",
     "ReleaseAction",
     "RenderTaskclusterYmlInput",
     "RenderTaskclusterYmlInputDict",
     "RenderTaskclusterYmlOutput",
     "Repository",
-    "StatusState",
     "TaskGroupCreationRequested",
     "TaskclusterAllowPullRequests",
     "TaskclusterGithubConfig",

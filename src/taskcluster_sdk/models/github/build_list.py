@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -25,6 +25,18 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class BuildListBuild(TaskclusterModel):
     """The `BuildListBuild` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "eventId",
+        "eventType",
+        "organization",
+        "repository",
+        "sha",
+        "state",
+        "taskGroupId",
+        "updated",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """The initial creation time of the build. This is when it became pending."""

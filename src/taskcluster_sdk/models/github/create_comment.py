@@ -22,5 +22,7 @@ class CreateComment(TaskclusterModel):
         "/schemas/github/v1/create-comment.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("body",)
+
     body: Annotated[str, Field(default=None)]
     """The contents of the comment."""

@@ -13,7 +13,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-StatusState: TypeAlias = Annotated[Literal["pending", "success", "error", "failure"], OpenStr]
+CommitStatusState: TypeAlias = Annotated[Literal["pending", "success", "error", "failure"], OpenStr]
 """The state of the status.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
@@ -30,13 +30,15 @@ class CreateStatus(TaskclusterModel):
         "/schemas/github/v1/create-status.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("state",)
+
     context: str | None = None
     """A string label to differentiate this status from the status of other systems."""
 
     description: str | None = None
     """A short description of the status."""
 
-    state: Annotated[StatusState, Field(default=None)]
+    state: Annotated[CommitStatusState, Field(default=None)]
     """The state of the status."""
 
     target_url: str | None = None

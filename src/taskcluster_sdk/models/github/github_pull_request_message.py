@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,17 @@ from taskcluster_sdk._model import (
 
 class GithubPullRequestMessage(TaskclusterModel):
     """Message reporting that a GitHub pull request has occurred"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "action",
+        "branch",
+        "eventId",
+        "installationId",
+        "organization",
+        "repository",
+        "tasks_for",
+        "version",
+    )
 
     action: Annotated[str, Field(default=None)]
     """The GitHub `action` which triggered an event."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,16 @@ from taskcluster_sdk._model import (
 
 class GithubPushMessage(TaskclusterModel):
     """Message reporting that a GitHub push has occurred"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "branch",
+        "eventId",
+        "installationId",
+        "organization",
+        "repository",
+        "tasks_for",
+        "version",
+    )
 
     body: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The raw body of github event (for version 1)"""

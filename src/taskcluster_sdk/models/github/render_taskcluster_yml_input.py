@@ -13,21 +13,13 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-EventsAction: TypeAlias = Annotated[Literal["created", "edited"], OpenStr]
-"""The values of `EventsAction`.
+IssueCommentAction: TypeAlias = Annotated[Literal["created", "edited"], OpenStr]
+"""The values of `IssueCommentEvents.action`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-EventsType: TypeAlias = Annotated[
-    Literal["github-pull-request", "github-pull-request-untrusted"], OpenStr
-]
-"""The values of `EventsType`.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-PullAction: TypeAlias = Annotated[
+PullRequestAction: TypeAlias = Annotated[
     Literal[
         "opened",
         "synchronize",
@@ -49,7 +41,15 @@ PullAction: TypeAlias = Annotated[
     ],
     OpenStr,
 ]
-"""The values of `PullAction`.
+"""The values of `PullRequestEvents.action`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
+PullRequestEventType: TypeAlias = Annotated[
+    Literal["github-pull-request", "github-pull-request-untrusted"], OpenStr
+]
+"""The values of `PullRequestEvents.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -58,7 +58,7 @@ ReleaseAction: TypeAlias = Annotated[
     Literal["published", "unpublished", "created", "edited", "deleted", "prereleased", "released"],
     OpenStr,
 ]
-"""The values of `ReleaseAction`.
+"""The values of `ReleaseEvents.action`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -71,6 +71,8 @@ class FakeEvent(TaskclusterModel):
     "ref": "refs/tags/v1.0.0"
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("type",)
+
     overrides: dict[str, Any] | None = None
 
     type: Annotated[Annotated[Literal["github-push"], OpenStr], Field(default=None)]
@@ -82,12 +84,14 @@ class PullRequestEvents(TaskclusterModel):
     See [RFC 175](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md)
     """
 
-    action: Annotated[PullAction, Field(default=None)]
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
+
+    action: Annotated[PullRequestAction, Field(default=None)]
     """Pull Request action."""
 
     overrides: dict[str, Any] | None = None
 
-    type: Annotated[EventsType, Field(default=None)]
+    type: Annotated[PullRequestEventType, Field(default=None)]
 
 
 class ReleaseEvents(TaskclusterModel):
@@ -95,6 +99,8 @@ class ReleaseEvents(TaskclusterModel):
     Some of the events have sub-actions, that can be specified.
     Event type names follow the `tasks_for` naming convention.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
 
     action: Annotated[ReleaseAction, Field(default=None)]
     """Release action."""
@@ -110,7 +116,9 @@ class IssueCommentEvents(TaskclusterModel):
     Event type names follow the `tasks_for` naming convention.
     """
 
-    action: Annotated[EventsAction, Field(default=None)]
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "type")
+
+    action: Annotated[IssueCommentAction, Field(default=None)]
     """Issue Comment action."""
 
     overrides: dict[str, Any] | None = None
@@ -129,6 +137,8 @@ class RenderTaskclusterYmlInput(TaskclusterModel):
         "taskcluster_sdk.models",
         "/schemas/github/v1/render-taskcluster-yml-input.json#",
     )
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("body", "fakeEvent")
 
     body: Annotated[str, Field(default=None)]
     """Taskcluster.yml contents.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class Repository(TaskclusterModel):
     """Any Taskcluster-specific Github repository information."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("installed",)
 
     installed: Annotated[bool, Field(default=None)]
     """True if integration is installed, False otherwise."""

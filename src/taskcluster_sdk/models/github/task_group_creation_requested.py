@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,13 @@ class TaskGroupCreationRequested(TaskclusterModel):
     This message is for internal use only and should not be relied on for other purposes.
     Full specification on [GitHub docs](https://developer.github.com/v3/repos/statuses/#create-a-status)
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "organization",
+        "repository",
+        "taskGroupId",
+        "version",
+    )
 
     organization: Annotated[str, Field(default=None)]
     """The GitHub `organization` which had an event."""

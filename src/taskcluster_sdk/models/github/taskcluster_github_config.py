@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -25,6 +25,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class Metadata(TaskclusterModel):
     """Required task graph metadata"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
 
     description: Annotated[str, Field(default=None)]
     """Human readable description of the task, please **explain** what the
@@ -62,6 +64,8 @@ class TaskclusterGithubConfig(TaskclusterModel):
     """Description of a taskcluster.yml file v0, which may be used to generate a taskgraph
     and tasks.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     allowPullRequests: TaskclusterAllowPullRequests | None = None
     """Policy for creating tasks for pull requests.  The effective policy is found in this property

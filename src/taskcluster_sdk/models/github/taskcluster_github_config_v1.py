@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,7 +14,7 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PolicyPullRequests: TypeAlias = Annotated[
+PullRequestPolicy: TypeAlias = Annotated[
     Literal["public", "public_restricted", "collaborators", "collaborators_quiet"], OpenStr
 ]
 """Policy for creating tasks for pull requests.  The effective policy is found in this property
@@ -27,6 +27,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class TaskclusterGithubConfigV1Hook(TaskclusterModel):
     """The `TaskclusterGithubConfigV1Hook` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     context: dict[str, Any] = {}
     """Optional arbitrary context object that will be passed to the hook
@@ -48,7 +50,7 @@ class Policy(TaskclusterModel):
     Details can be found in [RFC 168](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0168-Trigger-Tests-Based-on-PR-Comments.md)
     """
 
-    pullRequests: PolicyPullRequests | None = None
+    pullRequests: PullRequestPolicy | None = None
     """Policy for creating tasks for pull requests.  The effective policy is found in this property
     in the `.taskcluster.yml` file in the repository's default branch.  See the documentation for
     detailed definition of the options.
@@ -59,6 +61,8 @@ class TaskclusterGithubConfigV1(TaskclusterModel):
     """Description of a taskcluster.yml file v1, which may be used to generate a taskgraph
     and tasks.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     autoCancelPreviousChecks: bool = True
     """Automatically cancel running task group on a non-default branch.

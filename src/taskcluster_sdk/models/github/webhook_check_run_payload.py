@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 class CheckSuite(TaskclusterModel):
     """The `CheckSuite` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("head_sha", "id")
+
     head_branch: str | None = None
 
     head_sha: Annotated[str, Field(default=None)]
@@ -25,6 +27,8 @@ class CheckSuite(TaskclusterModel):
 class Base(TaskclusterModel):
     """The `Base` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("sha",)
+
     sha: Annotated[str, Field(default=None)]
 
 
@@ -34,6 +38,8 @@ class Head(Base):
 
 class PullRequest(TaskclusterModel):
     """The `PullRequest` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("id", "number")
 
     base: Annotated[Base, Field(default_factory=lambda: Base.model_construct())]
 
@@ -46,6 +52,8 @@ class PullRequest(TaskclusterModel):
 
 class CheckRun(TaskclusterModel):
     """The `CheckRun` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("head_sha", "id", "name", "status")
 
     check_suite: Annotated[CheckSuite, Field(default_factory=lambda: CheckSuite.model_construct())]
 
@@ -70,11 +78,15 @@ class CheckRun(TaskclusterModel):
 class Installation(TaskclusterModel):
     """The `Installation` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[int, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
     """The `Owner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     login: str | None = None
 
@@ -84,6 +96,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -91,6 +105,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookCheckRunPayloadRepository(TaskclusterModel):
     """The `WebhookCheckRunPayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "name", "owner")
 
     full_name: Annotated[str, Field(default=None)]
 
@@ -102,11 +118,15 @@ class WebhookCheckRunPayloadRepository(TaskclusterModel):
 class Sender(TaskclusterModel):
     """The `Sender` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class WebhookCheckRunPayload(TaskclusterModel):
     """Validates GitHub check run event webhook payload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action",)
 
     action: Annotated[str, Field(default=None)]
     """The action performed on the check run.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,13 +14,13 @@ from taskcluster_sdk._model import (
 )
 
 AccountType: TypeAlias = Annotated[Literal["User", "Organization"], OpenStr]
-"""The values of `AccountType`.
+"""The values of `Account.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
 InstallationRepositorySelection: TypeAlias = Annotated[Literal["all", "selected"], OpenStr]
-"""The values of `InstallationRepositorySelection`.
+"""The values of `Installation.repository_selection`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -28,6 +28,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class Account(TaskclusterModel):
     """The `Account` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("id", "login", "type")
 
     id: Annotated[int, Field(default=None)]
 
@@ -38,6 +40,13 @@ class Account(TaskclusterModel):
 
 class Installation(TaskclusterModel):
     """The `Installation` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "id",
+        "repository_selection",
+        "target_id",
+        "target_type",
+    )
 
     account: Annotated[Account, Field(default_factory=lambda: Account.model_construct())]
 
@@ -53,6 +62,8 @@ class Installation(TaskclusterModel):
 class WebhookInstallationPayloadRepositories(TaskclusterModel):
     """The `WebhookInstallationPayloadRepositories` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "id", "name")
+
     full_name: Annotated[str, Field(default=None)]
 
     id: Annotated[int, Field(default=None)]
@@ -63,11 +74,15 @@ class WebhookInstallationPayloadRepositories(TaskclusterModel):
 class Sender(TaskclusterModel):
     """The `Sender` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class WebhookInstallationPayload(TaskclusterModel):
     """Validates GitHub installation event webhook payload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action",)
 
     action: Annotated[str, Field(default=None)]
     """The action performed on the installation.

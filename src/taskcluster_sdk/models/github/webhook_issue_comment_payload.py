@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
-"""The values of `PullState`.
+IssueState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `Issue.state`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -23,11 +23,15 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class User(TaskclusterModel):
     """The `User` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class Comment(TaskclusterModel):
     """The `Comment` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("body", "id")
 
     body: Annotated[str, Field(default=None)]
 
@@ -39,17 +43,21 @@ class Comment(TaskclusterModel):
 class Installation(TaskclusterModel):
     """The `Installation` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[int, Field(default=None)]
 
 
 class Issue(TaskclusterModel):
     """The `Issue` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("number", "state", "title")
+
     number: Annotated[int, Field(default=None)]
 
     pull_request: dict[str, Any] | None = None
 
-    state: Annotated[PullState, Field(default=None)]
+    state: Annotated[IssueState, Field(default=None)]
 
     title: Annotated[str, Field(default=None)]
 
@@ -59,6 +67,8 @@ class Issue(TaskclusterModel):
 class Owner(TaskclusterModel):
     """The `Owner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
+
     login: str | None = None
 
     name: Annotated[str, Field(default=None)]
@@ -67,6 +77,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -74,6 +86,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookIssueCommentPayloadRepository(TaskclusterModel):
     """The `WebhookIssueCommentPayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "name", "owner")
 
     full_name: Annotated[str, Field(default=None)]
 
@@ -88,6 +102,8 @@ class Sender(User):
 
 class WebhookIssueCommentPayload(TaskclusterModel):
     """Validates GitHub issue comment event webhook payload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action",)
 
     action: Annotated[str, Field(default=None)]
     """The action performed on the issue comment.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-HookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
-"""The values of `HookType`.
+GithubWebhookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
+"""The values of `Hook.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -22,6 +22,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class Hook(TaskclusterModel):
     """The `Hook` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("active", "id", "name", "type")
 
     active: Annotated[bool, Field(default=None)]
 
@@ -33,17 +35,21 @@ class Hook(TaskclusterModel):
 
     name: Annotated[Annotated[Literal["web"], OpenStr], Field(default=None)]
 
-    type: Annotated[HookType, Field(default=None)]
+    type: Annotated[GithubWebhookType, Field(default=None)]
 
 
 class Organization(TaskclusterModel):
     """The `Organization` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
 
     login: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
     """The `Owner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     login: str | None = None
 
@@ -53,6 +59,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -60,6 +68,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookPingPayloadRepository(TaskclusterModel):
     """The `WebhookPingPayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "name", "owner")
 
     full_name: Annotated[str, Field(default=None)]
 
@@ -76,6 +86,8 @@ class WebhookPingPayload(TaskclusterModel):
     """Validates GitHub ping event webhook payload.
     This event is sent when a webhook is first created.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("hook_id", "zen")
 
     hook: Annotated[Hook, Field(default_factory=lambda: Hook.model_construct())]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -13,8 +13,8 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-PullState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
-"""The values of `PullState`.
+IssueState: TypeAlias = Annotated[Literal["open", "closed"], OpenStr]
+"""The values of `Issue.state`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -23,11 +23,15 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class Installation(TaskclusterModel):
     """The `Installation` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[int, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
     """The `Owner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     login: str | None = None
 
@@ -37,6 +41,8 @@ class Owner(TaskclusterModel):
 class RepoOwner(TaskclusterModel):
     """The `RepoOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -44,6 +50,8 @@ class RepoOwner(TaskclusterModel):
 
 class Repo(TaskclusterModel):
     """The `Repo` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("clone_url", "full_name", "name", "owner")
 
     clone_url: Annotated[str, Field(default=None)]
 
@@ -56,6 +64,8 @@ class Repo(TaskclusterModel):
 
 class Base(TaskclusterModel):
     """The `Base` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("ref", "sha")
 
     ref: Annotated[str, Field(default=None)]
 
@@ -75,6 +85,8 @@ class WebhookPullRequestPayloadOwner(RepoOwner):
 class HeadRepo(TaskclusterModel):
     """The `HeadRepo` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("clone_url", "full_name", "name", "owner")
+
     clone_url: Annotated[str, Field(default=None)]
 
     full_name: Annotated[str, Field(default=None)]
@@ -87,6 +99,8 @@ class HeadRepo(TaskclusterModel):
 class Head(TaskclusterModel):
     """The `Head` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("ref", "sha")
+
     ref: Annotated[str, Field(default=None)]
 
     repo: Annotated[HeadRepo, Field(default_factory=lambda: HeadRepo.model_construct())]
@@ -97,11 +111,15 @@ class Head(TaskclusterModel):
 class User(TaskclusterModel):
     """The `User` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class PullRequest(TaskclusterModel):
     """The `PullRequest` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("number", "state")
 
     base: Annotated[Base, Field(default_factory=lambda: Base.model_construct())]
 
@@ -109,7 +127,7 @@ class PullRequest(TaskclusterModel):
 
     number: Annotated[int, Field(default=None)]
 
-    state: Annotated[PullState, Field(default=None)]
+    state: Annotated[IssueState, Field(default=None)]
 
     title: str | None = None
 
@@ -127,6 +145,8 @@ class WebhookPullRequestPayloadRepositoryRepoOwner(RepoOwner):
 class WebhookPullRequestPayloadRepository(TaskclusterModel):
     """The `WebhookPullRequestPayloadRepository` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "owner")
+
     full_name: Annotated[str, Field(default=None)]
 
     owner: Annotated[
@@ -143,6 +163,8 @@ class WebhookPullRequestPayload(TaskclusterModel):
     """Validates GitHub pull request event webhook payload.
     Strictly validates fields that caused issues in PR #7958.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action", "number")
 
     action: Annotated[str, Field(default=None)]
     """The action performed on the pull request.

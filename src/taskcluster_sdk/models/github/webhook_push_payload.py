@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class WebhookPushPayloadCommit(TaskclusterModel):
     """The `WebhookPushPayloadCommit` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("id", "message")
 
     id: Annotated[str, Field(default=None)]
 
@@ -27,17 +29,23 @@ class HeadCommit(WebhookPushPayloadCommit):
 class Installation(TaskclusterModel):
     """The `Installation` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[int, Field(default=None)]
 
 
 class Pusher(TaskclusterModel):
     """The `Pusher` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
+
     name: Annotated[str, Field(default=None)]
 
 
 class Owner(TaskclusterModel):
     """The `Owner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     login: str | None = None
 
@@ -47,6 +55,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -54,6 +64,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookPushPayloadRepository(TaskclusterModel):
     """The `WebhookPushPayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("clone_url", "full_name", "name", "owner")
 
     clone_url: Annotated[str, Field(default=None)]
 
@@ -67,11 +79,15 @@ class WebhookPushPayloadRepository(TaskclusterModel):
 class Sender(TaskclusterModel):
     """The `Sender` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class WebhookPushPayload(TaskclusterModel):
     """Validates GitHub push event webhook payload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("after", "before", "ref")
 
     after: Annotated[str, Field(default=None)]
 

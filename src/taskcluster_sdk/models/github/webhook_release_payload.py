@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,17 +15,29 @@ from taskcluster_sdk._model import (
 class Installation(TaskclusterModel):
     """The `Installation` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[int, Field(default=None)]
 
 
 class Author(TaskclusterModel):
     """The `Author` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
 
 class Release(TaskclusterModel):
     """The `Release` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "draft",
+        "id",
+        "prerelease",
+        "tag_name",
+        "target_commitish",
+    )
 
     author: Annotated[Author, Field(default_factory=lambda: Author.model_construct())]
 
@@ -45,6 +57,8 @@ class Release(TaskclusterModel):
 class Owner(TaskclusterModel):
     """The `Owner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
+
     login: str | None = None
 
     name: Annotated[str, Field(default=None)]
@@ -53,6 +67,8 @@ class Owner(TaskclusterModel):
 class RepositoryOwner(TaskclusterModel):
     """The `RepositoryOwner` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("login",)
+
     login: Annotated[str, Field(default=None)]
 
     name: str | None = None
@@ -60,6 +76,8 @@ class RepositoryOwner(TaskclusterModel):
 
 class WebhookReleasePayloadRepository(TaskclusterModel):
     """The `WebhookReleasePayloadRepository` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("full_name", "name", "owner")
 
     full_name: Annotated[str, Field(default=None)]
 
@@ -74,6 +92,8 @@ class Sender(Author):
 
 class WebhookReleasePayload(TaskclusterModel):
     """Validates GitHub release event webhook payload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("action",)
 
     action: Annotated[str, Field(default=None)]
     """The action performed on the release.

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from .hook_status import HookStatus as HookStatus
     from .list_hook_groups_response import ListHookGroupsResponse as ListHookGroupsResponse
     from .list_hooks_response import ListHooksResponse as ListHooksResponse
-    from .list_last_fires_response import FireFiredBy as FireFiredBy
-    from .list_last_fires_response import FireResult as FireResult
-    from .list_last_fires_response import FireTaskState as FireTaskState
+    from .list_last_fires_response import HookFiredBy as HookFiredBy
+    from .list_last_fires_response import HookFireResult as HookFireResult
+    from .list_last_fires_response import HookFireTaskState as HookFireTaskState
     from .list_last_fires_response import ListLastFiresResponse as ListLastFiresResponse
     from .list_last_fires_response import (
         ListLastFiresResponseLastFire as ListLastFiresResponseLastFire,
@@ -43,9 +43,9 @@ _MODULES = {
     "HookStatus": "hook_status",
     "ListHookGroupsResponse": "list_hook_groups_response",
     "ListHooksResponse": "list_hooks_response",
-    "FireFiredBy": "list_last_fires_response",
-    "FireResult": "list_last_fires_response",
-    "FireTaskState": "list_last_fires_response",
+    "HookFireResult": "list_last_fires_response",
+    "HookFireTaskState": "list_last_fires_response",
+    "HookFiredBy": "list_last_fires_response",
     "ListLastFiresResponse": "list_last_fires_response",
     "ListLastFiresResponseLastFire": "list_last_fires_response",
     "PulseHookChangedMessage": "pulse_hook_changed_message",
@@ -77,10 +77,10 @@ __all__ = [
     "BindingDict",
     "CreateHookRequest",
     "CreateHookRequestDict",
-    "FireFiredBy",
-    "FireResult",
-    "FireTaskState",
     "HookDefinition",
+    "HookFireResult",
+    "HookFireTaskState",
+    "HookFiredBy",
     "HookMetadata",
     "HookMetadataDict",
     "HookStatus",

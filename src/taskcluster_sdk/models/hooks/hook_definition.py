@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import hook_metadata
 
 class HookDefinition(TaskclusterModel):
     """Definition of a hook that will create tasks when defined events occur."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("hookGroupId", "hookId")
 
     bindings: list[bindings_1.Binding] | None = None
 

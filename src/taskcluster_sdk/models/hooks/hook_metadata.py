@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class HookMetadata(TaskclusterModel):
     """The `HookMetadata` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner")
 
     description: Annotated[str, Field(default=None)]
     """Long-form of the hook's purpose and behavior"""

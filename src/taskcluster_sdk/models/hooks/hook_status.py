@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from taskcluster_sdk._model import (
 class LastFireSuccess(TaskclusterModel):
     """Information about a successful firing of the hook"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("result", "taskId", "time")
+
     result: Annotated[Annotated[Literal["success"], OpenStr], Field(default=None)]
 
     taskId: Annotated[str, Field(default=None)]
@@ -28,6 +30,8 @@ class LastFireSuccess(TaskclusterModel):
 
 class LastFireError(TaskclusterModel):
     """Information about an unsuccessful firing of the hook"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("result", "time")
 
     error: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The error that occurred when firing the task.  This is typically,
@@ -43,11 +47,15 @@ class LastFireError(TaskclusterModel):
 class LastFireNoFire(TaskclusterModel):
     """Information about no firing of the hook (e.g., a new hook)"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("result",)
+
     result: Annotated[Annotated[Literal["no-fire"], OpenStr], Field(default=None)]
 
 
 class HookStatus(TaskclusterModel):
     """A snapshot of the current status of a hook."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("lastFire",)
 
     lastFire: Annotated[LastFireSuccess | LastFireError | LastFireNoFire, Field(default=None)]
     """Information about the last time this hook fired.  This property is only present

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,21 +14,13 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-FireFiredBy: TypeAlias = Annotated[
-    Literal["schedule", "triggerHook", "triggerHookWithToken", "pulseMessage"], OpenStr
-]
-"""The values of `FireFiredBy`.
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-FireResult: TypeAlias = Annotated[Literal["success", "error"], OpenStr]
+HookFireResult: TypeAlias = Annotated[Literal["success", "error"], OpenStr]
 """Information about success or failure of firing of the hook
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-FireTaskState: TypeAlias = Annotated[
+HookFireTaskState: TypeAlias = Annotated[
     Literal["unknown", "unscheduled", "pending", "running", "completed", "failed", "exception"],
     OpenStr,
 ]
@@ -39,22 +31,41 @@ If task doesn't exist or was just created, this value will default to `unknown`.
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
+HookFiredBy: TypeAlias = Annotated[
+    Literal["schedule", "triggerHook", "triggerHookWithToken", "pulseMessage"], OpenStr
+]
+"""The values of `ListLastFiresResponseLastFire.firedBy`.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
+
 
 class ListLastFiresResponseLastFire(TaskclusterModel):
     """The `ListLastFiresResponseLastFire` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "error",
+        "firedBy",
+        "hookGroupId",
+        "hookId",
+        "result",
+        "taskCreateTime",
+        "taskId",
+        "taskState",
+    )
 
     error: Annotated[str, Field(default=None)]
     """The error that occurred when firing the task. This is typically,
     but not always, an API error message.
     """
 
-    firedBy: Annotated[FireFiredBy, Field(default=None)]
+    firedBy: Annotated[HookFiredBy, Field(default=None)]
 
     hookGroupId: Annotated[str, Field(default=None)]
 
     hookId: Annotated[str, Field(default=None)]
 
-    result: Annotated[FireResult, Field(default=None)]
+    result: Annotated[HookFireResult, Field(default=None)]
     """Information about success or failure of firing of the hook"""
 
     taskCreateTime: Annotated[AwareDatetime, Field(default=None)]
@@ -68,7 +79,7 @@ class ListLastFiresResponseLastFire(TaskclusterModel):
     stripped of `=` padding.
     """
 
-    taskState: Annotated[FireTaskState, Field(default=None)]
+    taskState: Annotated[HookFireTaskState, Field(default=None)]
     """Task state derived from tasks last run status.
     This value can change through time as tasks are being scheduled, run and re-run.
     If task doesn't exist or was just created, this value will default to `unknown`.

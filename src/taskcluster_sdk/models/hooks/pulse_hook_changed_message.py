@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class PulseHookChangedMessage(TaskclusterModel):
     """Message reporting that a hook has changed"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("hookGroupId", "hookId")
 
     hookGroupId: Annotated[str, Field(default=None)]
     """`hookGroupId` of the hook that was changed"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -25,6 +25,8 @@ class Status(TaskclusterModel):
 
 class TriggeredTask(TaskclusterModel):
     """Response identifying the created task"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
 
     status: Status | None = None
     """Another copy of the taskId, at the location where it was published in

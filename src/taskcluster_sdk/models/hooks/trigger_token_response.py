@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,5 +14,7 @@ from taskcluster_sdk._model import (
 
 class TriggerTokenResponse(TaskclusterModel):
     """Secret token for a trigger"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("token",)
 
     token: Annotated[str, Field(default=None)]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class IndexedTaskResponse(TaskclusterModel):
     """Representation of an indexed task."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "namespace", "rank", "taskId")
 
     data: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Task Specific Data.

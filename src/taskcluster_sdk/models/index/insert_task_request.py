@@ -21,6 +21,8 @@ class InsertTaskRequest(TaskclusterModel):
         "/schemas/index/v1/insert-task-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "rank", "taskId")
+
     data: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Task Specific Data.
 

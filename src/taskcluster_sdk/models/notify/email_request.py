@@ -23,6 +23,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class Link(TaskclusterModel):
     """Optional link that can be added as a button to the email."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("href", "text")
+
     href: Annotated[str, Field(default=None)]
     """Where the link should point to."""
 
@@ -37,6 +39,8 @@ class EmailRequest(TaskclusterModel):
         "taskcluster_sdk.models",
         "/schemas/notify/v1/email-request.json#",
     )
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("address", "content", "subject")
 
     address: Annotated[str, Field(default=None)]
     """E-mail address to which the message should be sent"""

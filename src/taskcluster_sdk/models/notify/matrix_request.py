@@ -32,6 +32,8 @@ class MatrixRequest(TaskclusterModel):
         "/schemas/notify/v1/matrix-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("body", "roomId")
+
     body: Annotated[str, Field(default=None)]
     """Unformatted text that will be displayed in the room if you do not
     specify `formattedBody` or if a user's client can not render the format.

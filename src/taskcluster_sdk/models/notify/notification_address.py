@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
 NotificationType: TypeAlias = Annotated[
     Literal["email", "pulse", "matrix-room", "slack-channel"], OpenStr
 ]
-"""The values of `NotificationType`.
+"""The values of `NotificationAddress.notificationType`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -29,6 +29,8 @@ class NotificationAddress(TaskclusterModel):
         "taskcluster_sdk.models",
         "/schemas/notify/v1/notification-address.json#",
     )
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("notificationAddress", "notificationType")
 
     notificationAddress: Annotated[str, Field(default=None)]
 

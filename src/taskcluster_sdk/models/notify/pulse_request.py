@@ -20,6 +20,8 @@ class PulseRequest(TaskclusterModel):
         "/schemas/notify/v1/pulse-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("routingKey",)
+
     message: Annotated[dict[str, Any], Field(default_factory=dict)]
     """Pulse message to send as plain text."""
 

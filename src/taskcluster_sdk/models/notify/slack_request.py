@@ -24,6 +24,8 @@ class SlackRequest(TaskclusterModel):
         "/schemas/notify/v1/slack-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("channelId", "text")
+
     attachments: list[Any] | None = None
     """An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments."""
 

@@ -39,6 +39,8 @@ class CreateUploadRequest(TaskclusterModel):
         "/schemas/object/v1/create-upload-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "projectId", "uploadId")
+
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration.
 

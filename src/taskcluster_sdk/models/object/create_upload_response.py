@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -34,6 +34,8 @@ class CreateUploadResponse(TaskclusterModel):
     """A response from the `createUpload` method, either agreeing to an upload method or
     rejecting the proposal.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "projectId", "uploadId")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -39,6 +39,8 @@ class GetUrlDownloadMethod(TaskclusterModel):
     The client _must_ verify that the resulting data matches the supplied hashes.
     The object service does not, itself, validate object data and relies on clients to do so.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "url")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration.

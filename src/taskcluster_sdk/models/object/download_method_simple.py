@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -20,6 +20,8 @@ class SimpleDownloadMethod(TaskclusterModel):
     """A simple download returns a URL to which the caller should make a GET request.
     See [Simple Downloads](https://docs.taskcluster.net/docs/docs/reference/platform/object/simple-downloads) for details.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
 
     method: Annotated[Literal["simple"], Field(default="simple")]
 

@@ -22,6 +22,8 @@ class FinishUploadRequest(TaskclusterModel):
         "/schemas/object/v1/finish-upload-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("projectId", "uploadId")
+
     hashes: hashes_1.Upload | None = None
 
     projectId: Annotated[str, Field(default=None)]

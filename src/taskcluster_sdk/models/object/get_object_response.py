@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import hashes as hashes_1
 
 class GetObjectResponse(TaskclusterModel):
     """Metadata about an object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "projectId")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration."""

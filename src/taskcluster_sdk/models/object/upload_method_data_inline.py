@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -22,6 +22,8 @@ class Request(TaskclusterModel):
     the payload grows. In general, this is useful for testing and for metadata objects such as
     separate cryptographic signatures.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "objectData")
 
     contentType: Annotated[str, Field(default=None)]
     """Content-type to be returned when downloading this data"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -20,6 +20,8 @@ UploadMethodPutUrlValue = TypeAliasType("UploadMethodPutUrlValue", Any)
 class Request(TaskclusterModel):
     """Request a URL to which a PUT request can be made."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentLength", "contentType")
+
     contentLength: Annotated[int, Field(default=None)]
     """Length, in bytes, of the uploaded data."""
 
@@ -29,6 +31,8 @@ class Request(TaskclusterModel):
 
 class Response(TaskclusterModel):
     """Response containing a URL to which to PUT the data."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "url")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Expiration time for the URL.  After this time, the client must

@@ -20,6 +20,8 @@ class PurgeCacheRequest(TaskclusterModel):
         "/schemas/purge-cache/v1/purge-cache-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("cacheName",)
+
     cacheName: Annotated[str, Field(default=None)]
     """Name of cache to purge. Notice that if a `workerType` have multiple kinds
     of caches (with independent names), it should purge all caches identified

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,13 @@ from taskcluster_sdk._model import (
 
 class PurgeCacheRequestsItem(TaskclusterModel):
     """An entry in a list of Purge Cache Requests that the Purge Cache service has previously received."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "before",
+        "cacheName",
+        "provisionerId",
+        "workerType",
+    )
 
     before: Annotated[AwareDatetime, Field(default=None)]
     """All caches that match this provisionerId, workerType, and cacheName must be destroyed if they were created _before_ this time."""

@@ -82,7 +82,7 @@ if TYPE_CHECKING:
     from .list_provisioners_response import (
         ListProvisionersResponseProvisioner as ListProvisionersResponseProvisioner,
     )
-    from .list_provisioners_response import TypeStability as TypeStability
+    from .list_provisioners_response import TaskQueueStability as TaskQueueStability
     from .list_task_group_response import ListTaskGroupResponse as ListTaskGroupResponse
     from .list_taskqueues_response import ListTaskQueuesResponse as ListTaskQueuesResponse
     from .list_taskqueues_response import (
@@ -206,7 +206,7 @@ _MODULES = {
     "ListPendingTasksResponseTasks": "list_pending_tasks_response",
     "ListProvisionersResponse": "list_provisioners_response",
     "ListProvisionersResponseProvisioner": "list_provisioners_response",
-    "TypeStability": "list_provisioners_response",
+    "TaskQueueStability": "list_provisioners_response",
     "ListTaskGroupResponse": "list_task_group_response",
     "ListTaskQueuesResponse": "list_taskqueues_response",
     "ListTaskQueuesResponseTaskQueue": "list_taskqueues_response",
@@ -413,6 +413,7 @@ __all__ = [
     "TaskPulseDefinition",
     "TaskQueueCountsResponse",
     "TaskQueueResponse",
+    "TaskQueueStability",
     "TaskReason",
     "TaskReclaimResponse",
     "TaskRequires",
@@ -428,7 +429,6 @@ __all__ = [
     "TasksResponseTasks",
     "TasksStatusesResponse",
     "TasksStatusesResponseStatus",
-    "TypeStability",
     "UnknownArtifactContent",
     "UnknownArtifactRequest",
     "UnknownCreateArtifactResponse",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -64,6 +64,15 @@ class Action(TaskclusterModel):
     See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
     for more information.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "context",
+        "description",
+        "method",
+        "name",
+        "title",
+        "url",
+    )
 
     context: Annotated[ActionContext, Field(default=None)]
     """Actions have a "context" that is one of provisioner, worker-type, or worker, indicating

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
@@ -22,6 +22,8 @@ class S3ArtifactContent(TaskclusterModel):
     following types, as identified by the `storageType` property.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
+
     storageType: Annotated[Literal["s3"], Field(default="s3")]
 
     url: Annotated[str, Field(default=None)]
@@ -35,6 +37,8 @@ class ReferenceArtifactContent(TaskclusterModel):
     following types, as identified by the `storageType` property.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
+
     storageType: Annotated[Literal["reference"], Field(default="reference")]
 
     url: Annotated[str, Field(default=None)]
@@ -45,6 +49,8 @@ class ErrorArtifactContent(TaskclusterModel):
     """Response to the `artifact` and `latestArtifact` methods.  It is one of the
     following types, as identified by the `storageType` property.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("message", "reason")
 
     message: Annotated[str, Field(default=None)]
     """Error message"""
@@ -60,6 +66,8 @@ class ObjectArtifactContent(TaskclusterModel):
     The credentials expire one hour after this call; this should allow ample time for
     retries, slow downloads, and clock skew.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("name",)
 
     credentials: Annotated[
         object_credentials.ObjectCredentials,

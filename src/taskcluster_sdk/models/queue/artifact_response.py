@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -26,6 +26,13 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ArtifactResponse(TaskclusterModel):
     """Information about an artifact"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "contentType",
+        "expires",
+        "name",
+        "storageType",
+    )
 
     contentLength: int | None = None
     """Content-Length.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,12 @@ from taskcluster_sdk._model import (
 
 class CancelTaskGroupResponse(TaskclusterModel):
     """Response from a `cancelTaskGroup` request."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "cancelledCount",
+        "taskGroupId",
+        "taskGroupSize",
+    )
 
     cancelledCount: Annotated[int, Field(default=None)]
     """Total number of cancelled tasks.

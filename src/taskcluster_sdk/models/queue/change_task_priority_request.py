@@ -32,6 +32,8 @@ class ChangeTaskPriorityRequest(TaskclusterModel):
         "/schemas/queue/v1/change-task-priority-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("newPriority",)
+
     newPriority: Annotated[TaskPriority, Field(default=None)]
     """New priority to apply. Claimed runs keep their current run priority until
     they are retried.

@@ -20,6 +20,8 @@ class ClaimWorkRequest(TaskclusterModel):
         "/schemas/queue/v1/claim-work-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("tasks", "workerGroup", "workerId")
+
     tasks: Annotated[int, Field(default=None)]
     """Number of tasks to attempt to claim."""
 

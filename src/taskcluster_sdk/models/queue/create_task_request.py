@@ -46,6 +46,8 @@ class CreateTaskRequest(TaskclusterModel):
         "/schemas/queue/v1/create-task-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("created", "deadline")
+
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""
 

@@ -20,6 +20,8 @@ class FinishArtifactRequest(TaskclusterModel):
         "/schemas/queue/v1/finish-artifact-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("uploadId",)
+
     uploadId: Annotated[str, Field(default=None)]
     """The uploadId from `createArtifact`.  Supplying this value provides an
     additional check, beyond scopes, that the caller was the entity that

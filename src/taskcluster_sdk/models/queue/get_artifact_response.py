@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ class GetArtifactResponse(TaskclusterModel):
     the body of an HTTP 303 response, so clients which automatically follow
     redirects may not see this content.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("storageType", "url")
 
     storageType: Annotated[str, Field(default=None)]
     """Artifact storage type.  Note that this is also available in the

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,14 @@ from . import task as task_1
 
 class ListClaimedTasksResponseTasks(TaskclusterModel):
     """The `ListClaimedTasksResponseTasks` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "claimed",
+        "runId",
+        "taskId",
+        "workerGroup",
+        "workerId",
+    )
 
     claimed: Annotated[AwareDatetime, Field(default=None)]
 

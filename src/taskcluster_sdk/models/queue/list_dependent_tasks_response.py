@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,8 @@ from . import task_definition_and_status
 
 class ListDependentTasksResponse(TaskclusterModel):
     """Response from a `listDependentTasks` request."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
 
     continuationToken: str | None = None
     """Opaque `continuationToken` to be given as query-string option to get the

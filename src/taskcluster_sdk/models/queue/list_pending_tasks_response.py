@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task as task_1
 
 class ListPendingTasksResponseTasks(TaskclusterModel):
     """The `ListPendingTasksResponseTasks` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("inserted", "runId", "taskId")
 
     inserted: Annotated[AwareDatetime, Field(default=None)]
     """Date and time when the task was inserted in the pending queue."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -16,11 +16,11 @@ from taskcluster_sdk._model import (
 
 from . import actions as actions_1
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -28,6 +28,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListProvisionersResponseProvisioner(TaskclusterModel):
     """The `ListProvisionersResponseProvisioner` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "provisionerId",
+        "stability",
+    )
 
     actions: Annotated[list[actions_1.Action], Field(default_factory=list)]
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
@@ -55,7 +63,7 @@ class ListProvisionersResponseProvisioner(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the provisioner. Accepted values:
      * `experimental`
      * `stable`

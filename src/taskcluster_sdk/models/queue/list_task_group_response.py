@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_definition_and_status
 
 class ListTaskGroupResponse(TaskclusterModel):
     """Response from a `listTaskGroup` request."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "schedulerId", "taskGroupId")
 
     continuationToken: str | None = None
     """Opaque `continuationToken` to be given as query-string option to get the

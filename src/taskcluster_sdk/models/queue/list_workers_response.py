@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_run
 
 class ListWorkersResponseWorker(TaskclusterModel):
     """The `ListWorkersResponseWorker` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("firstClaim", "workerGroup", "workerId")
 
     firstClaim: Annotated[AwareDatetime, Field(default=None)]
     """First task claimed.

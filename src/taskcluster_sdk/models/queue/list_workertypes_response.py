@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,11 +14,11 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -26,6 +26,16 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListWorkerTypesResponseWorkerType(TaskclusterModel):
     """The `ListWorkerTypesResponseWorkerType` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "provisionerId",
+        "stability",
+        "taskQueueId",
+        "workerType",
+    )
 
     description: Annotated[str, Field(default=None)]
     """Description of the worker-type."""
@@ -50,7 +60,7 @@ class ListWorkerTypesResponseWorkerType(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the worker-type. Accepted values:
      * `experimental`
      * `stable`

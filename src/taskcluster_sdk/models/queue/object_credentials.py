@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ class ObjectCredentials(TaskclusterModel):
     These credentials are used both to download artifacts from the object service
     (`getArtifactContent`) and to upload artifacts (`createArtifact`).
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "certificate", "clientId")
 
     accessToken: Annotated[str, Field(default=None)]
     """The `accessToken` for the temporary credentials."""

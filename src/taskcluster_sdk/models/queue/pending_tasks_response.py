@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,13 @@ class PendingTasksResponse(TaskclusterModel):
     """Response to a request for the number of pending tasks for a given
     `provisionerId` and `workerType`.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "pendingTasks",
+        "provisionerId",
+        "taskQueueId",
+        "workerType",
+    )
 
     pendingTasks: Annotated[int, Field(default=None)]
     """Number of Pending Tasks.

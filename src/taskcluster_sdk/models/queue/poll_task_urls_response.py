@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -20,6 +20,8 @@ class PollTaskUrlsResponseQueue(TaskclusterModel):
     operation fails with a 400 status code. Don't delete it on other status
     codes!
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("signedDeleteUrl", "signedPollUrl")
 
     signedDeleteUrl: Annotated[str, Field(default=None)]
     """Signed Delete Message URL.
@@ -57,6 +59,8 @@ class PollTaskUrlsResponseQueue(TaskclusterModel):
 
 class PollTaskUrlsResponse(TaskclusterModel):
     """Response to request for poll task urls."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires",)
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Signed URL Expiration.

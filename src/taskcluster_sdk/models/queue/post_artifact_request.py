@@ -36,6 +36,8 @@ class S3ArtifactRequest(TaskclusterModel):
     to an S3 bucket managed by the queue.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires")
+
     contentLength: int | None = None
     """Optional size of the artifact content, in bytes.
     This is informational and used for monitoring purposes.
@@ -63,6 +65,8 @@ class S3ArtifactRequest(TaskclusterModel):
 class ObjectArtifactRequest(TaskclusterModel):
     """Request to create an artifact via the object service."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires")
+
     contentLength: int | None = None
     """Optional size of the artifact content, in bytes.
     This is informational and used for monitoring purposes.
@@ -87,6 +91,8 @@ class ReferenceArtifactRequest(TaskclusterModel):
     returned verbatim as a Location header in a 303 (See Other) response.
     Clients will not apply any form of authentication to that URL.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires", "url")
 
     contentType: Annotated[str, Field(default=None)]
     """Expected content-type of the artifact.  This is informational only:
@@ -119,6 +125,8 @@ class LinkArtifactRequest(TaskclusterModel):
     400 response when fetched.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("artifact", "expires")
+
     artifact: Annotated[str, Field(default=None)]
     """Name of the artifact to which to link."""
 
@@ -143,6 +151,8 @@ class ErrorArtifactRequest(TaskclusterModel):
     as a way for a task to declare that it failed to provide an artifact it
     wanted to upload.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "message", "reason")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Date-time after which the queue should stop replying with the error

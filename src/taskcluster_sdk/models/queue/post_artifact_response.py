@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
@@ -22,6 +22,8 @@ class S3CreateArtifactResponse(TaskclusterModel):
     """Response to a request for a signed PUT URL that will allow you to
     upload an artifact to an S3 bucket managed by the queue.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires", "putUrl")
 
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type, must be specified as header when uploading with
@@ -54,6 +56,8 @@ class ObjectCreateArtifactResponse(TaskclusterModel):
     `object.finishUpload` when the upload is finished, at which point the
     object is immutable and the credentials are no longer useful.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "name", "projectId", "uploadId")
 
     credentials: Annotated[
         object_credentials.ObjectCredentials,

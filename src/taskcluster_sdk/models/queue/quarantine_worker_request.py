@@ -21,6 +21,8 @@ class QuarantineWorkerRequest(TaskclusterModel):
         "/schemas/queue/v1/quarantine-worker-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("quarantineUntil",)
+
     quarantineInfo: str | None = None
     """Worker Quarantine Info.
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -74,6 +74,19 @@ else:
 
 class Task(TaskclusterModel):
     """Definition of a task that can be scheduled"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "deadline",
+        "priority",
+        "provisionerId",
+        "requires",
+        "retries",
+        "schedulerId",
+        "taskGroupId",
+        "taskQueueId",
+        "workerType",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""

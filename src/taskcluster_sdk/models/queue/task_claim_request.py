@@ -20,6 +20,8 @@ class TaskClaimRequest(TaskclusterModel):
         "/schemas/queue/v1/task-claim-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("workerGroup", "workerId")
+
     workerGroup: Annotated[str, Field(default=None)]
     """Identifier for group that worker claiming the task is a part of."""
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -29,6 +29,8 @@ class TaskCredentials(TaskclusterModel):
     Note, a new set of temporary credentials is issued when the worker
     reclaims the task.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "certificate", "clientId")
 
     accessToken: Annotated[str, Field(default=None)]
     """The `accessToken` for the temporary credentials."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_pulse_definition, task_status
 
 class TaskExceptionMessage(TaskclusterModel):
     """Message reporting that Taskcluster have failed to run a task."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     runId: int | None = None
     """Id of the last run for the task, not provided if `deadline`

@@ -71,6 +71,8 @@ class TaskExceptionRequest(TaskclusterModel):
         "/schemas/queue/v1/task-exception-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("reason",)
+
     reason: Annotated[TaskReason, Field(default=None)]
     """Reason that the task is resolved with an exception. This is a subset
     of the values for `resolvedReason` given in the task status structure.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_pulse_definition, task_status
 
 class TaskFailedMessage(TaskclusterModel):
     """Message reporting that a task failed to complete successfully."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("runId", "version", "workerGroup", "workerId")
 
     runId: Annotated[int, Field(default=None)]
     """Id of the run that failed."""

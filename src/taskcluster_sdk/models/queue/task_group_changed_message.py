@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,6 +16,13 @@ from taskcluster_sdk._model import (
 
 class TaskGroupChangedMessage(TaskclusterModel):
     """Message written once a task group has been sealed or resolved."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "expires",
+        "schedulerId",
+        "taskGroupId",
+        "version",
+    )
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Task group expiry date.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -27,6 +27,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class TaskGroupPriorityChangedMessage(TaskclusterModel):
     """Summary emitted after a task group priority request completes."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "newPriority",
+        "schedulerId",
+        "taskGroupId",
+        "tasksAffected",
+        "version",
+    )
 
     newPriority: Annotated[TaskPriority, Field(default=None)]
 

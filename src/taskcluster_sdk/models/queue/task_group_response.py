@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class TaskGroupResponse(TaskclusterModel):
     """Response containing information about a task group."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "schedulerId", "taskGroupId")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Task group expiry date.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class TaskMetadata(TaskclusterModel):
     """Required task metadata"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
 
     description: Annotated[str, Field(default=None)]
     """Human readable description of the task, please **explain** what the

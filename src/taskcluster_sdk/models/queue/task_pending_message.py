@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,8 @@ class TaskPendingMessageTask(TaskclusterModel):
 
 class TaskPendingMessage(TaskclusterModel):
     """Message reporting that a task is now pending"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("runId", "version")
 
     runId: Annotated[int, Field(default=None)]
     """Id of run that became pending, `run-id`s always starts from 0"""

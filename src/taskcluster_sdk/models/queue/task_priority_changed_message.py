@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -31,6 +31,8 @@ class TaskPriorityChangedMessage(TaskclusterModel):
     """Message emitted whenever `changeTaskPriority` updates
     the priority of an unresolved task.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("newPriority", "oldPriority", "version")
 
     newPriority: Annotated[TaskPriority, Field(default=None)]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,14 @@ class TaskQueueCountsResponse(TaskclusterModel):
     """Response to a request for the number of pending and claimed tasks for a given
     `provisionerId` and `workerType`.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "claimedTasks",
+        "pendingTasks",
+        "provisionerId",
+        "taskQueueId",
+        "workerType",
+    )
 
     claimedTasks: Annotated[int, Field(default=None)]
     """Number of Claimed Tasks.

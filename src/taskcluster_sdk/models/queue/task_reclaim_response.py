@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,13 @@ from . import task_credentials, task_status
 
 class TaskReclaimResponse(TaskclusterModel):
     """Response to a successful task claim"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "runId",
+        "takenUntil",
+        "workerGroup",
+        "workerId",
+    )
 
     credentials: Annotated[
         task_credentials.TaskCredentials,

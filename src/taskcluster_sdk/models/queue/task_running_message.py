@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,14 @@ from . import task_pulse_definition, task_status
 
 class TaskRunningMessage(TaskclusterModel):
     """Message reporting that a given run of a task have started"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "runId",
+        "takenUntil",
+        "version",
+        "workerGroup",
+        "workerId",
+    )
 
     runId: Annotated[int, Field(default=None)]
     """Id of the run that just started, always starts from 0"""

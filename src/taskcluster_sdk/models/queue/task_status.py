@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -82,6 +82,13 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class TaskStatusRun(TaskclusterModel):
     """JSON object with information about a run"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "reasonCreated",
+        "runId",
+        "scheduled",
+        "state",
+    )
+
     reasonCreated: Annotated[RunReasonCreated, Field(default=None)]
     """Reason for the creation of this run,
     **more reasons may be added in the future**.
@@ -150,6 +157,20 @@ class TaskStatusRun(TaskclusterModel):
 
 class TaskStatus(TaskclusterModel):
     """A representation of **task status** as known by the queue"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "deadline",
+        "expires",
+        "projectId",
+        "provisionerId",
+        "retriesLeft",
+        "schedulerId",
+        "state",
+        "taskGroupId",
+        "taskId",
+        "taskQueueId",
+        "workerType",
+    )
 
     deadline: Annotated[AwareDatetime, Field(default=None)]
     """Deadline of the task, by which this task must be complete. `pending` and

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,11 +14,11 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -26,6 +26,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class TaskQueueResponse(TaskclusterModel):
     """Response to a task queue request from a provisioner."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "stability",
+        "taskQueueId",
+    )
 
     description: Annotated[str, Field(default=None)]
     """Description of the task queue."""
@@ -46,7 +54,7 @@ class TaskQueueResponse(TaskclusterModel):
     Nonetheless, `lastDateActive` is a good indicator of when the task queue was last seen active.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the task queue. Accepted values:
       * `experimental`
       * `stable`

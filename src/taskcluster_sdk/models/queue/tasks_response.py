@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,8 @@ from . import task as task_1
 
 class TasksResponseTasks(TaskclusterModel):
     """The `TasksResponseTasks` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
 
     task: Annotated[task_1.Task, Field(default_factory=lambda: task_1.Task.model_construct())]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,8 @@ from . import task_status
 
 class TasksStatusesResponseStatus(TaskclusterModel):
     """The `TasksStatusesResponseStatus` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
 
     status: Annotated[
         task_status.TaskStatus,

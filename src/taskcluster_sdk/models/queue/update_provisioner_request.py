@@ -15,11 +15,11 @@ from taskcluster_sdk._model import (
 
 from . import actions as actions_1
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -46,7 +46,7 @@ class UpdateProvisionerRequest(TaskclusterModel):
     deleted by the queue.
     """
 
-    stability: TypeStability | None = None
+    stability: TaskQueueStability | None = None
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

@@ -13,11 +13,11 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -41,7 +41,7 @@ class UpdateWorkerTypeRequest(TaskclusterModel):
     deleted by the queue.
     """
 
-    stability: TypeStability | None = None
+    stability: TaskQueueStability | None = None
     """This is the stability of the provisioner. Accepted values:
       * `experimental`
       * `stable`

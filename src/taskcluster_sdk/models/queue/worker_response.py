@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -55,6 +55,15 @@ class WorkerResponseAction(TaskclusterModel):
     for more information.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "context",
+        "description",
+        "method",
+        "name",
+        "title",
+        "url",
+    )
+
     context: Annotated[Annotated[Literal["worker"], OpenStr], Field(default=None)]
     """Only actions with the context `worker` are included."""
 
@@ -87,6 +96,13 @@ class WorkerResponseAction(TaskclusterModel):
 class WorkerResponseQuarantineDetail(TaskclusterModel):
     """Information about when and why a worker was quarantined."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "clientId",
+        "quarantineInfo",
+        "quarantineUntil",
+        "updatedAt",
+    )
+
     clientId: Annotated[str, Field(default=None)]
     """Quarantine ClientId.
 
@@ -105,6 +121,15 @@ class WorkerResponseQuarantineDetail(TaskclusterModel):
 
 class WorkerResponse(TaskclusterModel):
     """Response containing information about a worker."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "expires",
+        "firstClaim",
+        "provisionerId",
+        "workerGroup",
+        "workerId",
+        "workerType",
+    )
 
     actions: Annotated[list[WorkerResponseAction], Field(default_factory=list)]
     """Worker Actions."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -20,11 +20,11 @@ ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], O
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-TypeStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
-"""This is the stability of the worker-type. Accepted values:
- * `experimental`
- * `stable`
- * `deprecated`
+TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
+"""This is the stability of the task queue. Accepted values:
+  * `experimental`
+  * `stable`
+  * `deprecated`
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -62,6 +62,15 @@ class WorkerTypeResponseAction(TaskclusterModel):
     for more information.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "context",
+        "description",
+        "method",
+        "name",
+        "title",
+        "url",
+    )
+
     context: Annotated[Annotated[Literal["worker-type"], OpenStr], Field(default=None)]
     """Only actions with the context `worker-type` are included."""
 
@@ -94,6 +103,16 @@ class WorkerTypeResponseAction(TaskclusterModel):
 class WorkerTypeResponse(TaskclusterModel):
     """Response to a worker-type request from a provisioner."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "expires",
+        "lastDateActive",
+        "provisionerId",
+        "stability",
+        "taskQueueId",
+        "workerType",
+    )
+
     actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=list)]
     """Worker-type Actions."""
 
@@ -122,7 +141,7 @@ class WorkerTypeResponse(TaskclusterModel):
     identifier `taskQueueId`.
     """
 
-    stability: Annotated[TypeStability, Field(default=None)]
+    stability: Annotated[TaskQueueStability, Field(default=None)]
     """This is the stability of the worker-type. Accepted values:
       * `experimental`
       * `stable`

@@ -21,6 +21,8 @@ class Secret(TaskclusterModel):
         "/schemas/secrets/v1/secret.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires",)
+
     expires: Annotated[AwareDatetime, Field(default=None)]
     """An expiration date for this secret."""
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .azure_arm_templates import AzureArmTemplates as AzureArmTemplates
+    from .azure_arm_templates import DebugDetailLevel as DebugDetailLevel
     from .azure_arm_templates import DeploymentMode as DeploymentMode
     from .azure_arm_templates import DeploymentType as DeploymentType
-    from .azure_arm_templates import OptionsScope as OptionsScope
-    from .azure_arm_templates import SettingDetailLevel as SettingDetailLevel
+    from .azure_arm_templates import ExpressionEvaluationScope as ExpressionEvaluationScope
     from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
     from .config_aws import AwsProviderConfig as AwsProviderConfig
     from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from .dicts.worker_lifecycle import WorkerLifecycleDict as WorkerLifecycleDict
     from .list_workers_response import ListWorkersResponse as ListWorkersResponse
     from .list_workers_response import ListWorkersResponseWorker as ListWorkersResponseWorker
-    from .list_workers_response import WorkersState as WorkersState
+    from .list_workers_response import WorkerState as WorkerState
     from .provider_list import ProviderList as ProviderList
     from .provider_list import ProviderListProvider as ProviderListProvider
     from .pulse_launch_config_message import PulseLaunchConfigMessage as PulseLaunchConfigMessage
@@ -80,8 +80,8 @@ if TYPE_CHECKING:
     from .task import TaskRequires as TaskRequires
     from .task_run import TaskRun as TaskRun
     from .update_worker_pool_request import UpdateWorkerPoolRequest as UpdateWorkerPoolRequest
+    from .worker_full import ManagedWorkerState as ManagedWorkerState
     from .worker_full import WorkerFull as WorkerFull
-    from .worker_full import WorkerState as WorkerState
     from .worker_lifecycle import WorkerLifecycle as WorkerLifecycle
     from .worker_list import WorkerList as WorkerList
     from .worker_pool_error import WorkerPoolError as WorkerPoolError
@@ -107,10 +107,10 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "AzureArmTemplates": "azure_arm_templates",
+    "DebugDetailLevel": "azure_arm_templates",
     "DeploymentMode": "azure_arm_templates",
     "DeploymentType": "azure_arm_templates",
-    "OptionsScope": "azure_arm_templates",
-    "SettingDetailLevel": "azure_arm_templates",
+    "ExpressionEvaluationScope": "azure_arm_templates",
     "AzureDeploymentResources": "azure_deployment_resources",
     "AwsProviderConfig": "config_aws",
     "AwsProviderConfigLaunchConfig": "config_aws",
@@ -124,7 +124,7 @@ _MODULES = {
     "CreateWorkerRequest": "create_worker_request",
     "ListWorkersResponse": "list_workers_response",
     "ListWorkersResponseWorker": "list_workers_response",
-    "WorkersState": "list_workers_response",
+    "WorkerState": "list_workers_response",
     "ProviderList": "provider_list",
     "ProviderListProvider": "provider_list",
     "PulseLaunchConfigMessage": "pulse_launch_config_message",
@@ -143,8 +143,8 @@ _MODULES = {
     "TaskRequires": "task",
     "TaskRun": "task_run",
     "UpdateWorkerPoolRequest": "update_worker_pool_request",
+    "ManagedWorkerState": "worker_full",
     "WorkerFull": "worker_full",
-    "WorkerState": "worker_full",
     "WorkerLifecycle": "worker_lifecycle",
     "WorkerList": "worker_list",
     "WorkerPoolError": "worker_pool_error",
@@ -206,8 +206,10 @@ __all__ = [
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",
     "CreateWorkerRequestDict",
+    "DebugDetailLevel",
     "DeploymentMode",
     "DeploymentType",
+    "ExpressionEvaluationScope",
     "GoogleProviderConfig",
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
@@ -215,8 +217,8 @@ __all__ = [
     "LaunchConfigStats",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
+    "ManagedWorkerState",
     "NullProviderConfig",
-    "OptionsScope",
     "ProviderList",
     "ProviderListProvider",
     "PulseLaunchConfigMessage",
@@ -232,7 +234,6 @@ __all__ = [
     "ReregisterWorkerRequest",
     "ReregisterWorkerRequestDict",
     "ReregisterWorkerResponse",
-    "SettingDetailLevel",
     "ShouldWorkerTerminateResponse",
     "StaticProviderConfig",
     "StaticProviderConfigDict",
@@ -262,5 +263,4 @@ __all__ = [
     "WorkerResponseAction",
     "WorkerResponseQuarantineDetail",
     "WorkerState",
-    "WorkersState",
 ]

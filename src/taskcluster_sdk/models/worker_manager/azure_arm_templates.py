@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -12,6 +12,14 @@ from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
 )
+
+DebugDetailLevel: TypeAlias = Annotated[
+    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
+]
+"""Specifies the type of information to log for debugging.
+
+Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
+"""
 
 DeploymentMode: TypeAlias = Annotated[Literal["Incremental", "Complete"], OpenStr]
 """The deployment mode.
@@ -29,18 +37,10 @@ DeploymentType: TypeAlias = Annotated[Literal["LastSuccessful", "SpecificDeploym
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-OptionsScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
+ExpressionEvaluationScope: TypeAlias = Annotated[Literal["Inner", "Outer"], OpenStr]
 """The scope for template expression evaluation.
 - Inner: Expressions are evaluated within the scope of nested templates
 - Outer: Expressions are evaluated in the parent template scope
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-SettingDetailLevel: TypeAlias = Annotated[
-    Literal["requestContent", "responseContent", "requestContent,responseContent"], OpenStr
-]
-"""Specifies the type of information to log for debugging.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -49,14 +49,14 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class DebugSetting(TaskclusterModel):
     """Debug setting for deployment"""
 
-    detailLevel: SettingDetailLevel | None = None
+    detailLevel: DebugDetailLevel | None = None
     """Specifies the type of information to log for debugging."""
 
 
 class ExpressionEvaluationOptions(TaskclusterModel):
     """Options to control template expression evaluation"""
 
-    scope: OptionsScope | None = None
+    scope: ExpressionEvaluationScope | None = None
     """The scope for template expression evaluation.
     - Inner: Expressions are evaluated within the scope of nested templates
     - Outer: Expressions are evaluated in the parent template scope
@@ -79,6 +79,8 @@ class OnErrorDeployment(TaskclusterModel):
 class ParametersValue(TaskclusterModel):
     """The `ParametersValue` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("value",)
+
     value: Annotated[Any, Field(default=None)]
     """The parameter value"""
 
@@ -92,6 +94,8 @@ class KeyVault(TaskclusterModel):
 
 class Reference(TaskclusterModel):
     """KeyVault reference for secure parameter values"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("secretName",)
 
     keyVault: Annotated[KeyVault, Field(default_factory=lambda: KeyVault.model_construct())]
 
@@ -134,6 +138,8 @@ class TemplateLinkId(TaskclusterModel):
     - For security, prefer Azure Storage with SAS tokens and access controls
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("id",)
+
     id: Annotated[str, Field(default=None)]
     """Full resource ID of the Template Spec version.
     Format: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Resources/templateSpecs/{specName}/versions/{version}
@@ -152,6 +158,8 @@ class TemplateLink(TaskclusterModel):
     - Use the 'uri' property with template URL
     - For security, prefer Azure Storage with SAS tokens and access controls
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("uri",)
 
     contentVersion: str | None = None
     """Template content version"""
@@ -176,6 +184,8 @@ class ArmDeployment(TaskclusterModel):
 
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("mode",)
 
     debugSetting: DebugSetting | None = None
     """Debug Settings.
@@ -310,6 +320,8 @@ class AzureArmTemplatesArmDeployment(TaskclusterModel):
     You must specify exactly ONE of: template (inline) or templateLink (external/template spec).
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("mode", "templateLink")
+
     debugSetting: DebugSetting | None = None
     """Debug Settings.
 
@@ -428,6 +440,8 @@ class AzureArmTemplates(TaskclusterModel):
 
     ARM Deployments allows full provisioning of many related resources at once, offloading the provisioning process to Azure Resource Manager.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("armDeployment",)
 
     armDeployment: Annotated[ArmDeployment | AzureArmTemplatesArmDeployment, Field(default=None)]
     """ARM Deployment Configuration.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -21,6 +21,8 @@ class BillingProfile(TaskclusterModel):
 
 class HardwareProfile(TaskclusterModel):
     """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#hardwareprofile"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("vmSize",)
 
     vmSize: Annotated[str, Field(default=None)]
     """Virtual machine type."""
@@ -80,6 +82,8 @@ class AzureDeploymentResources(TaskclusterModel):
     This includes VM configuration, storage, networking, and OS profile settings.
     Note: workerManager and workerConfig are defined in the parent schema.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("location", "subnetId")
 
     billingProfile: BillingProfile | None = None
     """https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#billingprofile"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -33,6 +33,8 @@ class LaunchConfiguration(TaskclusterModel):
     See the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)
     You can configure any properties you need. Note, however, that we disallow passing in arbitrary IAM instance profiles.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("ImageId",)
 
     ImageId: Annotated[str, Field(default=None)]
     """The ID of the AMI to launch an instance from."""
@@ -79,6 +81,8 @@ class WorkerManager(TaskclusterModel):
 class AwsProviderConfigLaunchConfig(TaskclusterModel):
     """The `AwsProviderConfigLaunchConfig` object."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("region",)
+
     additionalUserData: AdditionalUserData | None = None
 
     capacityPerInstance: int | None = None
@@ -119,6 +123,8 @@ class AwsProviderConfigLaunchConfig(TaskclusterModel):
 
 class AwsProviderConfig(TaskclusterModel):
     """Object with an array of possible options for different regions"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
     launchConfigs: Annotated[list[AwsProviderConfigLaunchConfig], Field(default_factory=list)]
     """Launch Configurations."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -121,6 +121,8 @@ class AzureProviderConfig(TaskclusterModel):
     Azure provider supports two deployment modes: traditional resource-by-resource deployment and ARM template deployment.
     See azure-deployment-resources.json# for traditional VM deployment or azure-arm-templates.json# for ARM template deployment.'
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
     launchConfigs: Annotated[
         list[LaunchConfigAzureDeploymentResources | LaunchConfigAzureArmTemplates],

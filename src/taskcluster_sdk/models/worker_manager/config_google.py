@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -54,6 +54,8 @@ class WorkerManager(TaskclusterModel):
 
 class GoogleProviderConfigLaunchConfig(TaskclusterModel):
     """The `GoogleProviderConfigLaunchConfig` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("machineType", "region", "zone")
 
     capacityPerInstance: int | None = None
     """Capacity Per Instance (Deprecated).
@@ -106,6 +108,8 @@ class GoogleProviderConfig(TaskclusterModel):
     """'The config section of a workertype is using a provider with implementation google must match this.
     Much of these fields are documented [here](https://cloud.google.com/compute/docs/reference/rest/v1/instanceTemplates)'
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
     launchConfigs: Annotated[list[GoogleProviderConfigLaunchConfig], Field(default_factory=list)]
     """Choices.

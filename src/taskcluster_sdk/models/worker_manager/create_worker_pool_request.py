@@ -26,6 +26,13 @@ class CreateWorkerPoolRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/create-worker-pool-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "emailOnError",
+        "owner",
+        "providerId",
+    )
+
     config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
 
     description: Annotated[str, Field(default=None)]

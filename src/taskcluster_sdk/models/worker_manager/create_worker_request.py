@@ -16,6 +16,8 @@ from taskcluster_sdk._model import (
 class ProviderInfoStaticSecret(TaskclusterModel):
     """Provider-specific information"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("staticSecret",)
+
     staticSecret: Annotated[str, Field(default=None)]
     """Secret.
 
@@ -34,6 +36,8 @@ class CreateWorkerRequest(TaskclusterModel):
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/create-worker-request.json#",
     )
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires",)
 
     capacity: int | None = None
     """Worker Capacity.

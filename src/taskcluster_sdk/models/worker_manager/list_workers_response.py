@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -16,7 +16,7 @@ from taskcluster_sdk._model import (
 
 from . import task_run
 
-WorkersState: TypeAlias = Annotated[
+WorkerState: TypeAlias = Annotated[
     Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
 ]
 """A string specifying the state this worker is in so far as worker-manager knows.
@@ -35,6 +35,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListWorkersResponseWorker(TaskclusterModel):
     """The `ListWorkersResponseWorker` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("workerGroup", "workerId")
 
     capacity: int | None = None
     """Worker Capacity.
@@ -95,7 +97,7 @@ class ListWorkersResponseWorker(TaskclusterModel):
     somewhere in the past).
     """
 
-    state: WorkersState | None = None
+    state: WorkerState | None = None
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class ProviderListProvider(TaskclusterModel):
     """The `ProviderListProvider` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("providerId", "providerType")
 
     providerId: Annotated[str, Field(default=None)]
     """The id of this provider"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,12 @@ from taskcluster_sdk._model import (
 
 class PulseLaunchConfigMessage(TaskclusterModel):
     """The message that is emitted when worker pool launch configs are created/changed/archived."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "launchConfigId",
+        "providerId",
+        "workerPoolId",
+    )
 
     launchConfigId: Annotated[str, Field(default=None)]
     """Launch Configuration ID.

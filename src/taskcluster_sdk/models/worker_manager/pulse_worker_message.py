@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,15 @@ from taskcluster_sdk._model import (
 
 class PulseWorkerMessage(TaskclusterModel):
     """The message that is emitted when workers requested/running/stopped."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "capacity",
+        "providerId",
+        "timestamp",
+        "workerGroup",
+        "workerId",
+        "workerPoolId",
+    )
 
     capacity: Annotated[int, Field(default=None)]
     """Worker Capacity.

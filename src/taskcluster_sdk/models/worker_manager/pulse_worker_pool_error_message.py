@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,15 @@ from taskcluster_sdk._model import (
 
 class PulseWorkerPoolErrorMessage(TaskclusterModel):
     """The message that is emitted when worker pools are created/changed/deleted."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "errorId",
+        "kind",
+        "providerId",
+        "timestamp",
+        "title",
+        "workerPoolId",
+    )
 
     errorId: Annotated[str, Field(default=None)]
     """An arbitary unique identifier for this error"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class PulseWorkerPoolMessage(TaskclusterModel):
     """The message that is emitted when worker pools are created/changed/deleted."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("providerId", "workerPoolId")
 
     previousProviderId: str | None = None
     """Previous Provider.

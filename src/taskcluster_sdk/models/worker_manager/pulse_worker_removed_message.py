@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,16 @@ from taskcluster_sdk._model import (
 
 class PulseWorkerRemovedMessage(TaskclusterModel):
     """The message that is emitted when workers are being removed."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "capacity",
+        "providerId",
+        "reason",
+        "timestamp",
+        "workerGroup",
+        "workerId",
+        "workerPoolId",
+    )
 
     capacity: Annotated[int, Field(default=None)]
     """Worker Capacity.

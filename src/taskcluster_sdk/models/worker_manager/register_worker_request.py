@@ -18,6 +18,8 @@ class WorkerIdentityProofToken(TaskclusterModel):
     The form of this proof varies depending on the provider type.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("token",)
+
     token: Annotated[str, Field(default=None)]
     """A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)"""
 
@@ -26,6 +28,8 @@ class WorkerIdentityProofStaticSecret(TaskclusterModel):
     """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("staticSecret",)
 
     staticSecret: Annotated[str, Field(default=None)]
     """Secret.
@@ -38,6 +42,8 @@ class WorkerIdentityProof(TaskclusterModel):
     """Proof that this call is coming from the worker identified by the other fields.
     The form of this proof varies depending on the provider type.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("document", "signature")
 
     document: Annotated[str, Field(default=None)]
     """Instance identity document that is obtained by
@@ -55,6 +61,8 @@ class WorkerIdentityProofDocument(TaskclusterModel):
     The form of this proof varies depending on the provider type.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("document",)
+
     document: Annotated[str, Field(default=None)]
     """Attested data document that is obtained by
     curl http://169.254.169.254/metadata/attested/document on the instance
@@ -67,6 +75,14 @@ class RegisterWorkerRequest(TaskclusterModel):
     __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.models",
         "/schemas/worker-manager/v1/register-worker-request.json#",
+    )
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "providerId",
+        "workerGroup",
+        "workerId",
+        "workerIdentityProof",
+        "workerPoolId",
     )
 
     providerId: Annotated[str, Field(default=None)]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -24,6 +24,8 @@ class Credentials(TaskclusterModel):
     * `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "clientId")
+
     accessToken: Annotated[str, Field(default=None)]
 
     certificate: str | None = None
@@ -34,6 +36,8 @@ class Credentials(TaskclusterModel):
 
 class RegisterWorkerResponse(TaskclusterModel):
     """Response body to `registerWorker`."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "secret")
 
     credentials: Annotated[
         Credentials, Field(default_factory=lambda: Credentials.model_construct())

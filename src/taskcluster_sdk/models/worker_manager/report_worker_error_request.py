@@ -24,6 +24,14 @@ class ReportWorkerErrorRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/report-worker-error-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "kind",
+        "title",
+        "workerGroup",
+        "workerId",
+    )
+
     description: Annotated[str, Field(default=None)]
     """A longer description of what occured in the error."""
 

@@ -20,6 +20,13 @@ class ReregisterWorkerRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/reregister-worker-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "secret",
+        "workerGroup",
+        "workerId",
+        "workerPoolId",
+    )
+
     secret: Annotated[str, Field(default=None)]
     """The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or
     `reregisterWorker`.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -25,6 +25,8 @@ class Credentials(TaskclusterModel):
     * `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "clientId")
+
     accessToken: Annotated[str, Field(default=None)]
 
     certificate: str | None = None
@@ -35,6 +37,8 @@ class Credentials(TaskclusterModel):
 
 class ReregisterWorkerResponse(TaskclusterModel):
     """Response body to `reregisterWorker`."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "secret")
 
     credentials: Annotated[
         Credentials, Field(default_factory=lambda: Credentials.model_construct())

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class ShouldWorkerTerminateResponse(TaskclusterModel):
     """Decision returned to a worker asking whether to keep running or be terminated"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("reason", "terminate")
 
     reason: Annotated[str, Field(default=None)]
     """Reason why worker should be terminated"""

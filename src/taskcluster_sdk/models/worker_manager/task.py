@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -39,6 +39,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class Metadata(TaskclusterModel):
     """Required task metadata"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
+
     description: Annotated[str, Field(default=None)]
     """Human readable description of the task, please **explain** what the
     task does. A few lines of documentation is not going to hurt you.
@@ -64,6 +66,19 @@ class Metadata(TaskclusterModel):
 
 class Task(TaskclusterModel):
     """Definition of a task that can be scheduled"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "deadline",
+        "priority",
+        "provisionerId",
+        "requires",
+        "retries",
+        "schedulerId",
+        "taskGroupId",
+        "workerPoolId",
+        "workerType",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class TaskRun(TaskclusterModel):
     """A run of a task."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("runId", "taskId")
 
     runId: Annotated[int, Field(default=None)]
     """Run Identifier.

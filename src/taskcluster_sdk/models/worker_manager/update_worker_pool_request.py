@@ -31,6 +31,13 @@ class UpdateWorkerPoolRequest(TaskclusterModel):
         "/schemas/worker-manager/v1/update-worker-pool-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "emailOnError",
+        "owner",
+        "providerId",
+    )
+
     config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
 
     created: AwareDatetime | None = None

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -14,7 +14,9 @@ from taskcluster_sdk._model import (
     TaskclusterModel,
 )
 
-WorkerState: TypeAlias = Annotated[Literal["requested", "running", "stopping", "stopped"], OpenStr]
+ManagedWorkerState: TypeAlias = Annotated[
+    Literal["requested", "running", "stopping", "stopped"], OpenStr
+]
 """A string specifying the state this worker is in so far as worker-manager knows.
 A "requested" worker is in the process of starting up, and if successful will enter
 the "running" state once it has registered with the `registerWorker` API method.  A
@@ -29,6 +31,19 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class WorkerFull(TaskclusterModel):
     """A complete worker definition."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "capacity",
+        "created",
+        "expires",
+        "lastChecked",
+        "lastModified",
+        "providerId",
+        "state",
+        "workerGroup",
+        "workerId",
+        "workerPoolId",
+    )
 
     capacity: Annotated[int, Field(default=None)]
     """Worker Capacity.
@@ -69,7 +84,7 @@ class WorkerFull(TaskclusterModel):
     Can be different from the provider that's currently in the worker pool config.
     """
 
-    state: Annotated[WorkerState, Field(default=None)]
+    state: Annotated[ManagedWorkerState, Field(default=None)]
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,15 @@ from taskcluster_sdk._model import (
 
 class WorkerPoolError(TaskclusterModel):
     """A complete worker pool error definition."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "description",
+        "errorId",
+        "kind",
+        "reported",
+        "title",
+        "workerPoolId",
+    )
 
     description: Annotated[str, Field(default=None)]
     """A longer description of what occured in the error."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class Totals(TaskclusterModel):
     """The `Totals` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("total",)
 
     code: Annotated[dict[str, Any], Field(default_factory=dict)]
     """By error code.
@@ -65,6 +67,8 @@ class WorkerPoolErrorStats(TaskclusterModel):
     broken down daily for the past 7 days, hourly for the past 24 hours.
     Also includes breakdown by title and error code.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("workerPoolId",)
 
     totals: Annotated[Totals, Field(default_factory=lambda: Totals.model_construct())]
 

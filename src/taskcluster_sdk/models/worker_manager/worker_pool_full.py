@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -17,6 +17,24 @@ from taskcluster_sdk._model import (
 
 class WorkerPoolFull(TaskclusterModel):
     """A complete worker pool definition."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "currentCapacity",
+        "description",
+        "emailOnError",
+        "lastModified",
+        "owner",
+        "providerId",
+        "requestedCapacity",
+        "requestedCount",
+        "runningCapacity",
+        "runningCount",
+        "stoppedCapacity",
+        "stoppedCount",
+        "stoppingCapacity",
+        "stoppingCount",
+    )
 
     config: Annotated[dict[str, Any], Field(default_factory=dict)]
 

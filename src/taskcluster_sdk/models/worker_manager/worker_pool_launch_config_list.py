@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,14 @@ from taskcluster_sdk._model import (
 
 class WorkerPoolLaunchConfigEntry(TaskclusterModel):
     """The `WorkerPoolLaunchConfigEntry` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "isArchived",
+        "lastModified",
+        "launchConfigId",
+        "workerPoolId",
+    )
 
     configuration: Annotated[dict[str, Any], Field(default_factory=dict)]
     """The launch configuration"""

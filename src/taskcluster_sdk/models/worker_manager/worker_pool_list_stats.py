@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,19 @@ from taskcluster_sdk._model import (
 
 class WorkerPoolListStatsEntry(TaskclusterModel):
     """The `WorkerPoolListStatsEntry` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "currentCapacity",
+        "requestedCapacity",
+        "requestedCount",
+        "runningCapacity",
+        "runningCount",
+        "stoppedCapacity",
+        "stoppedCount",
+        "stoppingCapacity",
+        "stoppingCount",
+        "workerPoolId",
+    )
 
     currentCapacity: Annotated[int, Field(default=None)]
     """Total capacity available across all workers for this worker pool that are currently not "stopped" """

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,20 @@ from taskcluster_sdk._model import (
 
 class LaunchConfigStats(TaskclusterModel):
     """The `LaunchConfigStats` object."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "currentCapacity",
+        "launchConfigId",
+        "requestedCapacity",
+        "requestedCount",
+        "runningCapacity",
+        "runningCount",
+        "stoppedCapacity",
+        "stoppedCount",
+        "stoppingCapacity",
+        "stoppingCount",
+        "workerPoolId",
+    )
 
     currentCapacity: Annotated[int, Field(default=None)]
     """Total capacity available across all workers for this launch configuration that are currently not "stopped" """

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -22,7 +22,7 @@ ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], O
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
-WorkersState: TypeAlias = Annotated[
+WorkerState: TypeAlias = Annotated[
     Literal["requested", "running", "stopping", "stopped", "standalone"], OpenStr
 ]
 """A string specifying the state this worker is in so far as worker-manager knows.
@@ -71,6 +71,15 @@ class WorkerResponseAction(TaskclusterModel):
     for more information.
     """
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "context",
+        "description",
+        "method",
+        "name",
+        "title",
+        "url",
+    )
+
     context: Annotated[Annotated[Literal["worker"], OpenStr], Field(default=None)]
     """Only actions with the context `worker` are included."""
 
@@ -103,6 +112,13 @@ class WorkerResponseAction(TaskclusterModel):
 class WorkerResponseQuarantineDetail(TaskclusterModel):
     """Information about when and why a worker was quarantined."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "clientId",
+        "quarantineInfo",
+        "quarantineUntil",
+        "updatedAt",
+    )
+
     clientId: Annotated[str, Field(default=None)]
     """Quarantine ClientId.
 
@@ -121,6 +137,15 @@ class WorkerResponseQuarantineDetail(TaskclusterModel):
 
 class WorkerResponse(TaskclusterModel):
     """Response containing information about a worker."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "expires",
+        "firstClaim",
+        "provisionerId",
+        "workerGroup",
+        "workerId",
+        "workerType",
+    )
 
     actions: Annotated[list[WorkerResponseAction], Field(default_factory=list)]
     """Worker Actions."""
@@ -205,7 +230,7 @@ class WorkerResponse(TaskclusterModel):
     List of 20 most recent tasks claimed by the worker.
     """
 
-    state: WorkersState | None = None
+    state: WorkerState | None = None
     """A string specifying the state this worker is in so far as worker-manager knows.
     A "requested" worker is in the process of starting up, and if successful will enter
     the "running" state once it has registered with the `registerWorker` API method.  A

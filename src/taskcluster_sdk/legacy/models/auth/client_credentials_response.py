@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class ClientCredentialsResponse(TaskclusterModel):
     """Credentials, scopes and expiration date for a client"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("accessToken", "clientId", "expires")
 
     accessToken: Annotated[str, Field(default=None)]
     """AccessToken used for authenticating requests"""

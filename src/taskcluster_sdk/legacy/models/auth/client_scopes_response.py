@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class ClientScopesResponse(TaskclusterModel):
     """Scopes and expiration date for a client"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("clientId", "expires")
 
     clientId: Annotated[str, Field(default=None)]
     """ClientId of the client scopes is requested about"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from taskcluster_sdk._model import (
 
 class AmqpConnectionStringResponse(TaskclusterModel):
     """Connection string to use for RabbitMQ."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("url",)
 
     url: Annotated[str, Field(default=None)]
     """AMQP Connection String, including credentials and vhost."""

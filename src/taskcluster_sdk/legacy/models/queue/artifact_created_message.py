@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -27,6 +27,13 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class Artifact(TaskclusterModel):
     """Information about the artifact that was created"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "contentType",
+        "expires",
+        "name",
+        "storageType",
+    )
 
     contentType: Annotated[str, Field(default=None)]
     """Content-Type.
@@ -59,6 +66,8 @@ class Artifact(TaskclusterModel):
 
 class ArtifactCreatedMessage(TaskclusterModel):
     """Message reporting a new artifact has been created for a given task."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("runId", "version", "workerGroup", "workerId")
 
     artifact: Annotated[Artifact, Field(default_factory=lambda: Artifact.model_construct())]
     """Artifact Created.

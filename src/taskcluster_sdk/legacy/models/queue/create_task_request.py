@@ -16,6 +16,8 @@ from taskcluster_sdk._model import (
 class Metadata(TaskclusterModel):
     """Required task metadata"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
+
     description: Annotated[str, Field(default=None)]
     """Human readable description of the task, please **explain** what the
     task does. A few lines of documentation is not going to hurt you.
@@ -44,6 +46,13 @@ class CreateTaskRequest(TaskclusterModel):
     __schema__: ClassVar[tuple[str, str] | None] = (
         "taskcluster_sdk.legacy.models",
         "/schemas/queue/v1/create-task-request.json#",
+    )
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "deadline",
+        "provisionerId",
+        "workerType",
     )
 
     created: Annotated[AwareDatetime, Field(default=None)]

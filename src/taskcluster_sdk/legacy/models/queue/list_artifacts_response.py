@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -24,6 +24,13 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class ListArtifactsResponseArtifact(TaskclusterModel):
     """Information about an artifact for the given `taskId` and `runId`."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "contentType",
+        "expires",
+        "name",
+        "storageType",
+    )
 
     contentType: Annotated[str, Field(default=None)]
     """Content-Type.

@@ -29,6 +29,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 class S3ArtifactRequest(TaskclusterModel):
     """Request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires")
+
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type, when uploading artifact to the signed `PUT` URL returned from this request this must given with the `ContentType` header. Please, provide correct mime-type, this make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
 
@@ -42,6 +44,8 @@ class S3ArtifactRequest(TaskclusterModel):
 class AzureArtifactRequest(TaskclusterModel):
     """Request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue."""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires")
+
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type, when uploading artifact please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
 
@@ -54,6 +58,8 @@ class AzureArtifactRequest(TaskclusterModel):
 
 class ReferenceArtifactRequest(TaskclusterModel):
     """Request the queue to redirect to a URL for a given artifact. This allows you to reference artifacts that aren't managed by the queue. The queue will still authenticate the request, so depending on the level of secrecy required, secret URLs **might** work. Note, this is mainly useful for public artifacts, for example temporary files directly stored on the worker host and only available there for a specific amount of time."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires", "url")
 
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type for the resource to which the queue should redirect. Please use the same `Content-Type`, consistently using the correct mime-type make tooling a lot easier, specifically, always using `application/json` for JSON artifacts."""
@@ -70,6 +76,8 @@ class ReferenceArtifactRequest(TaskclusterModel):
 
 class ErrorArtifactRequest(TaskclusterModel):
     """Request the queue to reply `403` (forbidden) with `reason` and `message` to any `GET` request for this artifact. This is mainly useful as a way for a task to declare that it failed to provide an artifact it wanted to upload."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("expires", "message", "reason")
 
     expires: Annotated[AwareDatetime, Field(default=None)]
     """Date-time after which the queue should stop replying with the error and forget about the artifact."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, Tag
 from typing_extensions import TypeAliasType
@@ -18,6 +18,8 @@ from taskcluster_sdk._model import (
 
 class S3CreateArtifactResponse(TaskclusterModel):
     """Response to a request for a signed PUT URL that will allow you to upload an artifact to an S3 bucket managed by the queue."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires", "putUrl")
 
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type, must be specified as header when uploading with the signed `putUrl`."""
@@ -34,6 +36,8 @@ class S3CreateArtifactResponse(TaskclusterModel):
 
 class AzureCreateArtifactResponse(TaskclusterModel):
     """Response to a request for an Azure Shared Access Signature (SAS) that will allow you to upload an artifact to an Azure blob storage container managed by the queue."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("contentType", "expires", "putUrl")
 
     contentType: Annotated[str, Field(default=None)]
     """Artifact mime-type, should be specified with the `x-ms-blob-content-type` when committing the block."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
 
 class Metadata(TaskclusterModel):
     """Required task metadata"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
 
     description: Annotated[str, Field(default=None)]
     """Human readable description of the task, please **explain** what the
@@ -40,6 +42,17 @@ class Metadata(TaskclusterModel):
 
 class Task(TaskclusterModel):
     """Definition of a task that can be scheduled"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "created",
+        "deadline",
+        "priority",
+        "provisionerId",
+        "retries",
+        "schedulerId",
+        "taskGroupId",
+        "workerType",
+    )
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Creation time of task"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -17,6 +17,13 @@ from . import task_status
 
 class TaskClaimResponse(TaskclusterModel):
     """Response to a successful task claim"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = (
+        "runId",
+        "takenUntil",
+        "workerGroup",
+        "workerId",
+    )
 
     runId: Annotated[int, Field(default=None)]
     """`run-id` assigned to this run of the task"""

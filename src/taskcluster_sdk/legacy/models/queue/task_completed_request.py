@@ -20,5 +20,7 @@ class TaskCompletedRequest(TaskclusterModel):
         "/schemas/queue/v1/task-completed-request.json#",
     )
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("success",)
+
     success: Annotated[bool, Field(default=None)]
     """Boolean, indicating successful completion, `false` indicates that the task was completed by the given run, but the completion was unsuccessful. This differs from task failures as the completion was reported to the queue, and thus, the task was unsuccessful for task-specific reasons, not infrastructure failures"""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -19,6 +19,8 @@ class TaskDefinedMessage(TaskclusterModel):
     """Message reporting that a task has been defined. The task may or may not be
     _scheduled_ too.
     """
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     status: Annotated[
         task_status.TaskStatus,

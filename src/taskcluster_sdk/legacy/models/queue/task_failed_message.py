@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_status
 
 class TaskFailedMessage(TaskclusterModel):
     """Message reporting that a task have failed"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     runId: int | None = None
     """Id of the last run for the task, not provided if `deadline` was exceeded before a run was started"""

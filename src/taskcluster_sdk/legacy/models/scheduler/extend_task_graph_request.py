@@ -17,6 +17,8 @@ from ..queue import create_task_request
 class ExtendTaskGraphRequestTask(TaskclusterModel):
     """Representation of a tasks in the task-graph"""
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
+
     requires: list[str] = []
     """Required tasks.
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,8 @@ from . import task_graph_status
 
 class Metadata(TaskclusterModel):
     """Required task metadata"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
 
     description: Annotated[str, Field(default=None)]
     """Human readable description of task-graph, **explain** what it does!"""
@@ -32,6 +34,8 @@ class Metadata(TaskclusterModel):
 
 class InspectTaskGraphResponseTask(TaskclusterModel):
     """Information about a tasks in the task-graph"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("reruns", "rerunsLeft", "taskId")
 
     dependents: Annotated[list[str], Field(default_factory=list)]
     """Dependent tasks.

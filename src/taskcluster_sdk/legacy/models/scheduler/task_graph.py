@@ -17,6 +17,8 @@ from ..queue import create_task_request
 class Metadata(TaskclusterModel):
     """Required task metadata" """
 
+    __required_values__: ClassVar[tuple[str, ...]] = ("description", "name", "owner", "source")
+
     description: Annotated[str, Field(default=None)]
     """Human readable description of task-graph, **explain** what it does!"""
 
@@ -38,6 +40,8 @@ class Metadata(TaskclusterModel):
 
 class TaskGraphTask(TaskclusterModel):
     """Representation of a tasks in the task-graph"""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId",)
 
     requires: list[str] = []
     """Required tasks.

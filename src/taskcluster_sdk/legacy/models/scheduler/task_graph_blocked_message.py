@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_graph_status
 
 class TaskGraphBlockedMessage(TaskclusterModel):
     """Message that all reruns of a task has failed it is now blocking the task-graph from finishing."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("taskId", "version")
 
     status: Annotated[
         task_graph_status.TaskGraphStatus,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ from . import task_graph_status
 
 class TaskGraphExtendedMessage(TaskclusterModel):
     """Messages as posted to `scheduler/v1/task-graph-extended` informing the world that a task-graph have been extended."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
     status: Annotated[
         task_graph_status.TaskGraphStatus,

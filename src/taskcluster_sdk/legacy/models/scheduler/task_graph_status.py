@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import TypeAlias
@@ -22,6 +22,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 
 class TaskGraphStatus(TaskclusterModel):
     """A representation of **task-graph status** as known by the scheduler, without the state of all individual tasks."""
+
+    __required_values__: ClassVar[tuple[str, ...]] = ("schedulerId", "state", "taskGraphId")
 
     schedulerId: Annotated[str, Field(default=None)]
     """Unique identifier for task-graph scheduler managing the given task-graph"""

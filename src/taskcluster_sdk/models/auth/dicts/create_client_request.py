@@ -30,5 +30,5 @@ class CreateClientRequestDict(TypedDict, total=False):
     expires: Required[str | datetime]
     """Date and time where the clients access is set to expire"""
 
-    scopes: list[str] | None
+    scopes: list[str]
     """List of scopes the client has (unexpanded)."""

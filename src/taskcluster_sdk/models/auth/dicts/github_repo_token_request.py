@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
-    from ..github_repo_token_request import PermissionsPages, PermissionsRepositoryProjects
+    from ..github_repo_token_request import GithubPermissionAccess, GithubProjectsPermissionAccess
 
 
 class PermissionsDict(TypedDict, total=False):
@@ -21,61 +21,61 @@ class PermissionsDict(TypedDict, total=False):
     from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
     """
 
-    actions: PermissionsPages
+    actions: GithubPermissionAccess
 
-    administration: PermissionsPages
+    administration: GithubPermissionAccess
 
-    artifact_metadata: PermissionsPages
+    artifact_metadata: GithubPermissionAccess
 
-    attestations: PermissionsPages
+    attestations: GithubPermissionAccess
 
-    checks: PermissionsPages
+    checks: GithubPermissionAccess
 
-    code_quality: PermissionsPages
+    code_quality: GithubPermissionAccess
 
-    codespaces: PermissionsPages
+    codespaces: GithubPermissionAccess
 
-    contents: PermissionsPages
+    contents: GithubPermissionAccess
 
-    dependabot_secrets: PermissionsPages
+    dependabot_secrets: GithubPermissionAccess
 
-    deployments: PermissionsPages
+    deployments: GithubPermissionAccess
 
-    discussions: PermissionsPages
+    discussions: GithubPermissionAccess
 
-    environments: PermissionsPages
+    environments: GithubPermissionAccess
 
-    issues: PermissionsPages
+    issues: GithubPermissionAccess
 
-    merge_queues: PermissionsPages
+    merge_queues: GithubPermissionAccess
 
-    metadata: PermissionsPages
+    metadata: GithubPermissionAccess
 
-    packages: PermissionsPages
+    packages: GithubPermissionAccess
 
-    pages: PermissionsPages
+    pages: GithubPermissionAccess
 
-    pull_requests: PermissionsPages
+    pull_requests: GithubPermissionAccess
 
-    repository_custom_properties: PermissionsPages
+    repository_custom_properties: GithubPermissionAccess
 
-    repository_hooks: PermissionsPages
+    repository_hooks: GithubPermissionAccess
 
-    repository_projects: PermissionsRepositoryProjects
+    repository_projects: GithubProjectsPermissionAccess
 
-    secret_scanning_alerts: PermissionsPages
+    secret_scanning_alerts: GithubPermissionAccess
 
-    secrets: PermissionsPages
+    secrets: GithubPermissionAccess
 
-    security_events: PermissionsPages
+    security_events: GithubPermissionAccess
 
-    single_file: PermissionsPages
+    single_file: GithubPermissionAccess
 
-    statuses: PermissionsPages
+    statuses: GithubPermissionAccess
 
-    vulnerability_alerts: PermissionsPages
+    vulnerability_alerts: GithubPermissionAccess
 
-    workflows: Literal["write"] | None
+    workflows: Literal["write"]
 
 
 class GithubRepoTokenRequestDict(TypedDict, total=False):

@@ -159,13 +159,13 @@ class OnExitStatusDict(TypedDict, total=False):
     By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
     """
 
-    purgeCaches: list[int] | None
+    purgeCaches: list[int]
     """Purge caches exit status.
 
     If the task exits with a purge caches exit status, all caches associated with the task will be purged.
     """
 
-    retry: list[int] | None
+    retry: list[int]
     """Retriable exit statuses.
 
     If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.
@@ -194,7 +194,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     `.payload` field of the queue.
     """
 
-    artifacts: dict[str, ArtifactDict] | None
+    artifacts: dict[str, ArtifactDict]
     """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
     Artifacts can be an individual `file`, a `directory` containing
     potentially multiple files with recursively included subdirectories,
@@ -209,7 +209,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     artifacts, due to the efficiency gain.
     """
 
-    cache: dict[str, str] | None
+    cache: dict[str, str]
     """Caches to mount point mapping..
 
     Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
@@ -227,7 +227,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     Example: `['/bin/bash', '-c', 'ls']`.
     """
 
-    env: dict[str, str] | None
+    env: dict[str, str]
     """Environment variable mappings..
 
     Example: ```

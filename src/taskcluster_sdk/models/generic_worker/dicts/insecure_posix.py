@@ -16,7 +16,7 @@ if TYPE_CHECKING:
         ArtifactType,
         CacheFormat,
         MountFormat,
-        PayloadTaskclusterProxyInterface,
+        TaskclusterProxyInterface,
     )
 
 
@@ -280,7 +280,7 @@ class OnExitStatusDict(TypedDict, total=False):
     based on exit code of task commands.
     """
 
-    purgeCaches: list[int] | None
+    purgeCaches: list[int]
     """Purge caches exit status.
 
     If the task exits with a purge caches exit status, all caches
@@ -289,7 +289,7 @@ class OnExitStatusDict(TypedDict, total=False):
     Since: generic-worker 49.0.0
     """
 
-    retry: list[int] | None
+    retry: list[int]
     """Intermittent task exit codes.
 
     Exit codes for any command in the task payload to cause this task to
@@ -503,7 +503,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[GenericWorkerPayloadArtifactDict] | None
+    artifacts: list[GenericWorkerPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -518,7 +518,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    env: dict[str, str] | None
+    env: dict[str, str]
     """Env vars must be string to __string__ mappings (not number or boolean). For example:
     ```
     {
@@ -568,7 +568,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict] | None
+    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict]
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
@@ -583,7 +583,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     based on exit code of task commands.
     """
 
-    osGroups: list[str] | None
+    osGroups: list[str]
     """A list of OS Groups that the task user should be a member of. Not yet implemented on
     non-Windows platforms, therefore this optional property may only be an empty array if
     provided.
@@ -597,7 +597,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface
+    taskclusterProxyInterface: TaskclusterProxyInterface
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

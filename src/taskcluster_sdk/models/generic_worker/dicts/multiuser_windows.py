@@ -16,7 +16,7 @@ if TYPE_CHECKING:
         ArtifactType,
         CacheFormat,
         MountFormat,
-        PayloadTaskclusterProxyInterface,
+        TaskclusterProxyInterface,
     )
 
 
@@ -307,7 +307,7 @@ class OnExitStatusDict(TypedDict, total=False):
     based on exit code of task commands.
     """
 
-    purgeCaches: list[int] | None
+    purgeCaches: list[int]
     """Purge caches exit status.
 
     If the task exits with a purge caches exit status, all caches
@@ -316,7 +316,7 @@ class OnExitStatusDict(TypedDict, total=False):
     Since: generic-worker 49.0.0
     """
 
-    retry: list[int] | None
+    retry: list[int]
     """Intermittent task exit codes.
 
     Exit codes for any command in the task payload to cause this task to
@@ -522,7 +522,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[MultiuserWindowsPayloadArtifactDict] | None
+    artifacts: list[MultiuserWindowsPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -544,7 +544,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    env: dict[str, str] | None
+    env: dict[str, str]
     """Env vars must be string to __string__ mappings (not number or boolean). For example:
     ```
     {
@@ -599,7 +599,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict] | None
+    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict]
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
@@ -614,7 +614,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     based on exit code of task commands.
     """
 
-    osGroups: list[str] | None
+    osGroups: list[str]
     """A list of OS Groups that the task user should be a member of. Requires scope
     `generic-worker:os-group:<provisionerId>/<workerType>/<os-group>` for each
     group listed.
@@ -657,7 +657,7 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     This property is allowed for backward compatibility, but is unused.
     """
 
-    taskclusterProxyInterface: PayloadTaskclusterProxyInterface
+    taskclusterProxyInterface: TaskclusterProxyInterface
     """Network Interface for Taskcluster Proxy to listen on.
 
     Specifies whether taskcluster-proxy should listen on

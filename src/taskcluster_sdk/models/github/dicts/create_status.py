@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
-    from ..create_status import StatusState
+    from ..create_status import CommitStatusState
 
 
 class CreateStatusDict(TypedDict, total=False):
@@ -26,7 +26,7 @@ class CreateStatusDict(TypedDict, total=False):
     description: str
     """A short description of the status."""
 
-    state: Required[StatusState]
+    state: Required[CommitStatusState]
     """The state of the status."""
 
     target_url: str

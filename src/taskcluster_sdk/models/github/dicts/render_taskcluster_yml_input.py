@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
-    from ..render_taskcluster_yml_input import EventsAction, EventsType, PullAction, ReleaseAction
+    from ..render_taskcluster_yml_input import (
+        IssueCommentAction,
+        PullRequestAction,
+        PullRequestEventType,
+        ReleaseAction,
+    )
 
 
 class FakeEventDict(TypedDict, total=False):
@@ -22,7 +27,7 @@ class FakeEventDict(TypedDict, total=False):
     "ref": "refs/tags/v1.0.0"
     """
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-push"]]
 
@@ -35,12 +40,12 @@ class PullRequestEventsDict(TypedDict, total=False):
     See [RFC 175](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md)
     """
 
-    action: Required[PullAction]
+    action: Required[PullRequestAction]
     """Pull Request action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
-    type: Required[EventsType]
+    type: Required[PullRequestEventType]
 
 
 class ReleaseEventsDict(TypedDict, total=False):
@@ -54,7 +59,7 @@ class ReleaseEventsDict(TypedDict, total=False):
     action: Required[ReleaseAction]
     """Release action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-release"]]
 
@@ -67,10 +72,10 @@ class IssueCommentEventsDict(TypedDict, total=False):
     Event type names follow the `tasks_for` naming convention.
     """
 
-    action: Required[EventsAction]
+    action: Required[IssueCommentAction]
     """Issue Comment action."""
 
-    overrides: dict[str, Any] | None
+    overrides: dict[str, Any]
 
     type: Required[Literal["github-issue-comment"]]
 

@@ -19,7 +19,7 @@ class CreateHookRequestDict(TypedDict, total=False):
     Definition of a hook that can create tasks at defined times.
     """
 
-    bindings: list[bindings.BindingDict] | None
+    bindings: list[bindings.BindingDict]
 
     hookGroupId: str
 

@@ -19,10 +19,10 @@ class SlackRequestDict(TypedDict, total=False):
     documentation.
     """
 
-    attachments: list[Any] | None
+    attachments: list[Any]
     """An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments."""
 
-    blocks: list[Any] | None
+    blocks: list[Any]
     """An array of Slack layout blocks. See https://api.slack.com/reference/block-kit/blocks."""
 
     channelId: Required[str]

@@ -17,9 +17,9 @@ class AcceptDownloadMethodsDict(TypedDict, total=False):
     The server will choose one method and make the corresponding response.
     """
 
-    getUrl: Literal[True] | None
+    getUrl: Literal[True]
 
-    simple: Literal[True] | None
+    simple: Literal[True]
 
 
 class DownloadObjectRequestDict(TypedDict, total=False):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import TypedDict
 
 if TYPE_CHECKING:
-    from ..update_provisioner_request import TypeStability
+    from ..update_provisioner_request import TaskQueueStability
     from . import actions
 
 
@@ -21,7 +21,7 @@ class UpdateProvisionerRequestDict(TypedDict, total=False):
     Request to update a provisioner.
     """
 
-    actions: list[actions.ActionDict] | None
+    actions: list[actions.ActionDict]
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
 
     description: str
@@ -34,7 +34,7 @@ class UpdateProvisionerRequestDict(TypedDict, total=False):
     deleted by the queue.
     """
 
-    stability: TypeStability
+    stability: TaskQueueStability
     """This is the stability of the provisioner. Accepted values:
     * `experimental`
     * `stable`

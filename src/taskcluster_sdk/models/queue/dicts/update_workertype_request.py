@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import TypedDict
 
 if TYPE_CHECKING:
-    from ..update_workertype_request import TypeStability
+    from ..update_workertype_request import TaskQueueStability
 
 
 class UpdateWorkerTypeRequestDict(TypedDict, total=False):
@@ -30,7 +30,7 @@ class UpdateWorkerTypeRequestDict(TypedDict, total=False):
     deleted by the queue.
     """
 
-    stability: TypeStability
+    stability: TaskQueueStability
     """This is the stability of the provisioner. Accepted values:
     * `experimental`
     * `stable`

@@ -107,7 +107,7 @@ class AwsProviderConfigLaunchConfigDict(TypedDict, total=False):
     region: Required[str]
     """AWS region (not to be confused with AZ) to launch the instances in"""
 
-    workerConfig: dict[str, Any] | None
+    workerConfig: dict[str, Any]
     """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
     The expectation is that the worker will merge this information with configuration from other sources,
     and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.

@@ -24,7 +24,7 @@ class WorkerManagerDict(TypedDict, total=False):
     capacityPerInstance: int
     """The number of tasks a single worker of this type can run at any given time."""
 
-    ignoreFailedProvisioningStates: list[str] | None
+    ignoreFailedProvisioningStates: list[str]
     """A list of provisioning state codes (see the [Azure documentation](https://docs.microsoft.com/en-us/azure/virtual-machines/states-lifecycle)) that
     should be ignored and treated as success if the VM is running.  The most common choice is `["OSProvisioningTimedOut"]`, which ignores failure
     to start the Azure VM Agent.  This is appropriate on systems that do not or cannot run the agent.
@@ -88,7 +88,7 @@ class AzureProviderConfigLaunchConfigDict(TypedDict, total=False):
     Deprecated - please use `workerManager.capacityPerInstance` instead
     """
 
-    tags: dict[str, Any] | None
+    tags: dict[str, Any]
     """Arbitrary key-value pairs for Azure resource tags"""
 
     workerConfig: Required[dict[str, Any]]

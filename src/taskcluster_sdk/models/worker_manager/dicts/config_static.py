@@ -40,7 +40,7 @@ class StaticProviderConfigDict(TypedDict, total=False):
     only supporting reregistration timeouts
     """
 
-    workerConfig: dict[str, Any] | None
+    workerConfig: dict[str, Any]
     """This value is supplied unchanged to the worker from the provider configuration.
     The expectation is that the worker will merge this information with configuration from other sources,
     and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
