@@ -7,18 +7,31 @@ import subprocess
 import sys
 from pathlib import Path
 
-from taskcluster_sdk.models.queue import Task
+import pytest
+
+from taskcluster_sdk.errors import MissingFieldError
+from taskcluster_sdk.models.queue import Task, TaskStatus
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def test_a_missing_datetime_dumps_as_null() -> None:
-    # Lenient parsing reads a missing required datetime as None; dumping the
-    # model to JSON must not fail on it.
+def test_a_missing_datetime_dumps_as_absent_and_raises_when_read() -> None:
+    # A required datetime the answer left out: dumping to JSON must not fail
+    # on it and gives back what the server sent; reading it names it.
     task = Task.model_validate_json(b'{"created": "2026-12-01T22:42:36.602+01:00"}')
     dumped = json.loads(task.model_dump_json())
     assert dumped["created"] == "2026-12-01T21:42:36.602Z"
-    assert dumped["deadline"] is None
+    assert "deadline" not in dumped
+    with pytest.raises(MissingFieldError, match="deadline"):
+        _ = task.deadline
+
+
+def test_a_null_optional_datetime_dumps_as_null() -> None:
+    status = TaskStatus.model_validate_json(
+        b'{"taskId": "t", "runs": [{"runId": 0, "resolved": null}]}'
+    )
+    dumped = json.loads(status.model_dump_json())
+    assert dumped["runs"][0]["resolved"] is None
 
 
 def test_object_models_do_not_load_the_root_model_machinery() -> None:
