@@ -335,11 +335,13 @@ def test_expired_download_url_is_requested_again(fake: FakeTaskcluster, queue: Q
     assert len(fake.api_calls("object.PUT /start-download/")) == 2
 
 
+# The larger size is hashed partly in the hashing thread (see ContentHasher).
+@pytest.mark.parametrize("size", [300_000, 3 * 1024 * 1024 + 1])
 def test_hash_mismatch_fails_and_leaves_no_file(
-    fake: FakeTaskcluster, queue: Queue, tmp_path: Path
+    fake: FakeTaskcluster, queue: Queue, tmp_path: Path, size: int
 ) -> None:
     task_id = fake.add_task()
-    data = pattern(300_000)
+    data = pattern(size)
     upload_artifact(
         queue,
         task_id=task_id,

@@ -136,7 +136,9 @@ async def download_artifact_async(
                 signed = AsyncObjectUrls(object_client, plan)
                 state = DownloadState(await signed.renew(), sink, progress, verify=True)
                 await _get_with_retries(client, state, budget, signed)
-                verify_hashes(name, signed.hashes, state.hasher.hexdigests())
+                hasher = state.hasher
+                actual = await AsyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
+                verify_hashes(name, signed.hashes, actual)
     except BaseException:
         await AsyncIO.run_blocking(sink.blocking, sink.discard)
         raise

@@ -160,7 +160,7 @@ async def upload_artifact_async(
                 retry_budget(queue, max_retries),
                 progress,
             )
-        hashes = hasher.hexdigests()
+        hashes = await AsyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
         await object_client.finishUpload(grant.object_name, finish_upload_request(grant, hashes))
         try:
             await queue.finishArtifact(task_id, run_id, name, finish_artifact_request(grant))

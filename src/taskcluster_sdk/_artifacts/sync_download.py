@@ -138,7 +138,9 @@ def download_artifact(
                 signed = SyncObjectUrls(object_client, plan)
                 state = DownloadState(signed.renew(), sink, progress, verify=True)
                 _get_with_retries(client, state, budget, signed)
-                verify_hashes(name, signed.hashes, state.hasher.hexdigests())
+                hasher = state.hasher
+                actual = SyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
+                verify_hashes(name, signed.hashes, actual)
     except BaseException:
         SyncIO.run_blocking(sink.blocking, sink.discard)
         raise

@@ -162,7 +162,7 @@ def upload_artifact(
                 retry_budget(queue, max_retries),
                 progress,
             )
-        hashes = hasher.hexdigests()
+        hashes = SyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
         object_client.finishUpload(grant.object_name, finish_upload_request(grant, hashes))
         try:
             queue.finishArtifact(task_id, run_id, name, finish_artifact_request(grant))
