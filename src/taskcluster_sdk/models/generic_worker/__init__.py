@@ -12,6 +12,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadArtifactDict as InsecurePosixPayloadArtifactDict,
+    )
+    from .dicts.insecure_posix import InsecurePosixPayloadDict as InsecurePosixPayloadDict
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadArtifactDict as MultiuserPosixPayloadArtifactDict,
+    )
+    from .dicts.multiuser_posix import MultiuserPosixPayloadDict as MultiuserPosixPayloadDict
     from .dicts.multiuser_windows import (
         MultiuserWindowsPayloadArtifactDict as MultiuserWindowsPayloadArtifactDict,
     )
@@ -21,9 +29,13 @@ if TYPE_CHECKING:
     from .insecure_posix import ArtifactUploadType as ArtifactUploadType
     from .insecure_posix import CacheFormat as CacheFormat
     from .insecure_posix import InsecurePosix as InsecurePosix
+    from .insecure_posix import InsecurePosixPayload as InsecurePosixPayload
+    from .insecure_posix import InsecurePosixPayloadArtifact as InsecurePosixPayloadArtifact
     from .insecure_posix import MountFormat as MountFormat
     from .insecure_posix import TaskclusterProxyInterface as TaskclusterProxyInterface
     from .multiuser_posix import MultiuserPosix as MultiuserPosix
+    from .multiuser_posix import MultiuserPosixPayload as MultiuserPosixPayload
+    from .multiuser_posix import MultiuserPosixPayloadArtifact as MultiuserPosixPayloadArtifact
     from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
     from .multiuser_windows import (
         MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact,
@@ -35,11 +47,19 @@ _MODULES = {
     "ArtifactUploadType": "insecure_posix",
     "CacheFormat": "insecure_posix",
     "InsecurePosix": "insecure_posix",
+    "InsecurePosixPayload": "insecure_posix",
+    "InsecurePosixPayloadArtifact": "insecure_posix",
     "MountFormat": "insecure_posix",
     "TaskclusterProxyInterface": "insecure_posix",
     "MultiuserPosix": "multiuser_posix",
+    "MultiuserPosixPayload": "multiuser_posix",
+    "MultiuserPosixPayloadArtifact": "multiuser_posix",
     "MultiuserWindowsPayload": "multiuser_windows",
     "MultiuserWindowsPayloadArtifact": "multiuser_windows",
+    "InsecurePosixPayloadArtifactDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadDict": "dicts.insecure_posix",
+    "MultiuserPosixPayloadArtifactDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadDict": "dicts.multiuser_posix",
     "MultiuserWindowsPayloadArtifactDict": "dicts.multiuser_windows",
     "MultiuserWindowsPayloadDict": "dicts.multiuser_windows",
 }
@@ -64,8 +84,16 @@ __all__ = [
     "ArtifactUploadType",
     "CacheFormat",
     "InsecurePosix",
+    "InsecurePosixPayload",
+    "InsecurePosixPayloadArtifact",
+    "InsecurePosixPayloadArtifactDict",
+    "InsecurePosixPayloadDict",
     "MountFormat",
     "MultiuserPosix",
+    "MultiuserPosixPayload",
+    "MultiuserPosixPayloadArtifact",
+    "MultiuserPosixPayloadArtifactDict",
+    "MultiuserPosixPayloadDict",
     "MultiuserWindowsPayload",
     "MultiuserWindowsPayloadArtifact",
     "MultiuserWindowsPayloadArtifactDict",

@@ -118,8 +118,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class GenericWorkerPayloadArtifact(TaskclusterModel):
-    """The `GenericWorkerPayloadArtifact` object."""
+class InsecurePosixPayloadArtifact(TaskclusterModel):
+    """The `InsecurePosixPayloadArtifact` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
 
@@ -827,7 +827,7 @@ class InsecurePosixPayload(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("maxRunTime",)
 
-    artifacts: list[GenericWorkerPayloadArtifact] | None = None
+    artifacts: list[InsecurePosixPayloadArtifact] | None = None
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     )
 
 
-class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
-    """Dict form of `GenericWorkerPayloadArtifact`.
+class InsecurePosixPayloadArtifactDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadArtifact`.
 
-    The `GenericWorkerPayloadArtifact` object.
+    The `InsecurePosixPayloadArtifact` object.
     """
 
     contentEncoding: ArtifactContentEncoding
@@ -503,7 +503,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[GenericWorkerPayloadArtifactDict]
+    artifacts: list[InsecurePosixPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0

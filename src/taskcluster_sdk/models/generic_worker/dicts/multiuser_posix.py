@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     )
 
 
-class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
-    """Dict form of `GenericWorkerPayloadArtifact`.
+class MultiuserPosixPayloadArtifactDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadArtifact`.
 
-    The `GenericWorkerPayloadArtifact` object.
+    The `MultiuserPosixPayloadArtifact` object.
     """
 
     contentEncoding: ArtifactContentEncoding
@@ -527,7 +527,7 @@ class MultiuserPosixPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[GenericWorkerPayloadArtifactDict]
+    artifacts: list[MultiuserPosixPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
