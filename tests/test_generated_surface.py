@@ -530,9 +530,14 @@ def test_generic_worker_exports_the_payloads_and_their_dicts() -> None:
         "MultiuserPosixPayloadArtifactDict",
         "MultiuserWindowsPayloadDict",
     } <= set(generic_worker.__all__)
-    # the d2g copies are not exported: docker-worker's own class is the one to use
+    # d2g: the union holds docker-worker's own class, not a copy of the same name
     assert "DockerWorkerPayload" not in generic_worker.__all__
-    assert "DockerWorkerPayload" in docker_worker.__all__
+    assert not hasattr(insecure_posix, "DockerWorkerPayload")
+    docker = docker_worker.DockerWorkerPayload(image="ubuntu", maxRunTime=60, command=["true"])
+    assert generic_worker.InsecurePosix(docker).root is docker
+    assert generic_worker.MultiuserPosix(docker).root is docker
+    parsed = generic_worker.InsecurePosix.model_validate({"image": "ubuntu", "maxRunTime": 1})
+    assert type(parsed.root) is docker_worker.DockerWorkerPayload
     payload = generic_worker.InsecurePosixPayload(
         command=[["echo", "hi"]],
         maxRunTime=60,

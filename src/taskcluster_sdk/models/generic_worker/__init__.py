@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .dicts.multiuser_windows import MultiuserWindowsPayloadDict as MultiuserWindowsPayloadDict
     from .insecure_posix import ArtifactContentEncoding as ArtifactContentEncoding
     from .insecure_posix import ArtifactType as ArtifactType
-    from .insecure_posix import ArtifactUploadType as ArtifactUploadType
     from .insecure_posix import CacheFormat as CacheFormat
     from .insecure_posix import InsecurePosix as InsecurePosix
     from .insecure_posix import InsecurePosixPayload as InsecurePosixPayload
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 _MODULES = {
     "ArtifactContentEncoding": "insecure_posix",
     "ArtifactType": "insecure_posix",
-    "ArtifactUploadType": "insecure_posix",
     "CacheFormat": "insecure_posix",
     "InsecurePosix": "insecure_posix",
     "InsecurePosixPayload": "insecure_posix",
@@ -81,7 +79,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "ArtifactContentEncoding",
     "ArtifactType",
-    "ArtifactUploadType",
     "CacheFormat",
     "InsecurePosix",
     "InsecurePosixPayload",
