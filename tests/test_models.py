@@ -705,7 +705,9 @@ def test_every_request_dict_and_the_schema_check_agree_on_null(
         assert (problems == []) == takes_none, (key, annotation, problems)
 
 
-def _staged_generic_worker(tmp_path: Path, change: typing.Callable[[dict[str, typing.Any]], None]) -> dict[str, typing.Any]:
+def _staged_generic_worker(
+    tmp_path: Path, change: typing.Callable[[dict[str, typing.Any]], None]
+) -> dict[str, typing.Any]:
     import copy
 
     from codegen.models.plan import plan_modules
@@ -721,7 +723,9 @@ def _staged_generic_worker(tmp_path: Path, change: typing.Callable[[dict[str, ty
     return json.loads((tmp_path / "generic_worker" / "insecure_posix.json").read_text())
 
 
-def test_the_d2g_copy_in_generic_worker_schemas_becomes_a_ref_to_docker_worker(tmp_path: Path) -> None:
+def test_the_d2g_copy_in_generic_worker_schemas_becomes_a_ref_to_docker_worker(
+    tmp_path: Path,
+) -> None:
     staged = _staged_generic_worker(tmp_path, lambda document: None)
     assert staged["oneOf"][1] == {"$ref": "../docker_worker/payload.json#"}
     # the definition only the copy used goes with it; the payload's own stay

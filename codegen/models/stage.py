@@ -91,7 +91,9 @@ def _share_copies(document: dict[str, Any], plan: Plan, by_id: dict[str, Plan]) 
 def _local_refs(node: object) -> set[str]:
     if isinstance(node, dict):
         mapping = cast(dict[str, Any], node)
-        found = {ref} if isinstance(ref := mapping.get("$ref"), str) and ref.startswith("#") else set()
+        found = (
+            {ref} if isinstance(ref := mapping.get("$ref"), str) and ref.startswith("#") else set()
+        )
         return found.union(*(_local_refs(value) for value in mapping.values()))
     if isinstance(node, list):
         return set().union(*(_local_refs(value) for value in cast(list[Any], node)))
