@@ -89,15 +89,19 @@ def _share_copies(document: dict[str, Any], plan: Plan, by_id: dict[str, Plan]) 
 
 
 def _local_refs(node: object) -> set[str]:
+    """Every `#...` `$ref` under `node`."""
+    found: set[str] = set()
     if isinstance(node, dict):
         mapping = cast(dict[str, Any], node)
-        found = (
-            {ref} if isinstance(ref := mapping.get("$ref"), str) and ref.startswith("#") else set()
-        )
-        return found.union(*(_local_refs(value) for value in mapping.values()))
-    if isinstance(node, list):
-        return set().union(*(_local_refs(value) for value in cast(list[Any], node)))
-    return set()
+        ref = mapping.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            found.add(ref)
+        for value in mapping.values():
+            found |= _local_refs(value)
+    elif isinstance(node, list):
+        for value in cast(list[Any], node):
+            found |= _local_refs(value)
+    return found
 
 
 def _meaning(node: object, document: object) -> object:

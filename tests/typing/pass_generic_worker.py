@@ -84,6 +84,9 @@ def schedule(queue: Queue, group: str) -> None:
     queue.createTask(slugid(), {**body, "payload": multiuser})
     queue.createTask(slugid(), {**body, "payload": windows})
 
+    # d2g: generic-worker's union holds docker-worker's own class
+    d2g = DockerWorkerPayload(image="ubuntu:24.04", maxRunTime=60)
+    assert_type(InsecurePosix(d2g).root, InsecurePosixPayload | DockerWorkerPayload)
     # reading a claimed task's payload back: the root tells the two forms apart
     parsed = InsecurePosix.model_validate(queue.task("t").payload).root
     if isinstance(parsed, InsecurePosixPayload):
