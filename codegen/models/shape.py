@@ -885,6 +885,12 @@ def add_exports(
             exports[service].extend(
                 (module_name, item) for item in _array_item_classes(context, key, name)
             )
+    for _, _, members in context.compositions.values():
+        for key, member in members:
+            service, module_name = key.split(".")
+            exports[service].extend(
+                (module_name, name) for name in _reachable(context, key, member)
+            )
     for (key, _), (alias, _, _) in context.compositions.items():
         if key in modules:
             service, name = key.split(".")
@@ -954,3 +960,35 @@ def _array_item_classes(context: Context, key: str, name: str) -> list[str]:
             ):
                 items.append(member.slice.id)
     return items
+
+
+def _reachable(context: Context, key: str, name: str) -> list[str]:
+    """Classes of module `key` that `name`'s fields use, directly or through each other."""
+    seen: list[str] = []
+    pending = [name]
+    while pending:
+        info = context.classes[(key, pending.pop())]
+        for statement in info.fields().values():
+            for node in ast.walk(statement.annotation):
+                ref = context.resolve(key, node) if isinstance(node, ast.Name) else None
+                if ref is not None and ref[1] != name and ref[1] not in seen:
+                    seen.append(ref[1])
+                    pending.append(ref[1])
+    return seen
+
+
+def member_renames(context: Context) -> dict[str, dict[str, str]]:
+    """Names of the classes inside a worker payload or provider config: `<Member><Class>`.
+
+    Users build these by hand (`mounts=[InsecurePosixPayloadFileMount(...)]`),
+    so their package exports them; the three generic-worker payloads each
+    have a `FileMount` of their own (not the same fields), and a bare
+    `Artifact` or `Features` says nothing of what it belongs to.
+    """
+    renames: dict[str, dict[str, str]] = defaultdict(dict)
+    for _, _, members in context.compositions.values():
+        for key, member in members:
+            for name in _reachable(context, key, member):
+                if (key, name) not in context.free_form and not name.startswith(member):
+                    renames[key][name] = member + name
+    return renames

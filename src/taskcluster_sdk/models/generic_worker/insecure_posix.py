@@ -225,7 +225,7 @@ class InsecurePosixPayloadArtifact(TaskclusterModel):
     """
 
 
-class Features(TaskclusterModel):
+class InsecurePosixPayloadFeatures(TaskclusterModel):
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
@@ -335,7 +335,7 @@ class Features(TaskclusterModel):
     """
 
 
-class Logs(TaskclusterModel):
+class InsecurePosixPayloadLogs(TaskclusterModel):
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -360,7 +360,7 @@ class Logs(TaskclusterModel):
     """
 
 
-class OnExitStatus(TaskclusterModel):
+class InsecurePosixPayloadOnExitStatus(TaskclusterModel):
     """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
@@ -390,7 +390,7 @@ class OnExitStatus(TaskclusterModel):
     """
 
 
-class ArtifactContent(TaskclusterModel):
+class InsecurePosixPayloadArtifactContent(TaskclusterModel):
     """Requires scope `queue:get-artifact:<artifact-name>`.
 
     Since: generic-worker 5.4.0
@@ -409,7 +409,7 @@ class ArtifactContent(TaskclusterModel):
     taskId: Annotated[str, Field(default=None)]
 
 
-class IndexedContent(TaskclusterModel):
+class InsecurePosixPayloadIndexedContent(TaskclusterModel):
     """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
     Since: generic-worker 51.0.0
@@ -422,7 +422,7 @@ class IndexedContent(TaskclusterModel):
     namespace: Annotated[str, Field(default=None)]
 
 
-class URLContent(TaskclusterModel):
+class InsecurePosixPayloadURLContent(TaskclusterModel):
     """URL to download content from.
 
     Since: generic-worker 5.4.0
@@ -443,7 +443,7 @@ class URLContent(TaskclusterModel):
     """
 
 
-class ContentRaw(TaskclusterModel):
+class InsecurePosixPayloadContentRaw(TaskclusterModel):
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
     Since: generic-worker 11.1.0
@@ -458,7 +458,7 @@ class ContentRaw(TaskclusterModel):
     """
 
 
-class ContentBase64(TaskclusterModel):
+class InsecurePosixPayloadContentBase64(TaskclusterModel):
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
     Since: generic-worker 11.1.0
@@ -473,13 +473,17 @@ class ContentBase64(TaskclusterModel):
     """
 
 
-class FileMount(TaskclusterModel):
-    """The `FileMount` object."""
+class InsecurePosixPayloadFileMount(TaskclusterModel):
+    """The `InsecurePosixPayloadFileMount` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
-        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
+        InsecurePosixPayloadArtifactContent
+        | InsecurePosixPayloadIndexedContent
+        | InsecurePosixPayloadURLContent
+        | InsecurePosixPayloadContentRaw
+        | InsecurePosixPayloadContentBase64,
         Field(default=None),
     ]
     """Content of the file to be mounted.
@@ -501,13 +505,17 @@ class FileMount(TaskclusterModel):
     """
 
 
-class ReadOnlyDirectory(TaskclusterModel):
-    """The `ReadOnlyDirectory` object."""
+class InsecurePosixPayloadReadOnlyDirectory(TaskclusterModel):
+    """The `InsecurePosixPayloadReadOnlyDirectory` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
 
     content: Annotated[
-        ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64,
+        InsecurePosixPayloadArtifactContent
+        | InsecurePosixPayloadIndexedContent
+        | InsecurePosixPayloadURLContent
+        | InsecurePosixPayloadContentRaw
+        | InsecurePosixPayloadContentBase64,
         Field(default=None),
     ]
     """Contents of read only directory.
@@ -530,8 +538,8 @@ class ReadOnlyDirectory(TaskclusterModel):
     """
 
 
-class WritableDirectoryCache(TaskclusterModel):
-    """The `WritableDirectoryCache` object."""
+class InsecurePosixPayloadWritableDirectoryCache(TaskclusterModel):
+    """The `InsecurePosixPayloadWritableDirectoryCache` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
@@ -544,9 +552,14 @@ class WritableDirectoryCache(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    content: ArtifactContent | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = (
-        None
-    )
+    content: (
+        InsecurePosixPayloadArtifactContent
+        | InsecurePosixPayloadIndexedContent
+        | InsecurePosixPayloadURLContent
+        | InsecurePosixPayloadContentRaw
+        | InsecurePosixPayloadContentBase64
+        | None
+    ) = None
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -621,13 +634,13 @@ class InsecurePosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    features: Features | None = None
+    features: InsecurePosixPayloadFeatures | None = None
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: Logs | None = None
+    logs: InsecurePosixPayloadLogs | None = None
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -642,13 +655,20 @@ class InsecurePosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    mounts: (
+        list[
+            InsecurePosixPayloadFileMount
+            | InsecurePosixPayloadWritableDirectoryCache
+            | InsecurePosixPayloadReadOnlyDirectory
+        ]
+        | None
+    ) = None
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatus | None = None
+    onExitStatus: InsecurePosixPayloadOnExitStatus | None = None
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

@@ -225,7 +225,7 @@ class MultiuserPosixPayloadArtifact(TaskclusterModel):
     """
 
 
-class Features(TaskclusterModel):
+class MultiuserPosixPayloadFeatures(TaskclusterModel):
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
@@ -367,7 +367,7 @@ class Features(TaskclusterModel):
     """
 
 
-class Logs(TaskclusterModel):
+class MultiuserPosixPayloadLogs(TaskclusterModel):
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -392,7 +392,7 @@ class Logs(TaskclusterModel):
     """
 
 
-class OnExitStatus(TaskclusterModel):
+class MultiuserPosixPayloadOnExitStatus(TaskclusterModel):
     """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
@@ -422,7 +422,7 @@ class OnExitStatus(TaskclusterModel):
     """
 
 
-class Content(TaskclusterModel):
+class MultiuserPosixPayloadContent(TaskclusterModel):
     """Requires scope `queue:get-artifact:<artifact-name>`.
 
     Since: generic-worker 5.4.0
@@ -441,7 +441,7 @@ class Content(TaskclusterModel):
     taskId: Annotated[str, Field(default=None)]
 
 
-class IndexedContent(TaskclusterModel):
+class MultiuserPosixPayloadIndexedContent(TaskclusterModel):
     """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
     Since: generic-worker 51.0.0
@@ -454,7 +454,7 @@ class IndexedContent(TaskclusterModel):
     namespace: Annotated[str, Field(default=None)]
 
 
-class URLContent(TaskclusterModel):
+class MultiuserPosixPayloadURLContent(TaskclusterModel):
     """URL to download content from.
 
     Since: generic-worker 5.4.0
@@ -475,7 +475,7 @@ class URLContent(TaskclusterModel):
     """
 
 
-class ContentRaw(TaskclusterModel):
+class MultiuserPosixPayloadContentRaw(TaskclusterModel):
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
     Since: generic-worker 11.1.0
@@ -490,7 +490,7 @@ class ContentRaw(TaskclusterModel):
     """
 
 
-class ContentBase64(TaskclusterModel):
+class MultiuserPosixPayloadContentBase64(TaskclusterModel):
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
     Since: generic-worker 11.1.0
@@ -505,13 +505,18 @@ class ContentBase64(TaskclusterModel):
     """
 
 
-class FileMount(TaskclusterModel):
-    """The `FileMount` object."""
+class MultiuserPosixPayloadFileMount(TaskclusterModel):
+    """The `MultiuserPosixPayloadFileMount` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64,
+        Field(default=None),
     ]
     """Content of the file to be mounted.
 
@@ -534,13 +539,18 @@ class FileMount(TaskclusterModel):
     """
 
 
-class ReadOnlyDirectory(TaskclusterModel):
-    """The `ReadOnlyDirectory` object."""
+class MultiuserPosixPayloadReadOnlyDirectory(TaskclusterModel):
+    """The `MultiuserPosixPayloadReadOnlyDirectory` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64,
+        Field(default=None),
     ]
     """Contents of read only directory.
 
@@ -564,8 +574,8 @@ class ReadOnlyDirectory(TaskclusterModel):
     """
 
 
-class WritableDirectoryCache(TaskclusterModel):
-    """The `WritableDirectoryCache` object."""
+class MultiuserPosixPayloadWritableDirectoryCache(TaskclusterModel):
+    """The `MultiuserPosixPayloadWritableDirectoryCache` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
@@ -578,7 +588,14 @@ class WritableDirectoryCache(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    content: Content | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = None
+    content: (
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64
+        | None
+    ) = None
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -667,13 +684,13 @@ class MultiuserPosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    features: Features | None = None
+    features: MultiuserPosixPayloadFeatures | None = None
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: Logs | None = None
+    logs: MultiuserPosixPayloadLogs | None = None
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -688,13 +705,20 @@ class MultiuserPosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    mounts: (
+        list[
+            MultiuserPosixPayloadFileMount
+            | MultiuserPosixPayloadWritableDirectoryCache
+            | MultiuserPosixPayloadReadOnlyDirectory
+        ]
+        | None
+    ) = None
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatus | None = None
+    onExitStatus: MultiuserPosixPayloadOnExitStatus | None = None
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

@@ -106,14 +106,16 @@ class AzureProviderConfigLaunchConfig(TaskclusterModel):
     """
 
 
-class LaunchConfigAzureDeploymentResources(
+class AzureProviderConfigLaunchConfigAzureDeploymentResources(
     AzureDeploymentResources, AzureProviderConfigLaunchConfig
 ):
-    """The `LaunchConfigAzureDeploymentResources` object."""
+    """The `AzureProviderConfigLaunchConfigAzureDeploymentResources` object."""
 
 
-class LaunchConfigAzureArmTemplates(AzureArmTemplates, AzureProviderConfigLaunchConfig):
-    """The `LaunchConfigAzureArmTemplates` object."""
+class AzureProviderConfigLaunchConfigAzureArmTemplates(
+    AzureArmTemplates, AzureProviderConfigLaunchConfig
+):
+    """The `AzureProviderConfigLaunchConfigAzureArmTemplates` object."""
 
 
 class AzureProviderConfig(TaskclusterModel):
@@ -125,7 +127,10 @@ class AzureProviderConfig(TaskclusterModel):
     __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
     launchConfigs: Annotated[
-        list[LaunchConfigAzureDeploymentResources | LaunchConfigAzureArmTemplates],
+        list[
+            AzureProviderConfigLaunchConfigAzureDeploymentResources
+            | AzureProviderConfigLaunchConfigAzureArmTemplates
+        ],
         Field(default_factory=list),
     ]
     """Choices.

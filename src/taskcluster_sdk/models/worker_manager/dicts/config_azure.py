@@ -108,17 +108,21 @@ class AzureProviderConfigLaunchConfigDict(TypedDict, total=False):
     """
 
 
-class LaunchConfigAzureDeploymentResourcesDict(AzureProviderConfigLaunchConfigDict, total=False):
-    """Dict form of `LaunchConfigAzureDeploymentResources`.
+class AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict(
+    AzureProviderConfigLaunchConfigDict, total=False
+):
+    """Dict form of `AzureProviderConfigLaunchConfigAzureDeploymentResources`.
 
-    The `LaunchConfigAzureDeploymentResources` object.
+    The `AzureProviderConfigLaunchConfigAzureDeploymentResources` object.
     """
 
 
-class LaunchConfigAzureArmTemplatesDict(AzureProviderConfigLaunchConfigDict, total=False):
-    """Dict form of `LaunchConfigAzureArmTemplates`.
+class AzureProviderConfigLaunchConfigAzureArmTemplatesDict(
+    AzureProviderConfigLaunchConfigDict, total=False
+):
+    """Dict form of `AzureProviderConfigLaunchConfigAzureArmTemplates`.
 
-    The `LaunchConfigAzureArmTemplates` object.
+    The `AzureProviderConfigLaunchConfigAzureArmTemplates` object.
     """
 
 
@@ -131,7 +135,10 @@ class AzureProviderConfigDict(TypedDict, total=False):
     """
 
     launchConfigs: Required[
-        list[LaunchConfigAzureDeploymentResourcesDict | LaunchConfigAzureArmTemplatesDict]
+        list[
+            AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict
+            | AzureProviderConfigLaunchConfigAzureArmTemplatesDict
+        ]
     ]
     """Choices.
 
