@@ -544,3 +544,53 @@ def test_generic_worker_exports_the_payloads_and_their_dicts() -> None:
         artifacts=[generic_worker.InsecurePosixPayloadArtifact(path="out", type="file")],
     )
     assert generic_worker.InsecurePosix(payload).root is payload
+
+
+def _nested_models(model: type[Any], seen: set[type[Any]]) -> set[type[Any]]:
+    import typing
+
+    from pydantic import BaseModel
+
+    def walk(annotation: object) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in seen and annotation.__module__ == model.__module__:
+                seen.add(annotation)
+                _nested_models(annotation, seen)
+            return
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    model.model_rebuild()
+    for field in model.model_fields.values():
+        walk(field.annotation)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("service", "member"),
+    [
+        ("docker_worker", "DockerWorkerPayload"),
+        ("generic_worker", "InsecurePosixPayload"),
+        ("generic_worker", "MultiuserPosixPayload"),
+        ("generic_worker", "MultiuserWindowsPayload"),
+        ("worker_manager", "AwsProviderConfig"),
+        ("worker_manager", "AzureProviderConfig"),
+        ("worker_manager", "GoogleProviderConfig"),
+        ("worker_manager", "StaticProviderConfig"),
+    ],
+)
+def test_every_class_inside_a_payload_or_config_is_exported(service: str, member: str) -> None:
+    """Users build mounts, images, capabilities... by hand: from the package, with a Dict."""
+    package = importlib.import_module(f"taskcluster_sdk.models.{service}")
+    inner = _nested_models(getattr(package, member), set())
+    missing = sorted(
+        cls.__name__
+        for cls in inner
+        if cls.__name__ not in package.__all__ or getattr(package, cls.__name__) is not cls
+    )
+    assert not missing, missing
+    names = {cls.__name__ for cls in inner}
+    assert all(name.startswith(member) for name in names), names
+    if service in ("docker_worker", "generic_worker"):
+        assert inner  # mounts, artifacts, images...
+        assert {f"{name}Dict" for name in names} <= set(package.__all__)

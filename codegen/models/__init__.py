@@ -48,8 +48,8 @@ from codegen.models.rewrite import postprocess
 from codegen.models.shape import (
     EXTRA_RENAMES,
     add_exports,
-    member_renames,
     analyse,
+    member_renames,
     reshape,
     union_renames,
     union_roots,

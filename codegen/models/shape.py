@@ -968,8 +968,10 @@ def _reachable(context: Context, key: str, name: str) -> list[str]:
     pending = [name]
     while pending:
         info = context.classes[(key, pending.pop())]
-        for statement in info.fields().values():
-            for node in ast.walk(statement.annotation):
+        # bases too: a subclass's fields include theirs (Azure's launch configs)
+        nodes = [*info.node.bases, *(s.annotation for s in info.fields().values())]
+        for annotation in nodes:
+            for node in ast.walk(annotation):
                 ref = context.resolve(key, node) if isinstance(node, ast.Name) else None
                 if ref is not None and ref[1] != name and ref[1] not in seen:
                     seen.append(ref[1])

@@ -11,13 +11,22 @@ from datetime import datetime, timedelta, timezone
 from typing_extensions import assert_type
 
 from taskcluster_sdk import Queue, slugid
-from taskcluster_sdk.models.docker_worker import DockerWorkerPayload
+from taskcluster_sdk.models.docker_worker import (
+    DockerWorkerPayload,
+    DockerWorkerPayloadCapabilities,
+    DockerWorkerPayloadImageIndexedImage,
+)
 from taskcluster_sdk.models.generic_worker import (
     InsecurePosix,
     InsecurePosixPayload,
     InsecurePosixPayloadArtifact,
     InsecurePosixPayloadArtifactDict,
     InsecurePosixPayloadDict,
+    InsecurePosixPayloadFeatures,
+    InsecurePosixPayloadFileMount,
+    InsecurePosixPayloadFileMountDict,
+    InsecurePosixPayloadURLContent,
+    InsecurePosixPayloadWritableDirectoryCache,
     MultiuserPosixPayload,
     MultiuserPosixPayloadDict,
     MultiuserWindowsPayload,
@@ -39,6 +48,13 @@ def schedule(queue: Queue, group: str) -> None:
         maxRunTime=600,
         env={"CC": "clang"},
         artifacts=[InsecurePosixPayloadArtifact(path="out/app", type="file", name="public/app")],
+        features=InsecurePosixPayloadFeatures(taskclusterProxy=True),
+        mounts=[
+            InsecurePosixPayloadWritableDirectoryCache(cacheName="cargo", directory=".cargo"),
+            InsecurePosixPayloadFileMount(
+                file="tool.tar.gz", content=InsecurePosixPayloadURLContent(url="https://x/t")
+            ),
+        ],
     )
     request = CreateTaskRequest(
         taskQueueId="proj/posix",
@@ -53,13 +69,21 @@ def schedule(queue: Queue, group: str) -> None:
         MultiuserPosixPayload(command=[["true"]], maxRunTime=60),
         MultiuserWindowsPayload(command=["echo hi"], maxRunTime=60),
         # docker-worker's payload, which generic-worker also runs (d2g)
-        DockerWorkerPayload(image="ubuntu:24.04", maxRunTime=60, command=["true"]),
+        DockerWorkerPayload(
+            image=DockerWorkerPayloadImageIndexedImage(
+                namespace="proj.images.latest", path="public/image.tar.zst", type="indexed-image"
+            ),
+            maxRunTime=60,
+            capabilities=DockerWorkerPayloadCapabilities(privileged=True),
+        ),
     ):
         request.payload = other
         queue.createTask(slugid(), request)
 
     artifact: InsecurePosixPayloadArtifactDict = {"path": "out/app", "type": "file"}
+    mount: InsecurePosixPayloadFileMountDict = {"file": "a.txt", "content": {"raw": "hello"}}
     as_dict: InsecurePosixPayloadDict = {
+        "mounts": [mount],
         "command": [["make", "all"]],
         "maxRunTime": 600,
         "artifacts": [artifact],

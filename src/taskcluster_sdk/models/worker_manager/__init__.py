@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     )
     from .config_aws import AwsProviderConfigWorkerManager as AwsProviderConfigWorkerManager
     from .config_azure import AzureProviderConfig as AzureProviderConfig
+    from .config_azure import AzureProviderConfigLaunchConfig as AzureProviderConfigLaunchConfig
     from .config_azure import (
         AzureProviderConfigLaunchConfigAzureArmTemplates as AzureProviderConfigLaunchConfigAzureArmTemplates,
     )
     from .config_azure import (
         AzureProviderConfigLaunchConfigAzureDeploymentResources as AzureProviderConfigLaunchConfigAzureDeploymentResources,
     )
+    from .config_azure import AzureProviderConfigWorkerManager as AzureProviderConfigWorkerManager
     from .config_google import GoogleProviderConfig as GoogleProviderConfig
     from .config_google import GoogleProviderConfigLaunchConfig as GoogleProviderConfigLaunchConfig
     from .config_google import (
@@ -64,6 +66,12 @@ if TYPE_CHECKING:
     )
     from .dicts.config_azure import (
         AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict as AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict,
+    )
+    from .dicts.config_azure import (
+        AzureProviderConfigLaunchConfigDict as AzureProviderConfigLaunchConfigDict,
+    )
+    from .dicts.config_azure import (
+        AzureProviderConfigWorkerManagerDict as AzureProviderConfigWorkerManagerDict,
     )
     from .dicts.config_google import GoogleProviderConfigDict as GoogleProviderConfigDict
     from .dicts.config_google import (
@@ -156,8 +164,10 @@ _MODULES = {
     "AwsProviderConfigLaunchConfiguration": "config_aws",
     "AwsProviderConfigWorkerManager": "config_aws",
     "AzureProviderConfig": "config_azure",
+    "AzureProviderConfigLaunchConfig": "config_azure",
     "AzureProviderConfigLaunchConfigAzureArmTemplates": "config_azure",
     "AzureProviderConfigLaunchConfigAzureDeploymentResources": "config_azure",
+    "AzureProviderConfigWorkerManager": "config_azure",
     "GoogleProviderConfig": "config_google",
     "GoogleProviderConfigLaunchConfig": "config_google",
     "GoogleProviderConfigWorkerManager": "config_google",
@@ -216,6 +226,8 @@ _MODULES = {
     "AzureProviderConfigDict": "dicts.config_azure",
     "AzureProviderConfigLaunchConfigAzureArmTemplatesDict": "dicts.config_azure",
     "AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict": "dicts.config_azure",
+    "AzureProviderConfigLaunchConfigDict": "dicts.config_azure",
+    "AzureProviderConfigWorkerManagerDict": "dicts.config_azure",
     "GoogleProviderConfigDict": "dicts.config_google",
     "GoogleProviderConfigLaunchConfigDict": "dicts.config_google",
     "GoogleProviderConfigWorkerManagerDict": "dicts.config_google",
@@ -260,10 +272,14 @@ __all__ = [
     "AzureDeploymentResources",
     "AzureProviderConfig",
     "AzureProviderConfigDict",
+    "AzureProviderConfigLaunchConfig",
     "AzureProviderConfigLaunchConfigAzureArmTemplates",
     "AzureProviderConfigLaunchConfigAzureArmTemplatesDict",
     "AzureProviderConfigLaunchConfigAzureDeploymentResources",
     "AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict",
+    "AzureProviderConfigLaunchConfigDict",
+    "AzureProviderConfigWorkerManager",
+    "AzureProviderConfigWorkerManagerDict",
     "CreateWorkerPoolRequest",
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from . import worker_lifecycle
 
 
-class WorkerManagerDict(TypedDict, total=False):
-    """Dict form of `WorkerManager`.
+class AzureProviderConfigWorkerManagerDict(TypedDict, total=False):
+    """Dict form of `AzureProviderConfigWorkerManager`.
 
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
@@ -99,7 +99,7 @@ class AzureProviderConfigLaunchConfigDict(TypedDict, total=False):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManagerDict
+    workerManager: AzureProviderConfigWorkerManagerDict
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.
