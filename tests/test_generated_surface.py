@@ -440,3 +440,157 @@ def test_method_docstrings_document_each_parameter_and_deprecation() -> None:
     assert "Returns:" in doc
     deprecated = inspect.getdoc(Queue.claimTask) or ""
     assert deprecated.splitlines()[2].startswith("**Deprecated**")
+
+
+# --- every union member a user builds is exported --------------------------------
+
+
+def _root_union_members() -> list[tuple[str, str, str, str]]:
+    """(service, module, root class, member) for each class in a root's union, from the sources.
+
+    Read from the generated files, not from the generator's own rule, so that
+    a member the rule misses (tagged or not) shows up here.
+    """
+    found: list[tuple[str, str, str, str]] = []
+    for path in sorted((PACKAGE / "models").glob("*/*.py")):
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+        aliases = {
+            node.targets[0].id: node.value.args[1]
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "TypeAliasType"
+        }
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef) or not node.bases:
+                continue
+            base = node.bases[0]
+            if not (
+                isinstance(base, ast.Subscript)
+                and ast.unparse(base.value) == "TaskclusterRootModel"
+                and isinstance(base.slice, ast.Name)
+                and base.slice.id in aliases
+            ):
+                continue
+            value = aliases[base.slice.id]
+            if isinstance(value, ast.Subscript) and ast.unparse(value.value) == "Annotated":
+                value = value.slice.elts[0]  # type: ignore[attr-defined]
+            members = re.findall(r"[A-Za-z_][\w.]*", ast.unparse(value))
+            if len(members) < 2:
+                continue
+            found.extend(
+                (path.parent.name, path.stem, node.name, member)
+                for member in members
+                if member in classes
+            )
+    return found
+
+
+def test_every_member_of_a_root_union_is_exported_or_excluded_with_a_reason() -> None:
+    from codegen.models.shape import UNEXPORTED_VARIANTS
+
+    members = _root_union_members()
+    # the d2g case that was missing, and the tagged unions that already worked
+    assert ("generic_worker", "insecure_posix", "InsecurePosix", "InsecurePosixPayload") in members
+    assert ("queue", "post_artifact_request", "PostArtifactRequest", "S3ArtifactRequest") in members
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for service, module, root, member in members:
+        package = importlib.import_module(f"taskcluster_sdk.models.{service}")
+        reason = UNEXPORTED_VARIANTS.get((f"{service}.{module}", member))
+        seen.add((f"{service}.{module}", member))
+        exported = getattr(package, member, None) if member in package.__all__ else None
+        own = getattr(importlib.import_module(f"taskcluster_sdk.models.{service}.{module}"), member)
+        if reason is None and exported is not own:
+            problems.append(f"{service}.{module}.{member} (in {root}) is not exported by {service}")
+        elif reason is not None and member in package.__all__ and exported is own:
+            problems.append(f"{service}.{module}.{member} is exported but listed as excluded")
+        elif reason is not None and len(reason) < 20:
+            problems.append(f"{service}.{module}.{member}: the reason for excluding it is empty")
+    assert not problems, problems
+    assert set(UNEXPORTED_VARIANTS) <= seen, set(UNEXPORTED_VARIANTS) - seen
+
+
+def test_generic_worker_exports_the_payloads_and_their_dicts() -> None:
+    from taskcluster_sdk.models import docker_worker, generic_worker
+    from taskcluster_sdk.models.generic_worker import insecure_posix, multiuser_posix
+
+    assert generic_worker.InsecurePosixPayload is insecure_posix.InsecurePosixPayload
+    assert generic_worker.MultiuserPosixPayload is multiuser_posix.MultiuserPosixPayload
+    assert {
+        "InsecurePosixPayloadDict",
+        "InsecurePosixPayloadArtifact",
+        "InsecurePosixPayloadArtifactDict",
+        "MultiuserPosixPayloadDict",
+        "MultiuserPosixPayloadArtifact",
+        "MultiuserPosixPayloadArtifactDict",
+        "MultiuserWindowsPayloadDict",
+    } <= set(generic_worker.__all__)
+    # d2g: the union holds docker-worker's own class, not a copy of the same name
+    assert "DockerWorkerPayload" not in generic_worker.__all__
+    assert not hasattr(insecure_posix, "DockerWorkerPayload")
+    docker = docker_worker.DockerWorkerPayload(image="ubuntu", maxRunTime=60, command=["true"])
+    assert generic_worker.InsecurePosix(docker).root is docker
+    assert generic_worker.MultiuserPosix(docker).root is docker
+    parsed = generic_worker.InsecurePosix.model_validate({"image": "ubuntu", "maxRunTime": 1})
+    assert type(parsed.root) is docker_worker.DockerWorkerPayload
+    payload = generic_worker.InsecurePosixPayload(
+        command=[["echo", "hi"]],
+        maxRunTime=60,
+        artifacts=[generic_worker.InsecurePosixPayloadArtifact(path="out", type="file")],
+    )
+    assert generic_worker.InsecurePosix(payload).root is payload
+
+
+def _nested_models(model: type[Any], seen: set[type[Any]]) -> set[type[Any]]:
+    import typing
+
+    from pydantic import BaseModel
+
+    def walk(annotation: object) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in seen and annotation.__module__ == model.__module__:
+                seen.add(annotation)
+                _nested_models(annotation, seen)
+            return
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    model.model_rebuild()
+    for field in model.model_fields.values():
+        walk(field.annotation)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("service", "member"),
+    [
+        ("docker_worker", "DockerWorkerPayload"),
+        ("generic_worker", "InsecurePosixPayload"),
+        ("generic_worker", "MultiuserPosixPayload"),
+        ("generic_worker", "MultiuserWindowsPayload"),
+        ("worker_manager", "AwsProviderConfig"),
+        ("worker_manager", "AzureProviderConfig"),
+        ("worker_manager", "GoogleProviderConfig"),
+        ("worker_manager", "StaticProviderConfig"),
+    ],
+)
+def test_every_class_inside_a_payload_or_config_is_exported(service: str, member: str) -> None:
+    """Users build mounts, images, capabilities... by hand: from the package, with a Dict."""
+    package = importlib.import_module(f"taskcluster_sdk.models.{service}")
+    inner = _nested_models(getattr(package, member), set())
+    missing = sorted(
+        cls.__name__
+        for cls in inner
+        if cls.__name__ not in package.__all__ or getattr(package, cls.__name__) is not cls
+    )
+    assert not missing, missing
+    names = {cls.__name__ for cls in inner}
+    assert all(name.startswith(member) for name in names), names
+    if service in ("docker_worker", "generic_worker"):
+        assert inner  # mounts, artifacts, images...
+        assert {f"{name}Dict" for name in names} <= set(package.__all__)

@@ -49,6 +49,7 @@ from codegen.models.shape import (
     EXTRA_RENAMES,
     add_exports,
     analyse,
+    member_renames,
     reshape,
     union_renames,
     union_roots,
@@ -91,6 +92,10 @@ def generate_models(platform: Platform, package_dir: Path, package: str) -> Mode
         variant_names = union_renames(context)
         nullable = renamed_fields(nullable, variant_names)
         modules = apply_renames(modules, variant_names)
+        context = analyse(modules, schema_ids, roots)
+        inner_names = member_renames(context)
+        nullable = renamed_fields(nullable, inner_names)
+        modules = apply_renames(modules, inner_names)
         context = analyse(modules, schema_ids, roots)
         unions = union_roots(context)
         index = replace(

@@ -233,8 +233,25 @@ COMPOSED_ALIASES = frozenset(alias for alias, _, _ in COMPOSITIONS.values())
 # Classes named poorly that no rule above catches: (module key) -> {old: new}.
 EXTRA_RENAMES = {
     "hooks.trigger_hook_response": {"TriggerHookResponseTriggerHookResponse": "TriggeredTask"},
-    "generic_worker.insecure_posix": {"GenericWorkerPayload": "InsecurePosixPayload"},
-    "generic_worker.multiuser_posix": {"GenericWorkerPayload": "MultiuserPosixPayload"},
+    "generic_worker.insecure_posix": {
+        "GenericWorkerPayload": "InsecurePosixPayload",
+        "Artifact": "InsecurePosixPayloadArtifact",
+    },
+    "generic_worker.multiuser_posix": {
+        "GenericWorkerPayload": "MultiuserPosixPayload",
+        "Artifact": "MultiuserPosixPayloadArtifact",
+    },
+}
+
+# Members of a root's union (a root class `X(TaskclusterRootModel[XValue])`
+# over `A | B`) that their package does not export, and why. Every other
+# member defined in the root's module is exported, with the item classes of
+# its array fields, as a root would be: users build the variants by hand.
+# `tests/test_generated_surface.py` checks that each member is one or the other.
+UNEXPORTED_VARIANTS: dict[tuple[str, str], str] = {
+    # None today. Generic-worker's inline copies of docker-worker's payload,
+    # the case this was made for, are `$ref`s to the original instead
+    # (`stage.SHARED_COPIES`): its members are then another package's class.
 }
 
 
@@ -861,6 +878,19 @@ def add_exports(
                 value = cast(ast.Call, node.value).args[1]
                 if isinstance(value, ast.Name) and (key, value.id) in context.classes:
                     exports[service].append((name, value.id))  # `X | {}` became X
+    for key, name in root_variants(context, modules):
+        if (key, name) not in UNEXPORTED_VARIANTS:
+            service, module_name = key.split(".")
+            exports[service].append((module_name, name))
+            exports[service].extend(
+                (module_name, item) for item in _array_item_classes(context, key, name)
+            )
+    for _, _, members in context.compositions.values():
+        for key, member in members:
+            service, module_name = key.split(".")
+            exports[service].extend(
+                (module_name, name) for name in _reachable(context, key, member)
+            )
     for (key, _), (alias, _, _) in context.compositions.items():
         if key in modules:
             service, name = key.split(".")
@@ -876,3 +906,91 @@ def add_exports(
                     f" exported as {name}"
                 )
         exports[service] = sorted({(module, name) for name, module in first.items()})
+
+
+def root_variants(
+    context: Context, modules: Mapping[str, GeneratedModule]
+) -> list[tuple[str, str]]:
+    """(module key, class) of each union member defined next to the root over that union.
+
+    Tagged or not: generic-worker's `InsecurePosix` is `InsecurePosixPayload |
+    DockerWorkerPayload` (no tag), and users write an `InsecurePosixPayload`.
+    """
+    found: list[tuple[str, str]] = []
+    for key, module in sorted(modules.items()):
+        tree = ast.parse(module.text)
+        aliases = {
+            cast(ast.Name, node.targets[0]).id: _alias_value(node)
+            for node in tree.body
+            if isinstance(node, ast.Assign) and _is_type_alias(node)
+        }
+        for node in tree.body:
+            if not (isinstance(node, ast.ClassDef) and node.bases):
+                continue
+            base = node.bases[0]
+            if not (
+                isinstance(base, ast.Subscript)
+                and ast.unparse(base.value) == ROOT_BASE
+                and isinstance(base.slice, ast.Name)
+                and base.slice.id in aliases
+            ):
+                continue
+            members = _union_members(aliases[base.slice.id])
+            if len(members) < 2:
+                continue
+            found.extend(
+                (key, member.id)
+                for member in members
+                if isinstance(member, ast.Name) and (key, member.id) in context.classes
+            )
+    return found
+
+
+def _array_item_classes(context: Context, key: str, name: str) -> list[str]:
+    """Classes of this module that are the items of `name`'s array fields (`list[X]`)."""
+    items: list[str] = []
+    for statement in context.classes[(key, name)].fields().values():
+        annotation = _unannotate(statement.annotation)[0]
+        for member in _union_members(annotation):
+            if (
+                isinstance(member, ast.Subscript)
+                and ast.unparse(member.value) == "list"
+                and isinstance(member.slice, ast.Name)
+                and (key, member.slice.id) in context.classes
+            ):
+                items.append(member.slice.id)
+    return items
+
+
+def _reachable(context: Context, key: str, name: str) -> list[str]:
+    """Classes of module `key` that `name`'s fields use, directly or through each other."""
+    seen: list[str] = []
+    pending = [name]
+    while pending:
+        info = context.classes[(key, pending.pop())]
+        # bases too: a subclass's fields include theirs (Azure's launch configs)
+        nodes = [*info.node.bases, *(s.annotation for s in info.fields().values())]
+        for annotation in nodes:
+            for node in ast.walk(annotation):
+                ref = context.resolve(key, node) if isinstance(node, ast.Name) else None
+                if ref is not None and ref[1] != name and ref[1] not in seen:
+                    seen.append(ref[1])
+                    pending.append(ref[1])
+    return seen
+
+
+def member_renames(context: Context) -> dict[str, dict[str, str]]:
+    """Names of the classes inside a worker payload or provider config: `<Member><Class>`.
+
+    Users build these by hand (`mounts=[InsecurePosixPayloadFileMount(...)]`),
+    so their package exports them; the three generic-worker payloads each
+    have a `FileMount` of their own (not the same fields), and a bare
+    `Artifact` or `Features` says nothing of what it belongs to.
+    """
+    renames: dict[str, dict[str, str]] = defaultdict(dict)
+    for _, _, members in context.compositions.values():
+        for key, member in members:
+            for name in _reachable(context, key, member):
+                if (key, name) not in context.free_form and not name.startswith(member):
+                    renames[key][name] = member + name
+    return renames

@@ -30,11 +30,106 @@ def stage_schemas(plans: list[Plan], directory: Path) -> None:
         document.pop("id", None)
         document.pop("$schema", None)
         document["title"] = plan.root_name
+        _share_copies(document, plan, by_id)
         _rewrite_refs(document, plan, by_id, ())
         document = lenient(document)
         target = directory / plan.stage_path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
+
+
+# Schemas that carry another schema inline, and where: generic-worker's posix
+# payloads accept docker-worker payloads (d2g) as a second `oneOf` member, a
+# copy of docker-worker's payload schema. The copy becomes a `$ref` to the
+# original, so the union holds `models.docker_worker.DockerWorkerPayload`
+# (the class users build) and not a second class of the same name and
+# meaning that it would refuse. (schema id, JSON pointer) -> schema id.
+SHARED_COPIES: dict[tuple[str, str], str] = {
+    ("/schemas/generic-worker/insecure_posix.json#", "/oneOf/1"): (
+        "/schemas/docker-worker/v1/payload.json#"
+    ),
+    ("/schemas/generic-worker/multiuser_posix.json#", "/oneOf/1"): (
+        "/schemas/docker-worker/v1/payload.json#"
+    ),
+}
+_DOCS = frozenset({"title", "description", "$id", "$schema", "definitions"})
+
+
+def _share_copies(document: dict[str, Any], plan: Plan, by_id: dict[str, Plan]) -> None:
+    """Replace the inline copies of `SHARED_COPIES` by `$ref`s to the schema they copy.
+
+    Only while the copy still says what the original says (docs aside):
+    a copy that drifted from it is a schema of its own and keeps its class.
+    """
+    for (schema_id, pointer), original_id in SHARED_COPIES.items():
+        original = by_id.get(original_id)
+        if schema_id != plan.schema.id or original is None:
+            continue
+        *parents, last = [
+            int(part) if part.isdigit() else part for part in pointer.strip("/").split("/")
+        ]
+        container: Any = document
+        for part in parents:
+            container = container[part]
+        copy_node = container[last]
+        if _meaning(copy_node, plan.schema.document) != _meaning(
+            original.schema.document, original.schema.document
+        ):
+            raise GeneratorError(
+                f"{schema_id}{pointer} is no longer a copy of {original_id}: remove it from"
+                " stage.SHARED_COPIES (it then gets a class of its own)",
+                file=plan.schema.source,
+            )
+        address = original_id.rstrip("#")
+        container[last] = {"$ref": posixpath.relpath(address, posixpath.dirname(schema_id))}
+        # definitions only the copy used would become classes nothing uses
+        definitions = document.get("definitions", {})
+        for ref in _local_refs(copy_node) - _local_refs(document):
+            definitions.pop(ref.removeprefix("#/definitions/"), None)
+
+
+def _local_refs(node: object) -> set[str]:
+    """Every `#...` `$ref` under `node`."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        mapping = cast(dict[str, Any], node)
+        ref = mapping.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            found.add(ref)
+        for value in mapping.values():
+            found |= _local_refs(value)
+    elif isinstance(node, list):
+        for value in cast(list[Any], node):
+            found |= _local_refs(value)
+    return found
+
+
+def _meaning(node: object, document: object) -> object:
+    """Schema `node` with local `$ref`s inlined and docs (titles, descriptions) left out."""
+    if isinstance(node, list):
+        return [_meaning(value, document) for value in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    mapping = cast(dict[str, Any], node)
+    ref = mapping.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return _meaning(target, document)
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if key in _DOCS:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {
+                name: _meaning(sub, document) for name, sub in cast(dict[str, Any], value).items()
+            }
+        elif key in _SCHEMA_LISTS or key in _SCHEMA_VALUES:
+            out[key] = _meaning(value, document)
+        else:
+            out[key] = value  # `enum`, `default`, `required`...: values, not schemas
+    return out
 
 
 def _rewrite_refs(

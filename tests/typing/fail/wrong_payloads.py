@@ -63,3 +63,11 @@ def mistakes(queue: Queue, auth: Auth) -> None:
     status = queue.status("t").status
     if status.state == "hibernating":  # expect-error  (not a task state)
         print(body, docker)
+
+
+def generic_worker_mistakes() -> None:
+    from taskcluster_sdk.models.generic_worker import InsecurePosixPayload, InsecurePosixPayloadDict
+
+    InsecurePosixPayload(command=["make"], maxRunTime=60)  # expect-error  (one list per command)
+    bad: InsecurePosixPayloadDict = {"command": [["make"]], "maxRuntime": 60}  # expect-error
+    print(bad)

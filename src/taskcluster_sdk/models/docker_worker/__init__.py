@@ -12,14 +12,58 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .dicts.payload import DockerWorkerPayloadArtifactDict as DockerWorkerPayloadArtifactDict
+    from .dicts.payload import (
+        DockerWorkerPayloadCapabilitiesDict as DockerWorkerPayloadCapabilitiesDict,
+    )
+    from .dicts.payload import DockerWorkerPayloadDevicesDict as DockerWorkerPayloadDevicesDict
     from .dicts.payload import DockerWorkerPayloadDict as DockerWorkerPayloadDict
+    from .dicts.payload import DockerWorkerPayloadFeaturesDict as DockerWorkerPayloadFeaturesDict
+    from .dicts.payload import (
+        DockerWorkerPayloadImageDockerImageDict as DockerWorkerPayloadImageDockerImageDict,
+    )
+    from .dicts.payload import (
+        DockerWorkerPayloadImageIndexedImageDict as DockerWorkerPayloadImageIndexedImageDict,
+    )
+    from .dicts.payload import (
+        DockerWorkerPayloadImageTaskImageDict as DockerWorkerPayloadImageTaskImageDict,
+    )
+    from .dicts.payload import (
+        DockerWorkerPayloadOnExitStatusDict as DockerWorkerPayloadOnExitStatusDict,
+    )
     from .payload import ArtifactType as ArtifactType
     from .payload import DockerWorkerPayload as DockerWorkerPayload
+    from .payload import DockerWorkerPayloadArtifact as DockerWorkerPayloadArtifact
+    from .payload import DockerWorkerPayloadCapabilities as DockerWorkerPayloadCapabilities
+    from .payload import DockerWorkerPayloadDevices as DockerWorkerPayloadDevices
+    from .payload import DockerWorkerPayloadFeatures as DockerWorkerPayloadFeatures
+    from .payload import DockerWorkerPayloadImageDockerImage as DockerWorkerPayloadImageDockerImage
+    from .payload import (
+        DockerWorkerPayloadImageIndexedImage as DockerWorkerPayloadImageIndexedImage,
+    )
+    from .payload import DockerWorkerPayloadImageTaskImage as DockerWorkerPayloadImageTaskImage
+    from .payload import DockerWorkerPayloadOnExitStatus as DockerWorkerPayloadOnExitStatus
 
 _MODULES = {
     "ArtifactType": "payload",
     "DockerWorkerPayload": "payload",
+    "DockerWorkerPayloadArtifact": "payload",
+    "DockerWorkerPayloadCapabilities": "payload",
+    "DockerWorkerPayloadDevices": "payload",
+    "DockerWorkerPayloadFeatures": "payload",
+    "DockerWorkerPayloadImageDockerImage": "payload",
+    "DockerWorkerPayloadImageIndexedImage": "payload",
+    "DockerWorkerPayloadImageTaskImage": "payload",
+    "DockerWorkerPayloadOnExitStatus": "payload",
+    "DockerWorkerPayloadArtifactDict": "dicts.payload",
+    "DockerWorkerPayloadCapabilitiesDict": "dicts.payload",
+    "DockerWorkerPayloadDevicesDict": "dicts.payload",
     "DockerWorkerPayloadDict": "dicts.payload",
+    "DockerWorkerPayloadFeaturesDict": "dicts.payload",
+    "DockerWorkerPayloadImageDockerImageDict": "dicts.payload",
+    "DockerWorkerPayloadImageIndexedImageDict": "dicts.payload",
+    "DockerWorkerPayloadImageTaskImageDict": "dicts.payload",
+    "DockerWorkerPayloadOnExitStatusDict": "dicts.payload",
 }
 
 
@@ -39,5 +83,21 @@ def __dir__() -> list[str]:
 __all__ = [
     "ArtifactType",
     "DockerWorkerPayload",
+    "DockerWorkerPayloadArtifact",
+    "DockerWorkerPayloadArtifactDict",
+    "DockerWorkerPayloadCapabilities",
+    "DockerWorkerPayloadCapabilitiesDict",
+    "DockerWorkerPayloadDevices",
+    "DockerWorkerPayloadDevicesDict",
     "DockerWorkerPayloadDict",
+    "DockerWorkerPayloadFeatures",
+    "DockerWorkerPayloadFeaturesDict",
+    "DockerWorkerPayloadImageDockerImage",
+    "DockerWorkerPayloadImageDockerImageDict",
+    "DockerWorkerPayloadImageIndexedImage",
+    "DockerWorkerPayloadImageIndexedImageDict",
+    "DockerWorkerPayloadImageTaskImage",
+    "DockerWorkerPayloadImageTaskImageDict",
+    "DockerWorkerPayloadOnExitStatus",
+    "DockerWorkerPayloadOnExitStatusDict",
 ]

@@ -15,13 +15,13 @@ from taskcluster_sdk._model import (
 )
 
 ArtifactType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `Artifact.type`.
+"""The values of `DockerWorkerPayloadArtifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
 
 
-class Devices(TaskclusterModel):
+class DockerWorkerPayloadDevices(TaskclusterModel):
     """Allows devices from the host system to be attached to a task container similar to using `--device` in docker."""
 
     hostSharedMemory: bool | None = None
@@ -49,10 +49,10 @@ class Devices(TaskclusterModel):
     """
 
 
-class Capabilities(TaskclusterModel):
+class DockerWorkerPayloadCapabilities(TaskclusterModel):
     """Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```"""
 
-    devices: Devices | None = None
+    devices: DockerWorkerPayloadDevices | None = None
     """Devices to be attached to task containers.
 
     Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
@@ -71,7 +71,7 @@ class Capabilities(TaskclusterModel):
     """
 
 
-class Features(TaskclusterModel):
+class DockerWorkerPayloadFeatures(TaskclusterModel):
     """Used to enable additional functionality."""
 
     allowPtrace: bool = False
@@ -114,7 +114,7 @@ class Features(TaskclusterModel):
     """
 
 
-class ImageDockerImage(TaskclusterModel):
+class DockerWorkerPayloadImageDockerImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("name", "type")
@@ -124,7 +124,7 @@ class ImageDockerImage(TaskclusterModel):
     type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
 
 
-class ImageIndexedImage(TaskclusterModel):
+class DockerWorkerPayloadImageIndexedImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("namespace", "path", "type")
@@ -136,7 +136,7 @@ class ImageIndexedImage(TaskclusterModel):
     type: Annotated[Annotated[Literal["indexed-image"], OpenStr], Field(default=None)]
 
 
-class ImageTaskImage(TaskclusterModel):
+class DockerWorkerPayloadImageTaskImage(TaskclusterModel):
     """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("path", "taskId", "type")
@@ -148,7 +148,7 @@ class ImageTaskImage(TaskclusterModel):
     type: Annotated[Annotated[Literal["task-image"], OpenStr], Field(default=None)]
 
 
-class OnExitStatus(TaskclusterModel):
+class DockerWorkerPayloadOnExitStatus(TaskclusterModel):
     """By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception."""
 
     purgeCaches: list[int] | None = None
@@ -164,8 +164,8 @@ class OnExitStatus(TaskclusterModel):
     """
 
 
-class Artifact(TaskclusterModel):
-    """The `Artifact` object."""
+class DockerWorkerPayloadArtifact(TaskclusterModel):
+    """The `DockerWorkerPayloadArtifact` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
 
@@ -184,7 +184,7 @@ class DockerWorkerPayload(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("image", "maxRunTime")
 
-    artifacts: dict[str, Artifact] | None = None
+    artifacts: dict[str, DockerWorkerPayloadArtifact] | None = None
     """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
     Artifacts can be an individual `file`, a `directory` containing
     potentially multiple files with recursively included subdirectories,
@@ -205,7 +205,7 @@ class DockerWorkerPayload(TaskclusterModel):
     Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
     """
 
-    capabilities: Capabilities | None = None
+    capabilities: DockerWorkerPayloadCapabilities | None = None
     """Capabilities that must be available/enabled for the task container..
 
     Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
@@ -228,14 +228,18 @@ class DockerWorkerPayload(TaskclusterModel):
     ```
     """
 
-    features: Features | None = None
+    features: DockerWorkerPayloadFeatures | None = None
     """Feature flags.
 
     Used to enable additional functionality.
     """
 
     image: Annotated[
-        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage, Field(default=None)
+        str
+        | DockerWorkerPayloadImageDockerImage
+        | DockerWorkerPayloadImageIndexedImage
+        | DockerWorkerPayloadImageTaskImage,
+        Field(default=None),
     ]
     """Docker image..
 
@@ -254,7 +258,7 @@ class DockerWorkerPayload(TaskclusterModel):
     Maximum time the task container can run in seconds.
     """
 
-    onExitStatus: OnExitStatus | None = None
+    onExitStatus: DockerWorkerPayloadOnExitStatus | None = None
     """Exit status handling.
 
     By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.

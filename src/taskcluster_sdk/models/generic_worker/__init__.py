@@ -12,36 +12,288 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadArtifactContentDict as InsecurePosixPayloadArtifactContentDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadArtifactDict as InsecurePosixPayloadArtifactDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadContentBase64Dict as InsecurePosixPayloadContentBase64Dict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadContentRawDict as InsecurePosixPayloadContentRawDict,
+    )
+    from .dicts.insecure_posix import InsecurePosixPayloadDict as InsecurePosixPayloadDict
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadFeaturesDict as InsecurePosixPayloadFeaturesDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadFileMountDict as InsecurePosixPayloadFileMountDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadIndexedContentDict as InsecurePosixPayloadIndexedContentDict,
+    )
+    from .dicts.insecure_posix import InsecurePosixPayloadLogsDict as InsecurePosixPayloadLogsDict
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadOnExitStatusDict as InsecurePosixPayloadOnExitStatusDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadReadOnlyDirectoryDict as InsecurePosixPayloadReadOnlyDirectoryDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadURLContentDict as InsecurePosixPayloadURLContentDict,
+    )
+    from .dicts.insecure_posix import (
+        InsecurePosixPayloadWritableDirectoryCacheDict as InsecurePosixPayloadWritableDirectoryCacheDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadArtifactDict as MultiuserPosixPayloadArtifactDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadContentBase64Dict as MultiuserPosixPayloadContentBase64Dict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadContentDict as MultiuserPosixPayloadContentDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadContentRawDict as MultiuserPosixPayloadContentRawDict,
+    )
+    from .dicts.multiuser_posix import MultiuserPosixPayloadDict as MultiuserPosixPayloadDict
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadFeaturesDict as MultiuserPosixPayloadFeaturesDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadFileMountDict as MultiuserPosixPayloadFileMountDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadIndexedContentDict as MultiuserPosixPayloadIndexedContentDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadLogsDict as MultiuserPosixPayloadLogsDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadOnExitStatusDict as MultiuserPosixPayloadOnExitStatusDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadReadOnlyDirectoryDict as MultiuserPosixPayloadReadOnlyDirectoryDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadURLContentDict as MultiuserPosixPayloadURLContentDict,
+    )
+    from .dicts.multiuser_posix import (
+        MultiuserPosixPayloadWritableDirectoryCacheDict as MultiuserPosixPayloadWritableDirectoryCacheDict,
+    )
     from .dicts.multiuser_windows import (
         MultiuserWindowsPayloadArtifactDict as MultiuserWindowsPayloadArtifactDict,
     )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadContentBase64Dict as MultiuserWindowsPayloadContentBase64Dict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadContentDict as MultiuserWindowsPayloadContentDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadContentRawDict as MultiuserWindowsPayloadContentRawDict,
+    )
     from .dicts.multiuser_windows import MultiuserWindowsPayloadDict as MultiuserWindowsPayloadDict
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadFeaturesDict as MultiuserWindowsPayloadFeaturesDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadFileMountDict as MultiuserWindowsPayloadFileMountDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadIndexedContentDict as MultiuserWindowsPayloadIndexedContentDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadLogsDict as MultiuserWindowsPayloadLogsDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadOnExitStatusDict as MultiuserWindowsPayloadOnExitStatusDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadReadOnlyDirectoryDict as MultiuserWindowsPayloadReadOnlyDirectoryDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadURLContentDict as MultiuserWindowsPayloadURLContentDict,
+    )
+    from .dicts.multiuser_windows import (
+        MultiuserWindowsPayloadWritableDirectoryCacheDict as MultiuserWindowsPayloadWritableDirectoryCacheDict,
+    )
     from .insecure_posix import ArtifactContentEncoding as ArtifactContentEncoding
     from .insecure_posix import ArtifactType as ArtifactType
-    from .insecure_posix import ArtifactUploadType as ArtifactUploadType
     from .insecure_posix import CacheFormat as CacheFormat
     from .insecure_posix import InsecurePosix as InsecurePosix
+    from .insecure_posix import InsecurePosixPayload as InsecurePosixPayload
+    from .insecure_posix import InsecurePosixPayloadArtifact as InsecurePosixPayloadArtifact
+    from .insecure_posix import (
+        InsecurePosixPayloadArtifactContent as InsecurePosixPayloadArtifactContent,
+    )
+    from .insecure_posix import (
+        InsecurePosixPayloadContentBase64 as InsecurePosixPayloadContentBase64,
+    )
+    from .insecure_posix import InsecurePosixPayloadContentRaw as InsecurePosixPayloadContentRaw
+    from .insecure_posix import InsecurePosixPayloadFeatures as InsecurePosixPayloadFeatures
+    from .insecure_posix import InsecurePosixPayloadFileMount as InsecurePosixPayloadFileMount
+    from .insecure_posix import (
+        InsecurePosixPayloadIndexedContent as InsecurePosixPayloadIndexedContent,
+    )
+    from .insecure_posix import InsecurePosixPayloadLogs as InsecurePosixPayloadLogs
+    from .insecure_posix import InsecurePosixPayloadOnExitStatus as InsecurePosixPayloadOnExitStatus
+    from .insecure_posix import (
+        InsecurePosixPayloadReadOnlyDirectory as InsecurePosixPayloadReadOnlyDirectory,
+    )
+    from .insecure_posix import InsecurePosixPayloadURLContent as InsecurePosixPayloadURLContent
+    from .insecure_posix import (
+        InsecurePosixPayloadWritableDirectoryCache as InsecurePosixPayloadWritableDirectoryCache,
+    )
     from .insecure_posix import MountFormat as MountFormat
     from .insecure_posix import TaskclusterProxyInterface as TaskclusterProxyInterface
     from .multiuser_posix import MultiuserPosix as MultiuserPosix
+    from .multiuser_posix import MultiuserPosixPayload as MultiuserPosixPayload
+    from .multiuser_posix import MultiuserPosixPayloadArtifact as MultiuserPosixPayloadArtifact
+    from .multiuser_posix import MultiuserPosixPayloadContent as MultiuserPosixPayloadContent
+    from .multiuser_posix import (
+        MultiuserPosixPayloadContentBase64 as MultiuserPosixPayloadContentBase64,
+    )
+    from .multiuser_posix import MultiuserPosixPayloadContentRaw as MultiuserPosixPayloadContentRaw
+    from .multiuser_posix import MultiuserPosixPayloadFeatures as MultiuserPosixPayloadFeatures
+    from .multiuser_posix import MultiuserPosixPayloadFileMount as MultiuserPosixPayloadFileMount
+    from .multiuser_posix import (
+        MultiuserPosixPayloadIndexedContent as MultiuserPosixPayloadIndexedContent,
+    )
+    from .multiuser_posix import MultiuserPosixPayloadLogs as MultiuserPosixPayloadLogs
+    from .multiuser_posix import (
+        MultiuserPosixPayloadOnExitStatus as MultiuserPosixPayloadOnExitStatus,
+    )
+    from .multiuser_posix import (
+        MultiuserPosixPayloadReadOnlyDirectory as MultiuserPosixPayloadReadOnlyDirectory,
+    )
+    from .multiuser_posix import MultiuserPosixPayloadURLContent as MultiuserPosixPayloadURLContent
+    from .multiuser_posix import (
+        MultiuserPosixPayloadWritableDirectoryCache as MultiuserPosixPayloadWritableDirectoryCache,
+    )
     from .multiuser_windows import MultiuserWindowsPayload as MultiuserWindowsPayload
     from .multiuser_windows import (
         MultiuserWindowsPayloadArtifact as MultiuserWindowsPayloadArtifact,
+    )
+    from .multiuser_windows import MultiuserWindowsPayloadContent as MultiuserWindowsPayloadContent
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadContentBase64 as MultiuserWindowsPayloadContentBase64,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadContentRaw as MultiuserWindowsPayloadContentRaw,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadFeatures as MultiuserWindowsPayloadFeatures,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadFileMount as MultiuserWindowsPayloadFileMount,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadIndexedContent as MultiuserWindowsPayloadIndexedContent,
+    )
+    from .multiuser_windows import MultiuserWindowsPayloadLogs as MultiuserWindowsPayloadLogs
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadOnExitStatus as MultiuserWindowsPayloadOnExitStatus,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadReadOnlyDirectory as MultiuserWindowsPayloadReadOnlyDirectory,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadURLContent as MultiuserWindowsPayloadURLContent,
+    )
+    from .multiuser_windows import (
+        MultiuserWindowsPayloadWritableDirectoryCache as MultiuserWindowsPayloadWritableDirectoryCache,
     )
 
 _MODULES = {
     "ArtifactContentEncoding": "insecure_posix",
     "ArtifactType": "insecure_posix",
-    "ArtifactUploadType": "insecure_posix",
     "CacheFormat": "insecure_posix",
     "InsecurePosix": "insecure_posix",
+    "InsecurePosixPayload": "insecure_posix",
+    "InsecurePosixPayloadArtifact": "insecure_posix",
+    "InsecurePosixPayloadArtifactContent": "insecure_posix",
+    "InsecurePosixPayloadContentBase64": "insecure_posix",
+    "InsecurePosixPayloadContentRaw": "insecure_posix",
+    "InsecurePosixPayloadFeatures": "insecure_posix",
+    "InsecurePosixPayloadFileMount": "insecure_posix",
+    "InsecurePosixPayloadIndexedContent": "insecure_posix",
+    "InsecurePosixPayloadLogs": "insecure_posix",
+    "InsecurePosixPayloadOnExitStatus": "insecure_posix",
+    "InsecurePosixPayloadReadOnlyDirectory": "insecure_posix",
+    "InsecurePosixPayloadURLContent": "insecure_posix",
+    "InsecurePosixPayloadWritableDirectoryCache": "insecure_posix",
     "MountFormat": "insecure_posix",
     "TaskclusterProxyInterface": "insecure_posix",
     "MultiuserPosix": "multiuser_posix",
+    "MultiuserPosixPayload": "multiuser_posix",
+    "MultiuserPosixPayloadArtifact": "multiuser_posix",
+    "MultiuserPosixPayloadContent": "multiuser_posix",
+    "MultiuserPosixPayloadContentBase64": "multiuser_posix",
+    "MultiuserPosixPayloadContentRaw": "multiuser_posix",
+    "MultiuserPosixPayloadFeatures": "multiuser_posix",
+    "MultiuserPosixPayloadFileMount": "multiuser_posix",
+    "MultiuserPosixPayloadIndexedContent": "multiuser_posix",
+    "MultiuserPosixPayloadLogs": "multiuser_posix",
+    "MultiuserPosixPayloadOnExitStatus": "multiuser_posix",
+    "MultiuserPosixPayloadReadOnlyDirectory": "multiuser_posix",
+    "MultiuserPosixPayloadURLContent": "multiuser_posix",
+    "MultiuserPosixPayloadWritableDirectoryCache": "multiuser_posix",
     "MultiuserWindowsPayload": "multiuser_windows",
     "MultiuserWindowsPayloadArtifact": "multiuser_windows",
+    "MultiuserWindowsPayloadContent": "multiuser_windows",
+    "MultiuserWindowsPayloadContentBase64": "multiuser_windows",
+    "MultiuserWindowsPayloadContentRaw": "multiuser_windows",
+    "MultiuserWindowsPayloadFeatures": "multiuser_windows",
+    "MultiuserWindowsPayloadFileMount": "multiuser_windows",
+    "MultiuserWindowsPayloadIndexedContent": "multiuser_windows",
+    "MultiuserWindowsPayloadLogs": "multiuser_windows",
+    "MultiuserWindowsPayloadOnExitStatus": "multiuser_windows",
+    "MultiuserWindowsPayloadReadOnlyDirectory": "multiuser_windows",
+    "MultiuserWindowsPayloadURLContent": "multiuser_windows",
+    "MultiuserWindowsPayloadWritableDirectoryCache": "multiuser_windows",
+    "InsecurePosixPayloadArtifactContentDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadArtifactDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadContentBase64Dict": "dicts.insecure_posix",
+    "InsecurePosixPayloadContentRawDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadFeaturesDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadFileMountDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadIndexedContentDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadLogsDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadOnExitStatusDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadReadOnlyDirectoryDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadURLContentDict": "dicts.insecure_posix",
+    "InsecurePosixPayloadWritableDirectoryCacheDict": "dicts.insecure_posix",
+    "MultiuserPosixPayloadArtifactDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadContentBase64Dict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadContentDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadContentRawDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadFeaturesDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadFileMountDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadIndexedContentDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadLogsDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadOnExitStatusDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadReadOnlyDirectoryDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadURLContentDict": "dicts.multiuser_posix",
+    "MultiuserPosixPayloadWritableDirectoryCacheDict": "dicts.multiuser_posix",
     "MultiuserWindowsPayloadArtifactDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadContentBase64Dict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadContentDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadContentRawDict": "dicts.multiuser_windows",
     "MultiuserWindowsPayloadDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadFeaturesDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadFileMountDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadIndexedContentDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadLogsDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadOnExitStatusDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadReadOnlyDirectoryDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadURLContentDict": "dicts.multiuser_windows",
+    "MultiuserWindowsPayloadWritableDirectoryCacheDict": "dicts.multiuser_windows",
 }
 
 
@@ -61,14 +313,87 @@ def __dir__() -> list[str]:
 __all__ = [
     "ArtifactContentEncoding",
     "ArtifactType",
-    "ArtifactUploadType",
     "CacheFormat",
     "InsecurePosix",
+    "InsecurePosixPayload",
+    "InsecurePosixPayloadArtifact",
+    "InsecurePosixPayloadArtifactContent",
+    "InsecurePosixPayloadArtifactContentDict",
+    "InsecurePosixPayloadArtifactDict",
+    "InsecurePosixPayloadContentBase64",
+    "InsecurePosixPayloadContentBase64Dict",
+    "InsecurePosixPayloadContentRaw",
+    "InsecurePosixPayloadContentRawDict",
+    "InsecurePosixPayloadDict",
+    "InsecurePosixPayloadFeatures",
+    "InsecurePosixPayloadFeaturesDict",
+    "InsecurePosixPayloadFileMount",
+    "InsecurePosixPayloadFileMountDict",
+    "InsecurePosixPayloadIndexedContent",
+    "InsecurePosixPayloadIndexedContentDict",
+    "InsecurePosixPayloadLogs",
+    "InsecurePosixPayloadLogsDict",
+    "InsecurePosixPayloadOnExitStatus",
+    "InsecurePosixPayloadOnExitStatusDict",
+    "InsecurePosixPayloadReadOnlyDirectory",
+    "InsecurePosixPayloadReadOnlyDirectoryDict",
+    "InsecurePosixPayloadURLContent",
+    "InsecurePosixPayloadURLContentDict",
+    "InsecurePosixPayloadWritableDirectoryCache",
+    "InsecurePosixPayloadWritableDirectoryCacheDict",
     "MountFormat",
     "MultiuserPosix",
+    "MultiuserPosixPayload",
+    "MultiuserPosixPayloadArtifact",
+    "MultiuserPosixPayloadArtifactDict",
+    "MultiuserPosixPayloadContent",
+    "MultiuserPosixPayloadContentBase64",
+    "MultiuserPosixPayloadContentBase64Dict",
+    "MultiuserPosixPayloadContentDict",
+    "MultiuserPosixPayloadContentRaw",
+    "MultiuserPosixPayloadContentRawDict",
+    "MultiuserPosixPayloadDict",
+    "MultiuserPosixPayloadFeatures",
+    "MultiuserPosixPayloadFeaturesDict",
+    "MultiuserPosixPayloadFileMount",
+    "MultiuserPosixPayloadFileMountDict",
+    "MultiuserPosixPayloadIndexedContent",
+    "MultiuserPosixPayloadIndexedContentDict",
+    "MultiuserPosixPayloadLogs",
+    "MultiuserPosixPayloadLogsDict",
+    "MultiuserPosixPayloadOnExitStatus",
+    "MultiuserPosixPayloadOnExitStatusDict",
+    "MultiuserPosixPayloadReadOnlyDirectory",
+    "MultiuserPosixPayloadReadOnlyDirectoryDict",
+    "MultiuserPosixPayloadURLContent",
+    "MultiuserPosixPayloadURLContentDict",
+    "MultiuserPosixPayloadWritableDirectoryCache",
+    "MultiuserPosixPayloadWritableDirectoryCacheDict",
     "MultiuserWindowsPayload",
     "MultiuserWindowsPayloadArtifact",
     "MultiuserWindowsPayloadArtifactDict",
+    "MultiuserWindowsPayloadContent",
+    "MultiuserWindowsPayloadContentBase64",
+    "MultiuserWindowsPayloadContentBase64Dict",
+    "MultiuserWindowsPayloadContentDict",
+    "MultiuserWindowsPayloadContentRaw",
+    "MultiuserWindowsPayloadContentRawDict",
     "MultiuserWindowsPayloadDict",
+    "MultiuserWindowsPayloadFeatures",
+    "MultiuserWindowsPayloadFeaturesDict",
+    "MultiuserWindowsPayloadFileMount",
+    "MultiuserWindowsPayloadFileMountDict",
+    "MultiuserWindowsPayloadIndexedContent",
+    "MultiuserWindowsPayloadIndexedContentDict",
+    "MultiuserWindowsPayloadLogs",
+    "MultiuserWindowsPayloadLogsDict",
+    "MultiuserWindowsPayloadOnExitStatus",
+    "MultiuserWindowsPayloadOnExitStatusDict",
+    "MultiuserWindowsPayloadReadOnlyDirectory",
+    "MultiuserWindowsPayloadReadOnlyDirectoryDict",
+    "MultiuserWindowsPayloadURLContent",
+    "MultiuserWindowsPayloadURLContentDict",
+    "MultiuserWindowsPayloadWritableDirectoryCache",
+    "MultiuserWindowsPayloadWritableDirectoryCacheDict",
     "TaskclusterProxyInterface",
 ]

@@ -15,6 +15,8 @@ from taskcluster_sdk._model import (
     TaskclusterRootModel,
 )
 
+from ..docker_worker import payload
+
 ArtifactContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
 """Content-Encoding for the artifact. If not provided, `gzip` will be used, except for the
 following file extensions, where `identity` will be used, since they are already
@@ -61,12 +63,6 @@ ArtifactType: TypeAlias = Annotated[Literal["file", "directory"], OpenStr]
 potentially multiple files with recursively included subdirectories.
 
 Since: generic-worker 1.0.0
-
-Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
-"""
-
-ArtifactUploadType: TypeAlias = Annotated[Literal["file", "directory", "volume"], OpenStr]
-"""The values of `Artifact.type`.
 
 Type checkers see the `Literal`; at run time any string parses (a value added to Taskcluster later), and requests are checked against the schema's values before they are sent.
 """
@@ -118,8 +114,8 @@ Type checkers see the `Literal`; at run time any string parses (a value added to
 """
 
 
-class GenericWorkerPayloadArtifact(TaskclusterModel):
-    """The `GenericWorkerPayloadArtifact` object."""
+class MultiuserPosixPayloadArtifact(TaskclusterModel):
+    """The `MultiuserPosixPayloadArtifact` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
 
@@ -229,7 +225,7 @@ class GenericWorkerPayloadArtifact(TaskclusterModel):
     """
 
 
-class Features(TaskclusterModel):
+class MultiuserPosixPayloadFeatures(TaskclusterModel):
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
@@ -371,7 +367,7 @@ class Features(TaskclusterModel):
     """
 
 
-class Logs(TaskclusterModel):
+class MultiuserPosixPayloadLogs(TaskclusterModel):
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -396,7 +392,7 @@ class Logs(TaskclusterModel):
     """
 
 
-class OnExitStatus(TaskclusterModel):
+class MultiuserPosixPayloadOnExitStatus(TaskclusterModel):
     """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
@@ -426,165 +422,7 @@ class OnExitStatus(TaskclusterModel):
     """
 
 
-class Devices(TaskclusterModel):
-    """Allows devices from the host system to be attached to a task container similar to using `--device` in docker."""
-
-    hostSharedMemory: bool | None = None
-    """Host shared memory device (Experimental).
-
-    Mount /dev/shm from the host in the container.
-    """
-
-    kvm: bool | None = None
-    """/dev/kvm device (Experimental).
-
-    Mount /dev/kvm from the host in the container.
-    """
-
-    loopbackAudio: bool | None = None
-    """Loopback Audio device.
-
-    Audio loopback device created using snd-aloop
-    """
-
-    loopbackVideo: bool | None = None
-    """Loopback Video device.
-
-    Video loopback device created using v4l2loopback.
-    """
-
-
-class Capabilities(TaskclusterModel):
-    """Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```"""
-
-    devices: Devices | None = None
-    """Devices to be attached to task containers.
-
-    Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
-    """
-
-    disableSeccomp: bool = False
-    """Container does not have a seccomp profile set. NO LONGER SUPPORTED IN DOCKER WORKER..
-
-    Allowed a task to run without seccomp, similar to running docker with `--security-opt seccomp=unconfined`.  This only worked for worker-types configured to enable it. NO LONGER SUPPORTED IN DOCKER WORKER, but payload still includes feature in order for d2g to work with it.
-    """
-
-    privileged: bool = False
-    """Privileged container.
-
-    Allows a task to run in a privileged container, similar to running docker with `--privileged`.  This only works for worker-types configured to enable it.
-    """
-
-
-class DockerWorkerFeatureFlags(TaskclusterModel):
-    """Used to enable additional functionality."""
-
-    allowPtrace: bool = False
-    """Allow ptrace within the container.
-
-    This allows you to use the Linux ptrace functionality inside the container; it is otherwise disallowed by Docker's security policy.
-    """
-
-    artifacts: bool = True
-    """Artifact uploads."""
-
-    bulkLog: bool = True
-    """Bulk upload the task log into a single artifact.
-
-    Useful if live logging is not interesting but the overalllog is later on
-    """
-
-    chainOfTrust: bool = False
-    """Enable generation of ed25519-signed Chain of Trust artifacts.
-
-    Artifacts named chain-of-trust.json and chain-of-trust.json.sig should be generated which will include information for downstream tasks to build a level of trust for the artifacts produced by the task and the environment it ran in.
-    """
-
-    interactive: bool = False
-    """Docker Exec Interactive.
-
-    This allows you to interactively run commands inside the container and attaches you to the stdin/stdout/stderr over a websocket. Can be used for SSH-like access to docker containers.
-    """
-
-    localLiveLog: bool = True
-    """Enable live logging (worker local).
-
-    Logs are stored on the worker during the duration of tasks and available via http chunked streaming then uploaded to s3
-    """
-
-    taskclusterProxy: bool = False
-    """Taskcluster auth proxy service.
-
-    The auth proxy allows making requests to taskcluster/queue and taskcluster/scheduler directly from your task with the same scopes as set in the task. This can be used to make api calls via the [client](https://github.com/taskcluster/taskcluster-client) CURL, etc... Without embedding credentials in the task.
-    """
-
-
-class ImageDockerImage(TaskclusterModel):
-    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
-
-    __required_values__: ClassVar[tuple[str, ...]] = ("name", "type")
-
-    name: Annotated[str, Field(default=None)]
-
-    type: Annotated[Annotated[Literal["docker-image"], OpenStr], Field(default=None)]
-
-
-class ImageIndexedImage(TaskclusterModel):
-    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
-
-    __required_values__: ClassVar[tuple[str, ...]] = ("namespace", "path", "type")
-
-    namespace: Annotated[str, Field(default=None)]
-
-    path: Annotated[str, Field(default=None)]
-
-    type: Annotated[Annotated[Literal["indexed-image"], OpenStr], Field(default=None)]
-
-
-class ImageTaskImage(TaskclusterModel):
-    """Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace"""
-
-    __required_values__: ClassVar[tuple[str, ...]] = ("path", "taskId", "type")
-
-    path: Annotated[str, Field(default=None)]
-
-    taskId: Annotated[str, Field(default=None)]
-
-    type: Annotated[Annotated[Literal["task-image"], OpenStr], Field(default=None)]
-
-
-class ExitStatusHandling(TaskclusterModel):
-    """By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception."""
-
-    purgeCaches: list[int] | None = None
-    """Purge caches exit status.
-
-    If the task exits with a purge caches exit status, all caches associated with the task will be purged.
-    """
-
-    retry: list[int] | None = None
-    """Retriable exit statuses.
-
-    If the task exits with a retriable exit status, the task will be marked as an exception and a new run created.
-    """
-
-
-class Artifact(TaskclusterModel):
-    """The `Artifact` object."""
-
-    __required_values__: ClassVar[tuple[str, ...]] = ("path", "type")
-
-    expires: AwareDatetime | None = None
-    """Date when artifact should expire must be in the future.."""
-
-    path: Annotated[str, Field(default=None)]
-    """Location of artifact in container, as an absolute path.."""
-
-    type: Annotated[ArtifactUploadType, Field(default=None)]
-    """Artifact upload type.."""
-
-
-class Content(TaskclusterModel):
+class MultiuserPosixPayloadContent(TaskclusterModel):
     """Requires scope `queue:get-artifact:<artifact-name>`.
 
     Since: generic-worker 5.4.0
@@ -603,7 +441,7 @@ class Content(TaskclusterModel):
     taskId: Annotated[str, Field(default=None)]
 
 
-class IndexedContent(TaskclusterModel):
+class MultiuserPosixPayloadIndexedContent(TaskclusterModel):
     """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
     Since: generic-worker 51.0.0
@@ -616,7 +454,7 @@ class IndexedContent(TaskclusterModel):
     namespace: Annotated[str, Field(default=None)]
 
 
-class URLContent(TaskclusterModel):
+class MultiuserPosixPayloadURLContent(TaskclusterModel):
     """URL to download content from.
 
     Since: generic-worker 5.4.0
@@ -637,7 +475,7 @@ class URLContent(TaskclusterModel):
     """
 
 
-class ContentRaw(TaskclusterModel):
+class MultiuserPosixPayloadContentRaw(TaskclusterModel):
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
     Since: generic-worker 11.1.0
@@ -652,7 +490,7 @@ class ContentRaw(TaskclusterModel):
     """
 
 
-class ContentBase64(TaskclusterModel):
+class MultiuserPosixPayloadContentBase64(TaskclusterModel):
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
     Since: generic-worker 11.1.0
@@ -667,13 +505,18 @@ class ContentBase64(TaskclusterModel):
     """
 
 
-class FileMount(TaskclusterModel):
-    """The `FileMount` object."""
+class MultiuserPosixPayloadFileMount(TaskclusterModel):
+    """The `MultiuserPosixPayloadFileMount` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64,
+        Field(default=None),
     ]
     """Content of the file to be mounted.
 
@@ -696,13 +539,18 @@ class FileMount(TaskclusterModel):
     """
 
 
-class ReadOnlyDirectory(TaskclusterModel):
-    """The `ReadOnlyDirectory` object."""
+class MultiuserPosixPayloadReadOnlyDirectory(TaskclusterModel):
+    """The `MultiuserPosixPayloadReadOnlyDirectory` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64,
+        Field(default=None),
     ]
     """Contents of read only directory.
 
@@ -726,8 +574,8 @@ class ReadOnlyDirectory(TaskclusterModel):
     """
 
 
-class WritableDirectoryCache(TaskclusterModel):
-    """The `WritableDirectoryCache` object."""
+class MultiuserPosixPayloadWritableDirectoryCache(TaskclusterModel):
+    """The `MultiuserPosixPayloadWritableDirectoryCache` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
@@ -740,7 +588,14 @@ class WritableDirectoryCache(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    content: Content | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = None
+    content: (
+        MultiuserPosixPayloadContent
+        | MultiuserPosixPayloadIndexedContent
+        | MultiuserPosixPayloadURLContent
+        | MultiuserPosixPayloadContentRaw
+        | MultiuserPosixPayloadContentBase64
+        | None
+    ) = None
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -766,94 +621,6 @@ class WritableDirectoryCache(TaskclusterModel):
     """
 
 
-class DockerWorkerPayload(TaskclusterModel):
-    """`.payload` field of the queue."""
-
-    __required_values__: ClassVar[tuple[str, ...]] = ("image", "maxRunTime")
-
-    artifacts: dict[str, Artifact] | None = None
-    """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
-    Artifacts can be an individual `file`, a `directory` containing
-    potentially multiple files with recursively included subdirectories,
-    or a `volume` which will create a volume mount from the
-    host to the running container. Unlike `directory` artifacts, the
-    `volume` directory will already exist as the task starts. Since the
-    artifacts will be created directly on the host, they do not need to
-    be copied from the container to the host prior to being published,
-    so perform more efficiently, and simplify the d2g-generated task payload.
-    Moreover, in the case of time-critical spot terminations, tasks have
-    more chance of successfully publishing volume artifacts than directory
-    artifacts, due to the efficiency gain.
-    """
-
-    cache: dict[str, str] | None = None
-    """Caches to mount point mapping..
-
-    Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
-    """
-
-    capabilities: Capabilities | None = None
-    """Capabilities that must be available/enabled for the task container..
-
-    Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
-    """
-
-    command: list[str] = []
-    """Docker command to run (see docker api)..
-
-    Example: `['/bin/bash', '-c', 'ls']`.
-    """
-
-    env: dict[str, str] | None = None
-    """Environment variable mappings..
-
-    Example: ```
-    {
-      "PATH": '/borked/path'
-      "ENV_NAME": "VALUE"
-    }
-    ```
-    """
-
-    features: DockerWorkerFeatureFlags | None = None
-    """Docker Worker feature flags.
-
-    Used to enable additional functionality.
-    """
-
-    image: Annotated[
-        str | ImageDockerImage | ImageIndexedImage | ImageTaskImage, Field(default=None)
-    ]
-    """Docker image..
-
-    Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
-    """
-
-    log: str = "public/logs/live.log"
-    """Livelog artifact name.
-
-    Specifies a custom name for the livelog artifact. Note that this is also used in determining the name of the backing log artifact name. Backing log artifact name matches livelog artifact name with `_backing` appended, prior to the file extension (if present). For example, `apple/banana.log.txt` results in livelog artifact `apple/banana.log.txt` and backing log artifact `apple/banana.log_backing.txt`. Defaults to `public/logs/live.log`.
-    """
-
-    maxRunTime: Annotated[int, Field(default=None)]
-    """Maximum run time in seconds.
-
-    Maximum time the task container can run in seconds.
-    """
-
-    onExitStatus: ExitStatusHandling | None = None
-    """Exit status handling.
-
-    By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
-    """
-
-    supersederUrl: str | None = None
-    """(unused).
-
-    Maintained for backward compatibility, but no longer used
-    """
-
-
 class MultiuserPosixPayload(TaskclusterModel):
     """This schema defines the structure of the `payload` property referred to in a
     Taskcluster Task definition.
@@ -861,7 +628,7 @@ class MultiuserPosixPayload(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("maxRunTime",)
 
-    artifacts: list[GenericWorkerPayloadArtifact] | None = None
+    artifacts: list[MultiuserPosixPayloadArtifact] | None = None
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -917,13 +684,13 @@ class MultiuserPosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    features: Features | None = None
+    features: MultiuserPosixPayloadFeatures | None = None
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: Logs | None = None
+    logs: MultiuserPosixPayloadLogs | None = None
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -938,13 +705,20 @@ class MultiuserPosixPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    mounts: (
+        list[
+            MultiuserPosixPayloadFileMount
+            | MultiuserPosixPayloadWritableDirectoryCache
+            | MultiuserPosixPayloadReadOnlyDirectory
+        ]
+        | None
+    ) = None
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatus | None = None
+    onExitStatus: MultiuserPosixPayloadOnExitStatus | None = None
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
@@ -978,7 +752,7 @@ class MultiuserPosixPayload(TaskclusterModel):
 
 
 MultiuserPosixValue = TypeAliasType(
-    "MultiuserPosixValue", MultiuserPosixPayload | DockerWorkerPayload
+    "MultiuserPosixValue", MultiuserPosixPayload | payload.DockerWorkerPayload
 )
 
 

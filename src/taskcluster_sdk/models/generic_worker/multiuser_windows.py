@@ -221,7 +221,7 @@ class MultiuserWindowsPayloadArtifact(TaskclusterModel):
     """
 
 
-class Features(TaskclusterModel):
+class MultiuserWindowsPayloadFeatures(TaskclusterModel):
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
@@ -359,7 +359,7 @@ class Features(TaskclusterModel):
     """
 
 
-class Logs(TaskclusterModel):
+class MultiuserWindowsPayloadLogs(TaskclusterModel):
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -384,7 +384,7 @@ class Logs(TaskclusterModel):
     """
 
 
-class OnExitStatus(TaskclusterModel):
+class MultiuserWindowsPayloadOnExitStatus(TaskclusterModel):
     """By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
     non-zero exit code. This payload property allows customsation of the task resolution
@@ -414,7 +414,7 @@ class OnExitStatus(TaskclusterModel):
     """
 
 
-class Content(TaskclusterModel):
+class MultiuserWindowsPayloadContent(TaskclusterModel):
     """Requires scope `queue:get-artifact:<artifact-name>`.
 
     Since: generic-worker 5.4.0
@@ -433,7 +433,7 @@ class Content(TaskclusterModel):
     taskId: Annotated[str, Field(default=None)]
 
 
-class IndexedContent(TaskclusterModel):
+class MultiuserWindowsPayloadIndexedContent(TaskclusterModel):
     """Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
     Since: generic-worker 51.0.0
@@ -446,7 +446,7 @@ class IndexedContent(TaskclusterModel):
     namespace: Annotated[str, Field(default=None)]
 
 
-class URLContent(TaskclusterModel):
+class MultiuserWindowsPayloadURLContent(TaskclusterModel):
     """URL to download content from.
 
     Since: generic-worker 5.4.0
@@ -467,7 +467,7 @@ class URLContent(TaskclusterModel):
     """
 
 
-class ContentRaw(TaskclusterModel):
+class MultiuserWindowsPayloadContentRaw(TaskclusterModel):
     """Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
     Since: generic-worker 11.1.0
@@ -482,7 +482,7 @@ class ContentRaw(TaskclusterModel):
     """
 
 
-class ContentBase64(TaskclusterModel):
+class MultiuserWindowsPayloadContentBase64(TaskclusterModel):
     """Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
     Since: generic-worker 11.1.0
@@ -497,13 +497,18 @@ class ContentBase64(TaskclusterModel):
     """
 
 
-class FileMount(TaskclusterModel):
-    """The `FileMount` object."""
+class MultiuserWindowsPayloadFileMount(TaskclusterModel):
+    """The `MultiuserWindowsPayloadFileMount` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "file")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserWindowsPayloadContent
+        | MultiuserWindowsPayloadIndexedContent
+        | MultiuserWindowsPayloadURLContent
+        | MultiuserWindowsPayloadContentRaw
+        | MultiuserWindowsPayloadContentBase64,
+        Field(default=None),
     ]
     """Content of the file to be mounted.
 
@@ -526,13 +531,18 @@ class FileMount(TaskclusterModel):
     """
 
 
-class ReadOnlyDirectory(TaskclusterModel):
-    """The `ReadOnlyDirectory` object."""
+class MultiuserWindowsPayloadReadOnlyDirectory(TaskclusterModel):
+    """The `MultiuserWindowsPayloadReadOnlyDirectory` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("content", "directory", "format")
 
     content: Annotated[
-        Content | IndexedContent | URLContent | ContentRaw | ContentBase64, Field(default=None)
+        MultiuserWindowsPayloadContent
+        | MultiuserWindowsPayloadIndexedContent
+        | MultiuserWindowsPayloadURLContent
+        | MultiuserWindowsPayloadContentRaw
+        | MultiuserWindowsPayloadContentBase64,
+        Field(default=None),
     ]
     """Contents of read only directory.
 
@@ -556,8 +566,8 @@ class ReadOnlyDirectory(TaskclusterModel):
     """
 
 
-class WritableDirectoryCache(TaskclusterModel):
-    """The `WritableDirectoryCache` object."""
+class MultiuserWindowsPayloadWritableDirectoryCache(TaskclusterModel):
+    """The `MultiuserWindowsPayloadWritableDirectoryCache` object."""
 
     __required_values__: ClassVar[tuple[str, ...]] = ("cacheName", "directory")
 
@@ -570,7 +580,14 @@ class WritableDirectoryCache(TaskclusterModel):
     Since: generic-worker 5.4.0
     """
 
-    content: Content | IndexedContent | URLContent | ContentRaw | ContentBase64 | None = None
+    content: (
+        MultiuserWindowsPayloadContent
+        | MultiuserWindowsPayloadIndexedContent
+        | MultiuserWindowsPayloadURLContent
+        | MultiuserWindowsPayloadContentRaw
+        | MultiuserWindowsPayloadContentBase64
+        | None
+    ) = None
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -659,13 +676,13 @@ class MultiuserWindowsPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    features: Features | None = None
+    features: MultiuserWindowsPayloadFeatures | None = None
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: Logs | None = None
+    logs: MultiuserWindowsPayloadLogs | None = None
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -680,13 +697,20 @@ class MultiuserWindowsPayload(TaskclusterModel):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMount | WritableDirectoryCache | ReadOnlyDirectory] | None = None
+    mounts: (
+        list[
+            MultiuserWindowsPayloadFileMount
+            | MultiuserWindowsPayloadWritableDirectoryCache
+            | MultiuserWindowsPayloadReadOnlyDirectory
+        ]
+        | None
+    ) = None
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatus | None = None
+    onExitStatus: MultiuserWindowsPayloadOnExitStatus | None = None
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

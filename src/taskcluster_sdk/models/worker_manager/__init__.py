@@ -19,25 +19,71 @@ if TYPE_CHECKING:
     from .azure_arm_templates import ExpressionEvaluationScope as ExpressionEvaluationScope
     from .azure_deployment_resources import AzureDeploymentResources as AzureDeploymentResources
     from .config_aws import AwsProviderConfig as AwsProviderConfig
+    from .config_aws import (
+        AwsProviderConfigAdditionalUserData as AwsProviderConfigAdditionalUserData,
+    )
     from .config_aws import AwsProviderConfigLaunchConfig as AwsProviderConfigLaunchConfig
+    from .config_aws import (
+        AwsProviderConfigLaunchConfiguration as AwsProviderConfigLaunchConfiguration,
+    )
+    from .config_aws import AwsProviderConfigWorkerManager as AwsProviderConfigWorkerManager
     from .config_azure import AzureProviderConfig as AzureProviderConfig
+    from .config_azure import AzureProviderConfigLaunchConfig as AzureProviderConfigLaunchConfig
+    from .config_azure import (
+        AzureProviderConfigLaunchConfigAzureArmTemplates as AzureProviderConfigLaunchConfigAzureArmTemplates,
+    )
+    from .config_azure import (
+        AzureProviderConfigLaunchConfigAzureDeploymentResources as AzureProviderConfigLaunchConfigAzureDeploymentResources,
+    )
+    from .config_azure import AzureProviderConfigWorkerManager as AzureProviderConfigWorkerManager
     from .config_google import GoogleProviderConfig as GoogleProviderConfig
     from .config_google import GoogleProviderConfigLaunchConfig as GoogleProviderConfigLaunchConfig
+    from .config_google import (
+        GoogleProviderConfigWorkerManager as GoogleProviderConfigWorkerManager,
+    )
     from .config_null import NullProviderConfig as NullProviderConfig
     from .config_static import StaticProviderConfig as StaticProviderConfig
+    from .config_static import StaticProviderConfigLifecycle as StaticProviderConfigLifecycle
     from .config_testing import TestingProviderConfig as TestingProviderConfig
     from .create_worker_pool_request import CreateWorkerPoolRequest as CreateWorkerPoolRequest
     from .create_worker_request import CreateWorkerRequest as CreateWorkerRequest
+    from .dicts.config_aws import (
+        AwsProviderConfigAdditionalUserDataDict as AwsProviderConfigAdditionalUserDataDict,
+    )
     from .dicts.config_aws import AwsProviderConfigDict as AwsProviderConfigDict
     from .dicts.config_aws import (
         AwsProviderConfigLaunchConfigDict as AwsProviderConfigLaunchConfigDict,
     )
+    from .dicts.config_aws import (
+        AwsProviderConfigLaunchConfigurationDict as AwsProviderConfigLaunchConfigurationDict,
+    )
+    from .dicts.config_aws import (
+        AwsProviderConfigWorkerManagerDict as AwsProviderConfigWorkerManagerDict,
+    )
     from .dicts.config_azure import AzureProviderConfigDict as AzureProviderConfigDict
+    from .dicts.config_azure import (
+        AzureProviderConfigLaunchConfigAzureArmTemplatesDict as AzureProviderConfigLaunchConfigAzureArmTemplatesDict,
+    )
+    from .dicts.config_azure import (
+        AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict as AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict,
+    )
+    from .dicts.config_azure import (
+        AzureProviderConfigLaunchConfigDict as AzureProviderConfigLaunchConfigDict,
+    )
+    from .dicts.config_azure import (
+        AzureProviderConfigWorkerManagerDict as AzureProviderConfigWorkerManagerDict,
+    )
     from .dicts.config_google import GoogleProviderConfigDict as GoogleProviderConfigDict
     from .dicts.config_google import (
         GoogleProviderConfigLaunchConfigDict as GoogleProviderConfigLaunchConfigDict,
     )
+    from .dicts.config_google import (
+        GoogleProviderConfigWorkerManagerDict as GoogleProviderConfigWorkerManagerDict,
+    )
     from .dicts.config_static import StaticProviderConfigDict as StaticProviderConfigDict
+    from .dicts.config_static import (
+        StaticProviderConfigLifecycleDict as StaticProviderConfigLifecycleDict,
+    )
     from .dicts.create_worker_pool_request import (
         CreateWorkerPoolRequestDict as CreateWorkerPoolRequestDict,
     )
@@ -113,12 +159,21 @@ _MODULES = {
     "ExpressionEvaluationScope": "azure_arm_templates",
     "AzureDeploymentResources": "azure_deployment_resources",
     "AwsProviderConfig": "config_aws",
+    "AwsProviderConfigAdditionalUserData": "config_aws",
     "AwsProviderConfigLaunchConfig": "config_aws",
+    "AwsProviderConfigLaunchConfiguration": "config_aws",
+    "AwsProviderConfigWorkerManager": "config_aws",
     "AzureProviderConfig": "config_azure",
+    "AzureProviderConfigLaunchConfig": "config_azure",
+    "AzureProviderConfigLaunchConfigAzureArmTemplates": "config_azure",
+    "AzureProviderConfigLaunchConfigAzureDeploymentResources": "config_azure",
+    "AzureProviderConfigWorkerManager": "config_azure",
     "GoogleProviderConfig": "config_google",
     "GoogleProviderConfigLaunchConfig": "config_google",
+    "GoogleProviderConfigWorkerManager": "config_google",
     "NullProviderConfig": "config_null",
     "StaticProviderConfig": "config_static",
+    "StaticProviderConfigLifecycle": "config_static",
     "TestingProviderConfig": "config_testing",
     "CreateWorkerPoolRequest": "create_worker_pool_request",
     "CreateWorkerRequest": "create_worker_request",
@@ -163,12 +218,21 @@ _MODULES = {
     "WorkerResponse": "worker_response",
     "WorkerResponseAction": "worker_response",
     "WorkerResponseQuarantineDetail": "worker_response",
+    "AwsProviderConfigAdditionalUserDataDict": "dicts.config_aws",
     "AwsProviderConfigDict": "dicts.config_aws",
     "AwsProviderConfigLaunchConfigDict": "dicts.config_aws",
+    "AwsProviderConfigLaunchConfigurationDict": "dicts.config_aws",
+    "AwsProviderConfigWorkerManagerDict": "dicts.config_aws",
     "AzureProviderConfigDict": "dicts.config_azure",
+    "AzureProviderConfigLaunchConfigAzureArmTemplatesDict": "dicts.config_azure",
+    "AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict": "dicts.config_azure",
+    "AzureProviderConfigLaunchConfigDict": "dicts.config_azure",
+    "AzureProviderConfigWorkerManagerDict": "dicts.config_azure",
     "GoogleProviderConfigDict": "dicts.config_google",
     "GoogleProviderConfigLaunchConfigDict": "dicts.config_google",
+    "GoogleProviderConfigWorkerManagerDict": "dicts.config_google",
     "StaticProviderConfigDict": "dicts.config_static",
+    "StaticProviderConfigLifecycleDict": "dicts.config_static",
     "CreateWorkerPoolRequestDict": "dicts.create_worker_pool_request",
     "CreateWorkerRequestDict": "dicts.create_worker_request",
     "RegisterWorkerRequestDict": "dicts.register_worker_request",
@@ -195,13 +259,27 @@ def __dir__() -> list[str]:
 __all__ = [
     "ActionMethod",
     "AwsProviderConfig",
+    "AwsProviderConfigAdditionalUserData",
+    "AwsProviderConfigAdditionalUserDataDict",
     "AwsProviderConfigDict",
     "AwsProviderConfigLaunchConfig",
     "AwsProviderConfigLaunchConfigDict",
+    "AwsProviderConfigLaunchConfiguration",
+    "AwsProviderConfigLaunchConfigurationDict",
+    "AwsProviderConfigWorkerManager",
+    "AwsProviderConfigWorkerManagerDict",
     "AzureArmTemplates",
     "AzureDeploymentResources",
     "AzureProviderConfig",
     "AzureProviderConfigDict",
+    "AzureProviderConfigLaunchConfig",
+    "AzureProviderConfigLaunchConfigAzureArmTemplates",
+    "AzureProviderConfigLaunchConfigAzureArmTemplatesDict",
+    "AzureProviderConfigLaunchConfigAzureDeploymentResources",
+    "AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict",
+    "AzureProviderConfigLaunchConfigDict",
+    "AzureProviderConfigWorkerManager",
+    "AzureProviderConfigWorkerManagerDict",
     "CreateWorkerPoolRequest",
     "CreateWorkerPoolRequestDict",
     "CreateWorkerRequest",
@@ -214,6 +292,8 @@ __all__ = [
     "GoogleProviderConfigDict",
     "GoogleProviderConfigLaunchConfig",
     "GoogleProviderConfigLaunchConfigDict",
+    "GoogleProviderConfigWorkerManager",
+    "GoogleProviderConfigWorkerManagerDict",
     "LaunchConfigStats",
     "ListWorkersResponse",
     "ListWorkersResponseWorker",
@@ -237,6 +317,8 @@ __all__ = [
     "ShouldWorkerTerminateResponse",
     "StaticProviderConfig",
     "StaticProviderConfigDict",
+    "StaticProviderConfigLifecycle",
+    "StaticProviderConfigLifecycleDict",
     "Task",
     "TaskPriority",
     "TaskRequires",

@@ -14,8 +14,8 @@ from taskcluster_sdk._model import (
 from . import worker_lifecycle
 
 
-class AdditionalUserData(TaskclusterModel):
-    """The `AdditionalUserData` object."""
+class AwsProviderConfigAdditionalUserData(TaskclusterModel):
+    """The `AwsProviderConfigAdditionalUserData` object."""
 
     providerId: Any | None = None
 
@@ -28,7 +28,7 @@ class AdditionalUserData(TaskclusterModel):
     workerPoolId: Any | None = None
 
 
-class LaunchConfiguration(TaskclusterModel):
+class AwsProviderConfigLaunchConfiguration(TaskclusterModel):
     """An object to be passed in to AWS runInstances method.
     See the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)
     You can configure any properties you need. Note, however, that we disallow passing in arbitrary IAM instance profiles.
@@ -40,7 +40,7 @@ class LaunchConfiguration(TaskclusterModel):
     """The ID of the AMI to launch an instance from."""
 
 
-class WorkerManager(TaskclusterModel):
+class AwsProviderConfigWorkerManager(TaskclusterModel):
     """Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     AWS APIs, whereas this section is interpreted directly by Worker Manager.
@@ -83,7 +83,7 @@ class AwsProviderConfigLaunchConfig(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("region",)
 
-    additionalUserData: AdditionalUserData | None = None
+    additionalUserData: AwsProviderConfigAdditionalUserData | None = None
 
     capacityPerInstance: int | None = None
     """Capacity Per Instance (Deprecated).
@@ -92,7 +92,8 @@ class AwsProviderConfigLaunchConfig(TaskclusterModel):
     """
 
     launchConfig: Annotated[
-        LaunchConfiguration, Field(default_factory=lambda: LaunchConfiguration.model_construct())
+        AwsProviderConfigLaunchConfiguration,
+        Field(default_factory=lambda: AwsProviderConfigLaunchConfiguration.model_construct()),
     ]
     """Launch Configuration.
 
@@ -112,7 +113,7 @@ class AwsProviderConfigLaunchConfig(TaskclusterModel):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManager | None = None
+    workerManager: AwsProviderConfigWorkerManager | None = None
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.

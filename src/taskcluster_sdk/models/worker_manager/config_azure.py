@@ -16,7 +16,7 @@ from .azure_arm_templates import AzureArmTemplates
 from .azure_deployment_resources import AzureDeploymentResources
 
 
-class WorkerManager(TaskclusterModel):
+class AzureProviderConfigWorkerManager(TaskclusterModel):
     """Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     Azure APIs, whereas this section is interpreted directly by Worker Manager.
@@ -97,7 +97,7 @@ class AzureProviderConfigLaunchConfig(TaskclusterModel):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManager | None = None
+    workerManager: AzureProviderConfigWorkerManager | None = None
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.
@@ -106,14 +106,16 @@ class AzureProviderConfigLaunchConfig(TaskclusterModel):
     """
 
 
-class LaunchConfigAzureDeploymentResources(
+class AzureProviderConfigLaunchConfigAzureDeploymentResources(
     AzureDeploymentResources, AzureProviderConfigLaunchConfig
 ):
-    """The `LaunchConfigAzureDeploymentResources` object."""
+    """The `AzureProviderConfigLaunchConfigAzureDeploymentResources` object."""
 
 
-class LaunchConfigAzureArmTemplates(AzureArmTemplates, AzureProviderConfigLaunchConfig):
-    """The `LaunchConfigAzureArmTemplates` object."""
+class AzureProviderConfigLaunchConfigAzureArmTemplates(
+    AzureArmTemplates, AzureProviderConfigLaunchConfig
+):
+    """The `AzureProviderConfigLaunchConfigAzureArmTemplates` object."""
 
 
 class AzureProviderConfig(TaskclusterModel):
@@ -125,7 +127,10 @@ class AzureProviderConfig(TaskclusterModel):
     __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
     launchConfigs: Annotated[
-        list[LaunchConfigAzureDeploymentResources | LaunchConfigAzureArmTemplates],
+        list[
+            AzureProviderConfigLaunchConfigAzureDeploymentResources
+            | AzureProviderConfigLaunchConfigAzureArmTemplates
+        ],
         Field(default_factory=list),
     ]
     """Choices.

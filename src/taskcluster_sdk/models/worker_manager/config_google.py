@@ -14,7 +14,7 @@ from taskcluster_sdk._model import (
 from . import worker_lifecycle
 
 
-class WorkerManager(TaskclusterModel):
+class GoogleProviderConfigWorkerManager(TaskclusterModel):
     """Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
     GCP APIs, whereas this section is interpreted directly by Worker Manager.
@@ -88,7 +88,7 @@ class GoogleProviderConfigLaunchConfig(TaskclusterModel):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManager | None = None
+    workerManager: GoogleProviderConfigWorkerManager | None = None
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.

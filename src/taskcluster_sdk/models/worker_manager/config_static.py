@@ -10,7 +10,7 @@ from taskcluster_sdk._model import (
 )
 
 
-class Lifecycle(TaskclusterModel):
+class StaticProviderConfigLifecycle(TaskclusterModel):
     """The Static provider implements a subset of the lifecycle hooks,
     only supporting reregistration timeouts
     """
@@ -30,7 +30,7 @@ class Lifecycle(TaskclusterModel):
 class StaticProviderConfig(TaskclusterModel):
     """A configuration for static workertypes"""
 
-    lifecycle: Lifecycle | None = None
+    lifecycle: StaticProviderConfigLifecycle | None = None
     """The Static provider implements a subset of the lifecycle hooks,
     only supporting reregistration timeouts
     """

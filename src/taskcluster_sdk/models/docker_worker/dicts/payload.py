@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from ..payload import ArtifactType
 
 
-class DevicesDict(TypedDict, total=False):
-    """Dict form of `Devices`.
+class DockerWorkerPayloadDevicesDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadDevices`.
 
     Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
     """
@@ -45,13 +45,13 @@ class DevicesDict(TypedDict, total=False):
     """
 
 
-class CapabilitiesDict(TypedDict, total=False):
-    """Dict form of `Capabilities`.
+class DockerWorkerPayloadCapabilitiesDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadCapabilities`.
 
     Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
     """
 
-    devices: DevicesDict
+    devices: DockerWorkerPayloadDevicesDict
     """Devices to be attached to task containers.
 
     Allows devices from the host system to be attached to a task container similar to using `--device` in docker.
@@ -70,8 +70,8 @@ class CapabilitiesDict(TypedDict, total=False):
     """
 
 
-class FeaturesDict(TypedDict, total=False):
-    """Dict form of `Features`.
+class DockerWorkerPayloadFeaturesDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadFeatures`.
 
     Used to enable additional functionality.
     """
@@ -116,8 +116,8 @@ class FeaturesDict(TypedDict, total=False):
     """
 
 
-class ImageDockerImageDict(TypedDict, total=False):
-    """Dict form of `ImageDockerImage`.
+class DockerWorkerPayloadImageDockerImageDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadImageDockerImage`.
 
     Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
     """
@@ -127,8 +127,8 @@ class ImageDockerImageDict(TypedDict, total=False):
     type: Required[Literal["docker-image"]]
 
 
-class ImageIndexedImageDict(TypedDict, total=False):
-    """Dict form of `ImageIndexedImage`.
+class DockerWorkerPayloadImageIndexedImageDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadImageIndexedImage`.
 
     Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
     """
@@ -140,8 +140,8 @@ class ImageIndexedImageDict(TypedDict, total=False):
     type: Required[Literal["indexed-image"]]
 
 
-class ImageTaskImageDict(TypedDict, total=False):
-    """Dict form of `ImageTaskImage`.
+class DockerWorkerPayloadImageTaskImageDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadImageTaskImage`.
 
     Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
     """
@@ -153,8 +153,8 @@ class ImageTaskImageDict(TypedDict, total=False):
     type: Required[Literal["task-image"]]
 
 
-class OnExitStatusDict(TypedDict, total=False):
-    """Dict form of `OnExitStatus`.
+class DockerWorkerPayloadOnExitStatusDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadOnExitStatus`.
 
     By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.
     """
@@ -172,10 +172,10 @@ class OnExitStatusDict(TypedDict, total=False):
     """
 
 
-class ArtifactDict(TypedDict, total=False):
-    """Dict form of `Artifact`.
+class DockerWorkerPayloadArtifactDict(TypedDict, total=False):
+    """Dict form of `DockerWorkerPayloadArtifact`.
 
-    The `Artifact` object.
+    The `DockerWorkerPayloadArtifact` object.
     """
 
     expires: str | datetime
@@ -194,7 +194,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     `.payload` field of the queue.
     """
 
-    artifacts: dict[str, ArtifactDict]
+    artifacts: dict[str, DockerWorkerPayloadArtifactDict]
     """Artifact upload map example: ```{"public/build.tar.gz": {"path": "/home/worker/build.tar.gz", "expires": "2016-05-28T16:12:56.693817Z", "type": "file"}}```
     Artifacts can be an individual `file`, a `directory` containing
     potentially multiple files with recursively included subdirectories,
@@ -215,7 +215,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     Caches are mounted within the docker container at the mount point specified. Example: ```{ "CACHE NAME": "/mount/path/in/container" }```
     """
 
-    capabilities: CapabilitiesDict
+    capabilities: DockerWorkerPayloadCapabilitiesDict
     """Capabilities that must be available/enabled for the task container..
 
     Set of capabilities that must be enabled or made available to the task container Example: ```{ "capabilities": { "privileged": true }```
@@ -238,13 +238,18 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     ```
     """
 
-    features: FeaturesDict
+    features: DockerWorkerPayloadFeaturesDict
     """Feature flags.
 
     Used to enable additional functionality.
     """
 
-    image: Required[str | ImageDockerImageDict | ImageIndexedImageDict | ImageTaskImageDict]
+    image: Required[
+        str
+        | DockerWorkerPayloadImageDockerImageDict
+        | DockerWorkerPayloadImageIndexedImageDict
+        | DockerWorkerPayloadImageTaskImageDict
+    ]
     """Docker image..
 
     Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace
@@ -262,7 +267,7 @@ class DockerWorkerPayloadDict(TypedDict, total=False):
     Maximum time the task container can run in seconds.
     """
 
-    onExitStatus: OnExitStatusDict
+    onExitStatus: DockerWorkerPayloadOnExitStatusDict
     """Exit status handling.
 
     By default docker-worker will fail a task with a non-zero exit status without retrying.  This payload property allows a task owner to define certain exit statuses that will be marked as a retriable exception.

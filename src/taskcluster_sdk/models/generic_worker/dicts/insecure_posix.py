@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     )
 
 
-class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
-    """Dict form of `GenericWorkerPayloadArtifact`.
+class InsecurePosixPayloadArtifactDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadArtifact`.
 
-    The `GenericWorkerPayloadArtifact` object.
+    The `InsecurePosixPayloadArtifact` object.
     """
 
     contentEncoding: ArtifactContentEncoding
@@ -132,8 +132,8 @@ class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
     """
 
 
-class FeaturesDict(TypedDict, total=False):
-    """Dict form of `Features`.
+class InsecurePosixPayloadFeaturesDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadFeatures`.
 
     Feature flags enable additional functionality.
 
@@ -244,8 +244,8 @@ class FeaturesDict(TypedDict, total=False):
     """
 
 
-class LogsDict(TypedDict, total=False):
-    """Dict form of `Logs`.
+class InsecurePosixPayloadLogsDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadLogs`.
 
     Configuration for task logs.
 
@@ -271,8 +271,8 @@ class LogsDict(TypedDict, total=False):
     """
 
 
-class OnExitStatusDict(TypedDict, total=False):
-    """Dict form of `OnExitStatus`.
+class InsecurePosixPayloadOnExitStatusDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadOnExitStatus`.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
@@ -303,8 +303,8 @@ class OnExitStatusDict(TypedDict, total=False):
     """
 
 
-class ArtifactContentDict(TypedDict, total=False):
-    """Dict form of `ArtifactContent`.
+class InsecurePosixPayloadArtifactContentDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadArtifactContent`.
 
     Requires scope `queue:get-artifact:<artifact-name>`.
 
@@ -322,8 +322,8 @@ class ArtifactContentDict(TypedDict, total=False):
     taskId: Required[str]
 
 
-class IndexedContentDict(TypedDict, total=False):
-    """Dict form of `IndexedContent`.
+class InsecurePosixPayloadIndexedContentDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadIndexedContent`.
 
     Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
@@ -335,8 +335,8 @@ class IndexedContentDict(TypedDict, total=False):
     namespace: Required[str]
 
 
-class URLContentDict(TypedDict, total=False):
-    """Dict form of `URLContent`.
+class InsecurePosixPayloadURLContentDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadURLContent`.
 
     URL to download content from.
 
@@ -356,8 +356,8 @@ class URLContentDict(TypedDict, total=False):
     """
 
 
-class ContentRawDict(TypedDict, total=False):
-    """Dict form of `ContentRaw`.
+class InsecurePosixPayloadContentRawDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadContentRaw`.
 
     Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
@@ -371,8 +371,8 @@ class ContentRawDict(TypedDict, total=False):
     """
 
 
-class ContentBase64Dict(TypedDict, total=False):
-    """Dict form of `ContentBase64`.
+class InsecurePosixPayloadContentBase64Dict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadContentBase64`.
 
     Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
@@ -386,18 +386,18 @@ class ContentBase64Dict(TypedDict, total=False):
     """
 
 
-class FileMountDict(TypedDict, total=False):
-    """Dict form of `FileMount`.
+class InsecurePosixPayloadFileMountDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadFileMount`.
 
-    The `FileMount` object.
+    The `InsecurePosixPayloadFileMount` object.
     """
 
     content: Required[
-        ArtifactContentDict
-        | IndexedContentDict
-        | URLContentDict
-        | ContentRawDict
-        | ContentBase64Dict
+        InsecurePosixPayloadArtifactContentDict
+        | InsecurePosixPayloadIndexedContentDict
+        | InsecurePosixPayloadURLContentDict
+        | InsecurePosixPayloadContentRawDict
+        | InsecurePosixPayloadContentBase64Dict
     ]
     """Content of the file to be mounted.
 
@@ -418,18 +418,18 @@ class FileMountDict(TypedDict, total=False):
     """
 
 
-class ReadOnlyDirectoryDict(TypedDict, total=False):
-    """Dict form of `ReadOnlyDirectory`.
+class InsecurePosixPayloadReadOnlyDirectoryDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadReadOnlyDirectory`.
 
-    The `ReadOnlyDirectory` object.
+    The `InsecurePosixPayloadReadOnlyDirectory` object.
     """
 
     content: Required[
-        ArtifactContentDict
-        | IndexedContentDict
-        | URLContentDict
-        | ContentRawDict
-        | ContentBase64Dict
+        InsecurePosixPayloadArtifactContentDict
+        | InsecurePosixPayloadIndexedContentDict
+        | InsecurePosixPayloadURLContentDict
+        | InsecurePosixPayloadContentRawDict
+        | InsecurePosixPayloadContentBase64Dict
     ]
     """Contents of read only directory.
 
@@ -451,10 +451,10 @@ class ReadOnlyDirectoryDict(TypedDict, total=False):
     """
 
 
-class WritableDirectoryCacheDict(TypedDict, total=False):
-    """Dict form of `WritableDirectoryCache`.
+class InsecurePosixPayloadWritableDirectoryCacheDict(TypedDict, total=False):
+    """Dict form of `InsecurePosixPayloadWritableDirectoryCache`.
 
-    The `WritableDirectoryCache` object.
+    The `InsecurePosixPayloadWritableDirectoryCache` object.
     """
 
     cacheName: Required[str]
@@ -467,11 +467,11 @@ class WritableDirectoryCacheDict(TypedDict, total=False):
     """
 
     content: (
-        ArtifactContentDict
-        | IndexedContentDict
-        | URLContentDict
-        | ContentRawDict
-        | ContentBase64Dict
+        InsecurePosixPayloadArtifactContentDict
+        | InsecurePosixPayloadIndexedContentDict
+        | InsecurePosixPayloadURLContentDict
+        | InsecurePosixPayloadContentRawDict
+        | InsecurePosixPayloadContentBase64Dict
     )
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
@@ -503,7 +503,7 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[GenericWorkerPayloadArtifactDict]
+    artifacts: list[InsecurePosixPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -547,13 +547,13 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    features: FeaturesDict
+    features: InsecurePosixPayloadFeaturesDict
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: LogsDict
+    logs: InsecurePosixPayloadLogsDict
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -568,13 +568,17 @@ class InsecurePosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict]
+    mounts: list[
+        InsecurePosixPayloadFileMountDict
+        | InsecurePosixPayloadWritableDirectoryCacheDict
+        | InsecurePosixPayloadReadOnlyDirectoryDict
+    ]
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatusDict
+    onExitStatus: InsecurePosixPayloadOnExitStatusDict
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     )
 
 
-class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
-    """Dict form of `GenericWorkerPayloadArtifact`.
+class MultiuserPosixPayloadArtifactDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadArtifact`.
 
-    The `GenericWorkerPayloadArtifact` object.
+    The `MultiuserPosixPayloadArtifact` object.
     """
 
     contentEncoding: ArtifactContentEncoding
@@ -132,8 +132,8 @@ class GenericWorkerPayloadArtifactDict(TypedDict, total=False):
     """
 
 
-class FeaturesDict(TypedDict, total=False):
-    """Dict form of `Features`.
+class MultiuserPosixPayloadFeaturesDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadFeatures`.
 
     Feature flags enable additional functionality.
 
@@ -276,8 +276,8 @@ class FeaturesDict(TypedDict, total=False):
     """
 
 
-class LogsDict(TypedDict, total=False):
-    """Dict form of `Logs`.
+class MultiuserPosixPayloadLogsDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadLogs`.
 
     Configuration for task logs.
 
@@ -303,8 +303,8 @@ class LogsDict(TypedDict, total=False):
     """
 
 
-class OnExitStatusDict(TypedDict, total=False):
-    """Dict form of `OnExitStatus`.
+class MultiuserPosixPayloadOnExitStatusDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadOnExitStatus`.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
@@ -335,8 +335,8 @@ class OnExitStatusDict(TypedDict, total=False):
     """
 
 
-class ContentDict(TypedDict, total=False):
-    """Dict form of `Content`.
+class MultiuserPosixPayloadContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadContent`.
 
     Requires scope `queue:get-artifact:<artifact-name>`.
 
@@ -354,8 +354,8 @@ class ContentDict(TypedDict, total=False):
     taskId: Required[str]
 
 
-class IndexedContentDict(TypedDict, total=False):
-    """Dict form of `IndexedContent`.
+class MultiuserPosixPayloadIndexedContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadIndexedContent`.
 
     Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
@@ -367,8 +367,8 @@ class IndexedContentDict(TypedDict, total=False):
     namespace: Required[str]
 
 
-class URLContentDict(TypedDict, total=False):
-    """Dict form of `URLContent`.
+class MultiuserPosixPayloadURLContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadURLContent`.
 
     URL to download content from.
 
@@ -388,8 +388,8 @@ class URLContentDict(TypedDict, total=False):
     """
 
 
-class ContentRawDict(TypedDict, total=False):
-    """Dict form of `ContentRaw`.
+class MultiuserPosixPayloadContentRawDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadContentRaw`.
 
     Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
@@ -403,8 +403,8 @@ class ContentRawDict(TypedDict, total=False):
     """
 
 
-class ContentBase64Dict(TypedDict, total=False):
-    """Dict form of `ContentBase64`.
+class MultiuserPosixPayloadContentBase64Dict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadContentBase64`.
 
     Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
@@ -418,14 +418,18 @@ class ContentBase64Dict(TypedDict, total=False):
     """
 
 
-class FileMountDict(TypedDict, total=False):
-    """Dict form of `FileMount`.
+class MultiuserPosixPayloadFileMountDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadFileMount`.
 
-    The `FileMount` object.
+    The `MultiuserPosixPayloadFileMount` object.
     """
 
     content: Required[
-        ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+        MultiuserPosixPayloadContentDict
+        | MultiuserPosixPayloadIndexedContentDict
+        | MultiuserPosixPayloadURLContentDict
+        | MultiuserPosixPayloadContentRawDict
+        | MultiuserPosixPayloadContentBase64Dict
     ]
     """Content of the file to be mounted.
 
@@ -448,14 +452,18 @@ class FileMountDict(TypedDict, total=False):
     """
 
 
-class ReadOnlyDirectoryDict(TypedDict, total=False):
-    """Dict form of `ReadOnlyDirectory`.
+class MultiuserPosixPayloadReadOnlyDirectoryDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadReadOnlyDirectory`.
 
-    The `ReadOnlyDirectory` object.
+    The `MultiuserPosixPayloadReadOnlyDirectory` object.
     """
 
     content: Required[
-        ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+        MultiuserPosixPayloadContentDict
+        | MultiuserPosixPayloadIndexedContentDict
+        | MultiuserPosixPayloadURLContentDict
+        | MultiuserPosixPayloadContentRawDict
+        | MultiuserPosixPayloadContentBase64Dict
     ]
     """Contents of read only directory.
 
@@ -479,10 +487,10 @@ class ReadOnlyDirectoryDict(TypedDict, total=False):
     """
 
 
-class WritableDirectoryCacheDict(TypedDict, total=False):
-    """Dict form of `WritableDirectoryCache`.
+class MultiuserPosixPayloadWritableDirectoryCacheDict(TypedDict, total=False):
+    """Dict form of `MultiuserPosixPayloadWritableDirectoryCache`.
 
-    The `WritableDirectoryCache` object.
+    The `MultiuserPosixPayloadWritableDirectoryCache` object.
     """
 
     cacheName: Required[str]
@@ -494,7 +502,13 @@ class WritableDirectoryCacheDict(TypedDict, total=False):
     Since: generic-worker 5.4.0
     """
 
-    content: ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+    content: (
+        MultiuserPosixPayloadContentDict
+        | MultiuserPosixPayloadIndexedContentDict
+        | MultiuserPosixPayloadURLContentDict
+        | MultiuserPosixPayloadContentRawDict
+        | MultiuserPosixPayloadContentBase64Dict
+    )
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -527,7 +541,7 @@ class MultiuserPosixPayloadDict(TypedDict, total=False):
     Taskcluster Task definition.
     """
 
-    artifacts: list[GenericWorkerPayloadArtifactDict]
+    artifacts: list[MultiuserPosixPayloadArtifactDict]
     """Artifacts to be published.
 
     Since: generic-worker 1.0.0
@@ -583,13 +597,13 @@ class MultiuserPosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    features: FeaturesDict
+    features: MultiuserPosixPayloadFeaturesDict
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: LogsDict
+    logs: MultiuserPosixPayloadLogsDict
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -604,13 +618,17 @@ class MultiuserPosixPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict]
+    mounts: list[
+        MultiuserPosixPayloadFileMountDict
+        | MultiuserPosixPayloadWritableDirectoryCacheDict
+        | MultiuserPosixPayloadReadOnlyDirectoryDict
+    ]
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatusDict
+    onExitStatus: MultiuserPosixPayloadOnExitStatusDict
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

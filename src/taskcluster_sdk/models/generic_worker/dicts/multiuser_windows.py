@@ -131,8 +131,8 @@ class MultiuserWindowsPayloadArtifactDict(TypedDict, total=False):
     """
 
 
-class FeaturesDict(TypedDict, total=False):
-    """Dict form of `Features`.
+class MultiuserWindowsPayloadFeaturesDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadFeatures`.
 
     Feature flags enable additional functionality.
 
@@ -271,8 +271,8 @@ class FeaturesDict(TypedDict, total=False):
     """
 
 
-class LogsDict(TypedDict, total=False):
-    """Dict form of `Logs`.
+class MultiuserWindowsPayloadLogsDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadLogs`.
 
     Configuration for task logs.
 
@@ -298,8 +298,8 @@ class LogsDict(TypedDict, total=False):
     """
 
 
-class OnExitStatusDict(TypedDict, total=False):
-    """Dict form of `OnExitStatus`.
+class MultiuserWindowsPayloadOnExitStatusDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadOnExitStatus`.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`
     if all task commands have a zero exit code, or `failed/failed` if any command has a
@@ -330,8 +330,8 @@ class OnExitStatusDict(TypedDict, total=False):
     """
 
 
-class ContentDict(TypedDict, total=False):
-    """Dict form of `Content`.
+class MultiuserWindowsPayloadContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadContent`.
 
     Requires scope `queue:get-artifact:<artifact-name>`.
 
@@ -349,8 +349,8 @@ class ContentDict(TypedDict, total=False):
     taskId: Required[str]
 
 
-class IndexedContentDict(TypedDict, total=False):
-    """Dict form of `IndexedContent`.
+class MultiuserWindowsPayloadIndexedContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadIndexedContent`.
 
     Content originating from a task artifact that has been indexed by the Taskcluster Index Service.
 
@@ -362,8 +362,8 @@ class IndexedContentDict(TypedDict, total=False):
     namespace: Required[str]
 
 
-class URLContentDict(TypedDict, total=False):
-    """Dict form of `URLContent`.
+class MultiuserWindowsPayloadURLContentDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadURLContent`.
 
     URL to download content from.
 
@@ -383,8 +383,8 @@ class URLContentDict(TypedDict, total=False):
     """
 
 
-class ContentRawDict(TypedDict, total=False):
-    """Dict form of `ContentRaw`.
+class MultiuserWindowsPayloadContentRawDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadContentRaw`.
 
     Byte-for-byte literal inline content of file/archive, up to 64KB in size.
 
@@ -398,8 +398,8 @@ class ContentRawDict(TypedDict, total=False):
     """
 
 
-class ContentBase64Dict(TypedDict, total=False):
-    """Dict form of `ContentBase64`.
+class MultiuserWindowsPayloadContentBase64Dict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadContentBase64`.
 
     Base64 encoded content of file/archive, up to 64KB (encoded) in size.
 
@@ -413,14 +413,18 @@ class ContentBase64Dict(TypedDict, total=False):
     """
 
 
-class FileMountDict(TypedDict, total=False):
-    """Dict form of `FileMount`.
+class MultiuserWindowsPayloadFileMountDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadFileMount`.
 
-    The `FileMount` object.
+    The `MultiuserWindowsPayloadFileMount` object.
     """
 
     content: Required[
-        ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+        MultiuserWindowsPayloadContentDict
+        | MultiuserWindowsPayloadIndexedContentDict
+        | MultiuserWindowsPayloadURLContentDict
+        | MultiuserWindowsPayloadContentRawDict
+        | MultiuserWindowsPayloadContentBase64Dict
     ]
     """Content of the file to be mounted.
 
@@ -443,14 +447,18 @@ class FileMountDict(TypedDict, total=False):
     """
 
 
-class ReadOnlyDirectoryDict(TypedDict, total=False):
-    """Dict form of `ReadOnlyDirectory`.
+class MultiuserWindowsPayloadReadOnlyDirectoryDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadReadOnlyDirectory`.
 
-    The `ReadOnlyDirectory` object.
+    The `MultiuserWindowsPayloadReadOnlyDirectory` object.
     """
 
     content: Required[
-        ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+        MultiuserWindowsPayloadContentDict
+        | MultiuserWindowsPayloadIndexedContentDict
+        | MultiuserWindowsPayloadURLContentDict
+        | MultiuserWindowsPayloadContentRawDict
+        | MultiuserWindowsPayloadContentBase64Dict
     ]
     """Contents of read only directory.
 
@@ -474,10 +482,10 @@ class ReadOnlyDirectoryDict(TypedDict, total=False):
     """
 
 
-class WritableDirectoryCacheDict(TypedDict, total=False):
-    """Dict form of `WritableDirectoryCache`.
+class MultiuserWindowsPayloadWritableDirectoryCacheDict(TypedDict, total=False):
+    """Dict form of `MultiuserWindowsPayloadWritableDirectoryCache`.
 
-    The `WritableDirectoryCache` object.
+    The `MultiuserWindowsPayloadWritableDirectoryCache` object.
     """
 
     cacheName: Required[str]
@@ -489,7 +497,13 @@ class WritableDirectoryCacheDict(TypedDict, total=False):
     Since: generic-worker 5.4.0
     """
 
-    content: ContentDict | IndexedContentDict | URLContentDict | ContentRawDict | ContentBase64Dict
+    content: (
+        MultiuserWindowsPayloadContentDict
+        | MultiuserWindowsPayloadIndexedContentDict
+        | MultiuserWindowsPayloadURLContentDict
+        | MultiuserWindowsPayloadContentRawDict
+        | MultiuserWindowsPayloadContentBase64Dict
+    )
     """Optional content to be preloaded when initially creating the cache
     (if set, `format` must also be provided).
 
@@ -578,13 +592,13 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    features: FeaturesDict
+    features: MultiuserWindowsPayloadFeaturesDict
     """Feature flags enable additional functionality.
 
     Since: generic-worker 5.3.0
     """
 
-    logs: LogsDict
+    logs: MultiuserWindowsPayloadLogsDict
     """Configuration for task logs.
 
     Since: generic-worker 48.2.0
@@ -599,13 +613,17 @@ class MultiuserWindowsPayloadDict(TypedDict, total=False):
     Since: generic-worker 0.0.1
     """
 
-    mounts: list[FileMountDict | WritableDirectoryCacheDict | ReadOnlyDirectoryDict]
+    mounts: list[
+        MultiuserWindowsPayloadFileMountDict
+        | MultiuserWindowsPayloadWritableDirectoryCacheDict
+        | MultiuserWindowsPayloadReadOnlyDirectoryDict
+    ]
     """Directories and/or files to be mounted.
 
     Since: generic-worker 5.4.0
     """
 
-    onExitStatus: OnExitStatusDict
+    onExitStatus: MultiuserWindowsPayloadOnExitStatusDict
     """Exit code handling.
 
     By default tasks will be resolved with `state/reasonResolved`: `completed/completed`

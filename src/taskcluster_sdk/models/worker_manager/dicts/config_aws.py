@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from . import worker_lifecycle
 
 
-class AdditionalUserDataDict(TypedDict, total=False):
-    """Dict form of `AdditionalUserData`.
+class AwsProviderConfigAdditionalUserDataDict(TypedDict, total=False):
+    """Dict form of `AwsProviderConfigAdditionalUserData`.
 
-    The `AdditionalUserData` object.
+    The `AwsProviderConfigAdditionalUserData` object.
     """
 
     providerId: Any
@@ -30,8 +30,8 @@ class AdditionalUserDataDict(TypedDict, total=False):
     workerPoolId: Any
 
 
-class LaunchConfigurationDict(TypedDict, total=False):
-    """Dict form of `LaunchConfiguration`.
+class AwsProviderConfigLaunchConfigurationDict(TypedDict, total=False):
+    """Dict form of `AwsProviderConfigLaunchConfiguration`.
 
     An object to be passed in to AWS runInstances method.
     See the documentation [here](https://docs.aws.amazon.com/AWSJavaScriptSDK/latest/AWS/EC2.html#runInstances-property)
@@ -42,8 +42,8 @@ class LaunchConfigurationDict(TypedDict, total=False):
     """The ID of the AMI to launch an instance from."""
 
 
-class WorkerManagerDict(TypedDict, total=False):
-    """Dict form of `WorkerManager`.
+class AwsProviderConfigWorkerManagerDict(TypedDict, total=False):
+    """Dict form of `AwsProviderConfigWorkerManager`.
 
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
@@ -88,7 +88,7 @@ class AwsProviderConfigLaunchConfigDict(TypedDict, total=False):
     The `AwsProviderConfigLaunchConfig` object.
     """
 
-    additionalUserData: AdditionalUserDataDict
+    additionalUserData: AwsProviderConfigAdditionalUserDataDict
 
     capacityPerInstance: int
     """Capacity Per Instance (Deprecated).
@@ -96,7 +96,7 @@ class AwsProviderConfigLaunchConfigDict(TypedDict, total=False):
     Deprecated - please use `workerManager.capacityPerInstance` instead
     """
 
-    launchConfig: Required[LaunchConfigurationDict]
+    launchConfig: Required[AwsProviderConfigLaunchConfigurationDict]
     """Launch Configuration.
 
     An object to be passed in to AWS runInstances method.
@@ -115,7 +115,7 @@ class AwsProviderConfigLaunchConfigDict(TypedDict, total=False):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManagerDict
+    workerManager: AwsProviderConfigWorkerManagerDict
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.

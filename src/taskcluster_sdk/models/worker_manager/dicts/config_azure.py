@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from . import worker_lifecycle
 
 
-class WorkerManagerDict(TypedDict, total=False):
-    """Dict form of `WorkerManager`.
+class AzureProviderConfigWorkerManagerDict(TypedDict, total=False):
+    """Dict form of `AzureProviderConfigWorkerManager`.
 
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
@@ -99,7 +99,7 @@ class AzureProviderConfigLaunchConfigDict(TypedDict, total=False):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManagerDict
+    workerManager: AzureProviderConfigWorkerManagerDict
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.
@@ -108,17 +108,21 @@ class AzureProviderConfigLaunchConfigDict(TypedDict, total=False):
     """
 
 
-class LaunchConfigAzureDeploymentResourcesDict(AzureProviderConfigLaunchConfigDict, total=False):
-    """Dict form of `LaunchConfigAzureDeploymentResources`.
+class AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict(
+    AzureProviderConfigLaunchConfigDict, total=False
+):
+    """Dict form of `AzureProviderConfigLaunchConfigAzureDeploymentResources`.
 
-    The `LaunchConfigAzureDeploymentResources` object.
+    The `AzureProviderConfigLaunchConfigAzureDeploymentResources` object.
     """
 
 
-class LaunchConfigAzureArmTemplatesDict(AzureProviderConfigLaunchConfigDict, total=False):
-    """Dict form of `LaunchConfigAzureArmTemplates`.
+class AzureProviderConfigLaunchConfigAzureArmTemplatesDict(
+    AzureProviderConfigLaunchConfigDict, total=False
+):
+    """Dict form of `AzureProviderConfigLaunchConfigAzureArmTemplates`.
 
-    The `LaunchConfigAzureArmTemplates` object.
+    The `AzureProviderConfigLaunchConfigAzureArmTemplates` object.
     """
 
 
@@ -131,7 +135,10 @@ class AzureProviderConfigDict(TypedDict, total=False):
     """
 
     launchConfigs: Required[
-        list[LaunchConfigAzureDeploymentResourcesDict | LaunchConfigAzureArmTemplatesDict]
+        list[
+            AzureProviderConfigLaunchConfigAzureDeploymentResourcesDict
+            | AzureProviderConfigLaunchConfigAzureArmTemplatesDict
+        ]
     ]
     """Choices.
 

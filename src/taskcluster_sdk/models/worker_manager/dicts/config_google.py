@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from . import worker_lifecycle
 
 
-class WorkerManagerDict(TypedDict, total=False):
-    """Dict form of `WorkerManager`.
+class GoogleProviderConfigWorkerManagerDict(TypedDict, total=False):
+    """Dict form of `GoogleProviderConfigWorkerManager`.
 
     Worker Manager's own configuration settings per launch configuration.
     The other properties of the launch configuration section are passed directly through to
@@ -90,7 +90,7 @@ class GoogleProviderConfigLaunchConfigDict(TypedDict, total=False):
     Instead, put secret configuration in the [secrets service](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
     """
 
-    workerManager: WorkerManagerDict
+    workerManager: GoogleProviderConfigWorkerManagerDict
     """Worker Manager Config.
 
     Worker Manager's own configuration settings per launch configuration.

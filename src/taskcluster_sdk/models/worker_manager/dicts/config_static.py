@@ -10,8 +10,8 @@ from typing import Any
 from typing_extensions import TypedDict
 
 
-class LifecycleDict(TypedDict, total=False):
-    """Dict form of `Lifecycle`.
+class StaticProviderConfigLifecycleDict(TypedDict, total=False):
+    """Dict form of `StaticProviderConfigLifecycle`.
 
     The Static provider implements a subset of the lifecycle hooks,
     only supporting reregistration timeouts
@@ -35,7 +35,7 @@ class StaticProviderConfigDict(TypedDict, total=False):
     A configuration for static workertypes
     """
 
-    lifecycle: LifecycleDict
+    lifecycle: StaticProviderConfigLifecycleDict
     """The Static provider implements a subset of the lifecycle hooks,
     only supporting reregistration timeouts
     """
