@@ -32,9 +32,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from taskcluster_sdk import Queue, from_now, slugid
-from taskcluster_sdk.models.generic_worker.insecure_posix import InsecurePosixPayload
-from taskcluster_sdk.models.queue import CreateTaskRequest, CreateTaskRequestDict, TaskMetadata
-from taskcluster_sdk.models.queue.create_task_request import TaskPriority
+from taskcluster_sdk.models.generic_worker import InsecurePosixPayload
+from taskcluster_sdk.models.queue import (
+    CreateTaskRequest,
+    CreateTaskRequestDict,
+    TaskMetadata,
+    TaskPriority,
+)
 
 SOURCE = "https://example.com/examples/decision_task.py"
 

@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 
 from taskcluster_sdk import AsyncQueue, ConflictError, Credentials, TaskclusterError
 from taskcluster_sdk.artifacts import upload_artifact_async
-from taskcluster_sdk.models.generic_worker.insecure_posix import InsecurePosixPayload
+from taskcluster_sdk.models.generic_worker import InsecurePosixPayload
 from taskcluster_sdk.models.queue import ClaimWorkResponseTasks, TaskCredentials
 
 LOG_NAME = "public/logs/live.log"
