@@ -9,7 +9,7 @@ Settling goes through a `Settler` (the listener's batched acks, see `acks`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -59,6 +59,25 @@ class _Delivery:
     delivery_tag: int
     """The broker's number for this delivery on its channel."""
 
+    def __init__(
+        self,
+        settler: Settler,
+        delivery_tag: int,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        redelivered: bool,
+        routes: tuple[str, ...],
+    ) -> None:
+        self._settler = settler
+        self._settled = False
+        self.delivery_tag = delivery_tag
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self.body = body
+        self.redelivered = redelivered
+        self.routes = routes
+
     @property
     def settled(self) -> bool:
         """Whether the message was acked or rejected already."""
@@ -73,13 +92,13 @@ class _Delivery:
         """
         if not self._settled:
             self._settled = True
-            self._settler.ack(self)
+            self._settler.ack(cast("Message[Any, Any] | UnparsedMessage", self))
 
     async def reject(self, requeue: bool = False) -> None:
         """Reject the message; with `requeue=True` the broker delivers it again."""
         if not self._settled:
             self._settled = True
-            await self._settler.reject(self, requeue)
+            await self._settler.reject(cast("Message[Any, Any] | UnparsedMessage", self), requeue)
 
 
 class Message(_Delivery, Generic[M, K]):
@@ -122,15 +141,8 @@ class Message(_Delivery, Generic[M, K]):
         routing: K,
         payload: M,
     ) -> None:
-        self._settler = settler
-        self._settled = False
-        self.delivery_tag = delivery_tag
+        super().__init__(settler, delivery_tag, exchange, routing_key, body, redelivered, routes)
         self.binding = binding
-        self.exchange = exchange
-        self.routing_key = routing_key
-        self.body = body
-        self.redelivered = redelivered
-        self.routes = routes
         self.routing = routing
         self.payload = payload
 
@@ -196,15 +208,8 @@ class UnparsedMessage(_Delivery):
         routes: tuple[str, ...],
         error: Exception,
     ) -> None:
-        self._settler = settler
-        self._settled = False
-        self.delivery_tag = delivery_tag
+        super().__init__(settler, delivery_tag, exchange, routing_key, body, redelivered, routes)
         self.binding = binding
-        self.exchange = exchange
-        self.routing_key = routing_key
-        self.body = body
-        self.redelivered = redelivered
-        self.routes = routes
         self.error = error
 
     def __repr__(self) -> str:
