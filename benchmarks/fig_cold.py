@@ -17,8 +17,10 @@ httpx imports click when it is installed).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from typing import cast
 
 from benchmarks.config import ROOT, RunConfig
 from benchmarks.fixtures import ACCESS_TOKEN, CLIENT_ID, TASK_GROUP_ID, TASK_ID
@@ -124,6 +126,32 @@ if not head.startswith(b"HTTP/1.1 200") or task["taskGroupId"] != group:
     sys.exit(head.split(b"\\r\\n")[0].decode())
 """
 
+# Appended to our script once, untimed: the third-party modules it ended up
+# with (those installed in site-packages), in import order.
+DEPENDENCIES_PROBE = """
+import json, sysconfig
+_sites = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+print(json.dumps([
+    name for name, module in list(sys.modules.items())
+    if any(str(getattr(module, "__file__", None) or "").startswith(site) for site in _sites)
+    and not name.startswith("taskcluster_sdk")
+]))
+"""
+# What no change to the SDK's own code can remove: importing the third-party
+# modules its script loads, and one validated pydantic model (pydantic's
+# first validator pays its plugin scan whatever the model).
+DEPENDENCIES = """
+import importlib, sys
+for name in {modules!r}:
+    importlib.import_module(name)
+import pydantic
+
+class Probe(pydantic.BaseModel):
+    value: int
+
+Probe.model_validate_json(b'{{"value": 1}}')
+"""
+
 STRETCH = 0.7
 # Speed-ups over the official client: 1.0 = as fast, 1/0.7 = the stretch goal.
 TARGETS = (Target("official", at_least=1.0), Target("official", at_least=round(1 / STRETCH, 2)))
@@ -141,6 +169,37 @@ def _side(script: str, python: str, root_url: str, missing: str) -> Callable[[Ex
             if "ModuleNotFoundError" in str(error):
                 raise SideUnavailableError(f"{missing}: {error}") from error
             raise
+
+        def one_round() -> Round:
+            run = run_process(args, env, cwd=ROOT)
+            return Round(run.wall, run.cpu * 1e6)
+
+        return one_round
+
+    return setup
+
+
+def dependency_modules(script: str, python: str, root_url: str) -> list[str]:
+    """The third-party modules (from site-packages) `script` loads, in import order."""
+    args = [python, "-c", script + DEPENDENCIES_PROBE, root_url]
+    args += [CLIENT_ID, ACCESS_TOKEN, TASK_ID, TASK_GROUP_ID]
+    try:
+        output = run_process(args, child_env(), cwd=ROOT).stdout
+    except RuntimeError as error:
+        if "ModuleNotFoundError" in str(error):
+            raise SideUnavailableError(f"no taskcluster_sdk: {error}") from error
+        raise
+    return cast(list[str], json.loads(output.splitlines()[-1]))
+
+
+def _dependencies_side(script: str, python: str, root_url: str) -> Callable[[ExitStack], RoundFn]:
+    """The dependency floor of `script`: its third-party imports and one model, no SDK code."""
+    env = child_env()
+
+    def setup(stack: ExitStack) -> RoundFn:
+        modules = dependency_modules(script, python, root_url)
+        args = [python, "-c", DEPENDENCIES.format(modules=modules)]
+        run_process(args, env, cwd=ROOT)  # bytecode cache
 
         def one_round() -> Round:
             run = run_process(args, env, cwd=ROOT)
@@ -174,9 +233,11 @@ def _figure(
             "ours": _side(ours, python, root_url, "no taskcluster_sdk"),
             "official": _side(official, python, root_url, "official client not installed"),
             "floor": _side(floor, python, root_url, "the floor cannot run"),
+            "dependencies": _dependencies_side(ours, python, root_url),
         },
         config.cold_runs,
     )
+    dependencies = outcomes.pop("dependencies")
     wall, cpu = _split(outcomes)
     notes = (
         f"{config.cold_runs} fresh processes per side: import, one client, one signed "
@@ -200,6 +261,18 @@ def _figure(
             higher_is_better=False,
             outcomes=cpu,
             targets=TARGETS,
+        ),
+        FigureResult(
+            key=f"{key}-dependencies",
+            title="  dependencies alone, wall",
+            unit="s",
+            higher_is_better=False,
+            outcomes={**wall, "ours": _split({"ours": dependencies})[0]["ours"]},
+            notes=(
+                "the 'this project' column imports only the third-party modules our script "
+                "loads and validates one one-field pydantic model, no SDK code: the best "
+                "ratio any change to the SDK's own code could reach",
+            ),
         ),
     ]
 

@@ -78,7 +78,7 @@ def _parse_round(parse: Callable[[], int], expected: int, repeats: int) -> Round
     return one_round
 
 
-def _parse_figure(config: RunConfig) -> FigureResult:
+def _parse_figures(config: RunConfig) -> list[FigureResult]:
     group = pager_task_group(1)
     body = task_group_page(group, config.page_tasks, None)
     tasks, repeats = config.page_tasks, config.page_parses
@@ -94,8 +94,15 @@ def _parse_figure(config: RunConfig) -> FigureResult:
         official()  # the official client parses with json.loads; checks it is installed
         return _parse_round(lambda: _count(json.loads(body)["tasks"]), tasks, repeats)
 
-    outcomes = run_rounds({"ours": ours_side, "official": official_side}, config.rounds)
-    return FigureResult(
+    def pydantic_side(stack: ExitStack) -> RoundFn:
+        from benchmarks.pydantic_floor import Page  # noqa: PLC0415  # needs pydantic
+
+        return _parse_round(lambda: _count(Page.model_validate_json(body).tasks), tasks, repeats)
+
+    sides = {"ours": ours_side, "official": official_side, "pydantic": pydantic_side}
+    outcomes = run_rounds(sides, config.rounds)
+    plain = outcomes.pop("pydantic")
+    parse = FigureResult(
         key="page-parse",
         title=f"parse a {tasks}-task listTaskGroup page",
         unit="pages/s",
@@ -108,6 +115,18 @@ def _parse_figure(config: RunConfig) -> FigureResult:
             "every task's status.taskId read",
         ),
     )
+    floor = FigureResult(
+        key="page-parse-pydantic",
+        title="  same page, plain pydantic models",
+        unit="pages/s",
+        higher_is_better=True,
+        outcomes={"ours": plain, "official": outcomes["official"]},
+        notes=(
+            "the 'this project' column parses with the shortest pydantic models of the same "
+            "shape (benchmarks/pydantic_floor.py): the best ratio eager pydantic models reach",
+        ),
+    )
+    return [parse, floor]
 
 
 # -- one listTaskGroup call --------------------------------------------------------
@@ -355,7 +374,7 @@ class PagerMemory:
 
 def run(config: RunConfig, root_url: str) -> list[FigureResult]:
     return [
-        _parse_figure(config),
+        *_parse_figures(config),
         _call_figure(config, root_url),
         *PagerMemory(config, root_url).run(),
     ]

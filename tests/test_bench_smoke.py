@@ -29,6 +29,7 @@ import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
+from benchmarks import fig_cold
 from benchmarks.fixtures import (
     ACCESS_TOKEN,
     CLIENT_ID,
@@ -127,8 +128,10 @@ def _assert_well_formed(results: dict[str, Any], rounds: dict[str, int]) -> None
 
 
 HTTP_FIGURES = ("cold", "sync", "async", "page", "import")
-COLD_FIGURES = ("cold-sync", "cold-sync-cpu", "cold-async", "cold-async-cpu")
-PAGE_FIGURES = ("page-parse", "page-call")
+COLD_FIGURES = tuple(
+    f"cold-{kind}{suffix}" for kind in ("sync", "async") for suffix in ("", "-cpu", "-dependencies")
+)
+PAGE_FIGURES = ("page-parse", "page-parse-pydantic", "page-call")
 PAGER_FIGURES = tuple(
     f"pager-{kind}-{size}" for kind in ("rss", "traced") for size in ("small", "large", "growth")
 )
@@ -178,7 +181,7 @@ def test_every_side_that_can_run_did(http_and_import_results: dict[str, Any], ke
     _assert_side(figure, "ours", should_run=_importable("taskcluster_sdk", our_class))
 
 
-@pytest.mark.parametrize("key", ["page-parse", *PAGER_FIGURES])
+@pytest.mark.parametrize("key", ["page-parse", "page-parse-pydantic", *PAGER_FIGURES])
 def test_page_and_pager_figures_compare_ours_with_the_official_client(
     http_and_import_results: dict[str, Any], key: str
 ) -> None:
@@ -521,3 +524,16 @@ def test_coldstart_tool_splits_both_scripts_into_phases() -> None:
     assert done.stdout.count("whole process (median)") == 2
     assert done.stdout.count("-X importtime self time") == 2
     assert re.search(r"ms  taskcluster_sdk\.", done.stdout), "our modules in the import list"
+
+
+def test_dependency_floor_imports_what_our_scripts_load_and_nothing_of_ours() -> None:
+    """The cold figure's "dependencies alone" row runs what this lists: it must be real."""
+    with LoopbackServer() as server:
+        sync = fig_cold.dependency_modules(fig_cold.OURS_SYNC, sys.executable, server.root_url)
+        aio = fig_cold.dependency_modules(fig_cold.OURS_ASYNC, sys.executable, server.root_url)
+    for modules in (sync, aio):
+        assert "pydantic" in modules and "pydantic_core" in modules
+        assert not [name for name in modules if name.startswith("taskcluster")]
+    assert "httpx" in sync and "aiohttp" not in sync
+    # the async default path runs on aiohttp alone
+    assert "aiohttp" in aio and "httpx" not in aio
