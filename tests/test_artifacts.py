@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 from artifact_fakes import CLIENTS, FakeTaskcluster, StandInObject, StandInQueue, running
 
@@ -642,3 +643,26 @@ def test_content_length_is_sent_when_the_service_does_not_name_it(
     assert headers["Content-Length"] == "70000"
     assert "Transfer-Encoding" not in headers
     assert headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_the_queue_clients_injected_http_client_carries_the_whole_transfer(
+    fake: FakeTaskcluster,
+) -> None:
+    """Object service calls and storage PUT/GET go through the queue's `http_client`, left open."""
+    seen: list[tuple[str, str]] = []
+
+    def record(request: httpx.Request) -> None:
+        seen.append((request.method, request.url.path))
+
+    task_id = fake.add_task()
+    data = pattern(100_000)
+    with httpx.Client(event_hooks={"request": [record]}) as client:
+        queue = Queue(root_url=fake.root_url, credentials=TESTER, http_client=client)
+        upload_artifact(queue, task_id=task_id, run_id=0, name="public/b.bin", source=data)
+        assert download_artifact(queue, task_id=task_id, name="public/b.bin") == data
+        queue.close()
+        assert not client.is_closed
+    object_calls = [path.split("/")[4] for _, path in seen if path.startswith("/api/object/v1/")]
+    assert object_calls == ["upload", "finish-upload", "start-download"], seen
+    storage = [(method, path) for method, path in seen if not path.startswith("/api/")]
+    assert {method for method, _ in storage} == {"PUT", "GET"}, seen

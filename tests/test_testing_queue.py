@@ -548,12 +548,48 @@ def test_the_v106_content_length_bug_is_reproduced(tc: FakeTaskcluster, queue: Q
     assert download_artifact(queue, task_id=task_id, name="public/b") == b"hi"
 
 
-async def test_in_process_clients_carry_artifacts_too() -> None:
-    """Without a server: storage URLs name the fake too, reached through the same client.
+async def test_in_process_artifacts_need_nothing_beyond_the_queue_client() -> None:
+    """Without a server, the helpers send through the queue's own `http_client`.
 
-    The artifact helpers build their object service client themselves, without
-    the queue's `http_client`: in process it is given with `object_client_factory`.
+    Object service calls and storage transfers go through the client the queue
+    was made with (the fake's in-process transport), which stays open.
     """
+    fake = FakeTaskcluster(stateful=True)
+    first, second = slugid(), slugid()
+    data = b"y" * 30000  # large enough for a putUrl upload: the PUT goes to storage
+
+    def worker_for(client: Any, claimed: ClaimWorkResponseTasks, cls: Any) -> Any:
+        c = claimed.credentials
+        credentials = Credentials(c.clientId, c.accessToken, c.certificate)
+        return cls(root_url=fake.root_url, credentials=credentials, http_client=client)
+
+    with fake.http_client() as client:
+        queue = Queue(root_url=fake.root_url, http_client=client)
+        queue.createTask(first, task_body(slugid()))
+        queue.createTask(second, task_body(slugid()))
+        one, two = claim(queue, count=2)
+        worker = worker_for(client, one, Queue)
+        task_id = one.status.taskId
+        upload_artifact(worker, task_id=task_id, run_id=0, name="public/y", source=data)
+        worker.reportCompleted(task_id, 0)
+        assert download_artifact(queue, task_id=task_id, name="public/y") == data
+        assert not client.is_closed
+    async with fake.async_http_client() as async_client:
+        async_worker = worker_for(async_client, two, AsyncQueue)
+        other = two.status.taskId
+        await upload_artifact_async(
+            async_worker, task_id=other, run_id=0, name="public/y", source=data.upper()
+        )
+        reader = AsyncQueue(root_url=fake.root_url, http_client=async_client)
+        assert await download_artifact_async(reader, task_id=task_id, name="public/y") == data
+        assert await download_artifact_async(reader, task_id=other, name="public/y") == data.upper()
+        assert not async_client.is_closed
+    storage = [request for request in fake.requests if request.path.startswith("/_fake/storage/")]
+    assert {request.method for request in storage} == {"PUT", "GET"}
+
+
+async def test_in_process_clients_carry_artifacts_too() -> None:
+    """An explicit `object_client_factory` and `http_client` still take precedence."""
     fake = FakeTaskcluster(stateful=True)
     task_id = slugid()
     with fake.http_client() as client:

@@ -28,6 +28,7 @@ HttpClientT = TypeVar("HttpClientT")
 class _ClientBase(Generic[HttpClientT]):
     _service: ClassVar[ServiceInfo]
     _config: ClientConfig
+    _http_client: HttpClientT | None
 
     def __init__(
         self,
@@ -108,6 +109,8 @@ class _ClientBase(Generic[HttpClientT]):
             deadline=deadline,
             use_environment=from_env or (root_url is None and base_url is None),
         )
+        # The artifact helpers send through it too (object service, storage).
+        self._http_client = http_client
         self._connect(self._config, http_client)
 
     def _connect(self, config: ClientConfig, http_client: HttpClientT | None) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeAlias
 import httpx
 
 from .protocol import ObjectCredentials
-from .settings import object_client_settings, storage_timeout, storage_tls
+from .settings import injected_http_client, object_client_settings, storage_timeout, storage_tls
 
 __all__ = [
     "AsyncObjectClient",
@@ -73,8 +73,10 @@ def default_async_object_factory(queue: object) -> AsyncObjectClientFactory:
     """Builds `taskcluster_sdk` object service clients beside `queue`."""
     from ..services.object import AsyncObject  # noqa: PLC0415 -- generated, loaded on use
 
+    http_client = injected_http_client(queue)
+
     def build(credentials: ObjectCredentials) -> AsyncObjectClient:
-        return AsyncObject(**object_client_settings(queue, credentials))
+        return AsyncObject(**object_client_settings(queue, credentials), http_client=http_client)
 
     return build
 
@@ -82,8 +84,15 @@ def default_async_object_factory(queue: object) -> AsyncObjectClientFactory:
 async def storage_client(
     queue: object, given: httpx.AsyncClient | None, stack: AsyncExitStack
 ) -> httpx.AsyncClient:
-    """Storage URLs are pre-signed: a plain client, never the queue's Hawk-signing one."""
+    """The client of storage transfers: `given`, else the queue's injected httpx client, else a new one.
+
+    Storage URLs are pre-signed: these are plain clients (the SDK signs API
+    calls itself, not through the client). The caller's clients stay open.
+    """
     if given is not None:
         return given
+    injected = injected_http_client(queue)
+    if isinstance(injected, httpx.AsyncClient):
+        return injected
     client = httpx.AsyncClient(timeout=storage_timeout(queue), verify=storage_tls())
     return await stack.enter_async_context(client)

@@ -115,6 +115,9 @@ async def download_artifact_async(
     artifacts raise `ArtifactUnavailableError`. Interrupted transfers resume
     (or restart) with the runtime's backoff; `progress(bytes_done, total)`
     reports each chunk.
+    The object service client and storage transfers use the queue client's
+    `http_client` when it was made with one (storage only an httpx one);
+    `http_client=` (storage) and `object_client_factory=` override it.
     """
     budget = retry_budget(queue, max_retries)
     sink = await AsyncIO.run_blocking(True, lambda: open_download_sink(dest))

@@ -124,6 +124,9 @@ async def upload_artifact_async(
     `UploadError`. The artifact is only finished once storage accepted
     every byte; if the queue then fails to confirm it (a server error
     after its retries), `FinishArtifactError` says so.
+    The object service client and storage transfers use the queue client's
+    `http_client` when it was made with one (storage only an httpx one);
+    `http_client=` (storage) and `object_client_factory=` override it.
     """
     async with AsyncExitStack() as stack:
         body = await AsyncIO.run_blocking(True, lambda: open_upload_source(source, size))

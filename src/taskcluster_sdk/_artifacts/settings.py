@@ -65,6 +65,17 @@ def storage_tls() -> ssl.SSLContext:
     return shared_tls_context()
 
 
+def injected_http_client(queue: object) -> Any:
+    """The `http_client` the queue client was made with, or None when it made its own.
+
+    The helpers send through it too (object service calls, and storage
+    transfers when it is an httpx client): a client given for proxies, TLS,
+    a mock transport or the in-process fake applies to the whole upload or
+    download, not only to the queue's calls.
+    """
+    return getattr(queue, "_http_client", None)
+
+
 def _object_settings(queue: object) -> ClientConfig:
     config = client_config(queue)
     if config is None or config.root_url is None:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeAlias
 import httpx
 
 from .protocol import ObjectCredentials
-from .settings import object_client_settings, storage_timeout, storage_tls
+from .settings import injected_http_client, object_client_settings, storage_timeout, storage_tls
 
 __all__ = [
     "ObjectClient",
@@ -75,15 +75,24 @@ def default_object_factory(queue: object) -> ObjectClientFactory:
     """Builds `taskcluster_sdk` object service clients beside `queue`."""
     from ..services.object import Object  # noqa: PLC0415 -- generated, loaded on use
 
+    http_client = injected_http_client(queue)
+
     def build(credentials: ObjectCredentials) -> ObjectClient:
-        return Object(**object_client_settings(queue, credentials))
+        return Object(**object_client_settings(queue, credentials), http_client=http_client)
 
     return build
 
 
 def storage_client(queue: object, given: httpx.Client | None, stack: ExitStack) -> httpx.Client:
-    """Storage URLs are pre-signed: a plain client, never the queue's Hawk-signing one."""
+    """The client of storage transfers: `given`, else the queue's injected httpx client, else a new one.
+
+    Storage URLs are pre-signed: these are plain clients (the SDK signs API
+    calls itself, not through the client). The caller's clients stay open.
+    """
     if given is not None:
         return given
+    injected = injected_http_client(queue)
+    if isinstance(injected, httpx.Client):
+        return injected
     client = httpx.Client(timeout=storage_timeout(queue), verify=storage_tls())
     return stack.enter_context(client)

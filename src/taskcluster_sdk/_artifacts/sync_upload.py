@@ -126,6 +126,9 @@ def upload_artifact(
     `UploadError`. The artifact is only finished once storage accepted
     every byte; if the queue then fails to confirm it (a server error
     after its retries), `FinishArtifactError` says so.
+    The object service client and storage transfers use the queue client's
+    `http_client` when it was made with one (storage only an httpx one);
+    `http_client=` (storage) and `object_client_factory=` override it.
     """
     with ExitStack() as stack:
         body = SyncIO.run_blocking(True, lambda: open_upload_source(source, size))

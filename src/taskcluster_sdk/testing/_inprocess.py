@@ -2,10 +2,9 @@
 
 `httpx.MockTransport` hands each request to a function; no socket is
 opened, so these clients work without starting the server (inject them as
-`http_client=`). Artifact storage URLs point at `tc.root_url` too: give
-the artifact helpers the same client as `http_client=`, and an
-`object_client_factory=` whose object service client uses it (the helpers
-build that client themselves, without the queue's `http_client`).
+`http_client=`). Artifact storage URLs point at `tc.root_url` too; the
+artifact helpers send object service calls and storage transfers through
+the queue client's `http_client`, so they reach the fake the same way.
 """
 
 from __future__ import annotations
