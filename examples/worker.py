@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from taskcluster_sdk import AsyncQueue, ConflictError, Credentials, TaskclusterError
+from taskcluster_sdk import AsyncQueue, ConflictError, TaskclusterError
 from taskcluster_sdk.artifacts import upload_artifact_async
 from taskcluster_sdk.models.generic_worker import InsecurePosixPayload
 from taskcluster_sdk.models.queue import ClaimWorkResponseTasks, TaskCredentials
@@ -52,42 +52,35 @@ def reclaim_delay(remaining: float) -> float:
     return max(remaining - min(RECLAIM_MARGIN, remaining / 2), 0.0)
 
 
-def _credentials(given: TaskCredentials) -> Credentials:
-    return Credentials(given.clientId, given.accessToken, given.certificate or None)
-
-
 @dataclass
 class Run:
-    """One claimed run: its id, and a queue client for its latest task credentials.
+    """One claimed run: its id, and a queue client signing with its latest task credentials.
 
-    A client's credentials are fixed, so each reclaim makes a new client; the
-    old ones stay open until the run ends (an upload may still be using one,
-    and their credentials stay valid until the old `takenUntil`).
+    Each reclaim hands out fresh credentials; `renew` switches the one client
+    to them (`queue.credentials = ...`): the calls that follow use them, a
+    call under way (an upload) finishes with the ones it started with, which
+    stay valid until the old `takenUntil`.
     """
 
-    root_url: str
     task_id: str
     run_id: int
     taken_until: datetime
     queue: AsyncQueue
     cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     reclaims: int = 0
-    _old: list[AsyncQueue] = field(default_factory=lambda: list[AsyncQueue]())
 
     @classmethod
     def from_claim(cls, root_url: str, claim: ClaimWorkResponseTasks) -> Run:
-        queue = AsyncQueue(root_url=root_url, credentials=_credentials(claim.credentials))
-        return cls(root_url, claim.status.taskId, claim.runId, claim.takenUntil, queue)
+        queue = AsyncQueue(root_url=root_url, credentials=claim.credentials)
+        return cls(claim.status.taskId, claim.runId, claim.takenUntil, queue)
 
     def renew(self, credentials: TaskCredentials, taken_until: datetime) -> None:
-        self._old.append(self.queue)
-        self.queue = AsyncQueue(root_url=self.root_url, credentials=_credentials(credentials))
+        self.queue.credentials = credentials
         self.taken_until = taken_until
         self.reclaims += 1
 
     async def close(self) -> None:
-        for queue in (*self._old, self.queue):
-            await queue.close()
+        await self.queue.close()
 
 
 async def keep_claimed(run: Run) -> None:
@@ -281,7 +274,7 @@ async def run_worker(
 
 async def hand_back(root_url: str, claim: ClaimWorkResponseTasks) -> None:
     """Resolve a claimed run `worker-shutdown` without running it: the queue reruns it."""
-    async with AsyncQueue(root_url=root_url, credentials=_credentials(claim.credentials)) as queue:
+    async with AsyncQueue(root_url=root_url, credentials=claim.credentials) as queue:
         with contextlib.suppress(TaskclusterError):
             await queue.reportException(
                 claim.status.taskId, claim.runId, {"reason": "worker-shutdown"}

@@ -138,12 +138,23 @@ def test_authorized_scopes_must_be_a_list() -> None:
     [
         ({"clientId": "c"}, "lacks accessToken"),
         ({"clientId": "c", "accessToken": "t", "extra": 1}, "unknown keys"),
-        (("c", "t"), "must be taskcluster_sdk.Credentials or a mapping"),
+        (("c", "t"), "must be taskcluster_sdk.Credentials, a mapping or an object with clientId"),
     ],
 )
 def test_bad_credentials(value: object, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         coerce_credentials(value)  # type: ignore[arg-type]
+
+
+def test_an_answers_credentials_are_taken_as_they_are() -> None:
+    from taskcluster_sdk.models.queue import TaskCredentials
+
+    temporary = TaskCredentials(clientId="c", accessToken="t", certificate='{"version": 1}')
+    assert coerce_credentials(temporary) == Credentials("c", "t", '{"version": 1}')
+    permanent = TaskCredentials(clientId="c", accessToken="t", certificate="")
+    assert coerce_credentials(permanent) == Credentials("c", "t")
+    with pytest.raises(InvalidCredentialsError, match="TaskCredentials lacks accessToken"):
+        coerce_credentials(TaskCredentials(clientId="c", accessToken="", certificate=""))
 
 
 def test_official_dict_form_including_bytes() -> None:

@@ -9,26 +9,40 @@ aiohttp): the transport is imported when the first client is created.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    resolve_config,
+    with_credentials,
+)
 from ._endpoint import ServiceInfo
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._credentials import CredentialsLike
+    from ._credentials import Credentials, CredentialsLike
+    from ._transport import AsyncEngine, SyncEngine  # noqa: F401  # in the quoted bases below
     from ._transport.senders import AsyncHttpClient, SyncHttpClient
 
 __all__ = ["AsyncClient", "SyncClient"]
 
+
+class _Engine(Protocol):
+    def use_config(self, config: ClientConfig) -> None: ...
+
+
 HttpClientT = TypeVar("HttpClientT")
+EngineT = TypeVar("EngineT", bound=_Engine)
 
 
-class _ClientBase(Generic[HttpClientT]):
+class _ClientBase(Generic[HttpClientT, EngineT]):
     _service: ClassVar[ServiceInfo]
     _config: ClientConfig
     _http_client: HttpClientT | None
+    _engine: EngineT
 
     def __init__(
         self,
@@ -117,6 +131,28 @@ class _ClientBase(Generic[HttpClientT]):
         raise NotImplementedError
 
     @property
+    def credentials(self) -> Credentials | None:
+        """The credentials requests are signed with; `None` sends them unsigned.
+
+        Assign new ones to sign the calls that follow with them: a
+        `Credentials`, the `{"clientId", "accessToken", "certificate"}`
+        mapping, or an answer's credentials, so a worker keeps one client
+        across reclaims (`queue.credentials = reclaimed.credentials`). Calls
+        under way finish with the credentials they started with; the
+        connections are kept. `authorized_scopes` stay as configured. On a
+        client that sends through taskcluster-proxy, credentials assigned
+        here are sent to the proxy.
+        """
+        return self._config.credentials
+
+    @credentials.setter
+    def credentials(self, value: CredentialsLike | None) -> None:
+        # One new config object, swapped whole: a call reads it once, so it
+        # never signs with half of the old credentials and half of the new.
+        self._config = config = with_credentials(self._config, value)
+        self._engine.use_config(config)
+
+    @property
     def config(self) -> ClientConfig:
         """The resolved configuration (URLs, retries, timeouts; secrets stay out of its repr)."""
         return self._config
@@ -132,7 +168,7 @@ class _ClientBase(Generic[HttpClientT]):
         return f"{type(self).__name__}(url={config.api_prefix!r}, client_id={client_id!r})"
 
 
-class SyncClient(_ClientBase["SyncHttpClient"]):
+class SyncClient(_ClientBase["SyncHttpClient", "SyncEngine"]):
     """Base of the generated synchronous clients (`Queue`, `Auth`, ...).
 
     With no `root_url` (and, for 2014 clients, no `base_url`) the
@@ -178,7 +214,7 @@ class SyncClient(_ClientBase["SyncHttpClient"]):
         self.close()
 
 
-class AsyncClient(_ClientBase["AsyncHttpClient"]):
+class AsyncClient(_ClientBase["AsyncHttpClient", "AsyncEngine"]):
     """Base of the generated asynchronous clients (`AsyncQueue`, ...).
 
     Configuration as for `SyncClient`. By default requests go through an

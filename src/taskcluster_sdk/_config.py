@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -161,6 +161,15 @@ def resolve_config(
         path_prefix=parts.path,
         hawk_ext=hawk_ext(creds, scopes) if creds is not None else "",
     )
+
+
+def with_credentials(config: ClientConfig, credentials: CredentialsLike | None) -> ClientConfig:
+    """`config`, signing with `credentials` instead (`None`: unsigned)."""
+    from ._hawk import hawk_ext  # noqa: PLC0415  # as in resolve_config
+
+    creds = coerce_credentials(credentials)
+    ext = hawk_ext(creds, config.authorized_scopes) if creds is not None else ""
+    return replace(config, credentials=creds, hawk_ext=ext)
 
 
 def _redacted(parts: SplitResult) -> str:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ._errors import InvalidCredentialsError
 
 __all__ = [
     "Credentials",
+    "CredentialsFields",
     "CredentialsLike",
     "InvalidCredentialsError",
     "check_client_id",
@@ -122,17 +123,45 @@ class Credentials:
         return dict(cert)
 
 
-CredentialsLike = Credentials | Mapping[str, Any]
+class CredentialsFields(Protocol):
+    """Credentials as Taskcluster's answers carry them: `clientId`, `accessToken` attributes.
+
+    The `credentials` of `claimWork`, `reclaimTask` and `claimTask` answers,
+    for instance; a `certificate` attribute, when there is one and it is not
+    empty, makes them temporary credentials.
+    """
+
+    @property
+    def clientId(self) -> str: ...  # noqa: N802  # Taskcluster's name
+    @property
+    def accessToken(self) -> str: ...  # noqa: N802
+
+
+CredentialsLike = Credentials | Mapping[str, Any] | CredentialsFields
 
 
 def coerce_credentials(value: CredentialsLike | None) -> Credentials | None:
-    """Accept `Credentials` or the official client's dict form.
+    """Accept `Credentials`, the official client's dict form, or an answer's credentials.
 
-    The dict form is `{"clientId": ..., "accessToken": ..., "certificate": ...}`.
+    The dict form is `{"clientId": ..., "accessToken": ..., "certificate": ...}`;
+    an answer's credentials are an object with those attributes
+    (`CredentialsFields`, e.g. `reclaimTask(...).credentials`).
     """
     if value is None or isinstance(value, Credentials):
         return value
-    if isinstance(value, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+    if not isinstance(value, Mapping) and hasattr(value, "clientId"):
+        fields = {key: getattr(value, key, None) for key in ("clientId", "accessToken")}
+        missing = [key for key, given in fields.items() if not given]
+        if missing:
+            raise InvalidCredentialsError(
+                f"credentials {type(value).__name__} lacks {' and '.join(missing)}"
+            )
+        # An empty certificate is how Taskcluster writes "permanent".
+        certificate: Any = getattr(value, "certificate", None) or None
+        return Credentials(
+            _text(fields["clientId"]), _text(fields["accessToken"]), _text(certificate)
+        )
+    if isinstance(value, Mapping):
         unknown = set(value) - {"clientId", "accessToken", "certificate"}
         if unknown:
             raise InvalidCredentialsError(
@@ -147,7 +176,8 @@ def coerce_credentials(value: CredentialsLike | None) -> Credentials | None:
             _text(value["clientId"]), _text(value["accessToken"]), _text(value.get("certificate"))
         )
     raise TypeError(
-        f"credentials must be taskcluster_sdk.Credentials or a mapping, not {type(value).__name__}"
+        "credentials must be taskcluster_sdk.Credentials, a mapping or an object with "
+        f"clientId and accessToken, not {type(value).__name__}"
     )
 
 

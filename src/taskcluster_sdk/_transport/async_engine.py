@@ -58,6 +58,10 @@ class AsyncEngine:
         self._closed = True
         await self._sender.aclose()
 
+    def use_config(self, config: ClientConfig) -> None:
+        """Sign and send the calls that follow with `config` (new credentials)."""
+        self._config = config
+
     @overload
     async def call(
         self,

@@ -60,6 +60,10 @@ class SyncEngine:
         self._closed = True
         self._sender.close()
 
+    def use_config(self, config: ClientConfig) -> None:
+        """Sign and send the calls that follow with `config` (new credentials)."""
+        self._config = config
+
     @overload
     def call(
         self,
