@@ -117,3 +117,27 @@ def test_a_client_loads_no_ca_bundle_until_a_tls_handshake() -> None:
         check=True,
     )
     assert result.stdout.split() == ["0", "True", "True", "True"]
+
+
+def test_building_model_validators_never_runs_the_tokenizer() -> None:
+    """pydantic asks each `default_factory` for its signature; a builtin's runs `tokenize`.
+
+    Its first use compiles a large regex (~1.4 ms of a one-call script): the
+    generated models use `empty_list` / `empty_dict` instead of `list` / `dict`.
+    """
+    probe = (
+        "import re, tokenize\n"
+        "from taskcluster_sdk.models.queue import ListTaskGroupResponse, TaskDefinitionAndStatus\n"
+        "from taskcluster_sdk.models.auth import ListClientsResponse\n"
+        "for model in (ListTaskGroupResponse, TaskDefinitionAndStatus, ListClientsResponse):\n"
+        "    model.model_validate({})\n"
+        "print(any(key[1] == tokenize.PseudoToken for key in re._cache))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"

@@ -637,9 +637,9 @@ def _clean(text: str) -> str:
 def _missing_default(key: str, annotation: str, context: Context) -> str:
     """What a required field reads as when the server leaves it out."""
     if annotation.startswith("list["):
-        return "default_factory=list"
+        return "default_factory=empty_list"
     if annotation.startswith("dict[") or annotation.split(".")[-1] in COMPOSED_ALIASES:
-        return "default_factory=dict"
+        return "default_factory=empty_dict"
     node = ast.parse(annotation, mode="eval").body
     ref = context.resolve(key, node)
     if ref is not None and context.classes[ref].is_model:
@@ -849,6 +849,7 @@ def _add_imports(text: str) -> str:
         "from pydantic import Field, Tag\n"
         "from typing_extensions import TypeAlias, TypeAliasType\n"
         f"from {RUNTIME_MODULE} import FreeForm, OpenInt, OpenStr, {LIST_BASE}, open_discriminator\n"
+        f"from {RUNTIME_MODULE} import empty_dict, empty_list\n"
     )
     if future not in text:
         raise GeneratorError("generated module without `from __future__ import annotations`")

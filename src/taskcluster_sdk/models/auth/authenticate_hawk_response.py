@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
     TaskclusterRootModel,
+    empty_list,
     open_discriminator,
 )
 
@@ -50,7 +51,7 @@ class AuthSuccessHawkResponse(TaskclusterModel):
     the payload hash. Additional values may be added in the future.
     """
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the client is authorized to access.  Scopes must be
     composed of printable ASCII characters and spaces.
     """
@@ -92,7 +93,7 @@ class NoAuthHawkResponse(TaskclusterModel):
     the payload hash. Additional values may be added in the future.
     """
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the client is authorized to access.  Scopes must be
     composed of printable ASCII characters and spaces.
     """

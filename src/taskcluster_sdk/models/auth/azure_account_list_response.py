@@ -9,13 +9,14 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
 class AzureAccountListResponse(TaskclusterModel):
     """A list of Azure accounts managed by taskcluster-auth"""
 
-    accounts: Annotated[list[str], Field(default_factory=list)]
+    accounts: Annotated[list[str], Field(default_factory=empty_list)]
     """Azure Accounts.
 
     A list of accountIds that are managed by auth. These are

@@ -9,13 +9,14 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
 class AzureContainerListResponse(TaskclusterModel):
     """A list of Azure containers in an account"""
 
-    containers: Annotated[list[str], Field(default_factory=list)]
+    containers: Annotated[list[str], Field(default_factory=empty_list)]
     """Azure Containers.
 
     A list of containers that are in an account.  Credentials are available for

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -25,7 +26,7 @@ class AzureTableListResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    tables: Annotated[list[str], Field(default_factory=list)]
+    tables: Annotated[list[str], Field(default_factory=empty_list)]
     """Azure Tables.
 
     A list of tables that are in an account. These are

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -56,7 +57,7 @@ class CreateClientResponse(TaskclusterModel):
     scopes available to the user owning the client no longer satisfy the client.
     """
 
-    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    expandedScopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes granted to this client by matching roles, including the
     client's scopes and the implicit role `client-id:<clientId>`.
     """
@@ -76,5 +77,5 @@ class CreateClientResponse(TaskclusterModel):
     lastRotated: Annotated[AwareDatetime, Field(default=None)]
     """Date and time of when the `accessToken` was reset last time."""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the client has (unexpanded)."""

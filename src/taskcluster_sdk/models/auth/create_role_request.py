@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -27,7 +28,7 @@ class CreateRoleRequest(TaskclusterModel):
     Should include who is the owner, point of contact.
     """
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the role grants access to.  Scopes must be composed of
     printable ASCII characters and spaces.
     """

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -50,7 +51,7 @@ class GetClientResponse(TaskclusterModel):
     scopes available to the user owning the client no longer satisfy the client.
     """
 
-    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    expandedScopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes granted to this client by matching roles.  Scopes must be
     composed of printable ASCII characters and spaces.
     """
@@ -70,7 +71,7 @@ class GetClientResponse(TaskclusterModel):
     lastRotated: Annotated[AwareDatetime, Field(default=None)]
     """Date and time of when the `accessToken` was reset last time."""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the client has (unexpanded).  Scopes must be composed of
     printable ASCII characters and spaces.
     """

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -44,7 +45,7 @@ class GetEntityHistoryResponse(TaskclusterModel):
     """Response from getEntityHistory endpoint containing audit history entries"""
 
     auditHistory: Annotated[
-        list[GetEntityHistoryResponseAuditHistoryItem], Field(default_factory=list)
+        list[GetEntityHistoryResponseAuditHistoryItem], Field(default_factory=empty_list)
     ]
 
     continuationToken: str | None = None

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -31,7 +32,7 @@ class GetRoleResponse(TaskclusterModel):
     Should include who is the owner, point of contact.
     """
 
-    expandedScopes: Annotated[list[str], Field(default_factory=list)]
+    expandedScopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes granted anyone who assumes this role, including anything
     granted by roles that can be assumed when you have this role.
     Hence, this includes any scopes in-directly granted as well.
@@ -43,7 +44,7 @@ class GetRoleResponse(TaskclusterModel):
     roleId: Annotated[str, Field(default=None)]
     """roleId of the role requested"""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the role grants access to.  Scopes must be composed of
     printable ASCII characters and spaces.
     """

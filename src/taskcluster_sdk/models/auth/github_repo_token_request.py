@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 GithubPermissionAccess: TypeAlias = Annotated[Literal["read", "write"], OpenStr]
@@ -107,5 +108,5 @@ class GithubRepoTokenRequest(TaskclusterModel):
     from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
     """
 
-    repositories: Annotated[list[str], Field(default_factory=list)]
+    repositories: Annotated[list[str], Field(default_factory=empty_list)]
     """Names of the repositories (within `:owner`) the token gets access to."""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import get_client_response
@@ -17,7 +18,9 @@ from . import get_client_response
 class ListClientsResponse(TaskclusterModel):
     """List of clients"""
 
-    clients: Annotated[list[get_client_response.GetClientResponse], Field(default_factory=list)]
+    clients: Annotated[
+        list[get_client_response.GetClientResponse], Field(default_factory=empty_list)
+    ]
 
     continuationToken: str | None = None
     """A continuation token is returned if there are more results than listed

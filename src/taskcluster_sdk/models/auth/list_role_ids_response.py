@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -24,5 +25,5 @@ class ListRoleIdsResponse(TaskclusterModel):
     load the additional results.
     """
 
-    roleIds: Annotated[list[str], Field(default_factory=list)]
+    roleIds: Annotated[list[str], Field(default_factory=empty_list)]
     """A list of requested roleIds"""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import get_role_response
@@ -26,5 +27,5 @@ class ListRoles2Response(TaskclusterModel):
     load the additional results.
     """
 
-    roles: Annotated[list[get_role_response.GetRoleResponse], Field(default_factory=list)]
+    roles: Annotated[list[get_role_response.GetRoleResponse], Field(default_factory=empty_list)]
     """A list of requested roles"""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -20,5 +21,5 @@ class Scopeset(TaskclusterModel):
         "/schemas/auth/v1/scopeset.json#",
     )
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes.  Scopes must be composed of printable ASCII characters and spaces."""

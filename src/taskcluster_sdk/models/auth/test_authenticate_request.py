@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -20,8 +21,8 @@ class TestAuthenticateRequest(TaskclusterModel):
         "/schemas/auth/v1/test-authenticate-request.json#",
     )
 
-    clientScopes: Annotated[list[str], Field(default_factory=list)]
+    clientScopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes that should be client used should be given."""
 
-    requiredScopes: Annotated[list[str], Field(default_factory=list)]
+    requiredScopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the request should require."""

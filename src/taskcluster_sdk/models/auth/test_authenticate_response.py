@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -20,5 +21,5 @@ class TestAuthenticateResponse(TaskclusterModel):
     clientId: Annotated[str, Field(default=None)]
     """ClientId from the request as it will be logged"""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the request was authorized."""

@@ -11,6 +11,8 @@ from taskcluster_sdk._model import (
     OpenInt,
     OpenStr,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 
@@ -45,7 +47,7 @@ class ActionsTask(TaskclusterModel):
     then the input is `null`.
     """
 
-    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    task: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Template.
 
     Task template for triggering the action.
@@ -95,7 +97,7 @@ class ActionsHook(TaskclusterModel):
     hookId: Annotated[str, Field(default=None)]
     """The `hookId` of the hook to trigger to run this action"""
 
-    hookPayload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    hookPayload: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Hook Payload Template.
 
     JSON-e template that renders to the payload for `hooks.triggerHook`.
@@ -137,10 +139,10 @@ class ActionSchemaV1(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("version",)
 
-    actions: Annotated[list[ActionsTask | ActionsHook], Field(default_factory=list)]
+    actions: Annotated[list[ActionsTask | ActionsHook], Field(default_factory=empty_list)]
     """List of actions that can be triggered."""
 
-    variables: Annotated[dict[str, Any], Field(default_factory=dict)]
+    variables: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Additional variables included in JSON-e context."""
 
     version: Annotated[Annotated[Literal[1], OpenInt], Field(default=None)]

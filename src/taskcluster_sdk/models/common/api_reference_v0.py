@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 ApiEntryMethod: TypeAlias = Annotated[
@@ -81,7 +82,7 @@ class ApiReferenceV0Entry(TaskclusterModel):
         "type",
     )
 
-    args: Annotated[list[str], Field(default_factory=list)]
+    args: Annotated[list[str], Field(default_factory=empty_list)]
     """Arguments from `route` that must be replaced, they'll appear wrapped in brackets inside `route`."""
 
     category: Annotated[str, Field(default=None)]
@@ -152,7 +153,7 @@ class ApiReferenceV0(TaskclusterModel):
     description: Annotated[str, Field(default=None)]
     """API description in markdown"""
 
-    entries: Annotated[list[ApiReferenceV0Entry], Field(default_factory=list)]
+    entries: Annotated[list[ApiReferenceV0Entry], Field(default_factory=empty_list)]
     """Array of methods in this reference"""
 
     serviceName: Annotated[str, Field(default=None)]
@@ -175,7 +176,7 @@ class ScopeExpressionTemplateAllOf(TaskclusterModel):
                 str,
             ]
         ],
-        Field(default_factory=list),
+        Field(default_factory=empty_list),
     ]
 
 
@@ -192,7 +193,7 @@ class ScopeExpressionTemplateAnyOf(TaskclusterModel):
                 str,
             ]
         ],
-        Field(default_factory=list),
+        Field(default_factory=empty_list),
     ]
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -60,7 +61,7 @@ class ExchangesReferenceV0Entry(TaskclusterModel):
     name: Annotated[str, Field(default=None)]
     """Name of exchange, this is a stable identifier for use in auto-generated client libraries"""
 
-    routingKey: Annotated[list[RoutingKeyItem], Field(default_factory=list)]
+    routingKey: Annotated[list[RoutingKeyItem], Field(default_factory=empty_list)]
 
     schema_: Annotated[str, Field(alias="schema", default=None)]
     """JSON schema for messages on this exchange. The value must be a relative URI, based on the service's schema location; that is, based at `<rootUrl>/schemas/<serviceName>`."""
@@ -96,7 +97,7 @@ class ExchangesReferenceV0(TaskclusterModel):
     description: Annotated[str, Field(default=None)]
     """Description of set of exchanges in markdown"""
 
-    entries: Annotated[list[ExchangesReferenceV0Entry], Field(default_factory=list)]
+    entries: Annotated[list[ExchangesReferenceV0Entry], Field(default_factory=empty_list)]
 
     exchangePrefix: Annotated[str, Field(default=None)]
     """Prefix for all exchanges described in this document"""

@@ -11,6 +11,8 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 LogLevel: TypeAlias = Annotated[
@@ -37,7 +39,7 @@ class LogsReferenceV0Type(TaskclusterModel):
     description: Annotated[str, Field(default=None)]
     """A description of this message type"""
 
-    fields: Annotated[dict[str, Any], Field(default_factory=dict)]
+    fields: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The set of fields that will be in every instance of this message type. Mapping field name to description."""
 
     level: Annotated[LogLevel, Field(default=None)]
@@ -70,5 +72,5 @@ class LogsReferenceV0(TaskclusterModel):
     serviceName: Annotated[str, Field(default=None)]
     """Name of the taskcluster service"""
 
-    types: Annotated[list[LogsReferenceV0Type], Field(default_factory=list)]
+    types: Annotated[list[LogsReferenceV0Type], Field(default_factory=empty_list)]
     """Array of log message types"""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -70,7 +71,7 @@ class ManifestV2(TaskclusterModel):
     These manifests are served from `$ROOT_URL/references/manifest.json`.
     """
 
-    services: Annotated[list[ManifestV2Service], Field(default_factory=list)]
+    services: Annotated[list[ManifestV2Service], Field(default_factory=empty_list)]
     """List of taskcluster services.
 
     List of services that comprise a taskcluster build.

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -17,5 +18,5 @@ class ManifestV3(TaskclusterModel):
     These manifests are served from `$ROOT_URL/references/manifest.json`.
     """
 
-    references: Annotated[list[str], Field(default_factory=list)]
+    references: Annotated[list[str], Field(default_factory=empty_list)]
     """Array of URLs of reference documents"""

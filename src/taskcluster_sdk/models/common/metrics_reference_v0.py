@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 MetricType: TypeAlias = Annotated[Literal["counter", "gauge", "histogram", "summary"], OpenStr]
@@ -61,7 +62,7 @@ class MetricsReferenceV0(TaskclusterModel):
     Link to schema for this reference. That is a link to this very document. Typically used to identify what kind of reference this file is.
     """
 
-    metrics: Annotated[list[MetricsReferenceV0Metric], Field(default_factory=list)]
+    metrics: Annotated[list[MetricsReferenceV0Metric], Field(default_factory=empty_list)]
     """Array of metrics"""
 
     serviceName: Annotated[str, Field(default=None)]

@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_dict,
 )
 
 SkippedResourceType: TypeAlias = Annotated[
@@ -165,7 +166,7 @@ class Auth(TaskclusterModel):
 
     sentry_team: str | None = None
 
-    static_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+    static_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=empty_dict)]
 
     websocktunnel_secret: str | None = None
 
@@ -970,7 +971,7 @@ class WebServer(TaskclusterModel):
 
     read_db_url: Annotated[str, Field(default=None)]
 
-    registered_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+    registered_clients: Annotated[dict[str, Any] | list[Any], Field(default_factory=empty_dict)]
 
     session_secret: Annotated[str, Field(default=None)]
 
@@ -978,7 +979,7 @@ class WebServer(TaskclusterModel):
 
     taskcluster_client_id: Annotated[str, Field(default=None)]
 
-    ui_login_strategies: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+    ui_login_strategies: Annotated[dict[str, Any] | list[Any], Field(default_factory=empty_dict)]
 
     write_db_url: Annotated[str, Field(default=None)]
 
@@ -1074,7 +1075,7 @@ class WorkerManager(TaskclusterModel):
     ]
     """Process settings for this service."""
 
-    providers: Annotated[dict[str, Any] | list[Any], Field(default_factory=dict)]
+    providers: Annotated[dict[str, Any] | list[Any], Field(default_factory=empty_dict)]
 
     provisioner_iterate_config: dict[str, Any] | list[Any] | None = None
 

@@ -13,6 +13,7 @@ from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
     TaskclusterRootModel,
+    empty_list,
 )
 
 from ..docker_worker import payload
@@ -634,7 +635,7 @@ class MultiuserPosixPayload(TaskclusterModel):
     Since: generic-worker 1.0.0
     """
 
-    command: Annotated[list[list[str]], Field(default_factory=list)]
+    command: Annotated[list[list[str]], Field(default_factory=empty_list)]
     """Commands to run.
 
     One array per command (each command is an array of arguments). Several arrays

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 ArtifactContentEncoding: TypeAlias = Annotated[Literal["identity", "gzip"], OpenStr]
@@ -626,7 +627,7 @@ class MultiuserWindowsPayload(TaskclusterModel):
     Since: generic-worker 1.0.0
     """
 
-    command: Annotated[list[str], Field(default_factory=list)]
+    command: Annotated[list[str], Field(default_factory=empty_list)]
     """Commands to run.
 
     One entry per command (consider each entry to be interpreted as a full line of

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 BuildState: TypeAlias = Annotated[
@@ -72,7 +73,7 @@ class BuildListBuild(TaskclusterModel):
 class BuildList(TaskclusterModel):
     """A paginated list of builds"""
 
-    builds: Annotated[list[BuildListBuild], Field(default_factory=list)]
+    builds: Annotated[list[BuildListBuild], Field(default_factory=empty_list)]
     """A simple list of builds."""
 
     continuationToken: str | None = None

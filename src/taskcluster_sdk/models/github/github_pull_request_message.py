@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenInt,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -30,7 +31,7 @@ class GithubPullRequestMessage(TaskclusterModel):
     action: Annotated[str, Field(default=None)]
     """The GitHub `action` which triggered an event."""
 
-    body: Annotated[dict[str, Any], Field(default_factory=dict)]
+    body: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The raw body of github event (for version 1)"""
 
     branch: Annotated[str, Field(default=None)]

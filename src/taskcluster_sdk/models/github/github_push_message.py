@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenInt,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -26,7 +27,7 @@ class GithubPushMessage(TaskclusterModel):
         "version",
     )
 
-    body: Annotated[dict[str, Any], Field(default_factory=dict)]
+    body: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The raw body of github event (for version 1)"""
 
     branch: Annotated[str, Field(default=None)]

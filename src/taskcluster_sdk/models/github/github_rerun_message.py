@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenInt,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -27,7 +28,7 @@ class GithubRerunMessage(TaskclusterModel):
         "version",
     )
 
-    body: Annotated[dict[str, Any], Field(default_factory=dict)]
+    body: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The raw body of github event (for version 1)"""
 
     checkRunId: Annotated[float, Field(default=None)]

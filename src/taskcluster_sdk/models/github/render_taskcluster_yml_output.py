@@ -9,18 +9,19 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
 class RenderTaskclusterYmlOutput(TaskclusterModel):
     """Rendered .taskcluster.yml output."""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """Scopes that will be used by the github client to create tasks.
     Those are different that the scopes inside the tasks itself.
     """
 
-    tasks: Annotated[list[dict[str, Any]], Field(default_factory=list)]
+    tasks: Annotated[list[dict[str, Any]], Field(default_factory=empty_list)]
     """Rendered tasks objects.
     Those objects not guaranteed to produce valid task definitions
     that conform to the json schema.

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -65,7 +66,7 @@ class CheckRun(TaskclusterModel):
 
     name: Annotated[str, Field(default=None)]
 
-    pull_requests: Annotated[list[PullRequest], Field(default_factory=list)]
+    pull_requests: Annotated[list[PullRequest], Field(default_factory=empty_list)]
 
     status: Annotated[str, Field(default=None)]
     """The status of the check run.

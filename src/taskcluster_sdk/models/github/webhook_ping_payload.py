@@ -11,6 +11,8 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 GithubWebhookType: TypeAlias = Annotated[Literal["Repository", "Organization"], OpenStr]
@@ -27,9 +29,9 @@ class Hook(TaskclusterModel):
 
     active: Annotated[bool, Field(default=None)]
 
-    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+    config: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
 
-    events: Annotated[list[str], Field(default_factory=list)]
+    events: Annotated[list[str], Field(default_factory=empty_list)]
 
     id: Annotated[int, Field(default=None)]
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -93,7 +94,7 @@ class WebhookPushPayload(TaskclusterModel):
 
     before: Annotated[str, Field(default=None)]
 
-    commits: Annotated[list[WebhookPushPayloadCommit], Field(default_factory=list)]
+    commits: Annotated[list[WebhookPushPayloadCommit], Field(default_factory=empty_list)]
 
     head_commit: HeadCommit | None = None
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import bindings as bindings_1
@@ -40,7 +41,7 @@ class CreateHookRequest(TaskclusterModel):
     specified by one or more patterns.
     """
 
-    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    task: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Template.
 
     Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)

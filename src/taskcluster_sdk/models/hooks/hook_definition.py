@@ -9,6 +9,8 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 from . import bindings as bindings_1
@@ -31,14 +33,14 @@ class HookDefinition(TaskclusterModel):
         Field(default_factory=lambda: hook_metadata.HookMetadata.model_construct()),
     ]
 
-    schedule: Annotated[list[str], Field(default_factory=list)]
+    schedule: Annotated[list[str], Field(default_factory=empty_list)]
     """A list of cron-style definitions to represent a set of moments in (UTC) time.
     If several patterns are specified, a given moment in time represented by
     more than one pattern is considered only to be counted once, in other words
     it is allowed for the cron patterns to overlap; duplicates are redundant.
     """
 
-    task: Annotated[dict[str, Any], Field(default_factory=dict)]
+    task: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Template.
 
     Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
@@ -46,7 +48,7 @@ class HookDefinition(TaskclusterModel):
     a task definition that is submitted to the Queue service.
     """
 
-    triggerSchema: Annotated[dict[str, Any], Field(default_factory=dict)]
+    triggerSchema: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """JSON Schema used to validate payloads supplied when firing the hook.
     API calls and webhooks are rejected when their payloads fail validation.
     Pulse messages that match the hook's bindings are discarded without

@@ -11,6 +11,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -33,7 +34,7 @@ class LastFireError(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("result", "time")
 
-    error: Annotated[dict[str, Any], Field(default_factory=dict)]
+    error: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The error that occurred when firing the task.  This is typically,
     but not always, an API error message.
     """

@@ -9,10 +9,11 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
 class ListHookGroupsResponse(TaskclusterModel):
     """List of `hookGroupIds`."""
 
-    groups: Annotated[list[str], Field(default_factory=list)]
+    groups: Annotated[list[str], Field(default_factory=empty_list)]

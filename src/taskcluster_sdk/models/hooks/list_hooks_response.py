@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import hook_definition
@@ -17,4 +18,4 @@ from . import hook_definition
 class ListHooksResponse(TaskclusterModel):
     """List of hooks"""
 
-    hooks: Annotated[list[hook_definition.HookDefinition], Field(default_factory=list)]
+    hooks: Annotated[list[hook_definition.HookDefinition], Field(default_factory=empty_list)]

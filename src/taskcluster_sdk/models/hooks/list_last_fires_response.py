@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 HookFireResult: TypeAlias = Annotated[Literal["success", "error"], OpenStr]
@@ -95,4 +96,4 @@ class ListLastFiresResponse(TaskclusterModel):
     load the additional results.
     """
 
-    lastFires: Annotated[list[ListLastFiresResponseLastFire], Field(default_factory=list)]
+    lastFires: Annotated[list[ListLastFiresResponseLastFire], Field(default_factory=empty_list)]

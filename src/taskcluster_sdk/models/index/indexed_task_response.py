@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -18,7 +19,7 @@ class IndexedTaskResponse(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("expires", "namespace", "rank", "taskId")
 
-    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    data: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Specific Data.
 
     Data that was reported with the task. This is an arbitrary JSON object.

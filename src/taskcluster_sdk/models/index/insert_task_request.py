@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -23,7 +24,7 @@ class InsertTaskRequest(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("expires", "rank", "taskId")
 
-    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    data: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Specific Data.
 
     This is an arbitrary JSON object. Feel free to put whatever data you want

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -43,5 +44,5 @@ class ListNamespacesResponse(TaskclusterModel):
     load the additional results.
     """
 
-    namespaces: Annotated[list[ListNamespacesResponseNamespace], Field(default_factory=list)]
+    namespaces: Annotated[list[ListNamespacesResponseNamespace], Field(default_factory=empty_list)]
     """List of namespaces."""

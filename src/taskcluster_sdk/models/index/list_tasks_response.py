@@ -10,6 +10,8 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 
@@ -18,7 +20,7 @@ class ListTasksResponseTask(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("expires", "namespace", "rank", "taskId")
 
-    data: Annotated[dict[str, Any], Field(default_factory=dict)]
+    data: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Specific Data.
 
     Data that was reported with the task. This is an arbitrary JSON
@@ -57,5 +59,5 @@ class ListTasksResponse(TaskclusterModel):
     load the additional results.
     """
 
-    tasks: Annotated[list[ListTasksResponseTask], Field(default_factory=list)]
+    tasks: Annotated[list[ListTasksResponseTask], Field(default_factory=empty_list)]
     """List of tasks."""

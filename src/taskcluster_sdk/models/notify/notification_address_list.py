@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import notification_address
@@ -18,7 +19,7 @@ class NotificationAddressList(TaskclusterModel):
     """List of notification addresses."""
 
     addresses: Annotated[
-        list[notification_address.NotificationAddress], Field(default_factory=list)
+        list[notification_address.NotificationAddress], Field(default_factory=empty_list)
     ]
 
     continuationToken: str | None = None

@@ -10,13 +10,14 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenInt,
     TaskclusterModel,
+    empty_dict,
 )
 
 
 class NotificationMessage(TaskclusterModel):
     """This can be pretty much anything you want it to be."""
 
-    message: Annotated[dict[str, Any], Field(default_factory=dict)]
+    message: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Arbitrary message."""
 
     version: Annotated[Literal[1], OpenInt] | None = None

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -22,7 +23,7 @@ class PulseRequest(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("routingKey",)
 
-    message: Annotated[dict[str, Any], Field(default_factory=dict)]
+    message: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Pulse message to send as plain text."""
 
     routingKey: Annotated[str, Field(default=None)]

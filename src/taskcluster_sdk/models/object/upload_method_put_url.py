@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
     TaskclusterRootModel,
+    empty_dict,
 )
 
 UploadMethodPutUrlValue = TypeAliasType("UploadMethodPutUrlValue", Any)
@@ -39,7 +40,7 @@ class Response(TaskclusterModel):
     call `createUpload` again to get a fresh URL.
     """
 
-    headers: Annotated[dict[str, str], Field(default_factory=dict)]
+    headers: Annotated[dict[str, str], Field(default_factory=empty_dict)]
     """Headers which must be included with the PUT request.  In many
     cases, these are included in a signature embedded in the URL,
     and must be provided verbatim.

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import purge_cache_requests
@@ -21,7 +22,7 @@ class AllPurgeCacheRequestList(TaskclusterModel):
     """Passed back from Azure to allow us to page through long result sets."""
 
     requests: Annotated[
-        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=list)
+        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=empty_list)
     ]
     """PurgeCacheRequests.
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import purge_cache_requests
@@ -18,7 +19,7 @@ class PurgeCacheRequestList(TaskclusterModel):
     """A list of currently open purge-cache requests."""
 
     requests: Annotated[
-        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=list)
+        list[purge_cache_requests.PurgeCacheRequestsItem], Field(default_factory=empty_list)
     ]
     """PurgeCacheRequests.
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -40,7 +41,7 @@ class CancelTaskGroupResponse(TaskclusterModel):
     Current count of tasks in the task group.
     """
 
-    taskIds: Annotated[list[str], Field(default_factory=list)]
+    taskIds: Annotated[list[str], Field(default_factory=empty_list)]
     """List of task IDs.
 
     List of `taskIds` cancelled by this call.

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task as task_1
@@ -58,7 +59,7 @@ class ClaimWorkResponseTasks(TaskclusterModel):
 class ClaimWorkResponse(TaskclusterModel):
     """Response to an attempt to claim tasks for a worker to process."""
 
-    tasks: Annotated[list[ClaimWorkResponseTasks], Field(default_factory=list)]
+    tasks: Annotated[list[ClaimWorkResponseTasks], Field(default_factory=empty_list)]
     """List of task claims, may be empty if no tasks was claimed, in which case
     the worker should sleep a tiny bit before polling again.
     """

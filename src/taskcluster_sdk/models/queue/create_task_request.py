@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import task, task_metadata
@@ -83,7 +84,7 @@ class CreateTaskRequest(TaskclusterModel):
         Field(default_factory=lambda: task_metadata.TaskMetadata.model_construct()),
     ]
 
-    payload: Annotated[task.TaskPayload, Field(default_factory=dict)]
+    payload: Annotated[task.TaskPayload, Field(default_factory=empty_dict)]
 
     priority: TaskPriority = "lowest"
     """Task Priority.

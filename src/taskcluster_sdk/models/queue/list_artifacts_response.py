@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import artifact_response
@@ -17,7 +18,9 @@ from . import artifact_response
 class ListArtifactsResponse(TaskclusterModel):
     """List of artifacts for a given `taskId` and `runId`."""
 
-    artifacts: Annotated[list[artifact_response.ArtifactResponse], Field(default_factory=list)]
+    artifacts: Annotated[
+        list[artifact_response.ArtifactResponse], Field(default_factory=empty_list)
+    ]
     """Artifact List.
 
     List of artifacts for given `taskId` and `runId`.

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task as task_1
@@ -62,7 +63,7 @@ class ListClaimedTasksResponse(TaskclusterModel):
     `continuationToken` until you get a result without a `continuationToken`.
     """
 
-    tasks: Annotated[list[ListClaimedTasksResponseTasks], Field(default_factory=list)]
+    tasks: Annotated[list[ListClaimedTasksResponseTasks], Field(default_factory=empty_list)]
     """Task that are currently running in a given task queue.
 
     List of tasks that are currently claimed by workers and are not yet resolved.

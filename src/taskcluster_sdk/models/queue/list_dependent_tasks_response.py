@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_definition_and_status
@@ -36,7 +37,7 @@ class ListDependentTasksResponse(TaskclusterModel):
     """
 
     tasks: Annotated[
-        list[task_definition_and_status.TaskDefinitionAndStatus], Field(default_factory=list)
+        list[task_definition_and_status.TaskDefinitionAndStatus], Field(default_factory=empty_list)
     ]
     """Tasks that depend on `taskId`.
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task as task_1
@@ -53,7 +54,7 @@ class ListPendingTasksResponse(TaskclusterModel):
     `continuationToken` until you get a result without a `continuationToken`.
     """
 
-    tasks: Annotated[list[ListPendingTasksResponseTasks], Field(default_factory=list)]
+    tasks: Annotated[list[ListPendingTasksResponseTasks], Field(default_factory=empty_list)]
     """Tasks that are currently pending in a given task queue.
 
     List of tasks that are currently waiting for workers to be claimed.

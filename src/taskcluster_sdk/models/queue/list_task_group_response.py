@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_definition_and_status
@@ -64,7 +65,7 @@ class ListTaskGroupResponse(TaskclusterModel):
     """
 
     tasks: Annotated[
-        list[task_definition_and_status.TaskDefinitionAndStatus], Field(default_factory=list)
+        list[task_definition_and_status.TaskDefinitionAndStatus], Field(default_factory=empty_list)
     ]
     """Tasks from the Task-Group.
 

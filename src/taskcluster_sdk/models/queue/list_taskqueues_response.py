@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
@@ -75,5 +76,5 @@ class ListTaskQueuesResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    taskQueues: Annotated[list[ListTaskQueuesResponseTaskQueue], Field(default_factory=list)]
+    taskQueues: Annotated[list[ListTaskQueuesResponseTaskQueue], Field(default_factory=empty_list)]
     """List of all task-queues."""

@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_run
@@ -72,7 +73,7 @@ class ListWorkersResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=list)]
+    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=empty_list)]
     """Workers from a WorkerType.
 
     List of workers in this worker-type.

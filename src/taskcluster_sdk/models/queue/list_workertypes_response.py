@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 TaskQueueStability: TypeAlias = Annotated[Literal["experimental", "stable", "deprecated"], OpenStr]
@@ -91,7 +92,9 @@ class ListWorkerTypesResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workerTypes: Annotated[list[ListWorkerTypesResponseWorkerType], Field(default_factory=list)]
+    workerTypes: Annotated[
+        list[ListWorkerTypesResponseWorkerType], Field(default_factory=empty_list)
+    ]
     """WorkerTypes from the Provisioner.
 
     List of worker-types in this provisioner.

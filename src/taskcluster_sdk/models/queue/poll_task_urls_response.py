@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -69,7 +70,7 @@ class PollTaskUrlsResponse(TaskclusterModel):
     expires and not longer works for authentication.
     """
 
-    queues: Annotated[list[PollTaskUrlsResponseQueue], Field(default_factory=list)]
+    queues: Annotated[list[PollTaskUrlsResponseQueue], Field(default_factory=empty_list)]
     """Queues To Poll From.
 
     List of signed URLs for queues to poll tasks from, they must be called

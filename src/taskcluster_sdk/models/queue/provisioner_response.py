@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import actions as actions_1
@@ -37,7 +38,7 @@ class ProvisionerResponse(TaskclusterModel):
         "stability",
     )
 
-    actions: Annotated[list[actions_1.Action], Field(default_factory=list)]
+    actions: Annotated[list[actions_1.Action], Field(default_factory=empty_list)]
     """See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation."""
 
     description: Annotated[str, Field(default=None)]

@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 TaskPriority: TypeAlias = Annotated[
@@ -53,7 +54,7 @@ class TaskGroupPriorityChangeResponse(TaskclusterModel):
     taskGroupId: Annotated[str, Field(default=None)]
     """Task-Group Identifier."""
 
-    taskIds: Annotated[list[str], Field(default_factory=list)]
+    taskIds: Annotated[list[str], Field(default_factory=empty_list)]
     """Task identifiers that were updated. Present even if the list is empty."""
 
     tasksAffected: Annotated[int, Field(default=None)]

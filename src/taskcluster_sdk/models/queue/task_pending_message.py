@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenInt,
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import task_status
@@ -18,7 +19,7 @@ from . import task_status
 class TaskPendingMessageTask(TaskclusterModel):
     """Subset of a task definition"""
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]
 
 
 class TaskPendingMessage(TaskclusterModel):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -19,4 +20,4 @@ class TaskPulseDefinition(TaskclusterModel):
     definition.
     """
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task as task_1
@@ -33,4 +34,4 @@ class TasksResponse(TaskclusterModel):
     load the additional results.
     """
 
-    tasks: Annotated[list[TasksResponseTasks], Field(default_factory=list)]
+    tasks: Annotated[list[TasksResponseTasks], Field(default_factory=empty_list)]

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_status
@@ -36,4 +37,4 @@ class TasksStatusesResponse(TaskclusterModel):
     load the additional results.
     """
 
-    statuses: Annotated[list[TasksStatusesResponseStatus], Field(default_factory=list)]
+    statuses: Annotated[list[TasksStatusesResponseStatus], Field(default_factory=empty_list)]

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_run
@@ -131,7 +132,7 @@ class WorkerResponse(TaskclusterModel):
         "workerType",
     )
 
-    actions: Annotated[list[WorkerResponseAction], Field(default_factory=list)]
+    actions: Annotated[list[WorkerResponseAction], Field(default_factory=empty_list)]
     """Worker Actions."""
 
     expires: Annotated[AwareDatetime, Field(default=None)]
@@ -181,7 +182,7 @@ class WorkerResponse(TaskclusterModel):
     somewhere in the past).
     """
 
-    recentTasks: Annotated[list[task_run.TaskRun], Field(default_factory=list)]
+    recentTasks: Annotated[list[task_run.TaskRun], Field(default_factory=empty_list)]
     """Most Recent Tasks.
 
     List of 20 most recent tasks claimed by the worker.

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 ActionMethod: TypeAlias = Annotated[Literal["POST", "PUT", "DELETE", "PATCH"], OpenStr]
@@ -113,7 +114,7 @@ class WorkerTypeResponse(TaskclusterModel):
         "workerType",
     )
 
-    actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=list)]
+    actions: Annotated[list[WorkerTypeResponseAction], Field(default_factory=empty_list)]
     """Worker-type Actions."""
 
     description: Annotated[str, Field(default=None)]

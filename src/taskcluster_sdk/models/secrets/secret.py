@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -26,5 +27,5 @@ class Secret(TaskclusterModel):
     expires: Annotated[AwareDatetime, Field(default=None)]
     """An expiration date for this secret."""
 
-    secret: Annotated[dict[str, Any], Field(default_factory=dict)]
+    secret: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The secret value to be encrypted."""

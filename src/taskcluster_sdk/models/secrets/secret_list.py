@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -25,5 +26,5 @@ class SecretList(TaskclusterModel):
     result without a `continuationToken`.
     """
 
-    secrets: Annotated[list[str], Field(default_factory=list)]
+    secrets: Annotated[list[str], Field(default_factory=empty_list)]
     """Secret names"""

@@ -11,6 +11,7 @@ from typing_extensions import TypeAlias
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_dict,
 )
 
 DebugDetailLevel: TypeAlias = Annotated[
@@ -273,7 +274,7 @@ class ArmDeployment(TaskclusterModel):
     URI reference to an external parameters file.
     """
 
-    template: Annotated[dict[str, Any], Field(default_factory=dict)]
+    template: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Inline Template.
 
     The inline ARM template (self-contained).

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -41,7 +42,7 @@ class NetworkProfile(TaskclusterModel):
     See here: https://docs.microsoft.com/en-us/rest/api/compute/virtualmachines/createorupdate#networkprofile
     """
 
-    networkInterfaces: Annotated[list[NetworkInterface], Field(default_factory=list)]
+    networkInterfaces: Annotated[list[NetworkInterface], Field(default_factory=empty_list)]
 
 
 class ImageReference(TaskclusterModel):

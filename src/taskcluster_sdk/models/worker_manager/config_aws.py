@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import worker_lifecycle
@@ -127,7 +128,7 @@ class AwsProviderConfig(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
-    launchConfigs: Annotated[list[AwsProviderConfigLaunchConfig], Field(default_factory=list)]
+    launchConfigs: Annotated[list[AwsProviderConfigLaunchConfig], Field(default_factory=empty_list)]
     """Launch Configurations."""
 
     lifecycle: worker_lifecycle.WorkerLifecycle | None = None

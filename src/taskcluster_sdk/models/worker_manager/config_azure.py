@@ -9,6 +9,8 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 from . import worker_lifecycle
@@ -89,7 +91,7 @@ class AzureProviderConfigLaunchConfig(TaskclusterModel):
     tags: dict[str, Any] | None = None
     """Arbitrary key-value pairs for Azure resource tags"""
 
-    workerConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    workerConfig: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
     The expectation is that the worker will merge this information with configuration from other sources,
     and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
@@ -131,7 +133,7 @@ class AzureProviderConfig(TaskclusterModel):
             AzureProviderConfigLaunchConfigAzureDeploymentResources
             | AzureProviderConfigLaunchConfigAzureArmTemplates
         ],
-        Field(default_factory=list),
+        Field(default_factory=empty_list),
     ]
     """Choices.
 

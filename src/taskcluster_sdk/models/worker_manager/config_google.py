@@ -9,6 +9,8 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 from . import worker_lifecycle
@@ -63,24 +65,24 @@ class GoogleProviderConfigLaunchConfig(TaskclusterModel):
     Deprecated - please use `workerManager.capacityPerInstance` instead
     """
 
-    disks: Annotated[list[Any], Field(default_factory=list)]
+    disks: Annotated[list[Any], Field(default_factory=empty_list)]
     """Defined in detail in the google doc above."""
 
     machineType: Annotated[str, Field(default=None)]
     """Full or partial URL of the machine type resource to use. Defined in detail in the google doc above"""
 
-    networkInterfaces: Annotated[list[Any], Field(default_factory=list)]
+    networkInterfaces: Annotated[list[Any], Field(default_factory=empty_list)]
     """Defined in detail in the google doc above."""
 
     region: Annotated[str, Field(default=None)]
     """The gcloud region this worker should be spawned in"""
 
-    scheduling: Annotated[dict[str, Any], Field(default_factory=dict)]
+    scheduling: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Defined in detail in the google doc above. Worker manager harcodes values for `automaticRestart` but
     you can set all other fields.
     """
 
-    workerConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    workerConfig: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """This value is supplied unchanged as the `workerConfig` property of the `taskcluster` instance metadata attribute.
     The expectation is that the worker will merge this information with configuration from other sources,
     and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
@@ -111,7 +113,9 @@ class GoogleProviderConfig(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("maxCapacity", "minCapacity")
 
-    launchConfigs: Annotated[list[GoogleProviderConfigLaunchConfig], Field(default_factory=list)]
+    launchConfigs: Annotated[
+        list[GoogleProviderConfigLaunchConfig], Field(default_factory=empty_list)
+    ]
     """Choices.
 
     An array of possible variations of workers for this pool. Allows to vary across regions/zones/machineType/etc

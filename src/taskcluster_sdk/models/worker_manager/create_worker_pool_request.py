@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import worker_pool_full
@@ -33,7 +34,7 @@ class CreateWorkerPoolRequest(TaskclusterModel):
         "providerId",
     )
 
-    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=empty_dict)]
 
     description: Annotated[str, Field(default=None)]
     """A description of this worker pool."""

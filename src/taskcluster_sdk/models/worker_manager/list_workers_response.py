@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 from . import task_run
@@ -132,7 +133,7 @@ class ListWorkersResponse(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=list)]
+    workers: Annotated[list[ListWorkersResponseWorker], Field(default_factory=empty_list)]
     """Workers from a WorkerType.
 
     List of workers in this worker-type.

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -37,5 +38,5 @@ class ProviderList(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    providers: Annotated[list[ProviderListProvider], Field(default_factory=list)]
+    providers: Annotated[list[ProviderListProvider], Field(default_factory=empty_list)]
     """List of all providers"""

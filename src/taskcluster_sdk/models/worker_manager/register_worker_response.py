@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -63,7 +64,7 @@ class RegisterWorkerResponse(TaskclusterModel):
     For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
     """
 
-    workerConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    workerConfig: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """This value is supplied unchanged to the worker from the worker-pool configuration.
     The expectation is that the worker will merge this information with configuration from other sources,
     and this is precisely what [worker-runner](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -35,7 +36,7 @@ class ReportWorkerErrorRequest(TaskclusterModel):
     description: Annotated[str, Field(default=None)]
     """A longer description of what occured in the error."""
 
-    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+    extra: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
 
     kind: Annotated[str, Field(default=None)]
     """A general machine-readable way to identify this sort of error."""

@@ -12,6 +12,8 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 TaskPriority: TypeAlias = Annotated[
@@ -90,7 +92,7 @@ class Task(TaskclusterModel):
     deadline cannot be more than 5 days into the future
     """
 
-    dependencies: Annotated[list[str], Field(default_factory=list)]
+    dependencies: Annotated[list[str], Field(default_factory=empty_list)]
     """Task Dependencies.
 
     List of dependent tasks. These must either be _completed_ or _resolved_
@@ -106,7 +108,7 @@ class Task(TaskclusterModel):
     plus one year (this default may change).
     """
 
-    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+    extra: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Extra Data.
 
     Object with properties that can hold any kind of extra data that should be
@@ -125,7 +127,7 @@ class Task(TaskclusterModel):
     Required task metadata
     """
 
-    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    payload: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Payload.
 
     Task-specific payload following worker-specific format.
@@ -175,7 +177,7 @@ class Task(TaskclusterModel):
     these events are to be expected.
     """
 
-    routes: Annotated[list[str], Field(default_factory=list)]
+    routes: Annotated[list[str], Field(default_factory=empty_list)]
     """Task Specific Routes.
 
     List of task-specific routes. Pulse messages about the task will be CC'ed to
@@ -200,10 +202,10 @@ class Task(TaskclusterModel):
     * it appears in the routing key for Pulse messages about the task.
     """
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes that the task is authorized to use during its execution."""
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]
     """Arbitrary key-value tags (only strings limited to 4k). These can be used
     to attach informal metadata to a task. Use this for informal tags that
     tasks can be classified by. You can also think of strings here as

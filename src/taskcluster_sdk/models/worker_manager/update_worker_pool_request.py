@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import worker_pool_full
@@ -38,7 +39,7 @@ class UpdateWorkerPoolRequest(TaskclusterModel):
         "providerId",
     )
 
-    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=dict)]
+    config: Annotated[worker_pool_full.WorkerPoolConfig, Field(default_factory=empty_dict)]
 
     created: AwareDatetime | None = None
     """Ignored on update"""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import worker_full
@@ -27,5 +28,5 @@ class WorkerList(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workers: Annotated[list[worker_full.WorkerFull], Field(default_factory=list)]
+    workers: Annotated[list[worker_full.WorkerFull], Field(default_factory=empty_list)]
     """List of all workers in a given worker pool"""

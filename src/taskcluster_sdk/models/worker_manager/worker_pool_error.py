@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -31,7 +32,7 @@ class WorkerPoolError(TaskclusterModel):
     errorId: Annotated[str, Field(default=None)]
     """An arbitary unique identifier for this error"""
 
-    extra: Annotated[dict[str, Any], Field(default_factory=dict)]
+    extra: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Any extra structured information about this error"""
 
     kind: Annotated[str, Field(default=None)]

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import worker_pool_error
@@ -28,6 +29,6 @@ class WorkerPoolErrorList(TaskclusterModel):
     """
 
     workerPoolErrors: Annotated[
-        list[worker_pool_error.WorkerPoolError], Field(default_factory=list)
+        list[worker_pool_error.WorkerPoolError], Field(default_factory=empty_list)
     ]
     """List of worker pool errors"""

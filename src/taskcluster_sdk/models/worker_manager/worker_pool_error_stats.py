@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     OpenStr,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -18,31 +19,31 @@ class Totals(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("total",)
 
-    code: Annotated[dict[str, Any], Field(default_factory=dict)]
+    code: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """By error code.
 
     Breakdown by error code where available
     """
 
-    daily: Annotated[dict[str, Any], Field(default_factory=dict)]
+    daily: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Last 7 days.
 
     Breakdown by day
     """
 
-    hourly: Annotated[dict[str, Any], Field(default_factory=dict)]
+    hourly: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Last 24 hours.
 
     Breakdown by hour
     """
 
-    launchConfig: Annotated[dict[str, Any], Field(default_factory=dict)]
+    launchConfig: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """By launch config ID.
 
     Breakdown by launchConfigId where available
     """
 
-    title: Annotated[dict[str, Any], Field(default_factory=dict)]
+    title: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """By error title.
 
     Breakdown by title
@@ -54,7 +55,7 @@ class Totals(TaskclusterModel):
     Total number of errors
     """
 
-    workerPool: Annotated[dict[str, Any], Field(default_factory=dict)]
+    workerPool: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """By worker pool.
 
     Breakdown by worker pool if workerPoolId is not specified.

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     FreeForm,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -36,7 +37,7 @@ class WorkerPoolFull(TaskclusterModel):
         "stoppingCount",
     )
 
-    config: Annotated[dict[str, Any], Field(default_factory=dict)]
+    config: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
 
     created: Annotated[AwareDatetime, Field(default=None)]
     """Date and time when this worker pool was created"""

@@ -10,6 +10,8 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 
@@ -24,7 +26,7 @@ class WorkerPoolLaunchConfigEntry(TaskclusterModel):
         "workerPoolId",
     )
 
-    configuration: Annotated[dict[str, Any], Field(default_factory=dict)]
+    configuration: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """The launch configuration"""
 
     created: Annotated[AwareDatetime, Field(default=None)]
@@ -57,6 +59,6 @@ class WorkerPoolLaunchConfigList(TaskclusterModel):
     """
 
     workerPoolLaunchConfigs: Annotated[
-        list[WorkerPoolLaunchConfigEntry], Field(default_factory=list)
+        list[WorkerPoolLaunchConfigEntry], Field(default_factory=empty_list)
     ]
     """List of all worker pool launch configurations"""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from . import worker_pool_full
@@ -27,5 +28,5 @@ class WorkerPoolList(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workerPools: Annotated[list[worker_pool_full.WorkerPoolFull], Field(default_factory=list)]
+    workerPools: Annotated[list[worker_pool_full.WorkerPoolFull], Field(default_factory=empty_list)]
     """List of all worker pools"""

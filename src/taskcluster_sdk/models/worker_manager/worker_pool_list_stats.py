@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -96,5 +97,5 @@ class WorkerPoolListStats(TaskclusterModel):
     until you get a result without a `continuationToken`.
     """
 
-    workerPoolsStats: Annotated[list[WorkerPoolListStatsEntry], Field(default_factory=list)]
+    workerPoolsStats: Annotated[list[WorkerPoolListStatsEntry], Field(default_factory=empty_list)]
     """List of all worker pools stats"""

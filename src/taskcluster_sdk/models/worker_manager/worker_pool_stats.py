@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -95,7 +96,7 @@ class WorkerPoolStats(TaskclusterModel):
     broken down by launch configuration.
     """
 
-    launchConfigStats: Annotated[list[LaunchConfigStats], Field(default_factory=list)]
+    launchConfigStats: Annotated[list[LaunchConfigStats], Field(default_factory=empty_list)]
     """Launch Configuration Statistics.
 
     Statistics broken down by launch configuration

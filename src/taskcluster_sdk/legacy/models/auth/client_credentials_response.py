@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 
@@ -26,5 +27,5 @@ class ClientCredentialsResponse(TaskclusterModel):
     expires: Annotated[str, Field(default=None)]
     """Date and time where the clients credentials are set to expire"""
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes the client is authorized to access"""

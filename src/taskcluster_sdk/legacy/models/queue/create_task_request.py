@@ -10,6 +10,7 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
 )
 
 
@@ -67,7 +68,7 @@ class CreateTaskRequest(TaskclusterModel):
     Required task metadata
     """
 
-    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    payload: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Payload.
 
     Task-specific payload following worker-specific format. For example the

@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 ArtifactStorageType: TypeAlias = Annotated[Literal["s3", "azure", "reference", "error"], OpenStr]
@@ -63,7 +64,7 @@ class ListArtifactsResponseArtifact(TaskclusterModel):
 class ListArtifactsResponse(TaskclusterModel):
     """List of artifacts for a given `taskId` and `runId`."""
 
-    artifacts: Annotated[list[ListArtifactsResponseArtifact], Field(default_factory=list)]
+    artifacts: Annotated[list[ListArtifactsResponseArtifact], Field(default_factory=empty_list)]
     """Artifact List.
 
     List of artifacts for given `taskId` and `runId`.

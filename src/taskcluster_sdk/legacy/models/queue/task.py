@@ -10,6 +10,8 @@ from pydantic import Field
 from taskcluster_sdk._model import (
     AwareDatetime,
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 
@@ -66,7 +68,7 @@ class Task(TaskclusterModel):
     Required task metadata
     """
 
-    payload: Annotated[dict[str, Any], Field(default_factory=dict)]
+    payload: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task Payload.
 
     Task-specific payload following worker-specific format. For example the
@@ -88,7 +90,7 @@ class Task(TaskclusterModel):
     these events are to be expected.
     """
 
-    routes: Annotated[list[str], Field(default_factory=list)]
+    routes: Annotated[list[str], Field(default_factory=empty_list)]
     """Task Specific Routes.
 
     List of task specific routes, AMQP messages will be CC'ed to these routes.
@@ -104,12 +106,12 @@ class Task(TaskclusterModel):
     this scope is necessary to _schedule_ a defined task, or _rerun_ a task.
     """
 
-    scopes: Annotated[list[str], Field(default_factory=list)]
+    scopes: Annotated[list[str], Field(default_factory=empty_list)]
     """List of scopes (or scope-patterns) that the task is
     authorized to use.
     """
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]
     """Arbitrary key-value tags (only strings limited to 4k). These can be used
     to attached informal meta-data to a task. For example fields to be
     displayed on treeherder or tbpl.

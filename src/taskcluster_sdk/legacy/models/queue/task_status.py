@@ -12,6 +12,7 @@ from taskcluster_sdk._model import (
     AwareDatetime,
     OpenStr,
     TaskclusterModel,
+    empty_list,
 )
 
 RunReasonCreated: TypeAlias = Annotated[Literal["scheduled", "retry", "rerun"], OpenStr]
@@ -154,7 +155,7 @@ class TaskStatus(TaskclusterModel):
     retriesLeft: Annotated[int, Field(default=None)]
     """Number of retries left for the task in case of infrastructure issues"""
 
-    runs: Annotated[list[TaskStatusRun], Field(default_factory=list)]
+    runs: Annotated[list[TaskStatusRun], Field(default_factory=empty_list)]
     """List of Runs.
 
     List of runs, ordered so that index `i` has `runId == i`

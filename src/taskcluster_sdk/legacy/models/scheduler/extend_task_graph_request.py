@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from ..queue import create_task_request
@@ -51,5 +52,5 @@ class ExtendTaskGraphRequest(TaskclusterModel):
         "/schemas/scheduler/v1/extend-task-graph-request.json#",
     )
 
-    tasks: Annotated[list[ExtendTaskGraphRequestTask], Field(default_factory=list)]
+    tasks: Annotated[list[ExtendTaskGraphRequestTask], Field(default_factory=empty_list)]
     """List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt."""

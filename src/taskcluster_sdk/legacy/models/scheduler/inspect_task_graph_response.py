@@ -9,6 +9,8 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
+    empty_list,
 )
 
 from . import task_graph_status
@@ -37,19 +39,19 @@ class InspectTaskGraphResponseTask(TaskclusterModel):
 
     __required_values__: ClassVar[tuple[str, ...]] = ("reruns", "rerunsLeft", "taskId")
 
-    dependents: Annotated[list[str], Field(default_factory=list)]
+    dependents: Annotated[list[str], Field(default_factory=empty_list)]
     """Dependent tasks.
 
     List of `taskId`s that requires this task to be _complete successfully_ before they can be scheduled.
     """
 
-    requires: Annotated[list[str], Field(default_factory=list)]
+    requires: Annotated[list[str], Field(default_factory=empty_list)]
     """Required tasks.
 
     List of required `taskId`s
     """
 
-    requiresLeft: Annotated[list[str], Field(default_factory=list)]
+    requiresLeft: Annotated[list[str], Field(default_factory=empty_list)]
     """Required tasks left.
 
     List of `taskId`s that have yet to complete successfully, before this task can be scheduled.
@@ -67,7 +69,7 @@ class InspectTaskGraphResponseTask(TaskclusterModel):
     Number of reruns that haven't been used yet.
     """
 
-    resolution: Annotated[dict[str, Any], Field(default_factory=dict)]
+    resolution: Annotated[dict[str, Any], Field(default_factory=empty_dict)]
     """Task resolution.
 
     **Warning unstable**, this object holds the state of this task as known to the scheduler. At the moment this isn't formalized yet. Feel free to guess what this means, but rest assured that the API will break without notice. No attempt will be made to maintain backwards compatibility of this object.
@@ -94,8 +96,8 @@ class InspectTaskGraphResponse(TaskclusterModel):
         Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]
     """Arbitrary key-value tags (only strings limited to 4k)"""
 
-    tasks: Annotated[list[InspectTaskGraphResponseTask], Field(default_factory=list)]
+    tasks: Annotated[list[InspectTaskGraphResponseTask], Field(default_factory=empty_list)]
     """Mapping from task-labels to task information and state."""

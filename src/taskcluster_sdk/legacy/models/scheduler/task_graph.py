@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_list,
 )
 
 from ..queue import create_task_request
@@ -96,5 +97,5 @@ class TaskGraph(TaskclusterModel):
     tags: dict[str, str] = {}
     """Arbitrary key-value tags (only strings limited to 4k)"""
 
-    tasks: Annotated[list[TaskGraphTask], Field(default_factory=list)]
+    tasks: Annotated[list[TaskGraphTask], Field(default_factory=empty_list)]
     """List of nodes in the task-graph, each featuring a task definition and scheduling preferences, such as number of _reruns_ to attempt."""

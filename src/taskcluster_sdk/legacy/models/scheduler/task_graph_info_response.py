@@ -9,6 +9,7 @@ from pydantic import Field
 
 from taskcluster_sdk._model import (
     TaskclusterModel,
+    empty_dict,
 )
 
 from . import task_graph_status
@@ -46,5 +47,5 @@ class TaskGraphInfoResponse(TaskclusterModel):
         Field(default_factory=lambda: task_graph_status.TaskGraphStatus.model_construct()),
     ]
 
-    tags: Annotated[dict[str, str], Field(default_factory=dict)]
+    tags: Annotated[dict[str, str], Field(default_factory=empty_dict)]
     """Arbitrary key-value tags (only strings limited to 4k)"""
