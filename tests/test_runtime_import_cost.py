@@ -18,15 +18,20 @@ print(json.dumps([name for name in heavy if name in sys.modules]))
 """
 
 
-def test_runtime_imports_are_light() -> None:
+def _output(script: str) -> str:
+    """What `script` prints in a fresh interpreter that has only `src/` on its path."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", script],
         env={"PYTHONPATH": str(SRC), "PATH": ""},
         capture_output=True,
         text=True,
         check=True,
     )
-    assert json.loads(result.stdout) == []
+    return result.stdout
+
+
+def test_runtime_imports_are_light() -> None:
+    assert json.loads(_output(PROBE)) == []
 
 
 def test_first_client_loads_the_machinery() -> None:
@@ -39,28 +44,14 @@ def test_first_client_loads_the_machinery() -> None:
         "Q(root_url='https://tc.example.com')\n"
         "print('httpx' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={"PYTHONPATH": str(SRC), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "True"
+    assert _output(probe).strip() == "True"
 
 
 def _loaded_after(script: str) -> set[str]:
-    probe = script + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={"PYTHONPATH": str(SRC), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
+    names = json.loads(
+        _output(script + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n")
     )
-    return {name.partition(".")[0] for name in json.loads(result.stdout)} | set(
-        json.loads(result.stdout)
-    )
+    return {name.partition(".")[0] for name in names} | set(names)
 
 
 def test_a_sync_script_loads_no_asyncio_and_one_model_module() -> None:
@@ -109,14 +100,7 @@ def test_a_client_loads_no_ca_bundle_until_a_tls_handshake() -> None:
         "print(before, context.cert_store_stats()['x509_ca'] > 0, context.verify_mode == ssl.CERT_REQUIRED,"
         " context.check_hostname)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={"PYTHONPATH": str(SRC), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["0", "True", "True", "True"]
+    assert _output(probe).split() == ["0", "True", "True", "True"]
 
 
 def test_building_model_validators_never_runs_the_tokenizer() -> None:
@@ -133,11 +117,4 @@ def test_building_model_validators_never_runs_the_tokenizer() -> None:
         "    model.model_validate({})\n"
         "print(any(key[1] == tokenize.PseudoToken for key in re._cache))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={"PYTHONPATH": str(SRC), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "False"
+    assert _output(probe).strip() == "False"
