@@ -37,6 +37,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -168,6 +169,8 @@ class Knobs:
     put_headers_without_length: bool = False
     # Seconds a putUrl stays valid.
     put_url_lifetime: float = 3600.0
+    # Seconds storage waits before answering each PUT or GET.
+    storage_delay: float = 0.0
     # The next signed storage URLs (put, get, s3) are refused as expired by
     # storage at once, though their stated `expires` is in the future: the
     # presigning credentials expired early, or the clocks disagree.
@@ -424,6 +427,8 @@ class Handler(BaseHTTPRequestHandler):
         if method not in ("PUT", "GET"):
             self._plain(405, "method not allowed")
             return
+        if fake.knobs.storage_delay:
+            time.sleep(fake.knobs.storage_delay)
         if token is None or token.blob != key or token.method != method or blob is None:
             self._discard_body()
             self._plain(403, "bad signature")

@@ -648,7 +648,11 @@ def test_content_length_is_sent_when_the_service_does_not_name_it(
 def test_the_queue_clients_injected_http_client_carries_the_whole_transfer(
     fake: FakeTaskcluster,
 ) -> None:
-    """Object service calls and storage PUT/GET go through the queue's `http_client`, left open."""
+    """Object service calls and storage PUT/GET go through the queue's `http_client`, left open.
+
+    The queue client's `timeout` bounds every request on it, storage ones too:
+    the injected client's own (here shorter than storage takes) never applies.
+    """
     seen: list[tuple[str, str]] = []
 
     def record(request: httpx.Request) -> None:
@@ -656,8 +660,11 @@ def test_the_queue_clients_injected_http_client_carries_the_whole_transfer(
 
     task_id = fake.add_task()
     data = pattern(100_000)
-    with httpx.Client(event_hooks={"request": [record]}) as client:
-        queue = Queue(root_url=fake.root_url, credentials=TESTER, http_client=client)
+    fake.knobs.storage_delay = 0.3
+    with httpx.Client(event_hooks={"request": [record]}, timeout=0.1) as client:
+        queue = Queue(
+            root_url=fake.root_url, credentials=TESTER, http_client=client, max_retries=1
+        )
         upload_artifact(queue, task_id=task_id, run_id=0, name="public/b.bin", source=data)
         assert download_artifact(queue, task_id=task_id, name="public/b.bin") == data
         queue.close()

@@ -35,7 +35,7 @@ from .protocol import (
     parse_artifact_content,
     parse_start_download,
 )
-from .settings import retry_budget
+from .settings import retry_budget, storage_timeout
 from .transfer import (
     ERROR_BODY_LIMIT,
     TRANSFER_ERRORS,
@@ -126,19 +126,20 @@ async def download_artifact_async(
         plan = await lookup.plan()
         async with AsyncExitStack() as stack:
             client = await storage_client(queue, http_client, stack)
+            timeout = storage_timeout(queue)
             if isinstance(plan, UrlDownload):
                 state = DownloadState(plan.url, sink, progress, verify=False)
                 # An s3 URL is signed by the queue, which signs another on request;
                 # a reference URL is what it is.
                 renewal = lookup if plan.renewable else None
-                await _get_with_retries(client, state, budget, renewal)
+                await _get_with_retries(client, timeout, state, budget, renewal)
             else:
                 factory = object_client_factory or default_async_object_factory(queue)
                 object_client = factory(plan.credentials)
                 stack.push_async_callback(object_client.close)
                 signed = AsyncObjectUrls(object_client, plan)
                 state = DownloadState(await signed.renew(), sink, progress, verify=True)
-                await _get_with_retries(client, state, budget, signed)
+                await _get_with_retries(client, timeout, state, budget, signed)
                 hasher = state.hasher
                 actual = await AsyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
                 verify_hashes(name, signed.hashes, actual)
@@ -211,6 +212,7 @@ class AsyncObjectUrls:
 
 async def _get_with_retries(
     client: httpx.AsyncClient,
+    timeout: httpx.Timeout,
     state: DownloadState,
     budget: RetryBudget,
     renewal: AsyncArtifactLookup | AsyncObjectUrls | None,
@@ -231,6 +233,8 @@ async def _get_with_retries(
                 state.url,
                 headers=state.request_headers(),
                 follow_redirects=not isinstance(renewal, AsyncObjectUrls),
+                # the queue client's limit, on an injected client too (as for API calls)
+                timeout=timeout,
             ) as response:
                 if not successful("GET", response.status_code):
                     body = await _error_body(response)

@@ -45,7 +45,7 @@ from .protocol import (
     parse_upload_method,
     reference_artifact_request,
 )
-from .settings import retry_budget
+from .settings import retry_budget, storage_timeout
 from .transfer import ERROR_BODY_LIMIT, TRANSFER_ERRORS, RetryBudget, storage_error, successful
 
 __all__ = [
@@ -155,6 +155,7 @@ async def upload_artifact_async(
         else:
             hasher = await _put_with_retries(
                 await storage_client(queue, http_client, stack),
+                storage_timeout(queue),
                 object_client,
                 grant,
                 content_type,
@@ -202,6 +203,7 @@ async def _body_chunks(body: UploadSource, reader: BodyReader) -> AsyncIterator[
 
 async def _put_with_retries(
     client: httpx.AsyncClient,
+    timeout: httpx.Timeout,
     object_client: AsyncObjectClient,
     grant: ObjectUploadGrant,
     content_type: str,
@@ -217,6 +219,8 @@ async def _put_with_retries(
                 method.url,
                 content=_body_chunks(body, reader),
                 headers=method.request_headers(body.size),
+                # the queue client's limit, on an injected client too (as for API calls)
+                timeout=timeout,
             )
             if not successful("PUT", response.status_code):
                 error_body = response.content[:ERROR_BODY_LIMIT]

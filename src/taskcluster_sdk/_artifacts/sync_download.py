@@ -30,7 +30,7 @@ from .protocol import (
     parse_artifact_content,
     parse_start_download,
 )
-from .settings import retry_budget
+from .settings import retry_budget, storage_timeout
 from .sync_clients import (
     ObjectClient,
     ObjectClientFactory,
@@ -128,19 +128,20 @@ def download_artifact(
         plan = lookup.plan()
         with ExitStack() as stack:
             client = storage_client(queue, http_client, stack)
+            timeout = storage_timeout(queue)
             if isinstance(plan, UrlDownload):
                 state = DownloadState(plan.url, sink, progress, verify=False)
                 # An s3 URL is signed by the queue, which signs another on request;
                 # a reference URL is what it is.
                 renewal = lookup if plan.renewable else None
-                _get_with_retries(client, state, budget, renewal)
+                _get_with_retries(client, timeout, state, budget, renewal)
             else:
                 factory = object_client_factory or default_object_factory(queue)
                 object_client = factory(plan.credentials)
                 stack.callback(object_client.close)
                 signed = SyncObjectUrls(object_client, plan)
                 state = DownloadState(signed.renew(), sink, progress, verify=True)
-                _get_with_retries(client, state, budget, signed)
+                _get_with_retries(client, timeout, state, budget, signed)
                 hasher = state.hasher
                 actual = SyncIO.run_blocking(hasher.threaded, hasher.hexdigests)
                 verify_hashes(name, signed.hashes, actual)
@@ -211,6 +212,7 @@ class SyncObjectUrls:
 
 def _get_with_retries(
     client: httpx.Client,
+    timeout: httpx.Timeout,
     state: DownloadState,
     budget: RetryBudget,
     renewal: SyncArtifactLookup | SyncObjectUrls | None,
@@ -231,6 +233,8 @@ def _get_with_retries(
                 state.url,
                 headers=state.request_headers(),
                 follow_redirects=not isinstance(renewal, SyncObjectUrls),
+                # the queue client's limit, on an injected client too (as for API calls)
+                timeout=timeout,
             ) as response:
                 if not successful("GET", response.status_code):
                     body = _error_body(response)

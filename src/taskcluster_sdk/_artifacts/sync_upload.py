@@ -40,7 +40,7 @@ from .protocol import (
     parse_upload_method,
     reference_artifact_request,
 )
-from .settings import retry_budget
+from .settings import retry_budget, storage_timeout
 from .sync_clients import (
     ObjectClient,
     ObjectClientFactory,
@@ -157,6 +157,7 @@ def upload_artifact(
         else:
             hasher = _put_with_retries(
                 storage_client(queue, http_client, stack),
+                storage_timeout(queue),
                 object_client,
                 grant,
                 content_type,
@@ -204,6 +205,7 @@ def _body_chunks(body: UploadSource, reader: BodyReader) -> Iterator[bytes]:
 
 def _put_with_retries(
     client: httpx.Client,
+    timeout: httpx.Timeout,
     object_client: ObjectClient,
     grant: ObjectUploadGrant,
     content_type: str,
@@ -219,6 +221,8 @@ def _put_with_retries(
                 method.url,
                 content=_body_chunks(body, reader),
                 headers=method.request_headers(body.size),
+                # the queue client's limit, on an injected client too (as for API calls)
+                timeout=timeout,
             )
             if not successful("PUT", response.status_code):
                 error_body = response.content[:ERROR_BODY_LIMIT]
