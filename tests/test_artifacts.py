@@ -662,9 +662,7 @@ def test_the_queue_clients_injected_http_client_carries_the_whole_transfer(
     data = pattern(100_000)
     fake.knobs.storage_delay = 0.3
     with httpx.Client(event_hooks={"request": [record]}, timeout=0.1) as client:
-        queue = Queue(
-            root_url=fake.root_url, credentials=TESTER, http_client=client, max_retries=1
-        )
+        queue = Queue(root_url=fake.root_url, credentials=TESTER, http_client=client, max_retries=1)
         upload_artifact(queue, task_id=task_id, run_id=0, name="public/b.bin", source=data)
         assert download_artifact(queue, task_id=task_id, name="public/b.bin") == data
         queue.close()
