@@ -24,8 +24,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._core import FakeAPIError, FakeCall, FakeMethod, FakeService, ReceivedRequest, Reply
+    from ._core import FakeCall, FakeMethod, FakeService
     from ._deployment import FakeTaskcluster, UnansweredCallError
+    from ._http import FakeAPIError, ReceivedRequest, Reply
     from ._pulse import BindingPublisher, FakePulse
     from ._queue import QueueState, StoredArtifact
 
@@ -46,12 +47,12 @@ __all__ = [
 
 # Loaded on first use, so the pytest plugin (which imports this package) costs nothing.
 _HOMES = {
-    "FakeAPIError": "_core",
+    "FakeAPIError": "_http",
     "FakeCall": "_core",
     "FakeMethod": "_core",
     "FakeService": "_core",
-    "ReceivedRequest": "_core",
-    "Reply": "_core",
+    "ReceivedRequest": "_http",
+    "Reply": "_http",
     "FakeTaskcluster": "_deployment",
     "UnansweredCallError": "_deployment",
     "BindingPublisher": "_pulse",

@@ -17,16 +17,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .._credentials import Credentials
-from ._core import (
-    FakeAPIError,
-    FakeService,
-    NoAnswerError,
-    ReceivedRequest,
-    Reply,
-    dump_output,
-    error_reply,
-    json_reply,
-)
+from ._core import FakeService, NoAnswerError, dump_output
+from ._http import FakeAPIError, ReceivedRequest, Reply, error_reply, json_reply
 from ._params import check_url_parameters
 from .services import SERVICE_NAMES, FakeServices
 
