@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 from urllib.parse import unquote
 
-from .._errors import APIError
+from .._errors import APIError, TaskclusterError
 from ._http import FakeAPIError, ReceivedRequest
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ __all__ = [
     "FakeService",
     "MethodSpec",
     "NoAnswerError",
+    "UnknownServiceError",
     "dump_output",
 ]
 
@@ -37,6 +38,19 @@ ArgKind = Literal["str", "int", "bool"]
 
 class NoAnswerError(Exception):
     """The method has no answer (neither programmed nor from the stateful queue)."""
+
+
+class UnknownServiceError(TaskclusterError, KeyError):
+    """A service name the fake deployment has no fake of (`tc.service(name)`, `tc.legacy_base_url(name)`)."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.message = f"no fake service {name!r}; the services are: {', '.join(known)}"
+
+    def __str__(self) -> str:
+        # KeyError's own str() is the repr of its argument.
+        return self.message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,7 +144,7 @@ class FakeMethod(Generic[CallT, OutputT]):
 
     @property
     def name(self) -> str:
-        """`queue.createTask`."""
+        """`queue.createTask`, `legacy.queue.createTask`."""
         return f"{self.service}.{self.spec.name}"
 
     @property
@@ -276,12 +290,22 @@ class FakeService:
     """Base of the generated service fakes (`FakeQueue`, ...): its methods by route."""
 
     service_name: ClassVar[str]
+    api_version: ClassVar[str]
+    platform: ClassVar[Literal["current", "legacy"]] = "current"
+    """`legacy` for the 2014 platform's fakes (`FakeTaskcluster.legacy`)."""
 
     def __init__(self) -> None:
         self._methods: dict[str, FakeMethod[Any, Any]] = {}
 
+    @property
+    def label(self) -> str:
+        """How tests and messages name the service: `queue`, `legacy.queue`."""
+        if self.platform == "current":
+            return self.service_name
+        return f"{self.platform}.{self.service_name}"
+
     def _add(self, spec: MethodSpec, call_class: type[CallT]) -> FakeMethod[CallT, Any]:
-        method: FakeMethod[CallT, Any] = FakeMethod(self.service_name, spec, call_class)
+        method: FakeMethod[CallT, Any] = FakeMethod(self.label, spec, call_class)
         self._methods[spec.name] = method
         return method
 
