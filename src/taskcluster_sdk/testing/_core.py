@@ -45,8 +45,8 @@ class UnknownServiceError(TaskclusterError, KeyError):
 
     def __init__(self, name: str, known: Sequence[str]) -> None:
         super().__init__(name)
-        self.name = name
-        self.message = f"no fake service {name!r}; the services are: {', '.join(known)}"
+        self.name: str = name
+        self.message: str = f"no fake service {name!r}; the services are: {', '.join(known)}"
 
     def __str__(self) -> str:
         # KeyError's own str() is the repr of its argument.
@@ -291,8 +291,8 @@ class FakeService:
 
     service_name: ClassVar[str]
     api_version: ClassVar[str]
-    platform: ClassVar[Literal["current", "legacy"]] = "current"
-    """`legacy` for the 2014 platform's fakes (`FakeTaskcluster.legacy`)."""
+    platform: ClassVar[str] = "current"
+    """`current`, or `legacy` for the 2014 platform's fakes (`FakeTaskcluster.legacy`)."""
 
     def __init__(self) -> None:
         self._methods: dict[str, FakeMethod[Any, Any]] = {}
