@@ -241,14 +241,24 @@ def render_scopes(expression: Any) -> str:
     return "\n".join(_scope_lines(expression))
 
 
-def render_legacy_scopes(alternatives: list[list[str]]) -> str | None:
-    """2014 scopes: a list of alternatives, each a list of scopes that are all required."""
+def legacy_scope_expression(alternatives: list[list[str]]) -> Any:
+    """2014 scopes (a list of alternatives, each a list of scopes that are all required)
+    as the current platform's expression: `AnyOf` the alternatives, each `AllOf` its scopes.
+
+    `None` when there are no alternatives; one-item lists collapse to their item.
+    """
     options: list[Any] = [
         scopes[0] if len(scopes) == 1 else {"AllOf": scopes} for scopes in alternatives
     ]
     if not options:
         return None
-    return render_scopes(options[0] if len(options) == 1 else {"AnyOf": options})
+    return options[0] if len(options) == 1 else {"AnyOf": options}
+
+
+def render_legacy_scopes(alternatives: list[list[str]]) -> str | None:
+    """2014 scopes as docstring text (see `legacy_scope_expression`)."""
+    expression = legacy_scope_expression(alternatives)
+    return None if expression is None else render_scopes(expression)
 
 
 def _scope_lines(expression: Any) -> list[str]:
@@ -312,6 +322,8 @@ def _legacy_method(entry: dict[str, Any]) -> Method:
         scopes=render_legacy_scopes(scopes) if scopes is not None else None,
         stability="stable",  # the 2014 format has no stability levels
         category=None,
+        # In the current form, so the fakes check both platforms with one evaluator.
+        scope_expression=legacy_scope_expression(scopes) if scopes is not None else None,
     )
 
 

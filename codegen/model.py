@@ -31,7 +31,7 @@ class Method:
     scopes: str | None  # human-readable scope expression, already rendered
     stability: str  # stable / experimental / deprecated
     category: str | None
-    # The reference's scope expression as JSON data (current platform; the fakes check it).
+    # The scope expression as JSON data, in the current form (the fakes check it).
     scope_expression: object = field(default=None, compare=False, repr=False)
 
 

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from codegen.errors import GeneratorError
-from codegen.fakes import PACKAGE_DIR as FAKES_DIR
+from codegen.fakes import PACKAGE_DIRS as FAKE_DIRS
 from codegen.fakes import render_fakes
 from codegen.formatting import tidy
 from codegen.load import load_current, load_legacy
@@ -66,7 +66,7 @@ RUNTIME_EXPORTS: tuple[Export, ...] = (
 
 # What generation owns inside the package directory; everything else there
 # (the runtime modules) is hand-written and never touched.
-GENERATED = ("__init__.py", "services", "events", "models", "legacy", FAKES_DIR)
+GENERATED = ("__init__.py", "services", "events", "models", "legacy", *FAKE_DIRS)
 
 
 def generate(root: Path, output: Path) -> int:
@@ -77,9 +77,9 @@ def generate(root: Path, output: Path) -> int:
     output.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".generate-", dir=output.parent))
     try:
-        rendered = _render_into(stage, current, "taskcluster_sdk", RUNTIME_EXPORTS)
+        rendered = _render_into(stage, stage, current, "taskcluster_sdk", RUNTIME_EXPORTS)
         if legacy is not None:
-            rendered += _render_into(stage / "legacy", legacy, "taskcluster_sdk.legacy", ())
+            rendered += _render_into(stage / "legacy", stage, legacy, "taskcluster_sdk.legacy", ())
         tidy(*rendered)  # the model step tidied its own output
         written = sum(1 for _ in stage.rglob("*.py"))
         _swap(stage, output)
@@ -90,13 +90,20 @@ def generate(root: Path, output: Path) -> int:
 
 
 def _render_into(
-    directory: Path, platform: Platform, package: str, exports: tuple[Export, ...]
+    directory: Path,
+    top: Path,
+    platform: Platform,
+    package: str,
+    exports: tuple[Export, ...],
 ) -> list[Path]:
+    """Render `platform` into `directory`, and its fakes under `top`'s testing/."""
     index = generate_models(platform, directory / "models", f"{package}.models")
-    files = render_platform(platform, index, package, exports)
-    if platform.name == "current":
-        # The typed fakes of taskcluster_sdk.testing (the 2014 platform has none).
-        files.update(render_fakes(environment(), platform, index, package))
+    paths = _write(directory, render_platform(platform, index, package, exports))
+    # Both platforms' fakes belong to taskcluster_sdk.testing, not to the platform's package.
+    return paths + _write(top, render_fakes(environment(), platform, index, package))
+
+
+def _write(directory: Path, files: dict[str, str]) -> list[Path]:
     paths: list[Path] = []
     for relative, text in files.items():
         path = directory / relative

@@ -70,7 +70,15 @@ def test_checked_in_package_is_what_the_generator_produces(tmp_path: Path) -> No
     output = tmp_path / "taskcluster_sdk"
     generate(ROOT, output)
     package = ROOT / "src" / "taskcluster_sdk"
-    for name in ("__init__.py", "services", "events", "models", "legacy"):
+    for name in (
+        "__init__.py",
+        "services",
+        "events",
+        "models",
+        "legacy",
+        "testing/services",
+        "testing/legacy",
+    ):
         fresh, checked_in = output / name, package / name
         if fresh.is_file():
             assert filecmp.cmp(fresh, checked_in, shallow=False), name

@@ -300,6 +300,24 @@ def test_legacy_scopes_are_any_of_all_of() -> None:
     )
 
 
+def test_legacy_scope_expressions_take_the_current_form_for_the_fakes() -> None:
+    """The fakes check both platforms' scopes with one evaluator (`testing._auth`)."""
+    queue = _service(legacy(), "queue")
+    assert _method(queue, "defineTask").scope_expression == {
+        "AnyOf": [
+            "queue:define-task:<provisionerId>/<workerType>",
+            "queue:create-task:<provisionerId>/<workerType>",
+        ]
+    }
+    assert _method(queue, "reclaimTask").scope_expression == {
+        "AllOf": ["queue:claim-task", "assume:worker-id:<workerGroup>/<workerId>"]
+    }
+    assert _method(queue, "createTask").scope_expression == (
+        "queue:create-task:<provisionerId>/<workerType>"
+    )
+    assert _method(queue, "getTask").scope_expression is None
+
+
 def test_class_names() -> None:
     assert class_name("purge-cache") == "PurgeCache"
     assert class_name("github") == "Github"

@@ -14,7 +14,9 @@ with FakeTaskcluster() as tc:
 `FakeTaskcluster` serves every service of the references on 127.0.0.1
 (or in process: `tc.http_client()`), with one typed `FakeMethod` per API
 method generated from the same references as the clients
-(`taskcluster_sdk.testing.services`). `stateful=True` adds a small queue
+(`taskcluster_sdk.testing.services`; the 2014 platform's in
+`taskcluster_sdk.testing.legacy`, as `tc.legacy.queue` at
+`tc.legacy_base_url("queue")`). `stateful=True` adds a small queue
 and object service; `check_auth=True` checks Hawk (needs the `testing`
 extra: `pip install taskcluster-sdk[testing]`). The pytest plugin gives the
 `fake_taskcluster` fixture. `import taskcluster_sdk` never imports this package.
@@ -24,8 +26,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._core import FakeAPIError, FakeCall, FakeMethod, FakeService, ReceivedRequest, Reply
+    from ._core import FakeCall, FakeMethod, FakeService, UnknownServiceError
     from ._deployment import FakeTaskcluster, UnansweredCallError
+    from ._http import FakeAPIError, ReceivedRequest, Reply
     from ._pulse import BindingPublisher, FakePulse
     from ._queue import QueueState, StoredArtifact
 
@@ -42,16 +45,18 @@ __all__ = [
     "Reply",
     "StoredArtifact",
     "UnansweredCallError",
+    "UnknownServiceError",
 ]
 
 # Loaded on first use, so the pytest plugin (which imports this package) costs nothing.
 _HOMES = {
-    "FakeAPIError": "_core",
+    "FakeAPIError": "_http",
     "FakeCall": "_core",
     "FakeMethod": "_core",
     "FakeService": "_core",
-    "ReceivedRequest": "_core",
-    "Reply": "_core",
+    "UnknownServiceError": "_core",
+    "ReceivedRequest": "_http",
+    "Reply": "_http",
     "FakeTaskcluster": "_deployment",
     "UnansweredCallError": "_deployment",
     "BindingPublisher": "_pulse",

@@ -39,7 +39,8 @@ except ImportError as error:  # pragma: no cover -- depends on the environment
     ) from error
 
 from .._credentials import Credentials
-from ._core import FakeAPIError, MethodSpec, ReceivedRequest
+from ._core import MethodSpec
+from ._http import FakeAPIError, ReceivedRequest
 
 __all__ = ["HawkChecker", "Identity", "satisfies"]
 

@@ -17,17 +17,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .._credentials import Credentials
-from ._core import (
-    FakeAPIError,
-    FakeService,
-    NoAnswerError,
-    ReceivedRequest,
-    Reply,
-    dump_output,
-    error_reply,
-    json_reply,
-)
+from ._core import FakeMethod, FakeService, NoAnswerError, dump_output
+from ._http import FakeAPIError, ReceivedRequest, Reply, error_reply, json_reply
 from ._params import check_url_parameters
+from .legacy import SERVICE_NAMES as LEGACY_SERVICE_NAMES
+from .legacy import FakeLegacyServices
 from .services import SERVICE_NAMES, FakeServices
 
 if TYPE_CHECKING:
@@ -44,6 +38,11 @@ __all__ = ["FakeTaskcluster", "UnansweredCallError"]
 # Without a server there is no address; `.invalid` never resolves (RFC 2606),
 # so a request that escapes the in-process transport fails loudly.
 IN_PROCESS_ROOT_URL = "http://taskcluster.fake.invalid"
+
+# The 2014 services answer under `<root_url>/legacy-2014/<service>/<version>`:
+# the first path segment never starts a current-platform route (`/api/...`)
+# nor the stateful storage (`/_fake/...`).
+LEGACY_PREFIX = "legacy-2014"
 
 
 class UnansweredCallError(AssertionError):
@@ -65,6 +64,9 @@ class FakeTaskcluster(FakeServices):
     * `check_auth=True` verifies Hawk as the services do (signatures, payload
       hashes, temporary credentials, authorizedScopes, method scopes) against
       the clients made with `tc.add_client(...)`.
+    * `tc.legacy.queue.createTask.returns(...)`: the 2014 platform's fakes
+      (Auth, Queue, Scheduler), served at `tc.legacy_base_url("queue")`
+      for `taskcluster_sdk.legacy.Queue(base_url=...)`; never stateful.
     * `pulse_url` lets `tc.pulse.publish(binding, message)` send messages,
       and the stateful queue publish its task events, to that AMQP broker
       (under `queue_exchange_prefix`, by default the real
@@ -98,6 +100,7 @@ class FakeTaskcluster(FakeServices):
         self._pulse: FakePulse | None = None
         self._pulse_url = pulse_url
         self._queue_exchange_prefix = queue_exchange_prefix
+        self._legacy = FakeLegacyServices()
         if check_auth:
             from ._auth import HawkChecker  # noqa: PLC0415 -- needs the `testing` extra (mohawk)
 
@@ -152,6 +155,24 @@ class FakeTaskcluster(FakeServices):
             "TASKCLUSTER_CERTIFICATE": _certificate_text(credentials),
             "TASKCLUSTER_PROXY_URL": "",
         }
+
+    @property
+    def legacy(self) -> FakeLegacyServices:
+        """The 2014 platform's fakes: `tc.legacy.queue.createTask.returns(...)`.
+
+        Point a 2014 client at one with `base_url=tc.legacy_base_url("queue")`.
+        """
+        return self._legacy
+
+    def legacy_base_url(self, service: str) -> str:
+        """The `base_url` that points a `taskcluster_sdk.legacy` client at this fake.
+
+        `legacy.Queue(base_url=tc.legacy_base_url("queue"))`; in process,
+        add `http_client=tc.http_client()`. `UnknownServiceError` for a name
+        other than `auth`, `queue`, `scheduler`.
+        """
+        fake = self._legacy.service(service)
+        return f"{self.root_url}/{LEGACY_PREFIX}/{fake.service_name}/{fake.api_version}"
 
     @contextmanager
     def patched_environ(
@@ -252,9 +273,7 @@ class FakeTaskcluster(FakeServices):
             self._requests.clear()
             self._unanswered.clear()
             self._errors.clear()
-        with self._fakes_lock:
-            fakes = list(self._fakes.values())
-        for fake in fakes:
+        for fake in (*self.built(), *self._legacy.built()):
             fake.reset()
 
     def _service_created(self, fake: FakeService) -> None:
@@ -269,15 +288,10 @@ class FakeTaskcluster(FakeServices):
             self._requests.append(request)
         if self._state is not None and request.path.startswith(self._state.storage_prefix):
             return self._state.storage(request)
-        parts = request.path.split("/", 4)
-        if len(parts) < 4 or parts[1] != "api" or parts[2] not in SERVICE_NAMES:
-            return _not_found(request.path)
-        fake = self.service(parts[2])
-        rest = "/" + (parts[4] if len(parts) > 4 else "")
-        found = fake.route(request.method, rest)
+        found = self._route(request)
         if found is None:
             return _not_found(request.path)
-        method, params = found
+        fake, method, params = found
         name = method.spec.name
         try:
             identity = None
@@ -286,7 +300,9 @@ class FakeTaskcluster(FakeServices):
                 client_id = identity.client_id
             else:
                 client_id = _hawk_id(request.headers.get("authorization"))
-            check_url_parameters(fake.service_name, params)
+            if fake.platform == "current":
+                # v106's patterns; the 2014 services' are not known.
+                check_url_parameters(fake.service_name, params)
             call, payload = method.make_call(request, client_id, params)
             if self._auth is not None and identity is not None:
                 self._auth.authorize(method.spec, params, payload, identity)
@@ -303,7 +319,7 @@ class FakeTaskcluster(FakeServices):
                 501,
                 "NotImplemented",
                 f"FakeTaskcluster: {method.name} has no answer; program it with "
-                f"tc.{fake.service_name.replace('-', '_')}.{name}.returns(...), "
+                f"tc.{fake.label.replace('-', '_')}.{name}.returns(...), "
                 ".handle(fn) or .raises(...)",
                 name,
                 params,
@@ -318,6 +334,25 @@ class FakeTaskcluster(FakeServices):
         if result is None:
             return Reply(204, {"x-for-request-id": "fake"})
         return json_reply(200, dump_output(result))
+
+    def _route(
+        self, request: ReceivedRequest
+    ) -> tuple[FakeService, FakeMethod[Any, Any], dict[str, str]] | None:
+        """The fake and method a path is for: `/api/<svc>/<v>/...` or `/legacy-2014/<svc>/<v>/...`."""
+        parts = request.path.split("/", 4)
+        if len(parts) < 4:
+            return None
+        if parts[1] == "api" and parts[2] in SERVICE_NAMES:
+            fake = self.service(parts[2])
+        elif parts[1] == LEGACY_PREFIX and parts[2] in LEGACY_SERVICE_NAMES:
+            fake = self._legacy.service(parts[2])
+            # A 2014 base URL names its version; another version is another service.
+            if parts[3] != fake.api_version:
+                return None
+        else:
+            return None
+        found = fake.route(request.method, "/" + (parts[4] if len(parts) > 4 else ""))
+        return None if found is None else (fake, *found)
 
 
 def _not_found(path: str) -> Reply:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from ._core import ReceivedRequest
+from ._http import ReceivedRequest
 
 if TYPE_CHECKING:
     from ._deployment import FakeTaskcluster

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ._core import FakeAPIError
+from ._http import FakeAPIError
 
 __all__ = ["check_url_parameters"]
 

@@ -38,6 +38,11 @@ def routing_key_for(binding: Binding[Any, Any], message: Mapping[str, Any]) -> s
     """The routing key Taskcluster would publish `message` with, within `binding`'s pattern."""
     words = binding.routing_key_pattern.split(".")
     status = cast("Mapping[str, Any]", message.get("status") or {})
+    if any(field.name == "taskGraphId" for field in binding.routing_key_reference):
+        # The 2014 scheduler's keys name the graph from its status; the other
+        # words "always take the value `_`", though taskGraphBlocked's
+        # message has a top-level taskId (the blocking task).
+        message = {}
     run: Mapping[str, Any] = {}
     runs = cast("list[Mapping[str, Any]]", status.get("runs") or [])
     run_id = message.get("runId")

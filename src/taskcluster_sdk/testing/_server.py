@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from ._core import ReceivedRequest, Reply
+from ._http import ReceivedRequest, Reply
 
 __all__ = ["LoopbackServer"]
 

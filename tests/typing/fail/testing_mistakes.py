@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taskcluster_sdk.events.queue import QueueEvents
+from taskcluster_sdk.legacy.models.queue import TaskStatusResponse as LegacyTaskStatusResponse
 from taskcluster_sdk.models.queue import Task, TaskCompletedMessage, TaskStatusResponse
 from taskcluster_sdk.testing import FakeTaskcluster
 from taskcluster_sdk.testing.services.queue import CreateTaskCall, TaskCall
@@ -34,3 +35,10 @@ def program(tc: FakeTaskcluster, task: Task, status: TaskStatusResponse) -> None
 
 def publish(tc: FakeTaskcluster, message: TaskCompletedMessage) -> None:
     tc.pulse.publisher(QueueEvents().taskFailed()).publish(message)  # expect-error
+
+
+def program_legacy(tc: FakeTaskcluster, status: TaskStatusResponse) -> None:
+    tc.legacy.queue.status.returns(status)  # expect-error
+    tc.legacy.queue.status.returns(LegacyTaskStatusResponse.model_construct())
+    tc.legacy.queue.createTask.handle(lambda call: call.payload.taskQueueId)  # expect-error
+    tc.legacy.secrets.get.returns(None)  # expect-error

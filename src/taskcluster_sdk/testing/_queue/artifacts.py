@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..._utils import slugid
-from .._core import FakeAPIError, Reply, taskcluster_time
+from .._http import FakeAPIError, Reply, taskcluster_time
 from .records import (
     StoredArtifact,
     StoredObject,
@@ -209,7 +209,7 @@ class QueueArtifacts(Store):
             return {"storageType": "error", "reason": artifact.reason, "message": artifact.message}
 
     def _get_artifact(self, task_id: str, run_id: int, name: str) -> Reply:
-        from .._core import json_reply  # noqa: PLC0415
+        from .._http import json_reply  # noqa: PLC0415
 
         with self._lock:
             _, artifact = self._find_artifact(task_id, run_id, name)

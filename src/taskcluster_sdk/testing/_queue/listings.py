@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._core import FakeAPIError, taskcluster_time
+from .._http import FakeAPIError, taskcluster_time
 from .records import body_of, page_of
 from .tasks import TaskLifecycle
 

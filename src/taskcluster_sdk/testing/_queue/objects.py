@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import unquote
 
-from .._core import FakeAPIError, ReceivedRequest, Reply, taskcluster_time
+from .._http import FakeAPIError, ReceivedRequest, Reply, taskcluster_time
 from .records import STORAGE_PREFIX, StoredObject, body_of, normal_time, utc_now
 from .store import Store
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from ..._credentials import Credentials
 from ..._tempcreds import create_temporary_credentials
-from .._core import FakeAPIError, taskcluster_time
+from .._http import FakeAPIError, taskcluster_time
 
 __all__ = [
     "PRIORITIES",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..._credentials import Credentials
-from .._core import FakeAPIError
+from .._http import FakeAPIError
 from .records import (
     QUEUE_ISSUER,
     STORAGE_PREFIX,

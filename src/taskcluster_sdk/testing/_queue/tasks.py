@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from .._core import FakeAPIError, taskcluster_time
+from .._http import FakeAPIError, taskcluster_time
 from .records import (
     PRIORITIES,
     RETRY_REASONS,

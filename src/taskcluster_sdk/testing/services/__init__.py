@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, TypeVar
 
-from taskcluster_sdk.testing._core import FakeService
+from taskcluster_sdk.testing._core import FakeService, UnknownServiceError
 
 if TYPE_CHECKING:
     from taskcluster_sdk.testing.services.auth import FakeAuth
@@ -61,8 +61,13 @@ class FakeServices:
     def _service_created(self, fake: FakeService) -> None:
         """Called once per service fake, when it is made."""
 
+    def built(self) -> list[FakeService]:
+        """The fakes made so far (using one makes it)."""
+        with self._fakes_lock:
+            return list(self._fakes.values())
+
     def service(self, name: str) -> FakeService:
-        """The fake of service `name` (`queue`, `purge-cache`); `KeyError` for others."""
+        """The fake of service `name` (one of `SERVICE_NAMES`); `UnknownServiceError` for others."""
         if name == "auth":
             return self.auth
         if name == "github":
@@ -85,7 +90,7 @@ class FakeServices:
             return self.web_server
         if name == "worker-manager":
             return self.worker_manager
-        raise KeyError(name)
+        raise UnknownServiceError(name, SERVICE_NAMES)
 
     @property
     def auth(self) -> FakeAuth:

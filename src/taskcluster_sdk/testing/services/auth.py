@@ -987,6 +987,7 @@ class FakeAuth(FakeService):
     """
 
     service_name = "auth"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

@@ -370,6 +370,7 @@ class FakeGithub(FakeService):
     """
 
     service_name = "github"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

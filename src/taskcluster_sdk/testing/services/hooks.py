@@ -464,6 +464,7 @@ class FakeHooks(FakeService):
     """
 
     service_name = "hooks"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

@@ -296,6 +296,7 @@ class FakeIndex(FakeService):
     """
 
     service_name = "index"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

@@ -265,6 +265,7 @@ class FakeNotify(FakeService):
     """
 
     service_name = "notify"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

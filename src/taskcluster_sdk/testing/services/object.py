@@ -224,6 +224,7 @@ class FakeObject(FakeService):
     """
 
     service_name = "object"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

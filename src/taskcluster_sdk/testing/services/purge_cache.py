@@ -180,6 +180,7 @@ class FakePurgeCache(FakeService):
     """
 
     service_name = "purge-cache"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

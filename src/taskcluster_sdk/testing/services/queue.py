@@ -1553,6 +1553,7 @@ class FakeQueue(FakeService):
     """
 
     service_name = "queue"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

@@ -198,6 +198,7 @@ class FakeSecrets(FakeService):
     """
 
     service_name = "secrets"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

@@ -141,6 +141,7 @@ class FakeWebServer(FakeService):
     """
 
     service_name = "web-server"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()

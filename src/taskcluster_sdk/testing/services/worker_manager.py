@@ -825,6 +825,7 @@ class FakeWorkerManager(FakeService):
     """
 
     service_name = "worker-manager"
+    api_version = "v1"
 
     def __init__(self) -> None:
         super().__init__()
