@@ -78,13 +78,7 @@ class Consumer:
                 # Delivered on a channel that is gone: the broker requeued it.
                 continue
             message = parse_delivery(self._bindings, came_on.acker, delivered)
-            if deduplicator is not None and deduplicator.seen(message):
-                log.info(
-                    "acked a duplicate of a message handled already: exchange %s, routing key %s",
-                    message.exchange,
-                    message.routing_key,
-                )
-                await message.ack()
+            if deduplicator is not None and not deduplicator.admit(message, came_on.acker):
                 continue
             if isinstance(message, UnparsedMessage):
                 log.warning(
