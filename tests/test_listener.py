@@ -553,6 +553,16 @@ async def test_deduplicate_does_not_drop_a_message_whose_handler_failed(
     assert calls == [False, True]
 
 
+@pytest.fixture
+async def completed(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> Binding[Any, Any, Any]:
+    """A task-completed binding whose exchange is declared."""
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    return binding
+
+
 class BlockingHandler:
     """Handles `blocked`'s first delivery only once `release` is set (raising
     if `fail`); every other message at once. Records what it was handed."""
@@ -587,26 +597,42 @@ async def publish_tasks(
         await publisher.publish(exchange, queue_routing_key(task_id), task_message(task_id))
 
 
-async def test_deduplicate_holds_a_duplicate_while_the_first_copy_is_handled_and_acks_it_after(
-    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
-) -> None:
-    binding = events.taskCompleted()
-    await publisher.declare(binding.exchange)
-    queue = f"queue/guest/{named_queue}"
-    task_id, others = new_task_id(), [new_task_id() for _ in range(6)]
-    handler = BlockingHandler(task_id)
-    listener = PulseListener(AMQP_URL, queue_name=named_queue, deduplicate=10).bound(binding)
-    await listener.start()
+def deduplicating(
+    queue_name: str, binding: Binding[Any, Any, Any], prefetch: int = 10
+) -> PulseListener[Any]:
+    return PulseListener(AMQP_URL, queue_name=queue_name, prefetch=prefetch, deduplicate=10).bound(
+        binding
+    )
+
+
+async def consume_with_a_held_copy(
+    listener: PulseListener, publisher: TaskclusterPublisher, handler: BlockingHandler, *others: str
+) -> asyncio.Task[None]:
+    """Consume with `handler`; while it handles its blocked message, publish a
+    copy of it and `others`: the copy is held (neither handed out nor acked)."""
+    (exchange,) = {binding.exchange for binding in listener.bindings}
     consuming = asyncio.create_task(listener.consume(handler))
-    await publish_tasks(publisher, binding.exchange, task_id)
+    await publish_tasks(publisher, exchange, handler.blocked)
     await within(handler.started.wait())
     # The copy, then messages whose acks go out (in batches) while it waits.
-    await publish_tasks(publisher, binding.exchange, task_id, *others)
-    await eventually(lambda: len(handler.calls) >= 7, "the other messages to be handled")
+    await publish_tasks(publisher, exchange, handler.blocked, *others)
+    await eventually(lambda: len(handler.calls) > len(others), "the others to be handled")
     await asyncio.sleep(0.3)  # room for the copy to be handed out, and for the acks to be sent
-    assert handler.of(task_id) == [False], "the copy was handed out while the first was handled"
-    # Neither copy acked yet; the other six are.
-    assert await queue_counts(queue) == (0, 2)
+    assert handler.of(handler.blocked) == [False], "the copy was handed out while the first ran"
+    # Neither copy acked yet; the others are.
+    assert await queue_counts(listener.queue_name) == (0, 2)
+    return consuming
+
+
+async def test_deduplicate_holds_a_duplicate_while_the_first_copy_is_handled_and_acks_it_after(
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    task_id = new_task_id()
+    handler = BlockingHandler(task_id)
+    listener = deduplicating(named_queue, completed)
+    await listener.start()
+    others = [new_task_id() for _ in range(6)]
+    consuming = await consume_with_a_held_copy(listener, publisher, handler, *others)
     # Closing waits for the running handler; the copy is acked with it.
     closing = asyncio.create_task(listener.close())
     await asyncio.sleep(0.2)
@@ -614,74 +640,49 @@ async def test_deduplicate_holds_a_duplicate_while_the_first_copy_is_handled_and
     await within(closing)
     await within(consuming)
     assert handler.of(task_id) == [False]
-    assert await queue_counts(queue) == (0, 0)
+    assert await queue_counts(listener.queue_name) == (0, 0)
 
 
 async def test_deduplicate_a_failing_first_copy_has_the_content_handled_again_and_loses_nothing(
-    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
 ) -> None:
-    binding = events.taskCompleted()
-    await publisher.declare(binding.exchange)
-    queue = f"queue/guest/{named_queue}"
     task_id, later = new_task_id(), new_task_id()
     handler = BlockingHandler(task_id, fail=True)
-    async with PulseListener(AMQP_URL, queue_name=named_queue, deduplicate=10).bound(
-        binding
-    ) as listener:
-        consuming = asyncio.create_task(listener.consume(handler))
-        await publish_tasks(publisher, binding.exchange, task_id)
-        await within(handler.started.wait())
-        await publish_tasks(publisher, binding.exchange, task_id)
-        await asyncio.sleep(0.3)  # room for the copy to be handed out
-        assert handler.of(task_id) == [False], "the copy was handed out while the first was handled"
-        assert await queue_counts(queue) == (0, 2)
+    async with deduplicating(named_queue, completed) as listener:
+        consuming = await consume_with_a_held_copy(listener, publisher, handler)
         handler.release.set()
         # Requeued once, as a message without a copy is: it comes again and is handled.
         await eventually(lambda: len(handler.of(task_id)) == 2, "the content to be handled again")
-        await publish_tasks(publisher, binding.exchange, later)
+        await publish_tasks(publisher, completed.exchange, later)
         await eventually(lambda: len(handler.of(later)) == 1, "a later message to be handled")
         await asyncio.sleep(0.3)  # room for a third copy to be handed out
         listener.stop()
         await within(consuming)
     assert handler.of(task_id) == [False, True]
-    assert await queue_counts(queue) == (0, 0)
+    assert await queue_counts(listener.queue_name) == (0, 0)
 
 
 async def test_a_held_duplicate_is_not_covered_by_batched_acks_and_comes_back_on_cancel(
-    events: FakeQueueEvents, publisher: TaskclusterPublisher, named_queue: str
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
 ) -> None:
-    binding = events.taskCompleted()
-    await publisher.declare(binding.exchange)
-    queue = f"queue/guest/{named_queue}"
-    task_id, others = new_task_id(), [new_task_id() for _ in range(8)]
-    handler = BlockingHandler(task_id)
-    async with PulseListener(AMQP_URL, queue_name=named_queue, prefetch=12, deduplicate=10).bound(
-        binding
-    ) as listener:
-        consuming = asyncio.create_task(listener.consume(handler))
-        await publish_tasks(publisher, binding.exchange, task_id)
-        await within(handler.started.wait())
-        await publish_tasks(publisher, binding.exchange, task_id, *others)
-        await eventually(lambda: len(handler.calls) >= 9, "the other messages to be handled")
-        await asyncio.sleep(0.3)
-        assert handler.of(task_id) == [False], "the copy was handed out while the first was handled"
-        assert await queue_counts(queue) == (0, 2)
+    handler = BlockingHandler(new_task_id())
+    others = [new_task_id() for _ in range(8)]
+    async with deduplicating(named_queue, completed, prefetch=12) as listener:
+        consuming = await consume_with_a_held_copy(listener, publisher, handler, *others)
         # Cancelled, the first copy's handler requeues it; the held copy goes back too.
         consuming.cancel()
         await asyncio.wait({consuming})
-    assert await queue_counts(queue) == (2, 0)
+    assert await queue_counts(listener.queue_name) == (2, 0)
     # Both come again; the second is a duplicate of the first once that is handled.
     again = BlockingHandler("none")
-    async with PulseListener(AMQP_URL, queue_name=named_queue, deduplicate=10).bound(
-        binding
-    ) as listener:
+    async with deduplicating(named_queue, completed) as listener:
         consuming = asyncio.create_task(listener.consume(again))
         await eventually(lambda: len(again.calls) == 1, "the content to come again")
         await asyncio.sleep(0.3)
         listener.stop()
         await within(consuming)
-    assert again.calls == [(task_id, True)]
-    assert await queue_counts(queue) == (0, 0)
+    assert again.calls == [(handler.blocked, True)]
+    assert await queue_counts(listener.queue_name) == (0, 0)
 
 
 # -- lifecycle -------------------------------------------------------------------

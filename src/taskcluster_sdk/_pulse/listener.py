@@ -81,7 +81,12 @@ class PulseListener(Generic[MessageT]):
     Pulse delivers some messages twice (an idempotent createTask publishes
     task-defined again). `deduplicate=N` acks, without handing it out, a
     message identical (exchange, routing key, body) to one of the last N
-    handled; a message whose handler failed is not remembered.
+    handled (acked, or rejected without requeue). A copy that arrives while
+    its first copy is being handled, after a reconnect too, is held: not
+    handed out, not acked, until the first copy's outcome is known. Then it
+    is acked if that copy was handled, and requeued if that copy went back
+    unhandled (its handler failed, or the connection was lost), so that the
+    content comes again. A message whose handler failed is not remembered.
 
     Acks are sent in batches (`basic.ack multiple`), never covering a
     message that is waiting or being handled; acks lost with a connection
