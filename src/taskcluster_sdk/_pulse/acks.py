@@ -205,17 +205,17 @@ class Acker:
         return True
 
     async def flush(self) -> None:
-        """Send the acks held so far."""
-        held, self._acks = self._acks, []
-        if not held:
+        """Send the acks waiting so far."""
+        acks, self._acks = self._acks, []
+        if not acks:
             return
         floor = min(self._unsettled) if self._unsettled else None
-        below = [tag for tag in held if floor is None or tag < floor]
+        below = [tag for tag in acks if floor is None or tag < floor]
         try:
             if below:
                 await self.channel.basic_ack(max(below), multiple=True, wait=False)
-            if len(below) < len(held):
-                for tag in held:
+            if len(below) < len(acks):
+                for tag in acks:
                     if floor is not None and tag > floor:
                         await self.channel.basic_ack(tag, wait=False)
         except CONNECTION_ERRORS as error:
@@ -228,7 +228,7 @@ class Acker:
             await self.flush()
 
     async def close(self) -> None:
-        """Send the held acks and stop the flusher."""
+        """Send the waiting acks and stop the flusher."""
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.wait({self._flusher})
