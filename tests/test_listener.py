@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
 import pytest
@@ -552,6 +553,138 @@ async def test_deduplicate_does_not_drop_a_message_whose_handler_failed(
     assert calls == [False, True]
 
 
+@pytest.fixture
+async def completed(
+    events: FakeQueueEvents, publisher: TaskclusterPublisher
+) -> Binding[Any, Any, Any]:
+    """A task-completed binding whose exchange is declared."""
+    binding = events.taskCompleted()
+    await publisher.declare(binding.exchange)
+    return binding
+
+
+class BlockingHandler:
+    """Handles `blocked`'s first delivery only once `release` is set (raising
+    if `fail`); every other message at once. Records what it was handed."""
+
+    def __init__(self, blocked: str, *, fail: bool = False) -> None:
+        self.blocked = blocked
+        self.fail = fail
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.calls: list[tuple[str, bool]] = []
+
+    def of(self, task_id: str) -> list[bool]:
+        """The `redelivered` flags of the copies of `task_id` handed out so far."""
+        return [redelivered for seen, redelivered in self.calls if seen == task_id]
+
+    async def __call__(self, message: Message[Any, Any] | UnparsedMessage) -> None:
+        assert isinstance(message, Message)
+        task_id = message.routing.taskId
+        self.calls.append((task_id, message.redelivered))
+        if task_id == self.blocked and not self.started.is_set():
+            self.started.set()
+            # Bounded: a failing test must not leave close() waiting for it.
+            await within(self.release.wait())
+            if self.fail:
+                raise RuntimeError("the first copy's handler fails")
+
+
+async def publish_tasks(
+    publisher: TaskclusterPublisher | RetryingPublisher, exchange: str, *task_ids: str
+) -> None:
+    for task_id in task_ids:
+        await publisher.publish(exchange, queue_routing_key(task_id), task_message(task_id))
+
+
+def deduplicating(
+    queue_name: str, binding: Binding[Any, Any, Any], prefetch: int = 10
+) -> PulseListener[Any]:
+    return PulseListener(AMQP_URL, queue_name=queue_name, prefetch=prefetch, deduplicate=10).bound(
+        binding
+    )
+
+
+async def consume_with_a_held_copy(
+    listener: PulseListener, publisher: TaskclusterPublisher, handler: BlockingHandler, *others: str
+) -> asyncio.Task[None]:
+    """Consume with `handler`; while it handles its blocked message, publish a
+    copy of it and `others`: the copy is held (neither handed out nor acked)."""
+    (exchange,) = {binding.exchange for binding in listener.bindings}
+    consuming = asyncio.create_task(listener.consume(handler))
+    await publish_tasks(publisher, exchange, handler.blocked)
+    await within(handler.started.wait())
+    # The copy, then messages whose acks go out (in batches) while it waits.
+    await publish_tasks(publisher, exchange, handler.blocked, *others)
+    await eventually(lambda: len(handler.calls) > len(others), "the others to be handled")
+    await asyncio.sleep(0.3)  # room for the copy to be handed out, and for the acks to be sent
+    assert handler.of(handler.blocked) == [False], "the copy was handed out while the first ran"
+    # Neither copy acked yet; the others are.
+    assert await queue_counts(listener.queue_name) == (0, 2)
+    return consuming
+
+
+async def test_deduplicate_holds_a_duplicate_while_the_first_copy_is_handled_and_acks_it_after(
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    task_id = new_task_id()
+    handler = BlockingHandler(task_id)
+    listener = deduplicating(named_queue, completed)
+    await listener.start()
+    others = [new_task_id() for _ in range(6)]
+    consuming = await consume_with_a_held_copy(listener, publisher, handler, *others)
+    # Closing waits for the running handler; the copy is acked with it.
+    closing = asyncio.create_task(listener.close())
+    await asyncio.sleep(0.2)
+    handler.release.set()
+    await within(closing)
+    await within(consuming)
+    assert handler.of(task_id) == [False]
+    assert await queue_counts(listener.queue_name) == (0, 0)
+
+
+async def test_deduplicate_a_failing_first_copy_has_the_content_handled_again_and_loses_nothing(
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    task_id, later = new_task_id(), new_task_id()
+    handler = BlockingHandler(task_id, fail=True)
+    async with deduplicating(named_queue, completed) as listener:
+        consuming = await consume_with_a_held_copy(listener, publisher, handler)
+        handler.release.set()
+        # Requeued once, as a message without a copy is: it comes again and is handled.
+        await eventually(lambda: len(handler.of(task_id)) == 2, "the content to be handled again")
+        await publish_tasks(publisher, completed.exchange, later)
+        await eventually(lambda: len(handler.of(later)) == 1, "a later message to be handled")
+        await asyncio.sleep(0.3)  # room for a third copy to be handed out
+        listener.stop()
+        await within(consuming)
+    assert handler.of(task_id) == [False, True]
+    assert await queue_counts(listener.queue_name) == (0, 0)
+
+
+async def test_a_held_duplicate_is_not_covered_by_batched_acks_and_comes_back_on_cancel(
+    completed: Binding[Any, Any, Any], publisher: TaskclusterPublisher, named_queue: str
+) -> None:
+    handler = BlockingHandler(new_task_id())
+    others = [new_task_id() for _ in range(8)]
+    async with deduplicating(named_queue, completed, prefetch=12) as listener:
+        consuming = await consume_with_a_held_copy(listener, publisher, handler, *others)
+        # Cancelled, the first copy's handler requeues it; the held copy goes back too.
+        consuming.cancel()
+        await asyncio.wait({consuming})
+    assert await queue_counts(listener.queue_name) == (2, 0)
+    # Both come again; the second is a duplicate of the first once that is handled.
+    again = BlockingHandler("none")
+    async with deduplicating(named_queue, completed) as listener:
+        consuming = asyncio.create_task(listener.consume(again))
+        await eventually(lambda: len(again.calls) == 1, "the content to come again")
+        await asyncio.sleep(0.3)
+        listener.stop()
+        await within(consuming)
+    assert again.calls == [(handler.blocked, True)]
+    assert await queue_counts(listener.queue_name) == (0, 0)
+
+
 # -- lifecycle -------------------------------------------------------------------
 
 
@@ -710,6 +843,23 @@ def rabbitmqctl(*args: str) -> None:
     )
 
 
+async def queue_counts(queue_name: str, vhost: str = "") -> tuple[int, int]:
+    """(ready, unacknowledged) messages of a queue, as the broker counts them."""
+    rabbitmqctl_path = shutil.which("rabbitmqctl")
+    assert rabbitmqctl_path is not None, "counting unacknowledged messages needs rabbitmqctl"
+    vhost = vhost or unquote(urlsplit(AMQP_URL).path[1:]) or "/"
+    command = [rabbitmqctl_path, "--quiet", "list_queues", "-p", vhost]
+    command += ["name", "messages_ready", "messages_unacknowledged"]
+    done = await asyncio.to_thread(
+        subprocess.run, command, check=True, capture_output=True, text=True, timeout=60
+    )
+    for line in done.stdout.splitlines():
+        name, ready, unacked = line.split("\t")
+        if name == queue_name:
+            return int(ready), int(unacked)
+    raise LookupError(f"no queue {queue_name} in vhost {vhost}")
+
+
 @pytest.fixture
 def vhost() -> Any:
     """A vhost of its own, so that closing its connections touches nothing else."""
@@ -862,6 +1012,60 @@ async def test_async_for_survives_a_reconnect_between_two_messages(
     await publisher.close()
     assert (first.routing.taskId, first.redelivered) == (task_id, False)
     assert (again.routing.taskId, again.redelivered) == (task_id, True)
+
+
+async def test_deduplicate_holds_redeliveries_until_the_handlers_on_the_lost_connection_finish(
+    events: FakeQueueEvents, vhost: str
+) -> None:
+    """Two messages are being handled when the connection drops; the broker
+    delivers both again on the new one, and acks of later messages go out in
+    batches there. The redeliveries wait for the first handlers' outcome:
+    the one whose handler succeeds is acked, the one whose handler fails
+    (its rejection lost with the connection) is handled again."""
+    url = amqp_url(vhost)
+    binding = events.taskCompleted()
+    publisher = RetryingPublisher(url)
+    await publisher.publish(binding.exchange, queue_routing_key("declare"), task_message("declare"))
+    fails, succeeds = new_task_id(), new_task_id()
+    others = [new_task_id() for _ in range(6)]
+    failing = BlockingHandler(fails, fail=True)
+    succeeding = BlockingHandler(succeeds)
+
+    async def handler(message: Message[Any, Any] | UnparsedMessage) -> None:
+        assert isinstance(message, Message)
+        chosen = succeeding if message.routing.taskId == succeeds else failing
+        await chosen(message)
+
+    listener = PulseListener(
+        url, queue_name="held", prefetch=12, reconnect_delay=0.1, deduplicate=10
+    ).bound(binding)
+    async with listener:
+        consuming = asyncio.create_task(listener.consume(handler))
+        await publish_tasks(publisher, binding.exchange, fails, succeeds)
+        await within(failing.started.wait())
+        await within(succeeding.started.wait())
+        lost = listener._session  # pyright: ignore[reportPrivateUsage]
+        await close_all_connections(vhost)
+        await eventually(
+            lambda: listener.connected and listener._session is not lost,  # pyright: ignore[reportPrivateUsage]
+            "the listener to reconnect",
+        )
+        await publish_tasks(publisher, binding.exchange, *others)
+        await eventually(lambda: len(failing.calls) >= 7, "the later messages to be handled")
+        await asyncio.sleep(0.3)  # room for the redeliveries to be handed out, and for the acks
+        assert failing.of(fails) == [False], "redelivered while its first handler still ran"
+        assert succeeding.of(succeeds) == [False], "redelivered while its first handler still ran"
+        assert await queue_counts("queue/guest/held", vhost) == (0, 2)
+        succeeding.release.set()
+        failing.release.set()
+        await eventually(lambda: len(failing.of(fails)) == 2, "the failed content to come again")
+        await asyncio.sleep(0.3)  # room for anything else to be handed out
+        listener.stop()
+        await within(consuming)
+    await publisher.close()
+    assert failing.of(fails) == [False, True]
+    assert succeeding.of(succeeds) == [False]
+    assert await queue_counts("queue/guest/held", vhost) == (0, 0)
 
 
 async def test_batched_acks_never_cover_a_message_still_being_handled(

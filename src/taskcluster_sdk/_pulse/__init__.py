@@ -3,8 +3,9 @@
 message.py     `Message`, `UnparsedMessage` (light: generated events modules import it)
 parse.py       a delivery matched to its binding and parsed
 connection.py  connecting, declaring the queue, reconnecting (aio-pika, aiormq)
-acks.py        the acknowledgement policy and batched acks
-listener.py    `PulseListener`: bind, consume, `async for`, close
+acks.py        the acknowledgement policy, batched acks, deduplication
+consumer.py    deliveries handed out as messages: `async for`, `consume()`
+listener.py    `PulseListener`: bind, start, reconnect, close
 
 Importing this package imports no aio-pika: `PulseListener` loads on first use.
 """

@@ -86,7 +86,7 @@ class Session:
             await self.underlay.basic_cancel(self.consumer_tag, timeout=timeout)
 
     async def close(self) -> None:
-        """Send the acks still held, then disconnect (unacked messages go back to the queue)."""
+        """Send the acks still waiting, then disconnect (unacked messages go back to the queue)."""
         await self.acker.close()
         with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
             await self.connection.close()

@@ -1,7 +1,8 @@
 """`PulseListener`: the public API of the Pulse listener (bind, consume, iterate, close).
 
-The connection and reconnection live in `connection`, reading deliveries in
-`message`, the acknowledgement policy in `acks`.
+The connection and reconnection live in `connection`, handing deliveries out
+as messages in `consumer`, reading them in `parse`, the acknowledgement
+policy in `acks`.
 """
 
 from __future__ import annotations
@@ -19,17 +20,10 @@ from typing_extensions import TypeVar
 
 from .._bindings import Binding
 from .._errors import PulseError
-from .acks import Acker, Deduplicator, MessageIterator, StoppedError, handle, settle_failed
-from .connection import (
-    CONNECTION_ERRORS,
-    Connector,
-    Session,
-    channel_closed,
-    pulse_url,
-    queue_name_for,
-)
-from .message import Handler, Message, UnparsedMessage
-from .parse import parse_delivery
+from .acks import Acker, MessageIterator
+from .connection import CONNECTION_ERRORS, Connector, Session, pulse_url, queue_name_for
+from .consumer import Consumer
+from .message import Message, UnparsedMessage
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -44,9 +38,6 @@ E3 = TypeVar("E3", bound=Message[Any, Any])
 E4 = TypeVar("E4", bound=Message[Any, Any])
 
 log = logging.getLogger("taskcluster_sdk.pulse")
-
-
-_STOP = object()
 
 
 class PulseListener(Generic[MessageT]):
@@ -90,7 +81,12 @@ class PulseListener(Generic[MessageT]):
     Pulse delivers some messages twice (an idempotent createTask publishes
     task-defined again). `deduplicate=N` acks, without handing it out, a
     message identical (exchange, routing key, body) to one of the last N
-    handled; a message whose handler failed is not remembered.
+    handled (acked, or rejected without requeue). A copy that arrives while
+    its first copy is being handled, after a reconnect too, is held: not
+    handed out, not acked, until the first copy's outcome is known. Then it
+    is acked if that copy was handled, and requeued if that copy went back
+    unhandled (its handler failed, or the connection was lost), so that the
+    content comes again. A message whose handler failed is not remembered.
 
     Acks are sent in batches (`basic.ack multiple`), never covering a
     message that is waiting or being handled; acks lost with a connection
@@ -128,21 +124,15 @@ class PulseListener(Generic[MessageT]):
             max_reconnect_delay=max_reconnect_delay,
         )
 
-        self._deduplicator = Deduplicator(deduplicate) if deduplicate else None
         # Acks wait for at most a quarter of the prefetch window, so the
         # broker always has room to send more.
         self._ack_batch = max(1, prefetch // 4)
         self._bindings: list[Binding[Any, Any, Any]] = []
-        self._deliveries: asyncio.Queue[Any] = asyncio.Queue()
-        self._session: Session | None = None
+        self._consumer = Consumer(self._bindings, deduplicate)
         self._setup_lock = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
-        self._started = False
-        self._stopping = False
         self._closed = False
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._iterated: set[Message[Any, Any] | UnparsedMessage] = set()
 
     @classmethod
     def from_credentials(
@@ -196,9 +186,9 @@ class PulseListener(Generic[MessageT]):
         Raises PulseError if the broker cannot be reached or refuses the setup;
         after that first connection, connection losses are retried forever.
         """
-        if self._started:
+        if self._consumer.started:
             raise RuntimeError("this listener was started already")
-        self._started = True
+        self._consumer.started = True
         try:
             session = await self._open_session()
         except PulseError:
@@ -210,9 +200,7 @@ class PulseListener(Generic[MessageT]):
     def stop(self) -> None:
         """Stop handing out messages: `async for` ends, `consume()` returns
         after its running handlers finish. Call `close()` to disconnect."""
-        if not self._stopping:
-            self._stopping = True
-            self._deliveries.put_nowait(_STOP)
+        self._consumer.stop()
 
     async def close(self) -> None:
         """Stop consuming, let the running handlers finish, then disconnect.
@@ -226,11 +214,7 @@ class PulseListener(Generic[MessageT]):
         if session is not None and session.consumer_tag is not None:
             with contextlib.suppress(*CONNECTION_ERRORS, RuntimeError):
                 await session.cancel(self._connector.timeout)
-        # A handler may call close() itself; waiting for it would never end.
-        others = self._in_flight - {asyncio.current_task()}
-        if others:
-            await asyncio.gather(*others, return_exceptions=True)
-        await self._settle_iterated(None)
+        await self._consumer.finish()
         self._closed = True
         if self._watcher is not None:
             self._watcher.cancel()
@@ -239,7 +223,7 @@ class PulseListener(Generic[MessageT]):
             await asyncio.wait({self._watcher})
         if session is not None:
             await session.close()
-        self._session = None
+        self._consumer.session = None
         self._connected.clear()
 
     async def __aenter__(self) -> Self:
@@ -252,7 +236,7 @@ class PulseListener(Generic[MessageT]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._settle_iterated(exc)
+        await self._consumer.settle_iterated(exc)
         await self.close()
 
     # -- bindings ------------------------------------------------------------
@@ -294,7 +278,7 @@ class PulseListener(Generic[MessageT]):
         `bind()`'s, remade after every reconnect. `bind()` adds bindings
         without changing the type.
         """
-        if self._started:
+        if self._consumer.started:
             raise RuntimeError("bound() types the listener before start(); use bind() after it")
         for binding in bindings:
             if not isinstance(binding, Binding):  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -348,13 +332,18 @@ class PulseListener(Generic[MessageT]):
 
     async def _open_session(self) -> Session:
         async with self._setup_lock:
-            return await self._connector.open(self._bindings, self._on_delivery, self._new_acker)
+            consumer = self._consumer
+            return await self._connector.open(self._bindings, consumer.on_delivery, self._new_acker)
 
     def _new_acker(self, channel: aiormq.abc.AbstractChannel) -> Acker:
-        return Acker(channel, self._ack_batch, self._deduplicator)
+        return Acker(channel, self._ack_batch, self._consumer.deduplicator)
+
+    @property
+    def _session(self) -> Session | None:
+        return self._consumer.session
 
     def _use(self, session: Session) -> None:
-        self._session = session
+        self._consumer.session = session
         self._connected.set()
 
     async def _watch(self) -> None:
@@ -374,51 +363,7 @@ class PulseListener(Generic[MessageT]):
                 return
             self._use(new_session)
 
-    def _on_delivery(self, session: Session, delivered: aiormq.abc.DeliveredMessage) -> None:
-        # Unsettled from now on: no batched ack may cover it before it is handled.
-        session.acker.delivered(delivered.delivery.delivery_tag)  # type: ignore[union-attr]
-        self._deliveries.put_nowait((session, delivered))
-
     # -- consumption ---------------------------------------------------------
-
-    async def _next_message(self) -> Message[Any, Any] | UnparsedMessage:
-        """The next message; raises StoppedError once `stop()` was called."""
-        if not self._started:
-            raise RuntimeError("start the listener first (or use `async with`)")
-        deliveries = self._deliveries
-        while True:
-            session = self._session
-            if session is not None and session.acker.should_flush:
-                await session.acker.flush()
-                # Let the writer send them: the broker's window reopens.
-                await asyncio.sleep(0)
-            item = await deliveries.get()
-            if item is _STOP or self._stopping:
-                # Wake the next waiting consumer too.
-                deliveries.put_nowait(_STOP)
-                raise StoppedError
-            came_on, delivered = item
-            if channel_closed(came_on):
-                # Delivered on a channel that is gone: the broker requeued it.
-                continue
-            message = parse_delivery(self._bindings, came_on.acker, delivered)
-            if self._deduplicator is not None and self._deduplicator.seen(message):
-                log.info(
-                    "acked a duplicate of a message handled already: exchange %s, routing key %s",
-                    message.exchange,
-                    message.routing_key,
-                )
-                await message.ack()
-                continue
-            if isinstance(message, UnparsedMessage):
-                log.warning(
-                    "message does not parse, handing it out as UnparsedMessage: "
-                    "exchange %s, routing key %s: %s",
-                    message.exchange,
-                    message.routing_key,
-                    message.error,
-                )
-            return message
 
     @overload
     async def consume(
@@ -445,37 +390,7 @@ class PulseListener(Generic[MessageT]):
         stopped and the running handlers have finished; if cancelled, cancels
         them (their messages are requeued).
         """
-        tasks: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                try:
-                    message = await self._next_message()
-                except StoppedError:
-                    break
-                chosen: Handler = (
-                    unparsed
-                    if unparsed is not None and isinstance(message, UnparsedMessage)
-                    else handler
-                )  # type: ignore[assignment]
-                task = asyncio.create_task(handle(chosen, message))
-                tasks.add(task)
-                self._in_flight.add(task)
-                task.add_done_callback(tasks.discard)
-                task.add_done_callback(self._in_flight.discard)
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
-        except asyncio.CancelledError:
-            for task in tasks:
-                task.cancel()
-            raise
+        await self._consumer.consume(handler, unparsed)
 
     def __aiter__(self) -> MessageIterator[MessageT]:
-        return MessageIterator(self._next_message, self._iterated)
-
-    async def _settle_iterated(self, error: BaseException | None) -> None:
-        pending, self._iterated = self._iterated, set()
-        for message in pending:
-            if error is None:
-                await message.ack()
-            else:
-                await settle_failed(message, error)
+        return self._consumer.iterate()
