@@ -9,15 +9,11 @@ aiohttp): the transport is imported when the first client is created.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
-from ._config import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    ClientConfig,
-    resolve_config,
-    with_credentials,
-)
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, resolve_config
+from ._credentials import coerce_credentials
 from ._endpoint import ServiceInfo
 
 if TYPE_CHECKING:
@@ -147,9 +143,10 @@ class _ClientBase(Generic[HttpClientT, EngineT]):
 
     @credentials.setter
     def credentials(self, value: CredentialsLike | None) -> None:
-        # One new config object, swapped whole: a call reads it once, so it
-        # never signs with half of the old credentials and half of the new.
-        self._config = config = with_credentials(self._config, value)
+        # One new config object (its ext and signer derived anew), swapped
+        # whole: a call reads it once, so it never signs with half of the
+        # old credentials and half of the new.
+        self._config = config = replace(self._config, credentials=coerce_credentials(value))
         self._engine.use_config(config)
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -46,28 +46,31 @@ class ClientConfig:
     max_retries: int
     timeout: float
     deadline: float | None
-    # Precomputed for signing: lower-case host, port, path prefix, `ext`.
+    # Precomputed for signing: lower-case host, port, path prefix.
     host: str = field(repr=False)
     port: int = field(repr=False)
     path_prefix: str = field(repr=False)
-    hawk_ext: str = field(repr=False, default="")
-    # Derived from the fields above (so `dataclasses.replace` keeps it right);
-    # `None` when requests go unsigned.
+    # Derived from the fields above (so `dataclasses.replace` keeps them
+    # right, as the `credentials` setter of clients relies on): Hawk's `ext`
+    # and the signer; `""` and `None` when requests go unsigned.
+    hawk_ext: str = field(init=False, repr=False, compare=False)
     signer: HeaderSigner | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        signer = None
+        ext, signer = "", None
         if self.credentials is not None:
-            # hashlib/hmac load with the first client, not on import.
-            from ._hawk import HeaderSigner  # noqa: PLC0415
+            # hashlib/hmac load with the first signing client, not on import.
+            from ._hawk import HeaderSigner, hawk_ext  # noqa: PLC0415
 
+            ext = hawk_ext(self.credentials, self.authorized_scopes)
             signer = HeaderSigner(
                 self.credentials.client_id,
                 self.credentials.access_token.encode(),
                 self.host,
                 self.port,
-                self.hawk_ext,
+                ext,
             )
+        object.__setattr__(self, "hawk_ext", ext)
         object.__setattr__(self, "signer", signer)
 
 
@@ -144,9 +147,6 @@ def resolve_config(
     if deadline is not None and not deadline > 0:
         raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
 
-    # hashlib (via _hawk) is loaded when the first client is made, not on import.
-    from ._hawk import hawk_ext  # noqa: PLC0415
-
     return ClientConfig(
         service=service,
         api_prefix=api_prefix,
@@ -159,17 +159,7 @@ def resolve_config(
         host=parts.hostname.lower(),
         port=port,
         path_prefix=parts.path,
-        hawk_ext=hawk_ext(creds, scopes) if creds is not None else "",
     )
-
-
-def with_credentials(config: ClientConfig, credentials: CredentialsLike | None) -> ClientConfig:
-    """`config`, signing with `credentials` instead (`None`: unsigned)."""
-    from ._hawk import hawk_ext  # noqa: PLC0415  # as in resolve_config
-
-    creds = coerce_credentials(credentials)
-    ext = hawk_ext(creds, config.authorized_scopes) if creds is not None else ""
-    return replace(config, credentials=creds, hawk_ext=ext)
 
 
 def _redacted(parts: SplitResult) -> str:
