@@ -59,12 +59,16 @@ def _claim(tc: FakeTaskcluster, root: Credentials) -> ClaimWorkResponseTasks:
         return queue.claimWork(TASK_QUEUE, work).tasks[0]
 
 
-def _last_certificate(tc: FakeTaskcluster) -> dict[str, Any]:
-    """The certificate in the Hawk `ext` of the last request the fake received."""
+def _last_ext(tc: FakeTaskcluster) -> dict[str, Any]:
+    """The Hawk `ext` of the last request the fake received, decoded."""
     header = tc.requests[-1].headers["authorization"]
     match = re.search(r'ext="([^"]*)"', header)
     assert match is not None, header
-    return json.loads(base64.b64decode(match.group(1)))["certificate"]
+    return json.loads(base64.b64decode(match.group(1)))
+
+
+def _last_certificate(tc: FakeTaskcluster) -> dict[str, Any]:
+    return _last_ext(tc)["certificate"]
 
 
 def test_a_worker_keeps_one_client_across_reclaims(tc: FakeTaskcluster) -> None:
@@ -127,9 +131,7 @@ def test_authorized_scopes_stay_with_new_credentials(tc: FakeTaskcluster) -> Non
         assert queue.status(claim.status.taskId).status.state == "running"
         header = tc.requests[-1].headers["authorization"]
         assert header.startswith('Hawk id="other"'), header
-        ext = re.search(r'ext="([^"]*)"', header)
-        assert ext is not None
-        assert json.loads(base64.b64decode(ext.group(1)))["authorizedScopes"] == scopes
+        assert _last_ext(tc)["authorizedScopes"] == scopes
         with pytest.raises(InsufficientScopesError):
             queue.reclaimTask(claim.status.taskId, 0)
 

@@ -149,18 +149,6 @@ def coerce_credentials(value: CredentialsLike | None) -> Credentials | None:
     """
     if value is None or isinstance(value, Credentials):
         return value
-    if not isinstance(value, Mapping) and hasattr(value, "clientId"):
-        fields = {key: getattr(value, key, None) for key in ("clientId", "accessToken")}
-        missing = [key for key, given in fields.items() if not given]
-        if missing:
-            raise InvalidCredentialsError(
-                f"credentials {type(value).__name__} lacks {' and '.join(missing)}"
-            )
-        # An empty certificate is how Taskcluster writes "permanent".
-        certificate: Any = getattr(value, "certificate", None) or None
-        return Credentials(
-            _text(fields["clientId"]), _text(fields["accessToken"]), _text(certificate)
-        )
     if isinstance(value, Mapping):
         unknown = set(value) - {"clientId", "accessToken", "certificate"}
         if unknown:
@@ -168,16 +156,25 @@ def coerce_credentials(value: CredentialsLike | None) -> Credentials | None:
                 f"credentials mapping has unknown keys {sorted(unknown)}; "
                 "expected clientId, accessToken and optionally certificate"
             )
-        missing = [key for key in ("clientId", "accessToken") if not value.get(key)]
-        if missing:
-            raise InvalidCredentialsError(f"credentials mapping lacks {' and '.join(missing)}")
-        # The official client stores these as bytes after use; accept both.
-        return Credentials(
-            _text(value["clientId"]), _text(value["accessToken"]), _text(value.get("certificate"))
-        )
+        return _from_fields(value, "credentials mapping")
+    if hasattr(value, "clientId"):
+        fields = {key: getattr(value, key, None) for key in ("clientId", "accessToken")}
+        # An empty certificate is how Taskcluster writes "permanent".
+        fields["certificate"] = getattr(value, "certificate", None) or None
+        return _from_fields(fields, f"credentials {type(value).__name__}")
     raise TypeError(
         "credentials must be taskcluster_sdk.Credentials, a mapping or an object with "
         f"clientId and accessToken, not {type(value).__name__}"
+    )
+
+
+def _from_fields(fields: Mapping[str, Any], what: str) -> Credentials:
+    missing = [key for key in ("clientId", "accessToken") if not fields.get(key)]
+    if missing:
+        raise InvalidCredentialsError(f"{what} lacks {' and '.join(missing)}")
+    # The official client stores these as bytes after use; accept both.
+    return Credentials(
+        _text(fields["clientId"]), _text(fields["accessToken"]), _text(fields.get("certificate"))
     )
 
 
