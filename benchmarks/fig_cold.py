@@ -25,7 +25,7 @@ from typing import cast
 from benchmarks.config import ROOT, RunConfig
 from benchmarks.fixtures import ACCESS_TOKEN, CLIENT_ID, TASK_GROUP_ID, TASK_ID
 from benchmarks.measure import Outcome, Round, RoundFn, SideUnavailableError, run_rounds
-from benchmarks.processes import child_env, run_process
+from benchmarks.processes import ProcessRun, child_env, run_process
 from benchmarks.report import FigureResult, Target
 
 # Every script gets: root URL, clientId, accessToken, taskId, expected taskGroupId.
@@ -157,38 +157,44 @@ STRETCH = 0.7
 TARGETS = (Target("official", at_least=1.0), Target("official", at_least=round(1 / STRETCH, 2)))
 
 
+def _checked_run(args: list[str], env: dict[str, str], missing: str) -> ProcessRun:
+    """One untimed run; a module that is not installed marks the side unavailable."""
+    try:
+        return run_process(args, env, cwd=ROOT)
+    except RuntimeError as error:
+        if "ModuleNotFoundError" in str(error):
+            raise SideUnavailableError(f"{missing}: {error}") from error
+        raise
+
+
+def _timed(args: list[str], env: dict[str, str]) -> RoundFn:
+    def one_round() -> Round:
+        run = run_process(args, env, cwd=ROOT)
+        return Round(run.wall, run.cpu * 1e6)
+
+    return one_round
+
+
+def _script_args(python: str, script: str, root_url: str) -> list[str]:
+    return [python, "-c", script, root_url, CLIENT_ID, ACCESS_TOKEN, TASK_ID, TASK_GROUP_ID]
+
+
 def _side(script: str, python: str, root_url: str, missing: str) -> Callable[[ExitStack], RoundFn]:
     env = child_env()
-    args = [python, "-c", script, root_url, CLIENT_ID, ACCESS_TOKEN, TASK_ID, TASK_GROUP_ID]
+    args = _script_args(python, script, root_url)
 
     def setup(stack: ExitStack) -> RoundFn:
-        try:
-            # Untimed: proves the script works and fills the bytecode cache.
-            run_process(args, env, cwd=ROOT)
-        except RuntimeError as error:
-            if "ModuleNotFoundError" in str(error):
-                raise SideUnavailableError(f"{missing}: {error}") from error
-            raise
-
-        def one_round() -> Round:
-            run = run_process(args, env, cwd=ROOT)
-            return Round(run.wall, run.cpu * 1e6)
-
-        return one_round
+        # Untimed: proves the script works and fills the bytecode cache.
+        _checked_run(args, env, missing)
+        return _timed(args, env)
 
     return setup
 
 
 def dependency_modules(script: str, python: str, root_url: str) -> list[str]:
     """The third-party modules (from site-packages) `script` loads, in import order."""
-    args = [python, "-c", script + DEPENDENCIES_PROBE, root_url]
-    args += [CLIENT_ID, ACCESS_TOKEN, TASK_ID, TASK_GROUP_ID]
-    try:
-        output = run_process(args, child_env(), cwd=ROOT).stdout
-    except RuntimeError as error:
-        if "ModuleNotFoundError" in str(error):
-            raise SideUnavailableError(f"no taskcluster_sdk: {error}") from error
-        raise
+    args = _script_args(python, script + DEPENDENCIES_PROBE, root_url)
+    output = _checked_run(args, child_env(), "no taskcluster_sdk").stdout
     return cast(list[str], json.loads(output.splitlines()[-1]))
 
 
@@ -200,12 +206,7 @@ def _dependencies_side(script: str, python: str, root_url: str) -> Callable[[Exi
         modules = dependency_modules(script, python, root_url)
         args = [python, "-c", DEPENDENCIES.format(modules=modules)]
         run_process(args, env, cwd=ROOT)  # bytecode cache
-
-        def one_round() -> Round:
-            run = run_process(args, env, cwd=ROOT)
-            return Round(run.wall, run.cpu * 1e6)
-
-        return one_round
+        return _timed(args, env)
 
     return setup
 
@@ -237,7 +238,7 @@ def _figure(
         },
         config.cold_runs,
     )
-    dependencies = outcomes.pop("dependencies")
+    dependencies_wall, _ = _split({"ours": outcomes.pop("dependencies")})
     wall, cpu = _split(outcomes)
     notes = (
         f"{config.cold_runs} fresh processes per side: import, one client, one signed "
@@ -267,7 +268,7 @@ def _figure(
             title="  dependencies alone, wall",
             unit="s",
             higher_is_better=False,
-            outcomes={**wall, "ours": _split({"ours": dependencies})[0]["ours"]},
+            outcomes={**wall, **dependencies_wall},
             notes=(
                 "the 'this project' column imports only the third-party modules our script "
                 "loads and validates one one-field pydantic model, no SDK code: the best "
